@@ -6,10 +6,12 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -26,6 +28,38 @@ public final class Digests {
       throw new UncheckedIOException(new java.io.FileNotFoundException(path + " does not exist"));
     }
     return "sha256:" + HexFormat.of().formatHex(Files.isDirectory(path) ? directory(path) : file(path));
+  }
+
+  /**
+   * A cheap summary of what is on disk (relative paths, sizes and modification times, hashed): when it is unchanged
+   * since an earlier digest, the content digest can be reused instead of reading gigabytes of weights again.
+   */
+  public static String stat(Path path) {
+    MessageDigest md = newDigest();
+    try {
+      if (Files.isDirectory(path)) {
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(path)) {
+          files = walk.filter(Files::isRegularFile).filter(p -> !hidden(path.relativize(p))).sorted()
+              .collect(Collectors.toList());
+        }
+        for (Path f : files) {
+          md.update(path.relativize(f).toString().replace('\\', '/').getBytes(StandardCharsets.UTF_8));
+          md.update((statLine(f) + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+      } else {
+        md.update(statLine(path).getBytes(StandardCharsets.UTF_8));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot stat " + path, e);
+    }
+    return "stat:" + HexFormat.of().formatHex(md.digest());
+  }
+
+  /** Size, modification time in nanoseconds and file identity (inode), which an atomic rewrite changes. */
+  private static String statLine(Path f) throws IOException {
+    BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
+    return a.size() + ":" + a.lastModifiedTime().to(TimeUnit.NANOSECONDS) + ":" + a.fileKey();
   }
 
   /** {@code "sha256:<hex>"} of UTF-8 text. */

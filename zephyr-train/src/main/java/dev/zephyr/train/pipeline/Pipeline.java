@@ -228,17 +228,18 @@ public final class Pipeline {
       inputs.put(need, state.get(need));
     }
     inputs.putAll(stage.given());
+    StageManifest previous = StageManifest.read(dir).orElse(null);
     Map<String, StageManifest.InputDigest> digests = new TreeMap<>();
     for (Map.Entry<String, Path> in : inputs.entrySet()) {
       if (in.getValue() == null || !Files.exists(in.getValue())) {
         throw new PipelineException(id, "input '" + in.getKey() + "' does not exist: " + in.getValue());
       }
-      digests.put(in.getKey(), new StageManifest.InputDigest(in.getValue().toString(), Digests.sha256(in.getValue())));
+      digests.put(in.getKey(), digest(in.getValue(),
+          previous == null || previous.inputs() == null ? null : previous.inputs().get(in.getKey())));
     }
     JsonNode config = canonical(Json.mapper().valueToTree(stage.config()));
     String fingerprint = fingerprint(stage.kind(), config, digests);
 
-    StageManifest previous = StageManifest.read(dir).orElse(null);
     boolean sameWork = previous != null && fingerprint.equals(previous.fingerprint());
     if (sameWork && StageManifest.COMPLETED.equals(previous.status())) {
       Map<String, Path> artifacts = resolveArtifacts(dir, previous.artifacts());
@@ -291,6 +292,16 @@ public final class Pipeline {
     output.artifacts().forEach((k, v) -> artifacts.put(k, v.toAbsolutePath()));
     return new StageResult(id, stage.kind(), dir, resuming ? StageResult.Status.RESUMED : StageResult.Status.RAN,
         artifacts, metrics, Duration.between(started, finished));
+  }
+
+  /** Digests an input, reusing the earlier content digest when path, sizes and modification times are unchanged. */
+  private static StageManifest.InputDigest digest(Path path, StageManifest.InputDigest earlier) {
+    String stat = Digests.stat(path);
+    if (earlier != null && path.toString().equals(earlier.path()) && stat.equals(earlier.stat())
+        && earlier.sha256() != null) {
+      return earlier;
+    }
+    return new StageManifest.InputDigest(path.toString(), Digests.sha256(path), stat);
   }
 
   private String fingerprint(String kind, JsonNode config, Map<String, StageManifest.InputDigest> digests) {

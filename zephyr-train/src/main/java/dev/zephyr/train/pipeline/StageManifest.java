@@ -51,8 +51,11 @@ public record StageManifest(
   public static final String FAILED = "failed";
   public static final String COMPLETED = "completed";
 
-  /** An input artifact as the stage saw it. */
-  public record InputDigest(String path, String sha256) {}
+  /**
+   * An input artifact as the stage saw it: its content digest, and a summary of sizes and modification times that
+   * lets the next run reuse the digest without reading the files again when nothing on disk changed.
+   */
+  public record InputDigest(String path, String sha256, String stat) {}
 
   /** Reads {@code dir/manifest.json} if present; a broken manifest is an error naming the file. */
   public static Optional<StageManifest> read(Path dir) {

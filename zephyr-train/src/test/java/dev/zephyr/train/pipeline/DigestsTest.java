@@ -35,4 +35,15 @@ class DigestsTest {
     Files.move(b.resolve("y.bin"), b.resolve("z.bin"));
     assertThat(Digests.sha256(tmp.resolve("a"))).isNotEqualTo(Digests.sha256(tmp.resolve("b")));
   }
+
+  @Test
+  void statChangesWhenAFileIsRewrittenEvenWithTheSameSize() throws Exception {
+    Path f = Files.writeString(tmp.resolve("prefs.jsonl"), "[1]");
+    String before = Digests.stat(f);
+    assertThat(Digests.stat(f)).isEqualTo(before);
+    Path replacement = Files.writeString(tmp.resolve(".prefs.tmp"), "[2]");
+    Files.move(replacement, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    assertThat(Digests.stat(f)).isNotEqualTo(before);
+    assertThat(Digests.stat(tmp)).startsWith("stat:");
+  }
 }

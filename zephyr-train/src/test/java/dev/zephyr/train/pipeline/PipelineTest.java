@@ -122,6 +122,7 @@ class PipelineTest {
     assertThat(manifest.get("metrics").get("train_loss").asDouble()).isEqualTo(1.25);
     assertThat(manifest.get("seconds").asDouble()).isGreaterThanOrEqualTo(0);
     assertThat(manifest.get("attempts").asInt()).isEqualTo(1);
+    assertThat(manifest.get("inputs").get("model").get("stat").asText()).startsWith("stat:");
 
     assertThat(events.get(0)).isEqualTo(
         new PipelineEvent.PipelineStarted(work, List.of("01-dsft", "02-aif", "03-ddpo", "04-eval")));
@@ -181,6 +182,21 @@ class PipelineTest {
     verify(sft, never()).demonstrations(any());
     assertThat(r.stages().get(0).status()).isEqualTo(StageResult.Status.RAN);
     assertThat(work.resolve("01-dsft/stale.txt")).doesNotExist();
+  }
+
+  @Test
+  void unchangedSizesAndTimesReuseTheEarlierDigestWithoutReadingTheFiles() throws Exception {
+    Path dataset = Files.writeString(tmp.resolve("sft.jsonl"), "aaaa");
+    Pipeline p = Pipeline.dsft(Dsft.of(sft).fromDataset(dataset));
+    p.run(student, work);
+    java.nio.file.attribute.FileTime t = Files.getLastModifiedTime(dataset);
+    // Rewritten in place with the same size and its old time: the digest is reused, so the stage is skipped.
+    Files.writeString(dataset, "bbbb");
+    Files.setLastModifiedTime(dataset, t);
+    assertThat(p.run(student, work).stages().get(0).status()).isEqualTo(StageResult.Status.SKIPPED);
+    // A new modification time makes the pipeline read the content again, which did change.
+    Files.setLastModifiedTime(dataset, java.nio.file.attribute.FileTime.fromMillis(t.toMillis() + 5000));
+    assertThat(p.run(student, work).stages().get(0).status()).isEqualTo(StageResult.Status.RAN);
   }
 
   @Test
