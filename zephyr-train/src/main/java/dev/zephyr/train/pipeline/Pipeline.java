@@ -8,6 +8,9 @@ import dev.zephyr.core.eval.Evaluation;
 import dev.zephyr.core.io.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,6 +49,9 @@ import java.util.stream.Stream;
  * through the digests, every stage downstream of a changed output).
  */
 public final class Pipeline {
+  /** Lock file held in the work directory while a run is in progress. */
+  public static final String LOCK = ".pipeline.lock";
+
   private final List<Stage> stages;
   private final List<PipelineListener> listeners;
   private final ModelLoader modelLoader;
@@ -202,6 +208,26 @@ public final class Pipeline {
    */
   public PipelineResult run(Path student, Path workDir) {
     validate();
+    try {
+      Files.createDirectories(workDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create work directory " + workDir, e);
+    }
+    // Two runs over one work directory would clear and resume each other's stages: hold a lock for the whole run.
+    try (FileChannel lockFile = FileChannel.open(workDir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock = lockFile.tryLock()) {
+      if (lock == null) {
+        throw new PipelineException(null, "another pipeline is running in " + workDir + " (it holds " + LOCK + ")");
+      }
+      return runLocked(student, workDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot lock " + workDir.resolve(LOCK), e);
+    } catch (java.nio.channels.OverlappingFileLockException e) {
+      throw new PipelineException(null, "another pipeline in this process is running in " + workDir);
+    }
+  }
+
+  private PipelineResult runLocked(Path student, Path workDir) {
     Instant start = Instant.now();
     emit(new PipelineEvent.PipelineStarted(workDir, plan()));
     Map<String, Path> state = new LinkedHashMap<>();

@@ -301,6 +301,24 @@ class PipelineTest {
   }
 
   @Test
+  void aSecondRunOnTheSameWorkDirectoryIsRefusedWhileTheFirstHoldsIt() throws Exception {
+    List<Throwable> nested = new ArrayList<>();
+    doAnswer(inv -> {
+      try {
+        Pipeline.dsft(sft).run(student, work);
+      } catch (PipelineException e) {
+        nested.add(e);
+      }
+      return write(inv.getArgument(1), "preferences.jsonl", "p");
+    }).when(feedback).binarize(any(), any());
+    zephyr().run(student, work);
+    assertThat(nested).singleElement().extracting(Throwable::getMessage).asString()
+        .contains("another pipeline").contains(work.toString());
+    // Once the first run is over the lock is free again.
+    assertThat(zephyr().run(student, work).stages()).hasSize(4);
+  }
+
+  @Test
   void pipelinesAreImmutableValues() {
     Pipeline base = Pipeline.dsft(sft);
     Pipeline longer = base.aif(feedback);
