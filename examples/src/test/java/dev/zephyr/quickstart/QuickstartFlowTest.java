@@ -62,7 +62,7 @@ class QuickstartFlowTest {
     assertThat(printed).contains("RULE-BASED").contains("dSFT+dDPO").contains("rewards/accuracies 0.900")
         .contains("[01-pretrain] running").contains("[03-ddpo] running");
     assertThat(work.resolve("zephyr/02-aif/manifest.json")).exists();
-    assertThat(Jsonl.readAll(work.resolve("eval/dsft_ddpo/01-eval/answers.jsonl"))).hasSize(30);
+    assertThat(Jsonl.readAll(work.resolve("eval/dsft_ddpo/01-eval/results/answers.jsonl"))).hasSize(30);
 
     // Same seed again: every stage is unchanged, nothing reruns, the numbers are identical.
     buf.reset();

@@ -10,7 +10,7 @@ import java.util.Set;
 
 /**
  * Evaluates the current student with a core {@link Evaluation} (implemented in zephyr-eval), opening the model
- * directory through the pipeline's {@link ModelLoader}. Metrics become the stage's metrics; the evaluation's files
+ * directory through the pipeline's {@link ModelLoader}. The evaluation writes into {@code <stage dir>/results}. Metrics become the stage's metrics; the evaluation's files
  * become artifacts named {@code evaluation/<role>}.
  */
 public final class Evaluate implements Stage {
@@ -56,15 +56,18 @@ public final class Evaluate implements Stage {
   public StageOutput run(StageContext ctx) throws Exception {
     ModelLoader loader = ctx.modelLoader().orElseThrow(() -> new PipelineException(ctx.id(),
         "evaluation needs a model loader: Pipeline.modelLoader(dir -> chat model)"));
+    // Results go one level down, so that the artifact never contains the stage's own manifest.
+    Path results = ctx.dir().resolve("results");
+    java.nio.file.Files.createDirectories(results);
     EvalReport report;
     try (ChatModel model = loader.open(ctx.input(Artifacts.MODEL))) {
-      report = evaluation.evaluate(model, ctx.dir());
+      report = evaluation.evaluate(model, results);
     }
     if (report == null) {
       throw new PipelineException(ctx.id(), "evaluation '" + evaluation.name() + "' returned no report");
     }
     Map<String, Path> out = new LinkedHashMap<>();
-    out.put(Artifacts.EVALUATION, ctx.dir());
+    out.put(Artifacts.EVALUATION, results);
     report.files().forEach((role, file) -> out.put(Artifacts.EVALUATION + "/" + role, file));
     return new StageOutput(out, report.metrics());
   }

@@ -315,7 +315,7 @@ public final class Pipeline {
         relativize(dir, output.artifacts()), metrics, started.toString(), finished.toString(),
         seconds(started, finished), attempts, null).write(dir);
     Map<String, Path> artifacts = new LinkedHashMap<>();
-    output.artifacts().forEach((k, v) -> artifacts.put(k, v.toAbsolutePath()));
+    output.artifacts().forEach((k, v) -> artifacts.put(k, v.toAbsolutePath().normalize()));
     return new StageResult(id, stage.kind(), dir, resuming ? StageResult.Status.RESUMED : StageResult.Status.RAN,
         artifacts, metrics, Duration.between(started, finished));
   }

@@ -101,7 +101,7 @@ class PipelineTest {
     order.verify(feedback).ratings(eq(aifDir.resolve("completions.jsonl")), any());
     order.verify(feedback).binarize(eq(aifDir.resolve("ratings.jsonl")), any());
     order.verify(dpo).train(eq(dsftModel), eq(aifDir.resolve("preferences.jsonl")), any());
-    order.verify(evaluation).evaluate(eq(evaluatedModel), eq(work.resolve("04-eval").toAbsolutePath()));
+    order.verify(evaluation).evaluate(eq(evaluatedModel), eq(work.resolve("04-eval/results").toAbsolutePath()));
     verify(evaluatedModel).close();
 
     assertThat(result.stages()).extracting(StageResult::id).containsExactly("01-dsft", "02-aif", "03-ddpo", "04-eval");
