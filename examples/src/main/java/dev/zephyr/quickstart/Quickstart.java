@@ -8,6 +8,7 @@ import dev.zephyr.train.pipeline.Pipeline;
 import dev.zephyr.train.pipeline.PipelineEvent;
 import dev.zephyr.train.pipeline.PipelineListener;
 import dev.zephyr.train.pipeline.PipelineResult;
+import dev.zephyr.train.pipeline.StageResult;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,7 +60,6 @@ public final class Quickstart {
     ChatModel teacher = new RuleBasedTeacher();
     ChatModel judge = new RuleBasedJudge();
     ChatModel noisy = new NoisyTeacher(seed, 0.5);
-    PipelineListener progress = this::print;
 
     QuickstartWorld.Files files = world.write(work.resolve("world"), teacher);
     Path init = work.resolve("init/model");
@@ -68,7 +68,7 @@ public final class Quickstart {
     }
 
     PipelineResult base = Pipeline.dsft(Dsft.of(stages.pretraining()).fromDataset(files.pretraining()).named("pretrain"))
-        .seed(seed).listener(progress).run(init, work.resolve("base"));
+        .seed(seed).listener(progress("base")).run(init, work.resolve("base"));
     Path baseModel = base.finalModel();
 
     QuickstartStages.FeedbackSetup setup =
@@ -76,12 +76,12 @@ public final class Quickstart {
     PipelineResult zephyr = Pipeline.dsft(Dsft.of(stages.sft()).fromDataset(files.demonstrations()))
         .aif(Aif.of(stages.feedback(setup)).samplingStudent())
         .ddpo(stages.dpo())
-        .seed(seed).listener(progress).run(baseModel, work.resolve("zephyr"));
+        .seed(seed).listener(progress("zephyr")).run(baseModel, work.resolve("zephyr"));
     Path dsftModel = zephyr.stage("dsft").orElseThrow().artifact(Artifacts.MODEL);
     Path preferences = zephyr.artifact(Artifacts.PREFERENCES).orElseThrow();
 
     PipelineResult ablation = Pipeline.empty().aif(Aif.preferences(preferences)).ddpo(stages.dpo())
-        .seed(seed).listener(progress).run(baseModel, work.resolve("ablation"));
+        .seed(seed).listener(progress("ablation")).run(baseModel, work.resolve("ablation"));
 
     Map<String, Path> models = new LinkedHashMap<>();
     models.put("base", baseModel);
@@ -92,7 +92,8 @@ public final class Quickstart {
     Map<String, PipelineResult> evals = new LinkedHashMap<>();
     for (Map.Entry<String, Path> m : models.entrySet()) {
       evals.put(m.getKey(), Pipeline.empty().evaluate(evaluation).modelLoader(stages.loader()).seed(seed)
-          .listener(progress).run(m.getValue(), work.resolve("eval").resolve(m.getKey().replace('+', '_'))));
+          .listener(progress("eval/" + m.getKey())).run(m.getValue(),
+              work.resolve("eval").resolve(m.getKey().replace('+', '_'))));
     }
 
     Path dsftAnswers = answers(evals.get("dsft"));
@@ -118,14 +119,17 @@ public final class Quickstart {
     return eval.artifact(Artifacts.EVALUATION + "/answers").orElseThrow();
   }
 
-  private void print(PipelineEvent e) {
-    if (e instanceof PipelineEvent.StageStarted s) {
-      out.printf(Locale.ROOT, "[%s] %s%n", s.id(), s.resuming() ? "resuming" : "running");
-    } else if (e instanceof PipelineEvent.StageSkipped s) {
-      out.printf(Locale.ROOT, "[%s] unchanged, skipped%n", s.id());
-    } else if (e instanceof PipelineEvent.StageFinished f && f.result().status() != dev.zephyr.train.pipeline.StageResult.Status.SKIPPED) {
-      out.printf(Locale.ROOT, "[%s] done in %.1f s %s%n", f.result().id(), f.result().elapsed().toMillis() / 1e3,
-          f.result().metrics());
-    }
+  /** Prints stage progress as {@code [zephyr/02-aif] running}. */
+  private PipelineListener progress(String pipeline) {
+    return e -> {
+      if (e instanceof PipelineEvent.StageStarted s) {
+        out.printf(Locale.ROOT, "[%s/%s] %s%n", pipeline, s.id(), s.resuming() ? "resuming" : "running");
+      } else if (e instanceof PipelineEvent.StageSkipped s) {
+        out.printf(Locale.ROOT, "[%s/%s] unchanged, skipped%n", pipeline, s.id());
+      } else if (e instanceof PipelineEvent.StageFinished f && f.result().status() != StageResult.Status.SKIPPED) {
+        out.printf(Locale.ROOT, "[%s/%s] done in %.1f s %s%n", pipeline, f.result().id(),
+            f.result().elapsed().toMillis() / 1e3, f.result().metrics());
+      }
+    };
   }
 }

@@ -17,7 +17,7 @@ import java.util.Locale;
  *  "dpo": {"rewards/accuracies": 0.9, "rewards/margins": 2.0}, "seconds": 412}
  * }</pre>
  */
-public record QuickstartResults(List<Row> rows, Dpo dpo, double seconds) {
+public record QuickstartResults(List<Row> rows, Dpo dpo, long seconds) {
   public static final String FILE = "quickstart-results.json";
   /** Row names, in the order the paper's ablation lists them. */
   public static final List<String> MODELS = List.of("base", "dsft", "ddpo", "dsft+ddpo");
@@ -70,7 +70,7 @@ public record QuickstartResults(List<Row> rows, Dpo dpo, double seconds) {
     }
     sb.append(String.format(Locale.ROOT, "%nDPO (last step): rewards/accuracies %.3f, rewards/margins %.3f%n",
         dpo.rewardsAccuracies(), dpo.rewardsMargins()));
-    sb.append(String.format(Locale.ROOT, "Wall time: %.0f s%n", seconds));
+    sb.append(String.format(Locale.ROOT, "Wall time: %d s%n", seconds));
     return sb.toString();
   }
 
