@@ -109,9 +109,10 @@ public final class Quickstart {
             dpo.getOrDefault("rewards/margins", Double.NaN)),
         Math.round((System.nanoTime() - t0) / 1e9));
     Path file = results.write(work);
+    Path chart = QuickstartCharts.scores(results, work);
     out.println();
     out.print(results.table());
-    out.println("Results: " + file);
+    out.println("Results: " + file + ", chart: " + chart);
     return results;
   }
 

@@ -57,6 +57,9 @@ class QuickstartFlowTest {
     assertThat(json.get("dpo").get("rewards/margins").asDouble()).isEqualTo(2.0);
     assertThat(json.get("seconds").isIntegralNumber()).isTrue();
     assertThat(QuickstartResults.read(work.resolve("quickstart-results.json")).rows()).isEqualTo(r.rows());
+    java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(work.resolve("quickstart-scores.png").toFile());
+    assertThat(png.getWidth()).isEqualTo(800);
+    assertThat(png.getHeight()).isEqualTo(500);
 
     String printed = buf.toString(StandardCharsets.UTF_8);
     assertThat(printed).contains("RULE-BASED").contains("dSFT+dDPO").contains("rewards/accuracies 0.900")
