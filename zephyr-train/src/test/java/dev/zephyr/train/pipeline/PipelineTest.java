@@ -236,6 +236,19 @@ class PipelineTest {
   }
 
   @Test
+  void aStageKilledWhileRunningIsResumedNotSkipped() throws Exception {
+    zephyr().run(student, work);
+    // A SIGKILL leaves the manifest as the pipeline wrote it before starting the stage: status "running".
+    Path manifest = work.resolve("03-ddpo/manifest.json");
+    Files.writeString(manifest, Files.readString(manifest).replace("\"completed\"", "\"running\""));
+    PipelineResult r = zephyr().run(student, work);
+    assertThat(r.stages()).extracting(StageResult::status).containsExactly(
+        StageResult.Status.SKIPPED, StageResult.Status.SKIPPED, StageResult.Status.RESUMED, StageResult.Status.SKIPPED);
+    verify(dpo, times(2)).train(any(), any(), any());
+    assertThat(Json.mapper().readTree(manifest.toFile()).get("attempts").asInt()).isEqualTo(2);
+  }
+
+  @Test
   void dpoFromTheBaseModelSkippingDsft() throws Exception {
     PipelineResult r = Pipeline.empty().aif(feedback).ddpo(dpo).run(student, work);
     verify(dpo).train(eq(student), eq(work.resolve("01-aif/preferences.jsonl").toAbsolutePath()), any());
