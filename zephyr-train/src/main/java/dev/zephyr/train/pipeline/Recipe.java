@@ -1,0 +1,207 @@
+package dev.zephyr.train.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.zephyr.core.InvalidInputException;
+import dev.zephyr.core.io.Json;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A pipeline written as YAML:
+ *
+ * <pre>
+ * name: zephyr-7b-beta
+ * seed: 42
+ * student: models/Mistral-7B-v0.1        # a local Hugging Face model directory
+ * work_dir: runs/zephyr-7b-beta
+ * stages:
+ *   - dsft: {dataset: data/ultrachat_200k/train_sft.jsonl, learning_rate: 2.0e-5, ...}
+ *   - aif: {preferences: data/ultrafeedback_binarized/train_prefs.jsonl}
+ *   - ddpo: {beta: 0.1, learning_rate: 5.0e-7, num_train_epochs: 3, ...}
+ *   - evaluate: {mt_bench: {bench_dir: data/mt_bench, judge: {...}}}
+ * </pre>
+ *
+ * Stage kinds: {@code dsft} (artifact keys {@code dataset}, {@code model}), {@code aif} ({@code preferences},
+ * {@code ratings}, {@code completions}, {@code sample_student}), {@code ddpo} ({@code preferences}, {@code model}),
+ * {@code rm} ({@code comparisons}, {@code model}), {@code bon}, {@code sft} (trains on upstream demonstrations), and
+ * {@code evaluate} (one key per evaluation). Relative paths are relative to the YAML file's directory. Every other key
+ * is handed to {@link RecipeStages} unchanged.
+ *
+ * @param name recipe name
+ * @param seed pipeline seed
+ * @param student the starting model directory
+ * @param workDir where stage directories go
+ * @param stages stage kinds and their options, in order
+ */
+public record Recipe(String name, long seed, Path student, Path workDir, List<StageSpec> stages) {
+  /** Stage kinds a recipe may use. */
+  public static final Set<String> KINDS = Set.of("dsft", "aif", "ddpo", "rm", "bon", "sft", "evaluate");
+
+  public Recipe {
+    stages = List.copyOf(stages);
+  }
+
+  /** One entry of {@code stages}. */
+  public record StageSpec(String kind, Map<String, Object> options) {
+    public StageSpec {
+      options = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(options));
+    }
+  }
+
+  /** Reads a recipe file; errors name the file and the offending field. */
+  public static Recipe load(Path file) {
+    try (InputStream in = Files.newInputStream(file)) {
+      return parse(in, file.toString(), file.toAbsolutePath().getParent());
+    } catch (IOException e) {
+      throw new InvalidInputException(file.toString(), 0, null, "cannot read recipe: " + e.getMessage(), e);
+    }
+  }
+
+  /** Parses a recipe from a stream; {@code baseDir} anchors relative paths. */
+  public static Recipe parse(InputStream in, String source, Path baseDir) {
+    JsonNode root;
+    try {
+      root = Json.yaml().readTree(in);
+    } catch (IOException e) {
+      throw new InvalidInputException(source, 0, null, "not valid YAML: " + e.getMessage(), e);
+    }
+    if (root == null || !root.isObject()) {
+      throw new InvalidInputException(source, 0, null, "a recipe is a YAML mapping with name, student and stages");
+    }
+    String name = text(root, "name", source, false);
+    Path student = baseDir.resolve(text(root, "student", source, true)).normalize();
+    String work = text(root, "work_dir", source, false);
+    Path workDir = baseDir.resolve(work == null ? "runs/" + (name == null ? "recipe" : name) : work).normalize();
+    long seed = root.path("seed").asLong(42);
+    JsonNode stagesNode = root.get("stages");
+    if (stagesNode == null || !stagesNode.isArray() || stagesNode.isEmpty()) {
+      throw InvalidInputException.field(source, "stages", "expected a non-empty list of stages");
+    }
+    List<StageSpec> stages = new ArrayList<>();
+    for (int i = 0; i < stagesNode.size(); i++) {
+      JsonNode entry = stagesNode.get(i);
+      String field = "stages[" + i + "]";
+      if (!entry.isObject() || entry.size() != 1) {
+        throw InvalidInputException.field(source, field, "each stage is a mapping with one key, its kind "
+            + "(one of " + new java.util.TreeSet<>(KINDS) + ")");
+      }
+      String kind = entry.fieldNames().next();
+      if (!KINDS.contains(kind)) {
+        throw InvalidInputException.field(source, field, "unknown stage '" + kind + "' (expected one of "
+            + new java.util.TreeSet<>(KINDS) + ")");
+      }
+      JsonNode opts = entry.get(kind);
+      if (opts != null && !opts.isNull() && !opts.isObject()) {
+        throw InvalidInputException.field(source, field + "." + kind, "expected a mapping of options");
+      }
+      @SuppressWarnings("unchecked")
+      Map<String, Object> options = opts == null || opts.isNull()
+          ? new LinkedHashMap<>()
+          : Json.mapper().convertValue(opts, LinkedHashMap.class);
+      for (String key : List.of("dataset", "model", "preferences", "ratings", "completions", "comparisons")) {
+        Object v = options.get(key);
+        if (v != null) {
+          if (!(v instanceof String s)) {
+            throw InvalidInputException.field(source, field + "." + kind + "." + key, "expected a path");
+          }
+          options.put(key, baseDir.resolve(s).normalize().toString());
+        }
+      }
+      stages.add(new StageSpec(kind, options));
+    }
+    return new Recipe(name == null ? "recipe" : name, seed, student, workDir, stages);
+  }
+
+  private static String text(JsonNode root, String key, String source, boolean required) {
+    JsonNode n = root.get(key);
+    if (n == null || n.isNull()) {
+      if (required) {
+        throw InvalidInputException.field(source, key, "missing (expected a local path)");
+      }
+      return null;
+    }
+    if (!n.isTextual()) {
+      throw InvalidInputException.field(source, key, "expected a string, found " + n.getNodeType());
+    }
+    return n.asText();
+  }
+
+  /** Builds the pipeline this recipe describes, with concrete stages from {@code factory}. */
+  public Pipeline toPipeline(RecipeStages factory) {
+    Pipeline p = Pipeline.empty().seed(seed);
+    boolean evaluates = false;
+    for (StageSpec s : stages) {
+      Map<String, Object> o = new LinkedHashMap<>(s.options());
+      Path dataset = path(o.remove("dataset"));
+      Path model = path(o.remove("model"));
+      Path preferences = path(o.remove("preferences"));
+      Path ratings = path(o.remove("ratings"));
+      Path completions = path(o.remove("completions"));
+      Path comparisons = path(o.remove("comparisons"));
+      switch (s.kind()) {
+        case "dsft" -> {
+          if (model != null) {
+            p = p.then(Dsft.trainedModel(model));
+          } else {
+            Dsft d = Dsft.of(factory.sft(o));
+            p = p.then(dataset != null ? d.fromDataset(dataset) : d);
+          }
+        }
+        case "sft" -> p = p.sft(factory.sft(o));
+        case "aif" -> {
+          boolean student = Boolean.TRUE.equals(o.remove("sample_student"));
+          if (preferences != null) {
+            p = p.aif(Aif.preferences(preferences));
+          } else {
+            Aif a = Aif.of(factory.feedback(o));
+            a = ratings != null ? a.fromRatings(ratings) : completions != null ? a.fromCompletions(completions) : a;
+            p = p.aif(student ? a.samplingStudent() : a);
+          }
+        }
+        case "ddpo" -> {
+          if (model != null) {
+            p = p.ddpo(Ddpo.trainedModel(model));
+          } else {
+            Ddpo d = Ddpo.of(factory.dpo(o));
+            p = p.ddpo(preferences != null ? d.onPreferences(preferences) : d);
+          }
+        }
+        case "rm" -> {
+          if (model != null) {
+            p = p.then(RewardModel.trained(model));
+          } else {
+            RewardModel r = RewardModel.of(factory.rewardModel(o));
+            p = p.then(comparisons != null ? r.fromComparisons(comparisons) : r);
+          }
+        }
+        case "bon" -> p = p.bestOfN(factory.bestOfN(o));
+        case "evaluate" -> {
+          for (Iterator<Map.Entry<String, Object>> it = o.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Object> e = it.next();
+            p = p.evaluate(factory.evaluation(e.getKey(), asMap(e.getValue())));
+            evaluates = true;
+          }
+        }
+        default -> throw new IllegalStateException("unhandled stage kind " + s.kind());
+      }
+    }
+    return evaluates ? p.modelLoader(factory.loader()) : p;
+  }
+
+  private static Path path(Object o) {
+    return o == null ? null : Path.of(o.toString());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> asMap(Object v) {
+    return v instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+  }
+}
