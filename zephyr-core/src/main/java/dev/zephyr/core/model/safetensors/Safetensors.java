@@ -9,7 +9,9 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zephyr.core.CheckpointException;
+import dev.zephyr.core.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -19,10 +21,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Reads and writes the safetensors format (an 8-byte little-endian header length, a JSON header, then the raw
@@ -41,6 +48,7 @@ public final class Safetensors {
   public static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
 
   private static final String METADATA_KEY = "__metadata__";
+  private static final Pattern SHARD_NAME = Pattern.compile("model-\\d{5}-of-\\d{5}\\.safetensors");
 
   /** Strict mapper for headers: a duplicated tensor name is an error, not "last one wins". */
   private static final ObjectMapper HEADER_MAPPER = JsonMapper.builder()
@@ -381,6 +389,99 @@ public final class Safetensors {
     if (expected != dataLength) {
       throw new CheckpointException(file + ": the data section has " + dataLength + " bytes but the tensors cover "
           + expected + "; trailing bytes or a damaged header");
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Writing
+
+  /**
+   * Atomically writes {@code tensors} to one safetensors file, floating arrays stored as {@code dtype} (F32, BF16 or
+   * F16, rounded to nearest even like PyTorch), integer and boolean arrays as their own type. Tensors are laid out in
+   * sorted name order with {@code {"format":"pt"}} metadata, as {@code safetensors.torch} writes them.
+   */
+  public static void save(Path file, Map<String, NDArray> tensors, Dtype dtype) {
+    requireFloatingStorage(dtype);
+    SafetensorsWriter.write(file, SafetensorsWriter.entries(tensors, dtype), HEADER_MAPPER);
+  }
+
+  /**
+   * Writes {@code tensors} into {@code dir} the way Hugging Face does: a single {@code model.safetensors} when the
+   * tensor bytes fit in {@code maxShardBytes}, otherwise {@code model-00001-of-0000N.safetensors} shards (filled in
+   * sorted name order; a tensor larger than the limit gets a shard of its own) plus
+   * {@code model.safetensors.index.json}. The index is written last, and weight files of an earlier save that the
+   * new layout does not use are removed afterwards, so a reader never sees an index pointing at missing shards.
+   *
+   * @return the files written, index last when there is one
+   */
+  public static List<Path> saveSharded(Path dir, Map<String, NDArray> tensors, Dtype dtype, long maxShardBytes) {
+    requireFloatingStorage(dtype);
+    if (maxShardBytes <= 0) {
+      throw new IllegalArgumentException("maxShardBytes must be positive, got " + maxShardBytes);
+    }
+    List<SafetensorsWriter.Entry> entries = SafetensorsWriter.entries(tensors, dtype);
+    List<List<SafetensorsWriter.Entry>> shards = new ArrayList<>();
+    List<SafetensorsWriter.Entry> current = new ArrayList<>();
+    long currentBytes = 0;
+    long totalBytes = 0;
+    for (SafetensorsWriter.Entry e : entries) {
+      if (!current.isEmpty() && currentBytes + e.byteLength() > maxShardBytes) {
+        shards.add(current);
+        current = new ArrayList<>();
+        currentBytes = 0;
+      }
+      current.add(e);
+      currentBytes += e.byteLength();
+      totalBytes += e.byteLength();
+    }
+    shards.add(current);
+
+    List<Path> written = new ArrayList<>();
+    try {
+      Files.createDirectories(dir);
+      if (shards.size() == 1) {
+        Path single = dir.resolve(SINGLE_FILE);
+        SafetensorsWriter.write(single, entries, HEADER_MAPPER);
+        written.add(single);
+      } else {
+        ObjectNode index = HEADER_MAPPER.createObjectNode();
+        index.putObject("metadata").put("total_size", totalBytes);
+        ObjectNode weightMap = index.putObject("weight_map");
+        for (int i = 0; i < shards.size(); i++) {
+          String name = String.format(Locale.ROOT, "model-%05d-of-%05d.safetensors", i + 1, shards.size());
+          Path shard = dir.resolve(name);
+          SafetensorsWriter.write(shard, shards.get(i), HEADER_MAPPER);
+          written.add(shard);
+          shards.get(i).forEach(e -> weightMap.put(e.name(), name));
+        }
+        Path indexFile = dir.resolve(INDEX_FILE);
+        AtomicFiles.writeString(indexFile, HEADER_MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(index)
+            + "\n");
+        written.add(indexFile);
+      }
+      removeStaleWeights(dir, written);
+      return written;
+    } catch (IOException e) {
+      throw new CheckpointException(dir + ": cannot write checkpoint: " + e.getMessage(), e);
+    }
+  }
+
+  private static void removeStaleWeights(Path dir, List<Path> keep) throws IOException {
+    Set<Path> kept = new HashSet<>(keep);
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        String name = f.getFileName().toString();
+        boolean weights = name.equals(SINGLE_FILE) || name.equals(INDEX_FILE) || SHARD_NAME.matcher(name).matches();
+        if (weights && !kept.contains(f)) {
+          Files.deleteIfExists(f);
+        }
+      }
+    }
+  }
+
+  private static void requireFloatingStorage(Dtype dtype) {
+    if (!dtype.isFloatingStorage()) {
+      throw new IllegalArgumentException("floating arrays can be stored as F32, BF16 or F16, not " + dtype);
     }
   }
 }
