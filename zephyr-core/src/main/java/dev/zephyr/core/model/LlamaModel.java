@@ -9,6 +9,13 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import dev.zephyr.core.CheckpointException;
+import dev.zephyr.core.io.AtomicFiles;
+import dev.zephyr.core.io.Json;
+import dev.zephyr.core.model.safetensors.Dtype;
+import dev.zephyr.core.model.safetensors.Safetensors;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -169,6 +176,76 @@ public final class LlamaModel implements AutoCloseable {
       params.put(name, a);
     }
     return new LlamaModel(config, params, m);
+  }
+
+  /**
+   * Loads a Hugging Face model directory ({@code config.json} plus {@code model.safetensors} or shards); BF16/F16
+   * weights are widened to float32. The model owns a sub-manager of {@code parent}.
+   */
+  public static LlamaModel load(Path dir, NDManager parent) {
+    ModelConfig config = ModelConfig.load(dir);
+    NDManager m = parent.newSubManager();
+    try {
+      return new LlamaModel(config, Safetensors.load(dir, m), m);
+    } catch (RuntimeException e) {
+      m.close();
+      throw e;
+    }
+  }
+
+  /** Saves as a Hugging Face directory with float32 weights; see {@link #save(Path, Dtype)}. */
+  public void save(Path dir) {
+    save(dir, Dtype.F32);
+  }
+
+  /**
+   * Writes {@code config.json}, {@code generation_config.json} and the weights ({@code dtype} F32, BF16 or F16; sharded
+   * above 5 GB like transformers) into a temporary sibling directory, then moves it over {@code dir}.
+   */
+  public void save(Path dir, Dtype dtype) {
+    Path target = dir.toAbsolutePath();
+    Path tmp = target.resolveSibling(target.getFileName() + ".tmp-" + System.nanoTime());
+    try {
+      Files.createDirectories(tmp);
+      Files.writeString(tmp.resolve("config.json"), config.toJson());
+      Files.writeString(tmp.resolve("generation_config.json"), generationConfigJson());
+      Safetensors.saveSharded(tmp, parameters, dtype, 5_000_000_000L);
+      if (Files.exists(target)) {
+        Path old = target.resolveSibling(target.getFileName() + ".old-" + System.nanoTime());
+        AtomicFiles.move(target, old);
+        AtomicFiles.move(tmp, target);
+        deleteRecursively(old);
+      } else {
+        AtomicFiles.move(tmp, target);
+      }
+    } catch (IOException e) {
+      throw new CheckpointException("cannot save model to " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private String generationConfigJson() {
+    var o = Json.mapper().createObjectNode();
+    if (config.bosTokenId() != null) {
+      o.put("bos_token_id", config.bosTokenId());
+    }
+    if (config.eosTokenIds().size() == 1) {
+      o.put("eos_token_id", config.eosTokenIds().get(0));
+    } else if (!config.eosTokenIds().isEmpty()) {
+      var a = o.putArray("eos_token_id");
+      config.eosTokenIds().forEach(a::add);
+    }
+    if (config.padTokenId() != null) {
+      o.put("pad_token_id", config.padTokenId());
+    }
+    return o.toPrettyString();
+  }
+
+  private static void deleteRecursively(Path p) throws IOException {
+    try (var walk = Files.walk(p)) {
+      for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(q);
+      }
+    }
   }
 
   /** Standard normal via Box-Muller (SplittableRandom has no nextGaussian on Java 17). */

@@ -31,7 +31,7 @@ class FixtureParityTest {
   void logProbsMatchReference(String fixture) throws Exception {
     Path dir = SharedData.path("fixtures", fixture);
     JsonNode expected = Json.mapper().readTree(dir.resolve("expected_logprobs.json").toFile());
-    try (LlamaModel model = FixtureWeights.model(dir, manager)) {
+    try (LlamaModel model = LlamaModel.load(dir, manager)) {
       JsonNode inputs = expected.get("input_ids");
       for (int s = 0; s < inputs.size(); s++) {
         int[] ids = new int[inputs.get(s).size()];

@@ -177,4 +177,22 @@ class LlamaModelTest {
       assertThatThrownBy(() -> new LlamaModel(c, broken, null)).hasMessageContaining("lm_head.weight");
     }
   }
+
+  @Test
+  void saveAndLoadRoundTripGivesIdenticalLogits(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+    ModelConfig c = tiny(ModelType.QWEN2).toBuilder().tieWordEmbeddings(true).build();
+    try (LlamaModel model = LlamaModel.random(c, 9, 0.3, manager); NDScope s = new NDScope()) {
+      s.suppressNotUsedWarning();
+      java.nio.file.Path dir = tmp.resolve("m");
+      model.save(dir);
+      model.save(dir); // overwriting an existing directory works too
+      try (LlamaModel back = LlamaModel.load(dir, manager)) {
+        assertThat(back.config()).isEqualTo(c);
+        NDArray input = ids(new long[][] {{1, 2, 3, 4}});
+        assertThat(maxAbsDiff(model.forward(input, null, null, null), back.forward(input, null, null, null)))
+            .isEqualTo(0f);
+      }
+      assertThat(java.nio.file.Files.exists(dir.resolve("generation_config.json"))).isTrue();
+    }
+  }
 }
