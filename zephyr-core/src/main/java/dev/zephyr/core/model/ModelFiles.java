@@ -14,6 +14,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -105,6 +106,7 @@ public final class ModelFiles {
       Files.createDirectories(parent);
       Files.createDirectory(staging);
       writeContents(staging, contents);
+      makeWorldReadable(staging);
       fsyncDirectory(staging);
       swapInto(staging, absolute, parent.resolve("." + name + ".old-" + unique));
       staging = null;
@@ -164,6 +166,20 @@ public final class ModelFiles {
     fsyncDirectory(target.getParent());
     if (hadOld) {
       deleteQuietly(aside);
+    }
+  }
+
+  /** Temp files are created owner-only (0600); a saved model should be readable like any file the user writes. */
+  private static void makeWorldReadable(Path dir) throws IOException {
+    if (!dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      return;
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        if (Files.isRegularFile(f)) {
+          Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+        }
+      }
     }
   }
 

@@ -85,6 +85,10 @@ class ModelFilesTest {
     Map<String, NDArray> back = Safetensors.load(target, manager);
     assertThat(back.get("model.embed_tokens.weight").toFloatArray()).containsExactly(1, 2, 3, 4, 5, 6);
     assertThat(listing(tmp)).containsExactly("model"); // no staging leftovers
+    if (target.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      assertThat(Files.getPosixFilePermissions(target.resolve("model.safetensors")))
+          .contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ);
+    }
   }
 
   @Test
