@@ -219,6 +219,24 @@ class SafetensorsReaderTest {
   }
 
   @Test
+  void refusesShardedPickleDirectoryNamingItsFiles() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("pickle-shards"));
+    Files.write(dir.resolve("pytorch_model-00001-of-00002.bin"), new byte[] {(byte) 0x80, 2});
+    Files.writeString(dir.resolve("pytorch_model.bin.index.json"), "{}");
+    assertThatThrownBy(() -> Safetensors.load(dir, manager)).isInstanceOf(CheckpointException.class)
+        .hasMessageContaining("pytorch_model-00001-of-00002.bin").hasMessageContaining("never loads pickle");
+  }
+
+  @Test
+  void aSingleFileWinsOverAnIndexAsInTransformers() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("both"));
+    Files.copy(SharedData.path("fixtures", "llama-gqa-f32", "model.safetensors"), dir.resolve("model.safetensors"));
+    Files.writeString(dir.resolve(Safetensors.INDEX_FILE), "{\"weight_map\":{\"w\":\"missing.safetensors\"}}");
+    assertThat(Safetensors.checkpointFiles(dir)).containsExactly(dir.resolve("model.safetensors"));
+    assertThat(Safetensors.load(dir, manager)).hasSize(21);
+  }
+
+  @Test
   void refusesDirectoryWithoutWeights() {
     assertThatThrownBy(() -> Safetensors.load(tmp, manager)).isInstanceOf(CheckpointException.class)
         .hasMessageContaining("no model.safetensors");
