@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -108,23 +109,25 @@ final class SafetensorsWriter {
       return;                         // platform DJL's PyTorch engine runs on
     }
     try (NDArray f32 = array.getDataType() == DataType.FLOAT32 ? null : array.toType(DataType.FLOAT32, false)) {
-      ByteBuffer source = (f32 == null ? array : f32).toByteBuffer().order(ByteOrder.nativeOrder());
-      int n = source.remaining() / 4;
-      ByteBuffer chunk = ByteBuffer.allocate(CHUNK_ELEMENTS * e.dtype().byteSize()).order(ByteOrder.LITTLE_ENDIAN);
-      for (int i = 0; i < n; i++) {
-        float v = source.getFloat(i * 4);
-        switch (e.dtype()) {
-          case F32 -> chunk.putFloat(v);
-          case BF16 -> chunk.putShort(FloatFormats.floatToBf16(v));
-          case F16 -> chunk.putShort(FloatFormats.floatToF16(v));
-          default -> throw new IllegalStateException(e.dtype().name());
+      FloatBuffer source = (f32 == null ? array : f32).toByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer();
+      float[] floats = new float[Math.min(CHUNK_ELEMENTS, source.remaining())];
+      ByteBuffer bytes = ByteBuffer.allocate(floats.length * e.dtype().byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+      short[] halves = e.dtype() == Dtype.F32 ? null : new short[floats.length];
+      while (source.hasRemaining()) {
+        int n = Math.min(floats.length, source.remaining());
+        source.get(floats, 0, n);
+        bytes.clear();
+        if (halves == null) {
+          bytes.asFloatBuffer().put(floats, 0, n);
+        } else {
+          boolean bf16 = e.dtype() == Dtype.BF16;
+          for (int i = 0; i < n; i++) {
+            halves[i] = bf16 ? FloatFormats.floatToBf16(floats[i]) : FloatFormats.floatToF16(floats[i]);
+          }
+          bytes.asShortBuffer().put(halves, 0, n);
         }
-        if (!chunk.hasRemaining()) {
-          out.write(chunk.array(), 0, chunk.position());
-          chunk.clear();
-        }
+        out.write(bytes.array(), 0, n * e.dtype().byteSize());
       }
-      out.write(chunk.array(), 0, chunk.position());
     }
   }
 }
