@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -69,10 +70,18 @@ public final class Safetensors {
    * @throws CheckpointException if the files are missing, malformed or only available as pickle
    */
   public static Map<String, NDArray> load(Path fileOrDir, NDManager manager) {
+    return load(fileOrDir, manager, name -> true);
+  }
+
+  /**
+   * Like {@link #load(Path, NDManager)}, but reads only the tensors whose names {@code include} accepts (shards
+   * holding none of them are not opened). Every header is still validated in full.
+   */
+  public static Map<String, NDArray> load(Path fileOrDir, NDManager manager, Predicate<String> include) {
     if (Files.isDirectory(fileOrDir)) {
-      return loadDirectory(fileOrDir, manager);
+      return loadDirectory(fileOrDir, manager, include);
     }
-    return loadFile(fileOrDir, manager);
+    return loadFile(fileOrDir, manager, include);
   }
 
   /**
@@ -111,18 +120,21 @@ public final class Safetensors {
     }
   }
 
-  private static Map<String, NDArray> loadDirectory(Path dir, NDManager manager) {
+  private static Map<String, NDArray> loadDirectory(Path dir, NDManager manager, Predicate<String> include) {
     Path index = dir.resolve(INDEX_FILE);
     if (Files.isRegularFile(dir.resolve(SINGLE_FILE)) || !Files.isRegularFile(index)) {
-      return loadFile(checkpointFiles(dir).get(0), manager);
+      return loadFile(checkpointFiles(dir).get(0), manager, include);
     }
     Map<Path, List<String>> shards = readIndex(index);
     Map<String, NDArray> out = new LinkedHashMap<>();
     try {
       for (Map.Entry<Path, List<String>> shard : shards.entrySet()) {
-        Map<String, NDArray> tensors = loadFile(shard.getKey(), manager);
+        if (shard.getValue().stream().noneMatch(include)) {
+          continue;
+        }
+        Map<String, NDArray> tensors = loadFile(shard.getKey(), manager, include);
         for (String expected : shard.getValue()) {
-          if (!tensors.containsKey(expected)) {
+          if (include.test(expected) && !tensors.containsKey(expected)) {
             tensors.values().forEach(NDArray::close);
             throw new CheckpointException(index + ": weight_map places tensor '" + expected + "' in "
                 + shard.getKey().getFileName() + ", but that file has no such tensor");
@@ -184,11 +196,14 @@ public final class Safetensors {
         && !name.equals("..") && name.endsWith(".safetensors");
   }
 
-  private static Map<String, NDArray> loadFile(Path file, NDManager manager) {
+  private static Map<String, NDArray> loadFile(Path file, NDManager manager, Predicate<String> include) {
     SafetensorsHeader header = readHeader(file);
     Map<String, NDArray> out = new LinkedHashMap<>();
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       for (TensorInfo info : header.tensors()) {
+        if (!include.test(info.name())) {
+          continue;
+        }
         out.put(info.name(), readTensor(file, channel, header.dataOffset(), info, manager));
       }
       return out;

@@ -87,6 +87,47 @@ class SafetensorsReaderTest {
     assertThat(w.get("model.layers.0.self_attn.q_proj.weight").toFloatArray()[0]).isEqualTo(-0.17860281467437744f);
   }
 
+  /**
+   * A tensor that starts past 2 GiB into the file loads correctly (each tensor is mapped on its own, at a long
+   * offset). The 2 GiB in front of it is a sparse hole, so the test costs no disk and the pad is never read.
+   */
+  @Test
+  void readsATensorBeyondTwoGibibytesOfFile() throws IOException {
+    long pad = (1L << 31) + 24;
+    String header = "{" + entry("pad", "U8", "[" + pad + "]", 0, pad) + "," + entry("w", "F32", "[3]", pad, pad + 12)
+        + "}";
+    byte[] json = header.getBytes(StandardCharsets.UTF_8);
+    Path f = tmp.resolve("big.safetensors");
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f,
+        java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE,
+        java.nio.file.StandardOpenOption.SPARSE)) {
+      ByteBuffer head = ByteBuffer.allocate(8 + json.length).order(ByteOrder.LITTLE_ENDIAN);
+      head.putLong(json.length).put(json).flip();
+      ch.write(head, 0);
+      ByteBuffer w = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putFloat(1.5f).putFloat(-2f)
+          .putFloat(3.25f).flip();
+      ch.write(w, 8 + json.length + pad);
+    }
+    assertThat(Safetensors.readHeader(f).tensor("w").orElseThrow().begin()).isEqualTo(pad);
+    Map<String, NDArray> w = Safetensors.load(f, manager, name -> name.equals("w"));
+    assertThat(w).containsOnlyKeys("w");
+    assertThat(w.get("w").toFloatArray()).containsExactly(1.5f, -2f, 3.25f);
+  }
+
+  @Test
+  void selectiveLoadSkipsShardsWithoutWantedTensors() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("select"));
+    Map<String, NDArray> tensors = new java.util.LinkedHashMap<>();
+    tensors.put("a", manager.create(new float[] {1, 2}));
+    tensors.put("b", manager.create(new float[] {3, 4}));
+    Safetensors.saveSharded(dir, tensors, Dtype.F32, 8);
+    // Corrupt the shard holding "b": a selective load of "a" must not even open it.
+    Files.write(dir.resolve("model-00002-of-00002.safetensors"), new byte[] {1});
+    assertThat(Safetensors.load(dir, manager, "a"::equals).get("a").toFloatArray()).containsExactly(1, 2);
+    assertThatThrownBy(() -> Safetensors.load(dir, manager)).isInstanceOf(CheckpointException.class)
+        .hasMessageContaining("model-00002-of-00002.safetensors");
+  }
+
   // ---- hostile and broken files ------------------------------------------------------------------------------
 
   @Test
