@@ -103,9 +103,11 @@ public final class GenerateRatioBench {
       double medianTheirs = median(theirs);
       System.out.printf(Locale.ROOT, "{\"checkpoint\":\"%s\",\"prompt_tokens\":%d,\"new_tokens\":%d,"
               + "\"zephyr_batch\":%d,\"zephyr_tokens_per_s\":%.1f,\"zephyr_runs\":%s,\"zephyr_generated\":%d,"
-              + "\"jlama_tokens_per_s\":%.1f,\"jlama_runs\":%s,\"jlama_generated\":%d,\"ratio\":%.2f}%n",
+              + "\"jlama_tokens_per_s\":%.1f,\"jlama_runs\":%s,\"jlama_generated\":%d,\"ratio\":%.2f,"
+              + "\"libtorch_threads\":\"%s\",\"jlama_threads\":\"%s\",\"loadavg_1m\":\"%s\"}%n",
           dir, prompt.length, tokens, batch, medianOurs, format(ours), generatedOurs, medianTheirs, format(theirs),
-          generatedTheirs, medianOurs / medianTheirs);
+          generatedTheirs, medianOurs / medianTheirs, System.getProperty("ai.djl.pytorch.num_threads", "default"),
+          threads > 0 ? threads : "default", JlamaGenerateBench.loadAverage());
     } finally {
       jlama.close();
     }

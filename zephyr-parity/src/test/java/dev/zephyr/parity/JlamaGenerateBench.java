@@ -96,10 +96,10 @@ public final class JlamaGenerateBench {
       System.out.printf(Locale.ROOT, "{\"engine\":\"jlama-core 0.8.4\",\"mode\":\"generate\",\"batch\":1,"
               + "\"tokens_per_s\":%.1f,\"runs_tokens_per_s\":[%s],\"generated_tokens\":%d,\"prompt_tokens\":%d,"
               + "\"generate_ms\":%d,\"prompt_ms\":%d,\"finish_reason\":\"%s\",\"threads\":\"%s\","
-              + "\"java\":\"%s\"}%n",
+              + "\"java\":\"%s\",\"loadavg_1m\":\"%s\"}%n",
           tokensPerSecond(median), all, median.generatedTokens, median.promptTokens, median.generateTimeMs,
           median.promptTimeMs, median.finishReason, threads > 0 ? threads : "jlama default (physical cores)",
-          System.getProperty("java.version"));
+          System.getProperty("java.version"), loadAverage());
     } finally {
       model.close();
     }
@@ -111,6 +111,15 @@ public final class JlamaGenerateBench {
     PromptContext context = PromptContext.of(prompt);
     int promptLength = model.encodePrompt(context).length;
     return model.generate(UUID.randomUUID(), context, 0.0f, promptLength + tokens, (text, time) -> {});
+  }
+
+  /** The 1-minute load average where the OS reports one (Linux), so timings on a shared machine can be judged. */
+  static String loadAverage() {
+    try {
+      return Files.readString(Paths.get("/proc/loadavg")).split(" ")[0];
+    } catch (Exception e) {
+      return "unknown";
+    }
   }
 
   /** Generated tokens over the generation phase (Jlama times the prompt separately). */
