@@ -42,7 +42,7 @@ public final class FloatFormats {
 
   /**
    * Rounds float32 to IEEE binary16 bits, ties to even. Values too large become infinity, values too small become
-   * subnormals or signed zero, NaN stays NaN (its top payload bits kept, quiet bit set).
+   * subnormals or signed zero, NaN becomes the quiet NaN 0x7E00 with its sign, as in PyTorch.
    */
   public static short floatToF16(float value) {
     int bits = Float.floatToRawIntBits(value);
@@ -50,7 +50,7 @@ public final class FloatFormats {
     int exponent = (bits >>> 23) & 0xFF;
     int mantissa = bits & 0x7FFFFF;
     if (exponent == 0xFF) {
-      return (short) (sign | 0x7C00 | (mantissa != 0 ? 0x200 | (mantissa >>> 13) : 0));
+      return (short) (sign | (mantissa != 0 ? 0x7E00 : 0x7C00)); // NaN: PyTorch's canonical quiet NaN, sign kept
     }
     int halfExponent = exponent - 127 + 15;
     if (halfExponent >= 0x1F) {
