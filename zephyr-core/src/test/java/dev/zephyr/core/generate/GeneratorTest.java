@@ -29,11 +29,8 @@ class GeneratorTest {
 
   @BeforeAll
   static void open() {
-    // Decoding a tiny model is a stream of very small ops: on the shared 2-core CI box, a second libtorch thread
-    // only adds OpenMP hand-offs (and makes this class several times slower under load).
-    manager = NDManager.newBaseManager(); // loads libtorch
-    threads = ai.djl.pytorch.jni.JniUtils.getNumThreads();
-    ai.djl.pytorch.jni.JniUtils.setNumThreads(1);
+    threads = dev.zephyr.core.testing.TorchThreads.useOne();
+    manager = NDManager.newBaseManager();
     ModelConfig c = ModelConfig.builder().modelType(ModelType.MISTRAL).slidingWindow(6).vocabSize(61).hiddenSize(32)
         .numAttentionHeads(4).numKeyValueHeads(2).intermediateSize(48).eosTokenIds(List.of()).build();
     model = LlamaModel.random(c, 21, 0.5, manager);
@@ -44,7 +41,7 @@ class GeneratorTest {
   static void close() {
     model.close();
     manager.close();
-    ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+    dev.zephyr.core.testing.TorchThreads.restore(threads);
   }
 
   static GeneratedSequence one(int[] prompt, SamplingParams p) {
