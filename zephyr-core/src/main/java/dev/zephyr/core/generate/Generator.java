@@ -31,6 +31,8 @@ public final class Generator {
   private final Detokenizer detokenizer;
   private final NDManager manager;
   private final int maxBatchRows;
+  /** Test hook: called after each decode step with the step number. */
+  private java.util.function.IntConsumer afterStep = step -> { };
 
   /**
    * @param detokenizer for stop strings and text; null leaves {@link GeneratedSequence#text()} null
@@ -48,6 +50,11 @@ public final class Generator {
 
   public Generator(LlamaModel model, Detokenizer detokenizer, NDManager manager) {
     this(model, detokenizer, manager, 16);
+  }
+
+  /** Registers a callback run after every decode step (tests watch memory with it). */
+  void afterEachStep(java.util.function.IntConsumer callback) {
+    this.afterStep = callback;
   }
 
   /** One row of the batch: one choice of one request. */
@@ -176,6 +183,7 @@ public final class Generator {
               cache);
           logits = out.toFloatArray();
         }
+        afterStep.accept(step);
       }
     }
   }
