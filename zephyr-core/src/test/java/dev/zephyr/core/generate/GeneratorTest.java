@@ -82,6 +82,24 @@ class GeneratorTest {
   }
 
   @Test
+  void finishedRowsLeaveTheBatchWithoutChangingTheOthers() {
+    int[] a = {1, 5, 9, 12};
+    int[] b = {1, 33, 2, 7, 8};
+    int[] c = {3, 4};
+    SamplingParams greedy = SamplingParams.builder().temperature(0).maxTokens(10).build();
+    SamplingParams sampled = SamplingParams.builder().temperature(1.0).seed(8L).maxTokens(12).build();
+    GeneratedSequence aloneA = one(a, greedy);
+    GeneratedSequence aloneC = one(c, sampled);
+    // b stops after 2 tokens, a after 10, c after 12: the batch shrinks twice
+    List<GenerationResult> out = generator.generate(List.of(new GenerationRequest(a, greedy),
+        new GenerationRequest(b, greedy.toBuilder().maxTokens(2).build()), new GenerationRequest(c, sampled)));
+    assertThat(out.get(0).first().tokenIds()).containsExactly(aloneA.tokenIds());
+    assertThat(out.get(1).first().tokenIds()).containsExactly(Arrays.copyOf(one(b, greedy).tokenIds(), 2));
+    assertThat(out.get(2).first().tokenIds()).containsExactly(aloneC.tokenIds());
+    assertThat(out.get(2).first().length()).isEqualTo(12);
+  }
+
+  @Test
   void seededSamplingIsReproducibleWhateverTheBatch() {
     int[] prompt = {1, 4, 4, 8};
     SamplingParams p = SamplingParams.builder().temperature(1.5).topK(40).topP(0.95).repetitionPenalty(1.1)
