@@ -11,6 +11,10 @@ import picocli.CommandLine.Command;
     description = "Align small open LLMs the Zephyr way: dSFT, AI feedback, dDPO, evaluation.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      BenchCommand.class,
+      GenerateCommand.class,
+      LogprobsCommand.class,
+      QuickstartCommand.class,
     })
 public final class ZephyrCli implements Runnable {
 
