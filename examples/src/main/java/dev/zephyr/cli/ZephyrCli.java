@@ -12,6 +12,11 @@ import picocli.CommandLine.Command;
     subcommands = {
       CommandLine.HelpCommand.class,
       PipelineCommand.class,
+      BenchCommand.class,
+      GenerateCommand.class,
+      LogprobsCommand.class,
+      QuickstartCommand.class,
+      DemoCommand.class,
     })
 public final class ZephyrCli implements Runnable {
 
