@@ -102,11 +102,43 @@ public final class ChatTokenizer {
   /** As {@link #applyChatTemplate} for messages given as maps, with extra template variables. */
   public TokenizedChat applyChatTemplateMaps(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt,
       Map<String, ?> extra) {
+    Spans spans = renderWithSpans(messages, addGenerationPrompt, extra);
+    return toTokenized(spans, tokenizer.encodeWithOffsets(spans.text(), false));
+  }
+
+  /**
+   * {@link #applyChatTemplate} for many conversations, tokenized in one native batch call (use this in data
+   * preparation).
+   */
+  public List<TokenizedChat> applyChatTemplateBatch(List<List<Message>> conversations, boolean addGenerationPrompt) {
+    List<Spans> rendered = new ArrayList<>(conversations.size());
+    List<String> texts = new ArrayList<>(conversations.size());
+    for (List<Message> c : conversations) {
+      Spans s = renderWithSpans(ChatTemplate.toMaps(c), addGenerationPrompt, Map.of());
+      rendered.add(s);
+      texts.add(s.text());
+    }
+    List<Tokenizer.Encoded> encoded = tokenizer.encodeBatchWithOffsets(texts, false);
+    List<TokenizedChat> out = new ArrayList<>(conversations.size());
+    for (int i = 0; i < rendered.size(); i++) {
+      out.add(toTokenized(rendered.get(i), encoded.get(i)));
+    }
+    return out;
+  }
+
+  private record Spans(String text, List<int[]> assistant) {}
+
+  private Spans renderWithSpans(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt,
+      Map<String, ?> extra) {
     ChatTemplate.Rendered full = template.renderWithGenerationSpans(messages, addGenerationPrompt, extra);
     List<int[]> spans = template.hasGenerationBlocks()
         ? full.generationSpans()
         : assistantSpansByDifferencing(messages, full.text(), extra);
-    Tokenizer.Encoded enc = tokenizer.encodeWithOffsets(full.text(), false);
+    return new Spans(full.text(), spans);
+  }
+
+  private TokenizedChat toTokenized(Spans rendered, Tokenizer.Encoded enc) {
+    List<int[]> spans = rendered.assistant();
     checkDoubleBos(enc.ids(), "rendered chat");
     int[] assistant = new int[enc.ids().length];
     int[] completion = new int[enc.ids().length];
@@ -114,9 +146,9 @@ public final class ChatTokenizer {
       markOverlapping(enc, span[0], span[1], assistant);
     }
     if (!spans.isEmpty()) {
-      markOverlapping(enc, spans.get(spans.size() - 1)[0], full.text().length(), completion);
+      markOverlapping(enc, spans.get(spans.size() - 1)[0], rendered.text().length(), completion);
     }
-    return new TokenizedChat(full.text(), enc.ids(), assistant, completion);
+    return new TokenizedChat(rendered.text(), enc.ids(), assistant, completion);
   }
 
   /**
