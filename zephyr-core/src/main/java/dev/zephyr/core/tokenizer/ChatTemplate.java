@@ -350,6 +350,7 @@ public final class ChatTemplate {
             .withUseTrimmingForNotesAndExpressions(true)
             .withUseSnakeCasePropertyNaming(true)
             .withKeepNullableLoopValues(true)
+            .withUsePyishObjectMapper(true)
             .build())
         .build();
     Jinjava jinjava = new Jinjava(config);

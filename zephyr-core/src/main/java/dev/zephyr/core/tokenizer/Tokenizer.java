@@ -152,6 +152,14 @@ public final class Tokenizer implements AutoCloseable {
     return hf.decode(l, skipSpecialTokens);
   }
 
+  /**
+   * Text of generated ids with special tokens skipped, as {@code tokenizer.decode(ids, skip_special_tokens=True)}.
+   * Shaped as {@code dev.zephyr.core.generate.Detokenizer}: {@code tokenizer::decodeText}.
+   */
+  public String decodeText(int[] ids) {
+    return decode(ids, true);
+  }
+
   /** The id of a vocabulary or added token, given as its raw string ({@code "▁Hello"}, {@code "</s>"}). */
   public OptionalInt tokenToId(String token) {
     Integer id = tokenToId.get(token);

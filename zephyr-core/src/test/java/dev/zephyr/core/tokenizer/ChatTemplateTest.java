@@ -58,6 +58,14 @@ class ChatTemplateTest {
   }
 
   @Test
+  void listsAndMapsPrintAsPythonReprs() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("k", 1);
+    assertThat(ChatTemplate.of("{{ l }}|{{ m }}|{{ 3/2 }}|{{ 7//2 }}").renderMaps(List.of(), false,
+        Map.of("l", List.of("a", "b"), "m", m))).isEqualTo("['a', 'b']|{'k': 1}|1.5|3");
+  }
+
+  @Test
   void loopControlsAndLoopVariables() {
     ChatTemplate t = ChatTemplate.of("{% for m in messages %}{% if m['role'] == 'system' %}{% continue %}{% endif %}"
         + "{% if loop.index0 > 2 %}{% break %}{% endif %}{{ loop.index }}:{{ m['content'] }}"
