@@ -24,7 +24,8 @@ final class TemplateSupport {
   private static final Pattern STRING_REPEAT = Pattern.compile("''\\s*\\*|\\*\\s*''");
   private static final Pattern NAMESPACE = Pattern.compile("\\bnamespace\\s*\\(");
   private static final Pattern LITERAL = Pattern.compile(
-      "\\s*[A-Za-z_][A-Za-z0-9_]*\\s*=\\s*(true|false|True|False|none|None|-?\\d+(\\.\\d+)?|''|\\[\\s*\\]|\\{\\s*\\})\\s*");
+      "\\s*[A-Za-z_][A-Za-z0-9_]*\\s*=\\s*(true|false|True|False|none|None|-?\\d+(\\.\\d+)?|''|\\[\\s*\\]|\\{\\s*\\}"
+          + "|__zns_\\d+)\\s*");
 
   private TemplateSupport() {}
 
