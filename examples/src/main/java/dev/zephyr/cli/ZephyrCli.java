@@ -11,7 +11,11 @@ import picocli.CommandLine.Command;
     description = "Align small open LLMs the Zephyr way: dSFT, AI feedback, dDPO, evaluation.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      BenchCommand.class,
       ChatTemplateCommand.class,
+      GenerateCommand.class,
+      LogprobsCommand.class,
+      QuickstartCommand.class,
     })
 public final class ZephyrCli implements Runnable {
 
