@@ -45,13 +45,25 @@ final class PythonCompat {
     while (m.find()) {
       out.append(template, last, m.start());
       if (m.group(1) != null) {
-        out.append("{{").append(rewriteExpression(m.group(1))).append("}}");
+        out.append("{{").append(wrapOutput(rewriteExpression(m.group(1)))).append("}}");
       } else {
         out.append(rewriteStatement(rewriteExpression(m.group(2)), counter));
       }
       last = m.end();
     }
     return out.append(template.substring(last)).toString();
+  }
+
+  /**
+   * {@code {{ X }}} becomes {@code {{ pystr_out_0(X) }}} so that printed booleans read {@code True}/{@code False} as in
+   * Python (Jinjava prints {@code true}); whitespace-control dashes stay outside the call.
+   */
+  private static String wrapOutput(String expr) {
+    Matcher m = Pattern.compile("^(-?)(\\s*)(.*?)(\\s*)(-?)$", Pattern.DOTALL).matcher(expr);
+    if (!m.matches() || m.group(3).isBlank()) {
+      return expr;
+    }
+    return m.group(1) + m.group(2) + "pystr_out_0(" + m.group(3) + ")" + m.group(4) + m.group(5);
   }
 
   private static String rewriteStatement(String body, int[] counter) {
@@ -239,6 +251,7 @@ final class PythonCompat {
 
   /** Registers the {@code pystr_*} functions. */
   static void register(Jinjava jinjava) {
+    fn(jinjava, "out", 0);
     fn(jinjava, "startswith", 1);
     fn(jinjava, "endswith", 1);
     fn(jinjava, "split", 0);
@@ -279,6 +292,78 @@ final class PythonCompat {
       }
       throw new TemplateException("'" + (o == null ? "None" : o.getClass().getSimpleName())
           + "' object has no attribute '" + method + "'");
+    }
+
+    /** Printing: Python's {@code str(True)} is {@code "True"}; everything else is printed by Jinjava as before. */
+    public static Object out0(Object value) {
+      if (value instanceof Boolean || value instanceof Collection<?> || value instanceof java.util.Map<?, ?>) {
+        StringBuilder sb = new StringBuilder();
+        repr(sb, value, false);
+        return sb.toString();
+      }
+      return value;
+    }
+
+    /** Python's str() (top level) and repr() (inside containers) for JSON-like values. */
+    static void repr(StringBuilder sb, Object v, boolean quoted) {
+      if (v == null) {
+        sb.append("None");
+      } else if (v instanceof Boolean b) {
+        sb.append(b ? "True" : "False");
+      } else if (v instanceof Double || v instanceof Float || v instanceof java.math.BigDecimal) {
+        sb.append(PyJson.pyFloat(((Number) v).doubleValue()));
+      } else if (v instanceof Number n) {
+        sb.append(n);
+      } else if (v instanceof java.util.Map<?, ?> m) {
+        sb.append('{');
+        boolean first = true;
+        for (java.util.Map.Entry<?, ?> e : m.entrySet()) {
+          sb.append(first ? "" : ", ");
+          first = false;
+          repr(sb, e.getKey(), true);
+          sb.append(": ");
+          repr(sb, e.getValue(), true);
+        }
+        sb.append('}');
+      } else if (v instanceof Collection<?> c) {
+        sb.append('[');
+        boolean first = true;
+        for (Object o : c) {
+          sb.append(first ? "" : ", ");
+          first = false;
+          repr(sb, o, true);
+        }
+        sb.append(']');
+      } else if (quoted) {
+        quote(sb, v.toString());
+      } else {
+        sb.append(v);
+      }
+    }
+
+    /** Python's repr of a str: single quotes unless the text has ' and no ". */
+    private static void quote(StringBuilder sb, String s) {
+      char q = s.indexOf('\'') >= 0 && s.indexOf('"') < 0 ? '"' : '\'';
+      sb.append(q);
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        switch (c) {
+          case '\\' -> sb.append("\\\\");
+          case '\n' -> sb.append("\\n");
+          case '\r' -> sb.append("\\r");
+          case '\t' -> sb.append("\\t");
+          default -> {
+            if (c == q) {
+              sb.append('\\').append(c);
+            } else if (c < 0x20 || c == 0x7f) {
+              sb.append(String.format("\\x%02x", (int) c));
+            } else {
+              sb.append(c);
+            }
+          }
+        }
+      }
+      sb.append(q);
     }
 
     public static boolean startswith1(Object s, Object prefix) {

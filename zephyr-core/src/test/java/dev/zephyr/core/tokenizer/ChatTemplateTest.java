@@ -66,6 +66,17 @@ class ChatTemplateTest {
   }
 
   @Test
+  void printedValuesReadAsPythonStr() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("a", true);
+    m.put("b", null);
+    m.put("c", List.of("it's", "x\ny", 2.5));
+    assertThat(ChatTemplate.of("{{ true }}|{{ 1 == 2 }}|{{ m }}|{{ [false, 1] }}|{{- ' x ' -}}|{{ 'plain' }}")
+        .renderMaps(List.of(), false, Map.of("m", m)))
+        .isEqualTo("True|False|{'a': True, 'b': None, 'c': [\"it's\", 'x\\ny', 2.5]}|[False, 1]| x |plain");
+  }
+
+  @Test
   void loopControlsAndLoopVariables() {
     ChatTemplate t = ChatTemplate.of("{% for m in messages %}{% if m['role'] == 'system' %}{% continue %}{% endif %}"
         + "{% if loop.index0 > 2 %}{% break %}{% endif %}{{ loop.index }}:{{ m['content'] }}"
@@ -91,9 +102,9 @@ class ChatTemplateTest {
   void extraVariablesAndUndefinedChecks() {
     ChatTemplate t = ChatTemplate.of("{% if date_string is defined %}{{ date_string }}{% else %}none{% endif %}"
         + "|{{ add_generation_prompt }}");
-    assertThat(t.renderMaps(List.of(), false, Map.of("date_string", "26 Jul 2024"))).isEqualTo("26 Jul 2024|false");
+    assertThat(t.renderMaps(List.of(), false, Map.of("date_string", "26 Jul 2024"))).isEqualTo("26 Jul 2024|False");
     assertThat(t.withVariables(Map.of("date_string", "1 Jan 2025")).renderMaps(List.of(), false, Map.of()))
-        .isEqualTo("1 Jan 2025|false");
+        .isEqualTo("1 Jan 2025|False");
     assertThat(ChatTemplate.strftime(LocalDateTime.of(2024, 7, 26, 9, 5), "%d %b %Y %H:%M")).isEqualTo(
         "26 Jul 2024 09:05");
   }
@@ -116,7 +127,7 @@ class ChatTemplateTest {
     assertThat(ChatTemplate.of("{{ messages[0].content.split('</think>')[-1].lstrip('\n') }}")
         .render(List.of(Message.user("<think>r</think>\n\nanswer")), false)).isEqualTo("answer");
     assertThat(ChatTemplate.of("{% set ns = namespace(k=messages|length - 1, flag=true) %}{{ ns.k }}{{ ns.flag }}")
-        .render(msgs, false)).isEqualTo("1true");
+        .render(msgs, false)).isEqualTo("1True");
   }
 
   @Test
