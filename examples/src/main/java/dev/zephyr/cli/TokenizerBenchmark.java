@@ -40,6 +40,14 @@ public final class TokenizerBenchmark {
       for (List<Message> c : convs) {
         texts.add(chat.render(c, false));
       }
+      for (int round = 0; round < rounds; round++) {
+        long a = System.nanoTime();
+        for (int k = 0; k < 20000; k++) {
+          tok.encode("a", false);
+        }
+        System.out.printf("per-call overhead (encode of \"a\", 20000 calls): %.2f us/call%n",
+            (System.nanoTime() - a) / 1e3 / 20000);
+      }
       List<String> shortTexts = new ArrayList<>();
       for (JsonNode r : records) {
         String ins = r.get("instruction").asText();
