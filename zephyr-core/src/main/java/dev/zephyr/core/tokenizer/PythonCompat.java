@@ -314,6 +314,12 @@ final class PythonCompat {
         sb.append(PyJson.pyFloat(((Number) v).doubleValue()));
       } else if (v instanceof Number n) {
         sb.append(n);
+      } else if (v instanceof java.util.Map.Entry<?, ?> e) {
+        sb.append('(');
+        repr(sb, e.getKey(), true);
+        sb.append(", ");
+        repr(sb, e.getValue(), true);
+        sb.append(')');
       } else if (v instanceof java.util.Map<?, ?> m) {
         sb.append('{');
         boolean first = true;

@@ -71,9 +71,9 @@ class ChatTemplateTest {
     m.put("a", true);
     m.put("b", null);
     m.put("c", List.of("it's", "x\ny", 2.5));
-    assertThat(ChatTemplate.of("{{ true }}|{{ 1 == 2 }}|{{ m }}|{{ [false, 1] }}|{{- ' x ' -}}|{{ 'plain' }}")
+    assertThat(ChatTemplate.of("{{ true }}|{{ 1 == 2 }}|{{ m }}|{{ [false, 1] }}|{{- ' x ' -}}|{{ 'plain' }}|{{ {'k': 1}.items()|list }}")
         .renderMaps(List.of(), false, Map.of("m", m)))
-        .isEqualTo("True|False|{'a': True, 'b': None, 'c': [\"it's\", 'x\\ny', 2.5]}|[False, 1]| x |plain");
+        .isEqualTo("True|False|{'a': True, 'b': None, 'c': [\"it's\", 'x\\ny', 2.5]}|[False, 1]| x |plain|[('k', 1)]");
   }
 
   @Test
@@ -144,6 +144,11 @@ class ChatTemplateTest {
         .hasMessageContaining("messages|length - 1");
     assertThatThrownBy(() -> ChatTemplate.of("{{ 'ab' * 2 }}").render(msgs, false))
         .hasMessageContaining("string repetition");
+    assertThatThrownBy(() -> ChatTemplate.of("{{ '%s!' % messages[0].content }}").render(msgs, false))
+        .hasMessageContaining("printf-style");
+    assertThatThrownBy(() -> ChatTemplate.of("{% for m in messages %}{{ loop.previtem }}{% endfor %}")
+        .render(msgs, false))
+        .hasMessageContaining("loop.previtem");
     // Literal namespace arguments and the same words inside strings are fine.
     assertThat(ChatTemplate.of("{% set ns = namespace(x=true, s='') %}{{ ns.x }}{{ '[::2]' }}{{ '.format(' }}")
         .unsupportedConstruct()).isEmpty();
