@@ -16,6 +16,18 @@ import org.junit.jupiter.api.io.TempDir;
 class DecoderCommandsTest {
   record Result(int code, String out, String err) {}
 
+  static int threads;
+
+  @org.junit.jupiter.api.BeforeAll
+  static void oneThread() {
+    threads = dev.zephyr.core.testing.TorchThreads.useOne();
+  }
+
+  @org.junit.jupiter.api.AfterAll
+  static void restoreThreads() {
+    dev.zephyr.core.testing.TorchThreads.restore(threads);
+  }
+
   static Result run(String... args) {
     PrintStream oldOut = System.out;
     PrintStream oldErr = System.err;
