@@ -276,7 +276,8 @@ public final class LlamaModel implements AutoCloseable {
 
   /**
    * Hidden states with an explicit additive attention bias {@code [B, 1, T, T]} (0 where attention is allowed, a large
-   * negative number where not), e.g. block-diagonal masks for packed sequences with per-document position ids.
+   * negative number where not), e.g. block-diagonal masks for packed sequences with per-document position ids
+   * ({@code positionIds} {@code [B, T]} int64; null means 0..T-1).
    */
   public NDArray hidden(NDArray inputIds, NDArray positionIds, NDArray attentionBias) {
     return escape(() -> decoder(inputIds, positionIds, attentionBias, null));
@@ -409,6 +410,9 @@ public final class LlamaModel implements AutoCloseable {
     int t = (int) inputIds.getShape().get(1);
     int hd = config.headDim();
     NDManager m = inputIds.getManager();
+    if (positionIds == null) {
+      positionIds = m.create(positions(null, batch, t, 0), new Shape(batch, t));
+    }
     NDArray x = Embedding.embedding(inputIds.toType(DataType.INT64, false), param("model.embed_tokens.weight"),
         ai.djl.ndarray.types.SparseFormat.DENSE)
         .singletonOrThrow();

@@ -179,6 +179,17 @@ class GeneratorTest {
     }
   }
 
+  @Test
+  void localChatModelLoadsAFixtureDirectory() {
+    try (LocalChatModel chat = LocalChatModel.load(dev.zephyr.core.testing.SharedData.path("fixtures",
+        "llama-gqa-f32"), PromptFormatter.tokenIdsInLastMessage(), Detokenizer.tokenIds())) {
+      assertThat(chat.name()).isEqualTo("llama-gqa-f32");
+      ChatResponse r = chat.complete(ChatRequest.of(List.of(Message.user("1,5,9")), SamplingParams.greedy(4)));
+      assertThat(r.first().completionTokens()).isBetween(1, 4);
+      assertThat(r.text()).matches("(\\d+ )*");
+    }
+  }
+
   /** Resident memory not explained by the JVM's committed heap and non-heap: libtorch's share, in KiB. */
   static long nativeKib() {
     long rss = rssKib();
