@@ -172,6 +172,24 @@ public final class FakeOpenAiServer implements AutoCloseable {
     return "Answer from " + model + " (seed " + request.params().seed() + "): " + last.content();
   }
 
+  /**
+   * A judge-or-teacher responder: requests to a model whose name contains "judge" get a short verdict ending in
+   * {@code Rating: [[N]]}, N in 1..10 derived from the judged text (so scores differ and are reproducible); others get
+   * {@link #defaultReply}.
+   */
+  public static String ratingOrAnswer(String model, ChatRequest request) {
+    if (!model.contains("judge")) {
+      return defaultReply(model, request);
+    }
+    String judged = request.messages().get(request.messages().size() - 1).content();
+    return "The answer is adequate.\nRating: [[" + expectedRating(judged) + "]]";
+  }
+
+  /** The rating {@link #ratingOrAnswer} gives a judge prompt. */
+  public static int expectedRating(String judgePrompt) {
+    return 1 + Math.floorMod(judgePrompt.hashCode(), 10);
+  }
+
   /** Rebuilds the request our client sent, so the server can compute the client's cache key. */
   public static ChatRequest parseRequest(JsonNode body) {
     List<Message> messages = new ArrayList<>();
