@@ -21,7 +21,8 @@ import java.util.Set;
  * <pre>{name: a, base_url: "http://127.0.0.1:8001/v1", model: model-a, api_key_env: A_KEY, max_concurrency: 16,
  *  timeout_seconds: 30, max_retries: 6, temperature: 1.0, top_p: 1.0, max_tokens: 512}</pre>
  * ({@code base_url} may be a list of URLs serving the same model; {@code headers} adds HTTP headers;
- * {@code use_principles: false} keeps UltraFeedback principles away from this model), or a local model directory
+ * {@code use_principles: false} keeps UltraFeedback principles away from this model; {@code retry_backoff_ms} is the
+ * first retry's wait, default 500, growing 1.5x per retry), or a local model directory
  * {@code {name: mine, local: MODEL_DIR, temperature: 0.7, max_tokens: 512}}. The key itself never appears in a config:
  * {@code api_key_env} names the environment variable that holds it.
  */
@@ -38,10 +39,12 @@ public record ProviderSpec(
     Integer maxTokens,
     Map<String, String> headers,
     Path local,
-    boolean usePrinciples) {
+    boolean usePrinciples,
+    Integer retryBackoffMs) {
 
   private static final Set<String> KEYS = Set.of("name", "base_url", "model", "api_key_env", "max_concurrency",
-      "timeout_seconds", "max_retries", "temperature", "top_p", "max_tokens", "headers", "local", "use_principles");
+      "timeout_seconds", "max_retries", "temperature", "top_p", "max_tokens", "headers", "local", "use_principles",
+      "retry_backoff_ms");
 
   /** Fully qualified name of the local decoder's ChatModel, looked up at run time. */
   static final String LOCAL_CLASS = "dev.zephyr.core.generate.LocalChatModel";
@@ -96,7 +99,8 @@ public record ProviderSpec(
         integer(node, "max_concurrency", source, field), integer(node, "timeout_seconds", source, field),
         integer(node, "max_retries", source, field), number(node, "temperature", source, field),
         number(node, "top_p", source, field), integer(node, "max_tokens", source, field), headers, local,
-        !node.has("use_principles") || node.get("use_principles").asBoolean(true));
+        !node.has("use_principles") || node.get("use_principles").asBoolean(true),
+        integer(node, "retry_backoff_ms", source, field));
     spec.validate(source, field);
     return spec;
   }
@@ -181,6 +185,9 @@ public record ProviderSpec(
         .customHeaders(headers);
     if (timeoutSeconds != null) {
       b.timeout(Duration.ofSeconds(timeoutSeconds));
+    }
+    if (retryBackoffMs != null) {
+      b.initialBackoff(Duration.ofMillis(retryBackoffMs));
     }
     return b.build();
   }
