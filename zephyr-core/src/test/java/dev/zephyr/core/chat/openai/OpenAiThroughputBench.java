@@ -30,10 +30,11 @@ public final class OpenAiThroughputBench {
     int latency = args.length > 2 ? Integer.parseInt(args[2]) : 20;
     padding = args.length > 3 ? "x".repeat(Integer.parseInt(args[3])) : "";
     double ideal = (double) n / concurrency * latency;
-    try (FakeOpenAiServer server = FakeOpenAiServer.start().latencyMillis(latency);
+    try (FakeOpenAiServer server = FakeOpenAiServer.start().latencyMillis(latency).cannedAnswers();
         OpenAiChatModel model = OpenAiChatModel.builder().baseUrl(server.baseUrl()).modelName("bench")
             .maxConcurrency(concurrency).timeout(Duration.ofSeconds(30)).build()) {
       measure("warm-up", model, requests(n, "warm"), ideal);
+      measure("warm-up", model, requests(n, "warm2"), ideal);
       server.resetCounts();
       measure("plain", model, requests(n, "plain"), ideal);
       System.out.printf("server saw at most %d requests in flight%n", server.maxInFlight());
