@@ -63,10 +63,11 @@ class AifKillTest {
       Set<String> askedAgain = new HashSet<>(server.attemptsByKey().keySet());
       askedAgain.retainAll(completedBeforeKill);
       assertThat(askedAgain).isEmpty();
-      // calls answered by the server but lost with the process are at most those in flight (3 endpoints x 4)
+      // calls answered by the server but lost with the process are at most those in flight at the kill: 3 endpoints x
+      // 4 permits on the wire, plus as many received answers still waiting for their fsync
       Set<String> repaid = new HashSet<>(server.answeredByKey().keySet());
       repaid.retainAll(answeredFirstRun.keySet());
-      assertThat(repaid.size()).isLessThanOrEqualTo(12);
+      assertThat(repaid.size()).isLessThanOrEqualTo(24);
       // every call was made, exactly once in total where it completed
       assertThat(cacheKeys(out.resolve("cache").resolve("responses.jsonl"))).hasSize(total);
 

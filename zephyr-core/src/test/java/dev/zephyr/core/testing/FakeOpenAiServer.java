@@ -281,8 +281,9 @@ public final class FakeOpenAiServer implements AutoCloseable {
           // leave the in-flight count before the client can see the answer and send its next request
           inFlight.decrementAndGet();
           counted = false;
-          send(ex, 200, text);
+          // counted before sending, so a client that has its answer never sees a stale count
           answered.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+          send(ex, 200, text);
         }
         default -> throw new IllegalStateException(fault.toString());
       }
