@@ -57,6 +57,8 @@ public final class AifJob {
     Rubric rubric = switch (config.rubric()) {
       case "overall" -> OverallRubric.defaults();
       case "ultrafeedback" -> UltraFeedbackRubric.load(config.rubricTemplates());
+      case "ultrafeedback+overall" -> new CombinedRubric(UltraFeedbackRubric.load(config.rubricTemplates()),
+          OverallRubric.defaults());
       default -> OverallRubric.fromFile(config.source().toAbsolutePath().getParent().resolve(config.rubric()));
     };
     Principles principles = config.principles() == null ? null : Principles.load(config.principles());

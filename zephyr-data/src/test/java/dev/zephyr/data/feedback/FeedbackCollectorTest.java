@@ -233,4 +233,32 @@ class FeedbackCollectorTest {
     assertThat(Jsonl.readAll(out.resolve("preferences.jsonl"), PreferenceRecord.class)).hasSizeLessThanOrEqualTo(6)
         .allSatisfy(p -> assertThat(p.scoreChosen()).isGreaterThanOrEqualTo(p.scoreRejected()));
   }
+
+  @Test
+  void combinedRubricGivesAspectRatingsAndAnOverallScore() {
+    server.responder((model, request) -> request.messages().get(request.messages().size() - 1).content()
+        .contains("<text 1>") ? ultraFeedbackJudge(model, request) : FakeOpenAiServer.ratingOrAnswer(model, request));
+    Path out = dir.resolve("both");
+    FeedbackCollector.Summary s;
+    try (ResponseStore store = ResponseStore.open(out.resolve("cache.jsonl"))) {
+      List<FeedbackCollector.PoolMember> pool = List.of(
+          new FeedbackCollector.PoolMember("a", endpoint("teacher-a", store), SamplingParams.defaults(), true));
+      FeedbackCollector c = new FeedbackCollector(pool, endpoint("judge", store),
+          new CombinedRubric(UltraFeedbackRubric.load(SharedData.path("ultrafeedback", "templates")),
+              OverallRubric.defaults()), null, Binarizer.zephyr(42), FeedbackCollector.Settings.defaults(7));
+      assertThat(c.judgeCallsPerPrompt()).isEqualTo(8);
+      s = c.run(prompts(3), out, n -> { });
+    }
+    assertThat(s.judgeCalls()).isEqualTo(24);
+    assertThat(s.preferencePairs()).isEqualTo(3);
+    for (RatingRecord r : Jsonl.readAll(out.resolve("ratings.jsonl"), RatingRecord.class)) {
+      assertThat(r.rubric()).isEqualTo("ultrafeedback+overall");
+      for (RatedCompletion c : r.completions()) {
+        assertThat(c.annotations()).hasSize(4);
+        assertThat(c.fineGrainedScore()).isEqualTo(ufRating(c.response()));
+        String judgePrompt = OverallRubric.defaults().messages(r.prompt(), c.response()).get(1).content();
+        assertThat(c.overallScore()).isEqualTo((double) FakeOpenAiServer.expectedRating(judgePrompt));
+      }
+    }
+  }
 }
