@@ -146,7 +146,8 @@ public final class FeedbackCollector {
   /**
    * Runs (or finishes) the collection into {@code outputDir}.
    *
-   * @param progress receives the number of model calls that just finished (for a progress bar)
+   * @param progress receives the number of model calls that just finished (for a progress bar whose total is
+   *     {@code prompts.size() * callsPerPrompt()}); called from several threads
    */
   public Summary run(List<PromptRecord> prompts, Path outputDir, LongConsumer progress) {
     Map<String, PromptRecord> unique = new LinkedHashMap<>();
@@ -175,6 +176,8 @@ public final class FeedbackCollector {
         }
       }
       alreadyRated = unique.size() - todo.size();
+      // work done by earlier runs (and duplicate lines) counts as done for the progress bar
+      progress.accept((alreadyRated + duplicates) * callsPerPrompt());
       Map<String, CompletionRecord> written = loadCompletions(completionsOut.file(), todo);
       // a two-stage pipeline: the judge rates chunk i while the pool completes chunk i + 1
       Future<List<RatingRecord>> judging = null;
