@@ -32,6 +32,7 @@ class FeedbackCollectorTest {
   @TempDir Path dir;
   private FakeOpenAiServer server;
   private final List<ChatModel> models = new ArrayList<>();
+  private final java.util.concurrent.atomic.AtomicLong progressSteps = new java.util.concurrent.atomic.AtomicLong();
 
   @BeforeEach
   void start() {
@@ -69,7 +70,8 @@ class FeedbackCollectorTest {
       FeedbackCollector c = new FeedbackCollector(pool, endpoint("judge", store), OverallRubric.defaults(),
           Principles.load(SharedData.path("ultrafeedback", "principles_system_prompts.json")), Binarizer.zephyr(42),
           new FeedbackCollector.Settings(4, 42, SamplingParams.greedy(256), 3, 5));
-      return c.run(prompts, out, n -> { });
+      progressSteps.set(0);
+      return c.run(prompts, out, progressSteps::addAndGet);
     }
   }
 
@@ -100,6 +102,8 @@ class FeedbackCollectorTest {
     FeedbackCollector.Summary s = runOverall(prompts(12), out);
 
     assertThat(s.prompts()).isEqualTo(12);
+    // the progress bar ends exactly at prompts x (K completions + K judgments)
+    assertThat(progressSteps.get()).isEqualTo(12 * 8);
     assertThat(s.completionCalls()).isEqualTo(48);
     assertThat(s.completionFailures()).isZero();
     assertThat(s.ratedPrompts()).isEqualTo(12);
@@ -152,12 +156,14 @@ class FeedbackCollectorTest {
     FeedbackCollector.Summary again = runOverall(prompts(12), out);
     assertThat(server.requestCount()).isZero();
     assertThat(again.alreadyRated()).isEqualTo(12);
+    assertThat(progressSteps.get()).isEqualTo(12 * 8);
     assertThat(Jsonl.readAll(out.resolve("ratings.jsonl"), RatingRecord.class)).hasSize(12);
     assertThat(Jsonl.readAll(out.resolve("preferences.jsonl"), PreferenceRecord.class)).isEqualTo(prefs);
 
     // more prompts later: only the new ones are worked on
     FeedbackCollector.Summary more = runOverall(prompts(14), out);
     assertThat(more.completionCalls()).isEqualTo(8);
+    assertThat(progressSteps.get()).isEqualTo(14 * 8);
     assertThat(Jsonl.readAll(out.resolve("completions.jsonl"), CompletionRecord.class)).hasSize(14);
   }
 
