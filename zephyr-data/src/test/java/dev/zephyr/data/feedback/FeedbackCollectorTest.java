@@ -47,7 +47,7 @@ class FeedbackCollectorTest {
 
   private ChatModel endpoint(String model, ResponseStore store) {
     OpenAiChatModel m = OpenAiChatModel.builder().baseUrl(server.baseUrl()).modelName(model)
-        .timeout(Duration.ofMillis(700)).initialBackoff(Duration.ofMillis(5)).maxRetries(4).maxConcurrency(16).build();
+        .timeout(Duration.ofMillis(500)).initialBackoff(Duration.ofMillis(5)).maxRetries(4).maxConcurrency(16).build();
     CachedChatModel cached = new CachedChatModel(m, store);
     models.add(cached);
     return cached;
@@ -86,7 +86,7 @@ class FeedbackCollectorTest {
       firstAttemptSeeds.add(Seeds.requestSeed(42, five, "judge", "overall/" + k, 0));
     }
     String poison = "Question number 3?";
-    server.retryAfter("0").slowMillis(1_200)
+    server.retryAfter("0").slowMillis(1_000)
         .faults((key, attempt) -> attempt == 0 ? cycle[Math.floorMod(key.hashCode(), cycle.length)] : Fault.NONE)
         .responder((model, request) -> {
           String last = request.messages().get(request.messages().size() - 1).content();
