@@ -23,9 +23,10 @@ import java.util.Set;
  * seed: 42
  * pool: [ProviderSpec...]
  * judge: ProviderSpec             # temperature defaults to 0, max_tokens to 1024
- * rubric: overall                 # overall | ultrafeedback | ultrafeedback+overall | path to a template with
- *                                 # {instruction} and {completion} (scored like overall)
- * rubric_templates: DIR           # the official UltraFeedback templates (rubric: ultrafeedback)
+ * rubric: overall                 # overall | ultrafeedback | ultrafeedback+overall | ultrafeedback_critique |
+ *                                 # ultrafeedback+critique | path to a template with {instruction} and {completion}
+ *                                 # (scored like overall)
+ * rubric_templates: DIR           # the official UltraFeedback templates (rubric: ultrafeedback*)
  * principles: FILE.json           # optional principle system prompts (UltraFeedback's principles_system_prompts.json)
  * binarize: {chosen: overall, rejected: random, ties: keep}
  * judge_attempts: 3               # judge calls per judgment before it is recorded as a failure
@@ -99,8 +100,8 @@ public record AifConfig(
     ProviderSpec judge = ProviderSpec.fromNode(root.get("judge"), src, "judge", base);
     String rubric = root.path("rubric").asText("overall");
     Path templates = path(root, "rubric_templates", src, base, false);
-    boolean aspects = rubric.equals("ultrafeedback") || rubric.equals("ultrafeedback+overall");
-    if (aspects && templates == null) {
+    boolean aspects = rubric.equals("ultrafeedback") || rubric.startsWith("ultrafeedback+");
+    if (rubric.startsWith("ultrafeedback") && templates == null) {
       throw InvalidInputException.field(src, "rubric_templates",
           "rubric: " + rubric + " needs the directory of the official UltraFeedback templates");
     }
@@ -113,7 +114,7 @@ public record AifConfig(
     }
     if (!aspects && chosen == Binarizer.ChosenBy.MEAN) {
       throw InvalidInputException.field(src, "binarize.chosen",
-          "chosen: mean needs rubric: ultrafeedback or ultrafeedback+overall");
+          "chosen: mean needs rubric: ultrafeedback, ultrafeedback+overall or ultrafeedback+critique");
     }
     Binarizer.RejectedBy rejected = enumValue(Binarizer.RejectedBy.class, bin.path("rejected").asText("random"), src,
         "binarize.rejected");

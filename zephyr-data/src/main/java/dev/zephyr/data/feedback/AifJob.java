@@ -59,6 +59,9 @@ public final class AifJob {
       case "ultrafeedback" -> UltraFeedbackRubric.load(config.rubricTemplates());
       case "ultrafeedback+overall" -> new CombinedRubric(UltraFeedbackRubric.load(config.rubricTemplates()),
           OverallRubric.defaults());
+      case "ultrafeedback_critique" -> OverallRubric.ultraFeedbackCritique(config.rubricTemplates());
+      case "ultrafeedback+critique" -> new CombinedRubric(UltraFeedbackRubric.load(config.rubricTemplates()),
+          OverallRubric.ultraFeedbackCritique(config.rubricTemplates()));
       default -> OverallRubric.fromFile(config.source().toAbsolutePath().getParent().resolve(config.rubric()));
     };
     Principles principles = config.principles() == null ? null : Principles.load(config.principles());

@@ -369,7 +369,8 @@ public final class FeedbackCollector {
         for (int i = 0; i < r.completions().size(); i++) {
           CompletionRecord.Sample s = r.completions().get(i);
           if (s.ok()) {
-            tasks.add(new Task(p, i, null, null, () -> overall.messages(r.prompt(), s.response())));
+            tasks.add(new Task(p, i, null, null, () -> overall.messages(
+                overall.instructionFor(r.prompt(), s.principle(), s.customSystemPrompt()), s.response())));
           } else {
             progress.accept(1);
           }
