@@ -219,9 +219,13 @@ public final class FeedbackCollector {
     Set<String> wanted = new LinkedHashSet<>();
     todo.forEach(p -> wanted.add(p.promptId()));
     Map<String, CompletionRecord> out = new HashMap<>();
-    for (CompletionRecord r : Jsonl.readAll(file, CompletionRecord.class)) {
-      if (wanted.contains(r.promptId())) {
-        out.put(r.promptId(), r);
+    // streamed: only completions still waiting for ratings are kept in memory
+    try (Jsonl.Reader<CompletionRecord> r = Jsonl.reader(file, CompletionRecord.class, Jsonl.OnError.FAIL)) {
+      while (r.hasNext()) {
+        CompletionRecord c = r.next();
+        if (wanted.contains(c.promptId())) {
+          out.put(c.promptId(), c);
+        }
       }
     }
     return out;
