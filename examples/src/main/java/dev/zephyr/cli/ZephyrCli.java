@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       LogprobsCommand.class,
       QuickstartCommand.class,
       DemoCommand.class,
+      AifCommand.class,
     })
 public final class ZephyrCli implements Runnable {
 
