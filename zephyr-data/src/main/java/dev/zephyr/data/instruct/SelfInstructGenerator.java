@@ -24,9 +24,11 @@ import java.util.TreeMap;
  * {@link InstructionFilter}, then the novelty filter drops any whose ROUGE-L F1 with a seed or kept instruction is
  * above the threshold.
  *
- * <p>Kept instructions are appended to the output file as each batch finishes. Batch {@code r} draws its examples
- * from {@code Random(seed, r)} and the current pool, so a rerun that finds the file resumes at the next batch and
- * produces exactly what an uninterrupted run would.
+ * <p>Kept instructions are appended to the output file as each batch finishes (one write per batch). Batch
+ * {@code r} draws its examples from {@code Random(seed, r)} and the current pool, so a rerun after a crash resumes at
+ * the next batch (redoing a batch whose write was cut short) and produces exactly what an uninterrupted run would.
+ * Once the target is reached the rest of that batch is discarded; raising the target later continues with the next
+ * batch.
  */
 public final class SelfInstructGenerator {
   private final ChatModel model;
@@ -47,6 +49,12 @@ public final class SelfInstructGenerator {
   public Result run(List<SeedTask> seeds, Path output) {
     List<String> seedInstructions = seeds.stream().map(SeedTask::instruction).toList();
     List<MachineInstruction> existing = AppendOnlyJsonl.readComplete(output, MachineInstruction.class);
+    if (AppendOnlyJsonl.hasTornTail(output) && !existing.isEmpty()) {
+      // The last batch was cut mid-write: drop all of it so the rerun redoes that batch whole.
+      int lastRound = existing.get(existing.size() - 1).requestIdx();
+      existing = existing.stream().filter(m -> m.requestIdx() != lastRound).toList();
+      dev.zephyr.core.io.Jsonl.writeAll(output, existing);
+    }
     List<String> machine = new ArrayList<>();
     List<String> pool = new ArrayList<>(seedInstructions);
     List<List<String>> poolTokens = new ArrayList<>();

@@ -92,6 +92,20 @@ public final class AppendOnlyJsonl implements AutoCloseable {
     return out;
   }
 
+  /** True when the file exists and its last line lacks its newline (a write was cut short). */
+  public static boolean hasTornTail(Path file) {
+    try {
+      if (!Files.exists(file) || Files.size(file) == 0) {
+        return false;
+      }
+      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        return completeLength(ch) != ch.size();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
+  }
+
   /** Appends one record as a line and forces it to disk. */
   public void append(Object record) {
     appendAll(List.of(record));
