@@ -52,7 +52,7 @@ public final class Truecaser {
           sb.setCharAt(i, Character.toUpperCase(c));
         }
         sentenceStart = false;
-        i = end;
+        i++;
         continue;
       }
       if ((c == '.' || c == '!' || c == '?') && i + 1 < sb.length() && Character.isWhitespace(sb.charAt(i + 1))) {
