@@ -21,7 +21,7 @@ public final class DemonstrationPrompt {
   public DemonstrationPrompt(String fileText) {
     List<String> p = new ArrayList<>();
     for (String piece : fileText.split(java.util.regex.Pattern.quote(SEPARATOR), -1)) {
-      if (!piece.isEmpty()) {
+      if (!piece.isBlank()) { // ALMoST keeps a whitespace-only tail piece; it is no dialogue, so we drop it
         p.add(piece);
       }
     }
