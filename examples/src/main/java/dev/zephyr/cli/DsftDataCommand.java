@@ -40,6 +40,7 @@ import picocli.CommandLine.Option;
       "    prompt_header: FILE                 (text before the numbered examples; default: our own)",
       "    num_instructions: 100, prompt_instructions: 8, machine_instructions: 2, batch_size: 5,",
       "    rouge_threshold: 0.7 (drop when above), max_rounds, blacklist: self_instruct|alpaca,",
+      "    classification_only: false (only classification seeds, classification header),",
       "    lowercase_rest: true (Python capitalize), temperature: 0.7, top_p: 0.5, max_tokens: 1024",
       "    instances: {templates_dir: DIR, max_instances: 5, batch_size: 5}   (omit: the teacher answers)",
       "  self_chat:",

@@ -35,6 +35,11 @@ public record SelfInstructConfig(
       "Brainstorm a numbered list of new and varied tasks. Write each one as an instruction that a person could "
           + "give to a helpful AI assistant:\n";
 
+  /** Our own header for classification-only generation (the original's {@code --use_clf_seed_tasks_only}). */
+  public static final String DEFAULT_CLASSIFICATION_HEADER =
+      "Brainstorm a numbered list of new classification tasks. Where you can, name the labels that the answer "
+          + "must be chosen from:\n";
+
   public SelfInstructConfig {
     Objects.requireNonNull(header, "header");
     Objects.requireNonNull(sampling, "sampling");

@@ -48,6 +48,7 @@ public record DsftDataConfig(
       @JsonProperty("batch_size") Integer batchSize,
       @JsonProperty("rouge_threshold") Double rougeThreshold,
       @JsonProperty("max_rounds") Integer maxRounds,
+      @JsonProperty("classification_only") Boolean classificationOnly,
       @JsonProperty("blacklist") String blacklist,
       @JsonProperty("lowercase_rest") Boolean lowercaseRest,
       @JsonProperty("temperature") Double temperature,

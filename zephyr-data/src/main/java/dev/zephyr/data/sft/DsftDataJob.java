@@ -125,13 +125,22 @@ public final class DsftDataJob {
   private List<SftRecord> selfInstruct(ChatModel teacher, Path dir, long seed) {
     DsftDataConfig.SelfInstruct c = config.selfInstruct();
     List<SeedTask> seeds = SeedTask.load(resolve(c.seedTasks()));
+    boolean clfOnly = orElse(c.classificationOnly(), false);
+    if (clfOnly) {
+      seeds = seeds.stream().filter(SeedTask::isClassification).toList();
+      if (seeds.isEmpty()) {
+        throw InvalidInputException.field(c.seedTasks(), "is_classification", "no classification seed tasks");
+      }
+    }
     SelfInstructConfig base = SelfInstructConfig.defaults(orElse(c.numInstructions(), 100), seed);
     SamplingParams sampling = base.sampling().toBuilder()
         .temperature(orElse(c.temperature(), base.sampling().temperature()))
         .topP(orElse(c.topP(), base.sampling().topP()))
         .maxTokens(orElse(c.maxTokens(), base.sampling().maxTokens())).build();
     SelfInstructConfig sic = new SelfInstructConfig(
-        c.promptHeader() == null ? SelfInstructConfig.DEFAULT_HEADER : readText(c.promptHeader(),
+        c.promptHeader() == null
+            ? (clfOnly ? SelfInstructConfig.DEFAULT_CLASSIFICATION_HEADER : SelfInstructConfig.DEFAULT_HEADER)
+            : readText(c.promptHeader(),
             "self_instruct.prompt_header"),
         base.targetInstructions(), orElse(c.promptInstructions(), 8), orElse(c.machineInstructions(), 2),
         orElse(c.batchSize(), 5), orElse(c.rougeThreshold(), 0.7), orElse(c.maxRounds(), base.maxRounds()), seed,

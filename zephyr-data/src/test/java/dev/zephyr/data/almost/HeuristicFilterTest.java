@@ -95,4 +95,17 @@ class HeuristicFilterTest {
     assertThat(new HeuristicFilter(ConfigRanking.ruleOfThumb(List.of(B, E)))
         .compare("Q", Map.of(B.name(), resp(100, 'b'), E.name(), resp(300, 'e')))).isEmpty();
   }
+
+  @Test
+  void comparisonsUseTheUltrafeedbackBinarizedColumns() throws Exception {
+    String line = dev.zephyr.core.io.Jsonl.toLine(SyntheticComparison.of("Q", "good answer.", "bad answer.", "a", "b"));
+    var node = dev.zephyr.core.io.Json.mapper().readTree(line);
+    assertThat(node.fieldNames()).toIterable()
+        .containsExactly("prompt", "prompt_id", "chosen", "rejected", "messages", "meta");
+    assertThat(node.get("chosen").toString()).isEqualTo(
+        "[{\"role\":\"user\",\"content\":\"Q\"},{\"role\":\"assistant\",\"content\":\"good answer.\"}]");
+    assertThat(node.get("meta").asText()).isEqualTo("a-vs-b");
+    assertThat(dev.zephyr.core.io.Json.mapper().readValue(line, SyntheticComparison.class))
+        .isEqualTo(SyntheticComparison.of("Q", "good answer.", "bad answer.", "a", "b"));
+  }
 }
