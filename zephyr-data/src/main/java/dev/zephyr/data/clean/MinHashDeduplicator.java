@@ -14,17 +14,16 @@ import java.util.Set;
  * Near-duplicate detection with MinHash and locality-sensitive hashing over word n-gram shingles. Texts are
  * considered in order; a text is a near duplicate when some earlier kept text shares an LSH bucket with it and their
  * exact Jaccard similarity of shingle sets is at least the threshold (candidates are verified exactly, so the LSH
- * only decides which pairs get compared). The hash functions come from the seed: same seed, same result.
+ * only decides which pairs get compared). Shingles are FNV-1a hashes of the word n-grams; hash function {@code i} is
+ * SplitMix64's finaliser applied to {@code shingle XOR a_i}, with the {@code a_i} drawn from the seed: same seed,
+ * same result.
  */
 public final class MinHashDeduplicator {
-  private static final long PRIME = (1L << 61) - 1;
-
   private final int shingle;
   private final int bands;
   private final int rows;
   private final double threshold;
   private final long[] a;
-  private final long[] b;
 
   /**
    * @param shingle words per shingle
@@ -44,10 +43,8 @@ public final class MinHashDeduplicator {
     Random rng = new Random(seed);
     int k = bands * rows;
     a = new long[k];
-    b = new long[k];
     for (int i = 0; i < k; i++) {
-      a[i] = 1 + Math.floorMod(rng.nextLong(), PRIME - 1);
-      b[i] = Math.floorMod(rng.nextLong(), PRIME);
+      a[i] = rng.nextLong();
     }
   }
 
@@ -129,12 +126,8 @@ public final class MinHashDeduplicator {
     long[] sig = new long[a.length];
     java.util.Arrays.fill(sig, Long.MAX_VALUE);
     for (long s : shingles) {
-      long x = Math.floorMod(s, PRIME);
       for (int i = 0; i < a.length; i++) {
-        long h = mulMod(a[i], x) + b[i];
-        if (h >= PRIME) {
-          h -= PRIME;
-        }
+        long h = mix64(s ^ a[i]) >>> 1; // non-negative, so the signed comparison orders it correctly
         if (h < sig[i]) {
           sig[i] = h;
         }
@@ -143,17 +136,11 @@ public final class MinHashDeduplicator {
     return sig;
   }
 
-  private static long mulMod(long x, long y) {
-    long hi = Math.multiplyHigh(x, y);
-    long lo = x * y;
-    // (hi * 2^64 + lo) mod (2^61 - 1)
-    long low61 = lo & PRIME;
-    long rest = (lo >>> 61) | (hi << 3);
-    long r = low61 + rest;
-    while (r >= PRIME) {
-      r -= PRIME;
-    }
-    return r;
+  /** SplitMix64's finaliser: a strong 64-bit mixer, so {@code x -> mix64(x ^ a_i)} are independent-looking hashes. */
+  private static long mix64(long z) {
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
   }
 
   static long fnv1a64(String s) {
