@@ -83,7 +83,7 @@ public final class DsftDataCommand implements Callable<Integer> {
     }
     try {
       DsftDataConfig cfg = DsftDataConfig.load(config);
-      new DsftDataJob(cfg, config.toAbsolutePath().getParent(), providers, out).run();
+      new DsftDataJob(cfg, config.toAbsolutePath().getParent(), providers, out, new ConsoleProgress(err)).run();
       return 0;
     } catch (ZephyrException | UncheckedIOException | IllegalArgumentException e) {
       err.println("dsft-data: " + e.getMessage());

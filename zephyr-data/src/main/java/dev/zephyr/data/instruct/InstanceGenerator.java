@@ -45,6 +45,13 @@ public final class InstanceGenerator {
   private final int batchSize;
   private final int maxInstances;
   private final long seed;
+  private dev.zephyr.data.sft.Progress progress = dev.zephyr.data.sft.Progress.NONE;
+
+  /** Reports processed tasks. */
+  public InstanceGenerator progress(dev.zephyr.data.sft.Progress p) {
+    this.progress = p;
+    return this;
+  }
 
   /**
    * @param maxInstances keep at most this many instances per task, drawn at random (the original keeps 5)
@@ -90,6 +97,7 @@ public final class InstanceGenerator {
       }
     }
     int processed = 0;
+    progress.start("instances", instructions.size(), instructions.size() - todo.size());
     try (AppendOnlyJsonl out = AppendOnlyJsonl.open(output)) {
       for (int start = 0; start < todo.size(); start += batchSize) {
         List<Integer> batch = todo.subList(start, Math.min(todo.size(), start + batchSize));
@@ -114,8 +122,11 @@ public final class InstanceGenerator {
               sampleAtMost(parsed, new Random(SelfInstructGenerator.mix(seed, instructions.get(i).hashCode())))));
         }
         out.appendAll(results);
+        progress.advance(batch.size());
         processed += batch.size();
       }
+    } finally {
+      progress.finish();
     }
     return processed;
   }

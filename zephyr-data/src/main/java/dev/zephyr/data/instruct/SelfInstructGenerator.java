@@ -34,11 +34,18 @@ public final class SelfInstructGenerator {
   private final ChatModel model;
   private final SelfInstructConfig config;
   private final InstructionFilter filter;
+  private dev.zephyr.data.sft.Progress progress = dev.zephyr.data.sft.Progress.NONE;
 
   public SelfInstructGenerator(ChatModel model, SelfInstructConfig config, InstructionFilter filter) {
     this.model = model;
     this.config = config;
     this.filter = filter;
+  }
+
+  /** Reports kept instructions against the target. */
+  public SelfInstructGenerator progress(dev.zephyr.data.sft.Progress p) {
+    this.progress = p;
+    return this;
   }
 
   /** Counts of one run (this process only; resumed work is counted in {@code resumed}). */
@@ -73,6 +80,7 @@ public final class SelfInstructGenerator {
     int rounds = 0;
     int cut = 0;
     int tooSimilar = 0;
+    progress.start("self-instruct", config.targetInstructions(), Math.min(resumed, config.targetInstructions()));
     try (AppendOnlyJsonl out = AppendOnlyJsonl.open(output)) {
       while (machine.size() < config.targetInstructions() && round < config.maxRounds()) {
         Random rng = new Random(mix(config.seed(), round));
@@ -115,10 +123,13 @@ public final class SelfInstructGenerator {
           }
         }
         out.appendAll(accepted);
+        progress.advance(accepted.size());
         kept += accepted.size();
         rounds++;
         round++;
       }
+    } finally {
+      progress.finish();
     }
     return new Result(resumed, kept, rounds, cut, tooSimilar, new TreeMap<>(filter.droppedCounts()));
   }

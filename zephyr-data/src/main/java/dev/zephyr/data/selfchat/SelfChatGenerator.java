@@ -31,11 +31,18 @@ public final class SelfChatGenerator {
   private final ChatModel userSimulator;
   private final ChatModel assistant;
   private final SelfChatConfig config;
+  private dev.zephyr.data.sft.Progress progress = dev.zephyr.data.sft.Progress.NONE;
 
   public SelfChatGenerator(ChatModel userSimulator, ChatModel assistant, SelfChatConfig config) {
     this.userSimulator = userSimulator;
     this.assistant = assistant;
     this.config = config;
+  }
+
+  /** Reports finished conversations. */
+  public SelfChatGenerator progress(dev.zephyr.data.sft.Progress p) {
+    this.progress = p;
+    return this;
   }
 
   /** A self-chat conversation as written: the SFT columns plus the seed it came from. */
@@ -62,6 +69,7 @@ public final class SelfChatGenerator {
     List<ChatSeed> todo = seeds.stream().filter(s -> !done.contains(s.id())).toList();
     int written = 0;
     int abandoned = 0;
+    progress.start("self-chat", seeds.size(), seeds.size() - todo.size());
     try (AppendOnlyJsonl out = AppendOnlyJsonl.open(output)) {
       for (int start = 0; start < todo.size(); start += config.batchSize()) {
         List<ChatSeed> batch = todo.subList(start, Math.min(todo.size(), start + config.batchSize()));
@@ -77,8 +85,11 @@ public final class SelfChatGenerator {
           finished.add(new Conversation(r.prompt(), r.promptId(), r.messages(), batch.get(i).id()));
         }
         out.appendAll(finished);
+        progress.advance(batch.size());
         written += finished.size();
       }
+    } finally {
+      progress.finish();
     }
     return new Result(done.size(), written, abandoned);
   }

@@ -58,15 +58,23 @@ public final class DsftDataJob {
   private final Path baseDir;
   private final ProviderFactory providers;
   private final PrintStream log;
+  private final Progress progress;
 
   /**
    * @param baseDir relative paths in the config resolve against it (the YAML file's directory)
    */
   public DsftDataJob(DsftDataConfig config, Path baseDir, ProviderFactory providers, PrintStream log) {
+    this(config, baseDir, providers, log, Progress.NONE);
+  }
+
+  /** With a progress sink (the command line's progress bar). */
+  public DsftDataJob(DsftDataConfig config, Path baseDir, ProviderFactory providers, PrintStream log,
+      Progress progress) {
     this.config = config;
     this.baseDir = baseDir;
     this.providers = providers;
     this.log = log;
+    this.progress = progress;
   }
 
   /** What the run produced. */
@@ -151,7 +159,8 @@ public final class DsftDataJob {
     }
     InstructionFilter filter = new InstructionFilter(3, 150, blacklist, orElse(c.lowercaseRest(), true));
     Path machineFile = dir.resolve("machine_instructions.jsonl");
-    SelfInstructGenerator.Result r = new SelfInstructGenerator(teacher, sic, filter).run(seeds, machineFile);
+    SelfInstructGenerator.Result r = new SelfInstructGenerator(teacher, sic, filter).progress(progress)
+        .run(seeds, machineFile);
     log.printf("self-instruct: %d resumed, %d new instructions in %d batches (%d too similar, %d cut by length, "
         + "dropped %s)%n", r.resumed(), r.kept(), r.rounds(), r.tooSimilar(), r.responsesCutByLength(),
         r.filterDrops());
@@ -171,7 +180,8 @@ public final class DsftDataJob {
         readText(tdir + "/output_first_template_for_clf.txt", "self_instruct.instances.templates_dir"),
         readText(tdir + "/input_first_template_for_gen.txt", "self_instruct.instances.templates_dir"));
     int batch = orElse(ic.batchSize(), 5);
-    InstanceGenerator gen = new InstanceGenerator(teacher, templates, batch, orElse(ic.maxInstances(), 5), seed);
+    InstanceGenerator gen = new InstanceGenerator(teacher, templates, batch, orElse(ic.maxInstances(), 5), seed)
+        .progress(progress);
     Path clfFile = dir.resolve("is_classification.jsonl");
     Map<String, Boolean> clf = new HashMap<>();
     for (var n : AppendOnlyJsonl.readComplete(clfFile)) {
@@ -248,7 +258,8 @@ public final class DsftDataJob {
         c.topicOpenerPrompt() == null ? d.topicOpenerPrompt()
             : readText(c.topicOpenerPrompt(), "self_chat.topic_opener_prompt"),
         c.assistantSystemPrompt(), p, p, orElse(c.batchSize(), 8), seed);
-    SelfChatGenerator.Result r = new SelfChatGenerator(user, teacher, sc).run(ChatSeed.load(resolve(c.seeds())), file);
+    SelfChatGenerator.Result r = new SelfChatGenerator(user, teacher, sc).progress(progress)
+        .run(ChatSeed.load(resolve(c.seeds())), file);
     log.printf("self-chat: %d resumed, %d new conversations, %d abandoned%n", r.resumed(), r.written(), r.abandoned());
     return AppendOnlyJsonl.readComplete(file, SelfChatGenerator.Conversation.class).stream()
         .map(SelfChatGenerator.Conversation::toSft).toList();
