@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
 /** {@code zephyr dsft-data --config FILE.yaml}: teacher demonstrations (Self-Instruct, self-chat) plus cleaning. */
 @Command(
     name = "dsft-data",
+    usageHelpWidth = 120,
     mixinStandardHelpOptions = true,
     description = {
       "Generates distilled SFT data with a teacher model: Self-Instruct instructions (answered by the teacher, or",
@@ -47,7 +48,7 @@ import picocli.CommandLine.Option;
       "    seeds: FILE                         (required; .jsonl {id?, question|prompt|topic} or one question/line)",
       "    min_turns: 3, max_turns: 7, batch_size: 8, temperature: 0.7, top_p: 0.95, max_tokens: 512",
       "    user_simulator_prompt: FILE, topic_opener_prompt: FILE (with {topic}), assistant_system_prompt: TEXT",
-      "  clean:",
+      "  clean:                               (omitted: only exact duplicates are removed)",
       "    truecase: true, drop_persona_answers: true, persona_patterns: FILE (one regex per line),",
       "    exact_dedup: true, near_dedup: {enabled: true, threshold: 0.8, shingle: 5, bands: 32, rows: 4},",
       "    decontaminate: {mt_bench: question.jsonl, alpaca_eval: FILE.json, ngram: 8, min_words: 5}",
