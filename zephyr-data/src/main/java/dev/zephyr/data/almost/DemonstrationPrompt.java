@@ -9,7 +9,8 @@ import java.util.List;
  * ALMoST's few-shot dialogue prompt, built from a demonstration file (the preamble and dialogues separated by
  * {@code "\n\n-----"}, such as {@code HHH_prompt.txt} or {@code Faithful_prompt.txt}). The prompt is the preamble
  * and the first {@code shots} dialogues joined by the separator, the separator once more, then the conversation as
- * {@code "\n\nHuman: ...\n\nAssistant: ..."} ending with an open {@code "\n\nAssistant: "}.
+ * {@code "\n\nHuman: ...\n\nAssistant: ..."} ending with an open {@code "\n\nAssistant: "}. (ALMoST treats
+ * {@code n_shot = 0} as "all dialogues"; here 0 means none and {@link #maxShots()} gives all.)
  */
 public final class DemonstrationPrompt {
   /** The separator between the preamble and the dialogues. */
@@ -21,7 +22,7 @@ public final class DemonstrationPrompt {
   public DemonstrationPrompt(String fileText) {
     List<String> p = new ArrayList<>();
     for (String piece : fileText.split(java.util.regex.Pattern.quote(SEPARATOR), -1)) {
-      if (!piece.isBlank()) { // ALMoST keeps a whitespace-only tail piece; it is no dialogue, so we drop it
+      if (!piece.strip().isEmpty()) { // blank pieces (the file's tail) are dropped, as ALMoST does
         p.add(piece);
       }
     }

@@ -13,17 +13,18 @@ import java.util.Set;
  * <p>For one prompt and the responses of every configuration (bad ones already replaced by
  * {@link ResponseRules#BAD}):
  * <ol>
- *   <li>Candidates are the ranked configurations whose response is neither empty nor BAD, sorted by rank (ties keep
+ *   <li>Candidates are the ranked configurations whose response is neither blank nor BAD, sorted by rank (ties keep
  *       the ranking's order). Fewer than two candidates give no pair.</li>
  *   <li>Over all non-BAD responses of the prompt, {@code M} is the mean length in characters and {@code S} the
  *       population standard deviation; {@code ok(c)} holds when {@code len(c) >= M - S/2}.</li>
  *   <li>Pairs {@code (i, j)} are visited in the order of {@code combinations(candidates, 2)}; one is emitted with
- *       {@code i} chosen unless {@code i}'s configuration was already used as chosen, or
+ *       {@code i} chosen unless {@code i}'s configuration or {@code i}'s rank was already used as chosen, or
  *       {@code len(i) < len(j)} and not {@code ok(i)}, or the ranking does not prefer {@code i} over {@code j}
  *       (equal rank, or incomparable under the rule of thumb).</li>
  * </ol>
  * So a pair is kept iff {@code len(chosen) >= len(rejected)} or {@code len(chosen) >= M - S/2}, and each
- * configuration is chosen at most once, paired with the best-ranked lower candidate that passes. Pairs whose chosen
+ * configuration, and each rank, is chosen at most once, paired with the best-ranked lower candidate that passes (as
+ * in the released {@code synthetic_feedback.py}). Under the rule-of-thumb ranking the rank is the dominance depth. Pairs whose chosen
  * and rejected texts are identical are then dropped (ALMoST's reward-model loader does this).
  */
 public final class HeuristicFilter {
@@ -78,17 +79,18 @@ public final class HeuristicFilter {
     List<String> candidates = new ArrayList<>();
     for (String cfg : ranking.ordered()) {
       String r = responses.get(cfg);
-      if (r != null && !r.isEmpty() && !ResponseRules.BAD.equals(r)) {
+      if (r != null && !r.isBlank() && !ResponseRules.BAD.equals(r)) {
         candidates.add(cfg);
       }
     }
     List<SyntheticComparison> out = new ArrayList<>();
     Set<String> usedAsChosen = new HashSet<>();
+    Set<Integer> ranksUsedAsChosen = new HashSet<>();
     for (int a = 0; a < candidates.size(); a++) {
       for (int b = a + 1; b < candidates.size(); b++) {
         String ci = candidates.get(a);
         String cj = candidates.get(b);
-        if (usedAsChosen.contains(ci)) {
+        if (usedAsChosen.contains(ci) || ranksUsedAsChosen.contains(ranking.rank(ci))) {
           continue;
         }
         int li = ResponseRules.charCount(responses.get(ci));
@@ -101,6 +103,7 @@ public final class HeuristicFilter {
           continue;
         }
         usedAsChosen.add(ci);
+        ranksUsedAsChosen.add(ranking.rank(ci));
         if (responses.get(ci).equals(responses.get(cj))) {
           droppedIdentical++;
           continue;

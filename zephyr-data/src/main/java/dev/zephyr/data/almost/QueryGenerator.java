@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
  * from seeds and queries mined so far, and an open {@code "Query:"}. Decoding: temperature 1.2, top_p 0.9, 64 tokens.
  *
  * <p>Extraction keeps ALMoST's quirk: the first generated line that itself starts with {@code "Query:"} is taken (so
- * the continuation of the open line is skipped), cut at any further {@code query:}. A query is rejected when it is
+ * the continuation of the open line is skipped), with every further {@code "Query:"} deleted and the rest cut at any
+ * other-cased {@code query:}. A query is rejected when it is
  * shorter than 30 characters and does not end in punctuation, when it is longer than 250 characters and ends in
  * punctuation (the released code's double negation; {@code rejectAllLong} rejects every long query instead), or when
  * its ROUGE-L F1 with a seed or mined query is at least 0.5. ALMoST tokenises for ROUGE with BERT word pieces; the
@@ -78,11 +79,15 @@ public final class QueryGenerator {
     return sb.append("Query:").toString();
   }
 
-  /** The query ALMoST would extract from a continuation, if any. */
+  /**
+   * The query ALMoST would extract from a continuation, if any: the first line that starts with {@code "Query:"}
+   * after trimming, with every {@code "Query:"} removed, cut at the first remaining {@code query:} in any case or
+   * spacing, and trimmed.
+   */
   public static Optional<String> extract(String continuation) {
-    for (String line : continuation.split("\n")) {
-      if (line.startsWith("Query:")) {
-        String q = line.substring("Query:".length());
+    for (String line : continuation.split("\n", -1)) {
+      if (line.strip().startsWith("Query:")) {
+        String q = line.replace("Query:", "").strip();
         q = FURTHER_QUERY.split(q, 2)[0].strip();
         return q.isEmpty() ? Optional.empty() : Optional.of(q);
       }

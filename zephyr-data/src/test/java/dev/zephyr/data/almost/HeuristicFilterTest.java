@@ -79,17 +79,23 @@ class HeuristicFilterTest {
   void tiesIncomparablesIdenticalTextsAndTooFewCandidates() {
     ConfigRanking tiers = ConfigRanking.tiers(List.of(List.of("x", "y"), List.of("z")));
     HeuristicFilter f = new HeuristicFilter(tiers);
-    // x and y tie: no x-vs-y pair; x > z; y is chosen once too (its own config)
+    // x and y tie: no x-vs-y pair; x > z; y shares x's rank, which is already used as chosen: no y-vs-z
     Map<String, String> rs = new LinkedHashMap<>();
     rs.put("x", resp(100, 'x'));
     rs.put("y", resp(100, 'y'));
     rs.put("z", resp(90, 'z'));
-    assertThat(f.compare("Q", rs)).extracting(SyntheticComparison::meta).containsExactly("x-vs-z", "y-vs-z");
+    assertThat(f.compare("Q", rs)).extracting(SyntheticComparison::meta).containsExactly("x-vs-z");
+    // when x loses on length (shorter than z and below M - S/2), y of the same rank may still be chosen
+    Map<String, String> rs2 = new LinkedHashMap<>();
+    rs2.put("x", resp(60, 'x'));
+    rs2.put("y", resp(300, 'y'));
+    rs2.put("z", resp(200, 'z'));
+    assertThat(f.compare("Q", rs2)).extracting(SyntheticComparison::meta).containsExactly("y-vs-z");
     // identical chosen and rejected are dropped
     assertThat(f.compare("Q", Map.of("x", resp(100, 'q'), "z", resp(100, 'q')))).isEmpty();
     assertThat(f.stats().droppedIdentical()).isEqualTo(1);
     // one usable candidate: no pairs
-    assertThat(f.compare("Q", Map.of("x", resp(100, 'q'), "z", ResponseRules.BAD, "y", ""))).isEmpty();
+    assertThat(f.compare("Q", Map.of("x", resp(100, 'q'), "z", ResponseRules.BAD, "y", "  "))).isEmpty();
     assertThat(f.stats().promptsWithoutPairs()).isEqualTo(2);
     // rule of thumb: E and B are incomparable, so no pair even though E is longer
     assertThat(new HeuristicFilter(ConfigRanking.ruleOfThumb(List.of(B, E)))
