@@ -186,29 +186,30 @@ public final class InstanceGenerator {
   }
 
   /**
-   * Drops the whole task when two instances share a non-empty input but differ in output; removes duplicates
-   * (first occurrence kept); drops instances whose input equals the output, whose output is empty, or whose input or
-   * output ends with a colon (usually an unfinished generation).
+   * In the original's order: first drops instances whose input equals the output, whose output is empty, or whose
+   * input or output ends with a colon (usually an unfinished generation); then drops the whole task when two of the
+   * remaining instances share a non-empty input but differ in output; then removes duplicates (first occurrence
+   * kept, where the original's set loses the order).
    */
   static List<SeedTask.Instance> cleanInstances(List<SeedTask.Instance> instances) {
-    for (int i = 1; i < instances.size(); i++) {
+    List<SeedTask.Instance> valid = new ArrayList<>();
+    for (SeedTask.Instance inst : instances) {
+      if (inst.input().equals(inst.output()) || inst.output().isEmpty()
+          || inst.input().strip().endsWith(":") || inst.output().strip().endsWith(":")) {
+        continue;
+      }
+      valid.add(inst);
+    }
+    for (int i = 1; i < valid.size(); i++) {
       for (int j = 0; j < i; j++) {
-        SeedTask.Instance a = instances.get(i);
-        SeedTask.Instance b = instances.get(j);
+        SeedTask.Instance a = valid.get(i);
+        SeedTask.Instance b = valid.get(j);
         if (!a.input().isEmpty() && a.input().equals(b.input()) && !a.output().equals(b.output())) {
           return List.of();
         }
       }
     }
-    List<SeedTask.Instance> out = new ArrayList<>();
-    for (SeedTask.Instance inst : new LinkedHashSet<>(instances)) {
-      if (inst.input().equals(inst.output()) || inst.output().isEmpty()
-          || inst.input().strip().endsWith(":") || inst.output().strip().endsWith(":")) {
-        continue;
-      }
-      out.add(inst);
-    }
-    return out;
+    return new ArrayList<>(new LinkedHashSet<>(valid));
   }
 
   private static List<SeedTask.Instance> dropLastIf(List<SeedTask.Instance> list, boolean cutOff) {

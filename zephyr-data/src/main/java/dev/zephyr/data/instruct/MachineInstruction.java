@@ -5,7 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A kept machine-generated instruction, as Self-Instruct's {@code machine_generated_instructions.jsonl} stores it.
+ * A kept machine-generated instruction, as Self-Instruct's {@code machine_generated_instructions.jsonl} stores it (without the raw API
+ * response it keeps under {@code metadata}).
  *
  * @param instruction the normalised instruction
  * @param mostSimilarInstructions up to 10 pool instructions with the highest ROUGE-L F1, best first
@@ -14,7 +15,7 @@ import java.util.Map;
  */
 public record MachineInstruction(
     @JsonProperty("instruction") String instruction,
-    @JsonProperty("most_similar_instructions") LinkedHashMap<String, Double> mostSimilarInstructions,
+    @JsonProperty("most_similar") LinkedHashMap<String, Double> mostSimilarInstructions,
     @JsonProperty("avg_similarity_score") double avgSimilarityScore,
     @JsonProperty("request_idx") int requestIdx) {
 

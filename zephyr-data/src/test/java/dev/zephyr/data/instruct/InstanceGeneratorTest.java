@@ -56,6 +56,10 @@ class InstanceGeneratorTest {
         new SeedTask.Instance("x", "1"), new SeedTask.Instance("x", "1"), new SeedTask.Instance("y", "y"),
         new SeedTask.Instance("Text:", "a"), new SeedTask.Instance("z", "2")))).containsExactly(
         new SeedTask.Instance("x", "1"), new SeedTask.Instance("z", "2"));
+    // invalid instances go first, so an empty output does not count as a conflicting one
+    assertThat(InstanceGenerator.cleanInstances(List.of(
+        new SeedTask.Instance("x", "1"), new SeedTask.Instance("x", "")))).containsExactly(
+        new SeedTask.Instance("x", "1"));
   }
 
   @Test
