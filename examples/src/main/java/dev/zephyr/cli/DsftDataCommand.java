@@ -1,6 +1,5 @@
 package dev.zephyr.cli;
 
-import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.ZephyrException;
 import dev.zephyr.data.sft.DsftDataConfig;
 import dev.zephyr.data.sft.DsftDataJob;
@@ -66,10 +65,10 @@ public final class DsftDataCommand implements Callable<Integer> {
   private final PrintStream err;
 
   public DsftDataCommand() {
-    this(DsftDataCommand::unwiredProvider, System.out, System.err);
+    this(null, System.out, System.err);
   }
 
-  /** For tests and embedding: a custom provider factory and streams. */
+  /** For tests and embedding: a custom provider factory (null: {@link ProviderFactory#specs}) and streams. */
   public DsftDataCommand(ProviderFactory providers, PrintStream out, PrintStream err) {
     this.providers = providers;
     this.out = out;
@@ -84,7 +83,9 @@ public final class DsftDataCommand implements Callable<Integer> {
     }
     try {
       DsftDataConfig cfg = DsftDataConfig.load(config);
-      new DsftDataJob(cfg, config.toAbsolutePath().getParent(), providers, out, new ConsoleProgress(err)).run();
+      Path baseDir = config.toAbsolutePath().getParent();
+      ProviderFactory factory = providers != null ? providers : ProviderFactory.specs(config.toString(), baseDir);
+      new DsftDataJob(cfg, baseDir, factory, out, new ConsoleProgress(err)).run();
       return 0;
     } catch (ZephyrException | UncheckedIOException | IllegalArgumentException e) {
       err.println("dsft-data: " + e.getMessage());
@@ -92,12 +93,4 @@ public final class DsftDataCommand implements Callable<Integer> {
     }
   }
 
-  /**
-   * Placeholder until the shared provider spec of the {@code aif} command is merged: provider entries are read by
-   * that class (OpenAI-compatible endpoints and local models), and this command must use the same one.
-   */
-  static dev.zephyr.core.chat.ChatModel unwiredProvider(String key, com.fasterxml.jackson.databind.JsonNode spec) {
-    throw InvalidInputException.field("dsft-data config", key,
-        "provider entries need the shared provider factory of the aif command, which this build does not include");
-  }
 }

@@ -11,6 +11,7 @@ import dev.zephyr.core.chat.FinishReason;
 import dev.zephyr.core.chat.ProviderException;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.core.testing.FakeOpenAiServer;
 import dev.zephyr.core.testing.SharedData;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -210,6 +211,69 @@ class DsftDataCommandTest {
     }
     assertThat(o.toString(StandardCharsets.UTF_8)).contains("--config").contains("near_dedup")
         .contains("decontaminate");
+  }
+
+  @Test
+  void badProviderEntryIsNamed() throws Exception {
+    Path yaml = tmp.resolve("bad.yaml");
+    Files.writeString(yaml, "output_dir: out\nteacher: {base_url: \"http://127.0.0.1:9/v1\", modle: t}\n"
+        + "self_chat: {seeds: q.txt}\n");
+    Run r = run(yaml, new FakeModel("teacher", -1), new FakeModel("user", -1));
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).contains("teacher.modle").contains("unknown key");
+  }
+
+  /**
+   * Over real HTTP: the default provider factory (the aif command's ProviderSpec and OpenAI-compatible client) against
+   * the loopback fake server, whose first attempt at every third call fails with 429 or 500.
+   */
+  @Test
+  @org.junit.jupiter.api.Timeout(120)
+  void endToEndOverHttpWithTransientFaults() throws Exception {
+    try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+      server.responder((model, req) -> {
+        String last = req.messages().get(req.messages().size() - 1).content();
+        if (last.endsWith("\n9.")) {
+          Random rng = new Random(req.params().seed());
+          StringBuilder sb = new StringBuilder(" Describe");
+          for (int w = 0; w < 5; w++) {
+            sb.append(' ').append(VOCAB[rng.nextInt(VOCAB.length)]);
+          }
+          return sb.append('.').toString();
+        }
+        return model.equals("user-model") ? "Why is that so?" : "A short answer about: " + last;
+      });
+      server.faults(FakeOpenAiServer.firstAttemptFaults(k -> switch (Math.floorMod(k.hashCode(), 3)) {
+        case 0 -> FakeOpenAiServer.Fault.RATE_LIMIT;
+        case 1 -> FakeOpenAiServer.Fault.SERVER_ERROR;
+        default -> FakeOpenAiServer.Fault.NONE;
+      }));
+      server.retryAfter("0");
+      Files.writeString(tmp.resolve("q.txt"), "How do volcanoes form?\nWhy is the sea salty?\n");
+      Path yaml = tmp.resolve("http.yaml");
+      Files.writeString(yaml, """
+          output_dir: out
+          teacher: {name: teacher, base_url: "%1$s", model: teacher-model, max_concurrency: 4, timeout_seconds: 5,
+                    max_retries: 4, retry_backoff_ms: 5, temperature: 0.3}
+          user_simulator: {name: user, base_url: "%1$s", model: user-model, max_retries: 4, retry_backoff_ms: 5}
+          self_instruct: {seed_tasks: %2$s, num_instructions: 3, batch_size: 2}
+          self_chat: {seeds: q.txt, min_turns: 2, max_turns: 2}
+          """.formatted(server.baseUrl(), SharedData.path("self_instruct", "seed_tasks.jsonl")));
+      ByteArrayOutputStream o = new ByteArrayOutputStream();
+      ByteArrayOutputStream e = new ByteArrayOutputStream();
+      int exit = new CommandLine(new DsftDataCommand(null, new PrintStream(o, true, StandardCharsets.UTF_8),
+          new PrintStream(e, true, StandardCharsets.UTF_8))).execute("--config", yaml.toString());
+      assertThat(exit).as(e.toString(StandardCharsets.UTF_8)).isZero();
+      List<JsonNode> train = Jsonl.readAll(tmp.resolve("out/train_sft.jsonl"));
+      assertThat(train).hasSize(5); // 3 answered instructions + 2 conversations
+      JsonNode chat = train.get(3);
+      assertThat(chat.get("messages")).hasSize(4);
+      assertThat(chat.get("messages").get(1).get("content").asText())
+          .isEqualTo("A short answer about: How do volcanoes form?");
+      assertThat(chat.get("messages").get(2).get("content").asText()).isEqualTo("Why is that so?");
+      assertThat(server.seen()).anyMatch(s -> s.fault() == FakeOpenAiServer.Fault.RATE_LIMIT)
+          .anyMatch(s -> s.fault() == FakeOpenAiServer.Fault.SERVER_ERROR);
+    }
   }
 
   private static void deleteRecursively(Path p) throws Exception {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.io.Json;
+import dev.zephyr.data.config.ProviderSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -114,11 +115,11 @@ public record DsftDataConfig(
     if (c == null) {
       throw new InvalidInputException(file.toString(), 0, null, "empty config");
     }
-    c.validate(file.toString());
+    c.validate(file.toString(), file.toAbsolutePath().getParent());
     return c;
   }
 
-  private void validate(String src) {
+  private void validate(String src, Path baseDir) {
     if (outputDir == null || outputDir.isBlank()) {
       throw InvalidInputException.field(src, "output_dir", "required");
     }
@@ -142,6 +143,11 @@ public record DsftDataConfig(
     }
     if (testFraction != null && (testFraction < 0 || testFraction >= 1)) {
       throw InvalidInputException.field(src, "test_fraction", "must be in [0, 1), got " + testFraction);
+    }
+    // Provider entries are checked now (unknown keys, missing base_url/model), not when the model is first needed.
+    ProviderSpec.fromNode(teacher, src, "teacher", baseDir);
+    if (userSimulator != null) {
+      ProviderSpec.fromNode(userSimulator, src, "user_simulator", baseDir);
     }
   }
 

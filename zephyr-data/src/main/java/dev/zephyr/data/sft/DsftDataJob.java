@@ -141,7 +141,7 @@ public final class DsftDataJob {
       }
     }
     SelfInstructConfig base = SelfInstructConfig.defaults(orElse(c.numInstructions(), 100), seed);
-    SamplingParams sampling = base.sampling().toBuilder()
+    SamplingParams sampling = providers.sampling("teacher", config.teacher(), base.sampling()).toBuilder()
         .temperature(orElse(c.temperature(), base.sampling().temperature()))
         .topP(orElse(c.topP(), base.sampling().topP()))
         .maxTokens(orElse(c.maxTokens(), base.sampling().maxTokens())).build();
@@ -221,7 +221,8 @@ public final class DsftDataJob {
     }
     List<String> todo = instructions.stream().filter(i -> !done.contains(i)).toList();
     int batch = orElse(config.selfInstruct().batchSize(), 5);
-    SamplingParams p = SamplingParams.builder().temperature(0.7).topP(0.95).maxTokens(1024).build();
+    SamplingParams p = providers.sampling("teacher", config.teacher(),
+        SamplingParams.builder().temperature(0.7).topP(0.95).maxTokens(1024).build());
     try (AppendOnlyJsonl out = AppendOnlyJsonl.open(file)) {
       for (int s = 0; s < todo.size(); s += batch) {
         List<String> part = todo.subList(s, Math.min(todo.size(), s + batch));
@@ -248,21 +249,30 @@ public final class DsftDataJob {
     DsftDataConfig.SelfChat c = config.selfChat();
     int minTurns = orElse(c.minTurns(), 3);
     SelfChatConfig d = SelfChatConfig.defaults(minTurns, orElse(c.maxTurns(), Math.max(minTurns, 7)), seed);
-    SamplingParams p = d.assistantSampling().toBuilder()
-        .temperature(orElse(c.temperature(), d.assistantSampling().temperature()))
-        .topP(orElse(c.topP(), d.assistantSampling().topP()))
-        .maxTokens(orElse(c.maxTokens(), d.assistantSampling().maxTokens())).build();
+    SamplingParams assistantSampling = stageSampling(c,
+        providers.sampling("teacher", config.teacher(), d.assistantSampling()));
+    SamplingParams userSampling = stageSampling(c, config.userSimulator() == null
+        ? providers.sampling("teacher", config.teacher(), d.userSampling())
+        : providers.sampling("user_simulator", config.userSimulator(), d.userSampling()));
     SelfChatConfig sc = new SelfChatConfig(d.minTurns(), d.maxTurns(),
         c.userSimulatorPrompt() == null ? d.userSimulatorPrompt()
             : readText(c.userSimulatorPrompt(), "self_chat.user_simulator_prompt"),
         c.topicOpenerPrompt() == null ? d.topicOpenerPrompt()
             : readText(c.topicOpenerPrompt(), "self_chat.topic_opener_prompt"),
-        c.assistantSystemPrompt(), p, p, orElse(c.batchSize(), 8), seed);
+        c.assistantSystemPrompt(), userSampling, assistantSampling, orElse(c.batchSize(), 8), seed);
     SelfChatGenerator.Result r = new SelfChatGenerator(user, teacher, sc).progress(progress)
         .run(ChatSeed.load(resolve(c.seeds())), file);
     log.printf("self-chat: %d resumed, %d new conversations, %d abandoned%n", r.resumed(), r.written(), r.abandoned());
     return AppendOnlyJsonl.readComplete(file, SelfChatGenerator.Conversation.class).stream()
         .map(SelfChatGenerator.Conversation::toSft).toList();
+  }
+
+  /** The self_chat block's temperature, top_p and max_tokens override provider and default decoding. */
+  private static SamplingParams stageSampling(DsftDataConfig.SelfChat c, SamplingParams base) {
+    return base.toBuilder()
+        .temperature(orElse(c.temperature(), base.temperature()))
+        .topP(orElse(c.topP(), base.topP()))
+        .maxTokens(orElse(c.maxTokens(), base.maxTokens())).build();
   }
 
   private DsftCleaner cleaner(long seed) {

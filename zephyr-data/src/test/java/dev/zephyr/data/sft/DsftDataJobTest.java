@@ -48,7 +48,7 @@ class DsftDataJobTest {
     Files.writeString(yaml, """
         output_dir: out
         seed: 3
-        teacher: {name: teacher}
+        teacher: {name: teacher, base_url: "http://127.0.0.1:9/v1", model: t}
         self_instruct:
           seed_tasks: %s
           num_instructions: 4
