@@ -276,6 +276,19 @@ class DsftDataCommandTest {
     }
   }
 
+  @Test
+  void shippedExampleYamlIsValid() throws Exception {
+    Path yaml = tmp.resolve("example.yaml");
+    try (var in = DsftDataCommand.class.getResourceAsStream("/dsft-data.example.yaml")) {
+      Files.write(yaml, in.readAllBytes());
+    }
+    dev.zephyr.data.sft.DsftDataConfig c = dev.zephyr.data.sft.DsftDataConfig.load(yaml);
+    assertThat(c.selfInstruct().numInstructions()).isEqualTo(1000);
+    assertThat(c.selfChat().maxTurns()).isEqualTo(7);
+    assertThat(c.clean().decontaminate().ngram()).isEqualTo(8);
+    assertThat(c.testFraction()).isEqualTo(0.05);
+  }
+
   private static void deleteRecursively(Path p) throws Exception {
     try (var s = Files.walk(p)) {
       s.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
