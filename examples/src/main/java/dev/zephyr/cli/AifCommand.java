@@ -23,10 +23,8 @@ import picocli.CommandLine.Option;
 @Command(
     name = "aif",
     mixinStandardHelpOptions = true,
-    description = {
-      "Collect AI feedback: sample completions from a pool of models, have a judge rate them, binarize into",
-      "preference pairs (ultrafeedback_binarized layout). Resumable: rerun the same command after a crash."
-    })
+    description = "Collect AI feedback: sample completions from a pool of models, have a judge rate them, binarize"
+        + " into preference pairs (ultrafeedback_binarized layout). Resumable: rerun the same command after a crash.")
 public final class AifCommand implements Callable<Integer> {
 
   @Option(names = "--config", required = true, paramLabel = "FILE.yaml", description = "The aif configuration.")

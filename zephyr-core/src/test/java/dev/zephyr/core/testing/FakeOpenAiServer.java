@@ -67,6 +67,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
   private volatile long latencyMillis;
   private volatile long slowMillis = 2_000;
   private volatile String retryAfter = "1";
+  private volatile byte[] cannedAnswer;
 
   private FakeOpenAiServer(int threads) throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
@@ -121,6 +122,16 @@ public final class FakeOpenAiServer implements AutoCloseable {
   /** The {@code Retry-After} value sent with 429s. */
   public FakeOpenAiServer retryAfter(String value) {
     this.retryAfter = value;
+    return this;
+  }
+
+  /**
+   * Benchmark mode: read each request body and answer with one fixed completion after the latency, without parsing,
+   * keys, faults or counts, so the server (a remote machine in real life) spends as little of the shared CPU as it can.
+   */
+  public FakeOpenAiServer cannedAnswers() {
+    this.cannedAnswer = answer("bench", new ChatRequest(List.of(Message.user("x")), SamplingParams.defaults()))
+        .getBytes(StandardCharsets.UTF_8);
     return this;
   }
 
@@ -214,6 +225,21 @@ public final class FakeOpenAiServer implements AutoCloseable {
   }
 
   private void handle(HttpExchange ex) throws IOException {
+    byte[] canned = cannedAnswer;
+    if (canned != null) {
+      int now = inFlight.incrementAndGet();
+      maxInFlight.accumulateAndGet(now, Math::max);
+      ex.getRequestBody().readAllBytes();
+      sleep(latencyMillis);
+      inFlight.decrementAndGet();
+      ex.getResponseHeaders().add("Content-Type", "application/json");
+      ex.sendResponseHeaders(200, canned.length);
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(canned);
+      }
+      ex.close();
+      return;
+    }
     int now = inFlight.incrementAndGet();
     maxInFlight.accumulateAndGet(now, Math::max);
     boolean counted = true;
@@ -255,8 +281,9 @@ public final class FakeOpenAiServer implements AutoCloseable {
           // leave the in-flight count before the client can see the answer and send its next request
           inFlight.decrementAndGet();
           counted = false;
-          send(ex, 200, text);
+          // counted before sending, so a client that has its answer never sees a stale count
           answered.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+          send(ex, 200, text);
         }
         default -> throw new IllegalStateException(fault.toString());
       }

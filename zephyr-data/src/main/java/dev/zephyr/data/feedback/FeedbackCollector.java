@@ -144,6 +144,11 @@ public final class FeedbackCollector {
       t.setDaemon(true);
       return t;
     });
+    ExecutorService judgeThread = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "feedback-judge");
+      t.setDaemon(true);
+      return t;
+    });
     long alreadyRated;
     try (JsonlAppender completionsOut = JsonlAppender.open(outputDir.resolve("completions.jsonl"), "prompt_id");
         JsonlAppender ratingsOut = JsonlAppender.open(outputDir.resolve("ratings.jsonl"), "prompt_id")) {
@@ -155,18 +160,32 @@ public final class FeedbackCollector {
       }
       alreadyRated = unique.size() - todo.size();
       Map<String, CompletionRecord> written = loadCompletions(completionsOut.file(), todo);
+      // a two-stage pipeline: the judge rates chunk i while the pool completes chunk i + 1
+      Future<List<RatingRecord>> judging = null;
       for (int from = 0; from < todo.size(); from += settings.chunkSize()) {
         List<PromptRecord> chunk = todo.subList(from, Math.min(todo.size(), from + settings.chunkSize()));
         List<CompletionRecord> completed = complete(chunk, written, completionsOut, poolThreads, progress, c);
-        ratingsOut.appendAll(rate(completed, progress, c));
-        c.rated.addAndGet(completed.size());
+        if (judging != null) {
+          appendRatings(judging, ratingsOut, c);
+        }
+        judging = judgeThread.submit(() -> rate(completed, progress, c));
+      }
+      if (judging != null) {
+        appendRatings(judging, ratingsOut, c);
       }
     } finally {
       poolThreads.shutdownNow();
+      judgeThread.shutdownNow();
     }
     long[] pairs = writePreferences(outputDir);
     return new Summary(unique.size(), duplicates, alreadyRated, c.completionCalls.get(), c.completionFailures.get(),
         c.judgeCalls.get(), c.judgmentFailures.get(), c.rated.get(), pairs[0], pairs[1]);
+  }
+
+  private static void appendRatings(Future<List<RatingRecord>> judging, JsonlAppender out, Counters c) {
+    List<RatingRecord> ratings = await(judging);
+    out.appendAll(ratings);
+    c.rated.addAndGet(ratings.size());
   }
 
   private static final class Counters {
@@ -501,18 +520,25 @@ public final class FeedbackCollector {
 
   private static void await(List<Future<?>> futures) {
     for (Future<?> f : futures) {
-      try {
-        f.get();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted", e);
-      } catch (java.util.concurrent.ExecutionException e) {
-        Throwable cause = e.getCause();
-        if (cause instanceof RuntimeException re) {
-          throw re;
-        }
-        throw new IllegalStateException(cause);
+      await(f);
+    }
+  }
+
+  private static <T> T await(Future<T> f) {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException re) {
+        throw re;
       }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(cause);
     }
   }
 }

@@ -115,7 +115,9 @@ public final class OpenAiChatModel implements ChatModel {
         .version(HttpClient.Version.HTTP_1_1)
         .build();
     AtomicInteger threadNo = new AtomicInteger();
-    this.workers = Executors.newFixedThreadPool(concurrency * endpoints.size(), r -> {
+    // twice the permits: a worker that is handing a result to a slow handler (a cache fsync) or sleeping in backoff
+    // holds no permit, and the spare workers keep every permit busy meanwhile
+    this.workers = Executors.newFixedThreadPool(2 * concurrency * endpoints.size(), r -> {
       Thread t = new Thread(r, "openai-" + name + "-" + threadNo.incrementAndGet());
       t.setDaemon(true);
       return t;

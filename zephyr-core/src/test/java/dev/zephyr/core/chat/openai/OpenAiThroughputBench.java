@@ -28,11 +28,13 @@ public final class OpenAiThroughputBench {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
     int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 64;
     int latency = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+    padding = args.length > 3 ? "x".repeat(Integer.parseInt(args[3])) : "";
     double ideal = (double) n / concurrency * latency;
-    try (FakeOpenAiServer server = FakeOpenAiServer.start().latencyMillis(latency);
+    try (FakeOpenAiServer server = FakeOpenAiServer.start().latencyMillis(latency).cannedAnswers();
         OpenAiChatModel model = OpenAiChatModel.builder().baseUrl(server.baseUrl()).modelName("bench")
             .maxConcurrency(concurrency).timeout(Duration.ofSeconds(30)).build()) {
       measure("warm-up", model, requests(n, "warm"), ideal);
+      measure("warm-up", model, requests(n, "warm2"), ideal);
       server.resetCounts();
       measure("plain", model, requests(n, "plain"), ideal);
       System.out.printf("server saw at most %d requests in flight%n", server.maxInFlight());
@@ -45,10 +47,12 @@ public final class OpenAiThroughputBench {
     }
   }
 
+  private static String padding = "";
+
   private static List<ChatRequest> requests(int n, String tag) {
     List<ChatRequest> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      out.add(ChatRequest.of(List.of(Message.user(tag + " request " + i)),
+      out.add(ChatRequest.of(List.of(Message.user(tag + " request " + i + padding)),
           SamplingParams.builder().seed((long) i).maxTokens(32).build()));
     }
     return out;
