@@ -1,7 +1,6 @@
 package dev.zephyr.data.clean;
 
 import dev.zephyr.data.instruct.RougeL;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -14,7 +13,8 @@ import java.util.Set;
  * Near-duplicate detection with MinHash and locality-sensitive hashing over word n-gram shingles. Texts are
  * considered in order; a text is a near duplicate when some earlier kept text shares an LSH bucket with it and their
  * exact Jaccard similarity of shingle sets is at least the threshold (candidates are verified exactly, so the LSH
- * only decides which pairs get compared). Shingles are FNV-1a hashes of the word n-grams; hash function {@code i} is
+ * only decides which pairs get compared). Shingles are 64-bit hashes of word n-grams (FNV-1a per word, combined in
+ * order); hash function {@code i} is
  * SplitMix64's finaliser applied to {@code shingle XOR a_i}, with the {@code a_i} drawn from the seed: same seed,
  * same result.
  */
@@ -115,9 +115,17 @@ public final class MinHashDeduplicator {
     if (toks.isEmpty()) {
       return out;
     }
+    long[] th = new long[toks.size()];
+    for (int i = 0; i < th.length; i++) {
+      th[i] = fnv1a64(toks.get(i));
+    }
     int len = Math.min(shingle, toks.size());
     for (int i = 0; i + len <= toks.size(); i++) {
-      out.add(fnv1a64(String.join(" ", toks.subList(i, i + len))));
+      long h = len;
+      for (int k = 0; k < len; k++) {
+        h = mix64(h * 0x9E3779B97F4A7C15L + th[i + k]); // order-sensitive combination of the word hashes
+      }
+      out.add(h);
     }
     return out;
   }
@@ -145,8 +153,8 @@ public final class MinHashDeduplicator {
 
   static long fnv1a64(String s) {
     long h = 0xcbf29ce484222325L;
-    for (byte c : s.getBytes(StandardCharsets.UTF_8)) {
-      h ^= (c & 0xff);
+    for (int i = 0; i < s.length(); i++) {
+      h ^= s.charAt(i); // tokens are ASCII [a-z0-9], so chars are bytes
       h *= 0x100000001b3L;
     }
     return h;

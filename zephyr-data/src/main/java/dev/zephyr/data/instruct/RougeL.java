@@ -14,11 +14,19 @@ public final class RougeL {
 
   /** {@code rouge_score}'s default tokenisation without stemming. */
   public static List<String> tokenize(String text) {
-    String lowered = text.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", " ");
+    // Lower-case first (as Python's str.lower() does, which can map a few non-ASCII letters to ASCII), then keep
+    // the runs of [a-z0-9]; a hand-written scan instead of regexes because cleaning tokenises every record.
+    String lowered = text.toLowerCase(Locale.ROOT);
     List<String> tokens = new ArrayList<>();
-    for (String t : lowered.trim().split(" +")) {
-      if (!t.isEmpty()) {
-        tokens.add(t);
+    int start = -1;
+    for (int i = 0; i <= lowered.length(); i++) {
+      char c = i < lowered.length() ? lowered.charAt(i) : ' ';
+      boolean word = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+      if (word && start < 0) {
+        start = i;
+      } else if (!word && start >= 0) {
+        tokens.add(lowered.substring(start, i));
+        start = -1;
       }
     }
     return tokens;
