@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
       "",
       "Output (in output_dir): self_instruct/machine_instructions.jsonl, self_instruct/answers.jsonl or",
       "  self_instruct/{is_classification,instances}.jsonl, self_chat.jsonl, train_sft.jsonl [test_sft.jsonl],",
-      "  cleaning_report.json. Demonstrations use the ultrachat_200k layout {prompt, prompt_id, messages}.",
+      "  cleaning_report.json, cache/responses.jsonl. Demonstrations use the ultrachat_200k layout",
+      "  {prompt, prompt_id, messages}.",
       "",
       "YAML keys (relative paths resolve against the YAML file's directory; unknown keys are errors):",
       "  output_dir: DIR                      (required)",
@@ -52,6 +53,7 @@ import picocli.CommandLine.Option;
       "    exact_dedup: true, near_dedup: {enabled: true, threshold: 0.8, shingle: 5, bands: 32, rows: 4},",
       "    decontaminate: {mt_bench: question.jsonl, alpaca_eval: FILE.json, ngram: 8, min_words: 5}",
       "  test_fraction: 0.0                   (share of prompts, by prompt_id hash, written to test_sft.jsonl)",
+      "  cache: true                          (durable response cache of every call in output_dir/cache)",
       "",
       "A complete example ships as dsft-data.example.yaml in the examples jar.",
     })

@@ -34,7 +34,7 @@ class DsftDataCommandTest {
       + "umbrella valley wagon yacht zebra anchor basket cactus dragon eagle falcon glacier hammer igloo jacket")
       .split(" ");
 
-  /** A deterministic fake teacher/user for every prompt the command sends; fails on call {@code failAt}. */
+  /** A deterministic fake teacher/user for every prompt the command sends; fails from call {@code failAt} on. */
   static final class FakeModel implements ChatModel {
     final String name;
     final int failAt;
@@ -52,7 +52,7 @@ class DsftDataCommandTest {
 
     @Override
     public List<ChatResponse> complete(List<ChatRequest> requests) {
-      if (calls.incrementAndGet() == failAt) {
+      if (calls.incrementAndGet() >= failAt && failAt > 0) { // a lasting outage from call failAt on
         throw new ProviderException(name, 503, true, "injected outage");
       }
       List<ChatResponse> out = new ArrayList<>();
@@ -158,14 +158,17 @@ class DsftDataCommandTest {
   @Test
   void rerunAfterAnOutageFinishesWithTheSameBytesAndNoRepeatedCalls() throws Exception {
     Path yaml = writeConfig();
-    Run clean = run(yaml, new FakeModel("teacher", -1), new FakeModel("user", -1));
+    FakeModel cleanTeacher = new FakeModel("teacher", -1);
+    Run clean = run(yaml, cleanTeacher, new FakeModel("user", -1));
     assertThat(clean.exit()).isZero();
+    // the last six teacher calls are self-chat: three batches of two conversations, two turns each
+    int total = cleanTeacher.calls.get();
     Path out = tmp.resolve("out");
     byte[] expected = Files.readAllBytes(out.resolve("train_sft.jsonl"));
     byte[] expectedChat = Files.readAllBytes(out.resolve("self_chat.jsonl"));
     deleteRecursively(out);
 
-    FakeModel failing = new FakeModel("teacher", 6);
+    FakeModel failing = new FakeModel("teacher", total - 4); // the outage starts at the first batch's second turn
     Run crashed = run(yaml, failing, new FakeModel("user", -1));
     assertThat(crashed.exit()).isEqualTo(1);
     assertThat(crashed.err()).contains("injected outage");
@@ -174,6 +177,10 @@ class DsftDataCommandTest {
     FakeModel teacher = new FakeModel("teacher", -1);
     Run resumed = run(yaml, teacher, new FakeModel("user", -1));
     assertThat(resumed.exit()).as(resumed.err()).isZero();
+    // the unfinished conversations' first assistant and user turns (2 + 2 calls) finished before the outage: they
+    // come from the response cache
+    assertThat(resumed.out()).contains("response cache: 4 answered from the cache");
+    assertThat(teacher.calls.get()).isEqualTo(6 - 1); // self-chat only; its first call answered from the cache
     assertThat(Files.readAllBytes(out.resolve("train_sft.jsonl"))).isEqualTo(expected);
     assertThat(Files.readAllBytes(out.resolve("self_chat.jsonl"))).isEqualTo(expectedChat);
 

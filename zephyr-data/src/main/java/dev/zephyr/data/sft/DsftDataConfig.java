@@ -27,6 +27,7 @@ import java.util.List;
  * clean: {truecase: true, drop_persona_answers: true, exact_dedup: true, near_dedup: {threshold: 0.8},
  *         decontaminate: {mt_bench: question.jsonl, alpaca_eval: eval.json, ngram: 8}}
  * test_fraction: 0.1             # optional held-out share for test_sft.jsonl
+ * cache: true                    # durable response cache in output_dir/cache (default on)
  * </pre>
  */
 public record DsftDataConfig(
@@ -37,7 +38,8 @@ public record DsftDataConfig(
     @JsonProperty("self_instruct") SelfInstruct selfInstruct,
     @JsonProperty("self_chat") SelfChat selfChat,
     @JsonProperty("clean") Clean clean,
-    @JsonProperty("test_fraction") Double testFraction) {
+    @JsonProperty("test_fraction") Double testFraction,
+    @JsonProperty("cache") Boolean cache) {
 
   /** Self-Instruct instruction generation, and optionally instances. */
   public record SelfInstruct(

@@ -6,6 +6,8 @@ import dev.zephyr.core.chat.ChatRequest;
 import dev.zephyr.core.chat.ChatResponse;
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.SamplingParams;
+import dev.zephyr.core.chat.cache.CachedChatModel;
+import dev.zephyr.core.chat.cache.ResponseStore;
 import dev.zephyr.core.io.AtomicFiles;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.io.Jsonl;
@@ -48,7 +50,9 @@ import java.util.Set;
  *       {@code self_instruct/answers.jsonl}: the teacher's answer to each instruction;</li>
  *   <li>{@code self_chat.jsonl}: self-chat conversations (appended per conversation);</li>
  *   <li>{@code train_sft.jsonl} (and {@code test_sft.jsonl} with {@code test_fraction}): the cleaned demonstrations
- *       in the {@code ultrachat_200k} layout, written atomically; {@code cleaning_report.json}.</li>
+ *       in the {@code ultrachat_200k} layout, written atomically; {@code cleaning_report.json};</li>
+ *   <li>{@code cache/responses.jsonl}: the durable response cache of every model call (unless {@code cache: false}).
+ *       </li>
  * </ul>
  * Every generation file is append-only and skipped work is recognised on rerun, so rerunning after a crash finishes
  * the job without repeating finished calls or writing duplicates.
@@ -83,9 +87,11 @@ public final class DsftDataJob {
   public Summary run() {
     Path out = resolve(config.outputDir());
     long seed = config.seedOrDefault();
-    ChatModel teacher = providers.create("teacher", config.teacher());
-    ChatModel user = config.userSimulator() == null ? teacher : providers.create("user_simulator",
-        config.userSimulator());
+    boolean cached = config.cache() == null || config.cache();
+    ResponseStore store = cached ? ResponseStore.open(out.resolve("cache").resolve("responses.jsonl")) : null;
+    ChatModel teacher = withCache(providers.create("teacher", config.teacher()), store);
+    ChatModel user = config.userSimulator() == null ? teacher
+        : withCache(providers.create("user_simulator", config.userSimulator()), store);
     try {
       List<SftRecord> all = new ArrayList<>();
       int si = 0;
@@ -123,11 +129,35 @@ public final class DsftDataJob {
       log.printf("dsft-data: %d train, %d test demonstrations in %s%n", train.size(), test.size(), out);
       return new Summary(si, sc, train.size(), test.size(), cleaned.report());
     } finally {
+      if (store != null) {
+        long hits = hits(teacher) + (user != teacher ? hits(user) : 0);
+        long misses = misses(teacher) + (user != teacher ? misses(user) : 0);
+        log.printf("response cache: %d answered from the cache, %d sent to providers%n", hits, misses);
+      }
       if (user != teacher) {
         user.close();
       }
       teacher.close();
+      if (store != null) {
+        store.close();
+      }
     }
+  }
+
+  /**
+   * Every call goes through the durable response cache, so a call that finished before a crash is never paid for
+   * again, even when the batch or conversation it belonged to had not been written yet.
+   */
+  private static ChatModel withCache(ChatModel model, ResponseStore store) {
+    return store == null ? model : new CachedChatModel(model, store);
+  }
+
+  private static long hits(ChatModel m) {
+    return m instanceof CachedChatModel c ? c.hits() : 0;
+  }
+
+  private static long misses(ChatModel m) {
+    return m instanceof CachedChatModel c ? c.misses() : 0;
   }
 
   private List<SftRecord> selfInstruct(ChatModel teacher, Path dir, long seed) {
