@@ -25,7 +25,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
-import java.util.function.Function;
 
 /**
  * An OpenAI-compatible chat-completions server on loopback for tests: real sockets, our own code, scripted faults.
@@ -347,11 +346,6 @@ public final class FakeOpenAiServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  /** A plan where the first attempt of each key gets a fault chosen from {@code cycle} by the key's hash. */
-  public static BiFunction<String, Integer, Fault> firstAttemptFaults(Function<String, Fault> choose) {
-    return (key, attempt) -> attempt == 0 ? choose.apply(key) : Fault.NONE;
   }
 
   @Override

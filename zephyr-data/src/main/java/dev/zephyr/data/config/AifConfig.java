@@ -23,8 +23,10 @@ import java.util.Set;
  * seed: 42
  * pool: [ProviderSpec...]
  * judge: ProviderSpec             # temperature defaults to 0, max_tokens to 1024
- * rubric: overall                 # overall | ultrafeedback | path to a template with {instruction} and {completion}
- * rubric_templates: DIR           # the official UltraFeedback templates (rubric: ultrafeedback)
+ * rubric: overall                 # overall | ultrafeedback | ultrafeedback+overall | ultrafeedback_critique |
+ *                                 # ultrafeedback+critique | path to a template with {instruction} and {completion}
+ *                                 # (scored like overall)
+ * rubric_templates: DIR           # the official UltraFeedback templates (rubric: ultrafeedback*)
  * principles: FILE.json           # optional principle system prompts (UltraFeedback's principles_system_prompts.json)
  * binarize: {chosen: overall, rejected: random, ties: keep}
  * judge_attempts: 3               # judge calls per judgment before it is recorded as a failure
@@ -98,9 +100,10 @@ public record AifConfig(
     ProviderSpec judge = ProviderSpec.fromNode(root.get("judge"), src, "judge", base);
     String rubric = root.path("rubric").asText("overall");
     Path templates = path(root, "rubric_templates", src, base, false);
-    if (rubric.equals("ultrafeedback") && templates == null) {
+    boolean aspects = rubric.equals("ultrafeedback") || rubric.startsWith("ultrafeedback+");
+    if (rubric.startsWith("ultrafeedback") && templates == null) {
       throw InvalidInputException.field(src, "rubric_templates",
-          "rubric: ultrafeedback needs the directory of the official UltraFeedback templates");
+          "rubric: " + rubric + " needs the directory of the official UltraFeedback templates");
     }
     JsonNode bin = root.path("binarize");
     Binarizer.ChosenBy chosen = enumValue(Binarizer.ChosenBy.class, bin.path("chosen").asText(
@@ -109,8 +112,9 @@ public record AifConfig(
       throw InvalidInputException.field(src, "binarize.chosen",
           "rubric: ultrafeedback gives aspect ratings only; use chosen: mean");
     }
-    if (!rubric.equals("ultrafeedback") && chosen == Binarizer.ChosenBy.MEAN) {
-      throw InvalidInputException.field(src, "binarize.chosen", "chosen: mean needs rubric: ultrafeedback");
+    if (!aspects && chosen == Binarizer.ChosenBy.MEAN) {
+      throw InvalidInputException.field(src, "binarize.chosen",
+          "chosen: mean needs rubric: ultrafeedback, ultrafeedback+overall or ultrafeedback+critique");
     }
     Binarizer.RejectedBy rejected = enumValue(Binarizer.RejectedBy.class, bin.path("rejected").asText("random"), src,
         "binarize.rejected");

@@ -5,6 +5,7 @@ import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.chat.cache.CachedChatModel;
 import dev.zephyr.core.chat.cache.ResponseStore;
+import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.data.config.AifConfig;
 import dev.zephyr.data.config.ProviderSpec;
 import dev.zephyr.data.io.DatasetRows;
@@ -19,6 +20,7 @@ import java.util.function.LongConsumer;
  */
 public final class AifJob {
   private final AifConfig config;
+  private long skippedPromptLines;
 
   public AifJob(AifConfig config) {
     this.config = config;
@@ -32,7 +34,7 @@ public final class AifJob {
       try {
         out.add(PromptRecord.fromRow(row.value(), src, row.line()));
       } catch (InvalidInputException e) {
-        if (config.onBadPrompt() == dev.zephyr.core.io.Jsonl.OnError.FAIL) {
+        if (config.onBadPrompt() == Jsonl.OnError.FAIL) {
           throw e;
         }
       }
@@ -40,8 +42,6 @@ public final class AifJob {
     skippedPromptLines = stats.skipped() + (stats.rows() - out.size());
     return out;
   }
-
-  private long skippedPromptLines;
 
   /** Malformed prompt lines skipped (with {@code on_bad_prompt: skip}). */
   public long skippedPromptLines() {
@@ -57,6 +57,11 @@ public final class AifJob {
     Rubric rubric = switch (config.rubric()) {
       case "overall" -> OverallRubric.defaults();
       case "ultrafeedback" -> UltraFeedbackRubric.load(config.rubricTemplates());
+      case "ultrafeedback+overall" -> new CombinedRubric(UltraFeedbackRubric.load(config.rubricTemplates()),
+          OverallRubric.defaults());
+      case "ultrafeedback_critique" -> OverallRubric.ultraFeedbackCritique(config.rubricTemplates());
+      case "ultrafeedback+critique" -> new CombinedRubric(UltraFeedbackRubric.load(config.rubricTemplates()),
+          OverallRubric.ultraFeedbackCritique(config.rubricTemplates()));
       default -> OverallRubric.fromFile(config.source().toAbsolutePath().getParent().resolve(config.rubric()));
     };
     Principles principles = config.principles() == null ? null : Principles.load(config.principles());

@@ -111,15 +111,31 @@ public final class FeedbackCollector {
     this.principles = principles;
     this.binarizer = Objects.requireNonNull(binarizer, "binarizer");
     this.settings = Objects.requireNonNull(settings, "settings");
-    if (rubric instanceof UltraFeedbackRubric uf && uf.texts() != settings.completionsPerPrompt()) {
+    UltraFeedbackRubric uf = aspects();
+    if (uf != null && uf.texts() != settings.completionsPerPrompt()) {
       throw new IllegalArgumentException("the UltraFeedback templates rate " + uf.texts()
           + " completions per call; set completions_per_prompt to " + uf.texts());
     }
   }
 
+  private UltraFeedbackRubric aspects() {
+    if (rubric instanceof UltraFeedbackRubric uf) {
+      return uf;
+    }
+    return rubric instanceof CombinedRubric c ? c.aspects() : null;
+  }
+
+  private OverallRubric overall() {
+    if (rubric instanceof OverallRubric o) {
+      return o;
+    }
+    return rubric instanceof CombinedRubric c ? c.overall() : null;
+  }
+
   /** Judge calls one prompt needs at least (for progress estimates). */
   public int judgeCallsPerPrompt() {
-    return rubric instanceof UltraFeedbackRubric ? Aspect.values().length : settings.completionsPerPrompt();
+    return (aspects() != null ? Aspect.values().length : 0)
+        + (overall() != null ? settings.completionsPerPrompt() : 0);
   }
 
   /** Model calls per prompt at least (completions plus judgments). */
@@ -130,7 +146,8 @@ public final class FeedbackCollector {
   /**
    * Runs (or finishes) the collection into {@code outputDir}.
    *
-   * @param progress receives the number of model calls that just finished (for a progress bar)
+   * @param progress receives the number of model calls that just finished (for a progress bar whose total is
+   *     {@code prompts.size() * callsPerPrompt()}); called from several threads
    */
   public Summary run(List<PromptRecord> prompts, Path outputDir, LongConsumer progress) {
     Map<String, PromptRecord> unique = new LinkedHashMap<>();
@@ -159,6 +176,8 @@ public final class FeedbackCollector {
         }
       }
       alreadyRated = unique.size() - todo.size();
+      // work done by earlier runs (and duplicate lines) counts as done for the progress bar
+      progress.accept((alreadyRated + duplicates) * callsPerPrompt());
       Map<String, CompletionRecord> written = loadCompletions(completionsOut.file(), todo);
       // a two-stage pipeline: the judge rates chunk i while the pool completes chunk i + 1
       Future<List<RatingRecord>> judging = null;
@@ -200,9 +219,13 @@ public final class FeedbackCollector {
     Set<String> wanted = new LinkedHashSet<>();
     todo.forEach(p -> wanted.add(p.promptId()));
     Map<String, CompletionRecord> out = new HashMap<>();
-    for (CompletionRecord r : Jsonl.readAll(file, CompletionRecord.class)) {
-      if (wanted.contains(r.promptId())) {
-        out.put(r.promptId(), r);
+    // streamed: only completions still waiting for ratings are kept in memory
+    try (Jsonl.Reader<CompletionRecord> r = Jsonl.reader(file, CompletionRecord.class, Jsonl.OnError.FAIL)) {
+      while (r.hasNext()) {
+        CompletionRecord c = r.next();
+        if (wanted.contains(c.promptId())) {
+          out.put(c.promptId(), c);
+        }
       }
     }
     return out;
@@ -344,16 +367,20 @@ public final class FeedbackCollector {
     Map<Integer, List<JudgeFailure>> failures = new HashMap<>();
     for (int p = 0; p < records.size(); p++) {
       CompletionRecord r = records.get(p);
-      if (rubric instanceof OverallRubric overall) {
+      OverallRubric overall = overall();
+      UltraFeedbackRubric uf = aspects();
+      if (overall != null) {
         for (int i = 0; i < r.completions().size(); i++) {
           CompletionRecord.Sample s = r.completions().get(i);
           if (s.ok()) {
-            tasks.add(new Task(p, i, null, null, () -> overall.messages(r.prompt(), s.response())));
+            tasks.add(new Task(p, i, null, null, () -> overall.messages(
+                overall.instructionFor(r.prompt(), s.principle(), s.customSystemPrompt()), s.response())));
           } else {
             progress.accept(1);
           }
         }
-      } else if (rubric instanceof UltraFeedbackRubric uf) {
+      }
+      if (uf != null) {
         long ok = r.completions().stream().filter(CompletionRecord.Sample::ok).count();
         if (ok < r.completions().size()) {
           failures.computeIfAbsent(p, x -> new ArrayList<>()).add(new JudgeFailure(null, "all",
@@ -395,9 +422,7 @@ public final class FeedbackCollector {
           } else {
             String text = response.text();
             t.raw.add(text);
-            Judgment<?> j = t.aspect == null
-                ? ((OverallRubric) rubric).parse(text)
-                : ((UltraFeedbackRubric) rubric).parse(t.aspect, text);
+            Judgment<?> j = t.aspect == null ? overall().parse(text) : aspects().parse(t.aspect, text);
             if (j.ok()) {
               t.result = j.value();
               t.error = null;
@@ -467,7 +492,7 @@ public final class FeedbackCollector {
         }
       }
     }
-    boolean uf = rubric instanceof UltraFeedbackRubric;
+    boolean uf = aspects() != null;
     List<RatedCompletion> rated = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       CompletionRecord.Sample s = r.completions().get(i);

@@ -32,6 +32,7 @@ class FeedbackCollectorTest {
   @TempDir Path dir;
   private FakeOpenAiServer server;
   private final List<ChatModel> models = new ArrayList<>();
+  private final java.util.concurrent.atomic.AtomicLong progressSteps = new java.util.concurrent.atomic.AtomicLong();
 
   @BeforeEach
   void start() {
@@ -46,7 +47,7 @@ class FeedbackCollectorTest {
 
   private ChatModel endpoint(String model, ResponseStore store) {
     OpenAiChatModel m = OpenAiChatModel.builder().baseUrl(server.baseUrl()).modelName(model)
-        .timeout(Duration.ofMillis(700)).initialBackoff(Duration.ofMillis(5)).maxRetries(4).maxConcurrency(16).build();
+        .timeout(Duration.ofMillis(500)).initialBackoff(Duration.ofMillis(5)).maxRetries(4).maxConcurrency(16).build();
     CachedChatModel cached = new CachedChatModel(m, store);
     models.add(cached);
     return cached;
@@ -69,7 +70,8 @@ class FeedbackCollectorTest {
       FeedbackCollector c = new FeedbackCollector(pool, endpoint("judge", store), OverallRubric.defaults(),
           Principles.load(SharedData.path("ultrafeedback", "principles_system_prompts.json")), Binarizer.zephyr(42),
           new FeedbackCollector.Settings(4, 42, SamplingParams.greedy(256), 3, 5));
-      return c.run(prompts, out, n -> { });
+      progressSteps.set(0);
+      return c.run(prompts, out, progressSteps::addAndGet);
     }
   }
 
@@ -84,7 +86,7 @@ class FeedbackCollectorTest {
       firstAttemptSeeds.add(Seeds.requestSeed(42, five, "judge", "overall/" + k, 0));
     }
     String poison = "Question number 3?";
-    server.retryAfter("0").slowMillis(1_200)
+    server.retryAfter("0").slowMillis(1_000)
         .faults((key, attempt) -> attempt == 0 ? cycle[Math.floorMod(key.hashCode(), cycle.length)] : Fault.NONE)
         .responder((model, request) -> {
           String last = request.messages().get(request.messages().size() - 1).content();
@@ -100,6 +102,8 @@ class FeedbackCollectorTest {
     FeedbackCollector.Summary s = runOverall(prompts(12), out);
 
     assertThat(s.prompts()).isEqualTo(12);
+    // the progress bar ends exactly at prompts x (K completions + K judgments)
+    assertThat(progressSteps.get()).isEqualTo(12 * 8);
     assertThat(s.completionCalls()).isEqualTo(48);
     assertThat(s.completionFailures()).isZero();
     assertThat(s.ratedPrompts()).isEqualTo(12);
@@ -152,12 +156,14 @@ class FeedbackCollectorTest {
     FeedbackCollector.Summary again = runOverall(prompts(12), out);
     assertThat(server.requestCount()).isZero();
     assertThat(again.alreadyRated()).isEqualTo(12);
+    assertThat(progressSteps.get()).isEqualTo(12 * 8);
     assertThat(Jsonl.readAll(out.resolve("ratings.jsonl"), RatingRecord.class)).hasSize(12);
     assertThat(Jsonl.readAll(out.resolve("preferences.jsonl"), PreferenceRecord.class)).isEqualTo(prefs);
 
     // more prompts later: only the new ones are worked on
     FeedbackCollector.Summary more = runOverall(prompts(14), out);
     assertThat(more.completionCalls()).isEqualTo(8);
+    assertThat(progressSteps.get()).isEqualTo(14 * 8);
     assertThat(Jsonl.readAll(out.resolve("completions.jsonl"), CompletionRecord.class)).hasSize(14);
   }
 
@@ -232,5 +238,33 @@ class FeedbackCollectorTest {
     assertThat(SHOWN_FIRST.stream().filter(t -> !firstCompletions.contains(t)).count()).isGreaterThan(3);
     assertThat(Jsonl.readAll(out.resolve("preferences.jsonl"), PreferenceRecord.class)).hasSizeLessThanOrEqualTo(6)
         .allSatisfy(p -> assertThat(p.scoreChosen()).isGreaterThanOrEqualTo(p.scoreRejected()));
+  }
+
+  @Test
+  void combinedRubricGivesAspectRatingsAndAnOverallScore() {
+    server.responder((model, request) -> request.messages().get(request.messages().size() - 1).content()
+        .contains("<text 1>") ? ultraFeedbackJudge(model, request) : FakeOpenAiServer.ratingOrAnswer(model, request));
+    Path out = dir.resolve("both");
+    FeedbackCollector.Summary s;
+    try (ResponseStore store = ResponseStore.open(out.resolve("cache.jsonl"))) {
+      List<FeedbackCollector.PoolMember> pool = List.of(
+          new FeedbackCollector.PoolMember("a", endpoint("teacher-a", store), SamplingParams.defaults(), true));
+      FeedbackCollector c = new FeedbackCollector(pool, endpoint("judge", store),
+          new CombinedRubric(UltraFeedbackRubric.load(SharedData.path("ultrafeedback", "templates")),
+              OverallRubric.defaults()), null, Binarizer.zephyr(42), FeedbackCollector.Settings.defaults(7));
+      assertThat(c.judgeCallsPerPrompt()).isEqualTo(8);
+      s = c.run(prompts(3), out, n -> { });
+    }
+    assertThat(s.judgeCalls()).isEqualTo(24);
+    assertThat(s.preferencePairs()).isEqualTo(3);
+    for (RatingRecord r : Jsonl.readAll(out.resolve("ratings.jsonl"), RatingRecord.class)) {
+      assertThat(r.rubric()).isEqualTo("ultrafeedback+overall");
+      for (RatedCompletion c : r.completions()) {
+        assertThat(c.annotations()).hasSize(4);
+        assertThat(c.fineGrainedScore()).isEqualTo(ufRating(c.response()));
+        String judgePrompt = OverallRubric.defaults().messages(r.prompt(), c.response()).get(1).content();
+        assertThat(c.overallScore()).isEqualTo((double) FakeOpenAiServer.expectedRating(judgePrompt));
+      }
+    }
   }
 }

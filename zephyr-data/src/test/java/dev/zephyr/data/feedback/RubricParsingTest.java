@@ -143,4 +143,29 @@ class RubricParsingTest {
     assertThat(p.sample(null, random).principle()).isEqualTo("helpfulness");
     assertThat(p.prompts().get("helpfulness")).contains(p.sample("evol_instruct", random).systemPrompt());
   }
+
+  @Test
+  void ultraFeedbackCritiqueScoresAreParsedAsTheReleasedScriptDoes() {
+    assertThat(OverallRubric.parseOverallScore("Good work.\nOverall Score: 7").value()).isEqualTo(7.0);
+    assertThat(OverallRubric.parseOverallScore("Fine.\nOverall Score: 7.5").value()).isEqualTo(7.0);
+    assertThat(OverallRubric.parseOverallScore("Fine.\nOverall Score: 8/10").value()).isEqualTo(8.0);
+    assertThat(OverallRubric.parseOverallScore("Overall Score: 8").error()).contains("no 'Overall Score:' line");
+    assertThat(OverallRubric.parseOverallScore("a\nOverall Score: 1\nOverall Score: 2").error())
+        .contains("more than one");
+    assertThat(OverallRubric.parseOverallScore("a\nOverall Score: 0").error()).contains("outside 1..10");
+    assertThat(OverallRubric.parseOverallScore("a\nOverall Score: great").ok()).isFalse();
+
+    OverallRubric critique = OverallRubric.ultraFeedbackCritique(SharedData.path("ultrafeedback", "templates"));
+    assertThat(critique.parse("Feedback.\nOverall Score: 6").value()).isEqualTo(6.0);
+    assertThat(critique.parse("Rating: [[6]]").ok()).isFalse();
+    assertThat(critique.instructionFor("Q?", "honesty", "Be honest.")).isEqualTo("Q?\nNote: Be honest.");
+    assertThat(critique.instructionFor("Q?", "verbalized_calibration", "Say how sure you are. For instance, 80%."))
+        .isEqualTo("Q?\nNote: Say how sure you are.");
+    assertThat(critique.instructionFor("Q?", null, null)).isEqualTo("Q?");
+    List<Message> m = critique.messages("Q?", "A.");
+    assertThat(m.get(0).content()).startsWith("A chat between a curious user and an artificial intelligence expert.");
+    assertThat(m.get(1).content()).contains("### Instruction\nQ?\n\n### Answer\nA.\n");
+    // our default rubric ignores principles
+    assertThat(OverallRubric.defaults().instructionFor("Q?", "honesty", "Be honest.")).isEqualTo("Q?");
+  }
 }
