@@ -250,11 +250,12 @@ class DsftDataCommandTest {
         }
         return model.equals("user-model") ? "Why is that so?" : "A short answer about: " + last;
       });
-      server.faults(FakeOpenAiServer.firstAttemptFaults(k -> switch (Math.floorMod(k.hashCode(), 3)) {
-        case 0 -> FakeOpenAiServer.Fault.RATE_LIMIT;
-        case 1 -> FakeOpenAiServer.Fault.SERVER_ERROR;
-        default -> FakeOpenAiServer.Fault.NONE;
-      }));
+      server.faults((k, attempt) -> attempt > 0 ? FakeOpenAiServer.Fault.NONE
+          : switch (Math.floorMod(k.hashCode(), 3)) {
+            case 0 -> FakeOpenAiServer.Fault.RATE_LIMIT;
+            case 1 -> FakeOpenAiServer.Fault.SERVER_ERROR;
+            default -> FakeOpenAiServer.Fault.NONE;
+          });
       server.retryAfter("0");
       Files.writeString(tmp.resolve("q.txt"), "How do volcanoes form?\nWhy is the sea salty?\n");
       Path yaml = tmp.resolve("http.yaml");
