@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       QuickstartCommand.class,
       DemoCommand.class,
       AifCommand.class,
+      DsftDataCommand.class,
     })
 public final class ZephyrCli implements Runnable {
 
