@@ -45,13 +45,21 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--new-tokens", defaultValue = "128", description = "generate: new tokens per sequence")
   int newTokens;
   @Option(names = "--seed", defaultValue = "0") long seed;
+  @Option(names = "--threads", defaultValue = "0",
+      description = "libtorch intra-op threads (0 = libtorch default, or -Dai.djl.pytorch.num_threads)") int threads;
 
   @Override
   public Integer call() {
     ModelConfig config = ModelConfig.builder().modelType(ModelType.LLAMA).vocabSize(vocab).hiddenSize(hidden)
         .intermediateSize(inter).numHiddenLayers(layers).numAttentionHeads(heads).numKeyValueHeads(kvHeads)
         .rmsNormEps(1e-5).ropeTheta(10000.0).maxPositionEmbeddings(4096).eosTokenIds(List.of()).build();
+    if (threads > 0) {
+      System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+    }
     try (NDManager manager = NDManager.newBaseManager(); LlamaModel model = LlamaModel.random(config, seed, manager)) {
+      if (threads > 0) {
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(threads); // the engine may have been started before this command
+      }
       ObjectNode out = Json.mapper().createObjectNode();
       out.put("impl", "zephyr-djl-" + Engine.getDjlVersion() + "-libtorch-" + Engine.getInstance().getVersion());
       out.put("mode", mode.name());
@@ -95,8 +103,7 @@ public final class BenchCommand implements Callable<Integer> {
       out.put("model_gflops", round(achieved, 2));
       out.put("gemm_gflops", round(peak, 1));
       out.put("mfu", round(achieved / peak, 4));
-      String threads = System.getProperty("ai.djl.pytorch.num_threads");
-      out.put("threads", threads == null ? "libtorch default" : threads);
+      out.put("threads", ai.djl.pytorch.jni.JniUtils.getNumThreads());
       System.out.println(Json.mapper().writeValueAsString(out));
       return 0;
     } catch (Exception e) {

@@ -24,7 +24,8 @@ import java.util.SplittableRandom;
  * seeded request gives the same tokens whatever else is in the batch.
  *
  * <p>Stops per row on an EOS id of the config, a stop token id, a stop string (needs a {@link Detokenizer}), the
- * max-new-tokens budget or the model's context length.
+ * max-new-tokens budget or the model's context length. Finished rows leave the batch. Not thread-safe: use one
+ * generator per thread.
  */
 public final class Generator {
   private final LlamaModel model;
