@@ -7,6 +7,8 @@ import dev.zephyr.core.chat.ChatResponse;
 import dev.zephyr.core.chat.Completion;
 import dev.zephyr.core.chat.TokenLogprob;
 import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.core.tokenizer.ChatTokenizer;
+import dev.zephyr.core.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -25,6 +27,7 @@ public final class LocalChatModel implements ChatModel {
   private final Generator generator;
   private final boolean ownsModel;
   private NDManager ownedManager;
+  private Tokenizer ownedTokenizer;
 
   /**
    * @param ownsModel close the model (and its native memory) in {@link #close()}
@@ -53,6 +56,25 @@ public final class LocalChatModel implements ChatModel {
       return chat;
     } catch (RuntimeException e) {
       manager.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Loads a Hugging Face model directory that carries its tokenizer files: prompts are formatted with the tokenizer's
+   * chat template and completions decoded without special tokens. Model, tokenizer and native memory are released by
+   * {@link #close()}. A tokenizer without a chat template is an error ({@link dev.zephyr.core.TemplateException}); use
+   * {@link #load(java.nio.file.Path, PromptFormatter, Detokenizer)} with an explicit template instead.
+   */
+  public static LocalChatModel fromDirectory(java.nio.file.Path dir) {
+    Tokenizer tokenizer = Tokenizer.load(dir);
+    try {
+      ChatTokenizer chat = ChatTokenizer.of(tokenizer);
+      LocalChatModel model = load(dir, chat::formatPrompt, tokenizer::decodeText);
+      model.ownedTokenizer = tokenizer;
+      return model;
+    } catch (RuntimeException e) {
+      tokenizer.close();
       throw e;
     }
   }
@@ -110,6 +132,9 @@ public final class LocalChatModel implements ChatModel {
     }
     if (ownedManager != null) {
       ownedManager.close();
+    }
+    if (ownedTokenizer != null) {
+      ownedTokenizer.close();
     }
   }
 }

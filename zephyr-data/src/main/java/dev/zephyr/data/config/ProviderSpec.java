@@ -5,7 +5,7 @@ import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.chat.openai.OpenAiChatModel;
-import java.lang.reflect.Method;
+import dev.zephyr.core.generate.LocalChatModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,7 +47,6 @@ public record ProviderSpec(
       "retry_backoff_ms");
 
   /** Fully qualified name of the local decoder's ChatModel, looked up at run time. */
-  static final String LOCAL_CLASS = "dev.zephyr.core.generate.LocalChatModel";
 
   public ProviderSpec {
     baseUrls = baseUrls == null ? List.of() : List.copyOf(baseUrls);
@@ -168,8 +167,7 @@ public record ProviderSpec(
 
   /**
    * Builds the model: an {@link OpenAiChatModel} (retries default to 6 here, generous for long collections), or the
-   * local decoder. Local models need {@code dev.zephyr.core.generate.LocalChatModel} (with a static
-   * {@code load(Path)}), which is looked up when used so this module builds without it.
+   * local decoder over a Hugging Face model directory with its tokenizer ({@link LocalChatModel#fromDirectory}).
    */
   public ChatModel toChatModel() {
     if (isLocal()) {
@@ -196,26 +194,6 @@ public record ProviderSpec(
     if (!Files.isDirectory(local)) {
       throw InvalidInputException.field(null, "local", "model directory " + local + " does not exist");
     }
-    Class<?> type;
-    try {
-      type = Class.forName(LOCAL_CLASS);
-    } catch (ClassNotFoundException e) {
-      throw InvalidInputException.field(null, "local", "local providers arrive with the local decoder ("
-          + LOCAL_CLASS + ", branch decoder) and the tokenizer (branch tok), which this build does not include; "
-          + "serve the model over an OpenAI-compatible endpoint (vLLM, llama.cpp server) and use base_url instead");
-    }
-    try {
-      Method load = type.getMethod("load", Path.class);
-      return (ChatModel) load.invoke(null, local);
-    } catch (NoSuchMethodException e) {
-      throw InvalidInputException.field(null, "local", LOCAL_CLASS + " has no static load(Path); update "
-          + "ProviderSpec to its factory");
-    } catch (ReflectiveOperationException e) {
-      Throwable cause = e.getCause() != null ? e.getCause() : e;
-      if (cause instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new IllegalStateException("cannot load local model " + local, cause);
-    }
+    return LocalChatModel.fromDirectory(local);
   }
 }
