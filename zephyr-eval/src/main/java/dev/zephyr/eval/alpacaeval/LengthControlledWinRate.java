@@ -156,6 +156,19 @@ public final class LengthControlledWinRate {
     return new Result(variant, 100 * mean, 100 * sem, bestC, named, predicted);
   }
 
+  /**
+   * alpaca_eval's {@code predict_winrate} with stored GLM weights: {@code 100 mean_i sigmoid(w_quality + w_difficulty
+   * d_i)} where the weights are the model's minus the baseline's (pass the model's own weights for the default
+   * baseline, whose weights are all 0).
+   */
+  public static double predictWinRate(double qualityWeight, double difficultyWeight, double[] difficulty) {
+    double sum = 0;
+    for (double d : difficulty) {
+      sum += L1LogisticRegression.sigmoid(qualityWeight + difficultyWeight * d);
+    }
+    return 100 * sum / difficulty.length;
+  }
+
   private static double[] features(Variant v, double tanhLen, double difficulty, double notGamed) {
     return v.usesDifficulty ? new double[] {tanhLen, difficulty, notGamed} : new double[] {tanhLen, notGamed};
   }
@@ -219,9 +232,10 @@ public final class LengthControlledWinRate {
 
   static double[] logspace(double start, double stop, int num) {
     double[] out = new double[num];
+    double step = (stop - start) / (num - 1);
     for (int i = 0; i < num; i++) {
-      // numpy: 10 ** linspace(start, stop, num)
-      double exponent = i == num - 1 ? stop : start + i * (stop - start) / (num - 1);
+      // numpy: 10 ** linspace(start, stop, num), linspace = arange(num) * step + start with the last set to stop
+      double exponent = i == num - 1 ? stop : i * step + start;
       out[i] = Math.pow(10, exponent);
     }
     return out;
