@@ -40,11 +40,17 @@ final class AlpacaEvalCommand implements Runnable {
         + " outputs file)")
     Path evalSet;
 
-    @Option(names = "--model", required = true)
+    @Option(names = "--model", description = "model name at the endpoint (with --model-url)")
     String model;
 
-    @Option(names = "--model-url", required = true)
+    @Option(names = "--model-url", description = "OpenAI-compatible base URL")
     String modelUrl;
+
+    @Option(names = "--model-path", description = "local Hugging Face model directory (instead of --model-url)")
+    Path modelPath;
+
+    @Option(names = "--tokenizer", description = "tokenizer directory for --model-path (default: the model's)")
+    Path tokenizerDir;
 
     @Option(names = "--api-key-env", defaultValue = "OPENAI_API_KEY")
     String apiKeyEnv;
@@ -68,9 +74,10 @@ final class AlpacaEvalCommand implements Runnable {
     int execute() {
       List<ModelOutput> eval = AlpacaEvalFiles.readModelOutputs(evalSet);
       SamplingParams p = SamplingParams.builder().temperature(temperature).maxTokens(maxNewTokens).seed(0L).build();
-      try (ChatModel m = ChatModels.openAiCompatible(model, modelUrl, apiKeyEnv)) {
+      try (ChatModel m = ChatModels.underTest(model, modelUrl, modelPath, tokenizerDir, apiKeyEnv)) {
         List<ModelOutput> outputs =
-            OutputGenerator.generate(m, generator != null ? generator : model, eval, p, batchSize, out);
+            OutputGenerator.generate(m, generator != null ? generator : ChatModels.displayName(model, modelPath), eval, p,
+                batchSize, out);
         System.out.println("wrote " + outputs.size() + " outputs to " + out);
       }
       return 0;

@@ -2,6 +2,10 @@ package dev.zephyr.cli;
 
 import dev.zephyr.core.ZephyrException;
 import dev.zephyr.core.chat.ChatModel;
+import dev.zephyr.core.chat.ChatRequest;
+import dev.zephyr.core.chat.ChatResponse;
+import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Builds the {@link ChatModel}s the evaluation commands talk to: an OpenAI-compatible endpoint (OpenAI, vLLM,
@@ -20,5 +24,48 @@ final class ChatModels {
   static ChatModel openAiCompatible(String model, String baseUrl, String apiKeyEnv) {
     throw new ZephyrException("no OpenAI-compatible client in this build (dev.zephyr.core.chat.openai.OpenAiChatModel"
         + " is missing); cannot reach judge/model '" + model + "' at " + baseUrl);
+  }
+
+  /**
+   * The model under test: a local model directory when {@code modelPath} is given, else an OpenAI-compatible endpoint
+   * ({@code model} at {@code baseUrl}). Closing it frees the local model's native memory.
+   */
+  static ChatModel underTest(String model, String baseUrl, Path modelPath, Path tokenizerDir, String apiKeyEnv) {
+    if (modelPath != null) {
+      LocalModels local = LocalModels.load(modelPath, tokenizerDir);
+      ChatModel chat = local.chatModel(model != null ? model : modelPath.getFileName().toString());
+      return new ChatModel() {
+        @Override
+        public String name() {
+          return chat.name();
+        }
+
+        @Override
+        public List<ChatResponse> complete(List<ChatRequest> requests) {
+          return chat.complete(requests);
+        }
+
+        @Override
+        public void close() {
+          chat.close();
+          local.close();
+        }
+      };
+    }
+    if (model == null || baseUrl == null) {
+      throw new ZephyrException("give either --model-path DIR or both --model NAME and --model-url URL");
+    }
+    return openAiCompatible(model, baseUrl, apiKeyEnv);
+  }
+
+  /** The name used in result files: {@code --model}, else the model directory's name. */
+  static String displayName(String model, Path modelPath) {
+    if (model != null) {
+      return model;
+    }
+    if (modelPath != null) {
+      return modelPath.toAbsolutePath().normalize().getFileName().toString();
+    }
+    throw new ZephyrException("give either --model-path DIR or both --model NAME and --model-url URL");
   }
 }

@@ -42,11 +42,17 @@ final class MtBenchCommand implements Runnable {
     @Option(names = "--bench-dir", required = true, description = "FastChat mt_bench directory (question.jsonl ...)")
     Path benchDir;
 
-    @Option(names = "--model", required = true, description = "model name at the endpoint")
+    @Option(names = "--model", description = "model name at the endpoint (with --model-url)")
     String model;
 
-    @Option(names = "--model-url", required = true, description = "OpenAI-compatible base URL")
+    @Option(names = "--model-url", description = "OpenAI-compatible base URL")
     String modelUrl;
+
+    @Option(names = "--model-path", description = "local Hugging Face model directory (instead of --model-url)")
+    Path modelPath;
+
+    @Option(names = "--tokenizer", description = "tokenizer directory for --model-path (default: the model's)")
+    Path tokenizerDir;
 
     @Option(names = "--api-key-env", defaultValue = "OPENAI_API_KEY", description = "env var with the API key")
     String apiKeyEnv;
@@ -72,13 +78,13 @@ final class MtBenchCommand implements Runnable {
     @Override
     int execute() {
       MtBench bench = MtBench.load(benchDir);
-      String id = modelId != null ? modelId : model;
+      String id = modelId != null ? modelId : ChatModels.displayName(model, modelPath);
       Path file = out != null ? out : benchDir.resolve("model_answer").resolve(id + ".jsonl");
       List<Question> qs = bench.questions();
       if (firstN != null) {
         qs = qs.subList(0, Math.min(firstN, qs.size()));
       }
-      try (ChatModel m = ChatModels.openAiCompatible(model, modelUrl, apiKeyEnv)) {
+      try (ChatModel m = ChatModels.underTest(model, modelUrl, modelPath, tokenizerDir, apiKeyEnv)) {
         Map<Integer, ModelAnswer> answers =
             new AnswerGenerator(m, id, maxNewTokens, numChoices, batchSize, null).generate(qs, file);
         System.out.println("wrote " + answers.size() + " answers to " + file);

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
       CommandLine.HelpCommand.class,
       MtBenchCommand.class,
       AlpacaEvalCommand.class,
+      McCommand.class,
       ChatTemplateCommand.class,
     })
 public final class ZephyrCli implements Runnable {
