@@ -150,6 +150,10 @@ final class AlpacaEvalCommand implements Runnable {
         + " length_controlled_v1 is fitted, without it length_controlled_noreg")
     Path regularization;
 
+    @Option(names = "--reference", description = "eval set / reference outputs: put the annotations in its order"
+        + " (the LC GLM matches instruction difficulty by position) and check that every instruction is there")
+    Path reference;
+
     @Option(names = "--name", description = "model name (default: generator_2)")
     String name;
 
@@ -161,6 +165,9 @@ final class AlpacaEvalCommand implements Runnable {
       List<Annotation> ann = AlpacaEvalFiles.readAnnotations(annotations);
       if (ann.isEmpty()) {
         throw new ZephyrException("no annotations in " + annotations);
+      }
+      if (reference != null) {
+        ann = inEvalOrder(ann, AlpacaEvalFiles.readModelOutputs(reference));
       }
       String model = name != null ? name : ann.get(0).generator2();
       List<Double> prefs = ann.stream().map(Annotation::preference).toList();
@@ -174,6 +181,10 @@ final class AlpacaEvalCommand implements Runnable {
             "--regularization needs --instruction-difficulty");
       }
       double[] d = difficulty != null ? AlpacaEvalFiles.readInstructionDifficulty(difficulty) : null;
+      if (d != null && d.length != ann.size()) {
+        throw new ZephyrException(difficulty + " has " + d.length + " instructions but there are " + ann.size()
+            + " annotations; the LC GLM needs one annotation per eval-set instruction, in eval order");
+      }
       boolean isBaseline = ann.get(0).generator1() != null && ann.get(0).generator1().equals(ann.get(0).generator2());
       if (!isBaseline) {
         row = row.withLengthControlled(LengthControlledWinRate.compute(
@@ -191,6 +202,24 @@ final class AlpacaEvalCommand implements Runnable {
         Reports.winRateBars(List.of(row), reportDir.resolve("win_rate.png"), Reports.WIDTH, Reports.HEIGHT);
       }
       return 0;
+    }
+
+    private static List<Annotation> inEvalOrder(List<Annotation> ann, List<ModelOutput> reference) {
+      java.util.Map<String, Annotation> byInstruction = new java.util.HashMap<>();
+      ann.forEach(a -> byInstruction.put(a.instruction(), a));
+      java.util.List<Annotation> out = new java.util.ArrayList<>();
+      for (ModelOutput r : reference) {
+        Annotation a = byInstruction.get(r.instruction());
+        if (a == null) {
+          throw new ZephyrException("no annotation for eval instruction: " + abbreviate(r.instruction()));
+        }
+        out.add(a);
+      }
+      return out;
+    }
+
+    private static String abbreviate(String s) {
+      return s.length() > 80 ? s.substring(0, 77) + "..." : s;
     }
   }
 }

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       MtBenchCommand.class,
       AlpacaEvalCommand.class,
       McCommand.class,
+      ReportCommand.class,
       ChatTemplateCommand.class,
     })
 public final class ZephyrCli implements Runnable {

@@ -116,4 +116,37 @@ class EvalCommandsTest {
     assertThat(r3.code()).isEqualTo(2);
     assertThat(r3.err()).contains("--baseline");
   }
+
+  @Test
+  void scoreWithReferenceRestoresEvalOrderForTheGlm(@TempDir Path tmp) throws Exception {
+    com.fasterxml.jackson.databind.node.ArrayNode rows = (com.fasterxml.jackson.databind.node.ArrayNode) Json.mapper()
+        .readTree(SharedData.path("alpaca_eval", "check", "OpenHermes-2.5-Mistral-7B.annotations.json").toFile());
+    java.util.List<JsonNode> list = new java.util.ArrayList<>();
+    rows.forEach(list::add);
+    java.util.Collections.reverse(list);
+    Path reversed = tmp.resolve("annotations.json");
+    Json.mapper().writeValue(reversed.toFile(), list);
+    String diff = SharedData.path("alpaca_eval", "instruction_difficulty_reconstructed.csv").toString();
+    Run inOrder = zephyr("alpaca-eval", "score", "--annotations", reversed.toString(), "--instruction-difficulty", diff,
+        "--reference", SharedData.path("alpaca_eval", "reference_outputs_gpt4_1106_preview.json").toString());
+    assertThat(inOrder.code()).as(inOrder.err()).isZero();
+    assertThat(Json.mapper().readTree(inOrder.out()).get("length_controlled_winrate").asDouble())
+        .isCloseTo(13.414276, within(1e-5));
+    Run shuffled = zephyr("alpaca-eval", "score", "--annotations", reversed.toString(), "--instruction-difficulty",
+        diff);
+    // same counts, but difficulty now pairs with the wrong instructions
+    assertThat(Json.mapper().readTree(shuffled.out()).get("length_controlled_winrate").asDouble())
+        .isNotCloseTo(13.414276, within(1e-3));
+  }
+
+  @Test
+  void reportCommandWritesTrainingCurvesNextToTheMetrics(@TempDir Path tmp) throws Exception {
+    Path metrics = tmp.resolve("metrics.jsonl");
+    Files.writeString(metrics, "{\"step\": 1, \"loss\": 2.0, \"learning_rate\": 1e-5}\n"
+        + "{\"step\": 2, \"loss\": 1.5, \"learning_rate\": 2e-5}\n");
+    Run r = zephyr("report", "--metrics", metrics.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(javax.imageio.ImageIO.read(tmp.resolve("loss.png").toFile()).getHeight()).isEqualTo(600);
+    assertThat(Files.exists(tmp.resolve("learning_rate.png"))).isTrue();
+  }
 }
