@@ -84,4 +84,33 @@ class AlpacaEvalCheckTest {
     assertThat(lc.variant().glmName()).isEqualTo("length_controlled_noreg");
     assertThat(lc.winRate()).isCloseTo(13.42, within(0.01));
   }
+
+  @Test
+  void regularisationSetPinsTheLengthSlopeInV1() {
+    double[] difficulty = AlpacaEvalFiles.readInstructionDifficulty(
+        SharedData.path("alpaca_eval", "instruction_difficulty_reconstructed.csv"));
+    // a stand-in for df_gamed: two "gamed baselines" whose preference follows sigmoid(-3 tanh(sdl) + d)
+    java.util.List<LengthControlledWinRate.RegularizationRow> gamed = new java.util.ArrayList<>();
+    for (int copy = 0; copy < 2; copy++) {
+      for (int i = 0; i < difficulty.length; i++) {
+        double sdl = (copy == 0 ? 1 : -1) * ((i % 7) - 3) / 2.0;
+        gamed.add(new LengthControlledWinRate.RegularizationRow(
+            L1LogisticRegression.sigmoid(-3 * Math.tanh(sdl) + difficulty[i]), i, sdl, difficulty[i]));
+      }
+    }
+    List<String> o1 = annotations.stream().map(Annotation::output1).toList();
+    List<String> o2 = annotations.stream().map(Annotation::output2).toList();
+    List<Double> prefs = annotations.stream().map(Annotation::preference).toList();
+    LengthControlledWinRate.Result v1 = LengthControlledWinRate.compute(o1, o2, prefs, difficulty, gamed,
+        LengthControlledWinRate.Variant.LENGTH_CONTROLLED_V1);
+    LengthControlledWinRate.Result noreg = LengthControlledWinRate.compute(o1, o2, prefs, difficulty, null,
+        LengthControlledWinRate.Variant.LENGTH_CONTROLLED_NOREG);
+    assertThat(v1.variant().glmName()).isEqualTo("length_controlled_v1");
+    double slopeV1 = v1.coefficients().get("np.tanh(std_delta_len)");
+    double slopeNoreg = noreg.coefficients().get("np.tanh(std_delta_len)");
+    // 1610 gamed rows at weight 0.1 (161 effective) against 805 model rows pull the slope toward -3
+    assertThat(slopeV1).isLessThan(slopeNoreg - 0.2);
+    assertThat(v1.winRate()).isNotCloseTo(noreg.winRate(), within(0.1));
+    assertThat(v1.glmPreference()).hasSize(805);
+  }
 }
