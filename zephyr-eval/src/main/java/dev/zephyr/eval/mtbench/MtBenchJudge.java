@@ -154,16 +154,27 @@ public final class MtBenchJudge {
     };
   }
 
-  /** Calls the judge; a provider failure for the batch becomes {@code $ERROR$} for each call, as in FastChat. */
+  /**
+   * Calls the judge. When a batch fails, its calls are retried one by one so one bad call does not sink the others; a
+   * call that still fails becomes {@code $ERROR$}, as FastChat records it after its retries.
+   */
   private List<String> call(List<JudgeRequest> batch) {
     List<ChatRequest> reqs = batch.stream().map(r -> ChatRequest.of(r.messages(), JUDGE_PARAMS)).toList();
     try {
-      List<ChatResponse> responses = judge.complete(reqs);
-      return responses.stream().map(ChatResponse::text).toList();
+      return judge.complete(reqs).stream().map(ChatResponse::text).toList();
     } catch (ProviderException e) {
-      LOG.error("judge failed for {} calls: {}", batch.size(), e.getMessage());
-      return batch.stream().map(r -> Verdicts.API_ERROR_OUTPUT).toList();
+      LOG.warn("judge batch of {} failed ({}); retrying one by one", batch.size(), e.getMessage());
     }
+    List<String> out = new ArrayList<>();
+    for (ChatRequest r : reqs) {
+      try {
+        out.add(judge.complete(r).text());
+      } catch (ProviderException e) {
+        LOG.error("judge call failed: {}", e.getMessage());
+        out.add(Verdicts.API_ERROR_OUTPUT);
+      }
+    }
+    return out;
   }
 
   private static String key(int qid, String model, int turn, List<String> judge) {

@@ -159,6 +159,15 @@ class MtBenchTest {
       assertThat(j.judgment()).isEqualTo("$ERROR$");
       assertThat(j.score()).isEqualTo(-1L);
     });
+    // one failing call in a batch does not take the others down
+    ScriptedChatModel flaky = ScriptedChatModel.text("judge", r -> {
+      if (r.messages().get(1).content().contains("Answer two to 81")) {
+        throw new ProviderException("fake", 400, false, "bad request");
+      }
+      return "[[7]]";
+    });
+    List<SingleJudgment> js2 = new MtBenchJudge(flaky, "gpt-4", BENCH, 4).judgeSingle("m", answers, null);
+    assertThat(js2).extracting(SingleJudgment::score).containsExactly(7L, -1L);
   }
 
   @Test
