@@ -149,4 +149,29 @@ class EvalCommandsTest {
     assertThat(javax.imageio.ImageIO.read(tmp.resolve("loss.png").toFile()).getHeight()).isEqualTo(600);
     assertThat(Files.exists(tmp.resolve("learning_rate.png"))).isTrue();
   }
+
+  @Test
+  void pairwiseDryRunWritesBothOrders(@TempDir Path tmp) throws Exception {
+    Path base = tmp.resolve("base.jsonl");
+    StringBuilder sb = new StringBuilder();
+    for (int q : new int[] {81, 101}) {
+      sb.append("{\"question_id\": ").append(q).append(", \"answer_id\": \"x\", \"model_id\": \"base\","
+          + " \"choices\": [{\"index\": 0, \"turns\": [\"B first ").append(q).append("\", \"B second ").append(q)
+          .append("\"]}], \"tstamp\": 0}\n");
+    }
+    Files.writeString(base, sb.toString());
+    Path out = tmp.resolve("pair_requests.jsonl");
+    Run r = zephyr("mt-bench", "judge", "--bench-dir", SharedData.path("mt_bench").toString(), "--answers",
+        MT_RES.resolve("tiny-zephyr.jsonl").toString(), "--mode", "pairwise", "--baseline", base.toString(),
+        "--dry-run", "--out", out.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    List<String> lines = Files.readAllLines(out);
+    // questions 81 and 101, two turns, both orders
+    assertThat(lines).hasSize(8);
+    List<String> golden = Files.readAllLines(MT_RES.resolve("pair_golden.jsonl"));
+    // game 1 of question 81 turn 1 shows tiny-zephyr as Assistant A: identical to FastChat's request
+    assertThat(Json.mapper().readTree(lines.get(0))).isEqualTo(Json.mapper().readTree(golden.get(0)));
+    assertThat(Json.mapper().readTree(lines.get(1)).get("messages").get(1).get("content").asText())
+        .contains("[The Start of Assistant A's Answer]\nB first 81");
+  }
 }
