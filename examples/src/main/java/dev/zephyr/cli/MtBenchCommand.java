@@ -75,6 +75,10 @@ final class MtBenchCommand implements Runnable {
     @Option(names = "--first-n", description = "only the first N questions (debugging)")
     Integer firstN;
 
+    @Option(names = "--system-message", description = "system message before the first turn; \"\" gives FastChat's"
+        + " empty Zephyr system block (default: none)")
+    String systemMessage;
+
     @Override
     int execute() {
       MtBench bench = MtBench.load(benchDir);
@@ -86,7 +90,7 @@ final class MtBenchCommand implements Runnable {
       }
       try (ChatModel m = ChatModels.underTest(model, modelUrl, modelPath, tokenizerDir, apiKeyEnv)) {
         Map<Integer, ModelAnswer> answers =
-            new AnswerGenerator(m, id, maxNewTokens, numChoices, batchSize, null).generate(qs, file);
+            new AnswerGenerator(m, id, maxNewTokens, numChoices, batchSize, systemMessage).generate(qs, file);
         System.out.println("wrote " + answers.size() + " answers to " + file);
       }
       return 0;

@@ -40,7 +40,9 @@ public final class AnswerGenerator {
   /**
    * @param model the model under test (it applies its own chat template)
    * @param modelId the {@code model_id} written into the file
-   * @param systemMessage an optional system message placed before the first turn (null for none)
+   * @param systemMessage a system message placed before the first turn, or null for none. FastChat's templates always
+   *     render a system block: for Zephyr an empty one ({@code <|system|>\n</s>\n}), which {@code ""} reproduces
+   *     with the Zephyr chat template
    */
   public AnswerGenerator(ChatModel model, String modelId, int maxNewTokens, int numChoices, int batchSize,
       String systemMessage) {
@@ -110,7 +112,7 @@ public final class AnswerGenerator {
         }
         for (int c = 0; c < numChoices; c++) {
           List<Message> messages = new ArrayList<>();
-          if (systemMessage != null && !systemMessage.isEmpty()) {
+          if (systemMessage != null) {
             messages.add(Message.system(systemMessage));
           }
           List<String> previous = turns.get(qi).get(c);
