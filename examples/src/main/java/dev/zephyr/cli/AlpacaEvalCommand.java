@@ -157,7 +157,7 @@ final class AlpacaEvalCommand implements Runnable {
     @Option(names = "--name", description = "model name (default: generator_2)")
     String name;
 
-    @Option(names = "--report-dir", description = "also write alpaca_eval.md and win_rate.png there")
+    @Option(names = "--report-dir", description = "also write leaderboard.csv, alpaca_eval.md and win_rate.png there")
     Path reportDir;
 
     @Override
@@ -198,6 +198,7 @@ final class AlpacaEvalCommand implements Runnable {
       System.out.println(Json.mapper().writeValueAsString(row));
       if (reportDir != null) {
         Files.createDirectories(reportDir);
+        AlpacaEvalFiles.writeLeaderboardCsv(reportDir.resolve("leaderboard.csv"), List.of(row));
         AtomicFiles.writeString(reportDir.resolve("alpaca_eval.md"), Reports.alpacaEvalTable(List.of(row)).render());
         Reports.winRateBars(List.of(row), reportDir.resolve("win_rate.png"), Reports.WIDTH, Reports.HEIGHT);
       }

@@ -97,6 +97,11 @@ class EvalCommandsTest {
     assertThat(row.get("length_controlled_winrate").asDouble()).isCloseTo(13.414, within(0.001));
     assertThat(row.get("lc_variant").asText()).isEqualTo("length_controlled_noreg");
     assertThat(Files.exists(tmp.resolve("win_rate.png"))).isTrue();
+    List<String> csv = Files.readAllLines(tmp.resolve("leaderboard.csv"));
+    assertThat(csv.get(0)).isEqualTo(",win_rate,standard_error,n_wins,n_wins_base,n_draws,n_total,discrete_win_rate,"
+        + "mode,avg_length,length_controlled_winrate,lc_standard_error");
+    assertThat(csv.get(1)).startsWith("OpenHermes-2.5-Mistral-7B,10.34041570575154").contains(",75,727,3,805,")
+        .contains(",community,1107,13.41427");
     assertThat(Files.readString(tmp.resolve("alpaca_eval.md"))).contains("| OpenHermes-2.5-Mistral-7B | 13.41 | 10.34 |");
   }
 

@@ -56,6 +56,29 @@ public final class AlpacaEvalFiles {
   }
 
   /**
+   * Writes {@code leaderboard.csv} with alpaca_eval's AlpacaEval 2 columns (first column the model name, {@code mode}
+   * "community"); empty cells where a value is missing.
+   */
+  public static void writeLeaderboardCsv(Path file, List<LeaderboardRow> rows) {
+    StringBuilder sb = new StringBuilder(",win_rate,standard_error,n_wins,n_wins_base,n_draws,n_total,"
+        + "discrete_win_rate,mode,avg_length,length_controlled_winrate,lc_standard_error\n");
+    for (LeaderboardRow r : rows) {
+      String name = r.name().contains(",") || r.name().contains("\"")
+          ? "\"" + r.name().replace("\"", "\"\"") + "\"" : r.name();
+      sb.append(name).append(',').append(num(r.winRate())).append(',').append(num(r.standardError())).append(',')
+          .append(r.nWins()).append(',').append(r.nWinsBase()).append(',').append(r.nDraws()).append(',')
+          .append(r.nTotal()).append(',').append(num(r.discreteWinRate())).append(",community,")
+          .append(r.avgLength()).append(',').append(num(r.lengthControlledWinrate())).append(',')
+          .append(num(r.lcStandardError())).append('\n');
+    }
+    AtomicFiles.writeString(file, sb.toString());
+  }
+
+  private static String num(Double v) {
+    return v == null || v.isNaN() ? "" : Double.toString(v);
+  }
+
+  /**
    * Instruction difficulty by row index from a CSV with header {@code index,instruction_difficulty} (alpaca_eval's
    * {@code instruction_difficulty.csv} layout); indices must be 0..n-1.
    */
