@@ -78,7 +78,7 @@ public final class AnswerGenerator {
       done.addAll(MtBench.readAnswers(answerFile).keySet());
     }
     List<Question> todo = questions.stream().filter(q -> !done.contains(q.questionId())).toList();
-    try (JudgmentLog log = new JudgmentLog(answerFile)) {
+    try (AppendLog log = new AppendLog(answerFile)) {
       for (int start = 0; start < todo.size(); start += batchSize) {
         List<Question> batch = todo.subList(start, Math.min(todo.size(), start + batchSize));
         for (ModelAnswer a : answerBatch(batch)) {

@@ -66,7 +66,7 @@ public final class MtBenchJudge {
       }
     }
     List<SingleJudgment> out = new ArrayList<>();
-    try (JudgmentLog log = outFile == null ? null : new JudgmentLog(outFile)) {
+    try (AppendLog log = outFile == null ? null : new AppendLog(outFile)) {
       for (int start = 0; start < todo.size(); start += batchSize) {
         List<JudgeRequest> batch = todo.subList(start, Math.min(todo.size(), start + batchSize));
         List<String> texts = call(batch);
@@ -101,7 +101,7 @@ public final class MtBenchJudge {
       }
     }
     List<PairJudgment> out = new ArrayList<>();
-    try (JudgmentLog log = outFile == null ? null : new JudgmentLog(outFile)) {
+    try (AppendLog log = outFile == null ? null : new AppendLog(outFile)) {
       for (int turn = 1; turn <= 2; turn++) {
         for (boolean ref : new boolean[] {false, true}) {
           List<JudgeRequest> g1 = new ArrayList<>();

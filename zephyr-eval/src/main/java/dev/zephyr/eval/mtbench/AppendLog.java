@@ -14,11 +14,11 @@ import java.nio.file.StandardOpenOption;
  * Appends one JSON line per finished record and forces it to disk, the way FastChat appends judgments and answers,
  * so an interrupted run keeps everything it finished. A torn last line (crash mid-write) is cut off on open.
  */
-final class JudgmentLog implements AutoCloseable {
+final class AppendLog implements AutoCloseable {
   private final FileChannel channel;
   private final OutputStream out;
 
-  JudgmentLog(Path file) {
+  AppendLog(Path file) {
     try {
       Path parent = file.toAbsolutePath().getParent();
       Files.createDirectories(parent);
