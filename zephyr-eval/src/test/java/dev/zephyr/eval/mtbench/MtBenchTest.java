@@ -149,6 +149,22 @@ class MtBenchTest {
   }
 
   @Test
+  void aTornLastLineFromACrashIsDroppedAndRejudged(@TempDir Path tmp) throws Exception {
+    Map<Integer, ModelAnswer> answers = Map.of(81, MtBench.readAnswers(RES.resolve("tiny-zephyr.jsonl")).get(81));
+    Path out = tmp.resolve("gpt-4_single.jsonl");
+    ScriptedChatModel judge = ScriptedChatModel.text("judge", r -> "[[6]]");
+    new MtBenchJudge(judge, "gpt-4", BENCH, 1).judgeSingle("m", answers, out);
+    List<String> lines = Files.readAllLines(out);
+    // simulate a crash in the middle of writing the second judgment
+    Files.writeString(out, lines.get(0) + "\n" + lines.get(1).substring(0, 40));
+    ScriptedChatModel judge2 = ScriptedChatModel.text("judge", r -> "[[3]]");
+    List<SingleJudgment> js = new MtBenchJudge(judge2, "gpt-4", BENCH, 1).judgeSingle("m", answers, out);
+    assertThat(judge2.seen).hasSize(1);
+    assertThat(js).extracting(SingleJudgment::turn, SingleJudgment::score)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(1, 6L), org.assertj.core.groups.Tuple.tuple(2, 3L));
+  }
+
+  @Test
   void providerFailureIsRecordedAsErrorWithScoreMinusOne(@TempDir Path tmp) {
     Map<Integer, ModelAnswer> answers = Map.of(81, MtBench.readAnswers(RES.resolve("tiny-zephyr.jsonl")).get(81));
     ScriptedChatModel judge = ScriptedChatModel.text("judge", r -> {
