@@ -75,6 +75,7 @@ public final class AnswerGenerator {
   public Map<Integer, ModelAnswer> generate(List<Question> questions, Path answerFile) {
     java.util.Set<Integer> done = new java.util.HashSet<>();
     if (Files.exists(answerFile)) {
+      AppendLog.repair(answerFile);
       done.addAll(MtBench.readAnswers(answerFile).keySet());
     }
     List<Question> todo = questions.stream().filter(q -> !done.contains(q.questionId())).toList();

@@ -41,7 +41,15 @@ final class AppendLog implements AutoCloseable {
     }
   }
 
-  /** Drops an unterminated last line left by a crash. */
+  /** Drops an unterminated last line left by a crash; call before reading the file to resume. */
+  static void repair(Path file) {
+    try {
+      repairTail(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot repair " + file, e);
+    }
+  }
+
   private static void repairTail(Path file) throws IOException {
     if (!Files.exists(file) || Files.size(file) == 0) {
       return;

@@ -55,6 +55,7 @@ public final class MtBenchJudge {
   public List<SingleJudgment> judgeSingle(String model, Map<Integer, ModelAnswer> answers, Path outFile) {
     Set<String> done = new HashSet<>();
     if (outFile != null && Files.exists(outFile)) {
+      AppendLog.repair(outFile);
       for (SingleJudgment j : Jsonl.readAll(outFile, SingleJudgment.class)) {
         done.add(key(j.questionId(), j.model(), j.turn(), j.judge()));
       }
@@ -96,6 +97,7 @@ public final class MtBenchJudge {
       Map<Integer, ModelAnswer> answers2, Path outFile) {
     Set<String> done = new HashSet<>();
     if (outFile != null && Files.exists(outFile)) {
+      AppendLog.repair(outFile);
       for (PairJudgment j : Jsonl.readAll(outFile, PairJudgment.class)) {
         done.add(key(j.questionId(), j.model1() + "\u0000" + j.model2(), j.turn(), j.judge()));
       }
