@@ -160,8 +160,8 @@ class MtBenchTest {
     ScriptedChatModel judge2 = ScriptedChatModel.text("judge", r -> "[[3]]");
     List<SingleJudgment> js = new MtBenchJudge(judge2, "gpt-4", BENCH, 1).judgeSingle("m", answers, out);
     assertThat(judge2.seen).hasSize(1);
-    assertThat(js).extracting(SingleJudgment::turn, SingleJudgment::score)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple(1, 6L), org.assertj.core.groups.Tuple.tuple(2, 3L));
+    assertThat(js).extracting(SingleJudgment::turn, SingleJudgment::scoreValue)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(1, 6.0), org.assertj.core.groups.Tuple.tuple(2, 3.0));
   }
 
   @Test
