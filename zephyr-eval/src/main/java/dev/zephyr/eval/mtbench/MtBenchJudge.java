@@ -133,8 +133,8 @@ public final class MtBenchJudge {
               String t1 = texts.get(k);
               String t2 = texts.get(m + k);
               PairJudgment j = new PairJudgment(r1.questionId(), model1, model2,
-                  map(Verdicts.pairWinner(t1), "model_1", "model_2"),
-                  map(Verdicts.pairWinner(t2), "model_2", "model_1"),
+                  map(winner(r1, t1), "model_1", "model_2"),
+                  map(winner(r2, t2), "model_2", "model_1"),
                   List.of(judgeName, r1.judgePrompt()), r1.userPrompt(), t1, r2.userPrompt(), t2, turn, now());
               out.add(j);
               if (log != null) {
@@ -146,6 +146,12 @@ public final class MtBenchJudge {
       }
     }
     return out;
+  }
+
+  /** "A", "B", "tie" or "error" by the prompt's output format ({@code [[A]]} or {@code [[rating_a,rating_b]]}). */
+  private String winner(JudgeRequest r, String judgment) {
+    String format = bench.judgePrompt(r.judgePrompt()).outputFormat();
+    return "[[rating_a,rating_b]]".equals(format) ? Verdicts.twoScoreWinner(judgment) : Verdicts.pairWinner(judgment);
   }
 
   private static String map(String winner, String a, String b) {
