@@ -112,6 +112,9 @@ final class AlpacaEvalCommand implements Runnable {
     @Option(names = "--out", description = "annotations.json (default: <model outputs dir>/<annotator>/annotations.json)")
     Path out;
 
+    @Option(names = "--cache", description = "durable judge response cache (JSONL); reruns reuse its answers")
+    Path cache;
+
     @Option(names = "--batch-size", defaultValue = "8")
     int batchSize;
 
@@ -126,7 +129,7 @@ final class AlpacaEvalCommand implements Runnable {
       };
       Path file = out != null ? out
           : modelOutputs.toAbsolutePath().getParent().resolve(annotator).resolve("annotations.json");
-      try (ChatModel judge = ChatModels.openAiCompatible(judgeModel, judgeUrl, apiKeyEnv)) {
+      try (ChatModel judge = ChatModels.cached(ChatModels.openAiCompatible(judgeModel, judgeUrl, apiKeyEnv), cache)) {
         PairwiseAnnotator a = PairwiseAnnotator.builder().judge(judge).template(JudgePromptTemplate.read(promptTemplate))
             .annotatorName(annotator).parser(parser).batchSize(batchSize).build();
         List<Annotation> ann = a.annotate(AlpacaEvalFiles.readModelOutputs(reference),

@@ -4,7 +4,11 @@ import dev.zephyr.core.ZephyrException;
 import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.chat.ChatRequest;
 import dev.zephyr.core.chat.ChatResponse;
+import dev.zephyr.core.chat.cache.CachedChatModel;
+import dev.zephyr.core.chat.cache.ResponseStore;
+import dev.zephyr.core.chat.openai.OpenAiChatModel;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -22,8 +26,43 @@ final class ChatModels {
    * @param apiKeyEnv the environment variable holding the API key
    */
   static ChatModel openAiCompatible(String model, String baseUrl, String apiKeyEnv) {
-    throw new ZephyrException("no OpenAI-compatible client in this build (dev.zephyr.core.chat.openai.OpenAiChatModel"
-        + " is missing); cannot reach judge/model '" + model + "' at " + baseUrl);
+    // a local server (vLLM, llama.cpp, Ollama) usually needs no key: send none when the variable is unset there
+    boolean keySet = apiKeyEnv != null && !apiKeyEnv.isBlank() && System.getenv(apiKeyEnv) != null;
+    if (!keySet && baseUrl.contains("api.openai.com")) {
+      throw new ZephyrException("environment variable " + apiKeyEnv + " must hold the API key for " + baseUrl);
+    }
+    try {
+      return OpenAiChatModel.builder().baseUrl(baseUrl).modelName(model).apiKeyEnv(keySet ? apiKeyEnv : null)
+          .timeout(Duration.ofSeconds(120)).maxRetries(6).build();
+    } catch (IllegalArgumentException e) {
+      throw new ZephyrException("cannot set up model '" + model + "' at " + baseUrl + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** {@code model} with its answers remembered in {@code cacheFile} (reruns and resumed jobs pay nothing twice). */
+  static ChatModel cached(ChatModel model, Path cacheFile) {
+    if (cacheFile == null) {
+      return model;
+    }
+    ResponseStore store = ResponseStore.open(cacheFile);
+    CachedChatModel cached = new CachedChatModel(model, store);
+    return new ChatModel() {
+      @Override
+      public String name() {
+        return cached.name();
+      }
+
+      @Override
+      public List<ChatResponse> complete(List<ChatRequest> requests) {
+        return cached.complete(requests);
+      }
+
+      @Override
+      public void close() {
+        cached.close();
+        store.close();
+      }
+    };
   }
 
   /**

@@ -133,6 +133,9 @@ final class MtBenchCommand implements Runnable {
         + "; with --dry-run the request file")
     Path out;
 
+    @Option(names = "--cache", description = "durable judge response cache (JSONL); reruns reuse its answers")
+    Path cache;
+
     @Option(names = "--batch-size", defaultValue = "8")
     int batchSize;
 
@@ -168,7 +171,8 @@ final class MtBenchCommand implements Runnable {
       }
       Path file = out != null ? out : benchDir.resolve("model_judgment")
           .resolve(judgeModel + (pairwise ? "_pair.jsonl" : "_single.jsonl"));
-      try (ChatModel judgeModelClient = ChatModels.openAiCompatible(judgeModel, judgeUrl, apiKeyEnv)) {
+      try (ChatModel judgeModelClient =
+          ChatModels.cached(ChatModels.openAiCompatible(judgeModel, judgeUrl, apiKeyEnv), cache)) {
         MtBenchJudge judge = new MtBenchJudge(judgeModelClient, judgeModel, bench, batchSize);
         if (pairwise) {
           List<PairJudgment> js = judge.judgePairwise(name, a, MtBench.modelNameOf(baseline), b, file);

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       McCommand.class,
       ReportCommand.class,
       ChatTemplateCommand.class,
+      AifCommand.class,
     })
 public final class ZephyrCli implements Runnable {
 
