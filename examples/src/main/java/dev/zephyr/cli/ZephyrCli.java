@@ -17,6 +17,10 @@ import picocli.CommandLine.Command;
       ReportCommand.class,
       ChatTemplateCommand.class,
       AifCommand.class,
+      BenchCommand.class,
+      GenerateCommand.class,
+      LogprobsCommand.class,
+      QuickstartCommand.class,
     })
 public final class ZephyrCli implements Runnable {
 

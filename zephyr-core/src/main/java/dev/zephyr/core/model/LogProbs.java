@@ -34,7 +34,7 @@ public final class LogProbs {
 
   /**
    * Log-probability of each next token: entry {@code [b, t]} is {@code log p(ids[b, t+1] | ids[b, <=t])}, shape
-   * {@code [B, T-1]} float32. Padding positions (mask 0 at t+1) are 0. The vocabulary projection and log-softmax run
+   * {@code [B, T-1]} float32. Entries where token t or t+1 is padding are 0. The vocabulary projection and log-softmax run
    * over {@code chunk} positions at a time, so the full {@code [B, T, V]} tensor never exists at once. Differentiable:
    * call it inside a GradientCollector and sum the entries you need.
    *
@@ -63,8 +63,10 @@ public final class LogProbs {
       }
       out = parts.size() == 1 ? parts.head() : NDArrays.concat(parts, 1);
       if (attentionMask != null) {
-        NDArray next = attentionMask.get(new NDIndex(":, 1:")).toType(DataType.FLOAT32, false);
-        out = out.mul(next);
+        // a prediction counts when it is made from a real token of a real token: a padding position attends to
+        // nothing, so its output (and its gradient) is meaningless
+        NDArray mask = attentionMask.toType(DataType.FLOAT32, false);
+        out = out.mul(mask.get(new NDIndex(":, 1:"))).mul(mask.get(new NDIndex(":, :-1")));
       }
       NDScope.unregister(out);
     }
