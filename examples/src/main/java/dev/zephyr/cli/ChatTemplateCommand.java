@@ -10,6 +10,7 @@ import dev.zephyr.core.io.Json;
 import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.tokenizer.ChatTemplate;
 import dev.zephyr.core.tokenizer.ChatTokenizer;
+import dev.zephyr.core.tokenizer.TokenizationException;
 import dev.zephyr.core.tokenizer.TokenizedChat;
 import dev.zephyr.core.tokenizer.Tokenizer;
 import java.io.PrintStream;
@@ -35,7 +36,8 @@ import picocli.CommandLine.Option;
       "Render conversations with a chat template and tokenize them.",
       "Input lines: {\"messages\": [{\"role\": ..., \"content\": ...}, ...], \"add_generation_prompt\": false}.",
       "Output lines: {\"rendered\": ..., \"input_ids\": [...], \"assistant_mask\": [...]}, or {\"error\": ...} when"
-          + " the template raised or uses a construct that cannot be rendered faithfully."
+          + " the template raised or uses a construct that cannot be rendered faithfully.",
+      "When the text renders but no assistant mask can be derived, assistant_mask is null and mask_error says why."
     })
 public final class ChatTemplateCommand implements Callable<Integer> {
   enum TemplateChoice { tokenizer, zephyr, chatml }
@@ -106,22 +108,34 @@ public final class ChatTemplateCommand implements Callable<Integer> {
       throw new InvalidInputException(input.toString(), line, "add_generation_prompt", "expected true or false");
     }
     ObjectNode result = Json.mapper().createObjectNode();
+    boolean addGenerationPrompt = agp.asBoolean(false);
     try {
-      TokenizedChat t = chat.applyChatTemplateMaps(messages, agp.asBoolean(false), Map.of());
+      TokenizedChat t = chat.applyChatTemplateMaps(messages, addGenerationPrompt, Map.of());
       result.put("rendered", t.rendered());
-      ArrayNode ids = result.putArray("input_ids");
-      for (int id : t.inputIds()) {
-        ids.add(id);
-      }
-      ArrayNode mask = result.putArray("assistant_mask");
-      for (int m : t.assistantMask()) {
-        mask.add(m);
-      }
-    } catch (TemplateException e) {
+      putInts(result.putArray("input_ids"), t.inputIds());
+      putInts(result.putArray("assistant_mask"), t.assistantMask());
+    } catch (TemplateException | TokenizationException maskOrTemplateError) {
+      // The template may render fine while the mask cannot be derived (a template that rewrites earlier turns, such
+      // as Qwen3's think blocks, and has no {% generation %} blocks): report the text and ids, and why no mask.
       result.removeAll();
-      result.put("error", e.getMessage());
+      try {
+        String rendered = chat.template().renderMaps(messages, addGenerationPrompt, Map.of());
+        result.put("rendered", rendered);
+        putInts(result.putArray("input_ids"), chat.tokenizer().encode(rendered, false));
+        result.putNull("assistant_mask");
+        result.put("mask_error", maskOrTemplateError.getMessage());
+      } catch (TemplateException e) {
+        result.removeAll();
+        result.put("error", e.getMessage());
+      }
     }
     return result;
+  }
+
+  private static void putInts(ArrayNode array, int[] values) {
+    for (int v : values) {
+      array.add(v);
+    }
   }
 
   private List<Map<String, Object>> messages(JsonNode record, long line) {

@@ -33,10 +33,12 @@ import java.util.regex.Pattern;
  * marks assistant tokens for training masks.
  *
  * <p>Rendering uses Jinjava 2.8.4 with the legacy overrides Jlama uses, which reproduce Python Jinja2 byte for byte on
- * the Zephyr, Llama-3/3.1, DeepSeek-V3, Mistral and Qwen2.5 templates. Python-only constructs Jinjava cannot evaluate
- * (step slices such as {@code [::-1]}, string methods such as {@code .startswith(...)}, {@code namespace(...)} with
- * computed arguments) are detected when the template is created; rendering such a template throws a
- * {@link TemplateException} naming the construct instead of producing wrong text.
+ * the Zephyr, Llama-3/3.1, DeepSeek-V3, Mistral and Qwen2.5 templates. The Python-only constructs common in chat
+ * templates ({@code messages[::-1]}, Python {@code str} methods such as {@code .startswith(...)} or
+ * {@code .lstrip('\n')}, {@code namespace(...)} with computed arguments) are rewritten into Python-exact equivalents
+ * ({@link PythonCompat}), which makes Qwen3's template render like transformers. Other Python-only constructs are
+ * detected when the template is created; rendering such a template throws a {@link TemplateException} naming the
+ * construct instead of producing wrong text.
  *
  * <p>Immutable and thread-safe.
  */
@@ -68,6 +70,8 @@ public final class ChatTemplate {
   private static final Jinjava JINJAVA = newJinjava();
 
   private final String source;
+  /** The source with supported Python-only constructs rewritten (see {@link PythonCompat}); this is rendered. */
+  private final String effective;
   private final Map<String, Object> variables;
   private final boolean insertEmptySystemMessage;
   private final Optional<String> unsupported;
@@ -75,9 +79,10 @@ public final class ChatTemplate {
 
   private ChatTemplate(String source, Map<String, Object> variables, boolean insertEmptySystemMessage) {
     this.source = Objects.requireNonNull(source, "source");
+    this.effective = PythonCompat.rewrite(source);
     this.variables = Map.copyOf(variables);
     this.insertEmptySystemMessage = insertEmptySystemMessage;
-    this.unsupported = TemplateSupport.unsupportedConstruct(source);
+    this.unsupported = TemplateSupport.unsupportedConstruct(effective);
     this.hasGenerationBlocks = GENERATION_TAG.matcher(source).find();
   }
 
@@ -218,7 +223,7 @@ public final class ChatTemplate {
     context.put(TRACK_VARIABLE, track);
     RenderResult result;
     try {
-      result = JINJAVA.renderForResult(source, context);
+      result = JINJAVA.renderForResult(effective, context);
     } catch (RuntimeException e) {
       throw new TemplateException("chat template failed: " + messageOf(e), e);
     }
@@ -350,6 +355,7 @@ public final class ChatTemplate {
             .withUseTrimmingForNotesAndExpressions(true)
             .withUseSnakeCasePropertyNaming(true)
             .withKeepNullableLoopValues(true)
+            .withUsePyishObjectMapper(true)
             .build())
         .build();
     Jinjava jinjava = new Jinjava(config);
@@ -358,6 +364,7 @@ public final class ChatTemplate {
     jinjava.registerFunction(new ELFunctionDefinition("", "strftime_now", ChatTemplate.class, "strftimeNow",
         String.class));
     jinjava.registerFilter(new ToJson());
+    PythonCompat.register(jinjava);
     jinjava.registerTag(new GenerationTag());
     return jinjava;
   }

@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ChatTokenizer {
   private static final Logger LOG = LoggerFactory.getLogger(ChatTokenizer.class);
+  /** Tokens shown before the first difference in a boundary-mismatch message. */
+  private static final int CONTEXT_TOKENS = 8;
 
   /** What to do when a check fails. */
   public enum Policy {
@@ -39,6 +41,7 @@ public final class ChatTokenizer {
   private final Policy boundaryPolicy;
   private final Policy doubleBosPolicy;
   private final boolean appendEos;
+  private final java.util.concurrent.atomic.AtomicBoolean eosWarned = new java.util.concurrent.atomic.AtomicBoolean();
 
   private ChatTokenizer(Tokenizer tokenizer, ChatTemplate template, Policy boundaryPolicy, Policy doubleBosPolicy,
       boolean appendEos) {
@@ -89,6 +92,17 @@ public final class ChatTokenizer {
     return template;
   }
 
+  /**
+   * Prompt ids for generation: the conversation rendered with the generation prompt and encoded without adding special
+   * tokens (the template writes BOS), checked for a doubled BOS. Shaped as {@code dev.zephyr.core.generate
+   * .PromptFormatter}, so {@code chat::formatPrompt} plugs into {@code LocalChatModel}.
+   */
+  public int[] formatPrompt(List<Message> messages) {
+    int[] ids = tokenizer.encode(template.render(messages, true), false);
+    checkDoubleBos(ids, "prompt");
+    return ids;
+  }
+
   /** Renders core messages with the template. */
   public String render(List<Message> messages, boolean addGenerationPrompt) {
     return template.render(messages, addGenerationPrompt);
@@ -102,11 +116,43 @@ public final class ChatTokenizer {
   /** As {@link #applyChatTemplate} for messages given as maps, with extra template variables. */
   public TokenizedChat applyChatTemplateMaps(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt,
       Map<String, ?> extra) {
+    Spans spans = renderWithSpans(messages, addGenerationPrompt, extra);
+    return toTokenized(spans, tokenizer.encodeWithOffsets(spans.text(), false));
+  }
+
+  /**
+   * {@link #applyChatTemplate} for many conversations, tokenized in one native batch call (use this in data
+   * preparation).
+   */
+  public List<TokenizedChat> applyChatTemplateBatch(List<List<Message>> conversations, boolean addGenerationPrompt) {
+    List<Spans> rendered = new ArrayList<>(conversations.size());
+    List<String> texts = new ArrayList<>(conversations.size());
+    for (List<Message> c : conversations) {
+      Spans s = renderWithSpans(ChatTemplate.toMaps(c), addGenerationPrompt, Map.of());
+      rendered.add(s);
+      texts.add(s.text());
+    }
+    List<Tokenizer.Encoded> encoded = tokenizer.encodeBatchWithOffsets(texts, false);
+    List<TokenizedChat> out = new ArrayList<>(conversations.size());
+    for (int i = 0; i < rendered.size(); i++) {
+      out.add(toTokenized(rendered.get(i), encoded.get(i)));
+    }
+    return out;
+  }
+
+  private record Spans(String text, List<int[]> assistant) {}
+
+  private Spans renderWithSpans(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt,
+      Map<String, ?> extra) {
     ChatTemplate.Rendered full = template.renderWithGenerationSpans(messages, addGenerationPrompt, extra);
     List<int[]> spans = template.hasGenerationBlocks()
         ? full.generationSpans()
         : assistantSpansByDifferencing(messages, full.text(), extra);
-    Tokenizer.Encoded enc = tokenizer.encodeWithOffsets(full.text(), false);
+    return new Spans(full.text(), spans);
+  }
+
+  private TokenizedChat toTokenized(Spans rendered, Tokenizer.Encoded enc) {
+    List<int[]> spans = rendered.assistant();
     checkDoubleBos(enc.ids(), "rendered chat");
     int[] assistant = new int[enc.ids().length];
     int[] completion = new int[enc.ids().length];
@@ -114,9 +160,10 @@ public final class ChatTokenizer {
       markOverlapping(enc, span[0], span[1], assistant);
     }
     if (!spans.isEmpty()) {
-      markOverlapping(enc, spans.get(spans.size() - 1)[0], full.text().length(), completion);
+      markOverlapping(enc, spans.get(spans.size() - 1)[0], rendered.text().length(), completion);
+      checkMask(enc.ids(), assistant);
     }
-    return new TokenizedChat(full.text(), enc.ids(), assistant, completion);
+    return new TokenizedChat(rendered.text(), enc.ids(), assistant, completion);
   }
 
   /**
@@ -167,8 +214,11 @@ public final class ChatTokenizer {
     int n = promptIds.length;
     boolean prefix = n <= jointIds.length && Arrays.equals(promptIds, 0, n, jointIds, 0, n);
     if (!prefix) {
+      int first = Arrays.mismatch(promptIds, jointIds);
+      int from = Math.max(0, first - CONTEXT_TOKENS);
       report(boundaryPolicy, "prompt ids are not a prefix of the prompt+completion ids (tokens merged across the "
-          + "boundary):\n  prompt: " + describe(promptIds) + "\n  joint:  " + describe(jointIds));
+          + "boundary; first difference at token " + first + "):\n  prompt: " + describe(promptIds, from)
+          + "\n  joint:  " + describe(jointIds, from));
       n = Math.min(n, jointIds.length);
     }
     int[] completion = Arrays.copyOfRange(jointIds, n, jointIds.length);
@@ -180,6 +230,30 @@ public final class ChatTokenizer {
       appended = true;
     }
     return new PromptCompletion(Arrays.copyOf(jointIds, n), completion, appended);
+  }
+
+  /**
+   * As TRL: a conversation with assistant turns but no assistant token cannot train anything (error); a mask without
+   * the EOS token teaches a model that never stops (warned once per ChatTokenizer).
+   */
+  private void checkMask(int[] ids, int[] assistant) {
+    boolean any = false;
+    boolean eosMasked = false;
+    OptionalInt eos = tokenizer.eosTokenId();
+    for (int i = 0; i < ids.length; i++) {
+      if (assistant[i] == 1) {
+        any = true;
+        eosMasked |= eos.isPresent() && ids[i] == eos.getAsInt();
+      }
+    }
+    if (!any) {
+      throw new TokenizationException("the conversation has assistant turns but no assistant token: the template "
+          + "renders them as empty text");
+    }
+    if (!eosMasked && eos.isPresent() && eosWarned.compareAndSet(false, true)) {
+      LOG.warn("the assistant mask does not contain the EOS token {} (id {}): a model trained on it may never stop; "
+          + "check the chat template's end-of-turn token", tokenizer.config().eosToken(), eos.getAsInt());
+    }
   }
 
   /** True when the last id is EOS, or EOS is followed only by whitespace tokens (Zephyr's "</s>\n"). */
@@ -236,15 +310,17 @@ public final class ChatTokenizer {
     LOG.warn(message);
   }
 
-  private String describe(int[] ids) {
-    StringBuilder sb = new StringBuilder("[");
-    for (int i = 0; i < ids.length; i++) {
-      if (i > 0) {
+  /** Ids with their token strings from index {@code from} on, at most 2 * CONTEXT_TOKENS of them. */
+  private String describe(int[] ids, int from) {
+    StringBuilder sb = new StringBuilder(from > 0 ? "[... " : "[");
+    int to = Math.min(ids.length, from + 2 * CONTEXT_TOKENS);
+    for (int i = from; i < to; i++) {
+      if (i > from) {
         sb.append(", ");
       }
       sb.append(ids[i]).append('=').append(tokenizer.idToToken(ids[i]).orElse("?"));
     }
-    return sb.append(']').toString();
+    return sb.append(to < ids.length ? ", ...]" : "]").toString();
   }
 
   private static String preview(int[] ids, int n) {

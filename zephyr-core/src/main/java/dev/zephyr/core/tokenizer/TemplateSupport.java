@@ -22,9 +22,12 @@ final class TemplateSupport {
           + "\\s*\\(");
   private static final Pattern STRIP_WITH_ARG = Pattern.compile("\\.strip\\s*\\(\\s*[^)\\s]");
   private static final Pattern STRING_REPEAT = Pattern.compile("''\\s*\\*|\\*\\s*''");
+  private static final Pattern PERCENT_FORMAT = Pattern.compile("''\\s*%");
+  private static final Pattern LOOP_NEIGHBOUR = Pattern.compile("\\bloop\\s*\\.\\s*(previtem|nextitem|changed|cycle)\\b");
   private static final Pattern NAMESPACE = Pattern.compile("\\bnamespace\\s*\\(");
   private static final Pattern LITERAL = Pattern.compile(
-      "\\s*[A-Za-z_][A-Za-z0-9_]*\\s*=\\s*(true|false|True|False|none|None|-?\\d+(\\.\\d+)?|''|\\[\\s*\\]|\\{\\s*\\})\\s*");
+      "\\s*[A-Za-z_][A-Za-z0-9_]*\\s*=\\s*(true|false|True|False|none|None|-?\\d+(\\.\\d+)?|''|\\[\\s*\\]|\\{\\s*\\}"
+          + "|__zns_\\d+)\\s*");
 
   private TemplateSupport() {}
 
@@ -48,6 +51,13 @@ final class TemplateSupport {
       }
       if (STRING_REPEAT.matcher(expr).find()) {
         return Optional.of("string repetition with '*'");
+      }
+      if (PERCENT_FORMAT.matcher(expr).find()) {
+        return Optional.of("printf-style string formatting with '%'");
+      }
+      m = LOOP_NEIGHBOUR.matcher(expr);
+      if (m.find()) {
+        return Optional.of("loop." + m.group(1) + " (Jinjava leaves it undefined)");
       }
       m = NAMESPACE.matcher(expr);
       while (m.find()) {

@@ -1,7 +1,8 @@
 package dev.zephyr.core.tokenizer;
 
-import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import static ai.djl.huggingface.tokenizers.jni.TokenizersLibrary.LIB;
+
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -85,7 +86,14 @@ public final class Tokenizer implements AutoCloseable {
 
   /** Token ids of {@code text}; {@code addSpecialTokens} runs the post-processor (BOS for Llama-style tokenizers). */
   public int[] encode(String text, boolean addSpecialTokens) {
-    return toInts(hf.encode(text, addSpecialTokens, false).getIds());
+    // Straight to the native library for ids only: HuggingFaceTokenizer.encode also copies tokens, word ids, masks
+    // and char spans into Java objects, which costs more than the encoding itself for short texts.
+    long encoding = LIB.encode(hf.getHandle(), text, addSpecialTokens);
+    try {
+      return toInts(LIB.getTokenIds(encoding));
+    } finally {
+      LIB.deleteEncoding(encoding);
+    }
   }
 
   /**
@@ -93,8 +101,27 @@ public final class Tokenizer implements AutoCloseable {
    * converted here. Tokens added by the post-processor have span {@code [-1, -1)}.
    */
   public Encoded encodeWithOffsets(String text, boolean addSpecialTokens) {
-    Encoding e = hf.encode(text, addSpecialTokens, false);
-    return new Encoded(toInts(e.getIds()), utf16Spans(text, e.getCharTokenSpans()));
+    return encodeBatchWithOffsets(List.of(text), addSpecialTokens).get(0);
+  }
+
+  /** {@link #encodeWithOffsets} for many texts in one native call. */
+  public List<Encoded> encodeBatchWithOffsets(List<String> texts, boolean addSpecialTokens) {
+    if (texts.isEmpty()) {
+      return List.of();
+    }
+    long[] encodings = LIB.batchEncode(hf.getHandle(), texts.toArray(new String[0]), addSpecialTokens);
+    Encoded[] out = new Encoded[encodings.length];
+    try {
+      for (int i = 0; i < encodings.length; i++) {
+        out[i] = new Encoded(toInts(LIB.getTokenIds(encodings[i])),
+            utf16Spans(texts.get(i), LIB.getTokenCharSpans(encodings[i])));
+      }
+    } finally {
+      for (long e : encodings) {
+        LIB.deleteEncoding(e);
+      }
+    }
+    return Arrays.asList(out);
   }
 
   /** Encodes many texts in one native call (the Rust side parallelises); same ids as {@link #encode} per text. */
@@ -102,10 +129,16 @@ public final class Tokenizer implements AutoCloseable {
     if (texts.isEmpty()) {
       return List.of();
     }
-    Encoding[] enc = hf.batchEncode(texts, addSpecialTokens, false);
-    int[][] out = new int[enc.length][];
-    for (int i = 0; i < enc.length; i++) {
-      out[i] = toInts(enc[i].getIds());
+    long[] encodings = LIB.batchEncode(hf.getHandle(), texts.toArray(new String[0]), addSpecialTokens);
+    int[][] out = new int[encodings.length][];
+    try {
+      for (int i = 0; i < encodings.length; i++) {
+        out[i] = toInts(LIB.getTokenIds(encodings[i]));
+      }
+    } finally {
+      for (long e : encodings) {
+        LIB.deleteEncoding(e);
+      }
     }
     return Arrays.asList(out);
   }
@@ -117,6 +150,14 @@ public final class Tokenizer implements AutoCloseable {
       l[i] = ids[i];
     }
     return hf.decode(l, skipSpecialTokens);
+  }
+
+  /**
+   * Text of generated ids with special tokens skipped, as {@code tokenizer.decode(ids, skip_special_tokens=True)}.
+   * Shaped as {@code dev.zephyr.core.generate.Detokenizer}: {@code tokenizer::decodeText}.
+   */
+  public String decodeText(int[] ids) {
+    return decode(ids, true);
   }
 
   /** The id of a vocabulary or added token, given as its raw string ({@code "▁Hello"}, {@code "</s>"}). */

@@ -58,6 +58,25 @@ class ChatTemplateTest {
   }
 
   @Test
+  void listsAndMapsPrintAsPythonReprs() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("k", 1);
+    assertThat(ChatTemplate.of("{{ l }}|{{ m }}|{{ 3/2 }}|{{ 7//2 }}").renderMaps(List.of(), false,
+        Map.of("l", List.of("a", "b"), "m", m))).isEqualTo("['a', 'b']|{'k': 1}|1.5|3");
+  }
+
+  @Test
+  void printedValuesReadAsPythonStr() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("a", true);
+    m.put("b", null);
+    m.put("c", List.of("it's", "x\ny", 2.5));
+    assertThat(ChatTemplate.of("{{ true }}|{{ 1 == 2 }}|{{ m }}|{{ [false, 1] }}|{{- ' x ' -}}|{{ 'plain' }}|{{ {'k': 1}.items()|list }}")
+        .renderMaps(List.of(), false, Map.of("m", m)))
+        .isEqualTo("True|False|{'a': True, 'b': None, 'c': [\"it's\", 'x\\ny', 2.5]}|[False, 1]| x |plain|[('k', 1)]");
+  }
+
+  @Test
   void loopControlsAndLoopVariables() {
     ChatTemplate t = ChatTemplate.of("{% for m in messages %}{% if m['role'] == 'system' %}{% continue %}{% endif %}"
         + "{% if loop.index0 > 2 %}{% break %}{% endif %}{{ loop.index }}:{{ m['content'] }}"
@@ -83,44 +102,87 @@ class ChatTemplateTest {
   void extraVariablesAndUndefinedChecks() {
     ChatTemplate t = ChatTemplate.of("{% if date_string is defined %}{{ date_string }}{% else %}none{% endif %}"
         + "|{{ add_generation_prompt }}");
-    assertThat(t.renderMaps(List.of(), false, Map.of("date_string", "26 Jul 2024"))).isEqualTo("26 Jul 2024|false");
+    assertThat(t.renderMaps(List.of(), false, Map.of("date_string", "26 Jul 2024"))).isEqualTo("26 Jul 2024|False");
     assertThat(t.withVariables(Map.of("date_string", "1 Jan 2025")).renderMaps(List.of(), false, Map.of()))
-        .isEqualTo("1 Jan 2025|false");
+        .isEqualTo("1 Jan 2025|False");
     assertThat(ChatTemplate.strftime(LocalDateTime.of(2024, 7, 26, 9, 5), "%d %b %Y %H:%M")).isEqualTo(
         "26 Jul 2024 09:05");
   }
 
   @Test
-  void pythonOnlyConstructsAreRefusedByName() {
+  void pythonStringMethodsAndReverseSliceFollowPython() {
+    List<Message> msgs = List.of(Message.user("a"), Message.user("b"));
+    // Expected values are what CPython prints for the same expressions.
+    assertThat(ChatTemplate.of("{% for m in messages[::-1] %}{{ m.content }}{% endfor %}").render(msgs, false))
+        .isEqualTo("ba");
+    assertThat(ChatTemplate.of("{{ '  a b  '.split() }}|{{ 'a,b,,'.split(',') }}|{{ 'a,b,c'.split(',', 1) }}")
+        .render(msgs, false)).isEqualTo("['a', 'b']|['a', 'b', '', '']|['a', 'b,c']");
+    assertThat(ChatTemplate.of("{{ 'xxhixx'.strip('x') }}|{{ '\n\nA\n'.lstrip('\n') }}|{{ 'A\n\n'.rstrip('\n') }}|"
+        + "{{ '\u00a0 a '.strip() }}|{{ ', '.join(['a', 'b']) }}|{{ 'hello world'.title() }}|{{ 'hI'.upper() }}|"
+        + "{{ 'hI'.lower() }}|{{ 'aaa'.replace('a', 'b', 2) }}").render(msgs, false))
+        .isEqualTo("hi|A\n|A|a|a, b|Hello World|HI|hi|bba");
+    assertThat(ChatTemplate.of("{% if messages[0].content.startswith('a') and not messages[1].content.endswith('a') %}"
+        + "yes{% endif %}").render(msgs, false)).isEqualTo("yes");
+    // A chain: split, subscript, then a method on the result.
+    assertThat(ChatTemplate.of("{{ messages[0].content.split('</think>')[-1].lstrip('\n') }}")
+        .render(List.of(Message.user("<think>r</think>\n\nanswer")), false)).isEqualTo("answer");
+    assertThat(ChatTemplate.of("{% set ns = namespace(k=messages|length - 1, flag=true) %}{{ ns.k }}{{ ns.flag }}")
+        .render(msgs, false)).isEqualTo("1True");
+  }
+
+  @Test
+  void otherPythonOnlyConstructsAreRefusedByName() {
     List<Message> msgs = List.of(Message.user("hi"));
-    assertThatThrownBy(() -> ChatTemplate.of("{% for m in messages[::-1] %}{{ m.content }}{% endfor %}")
+    assertThatThrownBy(() -> ChatTemplate.of("{% for m in messages[::2] %}{{ m.content }}{% endfor %}")
         .render(msgs, false))
         .isInstanceOf(TemplateException.class)
-        .hasMessageContaining("[::-1]");
-    assertThatThrownBy(() -> ChatTemplate.of("{% if messages[0].content.startswith('h') %}x{% endif %}")
-        .render(msgs, false))
-        .hasMessageContaining(".startswith(");
-    assertThatThrownBy(() -> ChatTemplate.of("{{ messages[0].content.strip('\\n') }}").render(msgs, false))
-        .hasMessageContaining(".strip(chars)");
-    assertThatThrownBy(() -> ChatTemplate.of("{% set ns = namespace(i=messages|length - 1) %}{{ ns.i }}")
-        .render(msgs, false))
+        .hasMessageContaining("[::2]");
+    assertThatThrownBy(() -> ChatTemplate.of("{{ '{}'.format(messages[0].content) }}").render(msgs, false))
+        .hasMessageContaining(".format(...)");
+    assertThatThrownBy(() -> ChatTemplate.of("{{ namespace(i=messages|length - 1).i }}").render(msgs, false))
         .hasMessageContaining("namespace(...)")
         .hasMessageContaining("messages|length - 1");
-    // Literal namespace arguments, .strip() without arguments, and the same words inside strings are fine.
-    assertThat(ChatTemplate.of("{% set ns = namespace(x=true, s='') %}{{ ns.x }}{{ ' a '.strip() }}{{ '[::-1]' }}"
-        + "{{ '.startswith(' }}").unsupportedConstruct()).isEmpty();
+    assertThatThrownBy(() -> ChatTemplate.of("{{ 'ab' * 2 }}").render(msgs, false))
+        .hasMessageContaining("string repetition");
+    assertThatThrownBy(() -> ChatTemplate.of("{{ '%s!' % messages[0].content }}").render(msgs, false))
+        .hasMessageContaining("printf-style");
+    assertThatThrownBy(() -> ChatTemplate.of("{% for m in messages %}{{ loop.previtem }}{% endfor %}")
+        .render(msgs, false))
+        .hasMessageContaining("loop.previtem");
+    // Literal namespace arguments and the same words inside strings are fine.
+    assertThat(ChatTemplate.of("{% set ns = namespace(x=true, s='') %}{{ ns.x }}{{ '[::2]' }}{{ '.format(' }}")
+        .unsupportedConstruct()).isEmpty();
     assertThat(ChatTemplate.of("{% set ns = namespace(n=0) %}{% for m in messages %}{% set ns.n = ns.n + 1 %}"
         + "{% endfor %}{{ ns.n }}").render(List.of(Message.user("a"), Message.user("b")), false)).isEqualTo("2");
   }
 
+  /** Qwen3's template (from the tokenizer files) on cases the goldens do not cover: think blocks and tools. */
   @Test
-  void qwen3TemplateIsRefusedNamingTheConstruct() {
+  void qwen3ThinkBlocksAndToolsRenderLikeTransformers() {
     TokenizerConfig qwen = TokenizerConfig.load(dev.zephyr.core.testing.SharedData.path("tokenizers", "qwen3"));
     ChatTemplate t = ChatTemplate.forTokenizer(qwen);
-    assertThat(t.unsupportedConstruct()).isPresent();
-    assertThatThrownBy(() -> t.render(List.of(Message.user("hi")), true))
-        .isInstanceOf(TemplateException.class)
-        .hasMessageContaining("unsupported chat template construct");
+    assertThat(t.unsupportedConstruct()).isEmpty();
+    assertThat(t.render(List.of(Message.user("Q"), Message.assistant("<think>\nR\n</think>\n\nA")), false))
+        .isEqualTo("<|im_start|>user\nQ<|im_end|>\n<|im_start|>assistant\n<think>\nR\n</think>\n\nA<|im_end|>\n");
+    assertThat(t.render(List.of(Message.user("Q1"), Message.assistant("<think>x</think>A1"), Message.user("Q2"),
+        Message.assistant("A2")), false)).isEqualTo("<|im_start|>user\nQ1<|im_end|>\n<|im_start|>assistant\nA1"
+            + "<|im_end|>\n<|im_start|>user\nQ2<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\nA2"
+            + "<|im_end|>\n");
+    Map<String, Object> params = new LinkedHashMap<>();
+    params.put("type", "object");
+    Map<String, Object> fn = new LinkedHashMap<>();
+    fn.put("name", "get_weather");
+    fn.put("parameters", params);
+    Map<String, Object> tool = new LinkedHashMap<>();
+    tool.put("type", "function");
+    tool.put("function", fn);
+    assertThat(t.renderMaps(ChatTemplate.toMaps(List.of(Message.user("Q"))), true, Map.of("tools", List.of(tool))))
+        .isEqualTo("<|im_start|>system\n# Tools\n\nYou may call one or more functions to assist with the user query."
+            + "\n\nYou are provided with function signatures within <tools></tools> XML tags:\n<tools>\n"
+            + "{\"type\": \"function\", \"function\": {\"name\": \"get_weather\", \"parameters\": {\"type\": "
+            + "\"object\"}}}\n</tools>\n\nFor each function call, return a json object with function name and arguments "
+            + "within <tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": "
+            + "<args-json-object>}\n</tool_call><|im_end|>\n<|im_start|>user\nQ<|im_end|>\n<|im_start|>assistant\n");
   }
 
   @Test

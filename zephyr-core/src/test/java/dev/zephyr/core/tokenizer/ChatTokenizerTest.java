@@ -122,6 +122,15 @@ class ChatTokenizerTest {
   }
 
   @Test
+  void assistantTurnsThatRenderToNothingAreAnError() {
+    ChatTemplate contentOnly = ChatTemplate.of("{% for m in messages %}{{ m['content'] }}{% endfor %}");
+    assertThatThrownBy(() -> ChatTokenizer.of(zephyr, contentOnly)
+        .applyChatTemplate(List.of(Message.user("Hi"), Message.assistant("")), false))
+        .isInstanceOf(TokenizationException.class)
+        .hasMessageContaining("no assistant token");
+  }
+
+  @Test
   void generationPromptAndNoAssistantTurnGiveAnEmptyMask() {
     TokenizedChat t = ChatTokenizer.of(zephyr).applyChatTemplate(List.of(Message.user("Hi")), true);
     assertThat(t.rendered()).isEqualTo("<|user|>\nHi</s>\n<|assistant|>\n");
@@ -192,6 +201,29 @@ class ChatTokenizerTest {
         .splitPromptCompletion(List.of(Message.user("Hi")), List.of(Message.assistant("Yo")));
     assertThat(kept.eosAppended()).isFalse();
     assertThat(kept.completionIds()[kept.completionIds().length - 1]).isNotEqualTo(eos);
+  }
+
+  @Test
+  void promptFormatterAndDetokenizerAdapters() {
+    ChatTokenizer chat = ChatTokenizer.of(llama);
+    int[] prompt = chat.formatPrompt(List.of(Message.user("Hi")));
+    assertThat(prompt).containsExactly(llama.encode(
+        "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
+            + "<|start_header_id|>assistant<|end_header_id|>\n\n", false));
+    int[] generated = llama.encode("Hello there!<|eot_id|>", false);
+    assertThat(llama.decodeText(generated)).isEqualTo("Hello there!");
+  }
+
+  @Test
+  void longBoundaryMismatchShowsTheTokensAroundTheDifference() {
+    // Llama-3's pre-tokenizer keeps a prompt-final space apart from a following word only when tokenized alone.
+    ChatTokenizer chat = ChatTokenizer.of(llama);
+    String prompt = "one two three four five six seven eight nine ten eleven twelve ";
+    assertThatThrownBy(() -> chat.splitPromptCompletionText(prompt, "answer", false))
+        .isInstanceOf(TokenizationException.class)
+        .hasMessageContaining("first difference at token 12")
+        .hasMessageContaining("prompt: [... ")
+        .hasMessageContaining("Ġanswer");
   }
 
   @Test
