@@ -34,7 +34,7 @@ public final class MtBenchJudge {
   private final int batchSize;
 
   /**
-   * @param judge the judge model
+   * @param judge the judge model; may be null when only {@link #requests()} is used (dry runs)
    * @param judgeName the name written into judgments and used to find {@code reference_answer/<judgeName>.jsonl}
    * @param batchSize calls handed to the judge at once
    */
