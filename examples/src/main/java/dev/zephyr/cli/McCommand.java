@@ -20,6 +20,13 @@ final class McCommand extends EvalCall {
   @Option(names = "--task", required = true, description = "task JSONL")
   Path task;
 
+  @Option(names = "--format", defaultValue = "generic", description = "generic (context/choices/gold), arc,"
+      + " hellaswag, mmlu, truthfulqa_mc1 or hhh (Hugging Face dataset rows, lm-eval prompt formats)")
+  String format;
+
+  @Option(names = "--primer", description = "truthfulqa_mc1: file with the few-shot primer placed before each question")
+  Path primer;
+
   @Option(names = "--model-path", required = true, description = "Hugging Face model directory")
   Path modelPath;
 
@@ -37,11 +44,13 @@ final class McCommand extends EvalCall {
 
   @Override
   int execute() throws Exception {
-    List<McExample> examples = McTask.read(task);
+    String primerText = primer != null ? java.nio.file.Files.readString(primer) : "";
+    List<McExample> examples = McTask.read(task, format, primerText);
     try (LocalModels local = LocalModels.load(modelPath, tokenizer)) {
       McEvaluator.Result r = new McEvaluator(local.loglikelihood(maxLength), batchSize).evaluate(examples);
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("task", task.getFileName().toString());
+      m.put("format", format);
       m.put("n", r.n());
       m.put("acc", r.acc());
       m.put("acc_stderr", r.accStderr());

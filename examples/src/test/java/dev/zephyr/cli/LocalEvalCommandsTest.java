@@ -64,5 +64,13 @@ class LocalEvalCommandsTest {
     assertThat(m.get("n").asInt()).isEqualTo(2);
     assertThat(m.get("acc").asDouble()).isIn(0.0, 0.5, 1.0);
     assertThat(m.has("acc_norm")).isTrue();
+
+    Path arc = dir.resolve("arc.jsonl");
+    Files.writeString(arc, "{\"question\": \"Which is a metal?\", \"choices\": {\"text\": [\"wood\", \"iron\"],"
+        + " \"label\": [\"A\", \"B\"]}, \"answerKey\": \"B\"}\n");
+    EvalCommandsTest.Run a = EvalCommandsTest.zephyr("mc", "--task", arc.toString(), "--format", "arc",
+        "--model-path", modelDir.toString(), "--tokenizer", SharedData.path("tokenizers", "zephyr").toString());
+    assertThat(a.code()).as(a.err()).isZero();
+    assertThat(Json.mapper().readTree(a.out()).get("n").asInt()).isEqualTo(1);
   }
 }

@@ -15,10 +15,24 @@ public final class McTask {
   private McTask() {}
 
   public static List<McExample> read(Path file) {
+    return read(file, "generic", "");
+  }
+
+  /**
+   * Reads rows of a named dataset format (see {@link McFormats}; "generic" is the context/choices/gold layout).
+   *
+   * @param primer few-shot primer for {@code truthfulqa_mc1} (may be empty)
+   */
+  public static List<McExample> read(Path file, String format, String primer) {
     List<McExample> out = new ArrayList<>();
     List<JsonNode> lines = Jsonl.readAll(file);
     for (int i = 0; i < lines.size(); i++) {
       JsonNode n = lines.get(i);
+      McExample converted = McFormats.convert(format, n, primer, file.toString(), i + 1);
+      if (converted != null) {
+        out.add(converted);
+        continue;
+      }
       JsonNode context = n.has("context") ? n.get("context") : n.get("query");
       JsonNode gold = n.has("gold") ? n.get("gold") : n.has("label") ? n.get("label") : n.get("answer");
       JsonNode choices = n.get("choices");
