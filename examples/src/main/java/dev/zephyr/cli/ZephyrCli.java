@@ -12,6 +12,11 @@ import picocli.CommandLine.Command;
     subcommands = {
       CommandLine.HelpCommand.class,
       PipelineCommand.class,
+      MtBenchCommand.class,
+      AlpacaEvalCommand.class,
+      McCommand.class,
+      ReportCommand.class,
+      AifCommand.class,
       BenchCommand.class,
       ChatTemplateCommand.class,
       GenerateCommand.class,

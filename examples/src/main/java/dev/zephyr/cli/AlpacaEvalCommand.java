@@ -1,0 +1,229 @@
+package dev.zephyr.cli;
+
+import dev.zephyr.core.ZephyrException;
+import dev.zephyr.core.chat.ChatModel;
+import dev.zephyr.core.chat.SamplingParams;
+import dev.zephyr.core.io.AtomicFiles;
+import dev.zephyr.core.io.Json;
+import dev.zephyr.eval.alpacaeval.AlpacaEvalFiles;
+import dev.zephyr.eval.alpacaeval.Annotation;
+import dev.zephyr.eval.alpacaeval.JudgePromptTemplate;
+import dev.zephyr.eval.alpacaeval.LeaderboardRow;
+import dev.zephyr.eval.alpacaeval.LengthControlledWinRate;
+import dev.zephyr.eval.alpacaeval.ModelOutput;
+import dev.zephyr.eval.alpacaeval.OutputGenerator;
+import dev.zephyr.eval.alpacaeval.PairwiseAnnotator;
+import dev.zephyr.eval.alpacaeval.WinRate;
+import dev.zephyr.eval.report.Reports;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code zephyr alpaca-eval generate|annotate|score}: alpaca_eval's workflow and files. */
+@Command(name = "alpaca-eval", mixinStandardHelpOptions = true,
+    description = "AlpacaEval: generate model outputs, annotate them with a judge, score the annotations.",
+    subcommands = {AlpacaEvalCommand.Generate.class, AlpacaEvalCommand.Annotate.class, AlpacaEvalCommand.Score.class})
+final class AlpacaEvalCommand implements Runnable {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  @Command(name = "generate", mixinStandardHelpOptions = true,
+      description = "Write model_outputs.json for the eval set; resumable.")
+  static final class Generate extends EvalCall {
+    @Option(names = "--eval-set", required = true, description = "JSON list with the instructions (e.g. the reference"
+        + " outputs file)")
+    Path evalSet;
+
+    @Option(names = "--model", description = "model name at the endpoint (with --model-url)")
+    String model;
+
+    @Option(names = "--model-url", description = "OpenAI-compatible base URL")
+    String modelUrl;
+
+    @Option(names = "--model-path", description = "local Hugging Face model directory (instead of --model-url)")
+    Path modelPath;
+
+    @Option(names = "--tokenizer", description = "tokenizer directory for --model-path (default: the model's)")
+    Path tokenizerDir;
+
+    @Option(names = "--api-key-env", defaultValue = "OPENAI_API_KEY")
+    String apiKeyEnv;
+
+    @Option(names = "--generator", description = "generator name in the file (default: --model)")
+    String generator;
+
+    @Option(names = "--out", required = true, description = "model_outputs.json")
+    Path out;
+
+    @Option(names = "--max-new-tokens", defaultValue = "2048")
+    int maxNewTokens;
+
+    @Option(names = "--temperature", defaultValue = "0.7")
+    double temperature;
+
+    @Option(names = "--batch-size", defaultValue = "8")
+    int batchSize;
+
+    @Override
+    int execute() {
+      List<ModelOutput> eval = AlpacaEvalFiles.readModelOutputs(evalSet);
+      SamplingParams p = SamplingParams.builder().temperature(temperature).maxTokens(maxNewTokens).seed(0L).build();
+      try (ChatModel m = ChatModels.underTest(model, modelUrl, modelPath, tokenizerDir, apiKeyEnv)) {
+        List<ModelOutput> outputs =
+            OutputGenerator.generate(m, generator != null ? generator : ChatModels.displayName(model, modelPath), eval, p,
+                batchSize, out);
+        System.out.println("wrote " + outputs.size() + " outputs to " + out);
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "annotate", mixinStandardHelpOptions = true,
+      description = "Judge model outputs against the reference (position switching and parsing as alpaca_eval).")
+  static final class Annotate extends EvalCall {
+    @Option(names = "--model-outputs", required = true)
+    Path modelOutputs;
+
+    @Option(names = "--reference", required = true, description = "reference outputs (eval order)")
+    Path reference;
+
+    @Option(names = "--prompt-template", required = true, description = "the annotator's prompt file")
+    Path promptTemplate;
+
+    @Option(names = "--annotator", defaultValue = "weighted_alpaca_eval_gpt4_turbo",
+        description = "weighted_alpaca_eval_gpt4_turbo, alpaca_eval_clf_gpt4_turbo or alpaca_eval_gpt4")
+    String annotator;
+
+    @Option(names = "--judge-model", defaultValue = "gpt-4-1106-preview")
+    String judgeModel;
+
+    @Option(names = "--judge-url", defaultValue = "https://api.openai.com/v1")
+    String judgeUrl;
+
+    @Option(names = "--api-key-env", defaultValue = "OPENAI_API_KEY")
+    String apiKeyEnv;
+
+    @Option(names = "--out", description = "annotations.json (default: <model outputs dir>/<annotator>/annotations.json)")
+    Path out;
+
+    @Option(names = "--cache", description = "durable judge response cache (JSONL); reruns reuse its answers")
+    Path cache;
+
+    @Option(names = "--batch-size", defaultValue = "8")
+    int batchSize;
+
+    @Override
+    int execute() {
+      PairwiseAnnotator.Parser parser = switch (annotator) {
+        case "weighted_alpaca_eval_gpt4_turbo" -> PairwiseAnnotator.Parser.LOGPROB_WEIGHTED;
+        case "alpaca_eval_clf_gpt4_turbo" -> PairwiseAnnotator.Parser.LOGPROB_BINARY;
+        case "alpaca_eval_gpt4" -> PairwiseAnnotator.Parser.RANKING;
+        default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+            "unknown --annotator " + annotator);
+      };
+      Path file = out != null ? out
+          : modelOutputs.toAbsolutePath().getParent().resolve(annotator).resolve("annotations.json");
+      try (ChatModel judge = ChatModels.cached(ChatModels.openAiCompatible(judgeModel, judgeUrl, apiKeyEnv), cache)) {
+        PairwiseAnnotator a = PairwiseAnnotator.builder().judge(judge).template(JudgePromptTemplate.read(promptTemplate))
+            .annotatorName(annotator).parser(parser).batchSize(batchSize).build();
+        List<Annotation> ann = a.annotate(AlpacaEvalFiles.readModelOutputs(reference),
+            AlpacaEvalFiles.readModelOutputs(modelOutputs), file);
+        System.out.println("wrote " + ann.size() + " annotations to " + file);
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "score", mixinStandardHelpOptions = true,
+      description = "Print the leaderboard row (alpaca_eval column names) as one JSON object.")
+  static final class Score extends EvalCall {
+    @Option(names = "--annotations", required = true, description = "annotations.json, rows in eval-set order")
+    Path annotations;
+
+    @Option(names = "--instruction-difficulty", description = "CSV index,instruction_difficulty (LC GLM covariate)")
+    Path difficulty;
+
+    @Option(names = "--regularization", description = "alpaca_eval df_gamed.csv; with it the published"
+        + " length_controlled_v1 is fitted, without it length_controlled_noreg")
+    Path regularization;
+
+    @Option(names = "--reference", description = "eval set / reference outputs: put the annotations in its order"
+        + " (the LC GLM matches instruction difficulty by position) and check that every instruction is there")
+    Path reference;
+
+    @Option(names = "--name", description = "model name (default: generator_2)")
+    String name;
+
+    @Option(names = "--report-dir", description = "also write leaderboard.csv, alpaca_eval.md and win_rate.png there")
+    Path reportDir;
+
+    @Override
+    int execute() throws Exception {
+      List<Annotation> ann = AlpacaEvalFiles.readAnnotations(annotations);
+      if (ann.isEmpty()) {
+        throw new ZephyrException("no annotations in " + annotations);
+      }
+      if (reference != null) {
+        ann = inEvalOrder(ann, AlpacaEvalFiles.readModelOutputs(reference));
+      }
+      String model = name != null ? name : ann.get(0).generator2();
+      List<Double> prefs = ann.stream().map(Annotation::preference).toList();
+      LeaderboardRow row = WinRate.compute(model, prefs, ann.stream().map(Annotation::output2).toList());
+      LengthControlledWinRate.Variant variant = regularization != null
+          ? LengthControlledWinRate.Variant.LENGTH_CONTROLLED_V1
+          : difficulty != null ? LengthControlledWinRate.Variant.LENGTH_CONTROLLED_NOREG
+          : LengthControlledWinRate.Variant.LENGTH_CONTROLLED_MINIMAL;
+      if (difficulty == null && regularization != null) {
+        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+            "--regularization needs --instruction-difficulty");
+      }
+      double[] d = difficulty != null ? AlpacaEvalFiles.readInstructionDifficulty(difficulty) : null;
+      if (d != null && d.length != ann.size()) {
+        throw new ZephyrException(difficulty + " has " + d.length + " instructions but there are " + ann.size()
+            + " annotations; the LC GLM needs one annotation per eval-set instruction, in eval order");
+      }
+      boolean isBaseline = ann.get(0).generator1() != null && ann.get(0).generator1().equals(ann.get(0).generator2());
+      if (!isBaseline) {
+        row = row.withLengthControlled(LengthControlledWinRate.compute(
+            ann.stream().map(Annotation::output1).toList(), ann.stream().map(Annotation::output2).toList(), prefs, d,
+            regularization != null ? AlpacaEvalFiles.readRegularization(regularization) : null, variant));
+      } else {
+        // alpaca_eval: the baseline against itself is 50 by construction
+        row = new LeaderboardRow(row.name(), row.winRate(), row.standardError(), row.nWins(), row.nWinsBase(),
+            row.nDraws(), row.nTotal(), row.discreteWinRate(), row.avgLength(), 50.0, 0.0, variant.glmName());
+      }
+      System.out.println(Json.mapper().writeValueAsString(row));
+      if (reportDir != null) {
+        Files.createDirectories(reportDir);
+        AlpacaEvalFiles.writeLeaderboardCsv(reportDir.resolve("leaderboard.csv"), List.of(row));
+        AtomicFiles.writeString(reportDir.resolve("alpaca_eval.md"), Reports.alpacaEvalTable(List.of(row)).render());
+        Reports.winRateBars(List.of(row), reportDir.resolve("win_rate.png"), Reports.WIDTH, Reports.HEIGHT);
+      }
+      return 0;
+    }
+
+    private static List<Annotation> inEvalOrder(List<Annotation> ann, List<ModelOutput> reference) {
+      java.util.Map<String, Annotation> byInstruction = new java.util.HashMap<>();
+      ann.forEach(a -> byInstruction.put(a.instruction(), a));
+      java.util.List<Annotation> out = new java.util.ArrayList<>();
+      for (ModelOutput r : reference) {
+        Annotation a = byInstruction.get(r.instruction());
+        if (a == null) {
+          throw new ZephyrException("no annotation for eval instruction: " + abbreviate(r.instruction()));
+        }
+        out.add(a);
+      }
+      return out;
+    }
+
+    private static String abbreviate(String s) {
+      return s.length() > 80 ? s.substring(0, 77) + "..." : s;
+    }
+  }
+}

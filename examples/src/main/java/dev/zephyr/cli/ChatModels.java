@@ -1,0 +1,110 @@
+package dev.zephyr.cli;
+
+import dev.zephyr.core.ZephyrException;
+import dev.zephyr.core.chat.ChatModel;
+import dev.zephyr.core.chat.ChatRequest;
+import dev.zephyr.core.chat.ChatResponse;
+import dev.zephyr.core.chat.cache.CachedChatModel;
+import dev.zephyr.core.chat.cache.ResponseStore;
+import dev.zephyr.core.chat.openai.OpenAiChatModel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Builds the {@link ChatModel}s the evaluation commands talk to: an OpenAI-compatible endpoint (OpenAI, vLLM,
+ * llama.cpp server, Ollama) for judges and API models. One place, so wiring another provider is a one-line change.
+ */
+final class ChatModels {
+  private ChatModels() {}
+
+  /**
+   * An OpenAI-compatible chat model.
+   *
+   * @param model the model name sent to the endpoint (e.g. {@code gpt-4})
+   * @param baseUrl the endpoint's base URL, e.g. {@code https://api.openai.com/v1}
+   * @param apiKeyEnv the environment variable holding the API key
+   */
+  static ChatModel openAiCompatible(String model, String baseUrl, String apiKeyEnv) {
+    // a local server (vLLM, llama.cpp, Ollama) usually needs no key: send none when the variable is unset there
+    boolean keySet = apiKeyEnv != null && !apiKeyEnv.isBlank() && System.getenv(apiKeyEnv) != null;
+    if (!keySet && baseUrl.contains("api.openai.com")) {
+      throw new ZephyrException("environment variable " + apiKeyEnv + " must hold the API key for " + baseUrl);
+    }
+    try {
+      return OpenAiChatModel.builder().baseUrl(baseUrl).modelName(model).apiKeyEnv(keySet ? apiKeyEnv : null)
+          .timeout(Duration.ofSeconds(120)).maxRetries(6).build();
+    } catch (IllegalArgumentException e) {
+      throw new ZephyrException("cannot set up model '" + model + "' at " + baseUrl + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** {@code model} with its answers remembered in {@code cacheFile} (reruns and resumed jobs pay nothing twice). */
+  static ChatModel cached(ChatModel model, Path cacheFile) {
+    if (cacheFile == null) {
+      return model;
+    }
+    ResponseStore store = ResponseStore.open(cacheFile);
+    CachedChatModel cached = new CachedChatModel(model, store);
+    return new ChatModel() {
+      @Override
+      public String name() {
+        return cached.name();
+      }
+
+      @Override
+      public List<ChatResponse> complete(List<ChatRequest> requests) {
+        return cached.complete(requests);
+      }
+
+      @Override
+      public void close() {
+        cached.close();
+        store.close();
+      }
+    };
+  }
+
+  /**
+   * The model under test: a local model directory when {@code modelPath} is given, else an OpenAI-compatible endpoint
+   * ({@code model} at {@code baseUrl}). Closing it frees the local model's native memory.
+   */
+  static ChatModel underTest(String model, String baseUrl, Path modelPath, Path tokenizerDir, String apiKeyEnv) {
+    if (modelPath != null) {
+      LocalModels local = LocalModels.load(modelPath, tokenizerDir);
+      ChatModel chat = local.chatModel(model != null ? model : modelPath.getFileName().toString());
+      return new ChatModel() {
+        @Override
+        public String name() {
+          return chat.name();
+        }
+
+        @Override
+        public List<ChatResponse> complete(List<ChatRequest> requests) {
+          return chat.complete(requests);
+        }
+
+        @Override
+        public void close() {
+          chat.close();
+          local.close();
+        }
+      };
+    }
+    if (model == null || baseUrl == null) {
+      throw new ZephyrException("give either --model-path DIR or both --model NAME and --model-url URL");
+    }
+    return openAiCompatible(model, baseUrl, apiKeyEnv);
+  }
+
+  /** The name used in result files: {@code --model}, else the model directory's name. */
+  static String displayName(String model, Path modelPath) {
+    if (model != null) {
+      return model;
+    }
+    if (modelPath != null) {
+      return modelPath.toAbsolutePath().normalize().getFileName().toString();
+    }
+    throw new ZephyrException("give either --model-path DIR or both --model NAME and --model-url URL");
+  }
+}

@@ -1,0 +1,263 @@
+package dev.zephyr.cli;
+
+import dev.zephyr.core.ZephyrException;
+import dev.zephyr.core.chat.ChatModel;
+import dev.zephyr.core.io.AtomicFiles;
+import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.eval.mtbench.AnswerGenerator;
+import dev.zephyr.eval.mtbench.JudgeRequest;
+import dev.zephyr.eval.mtbench.ModelAnswer;
+import dev.zephyr.eval.mtbench.MtBench;
+import dev.zephyr.eval.mtbench.MtBenchJudge;
+import dev.zephyr.eval.mtbench.MtBenchScores;
+import dev.zephyr.eval.mtbench.PairJudgment;
+import dev.zephyr.eval.mtbench.Question;
+import dev.zephyr.eval.mtbench.SingleJudgment;
+import dev.zephyr.eval.report.Reports;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code zephyr mt-bench answer|judge|show}: FastChat's llm_judge workflow on a FastChat-layout directory. */
+@Command(name = "mt-bench", mixinStandardHelpOptions = true,
+    description = "MT-Bench: generate answers, judge them (single or pairwise), show scores.",
+    subcommands = {MtBenchCommand.Answer.class, MtBenchCommand.Judge.class, MtBenchCommand.Show.class})
+final class MtBenchCommand implements Runnable {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  /** Answer generation with an OpenAI-compatible model. */
+  @Command(name = "answer", mixinStandardHelpOptions = true,
+      description = "Generate answers (both turns) in FastChat model_answer format; resumable.")
+  static final class Answer extends EvalCall {
+    @Option(names = "--bench-dir", required = true, description = "FastChat mt_bench directory (question.jsonl ...)")
+    Path benchDir;
+
+    @Option(names = "--model", description = "model name at the endpoint (with --model-url)")
+    String model;
+
+    @Option(names = "--model-url", description = "OpenAI-compatible base URL")
+    String modelUrl;
+
+    @Option(names = "--model-path", description = "local Hugging Face model directory (instead of --model-url)")
+    Path modelPath;
+
+    @Option(names = "--tokenizer", description = "tokenizer directory for --model-path (default: the model's)")
+    Path tokenizerDir;
+
+    @Option(names = "--api-key-env", defaultValue = "OPENAI_API_KEY", description = "env var with the API key")
+    String apiKeyEnv;
+
+    @Option(names = "--model-id", description = "model_id in the file and file stem (default: --model)")
+    String modelId;
+
+    @Option(names = "--out", description = "answer file (default: BENCH/model_answer/<model-id>.jsonl)")
+    Path out;
+
+    @Option(names = "--max-new-token", defaultValue = "1024", description = "max new tokens per turn")
+    int maxNewTokens;
+
+    @Option(names = "--num-choices", defaultValue = "1")
+    int numChoices;
+
+    @Option(names = "--batch-size", defaultValue = "8")
+    int batchSize;
+
+    @Option(names = "--first-n", description = "only the first N questions (debugging)")
+    Integer firstN;
+
+    @Option(names = "--system-message", description = "system message before the first turn; \"\" gives FastChat's"
+        + " empty Zephyr system block (default: none)")
+    String systemMessage;
+
+    @Override
+    int execute() {
+      MtBench bench = MtBench.load(benchDir);
+      String id = modelId != null ? modelId : ChatModels.displayName(model, modelPath);
+      Path file = out != null ? out : benchDir.resolve("model_answer").resolve(id + ".jsonl");
+      List<Question> qs = bench.questions();
+      if (firstN != null) {
+        qs = qs.subList(0, Math.min(firstN, qs.size()));
+      }
+      try (ChatModel m = ChatModels.underTest(model, modelUrl, modelPath, tokenizerDir, apiKeyEnv)) {
+        Map<Integer, ModelAnswer> answers =
+            new AnswerGenerator(m, id, maxNewTokens, numChoices, batchSize, systemMessage).generate(qs, file);
+        System.out.println("wrote " + answers.size() + " answers to " + file);
+      }
+      return 0;
+    }
+  }
+
+  /** Judging, or with --dry-run the judge requests it would send. */
+  @Command(name = "judge", mixinStandardHelpOptions = true,
+      description = "Judge answers with an LLM judge (FastChat prompts); --dry-run writes the requests instead.")
+  static final class Judge extends EvalCall {
+    @Option(names = "--bench-dir", required = true)
+    Path benchDir;
+
+    @Option(names = "--answers", required = true, description = "answers in FastChat model_answer format")
+    Path answers;
+
+    @Option(names = "--model-name", description = "model name (default: the answer file's stem, as FastChat)")
+    String modelName;
+
+    @Option(names = "--judge-model", defaultValue = "gpt-4",
+        description = "judge name; reference answers come from reference_answer/<judge-model>.jsonl")
+    String judgeModel;
+
+    @Option(names = "--judge-url", defaultValue = "https://api.openai.com/v1")
+    String judgeUrl;
+
+    @Option(names = "--api-key-env", defaultValue = "OPENAI_API_KEY")
+    String apiKeyEnv;
+
+    @Option(names = "--mode", defaultValue = "single", description = "single or pairwise")
+    String mode;
+
+    @Option(names = "--baseline", description = "pairwise: the baseline's answer file")
+    Path baseline;
+
+    @Option(names = "--dry-run", description = "write the judge requests as JSONL and call nothing")
+    boolean dryRun;
+
+    @Option(names = "--out", description = "judgment file (default BENCH/model_judgment/<judge>_<single|pair>.jsonl)"
+        + "; with --dry-run the request file")
+    Path out;
+
+    @Option(names = "--cache", description = "durable judge response cache (JSONL); reruns reuse its answers")
+    Path cache;
+
+    @Option(names = "--batch-size", defaultValue = "8")
+    int batchSize;
+
+    @Override
+    int execute() {
+      MtBench bench = MtBench.load(benchDir);
+      boolean pairwise = switch (mode.toLowerCase(Locale.ROOT)) {
+        case "single" -> false;
+        case "pairwise", "pair" -> true;
+        default -> throw new picocli.CommandLine.ParameterException(
+            new picocli.CommandLine(this), "--mode must be single or pairwise, got " + mode);
+      };
+      if (pairwise && baseline == null) {
+        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+            "--mode pairwise needs --baseline FILE");
+      }
+      if (!Files.isRegularFile(answers)) {
+        throw new ZephyrException("answer file not found: " + answers);
+      }
+      String name = modelName != null ? modelName : MtBench.modelNameOf(answers);
+      Map<Integer, ModelAnswer> a = MtBench.readAnswers(answers);
+      Map<Integer, ModelAnswer> b = pairwise ? MtBench.readAnswers(baseline) : Map.of();
+      if (dryRun) {
+        if (out == null) {
+          throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+              "--dry-run needs --out FILE.jsonl");
+        }
+        MtBenchJudge judge = new MtBenchJudge(null, judgeModel, bench, batchSize);
+        List<JudgeRequest> reqs = pairwise ? pairRequests(bench, judge, a, b) : judge.requests().allSingle(a);
+        Jsonl.writeAll(out, reqs);
+        System.out.println("wrote " + reqs.size() + " judge requests to " + out);
+        return 0;
+      }
+      Path file = out != null ? out : benchDir.resolve("model_judgment")
+          .resolve(judgeModel + (pairwise ? "_pair.jsonl" : "_single.jsonl"));
+      try (ChatModel judgeModelClient =
+          ChatModels.cached(ChatModels.openAiCompatible(judgeModel, judgeUrl, apiKeyEnv), cache)) {
+        MtBenchJudge judge = new MtBenchJudge(judgeModelClient, judgeModel, bench, batchSize);
+        if (pairwise) {
+          List<PairJudgment> js = judge.judgePairwise(name, a, MtBench.modelNameOf(baseline), b, file);
+          System.out.println("judged " + js.size() + " pairs into " + file);
+        } else {
+          List<SingleJudgment> js = judge.judgeSingle(name, a, file);
+          System.out.println("judgments for " + name + ": " + js.size() + " in " + file);
+        }
+      }
+      return 0;
+    }
+
+    private static List<JudgeRequest> pairRequests(MtBench bench, MtBenchJudge judge, Map<Integer, ModelAnswer> a,
+        Map<Integer, ModelAnswer> b) {
+      List<JudgeRequest> out = new ArrayList<>();
+      for (int turn = 1; turn <= 2; turn++) {
+        for (boolean ref : new boolean[] {false, true}) {
+          for (Question q : bench.questions(ref)) {
+            if (a.containsKey(q.questionId()) && b.containsKey(q.questionId())) {
+              out.add(judge.requests().pair(q, a.get(q.questionId()), b.get(q.questionId()), turn));
+              out.add(judge.requests().pair(q, b.get(q.questionId()), a.get(q.questionId()), turn));
+            }
+          }
+        }
+      }
+      return out;
+    }
+  }
+
+  /** Scores from a judgment file, as show_result.py, plus a Markdown table and the radar chart. */
+  @Command(name = "show", mixinStandardHelpOptions = true, description = "Show MT-Bench scores from judgments.")
+  static final class Show extends EvalCall {
+    @Option(names = "--bench-dir", required = true)
+    Path benchDir;
+
+    @Option(names = "--judgments", required = true, description = "model_judgment/<judge>_single.jsonl or _pair")
+    Path judgments;
+
+    @Option(names = "--mode", defaultValue = "single", description = "single or pairwise")
+    String mode;
+
+    @Option(names = "--baseline", description = "pairwise: baseline model name (all pairs when absent)")
+    String baseline;
+
+    @Option(names = "--report-dir", description = "where mt_bench.md and the PNG go (default: next to judgments)")
+    Path reportDir;
+
+    @Override
+    int execute() {
+      MtBench bench = MtBench.load(benchDir);
+      if (!Files.isRegularFile(judgments)) {
+        throw new ZephyrException("judgment file not found: " + judgments);
+      }
+      Path dir = reportDir != null ? reportDir : judgments.toAbsolutePath().getParent();
+      if (mode.toLowerCase(Locale.ROOT).startsWith("pair")) {
+        List<MtBenchScores.PairResult> res =
+            MtBenchScores.pairwise(Jsonl.readAll(judgments, PairJudgment.class), baseline);
+        StringBuilder sb = new StringBuilder();
+        var t = new dev.zephyr.eval.report.MarkdownTable(List.of("model", "win", "loss", "tie", "win_rate",
+            "loss_rate", "win_rate_adjusted"));
+        for (var r : res) {
+          t.row(List.of(r.model(), "" + r.win(), "" + r.loss(), "" + r.tie(), f(r.winRate()), f(r.lossRate()),
+              f(r.winRateAdjusted())));
+        }
+        sb.append(t.render());
+        AtomicFiles.writeString(dir.resolve("mt_bench_pairwise.md"), sb.toString());
+        System.out.print(sb);
+        return 0;
+      }
+      List<MtBenchScores.SingleResult> res =
+          MtBenchScores.single(Jsonl.readAll(judgments, SingleJudgment.class), bench::category);
+      if (res.isEmpty()) {
+        throw new ZephyrException("no judgments in " + judgments);
+      }
+      String md = Reports.mtBenchTable(res).render();
+      AtomicFiles.writeString(dir.resolve("mt_bench.md"), md);
+      if (Reports.categories(res).size() >= 3) {
+        Reports.mtBenchRadar(res, dir.resolve("mt_bench_radar.png"), Reports.WIDTH, Reports.HEIGHT);
+      }
+      System.out.print(md);
+      return 0;
+    }
+
+    private static String f(double v) {
+      return String.format(Locale.ROOT, "%.4f", v);
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package dev.zephyr.cli;
+
+import dev.zephyr.core.ZephyrException;
+import dev.zephyr.eval.report.Reports;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code zephyr report}: training-curve PNGs from a trainer's metrics JSONL, written next to it. */
+@Command(name = "report", mixinStandardHelpOptions = true,
+    description = "Plot training curves (loss, learning_rate, DPO rewards) from a metrics JSONL.")
+final class ReportCommand extends EvalCall {
+  @Option(names = "--metrics", required = true, description = "metrics JSONL (one object per logging step)")
+  Path metrics;
+
+  @Option(names = "--out-dir", description = "where the PNGs go (default: next to the metrics file)")
+  Path outDir;
+
+  @Option(names = "--width", defaultValue = "800")
+  int width;
+
+  @Option(names = "--height", defaultValue = "600")
+  int height;
+
+  @Override
+  int execute() {
+    if (!Files.isRegularFile(metrics)) {
+      throw new ZephyrException("metrics file not found: " + metrics);
+    }
+    Path dir = outDir != null ? outDir : metrics.toAbsolutePath().getParent();
+    List<Path> written = Reports.trainingReport(metrics, dir, width, height);
+    if (written.isEmpty()) {
+      throw new ZephyrException("no loss, learning_rate or rewards/* metrics in " + metrics);
+    }
+    written.forEach(p -> System.out.println("wrote " + p));
+    return 0;
+  }
+}

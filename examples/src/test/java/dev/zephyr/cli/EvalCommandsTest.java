@@ -1,0 +1,182 @@
+package dev.zephyr.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.zephyr.core.io.Json;
+import dev.zephyr.core.testing.SharedData;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EvalCommandsTest {
+  static final Path MT_RES = Paths.get("../zephyr-eval/src/test/resources/mtbench").toAbsolutePath().normalize();
+
+  record Run(int code, String out, String err) {}
+
+  static synchronized Run zephyr(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int code = ZephyrCli.run(args);
+      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  @Test
+  void mtBenchDryRunWritesTheRequestsFastChatWouldSend(@TempDir Path tmp) throws Exception {
+    Path out = tmp.resolve("requests.jsonl");
+    Run r = zephyr("mt-bench", "judge", "--bench-dir", SharedData.path("mt_bench").toString(), "--answers",
+        MT_RES.resolve("tiny-zephyr.jsonl").toString(), "--judge-model", "gpt-4", "--dry-run", "--out", out.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    List<String> got = Files.readAllLines(out);
+    List<String> golden = Files.readAllLines(MT_RES.resolve("dry_run_golden.jsonl"));
+    assertThat(got).hasSize(golden.size());
+    for (int i = 0; i < got.size(); i++) {
+      JsonNode g = Json.mapper().readTree(got.get(i));
+      assertThat(g).isEqualTo(Json.mapper().readTree(golden.get(i)));
+      assertThat(g.fieldNames()).toIterable().containsExactly("question_id", "turn", "judge_prompt", "messages");
+    }
+  }
+
+  @Test
+  void mtBenchShowPrintsTheTableAndWritesTheChart(@TempDir Path tmp) throws Exception {
+    Path judgments = tmp.resolve("gpt-4_single.jsonl");
+    StringBuilder sb = new StringBuilder();
+    int[] ids = {81, 91, 101, 111, 121, 131, 141, 151};
+    for (int i = 0; i < ids.length; i++) {
+      for (int turn = 1; turn <= 2; turn++) {
+        int score = turn == 1 ? i + 2 : (i == 0 ? -1 : i + 1);
+        sb.append("{\"question_id\": ").append(ids[i]).append(", \"model\": \"tiny\", \"judge\": [\"gpt-4\", \"x\"],"
+            + " \"user_prompt\": \"\", \"judgment\": \"\", \"score\": ").append(score).append(", \"turn\": ")
+            .append(turn).append(", \"tstamp\": 0}\n");
+      }
+    }
+    Files.writeString(judgments, sb.toString());
+    Run r = zephyr("mt-bench", "show", "--bench-dir", SharedData.path("mt_bench").toString(), "--judgments",
+        judgments.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    // turn 1: 2..9 -> 5.5; turn 2: 2..8 (writing's -1 dropped) -> 5; pooled: (44 + 35) / 15 = 5.27;
+    // writing = 2 (only turn 1), roleplay = (3 + 2) / 2, ...
+    assertThat(r.out()).contains(String.format(java.util.Locale.ROOT,
+        "| tiny | %.2f | 5.50 | 5.00 | 2.00 | 2.50 | 3.50 | 4.50 | 5.50 | 6.50 | 7.50 | 8.50 |", 79.0 / 15));
+    assertThat(Files.readString(tmp.resolve("mt_bench.md"))).isEqualTo(r.out());
+    assertThat(javax.imageio.ImageIO.read(tmp.resolve("mt_bench_radar.png").toFile()).getWidth()).isEqualTo(800);
+  }
+
+  @Test
+  void alpacaEvalScorePrintsTheLeaderboardRow(@TempDir Path tmp) throws Exception {
+    Run r = zephyr("alpaca-eval", "score", "--annotations",
+        SharedData.path("alpaca_eval", "check", "OpenHermes-2.5-Mistral-7B.annotations.json").toString(),
+        "--instruction-difficulty", SharedData.path("alpaca_eval", "instruction_difficulty_reconstructed.csv").toString(),
+        "--report-dir", tmp.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode row = Json.mapper().readTree(r.out());
+    assertThat(row.get("win_rate").asDouble()).isCloseTo(10.340415705751552, within(1e-9));
+    assertThat(row.get("standard_error").asDouble()).isCloseTo(0.935655389929366, within(1e-9));
+    assertThat(row.get("n_wins").asInt()).isEqualTo(75);
+    assertThat(row.get("n_wins_base").asInt()).isEqualTo(727);
+    assertThat(row.get("n_draws").asInt()).isEqualTo(3);
+    assertThat(row.get("n_total").asInt()).isEqualTo(805);
+    assertThat(row.get("discrete_win_rate").asDouble()).isCloseTo(9.503105590062113, within(1e-9));
+    assertThat(row.get("avg_length").asInt()).isEqualTo(1107);
+    assertThat(row.get("length_controlled_winrate").asDouble()).isCloseTo(13.414, within(0.001));
+    assertThat(row.get("lc_variant").asText()).isEqualTo("length_controlled_noreg");
+    assertThat(Files.exists(tmp.resolve("win_rate.png"))).isTrue();
+    List<String> csv = Files.readAllLines(tmp.resolve("leaderboard.csv"));
+    assertThat(csv.get(0)).isEqualTo(",win_rate,standard_error,n_wins,n_wins_base,n_draws,n_total,discrete_win_rate,"
+        + "mode,avg_length,length_controlled_winrate,lc_standard_error");
+    assertThat(csv.get(1)).startsWith("OpenHermes-2.5-Mistral-7B,10.34041570575154").contains(",75,727,3,805,")
+        .contains(",community,1107,13.41427");
+    assertThat(Files.readString(tmp.resolve("alpaca_eval.md"))).contains("| OpenHermes-2.5-Mistral-7B | 13.41 | 10.34 |");
+  }
+
+  @Test
+  void badInputGivesAClearErrorAndExitCode(@TempDir Path tmp) throws Exception {
+    Run r = zephyr("alpaca-eval", "score", "--annotations", tmp.resolve("missing.json").toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).startsWith("error: ").contains("missing.json");
+    Path bad = tmp.resolve("answers.jsonl");
+    Files.writeString(bad, "{\"question_id\": 81, \"choices\": []}\n");
+    Run r2 = zephyr("mt-bench", "judge", "--bench-dir", SharedData.path("mt_bench").toString(), "--answers",
+        bad.toString(), "--dry-run", "--out", tmp.resolve("x.jsonl").toString());
+    assertThat(r2.code()).isEqualTo(1);
+    assertThat(r2.err()).contains("answers.jsonl:1").contains("choices");
+    Run r3 = zephyr("mt-bench", "judge", "--bench-dir", SharedData.path("mt_bench").toString(), "--answers",
+        bad.toString(), "--mode", "pairwise");
+    assertThat(r3.code()).isEqualTo(2);
+    assertThat(r3.err()).contains("--baseline");
+  }
+
+  @Test
+  void scoreWithReferenceRestoresEvalOrderForTheGlm(@TempDir Path tmp) throws Exception {
+    com.fasterxml.jackson.databind.node.ArrayNode rows = (com.fasterxml.jackson.databind.node.ArrayNode) Json.mapper()
+        .readTree(SharedData.path("alpaca_eval", "check", "OpenHermes-2.5-Mistral-7B.annotations.json").toFile());
+    java.util.List<JsonNode> list = new java.util.ArrayList<>();
+    rows.forEach(list::add);
+    java.util.Collections.reverse(list);
+    Path reversed = tmp.resolve("annotations.json");
+    Json.mapper().writeValue(reversed.toFile(), list);
+    String diff = SharedData.path("alpaca_eval", "instruction_difficulty_reconstructed.csv").toString();
+    Run inOrder = zephyr("alpaca-eval", "score", "--annotations", reversed.toString(), "--instruction-difficulty", diff,
+        "--reference", SharedData.path("alpaca_eval", "reference_outputs_gpt4_1106_preview.json").toString());
+    assertThat(inOrder.code()).as(inOrder.err()).isZero();
+    assertThat(Json.mapper().readTree(inOrder.out()).get("length_controlled_winrate").asDouble())
+        .isCloseTo(13.414276, within(1e-5));
+    Run shuffled = zephyr("alpaca-eval", "score", "--annotations", reversed.toString(), "--instruction-difficulty",
+        diff);
+    // same counts, but difficulty now pairs with the wrong instructions
+    assertThat(Json.mapper().readTree(shuffled.out()).get("length_controlled_winrate").asDouble())
+        .isNotCloseTo(13.414276, within(1e-3));
+  }
+
+  @Test
+  void reportCommandWritesTrainingCurvesNextToTheMetrics(@TempDir Path tmp) throws Exception {
+    Path metrics = tmp.resolve("metrics.jsonl");
+    Files.writeString(metrics, "{\"step\": 1, \"loss\": 2.0, \"learning_rate\": 1e-5}\n"
+        + "{\"step\": 2, \"loss\": 1.5, \"learning_rate\": 2e-5}\n");
+    Run r = zephyr("report", "--metrics", metrics.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(javax.imageio.ImageIO.read(tmp.resolve("loss.png").toFile()).getHeight()).isEqualTo(600);
+    assertThat(Files.exists(tmp.resolve("learning_rate.png"))).isTrue();
+  }
+
+  @Test
+  void pairwiseDryRunWritesBothOrders(@TempDir Path tmp) throws Exception {
+    Path base = tmp.resolve("base.jsonl");
+    StringBuilder sb = new StringBuilder();
+    for (int q : new int[] {81, 101}) {
+      sb.append("{\"question_id\": ").append(q).append(", \"answer_id\": \"x\", \"model_id\": \"base\","
+          + " \"choices\": [{\"index\": 0, \"turns\": [\"B first ").append(q).append("\", \"B second ").append(q)
+          .append("\"]}], \"tstamp\": 0}\n");
+    }
+    Files.writeString(base, sb.toString());
+    Path out = tmp.resolve("pair_requests.jsonl");
+    Run r = zephyr("mt-bench", "judge", "--bench-dir", SharedData.path("mt_bench").toString(), "--answers",
+        MT_RES.resolve("tiny-zephyr.jsonl").toString(), "--mode", "pairwise", "--baseline", base.toString(),
+        "--dry-run", "--out", out.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    List<String> lines = Files.readAllLines(out);
+    // questions 81 and 101, two turns, both orders
+    assertThat(lines).hasSize(8);
+    List<String> golden = Files.readAllLines(MT_RES.resolve("pair_golden.jsonl"));
+    // game 1 of question 81 turn 1 shows tiny-zephyr as Assistant A: identical to FastChat's request
+    assertThat(Json.mapper().readTree(lines.get(0))).isEqualTo(Json.mapper().readTree(golden.get(0)));
+    assertThat(Json.mapper().readTree(lines.get(1)).get("messages").get(1).get("content").asText())
+        .contains("[The Start of Assistant A's Answer]\nB first 81");
+  }
+}

@@ -1,0 +1,87 @@
+package dev.zephyr.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.zephyr.core.io.Json;
+import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.core.testing.FakeOpenAiServer;
+import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.eval.alpacaeval.AlpacaEvalFiles;
+import dev.zephyr.eval.alpacaeval.ModelOutput;
+import dev.zephyr.eval.alpacaeval.PositionSwitch;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The judge commands end to end against a loopback OpenAI-compatible server. */
+class JudgeOverHttpTest {
+
+  @Test
+  void mtBenchJudgeThenShow(@TempDir Path tmp) throws Exception {
+    try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+      // the judge gives 8 to first turns and 5 to second turns
+      server.responder((model, req) -> req.messages().get(1).content().contains("<|The Start of Assistant A's")
+          ? "Rating: [[5]]" : "Rating: [[8]]");
+      Path judgments = tmp.resolve("gpt-4_single.jsonl");
+      Path cache = tmp.resolve("judge_cache.jsonl");
+      String[] judge = {"mt-bench", "judge", "--bench-dir", SharedData.path("mt_bench").toString(), "--answers",
+          EvalCommandsTest.MT_RES.resolve("tiny-zephyr.jsonl").toString(), "--judge-model", "gpt-4", "--judge-url",
+          server.baseUrl(), "--api-key-env", "ZEPHYR_TEST_UNSET_KEY", "--out", judgments.toString(), "--cache",
+          cache.toString()};
+      EvalCommandsTest.Run r = EvalCommandsTest.zephyr(judge);
+      assertThat(r.code()).as(r.err()).isZero();
+      List<JsonNode> lines = Jsonl.readAll(judgments);
+      assertThat(lines).hasSize(12);
+      assertThat(lines.get(0).get("model").asText()).isEqualTo("tiny-zephyr");
+      assertThat(server.requestCount()).isEqualTo(12);
+      EvalCommandsTest.Run show = EvalCommandsTest.zephyr("mt-bench", "show", "--bench-dir",
+          SharedData.path("mt_bench").toString(), "--judgments", judgments.toString());
+      assertThat(show.code()).as(show.err()).isZero();
+      assertThat(show.out()).contains("| tiny-zephyr | 6.50 | 8.00 | 5.00 |");
+      // a fresh judgment file with the same cache: no new HTTP calls
+      Path again = tmp.resolve("again.jsonl");
+      judge[judge.length - 3] = again.toString();
+      assertThat(EvalCommandsTest.zephyr(judge).code()).isZero();
+      assertThat(server.requestCount()).isEqualTo(12);
+      assertThat(Jsonl.readAll(again)).hasSize(12);
+    }
+  }
+
+  @Test
+  void alpacaEvalAnnotateWithTheRankingJudge(@TempDir Path tmp) throws Exception {
+    List<ModelOutput> ref = AlpacaEvalFiles.readModelOutputs(
+        SharedData.path("alpaca_eval", "reference_outputs_text_davinci_003_ae1.json")).subList(0, 4);
+    List<ModelOutput> mine = new ArrayList<>();
+    for (ModelOutput o : ref) {
+      mine.add(new ModelOutput(o.dataset(), o.instruction(), "my answer to: " + o.instruction(), "tiny"));
+    }
+    Path refFile = tmp.resolve("reference.json");
+    Path outputs = tmp.resolve("tiny/model_outputs.json");
+    AlpacaEvalFiles.writeJson(refFile, ref);
+    AlpacaEvalFiles.writeJson(outputs, mine);
+    try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+      // the judge always ranks the output shown first as better
+      server.responder((model, req) -> "[{'model': 'model_1', 'rank': 1}, {'model': 'model_2', 'rank': 2}]");
+      EvalCommandsTest.Run r = EvalCommandsTest.zephyr("alpaca-eval", "annotate", "--model-outputs",
+          outputs.toString(), "--reference", refFile.toString(), "--prompt-template",
+          SharedData.path("alpaca_eval", "prompts", "alpaca_eval_gpt4.txt").toString(), "--annotator",
+          "alpaca_eval_gpt4", "--judge-model", "gpt-4", "--judge-url", server.baseUrl(), "--api-key-env",
+          "ZEPHYR_TEST_UNSET_KEY");
+      assertThat(r.code()).as(r.err()).isZero();
+      Path ann = tmp.resolve("tiny/alpaca_eval_gpt4/annotations.json");
+      JsonNode rows = Json.mapper().readTree(ann.toFile());
+      assertThat(rows).hasSize(4);
+      for (JsonNode row : rows) {
+        // shown first = model when switched -> model wins (2), else reference wins (1)
+        double expected = PositionSwitch.isSwitched(row.get("instruction").asText()) ? 2.0 : 1.0;
+        assertThat(row.get("preference").asDouble()).isEqualTo(expected);
+        assertThat(row.get("annotator").asText()).isEqualTo("alpaca_eval_gpt4");
+      }
+      assertThat(Files.exists(ann)).isTrue();
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package dev.zephyr.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.zephyr.core.io.Json;
+import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.core.model.ModelConfig;
+import dev.zephyr.core.testing.SharedData;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The evaluation commands on a tiny random local model with the real Zephyr tokenizer. */
+class LocalEvalCommandsTest {
+  @TempDir static Path dir;
+  static Path modelDir;
+
+  @BeforeAll
+  static void saveTinyModel() {
+    modelDir = dir.resolve("tiny-zephyr");
+    try (NDManager m = NDManager.newBaseManager()) {
+      ModelConfig c = ModelConfig.builder().vocabSize(32000).hiddenSize(16).numAttentionHeads(2).numKeyValueHeads(1)
+          .intermediateSize(24).numHiddenLayers(1).build();
+      try (LlamaModel model = LlamaModel.random(c, 3, 0.5, m)) {
+        model.save(modelDir);
+      }
+    }
+  }
+
+  @Test
+  void mtBenchAnswerWithALocalModelWritesFastChatAnswersAndResumes() throws Exception {
+    Path out = dir.resolve("model_answer/tiny-zephyr.jsonl");
+    String[] args = {"mt-bench", "answer", "--bench-dir", SharedData.path("mt_bench").toString(), "--model-path",
+        modelDir.toString(), "--tokenizer", SharedData.path("tokenizers", "zephyr").toString(), "--first-n", "2",
+        "--max-new-token", "6", "--out", out.toString()};
+    EvalCommandsTest.Run r = EvalCommandsTest.zephyr(args);
+    assertThat(r.code()).as(r.err()).isZero();
+    List<JsonNode> lines = Jsonl.readAll(out);
+    assertThat(lines).hasSize(2);
+    assertThat(lines.get(0).get("question_id").asInt()).isEqualTo(81);
+    assertThat(lines.get(0).get("model_id").asText()).isEqualTo("tiny-zephyr");
+    assertThat(lines.get(0).get("choices").get(0).get("turns")).hasSize(2);
+    assertThat(lines.get(0).get("answer_id").asText()).hasSize(22);
+    String before = Files.readString(out);
+    assertThat(EvalCommandsTest.zephyr(args).code()).isZero();
+    assertThat(Files.readString(out)).isEqualTo(before);
+  }
+
+  @Test
+  void mcCommandPrintsAccuracies() throws Exception {
+    Path task = dir.resolve("task.jsonl");
+    Files.writeString(task, "{\"context\": \"Question: 2+2?\\nAnswer:\", \"choices\": [\"4\", \"5\"], \"gold\": 0}\n"
+        + "{\"context\": \"The sky is\", \"choices\": [\"blue\", \"green\", \"loud\"], \"gold\": 0}\n");
+    EvalCommandsTest.Run r = EvalCommandsTest.zephyr("mc", "--task", task.toString(), "--model-path",
+        modelDir.toString(), "--tokenizer", SharedData.path("tokenizers", "zephyr").toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode m = Json.mapper().readTree(r.out());
+    assertThat(m.get("n").asInt()).isEqualTo(2);
+    assertThat(m.get("acc").asDouble()).isIn(0.0, 0.5, 1.0);
+    assertThat(m.has("acc_norm")).isTrue();
+
+    Path arc = dir.resolve("arc.jsonl");
+    Files.writeString(arc, "{\"question\": \"Which is a metal?\", \"choices\": {\"text\": [\"wood\", \"iron\"],"
+        + " \"label\": [\"A\", \"B\"]}, \"answerKey\": \"B\"}\n");
+    EvalCommandsTest.Run a = EvalCommandsTest.zephyr("mc", "--task", arc.toString(), "--format", "arc",
+        "--model-path", modelDir.toString(), "--tokenizer", SharedData.path("tokenizers", "zephyr").toString());
+    assertThat(a.code()).as(a.err()).isZero();
+    assertThat(Json.mapper().readTree(a.out()).get("n").asInt()).isEqualTo(1);
+  }
+}

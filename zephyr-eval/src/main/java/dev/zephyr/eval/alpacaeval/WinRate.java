@@ -1,0 +1,70 @@
+package dev.zephyr.eval.alpacaeval;
+
+import java.util.List;
+
+/**
+ * alpaca_eval's head-to-head metrics ({@code get_winrate}). With {@code x} = preference (legacy 0 read as 1.5), rows
+ * whose preference is NaN or outside [1, 2] dropped, and {@code y = x - 1}: {@code win_rate = 100 mean(y)},
+ * {@code standard_error = 100 sem(y)} (sample standard deviation, ddof 1, over sqrt n), {@code n_wins = #(y > 0.5)},
+ * {@code n_wins_base = #(y < 0.5)}, {@code n_draws = #(x == 1.5)}, {@code n_total} = valid rows;
+ * {@code discrete_win_rate}: 1.5 stays a draw (0.5), every other preference is rounded half to even to 1 or 2.
+ * {@code avg_length} is the integer part of the mean length of the model's outputs in Unicode code points (Python
+ * {@code len}).
+ */
+public final class WinRate {
+  private WinRate() {}
+
+  /** The leaderboard row without the length-controlled columns. */
+  public static LeaderboardRow compute(String name, List<Double> preferences, List<String> modelOutputs) {
+    int n = 0;
+    double sum = 0;
+    int wins = 0;
+    int winsBase = 0;
+    int draws = 0;
+    double discreteSum = 0;
+    double[] ys = new double[preferences.size()];
+    for (Double p : preferences) {
+      double x = p == null ? Double.NaN : (p == 0.0 ? 1.5 : p);
+      if (Double.isNaN(x) || x < 1 || x > 2) {
+        continue;
+      }
+      double y = x - 1;
+      ys[n++] = y;
+      sum += y;
+      if (y > 0.5) {
+        wins++;
+      } else if (y < 0.5) {
+        winsBase++;
+      }
+      if (x == 1.5) {
+        draws++;
+        discreteSum += 0.5;
+      } else {
+        discreteSum += Math.rint(x) - 1; // rint rounds half to even, like numpy
+      }
+    }
+    double mean = n == 0 ? Double.NaN : sum / n;
+    double sem = Double.NaN;
+    if (n > 1) {
+      double ss = 0;
+      for (int i = 0; i < n; i++) {
+        ss += (ys[i] - mean) * (ys[i] - mean);
+      }
+      sem = Math.sqrt(ss / (n - 1)) / Math.sqrt(n);
+    }
+    return new LeaderboardRow(name, 100 * mean, 100 * sem, wins, winsBase, draws, n,
+        n == 0 ? Double.NaN : 100 * discreteSum / n, averageLength(modelOutputs), null, null, null);
+  }
+
+  /** {@code int(mean(len(output)))} with Python string lengths (code points). */
+  public static int averageLength(List<String> outputs) {
+    if (outputs.isEmpty()) {
+      return 0;
+    }
+    double total = 0;
+    for (String o : outputs) {
+      total += o.codePointCount(0, o.length());
+    }
+    return (int) (total / outputs.size());
+  }
+}

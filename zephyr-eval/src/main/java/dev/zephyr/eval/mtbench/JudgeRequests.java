@@ -1,0 +1,128 @@
+package dev.zephyr.eval.mtbench;
+
+import dev.zephyr.core.InvalidInputException;
+import dev.zephyr.core.chat.Message;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds judge calls exactly as FastChat's {@code run_judge_single} / {@code run_judge_pair} do for an OpenAI judge:
+ * the prompt is chosen by turn and category ({@code single-v1}, {@code single-math-v1}, {@code single-v1-multi-turn},
+ * {@code single-math-v1-multi-turn}; pairwise {@code pair-v2}, {@code pair-math-v1} and their multi-turn forms), the
+ * template is filled with Python {@code str.format} semantics, and the messages are
+ * {@code [{"role": "system", "content": system_prompt}, {"role": "user", "content": user_prompt}]} (no system message
+ * when the system prompt is empty, as FastChat's {@code to_openai_api_messages}).
+ */
+public final class JudgeRequests {
+  private final MtBench bench;
+  private final Map<Integer, ModelAnswer> references;
+  private final String referenceSource;
+
+  /**
+   * @param bench questions and judge prompts
+   * @param references reference answers by question id (those of {@code reference_answer/<judge>.jsonl})
+   * @param referenceSource where the references came from, for error messages
+   */
+  public JudgeRequests(MtBench bench, Map<Integer, ModelAnswer> references, String referenceSource) {
+    this.bench = bench;
+    this.references = references;
+    this.referenceSource = referenceSource;
+  }
+
+  /** The single-answer prompt name FastChat uses for a category and turn. */
+  public static String singlePromptName(String category, int turn) {
+    boolean ref = MtBench.NEED_REF_CATS.contains(category);
+    return (ref ? "single-math-v1" : "single-v1") + (turn == 2 ? "-multi-turn" : "");
+  }
+
+  /** The pairwise prompt name FastChat uses for a category and turn. */
+  public static String pairPromptName(String category, int turn) {
+    boolean ref = MtBench.NEED_REF_CATS.contains(category);
+    return (ref ? "pair-math-v1" : "pair-v2") + (turn == 2 ? "-multi-turn" : "");
+  }
+
+  /** The single-answer judge call for {@code answer} to {@code question} at {@code turn} (1 or 2). */
+  public JudgeRequest single(Question question, ModelAnswer answer, int turn) {
+    JudgePrompt prompt = bench.judgePrompt(singlePromptName(question.category(), turn));
+    Map<String, String> v = referenceValues(question);
+    if (turn == 2) {
+      v.put("question_1", question.turns().get(0));
+      v.put("question_2", question.turns().get(1));
+      v.put("answer_1", answer.turn(1));
+      v.put("answer_2", answer.turn(2));
+    } else {
+      v.put("question", question.turns().get(0));
+      v.put("answer", answer.turn(1));
+    }
+    return new JudgeRequest(question.questionId(), turn, prompt.name(),
+        messages(prompt.systemPrompt(), PyFormat.format(prompt.promptTemplate(), v)));
+  }
+
+  /** The pairwise judge call with {@code a} shown as Assistant A and {@code b} as Assistant B. */
+  public JudgeRequest pair(Question question, ModelAnswer a, ModelAnswer b, int turn) {
+    JudgePrompt prompt = bench.judgePrompt(pairPromptName(question.category(), turn));
+    Map<String, String> v = referenceValues(question);
+    if (turn == 2) {
+      v.put("question_1", question.turns().get(0));
+      v.put("question_2", question.turns().get(1));
+      v.put("answer_a_1", a.turn(1));
+      v.put("answer_b_1", b.turn(1));
+      v.put("answer_a_2", a.turn(2));
+      v.put("answer_b_2", b.turn(2));
+    } else {
+      v.put("question", question.turns().get(0));
+      v.put("answer_a", a.turn(1));
+      v.put("answer_b", b.turn(1));
+    }
+    return new JudgeRequest(question.questionId(), turn, prompt.name(),
+        messages(prompt.systemPrompt(), PyFormat.format(prompt.promptTemplate(), v)));
+  }
+
+  /**
+   * Every single-answer call for a model's answers in FastChat's match order: first turns of the general questions,
+   * first turns of the reference-based ones, then the second turns in the same two groups. Questions without an answer
+   * are left out.
+   */
+  public List<JudgeRequest> allSingle(Map<Integer, ModelAnswer> answers) {
+    List<JudgeRequest> out = new ArrayList<>();
+    for (int turn = 1; turn <= 2; turn++) {
+      for (boolean ref : new boolean[] {false, true}) {
+        for (Question q : bench.questions(ref)) {
+          ModelAnswer a = answers.get(q.questionId());
+          if (a != null && q.turns().size() >= turn) {
+            out.add(single(q, a, turn));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private Map<String, String> referenceValues(Question question) {
+    Map<String, String> v = new HashMap<>();
+    if (MtBench.NEED_REF_CATS.contains(question.category())) {
+      ModelAnswer ref = references.get(question.questionId());
+      if (ref == null) {
+        throw new InvalidInputException(referenceSource, 0, "question_id",
+            "no reference answer for question " + question.questionId() + " (category " + question.category()
+                + "); FastChat reads reference_answer/<judge-model>.jsonl");
+      }
+      v.put("ref_answer_1", ref.turn(1));
+      if (ref.choices().get(0).turns().size() > 1) {
+        v.put("ref_answer_2", ref.turn(2));
+      }
+    }
+    return v;
+  }
+
+  private static List<Message> messages(String system, String user) {
+    List<Message> m = new ArrayList<>(2);
+    if (!system.isEmpty()) {
+      m.add(Message.system(system));
+    }
+    m.add(Message.user(user));
+    return List.copyOf(m);
+  }
+}

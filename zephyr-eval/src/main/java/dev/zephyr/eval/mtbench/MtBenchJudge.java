@@ -1,0 +1,195 @@
+package dev.zephyr.eval.mtbench;
+
+import dev.zephyr.core.chat.ChatModel;
+import dev.zephyr.core.chat.ChatRequest;
+import dev.zephyr.core.chat.ChatResponse;
+import dev.zephyr.core.chat.ProviderException;
+import dev.zephyr.core.chat.SamplingParams;
+import dev.zephyr.core.io.Jsonl;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs MT-Bench judging with a {@link ChatModel} judge, FastChat style: temperature 0, at most 2048 tokens, one call per
+ * (question, turn) in single mode and two (both orders) in pairwise mode; a call that fails for good is recorded as
+ * {@code "$ERROR$"} (score -1 / winner "error"). Results are appended to the judgment file as they finish; on restart,
+ * (question, model, turn, prompt) keys already in the file are skipped.
+ */
+public final class MtBenchJudge {
+  private static final Logger LOG = LoggerFactory.getLogger(MtBenchJudge.class);
+  /** FastChat's judge sampling for OpenAI judges. */
+  public static final SamplingParams JUDGE_PARAMS = SamplingParams.builder().temperature(0).maxTokens(2048).build();
+
+  private final ChatModel judge;
+  private final String judgeName;
+  private final MtBench bench;
+  private final JudgeRequests requests;
+  private final int batchSize;
+
+  /**
+   * @param judge the judge model; may be null when only {@link #requests()} is used (dry runs)
+   * @param judgeName the name written into judgments and used to find {@code reference_answer/<judgeName>.jsonl}
+   * @param batchSize calls handed to the judge at once
+   */
+  public MtBenchJudge(ChatModel judge, String judgeName, MtBench bench, int batchSize) {
+    this.judge = judge;
+    this.judgeName = judgeName;
+    this.bench = bench;
+    this.batchSize = Math.max(1, batchSize);
+    this.requests = new JudgeRequests(bench, bench.referenceAnswers(judgeName),
+        bench.dir().resolve("reference_answer").resolve(judgeName + ".jsonl").toString());
+  }
+
+  public JudgeRequests requests() {
+    return requests;
+  }
+
+  /** Single-answer grading of one model's answers; returns all judgments in the file for that model. */
+  public List<SingleJudgment> judgeSingle(String model, Map<Integer, ModelAnswer> answers, Path outFile) {
+    Set<String> done = new HashSet<>();
+    if (outFile != null && Files.exists(outFile)) {
+      AppendLog.repair(outFile);
+      for (SingleJudgment j : Jsonl.readAll(outFile, SingleJudgment.class)) {
+        done.add(key(j.questionId(), j.model(), j.turn(), j.judge()));
+      }
+    }
+    List<JudgeRequest> todo = new ArrayList<>();
+    for (JudgeRequest r : requests.allSingle(answers)) {
+      if (!done.contains(key(r.questionId(), model, r.turn(), List.of(judgeName, r.judgePrompt())))) {
+        todo.add(r);
+      }
+    }
+    List<SingleJudgment> out = new ArrayList<>();
+    try (AppendLog log = outFile == null ? null : new AppendLog(outFile)) {
+      for (int start = 0; start < todo.size(); start += batchSize) {
+        List<JudgeRequest> batch = todo.subList(start, Math.min(todo.size(), start + batchSize));
+        List<String> texts = call(batch);
+        for (int k = 0; k < batch.size(); k++) {
+          JudgeRequest r = batch.get(k);
+          String text = texts.get(k);
+          SingleJudgment j = new SingleJudgment(r.questionId(), model, List.of(judgeName, r.judgePrompt()),
+              r.userPrompt(), text, Verdicts.rating(text), r.turn(), now());
+          out.add(j);
+          if (log != null) {
+            log.append(j);
+          }
+        }
+        LOG.info("judged {}/{}", Math.min(todo.size(), start + batchSize), todo.size());
+      }
+    }
+    if (outFile != null) {
+      return Jsonl.readAll(outFile, SingleJudgment.class).stream().filter(j -> j.model().equals(model)).toList();
+    }
+    return out;
+  }
+
+  /**
+   * Pairwise grading of model_1 against model_2 on every question both answered, both turns, both orders.
+   */
+  public List<PairJudgment> judgePairwise(String model1, Map<Integer, ModelAnswer> answers1, String model2,
+      Map<Integer, ModelAnswer> answers2, Path outFile) {
+    Set<String> done = new HashSet<>();
+    if (outFile != null && Files.exists(outFile)) {
+      AppendLog.repair(outFile);
+      for (PairJudgment j : Jsonl.readAll(outFile, PairJudgment.class)) {
+        done.add(key(j.questionId(), j.model1() + "\u0000" + j.model2(), j.turn(), j.judge()));
+      }
+    }
+    List<PairJudgment> out = new ArrayList<>();
+    try (AppendLog log = outFile == null ? null : new AppendLog(outFile)) {
+      for (int turn = 1; turn <= 2; turn++) {
+        for (boolean ref : new boolean[] {false, true}) {
+          List<JudgeRequest> g1 = new ArrayList<>();
+          List<JudgeRequest> g2 = new ArrayList<>();
+          for (Question q : bench.questions(ref)) {
+            ModelAnswer a1 = answers1.get(q.questionId());
+            ModelAnswer a2 = answers2.get(q.questionId());
+            if (a1 == null || a2 == null || q.turns().size() < turn) {
+              continue;
+            }
+            String prompt = JudgeRequests.pairPromptName(q.category(), turn);
+            if (done.contains(key(q.questionId(), model1 + "\u0000" + model2, turn, List.of(judgeName, prompt)))) {
+              continue;
+            }
+            g1.add(requests.pair(q, a1, a2, turn));
+            g2.add(requests.pair(q, a2, a1, turn));
+          }
+          for (int start = 0; start < g1.size(); start += batchSize) {
+            int end = Math.min(g1.size(), start + batchSize);
+            List<JudgeRequest> batch = new ArrayList<>(g1.subList(start, end));
+            batch.addAll(g2.subList(start, end));
+            List<String> texts = call(batch);
+            int m = end - start;
+            for (int k = 0; k < m; k++) {
+              JudgeRequest r1 = batch.get(k);
+              JudgeRequest r2 = batch.get(m + k);
+              String t1 = texts.get(k);
+              String t2 = texts.get(m + k);
+              PairJudgment j = new PairJudgment(r1.questionId(), model1, model2,
+                  map(winner(r1, t1), "model_1", "model_2"),
+                  map(winner(r2, t2), "model_2", "model_1"),
+                  List.of(judgeName, r1.judgePrompt()), r1.userPrompt(), t1, r2.userPrompt(), t2, turn, now());
+              out.add(j);
+              if (log != null) {
+                log.append(j);
+              }
+            }
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** "A", "B", "tie" or "error" by the prompt's output format ({@code [[A]]} or {@code [[rating_a,rating_b]]}). */
+  private String winner(JudgeRequest r, String judgment) {
+    String format = bench.judgePrompt(r.judgePrompt()).outputFormat();
+    return "[[rating_a,rating_b]]".equals(format) ? Verdicts.twoScoreWinner(judgment) : Verdicts.pairWinner(judgment);
+  }
+
+  private static String map(String winner, String a, String b) {
+    return switch (winner) {
+      case "A" -> a;
+      case "B" -> b;
+      default -> winner;
+    };
+  }
+
+  /**
+   * Calls the judge. When a batch fails, its calls are retried one by one so one bad call does not sink the others; a
+   * call that still fails becomes {@code $ERROR$}, as FastChat records it after its retries.
+   */
+  private List<String> call(List<JudgeRequest> batch) {
+    List<ChatRequest> reqs = batch.stream().map(r -> ChatRequest.of(r.messages(), JUDGE_PARAMS)).toList();
+    try {
+      return judge.complete(reqs).stream().map(ChatResponse::text).toList();
+    } catch (ProviderException e) {
+      LOG.warn("judge batch of {} failed ({}); retrying one by one", batch.size(), e.getMessage());
+    }
+    List<String> out = new ArrayList<>();
+    for (ChatRequest r : reqs) {
+      try {
+        out.add(judge.complete(r).text());
+      } catch (ProviderException e) {
+        LOG.error("judge call failed: {}", e.getMessage());
+        out.add(Verdicts.API_ERROR_OUTPUT);
+      }
+    }
+    return out;
+  }
+
+  private static String key(int qid, String model, int turn, List<String> judge) {
+    return qid + "\u0000" + model + "\u0000" + turn + "\u0000" + String.join("\u0000", judge);
+  }
+
+  private static double now() {
+    return System.currentTimeMillis() / 1000.0;
+  }
+}
