@@ -23,7 +23,6 @@ import picocli.CommandLine.Command;
       LogprobsCommand.class,
       QuickstartCommand.class,
       DemoCommand.class,
-      AifCommand.class,
       DsftDataCommand.class,
     })
 public final class ZephyrCli implements Runnable {
