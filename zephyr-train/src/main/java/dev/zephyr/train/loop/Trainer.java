@@ -209,21 +209,12 @@ public final class Trainer<E, B> implements AutoCloseable {
       throw new ZephyrException("step " + (step + 1) + " has no loss units (every label is masked)");
     }
     double lr = schedule.lr(step);
-    double loss = 0;
     Map<String, Double> metrics = new LinkedHashMap<>();
+    double loss;
     double gradNorm;
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
-      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-        for (int i = 0; i < micro.size(); i++) {
-          TrainingTask.LossOutput out = task.loss(params, micro.get(i), StepContext.of(args.seed(), step, i));
-          NDArray scaled = out.lossSum().div(units);
-          gc.backward(scaled);
-          loss += scaled.getFloat();
-          double weight = (double) unitsOf[i] / units;
-          out.metrics().forEach((k, v) -> metrics.merge(k, v * weight, Double::sum));
-        }
-      }
+      loss = accumulateGradients(step, micro, unitsOf, units, metrics);
       if (!Double.isFinite(loss)) {
         zeroGradients();
         throw new TrainingDivergedException("loss", loss, step + 1, lastCheckpoint);
@@ -239,7 +230,34 @@ public final class Trainer<E, B> implements AutoCloseable {
     return new StepOutcome(loss, gradNorm, lr, tokens, (System.nanoTime() - t0) / 1e9, metrics);
   }
 
-  private void zeroGradients() {
+  /**
+   * Forward and backward over the micro-batches of one step; each micro-batch's summed loss is divided by the units of
+   * the whole step, so the accumulated gradient is that of the full batch. Returns the step's loss.
+   */
+  private double accumulateGradients(long step, List<B> micro, long[] unitsOf, long units,
+      Map<String, Double> metrics) {
+    double loss = 0;
+    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+      for (int i = 0; i < micro.size(); i++) {
+        TrainingTask.LossOutput out = task.loss(params, micro.get(i), StepContext.of(args.seed(), step, i));
+        NDArray scaled = out.lossSum().div(units);
+        gc.backward(scaled);
+        loss += scaled.getFloat();
+        double weight = (double) unitsOf[i] / units;
+        out.metrics().forEach((k, v) -> metrics.merge(k, v * weight, Double::sum));
+      }
+    }
+    return loss;
+  }
+
+  /** Test hook: gradients of step {@code step} left on the parameters (call inside an NDScope, then zero them). */
+  double gradientsOfStep(long step) {
+    List<B> micro = microBatches(step);
+    long[] unitsOf = micro.stream().mapToLong(task::lossUnits).toArray();
+    return accumulateGradients(step, micro, unitsOf, java.util.Arrays.stream(unitsOf).sum(), new LinkedHashMap<>());
+  }
+
+  void zeroGradients() {
     for (NDArray p : params.values()) {
       if (p.hasGradient()) {
         JniUtils.zeroGrad((PtNDArray) p);
