@@ -11,6 +11,8 @@ import picocli.CommandLine.Command;
     description = "Align small open LLMs the Zephyr way: dSFT, AI feedback, dDPO, evaluation.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      SftCommand.class,
+      DpoCommand.class,
       ChatTemplateCommand.class,
     })
 public final class ZephyrCli implements Runnable {
