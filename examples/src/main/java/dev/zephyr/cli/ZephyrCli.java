@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
       SftCommand.class,
       DpoCommand.class,
       ChatTemplateCommand.class,
+      AifCommand.class,
+      DsftDataCommand.class,
     })
 public final class ZephyrCli implements Runnable {
 

@@ -1,0 +1,58 @@
+package dev.zephyr.data.almost;
+
+import dev.zephyr.core.chat.ChatModel;
+import dev.zephyr.core.chat.ChatRequest;
+import dev.zephyr.core.chat.ChatResponse;
+import dev.zephyr.core.chat.Message;
+import dev.zephyr.core.chat.SamplingParams;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * ALMoST step 1b: every generator configuration answers every query from its few-shot dialogue prompt; responses are
+ * post-processed and bad ones replaced by {@link ResponseRules#BAD}. Default decoding follows ALMoST: temperature
+ * 1.0, top_p 0.9, and 768 new tokens for Faithful prompts or 384 otherwise, stopping at the next "Human:" turn or
+ * dialogue separator.
+ */
+public final class PromptedResponseGenerator {
+
+  /** One configuration: its description, the model that plays it, its demonstrations and its decoding. */
+  public record Generator(GeneratorConfig config, ChatModel model, DemonstrationPrompt demonstrations,
+      SamplingParams sampling) {
+
+    /** ALMoST's decoding for this configuration. */
+    public static SamplingParams almostSampling(GeneratorConfig config, long seed) {
+      return SamplingParams.builder().temperature(1.0).topP(0.9)
+          .maxTokens(config.promptQuality() >= GeneratorConfig.FAITHFUL ? 768 : 384)
+          .stop(List.of("\n\nHuman:", DemonstrationPrompt.SEPARATOR)).seed(seed).build();
+    }
+  }
+
+  private final List<Generator> generators;
+
+  public PromptedResponseGenerator(List<Generator> generators) {
+    this.generators = List.copyOf(generators);
+  }
+
+  /** For each query (in order), configuration name to finished response or BAD. */
+  public List<Map<String, String>> respond(List<String> queries) {
+    List<Map<String, String>> out = new ArrayList<>();
+    for (int q = 0; q < queries.size(); q++) {
+      out.add(new LinkedHashMap<>());
+    }
+    for (Generator g : generators) {
+      List<ChatRequest> requests = new ArrayList<>();
+      for (String query : queries) {
+        String prompt = g.demonstrations().render(g.config().shots(), query);
+        requests.add(ChatRequest.of(List.of(Message.user(prompt)), g.sampling()));
+      }
+      List<ChatResponse> responses = g.model().complete(requests);
+      for (int q = 0; q < queries.size(); q++) {
+        out.get(q).put(g.config().name(), ResponseRules.finish(responses.get(q).text()));
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,215 @@
+package dev.zephyr.data.selfchat;
+
+import dev.zephyr.core.chat.ChatModel;
+import dev.zephyr.core.chat.ChatRequest;
+import dev.zephyr.core.chat.ChatResponse;
+import dev.zephyr.core.chat.Message;
+import dev.zephyr.core.chat.Role;
+import dev.zephyr.data.instruct.SelfInstructGenerator;
+import dev.zephyr.data.sft.AppendOnlyJsonl;
+import dev.zephyr.data.sft.SftRecord;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * UltraChat-style self-chat: a user-simulator model and an assistant (teacher) model take turns. The simulator sees
+ * the conversation from the human's side (its own earlier turns as {@code assistant}, the teacher's as {@code user},
+ * under its system prompt) and writes the next human message; the teacher answers the conversation as is.
+ *
+ * <p>Conversations are advanced in batches, one turn at a time, and each finished conversation is appended to the
+ * output as an {@code ultrachat_200k}-style record whose extra {@code seed_id} field lets a rerun skip it. The number
+ * of turns and every request's sampling seed derive from the run seed and the seed id, so reruns agree.
+ */
+public final class SelfChatGenerator {
+  private static final Pattern SPEAKER_PREFIX = Pattern.compile("^(?i)(user|human|me)\\s*:\\s*");
+
+  private final ChatModel userSimulator;
+  private final ChatModel assistant;
+  private final SelfChatConfig config;
+  private dev.zephyr.data.sft.Progress progress = dev.zephyr.data.sft.Progress.NONE;
+
+  public SelfChatGenerator(ChatModel userSimulator, ChatModel assistant, SelfChatConfig config) {
+    this.userSimulator = userSimulator;
+    this.assistant = assistant;
+    this.config = config;
+  }
+
+  /** Reports finished conversations. */
+  public SelfChatGenerator progress(dev.zephyr.data.sft.Progress p) {
+    this.progress = p;
+    return this;
+  }
+
+  /** A self-chat conversation as written: the SFT columns plus the seed it came from. */
+  public record Conversation(
+      @com.fasterxml.jackson.annotation.JsonProperty("prompt") String prompt,
+      @com.fasterxml.jackson.annotation.JsonProperty("prompt_id") String promptId,
+      @com.fasterxml.jackson.annotation.JsonProperty("messages") List<Message> messages,
+      @com.fasterxml.jackson.annotation.JsonProperty("seed_id") String seedId) {
+
+    public SftRecord toSft() {
+      return new SftRecord(prompt, promptId, messages);
+    }
+  }
+
+  /** Counts of one run. */
+  public record Result(int resumed, int written, int abandoned) {}
+
+  /** Runs every seed not yet in {@code output}. */
+  public Result run(List<ChatSeed> seeds, Path output) {
+    Set<String> done = new HashSet<>();
+    for (Conversation c : AppendOnlyJsonl.readComplete(output, Conversation.class)) {
+      done.add(c.seedId());
+    }
+    List<ChatSeed> todo = seeds.stream().filter(s -> !done.contains(s.id())).toList();
+    int written = 0;
+    int abandoned = 0;
+    progress.start("self-chat", seeds.size(), seeds.size() - todo.size());
+    try (AppendOnlyJsonl out = AppendOnlyJsonl.open(output)) {
+      for (int start = 0; start < todo.size(); start += config.batchSize()) {
+        List<ChatSeed> batch = todo.subList(start, Math.min(todo.size(), start + config.batchSize()));
+        List<List<Message>> convs = converse(batch);
+        List<Conversation> finished = new ArrayList<>();
+        for (int i = 0; i < batch.size(); i++) {
+          List<Message> msgs = convs.get(i);
+          if (msgs == null) {
+            abandoned++;
+            continue;
+          }
+          SftRecord r = SftRecord.of(msgs);
+          finished.add(new Conversation(r.prompt(), r.promptId(), r.messages(), batch.get(i).id()));
+        }
+        out.appendAll(finished);
+        progress.advance(batch.size());
+        written += finished.size();
+      }
+    } finally {
+      progress.finish();
+    }
+    return new Result(done.size(), written, abandoned);
+  }
+
+  /**
+   * Plays out the conversations of one batch; an entry is null when the simulator or teacher returned nothing usable.
+   */
+  public List<List<Message>> converse(List<ChatSeed> batch) {
+    int n = batch.size();
+    int[] turns = new int[n];
+    List<List<Message>> convs = new ArrayList<>();
+    boolean[] dead = new boolean[n];
+    for (int i = 0; i < n; i++) {
+      Random rng = new Random(SelfInstructGenerator.mix(config.seed(), batch.get(i).id().hashCode()));
+      turns[i] = config.minTurns() + rng.nextInt(config.maxTurns() - config.minTurns() + 1);
+      convs.add(new ArrayList<>());
+    }
+    // Opening user turns: questions verbatim, topics through the simulator.
+    List<Integer> topicIdx = new ArrayList<>();
+    List<ChatRequest> openers = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      ChatSeed s = batch.get(i);
+      if (s.kind() == ChatSeed.Kind.QUESTION) {
+        convs.get(i).add(Message.user(s.text()));
+      } else {
+        topicIdx.add(i);
+        openers.add(ChatRequest.of(List.of(Message.system(config.userSimulatorPrompt()),
+                Message.user(config.topicOpenerPrompt().replace("{topic}", s.text()))),
+            config.userSampling().toBuilder().seed(requestSeed(s, 0, 'u')).build()));
+      }
+    }
+    if (!openers.isEmpty()) {
+      List<ChatResponse> rs = userSimulator.complete(openers);
+      for (int k = 0; k < topicIdx.size(); k++) {
+        String text = cleanUserTurn(rs.get(k).text());
+        int i = topicIdx.get(k);
+        if (text.isEmpty()) {
+          dead[i] = true;
+        } else {
+          convs.get(i).add(Message.user(text));
+        }
+      }
+    }
+    int maxTurns = java.util.Arrays.stream(turns).max().orElse(0);
+    for (int t = 0; t < maxTurns; t++) {
+      // Teacher answers every live conversation that ends with a user turn.
+      List<Integer> idx = new ArrayList<>();
+      List<ChatRequest> reqs = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        if (!dead[i] && t < turns[i]) {
+          idx.add(i);
+          List<Message> ctx = new ArrayList<>();
+          if (config.assistantSystemPrompt() != null) {
+            ctx.add(Message.system(config.assistantSystemPrompt()));
+          }
+          ctx.addAll(convs.get(i));
+          reqs.add(ChatRequest.of(ctx, config.assistantSampling().toBuilder()
+              .seed(requestSeed(batch.get(i), t, 'a')).build()));
+        }
+      }
+      if (!reqs.isEmpty()) {
+        List<ChatResponse> rs = assistant.complete(reqs);
+        for (int k = 0; k < idx.size(); k++) {
+          String text = rs.get(k).text().strip();
+          if (text.isEmpty()) {
+            dead[idx.get(k)] = true;
+          } else {
+            convs.get(idx.get(k)).add(Message.assistant(text));
+          }
+        }
+      }
+      // Simulator writes the next user turn where another round follows.
+      idx.clear();
+      reqs.clear();
+      for (int i = 0; i < n; i++) {
+        if (!dead[i] && t + 1 < turns[i]) {
+          idx.add(i);
+          reqs.add(ChatRequest.of(simulatorView(config.userSimulatorPrompt(), convs.get(i)), config.userSampling().toBuilder()
+              .seed(requestSeed(batch.get(i), t + 1, 'u')).build()));
+        }
+      }
+      if (!reqs.isEmpty()) {
+        List<ChatResponse> rs = userSimulator.complete(reqs);
+        for (int k = 0; k < idx.size(); k++) {
+          String text = cleanUserTurn(rs.get(k).text());
+          if (text.isEmpty()) {
+            dead[idx.get(k)] = true;
+          } else {
+            convs.get(idx.get(k)).add(Message.user(text));
+          }
+        }
+      }
+    }
+    List<List<Message>> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      out.add(dead[i] ? null : List.copyOf(convs.get(i)));
+    }
+    return out;
+  }
+
+  /** The conversation as the simulator sees it: roles swapped, under its system prompt. */
+  public static List<Message> simulatorView(String simulatorPrompt, List<Message> conv) {
+    List<Message> view = new ArrayList<>();
+    view.add(Message.system(simulatorPrompt));
+    for (Message m : conv) {
+      view.add(new Message(m.role() == Role.USER ? Role.ASSISTANT : Role.USER, m.content()));
+    }
+    return view;
+  }
+
+  /** Strips a "User:"-style speaker label and surrounding quotes a simulator sometimes adds. */
+  public static String cleanUserTurn(String text) {
+    String s = SPEAKER_PREFIX.matcher(text.strip()).replaceFirst("").strip();
+    if (s.length() >= 2 && s.startsWith("\"") && s.endsWith("\"") && s.indexOf('"', 1) == s.length() - 1) {
+      s = s.substring(1, s.length() - 1).strip();
+    }
+    return s;
+  }
+
+  private long requestSeed(ChatSeed s, int turn, char who) {
+    return SelfInstructGenerator.mix(config.seed(), ((long) s.id().hashCode() << 16) ^ (turn * 2L + (who == 'u' ? 1 : 0)));
+  }
+}

@@ -1,0 +1,88 @@
+package dev.zephyr.data.sft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.zephyr.core.chat.Completion;
+import dev.zephyr.core.chat.FinishReason;
+import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.data.instruct.SeedTask;
+import dev.zephyr.data.instruct.SelfInstructConfig;
+import dev.zephyr.data.testing.FunctionChatModel;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DsftDataJobTest {
+  @TempDir Path tmp;
+
+  /** Teacher that continues Self-Instruct lists, answers "Is it classification?" and writes instances. */
+  static FunctionChatModel teacher() {
+    return FunctionChatModel.completion("teacher", r -> {
+      String p = r.messages().get(0).content();
+      String text;
+      if (p.endsWith("\n9.")) {
+        Random rng = new Random(r.params().seed());
+        StringBuilder sb = new StringBuilder(" Label the tone of");
+        for (int w = 0; w < 8; w++) {
+          sb.append(" w").append(rng.nextInt(100000));
+        }
+        text = sb.append(" as calm or angry.").toString();
+      } else if (p.endsWith("Is it classification?")) {
+        text = "Yes";
+      } else {
+        text = "Class label: calm\nReview: Fine product.\nClass label: angry\nReview: Broken on arrival!";
+      }
+      return new Completion(text, FinishReason.STOP, 3);
+    });
+  }
+
+  @Test
+  void classificationOnlyWithInstancesFromTheOriginalTemplates() throws Exception {
+    Path yaml = tmp.resolve("job.yaml");
+    Files.writeString(yaml, """
+        output_dir: out
+        seed: 3
+        teacher: {name: teacher, base_url: "http://127.0.0.1:9/v1", model: t}
+        self_instruct:
+          seed_tasks: %s
+          num_instructions: 4
+          classification_only: true
+          instances: {templates_dir: %s}
+        clean: {truecase: false, near_dedup: {enabled: false}}
+        test_fraction: 0.5
+        """.formatted(SharedData.path("self_instruct", "seed_tasks.jsonl"),
+        SharedData.path("self_instruct", "templates")));
+    FunctionChatModel t = teacher();
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    DsftDataJob.Summary s = new DsftDataJob(DsftDataConfig.load(yaml), tmp, (k, spec) -> t,
+        new PrintStream(log, true)).run();
+    List<String> clfSeeds = SeedTask.load(SharedData.path("self_instruct", "seed_tasks.jsonl")).stream()
+        .filter(SeedTask::isClassification).map(x -> x.instruction().replaceAll("\\s+", " ").strip()).toList();
+    assertThat(clfSeeds).hasSize(26);
+    String firstPrompt = t.requests.get(0).messages().get(0).content();
+    assertThat(firstPrompt).startsWith(SelfInstructConfig.DEFAULT_CLASSIFICATION_HEADER);
+    firstPrompt.lines().filter(l -> l.matches("[1-8]\\. .*"))
+        .forEach(l -> assertThat(clfSeeds).contains(l.substring(3)));
+    // 4 tasks x 2 instances, split by prompt_id hash into train and test
+    assertThat(s.selfInstructRecords()).isEqualTo(8);
+    assertThat(s.train() + s.test()).isEqualTo(8);
+    assertThat(s.test()).isBetween(1, 7);
+    Path out = tmp.resolve("out");
+    assertThat(Jsonl.readAll(out.resolve("self_instruct/is_classification.jsonl"))).hasSize(4)
+        .allMatch(n -> n.get("is_classification").asBoolean());
+    var rec = Jsonl.readAll(out.resolve("train_sft.jsonl")).get(0);
+    assertThat(rec.get("messages").get(0).get("content").asText()).startsWith("Label the tone of w")
+        .contains("\n\nReview: ");
+    assertThat(rec.get("messages").get(1).get("content").asText()).isIn("calm", "angry");
+    // rerun: nothing new is asked
+    int calls = t.requests.size();
+    new DsftDataJob(DsftDataConfig.load(yaml), tmp, (k, spec) -> t, new PrintStream(log, true)).run();
+    assertThat(t.requests).hasSize(calls);
+  }
+}
