@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import dev.zephyr.core.CheckpointException;
 import dev.zephyr.core.io.AtomicFiles;
 import dev.zephyr.core.io.Json;
+import dev.zephyr.core.model.safetensors.Dtype;
+import dev.zephyr.core.model.safetensors.Safetensors;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -19,7 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Training checkpoints under {@code output_dir/checkpoint-N/}: {@code model.safetensors} (F32 weights, HF names),
+ * Training checkpoints under {@code output_dir/checkpoint-N/}: {@code model.safetensors} (F32 weights, HF names, written by core's Safetensors writer),
  * {@code optimizer.safetensors} ({@code NAME.exp_avg}, {@code NAME.exp_avg_sq}), {@code trainer_state.json} (step,
  * scheduler position, seed, data position). A checkpoint is assembled in a hidden temporary directory and renamed into
  * place, so a directory named {@code checkpoint-N} is always complete; leftovers of an interrupted write are deleted.
@@ -45,8 +47,8 @@ public final class CheckpointStore {
       Files.createDirectories(outputDir);
       deleteTree(tmp);
       Files.createDirectories(tmp);
-      F32Tensors.write(tmp.resolve(MODEL), weights);
-      F32Tensors.write(tmp.resolve(OPTIMIZER), optimizerState);
+      Safetensors.save(tmp.resolve(MODEL), weights, Dtype.F32);
+      Safetensors.save(tmp.resolve(OPTIMIZER), optimizerState, Dtype.F32);
       AtomicFiles.writeString(tmp.resolve(STATE),
           Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(state));
       fsyncDir(tmp);

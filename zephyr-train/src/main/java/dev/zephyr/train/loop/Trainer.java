@@ -9,6 +9,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.zephyr.core.CheckpointException;
 import dev.zephyr.core.ZephyrException;
+import dev.zephyr.core.model.safetensors.Safetensors;
 import dev.zephyr.train.optim.AdamW;
 import dev.zephyr.train.optim.GradientClipping;
 import dev.zephyr.train.optim.LrSchedule;
@@ -331,25 +332,27 @@ public final class Trainer<E, B> implements AutoCloseable {
           + " examples, " + st.maxSteps() + " steps, seed " + st.seed() + "; now " + examples.size() + ", "
           + totalSteps + ", " + args.seed() + "); use another output_dir or delete it");
     }
-    Map<String, F32Tensors.Tensor> weights = F32Tensors.read(checkpoint.resolve(CheckpointStore.MODEL));
-    for (Map.Entry<String, NDArray> e : params.entrySet()) {
-      F32Tensors.Tensor t = weights.get(e.getKey());
-      if (t == null || t.values().length != e.getValue().getShape().size()) {
-        throw new CheckpointException(checkpoint + ": weight " + e.getKey() + " is missing or has another shape");
-      }
-      e.getValue().set(FloatBuffer.wrap(t.values()));
-    }
-    Map<String, F32Tensors.Tensor> opt = F32Tensors.read(checkpoint.resolve(CheckpointStore.OPTIMIZER));
     Map<String, float[]> avg = new LinkedHashMap<>();
     Map<String, float[]> avgSq = new LinkedHashMap<>();
-    for (String name : params.keySet()) {
-      F32Tensors.Tensor a = opt.get(name + ".exp_avg");
-      F32Tensors.Tensor b = opt.get(name + ".exp_avg_sq");
-      if (a == null || b == null) {
-        throw new CheckpointException(checkpoint + ": optimizer state of " + name + " is missing");
+    try (NDManager tmp = stateManager.newSubManager()) {
+      Map<String, NDArray> weights = Safetensors.load(checkpoint.resolve(CheckpointStore.MODEL), tmp);
+      for (Map.Entry<String, NDArray> e : params.entrySet()) {
+        NDArray w = weights.get(e.getKey());
+        if (w == null || !w.getShape().equals(e.getValue().getShape())) {
+          throw new CheckpointException(checkpoint + ": weight " + e.getKey() + " is missing or has another shape");
+        }
+        e.getValue().set(FloatBuffer.wrap(w.toFloatArray()));
       }
-      avg.put(name, a.values());
-      avgSq.put(name, b.values());
+      Map<String, NDArray> opt = Safetensors.load(checkpoint.resolve(CheckpointStore.OPTIMIZER), tmp);
+      for (String name : params.keySet()) {
+        NDArray a = opt.get(name + ".exp_avg");
+        NDArray b = opt.get(name + ".exp_avg_sq");
+        if (a == null || b == null) {
+          throw new CheckpointException(checkpoint + ": optimizer state of " + name + " is missing");
+        }
+        avg.put(name, a.toFloatArray());
+        avgSq.put(name, b.toFloatArray());
+      }
     }
     optimizer.restore(avg, avgSq, st.optimizerStep());
     return st;

@@ -35,7 +35,8 @@ public final class ToyRun {
         });
         t.train();
       }
-      F32Tensors.write(out.resolve("final.safetensors"), params);
+      dev.zephyr.core.model.safetensors.Safetensors.save(out.resolve("final.safetensors"), params,
+          dev.zephyr.core.model.safetensors.Dtype.F32);
     }
     System.exit(0);
   }

@@ -116,9 +116,12 @@ class TrainerTest {
       }
       assertThat(dir.resolve("checkpoint-4/model.safetensors")).exists();
       assertThat(dir.resolve("checkpoint-6")).doesNotExist();
-      for (F32Tensors.Tensor tensor : F32Tensors.read(dir.resolve("checkpoint-4/model.safetensors")).values()) {
-        for (float f : tensor.values()) {
-          assertThat(Float.isFinite(f)).isTrue();
+      try (NDManager tmp = NDManager.newBaseManager()) {
+        for (NDArray tensor : dev.zephyr.core.model.safetensors.Safetensors.load(
+            dir.resolve("checkpoint-4/model.safetensors"), tmp).values()) {
+          for (float f : tensor.toFloatArray()) {
+            assertThat(Float.isFinite(f)).isTrue();
+          }
         }
       }
     }
