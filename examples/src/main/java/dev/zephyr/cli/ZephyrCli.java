@@ -16,6 +16,10 @@ import picocli.CommandLine.Command;
       ChatTemplateCommand.class,
       AifCommand.class,
       DsftDataCommand.class,
+      BenchCommand.class,
+      GenerateCommand.class,
+      LogprobsCommand.class,
+      QuickstartCommand.class,
     })
 public final class ZephyrCli implements Runnable {
 

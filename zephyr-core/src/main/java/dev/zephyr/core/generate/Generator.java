@@ -31,6 +31,8 @@ public final class Generator {
   private final Detokenizer detokenizer;
   private final NDManager manager;
   private final int maxBatchRows;
+  /** Test hook: called after each decode step with the step number. */
+  private java.util.function.IntConsumer afterStep = step -> { };
 
   /**
    * @param detokenizer for stop strings and text; null leaves {@link GeneratedSequence#text()} null
@@ -48,6 +50,11 @@ public final class Generator {
 
   public Generator(LlamaModel model, Detokenizer detokenizer, NDManager manager) {
     this(model, detokenizer, manager, 16);
+  }
+
+  /** Registers a callback run after every decode step (tests watch memory with it). */
+  void afterEachStep(java.util.function.IntConsumer callback) {
+    this.afterStep = callback;
   }
 
   /** One row of the batch: one choice of one request. */
@@ -122,7 +129,6 @@ public final class Generator {
     int batch = rows.size();
     ModelConfig config = model.config();
     int promptLen = rows.stream().mapToInt(r -> r.prompt.length).max().orElseThrow();
-    int budget = rows.stream().mapToInt(r -> r.params.maxTokens()).max().orElseThrow();
     int contextLeft = config.maxPositionEmbeddings() - promptLen;
     int pad = config.padTokenId() != null ? config.padTokenId() : 0;
     long[] ids = new long[batch * promptLen];
@@ -145,37 +151,41 @@ public final class Generator {
         NDArray h = model.hidden(input, m.create(mask, new Shape(batch, promptLen)), null, cache);
         logits = model.head(h.get(new NDIndex(":, -1, :"))).toFloatArray();
       }
-      long[] next = new long[batch];
-      long[] ones = new long[batch];
-      Arrays.fill(ones, 1);
+      List<Row> live = new ArrayList<>(rows);
       for (int step = 0; ; step++) {
-        boolean anyActive = false;
-        for (int b = 0; b < batch; b++) {
-          Row row = rows.get(b);
-          if (row.done()) {
-            next[b] = pad;
-            continue;
-          }
+        int width = live.size();
+        long[] next = new long[width];
+        List<Row> still = new ArrayList<>(width);
+        int[] keep = new int[width];
+        for (int b = 0; b < width; b++) {
+          Row row = live.get(b);
           float[] rowLogits = Arrays.copyOfRange(logits, b * vocab, (b + 1) * vocab);
           int token = choose(row, rowLogits);
-          next[b] = token;
           finishIfDone(row, token, step + 1 >= contextLeft);
-          anyActive |= !row.done();
-        }
-        if (!anyActive || step + 1 >= budget) {
-          for (Row row : rows) {
-            if (!row.done()) {
-              finish(row, FinishReason.LENGTH, false);
-            }
+          if (!row.done()) {
+            keep[still.size()] = b;
+            next[still.size()] = token;
+            still.add(row);
           }
+        }
+        if (still.isEmpty()) {
           return;
         }
+        if (still.size() < width) {
+          // finished rows leave the batch: later steps compute only live sequences
+          cache.keepRows(Arrays.copyOf(keep, still.size()));
+          next = Arrays.copyOf(next, still.size());
+          live = still;
+        }
+        long[] ones = new long[live.size()];
+        Arrays.fill(ones, 1);
         try (NDScope scope = new NDScope()) {
           scope.suppressNotUsedWarning();
-          NDArray out = model.forward(m.create(next, new Shape(batch, 1)), m.create(ones, new Shape(batch, 1)), null,
-              cache);
+          NDArray out = model.forward(m.create(next, new Shape(live.size(), 1)),
+              m.create(ones, new Shape(live.size(), 1)), null, cache);
           logits = out.toFloatArray();
         }
+        afterStep.accept(step);
       }
     }
   }

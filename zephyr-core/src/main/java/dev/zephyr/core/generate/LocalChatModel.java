@@ -24,6 +24,7 @@ public final class LocalChatModel implements ChatModel {
   private final Detokenizer detokenizer;
   private final Generator generator;
   private final boolean ownsModel;
+  private NDManager ownedManager;
 
   /**
    * @param ownsModel close the model (and its native memory) in {@link #close()}
@@ -36,6 +37,29 @@ public final class LocalChatModel implements ChatModel {
     this.detokenizer = Objects.requireNonNull(detokenizer, "detokenizer");
     this.generator = new Generator(model, detokenizer, manager);
     this.ownsModel = ownsModel;
+  }
+
+  /**
+   * Loads a Hugging Face model directory into its own native memory, released by {@link #close()}. With a tokenizer:
+   * {@code LocalChatModel.load(dir, chat::formatPrompt, chat::decodeText)}.
+   */
+  public static LocalChatModel load(java.nio.file.Path dir, PromptFormatter formatter, Detokenizer detokenizer) {
+    NDManager manager = NDManager.newBaseManager();
+    try {
+      LlamaModel model = LlamaModel.load(dir, manager);
+      LocalChatModel chat = new LocalChatModel(String.valueOf(dir.toAbsolutePath().normalize().getFileName()), model,
+          formatter, detokenizer, manager, true);
+      chat.ownedManager = manager;
+      return chat;
+    } catch (RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+  }
+
+  /** The underlying model (for log-prob scoring next to generation). */
+  public LlamaModel model() {
+    return model;
   }
 
   @Override
@@ -83,6 +107,9 @@ public final class LocalChatModel implements ChatModel {
   public void close() {
     if (ownsModel) {
       model.close();
+    }
+    if (ownedManager != null) {
+      ownedManager.close();
     }
   }
 }

@@ -104,22 +104,26 @@ public final class Sampler {
 
   /** Inverse-CDF draw from softmax(logits) with a uniform {@code u} in [0, 1). */
   static int draw(float[] logits, double u) {
-    double max = Double.NEGATIVE_INFINITY;
+    float max = Float.NEGATIVE_INFINITY;
     for (float l : logits) {
       max = Math.max(max, l);
     }
+    // one exp per token: the weights are kept for the cumulative walk
+    double[] weights = new double[logits.length];
     double z = 0;
-    for (float l : logits) {
-      z += Math.exp(l - max);
+    for (int i = 0; i < logits.length; i++) {
+      double w = logits[i] == Float.NEGATIVE_INFINITY ? 0 : Math.exp(logits[i] - max);
+      weights[i] = w;
+      z += w;
     }
     double target = u * z;
     double cum = 0;
     int last = -1;
     for (int i = 0; i < logits.length; i++) {
-      if (logits[i] == Float.NEGATIVE_INFINITY) {
+      if (weights[i] == 0) {
         continue;
       }
-      cum += Math.exp(logits[i] - max);
+      cum += weights[i];
       last = i;
       if (cum > target) {
         return i;

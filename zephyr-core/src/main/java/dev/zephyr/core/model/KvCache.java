@@ -56,6 +56,41 @@ public final class KvCache implements AutoCloseable {
     this.mask = full;
   }
 
+  /**
+   * Keeps only the given batch rows (in that order), dropping the others: generation removes finished sequences so
+   * later steps compute only the live ones.
+   */
+  public void keepRows(int[] rows) {
+    long[] idx = new long[rows.length];
+    for (int i = 0; i < rows.length; i++) {
+      idx[i] = rows[i];
+    }
+    try (NDManager tmp = manager.newSubManager()) {
+      NDArray index = tmp.create(idx);
+      for (int l = 0; l < keys.length; l++) {
+        if (keys[l] == null) {
+          continue;
+        }
+        NDArray k = keys[l].get(new ai.djl.ndarray.index.NDIndex("{}", index));
+        NDArray v = values[l].get(new ai.djl.ndarray.index.NDIndex("{}", index));
+        NDScope.unregister(k, v);
+        k.attach(manager);
+        v.attach(manager);
+        keys[l].close();
+        values[l].close();
+        keys[l] = k;
+        values[l] = v;
+      }
+    }
+    if (mask != null) {
+      long[][] kept = new long[rows.length][];
+      for (int i = 0; i < rows.length; i++) {
+        kept[i] = mask[rows[i]];
+      }
+      mask = kept;
+    }
+  }
+
   /** Called by the model once all layers have appended {@code tokens} new positions. */
   void advance(int tokens) {
     length += tokens;

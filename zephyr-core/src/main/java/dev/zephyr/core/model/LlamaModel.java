@@ -9,12 +9,9 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import dev.zephyr.core.CheckpointException;
-import dev.zephyr.core.io.AtomicFiles;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.model.safetensors.Dtype;
 import dev.zephyr.core.model.safetensors.Safetensors;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -193,37 +190,22 @@ public final class LlamaModel implements AutoCloseable {
     }
   }
 
-  /** Saves as a Hugging Face directory with float32 weights; see {@link #save(Path, Dtype)}. */
+  /** Saves as a Hugging Face directory with float32 weights; see {@link #save(Path, Dtype, Path)}. */
   public void save(Path dir) {
-    save(dir, Dtype.F32);
+    save(dir, Dtype.F32, null);
   }
 
   /**
-   * Writes {@code config.json}, {@code generation_config.json} and the weights ({@code dtype} F32, BF16 or F16; sharded
-   * above 5 GB like transformers) into a temporary sibling directory, then moves it over {@code dir}.
+   * Writes {@code config.json}, {@code generation_config.json}, the weights ({@code dtype} F32, BF16 or F16; sharded
+   * above 5 GB like transformers) and the tokenizer files found in {@code tokenizerSource} (may be null), atomically
+   * through {@link ModelFiles#saveDirectory}.
    */
-  public void save(Path dir, Dtype dtype) {
-    Path target = dir.toAbsolutePath();
-    Path tmp = target.resolveSibling(target.getFileName() + ".tmp-" + System.nanoTime());
-    try {
-      Files.createDirectories(tmp);
-      Files.writeString(tmp.resolve("config.json"), config.toJson());
-      Files.writeString(tmp.resolve("generation_config.json"), generationConfigJson());
-      Safetensors.saveSharded(tmp, parameters, dtype, 5_000_000_000L);
-      if (Files.exists(target)) {
-        Path old = target.resolveSibling(target.getFileName() + ".old-" + System.nanoTime());
-        AtomicFiles.move(target, old);
-        AtomicFiles.move(tmp, target);
-        deleteRecursively(old);
-      } else {
-        AtomicFiles.move(tmp, target);
-      }
-    } catch (IOException e) {
-      throw new CheckpointException("cannot save model to " + dir + ": " + e.getMessage(), e);
-    }
+  public void save(Path dir, Dtype dtype, Path tokenizerSource) {
+    ModelFiles.saveDirectory(dir, ModelFiles.Contents.of(config.toJsonNode(), generationConfig(), parameters,
+        tokenizerSource).withDtype(dtype));
   }
 
-  private String generationConfigJson() {
+  private com.fasterxml.jackson.databind.node.ObjectNode generationConfig() {
     var o = Json.mapper().createObjectNode();
     if (config.bosTokenId() != null) {
       o.put("bos_token_id", config.bosTokenId());
@@ -237,15 +219,7 @@ public final class LlamaModel implements AutoCloseable {
     if (config.padTokenId() != null) {
       o.put("pad_token_id", config.padTokenId());
     }
-    return o.toPrettyString();
-  }
-
-  private static void deleteRecursively(Path p) throws IOException {
-    try (var walk = Files.walk(p)) {
-      for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(q);
-      }
-    }
+    return o;
   }
 
   /** Standard normal via Box-Muller (SplittableRandom has no nextGaussian on Java 17). */
@@ -302,7 +276,8 @@ public final class LlamaModel implements AutoCloseable {
 
   /**
    * Hidden states with an explicit additive attention bias {@code [B, 1, T, T]} (0 where attention is allowed, a large
-   * negative number where not), e.g. block-diagonal masks for packed sequences with per-document position ids.
+   * negative number where not), e.g. block-diagonal masks for packed sequences with per-document position ids
+   * ({@code positionIds} {@code [B, T]} int64; null means 0..T-1).
    */
   public NDArray hidden(NDArray inputIds, NDArray positionIds, NDArray attentionBias) {
     return escape(() -> decoder(inputIds, positionIds, attentionBias, null));
@@ -435,6 +410,9 @@ public final class LlamaModel implements AutoCloseable {
     int t = (int) inputIds.getShape().get(1);
     int hd = config.headDim();
     NDManager m = inputIds.getManager();
+    if (positionIds == null) {
+      positionIds = m.create(positions(null, batch, t, 0), new Shape(batch, t));
+    }
     NDArray x = Embedding.embedding(inputIds.toType(DataType.INT64, false), param("model.embed_tokens.weight"),
         ai.djl.ndarray.types.SparseFormat.DENSE)
         .singletonOrThrow();

@@ -121,6 +121,11 @@ public record ModelConfig(
     }
     ModelType type = ModelType.of(typeNode.asText()).orElseThrow(() -> InvalidInputException.field(source,
         "model_type", "unsupported model type '" + typeNode.asText() + "' (expected llama, mistral or qwen2)"));
+    JsonNode act = root.get("hidden_act");
+    if (act != null && !act.isNull() && !"silu".equals(act.asText())) {
+      throw InvalidInputException.field(source, "hidden_act", "unsupported activation '" + act.asText()
+          + "' (this decoder implements SwiGLU with silu)");
+    }
     int hidden = requiredInt(root, source, "hidden_size");
     int heads = requiredInt(root, source, "num_attention_heads");
     int kvHeads = optionalInt(root, source, "num_key_value_heads", heads);

@@ -15,15 +15,18 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The three shared fixtures reproduce the PyTorch reference's log-softmax at every position to 1e-4. */
 class FixtureParityTest {
   static NDManager manager;
+  static int threads;
 
   @BeforeAll
   static void open() {
+    threads = dev.zephyr.core.testing.TorchThreads.useOne();
     manager = NDManager.newBaseManager();
   }
 
   @AfterAll
   static void close() {
     manager.close();
+    dev.zephyr.core.testing.TorchThreads.restore(threads);
   }
 
   @ParameterizedTest

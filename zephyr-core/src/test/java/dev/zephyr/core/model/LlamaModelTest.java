@@ -20,15 +20,18 @@ import org.junit.jupiter.api.Test;
 /** Behaviour of the decoder beyond fixture parity: padding, KV cache, sliding window, biases, log-prob chunking. */
 class LlamaModelTest {
   static NDManager manager;
+  static int threads;
 
   @BeforeAll
   static void open() {
+    threads = dev.zephyr.core.testing.TorchThreads.useOne();
     manager = NDManager.newBaseManager();
   }
 
   @AfterAll
   static void close() {
     manager.close();
+    dev.zephyr.core.testing.TorchThreads.restore(threads);
   }
 
   static ModelConfig tiny(ModelType type) {
@@ -193,6 +196,33 @@ class LlamaModelTest {
             .isEqualTo(0f);
       }
       assertThat(java.nio.file.Files.exists(dir.resolve("generation_config.json"))).isTrue();
+    }
+  }
+
+  @Test
+  void explicitBlockDiagonalBiasWithPerDocumentPositionsEqualsSeparateSequences() {
+    try (LlamaModel model = LlamaModel.random(tiny(ModelType.LLAMA), 13, 0.3, manager); NDScope s = new NDScope()) {
+      s.suppressNotUsedWarning();
+      long[] docA = {1, 5, 9};
+      long[] docB = {1, 42, 43, 44};
+      int t = 7;
+      float[] bias = new float[t * t];
+      int[] doc = {0, 0, 0, 1, 1, 1, 1};
+      for (int i = 0; i < t; i++) {
+        for (int j = 0; j < t; j++) {
+          bias[i * t + j] = j <= i && doc[i] == doc[j] ? 0f : -1e30f;
+        }
+      }
+      NDArray packed = model.forward(ids(new long[][] {{1, 5, 9, 1, 42, 43, 44}}),
+          ids(new long[][] {{0, 1, 2, 0, 1, 2, 3}}), manager.create(bias, new Shape(1, 1, t, t)));
+      NDArray a = model.forward(ids(new long[][] {docA}), null, null, null);
+      NDArray b = model.forward(ids(new long[][] {docB}), null, null, null);
+      assertThat(maxAbsDiff(packed.get(":, 0:3, :"), a)).isLessThan(1e-4f);
+      assertThat(maxAbsDiff(packed.get(":, 3:, :"), b)).isLessThan(1e-4f);
+      NDArray h = model.hidden(ids(new long[][] {{1, 5, 9, 1, 42, 43, 44}}),
+          ids(new long[][] {{0, 1, 2, 0, 1, 2, 3}}), manager.create(bias, new Shape(1, 1, t, t)));
+      assertThat(h.getShape()).isEqualTo(new Shape(1, 7, 32));
+      assertThat(maxAbsDiff(model.head(h), packed)).isLessThan(1e-5f);
     }
   }
 }

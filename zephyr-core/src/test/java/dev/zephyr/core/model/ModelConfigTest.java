@@ -42,6 +42,9 @@ class ModelConfigTest {
     ObjectNode badKv = base.deepCopy();
     badKv.put("num_key_value_heads", 3);
     assertThatThrownBy(() -> ModelConfig.fromJson(badKv, "c")).hasMessageContaining("'num_key_value_heads'");
+    ObjectNode gelu = base.deepCopy();
+    gelu.put("hidden_act", "gelu");
+    assertThatThrownBy(() -> ModelConfig.fromJson(gelu, "c")).hasMessageContaining("'hidden_act'");
     ObjectNode badRope = base.deepCopy();
     badRope.putObject("rope_scaling").put("rope_type", "yarn").put("factor", 4.0);
     assertThatThrownBy(() -> ModelConfig.fromJson(badRope, "c")).hasMessageContaining("rope_scaling.rope_type");

@@ -75,27 +75,45 @@ public final class Safetensors {
     return loadFile(fileOrDir, manager);
   }
 
-  /** The safetensors files that make up the checkpoint in {@code dir}, in load order. */
+  /**
+   * The safetensors files that make up the checkpoint in {@code dir}, in load order. As in transformers, a single
+   * {@code model.safetensors} wins over an index when both are present.
+   *
+   * @throws CheckpointException if there are none, naming any pickle files found instead
+   */
   public static List<Path> checkpointFiles(Path dir) {
-    Path index = dir.resolve(INDEX_FILE);
-    if (Files.isRegularFile(index)) {
-      return List.copyOf(readIndex(index).keySet());
-    }
     Path single = dir.resolve(SINGLE_FILE);
     if (Files.isRegularFile(single)) {
       return List.of(single);
     }
-    if (Files.exists(dir.resolve("pytorch_model.bin")) || Files.exists(dir.resolve("pytorch_model.bin.index.json"))) {
-      throw new CheckpointException(dir + ": only a pickle checkpoint (pytorch_model.bin) is present; zephyr never "
-          + "loads pickle files because they can run code. Convert it to safetensors first (for example with "
-          + "transformers: model.save_pretrained(dir, safe_serialization=True)).");
+    Path index = dir.resolve(INDEX_FILE);
+    if (Files.isRegularFile(index)) {
+      return List.copyOf(readIndex(index).keySet());
+    }
+    List<String> pickles = pickleFiles(dir);
+    if (!pickles.isEmpty()) {
+      throw new CheckpointException(dir + ": only pickle weights " + pickles + " are present; zephyr never loads "
+          + "pickle files because unpickling can run arbitrary code. Convert them to safetensors first (for example "
+          + "with transformers: model.save_pretrained(dir, safe_serialization=True)).");
     }
     throw new CheckpointException(dir + ": no " + SINGLE_FILE + " or " + INDEX_FILE + " found");
   }
 
+  private static List<String> pickleFiles(Path dir) {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.map(f -> f.getFileName().toString())
+          .filter(n -> n.endsWith(".bin") || n.endsWith(".pt") || n.endsWith(".pth") || n.endsWith(".ckpt")
+              || n.equals("pytorch_model.bin.index.json"))
+          .sorted()
+          .toList();
+    } catch (IOException e) {
+      throw new CheckpointException(dir + ": cannot list directory: " + e.getMessage(), e);
+    }
+  }
+
   private static Map<String, NDArray> loadDirectory(Path dir, NDManager manager) {
     Path index = dir.resolve(INDEX_FILE);
-    if (!Files.isRegularFile(index)) {
+    if (Files.isRegularFile(dir.resolve(SINGLE_FILE)) || !Files.isRegularFile(index)) {
       return loadFile(checkpointFiles(dir).get(0), manager);
     }
     Map<Path, List<String>> shards = readIndex(index);

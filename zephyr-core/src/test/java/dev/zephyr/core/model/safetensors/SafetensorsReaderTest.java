@@ -176,6 +176,33 @@ class SafetensorsReaderTest {
   }
 
   @Test
+  void refusesIndexPlacingATensorInAShardThatLacksIt() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("misplaced"));
+    Files.copy(write("model-00001-of-00001.safetensors", tensor("a", "F32", "[1]", 0, 4), 4),
+        dir.resolve("model-00001-of-00001.safetensors"));
+    Files.writeString(dir.resolve(Safetensors.INDEX_FILE),
+        "{\"weight_map\":{\"a\":\"model-00001-of-00001.safetensors\",\"b\":\"model-00001-of-00001.safetensors\"}}");
+    assertThatThrownBy(() -> Safetensors.load(dir, manager)).isInstanceOf(CheckpointException.class)
+        .hasMessageContaining("'b'").hasMessageContaining("has no such tensor");
+  }
+
+  @Test
+  void refusesShapesWhoseSizeOverflows() throws IOException {
+    Path f = write("overflow.safetensors", tensor("w", "F32", "[4294967296,4294967296]", 0, 0), 0);
+    assertFails(f, "overflow.safetensors", "'w'", "too many elements");
+  }
+
+  @Test
+  void refusesMalformedEntries() throws IOException {
+    assertFails(write("noshape.safetensors", "{\"w\":{\"dtype\":\"F32\",\"data_offsets\":[0,4]}}", 4),
+        "noshape.safetensors", "'w'", "shape");
+    assertFails(write("meta.safetensors", "{\"__metadata__\":{\"format\":1}}", 0), "meta.safetensors",
+        "__metadata__['format'] must be a string");
+    assertFails(write("backwards.safetensors", tensor("w", "F32", "[0]", 8, 4), 8), "backwards.safetensors", "'w'",
+        "end before they begin");
+  }
+
+  @Test
   void refusesIndexEscapingTheDirectory() throws IOException {
     Path dir = Files.createDirectories(tmp.resolve("escape"));
     Files.writeString(dir.resolve(Safetensors.INDEX_FILE), "{\"weight_map\":{\"w\":\"../evil.safetensors\"}}");
@@ -189,6 +216,24 @@ class SafetensorsReaderTest {
     Files.write(dir.resolve("pytorch_model.bin"), new byte[] {(byte) 0x80, 2});
     assertThatThrownBy(() -> Safetensors.load(dir, manager)).isInstanceOf(CheckpointException.class)
         .hasMessageContaining("pytorch_model.bin").hasMessageContaining("pickle");
+  }
+
+  @Test
+  void refusesShardedPickleDirectoryNamingItsFiles() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("pickle-shards"));
+    Files.write(dir.resolve("pytorch_model-00001-of-00002.bin"), new byte[] {(byte) 0x80, 2});
+    Files.writeString(dir.resolve("pytorch_model.bin.index.json"), "{}");
+    assertThatThrownBy(() -> Safetensors.load(dir, manager)).isInstanceOf(CheckpointException.class)
+        .hasMessageContaining("pytorch_model-00001-of-00002.bin").hasMessageContaining("never loads pickle");
+  }
+
+  @Test
+  void aSingleFileWinsOverAnIndexAsInTransformers() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("both"));
+    Files.copy(SharedData.path("fixtures", "llama-gqa-f32", "model.safetensors"), dir.resolve("model.safetensors"));
+    Files.writeString(dir.resolve(Safetensors.INDEX_FILE), "{\"weight_map\":{\"w\":\"missing.safetensors\"}}");
+    assertThat(Safetensors.checkpointFiles(dir)).containsExactly(dir.resolve("model.safetensors"));
+    assertThat(Safetensors.load(dir, manager)).hasSize(21);
   }
 
   @Test
