@@ -52,7 +52,14 @@ public final class CausalLm {
       long end = Math.min(t - 1, start + chunk);
       NDArray h = hidden.get(new NDIndex(":, {}:{}, :", start, end));
       NDArray targets = ids.get(new NDIndex(":, {}:{}", start + 1, end + 1)).expandDims(2);
-      parts.add(model.head(h).logSoftmax(-1).gather(targets, 2).squeeze(2));
+      NDArray logits = model.head(h);
+      NDArray logSoftmax = logits.logSoftmax(-1);
+      // autograd keeps what backward needs; dropping our handles frees the [B, chunk, V] logits now instead of at
+      // the end of the step scope
+      logits.close();
+      NDArray picked = logSoftmax.gather(targets, 2);
+      logSoftmax.close();
+      parts.add(picked.squeeze(2));
     }
     return parts.size() == 1 ? parts.head() : NDArrays.concat(parts, 1);
   }
