@@ -27,11 +27,14 @@ import picocli.CommandLine.Parameters;
  * process (1024³ float32 matmul, as the reference measures it) and the model FLOP utilisation against that peak.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Measure forward or batched-generation throughput on a random model; prints one JSON line.")
+    description = "Measure forward or batched-generation throughput on a random model; prints one JSON line."
+        + " 'bench train --mode sft|dpo' measures training.",
+    subcommands = BenchTrainCommand.class)
 public final class BenchCommand implements Callable<Integer> {
   enum Mode { forward, generate }
 
-  @Parameters(index = "0", description = "forward or generate") Mode mode;
+  // optional so that the 'train' subcommand parses without it
+  @Parameters(index = "0", arity = "0..1", description = "forward or generate") Mode mode;
   @Option(names = "--vocab", defaultValue = "32000") int vocab;
   @Option(names = "--hidden", defaultValue = "256") int hidden;
   @Option(names = "--inter", defaultValue = "688") int inter;
@@ -50,6 +53,10 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (mode == null) {
+      System.err.println("zephyr bench: give a mode (forward or generate) or the 'train' subcommand");
+      return 2;
+    }
     ModelConfig config = ModelConfig.builder().modelType(ModelType.LLAMA).vocabSize(vocab).hiddenSize(hidden)
         .intermediateSize(inter).numHiddenLayers(layers).numAttentionHeads(heads).numKeyValueHeads(kvHeads)
         .rmsNormEps(1e-5).ropeTheta(10000.0).maxPositionEmbeddings(4096).eosTokenIds(List.of()).build();

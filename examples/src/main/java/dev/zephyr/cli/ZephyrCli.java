@@ -17,13 +17,15 @@ import picocli.CommandLine.Command;
       McCommand.class,
       ReportCommand.class,
       AifCommand.class,
-      BenchCommand.class,
+      SftCommand.class,
+      DpoCommand.class,
       ChatTemplateCommand.class,
+      DsftDataCommand.class,
+      BenchCommand.class,
       GenerateCommand.class,
       LogprobsCommand.class,
       QuickstartCommand.class,
       DemoCommand.class,
-      DsftDataCommand.class,
     })
 public final class ZephyrCli implements Runnable {
 

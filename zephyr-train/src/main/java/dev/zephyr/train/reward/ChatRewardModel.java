@@ -1,0 +1,61 @@
+package dev.zephyr.train.reward;
+
+import ai.djl.ndarray.NDScope;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.zephyr.core.chat.Message;
+import dev.zephyr.core.tokenizer.ChatTokenizer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The ALMoST {@link dev.zephyr.data.almost.RewardModel} backed by a trained {@link RewardModel}: each conversation is
+ * rendered with the chat template, tokenized, and scored at its last token, {@code batchSize} at a time.
+ */
+public final class ChatRewardModel implements dev.zephyr.data.almost.RewardModel {
+  private final RewardModel model;
+  private final ChatTokenizer tokenizer;
+  private final int batchSize;
+  private final int maxLength;
+
+  /**
+   * @param maxLength conversations longer than this keep their last {@code maxLength} tokens (the judged turn)
+   */
+  public ChatRewardModel(RewardModel model, ChatTokenizer tokenizer, int batchSize, int maxLength) {
+    this.model = model;
+    this.tokenizer = tokenizer;
+    this.batchSize = batchSize;
+    this.maxLength = maxLength;
+  }
+
+  @Override
+  public double[] score(List<List<Message>> conversations) {
+    double[] out = new double[conversations.size()];
+    RewardTask task = new RewardTask(model, new BradleyTerryLoss(0));
+    boolean grad = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try {
+      for (int start = 0; start < conversations.size(); start += batchSize) {
+        int end = Math.min(conversations.size(), start + batchSize);
+        List<RewardTask.Pair> rows = new ArrayList<>();
+        for (int i = start; i < end; i++) {
+          int[] ids = tokenizer.applyChatTemplate(conversations.get(i), false).inputIds();
+          if (ids.length > maxLength) {
+            ids = java.util.Arrays.copyOfRange(ids, ids.length - maxLength, ids.length);
+          }
+          // a pair of the sequence with itself: the task's [chosen; rejected] layout, read back as one score
+          rows.add(new RewardTask.Pair(ids, ids, 0));
+        }
+        try (NDScope scope = new NDScope()) {
+          scope.suppressNotUsedWarning();
+          float[] r = task.rewards(task.collate(rows)).toFloatArray();
+          for (int i = 0; i < rows.size(); i++) {
+            out[start + i] = r[i];
+          }
+        }
+      }
+    } finally {
+      JniUtils.setGradMode(grad);
+    }
+    return out;
+  }
+}
