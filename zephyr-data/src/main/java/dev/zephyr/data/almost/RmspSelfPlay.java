@@ -9,7 +9,7 @@ import dev.zephyr.data.instruct.SelfInstructGenerator;
 import dev.zephyr.data.selfchat.ChatSeed;
 import dev.zephyr.data.selfchat.SelfChatConfig;
 import dev.zephyr.data.selfchat.SelfChatGenerator;
-import dev.zephyr.data.sft.AppendOnlyJsonl;
+import dev.zephyr.data.io.JsonlAppender;
 import dev.zephyr.data.sft.SftRecord;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -85,11 +85,11 @@ public final class RmspSelfPlay {
   /** Plays every seed question not yet in {@code output}; returns the number of dialogues written now. */
   public int run(List<ChatSeed> seeds, Path output) {
     Set<String> done = new HashSet<>();
-    for (Dialogue d : AppendOnlyJsonl.readComplete(output, Dialogue.class)) {
+    for (Dialogue d : JsonlAppender.readComplete(output, Dialogue.class)) {
       done.add(d.seedId());
     }
     int written = 0;
-    try (AppendOnlyJsonl out = AppendOnlyJsonl.open(output)) {
+    try (JsonlAppender out = JsonlAppender.open(output)) {
       for (ChatSeed s : seeds) {
         if (done.contains(s.id())) {
           continue;

@@ -2,7 +2,7 @@ package dev.zephyr.data.almost;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.zephyr.core.io.Jsonl;
-import dev.zephyr.data.sft.AppendOnlyJsonl;
+import dev.zephyr.data.io.JsonlAppender;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -47,11 +47,11 @@ public final class SyntheticFeedbackJob {
   public Result run(List<String> prompts, Path outputDir) {
     Path responsesFile = outputDir.resolve("responses.jsonl");
     Set<String> done = new HashSet<>();
-    for (Responses r : AppendOnlyJsonl.readComplete(responsesFile, Responses.class)) {
+    for (Responses r : JsonlAppender.readComplete(responsesFile, Responses.class)) {
       done.add(r.prompt());
     }
     List<String> todo = prompts.stream().distinct().filter(p -> !done.contains(p)).toList();
-    try (AppendOnlyJsonl out = AppendOnlyJsonl.open(responsesFile)) {
+    try (JsonlAppender out = JsonlAppender.open(responsesFile)) {
       for (int s = 0; s < todo.size(); s += batchSize) {
         List<String> part = todo.subList(s, Math.min(todo.size(), s + batchSize));
         List<Map<String, String>> answers = generator.respond(part);
@@ -63,7 +63,7 @@ public final class SyntheticFeedbackJob {
       }
     }
     Map<String, Map<String, String>> byPrompt = new LinkedHashMap<>();
-    for (Responses r : AppendOnlyJsonl.readComplete(responsesFile, Responses.class)) {
+    for (Responses r : JsonlAppender.readComplete(responsesFile, Responses.class)) {
       byPrompt.put(r.prompt(), r.responses());
     }
     HeuristicFilter filter = new HeuristicFilter(ranking);

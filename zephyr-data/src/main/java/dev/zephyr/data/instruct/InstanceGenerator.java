@@ -7,7 +7,7 @@ import dev.zephyr.core.chat.Completion;
 import dev.zephyr.core.chat.FinishReason;
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.SamplingParams;
-import dev.zephyr.data.sft.AppendOnlyJsonl;
+import dev.zephyr.data.io.JsonlAppender;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -87,7 +87,7 @@ public final class InstanceGenerator {
   /** Generates instances for every instruction not yet in {@code output}; returns the number of tasks processed. */
   public int run(List<String> instructions, List<Boolean> isClassification, Path output) {
     Set<String> done = new HashSet<>();
-    for (TaskInstances t : AppendOnlyJsonl.readComplete(output, TaskInstances.class)) {
+    for (TaskInstances t : JsonlAppender.readComplete(output, TaskInstances.class)) {
       done.add(t.instruction());
     }
     List<Integer> todo = new ArrayList<>();
@@ -98,7 +98,7 @@ public final class InstanceGenerator {
     }
     int processed = 0;
     progress.start("instances", instructions.size(), instructions.size() - todo.size());
-    try (AppendOnlyJsonl out = AppendOnlyJsonl.open(output)) {
+    try (JsonlAppender out = JsonlAppender.open(output)) {
       for (int start = 0; start < todo.size(); start += batchSize) {
         List<Integer> batch = todo.subList(start, Math.min(todo.size(), start + batchSize));
         boolean anyClf = batch.stream().anyMatch(isClassification::get);

@@ -6,7 +6,7 @@ import dev.zephyr.core.chat.ChatResponse;
 import dev.zephyr.core.chat.Completion;
 import dev.zephyr.core.chat.FinishReason;
 import dev.zephyr.core.chat.Message;
-import dev.zephyr.data.sft.AppendOnlyJsonl;
+import dev.zephyr.data.io.JsonlAppender;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -55,8 +55,8 @@ public final class SelfInstructGenerator {
   /** Generates until the output file holds {@code targetInstructions} instructions. */
   public Result run(List<SeedTask> seeds, Path output) {
     List<String> seedInstructions = seeds.stream().map(SeedTask::instruction).toList();
-    List<MachineInstruction> existing = AppendOnlyJsonl.readComplete(output, MachineInstruction.class);
-    if (AppendOnlyJsonl.hasTornTail(output) && !existing.isEmpty()) {
+    List<MachineInstruction> existing = JsonlAppender.readComplete(output, MachineInstruction.class);
+    if (JsonlAppender.hasTornTail(output) && !existing.isEmpty()) {
       // The last batch was cut mid-write: drop all of it so the rerun redoes that batch whole.
       int lastRound = existing.get(existing.size() - 1).requestIdx();
       existing = existing.stream().filter(m -> m.requestIdx() != lastRound).toList();
@@ -81,7 +81,7 @@ public final class SelfInstructGenerator {
     int cut = 0;
     int tooSimilar = 0;
     progress.start("self-instruct", config.targetInstructions(), Math.min(resumed, config.targetInstructions()));
-    try (AppendOnlyJsonl out = AppendOnlyJsonl.open(output)) {
+    try (JsonlAppender out = JsonlAppender.open(output)) {
       while (machine.size() < config.targetInstructions() && round < config.maxRounds()) {
         Random rng = new Random(mix(config.seed(), round));
         List<ChatRequest> requests = new ArrayList<>();

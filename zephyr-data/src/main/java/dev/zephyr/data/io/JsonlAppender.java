@@ -3,7 +3,7 @@ package dev.zephyr.data.io;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.io.Json;
-import java.io.ByteArrayOutputStream;
+import dev.zephyr.core.io.Jsonl;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -12,18 +12,21 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An append-only JSONL output that a long job can resume: opening it reads the records already there, remembers
- * their keys (for example {@code prompt_id}) so the job skips them, and cuts away a last line torn by a crash. Every
- * {@link #append} is flushed and fsynced before it returns. A bad line that is not the last one is an error naming
- * file and line, because it cannot come from an interrupted append.
+ * An append-only JSONL output that a long job can resume, losing at most the line being written when it crashes.
+ * Opening it reads the records already there, remembers their keys (for example {@code prompt_id}) when the job
+ * keys its records, and cuts away a last line torn by a crash (any bytes after the last newline, even a complete
+ * JSON object: redo it rather than guess). Every {@link #append} is flushed and fsynced before it returns. A bad
+ * line that is not the last one is an error naming file and line, because it cannot come from an interrupted append.
  */
 public final class JsonlAppender implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(JsonlAppender.class);
@@ -43,7 +46,18 @@ public final class JsonlAppender implements AutoCloseable {
       Files.createDirectories(dir);
     }
     this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-    scan();
+    Contents existing = Contents.parse(file, Files.readAllBytes(file));
+    for (JsonNode node : existing.nodes()) {
+      remember(node);
+    }
+    records = existing.nodes().size();
+    if (existing.completeLength() < channel.size()) {
+      if (existing.tornLine() > 0) {
+        LOG.warn("{}: dropping torn last line {} left by an interrupted run", file, existing.tornLine());
+        tornLineDropped = true;
+      }
+      channel.truncate(existing.completeLength());
+    }
     channel.position(channel.size());
   }
 
@@ -65,42 +79,52 @@ public final class JsonlAppender implements AutoCloseable {
     return open(file, node -> node.hasNonNull(keyField) ? node.get(keyField).asText() : null);
   }
 
-  private void scan() throws IOException {
-    byte[] bytes = Files.readAllBytes(file);
-    int start = 0;
-    long lineNo = 0;
-    while (start < bytes.length) {
-      int nl = start;
-      while (nl < bytes.length && bytes[nl] != '\n') {
-        nl++;
+  /** Opens {@code file} for a job that resumes from {@link #readComplete} rather than from keys. */
+  public static JsonlAppender open(Path file) {
+    return open(file, (Function<JsonNode, String>) null);
+  }
+
+  /** Reads the complete lines of {@code file} (none if it does not exist), ignoring a torn last line. */
+  public static List<JsonNode> readComplete(Path file) {
+    if (!Files.exists(file)) {
+      return List.of();
+    }
+    try {
+      return Contents.parse(file, Files.readAllBytes(file)).nodes();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
+  }
+
+  /** Reads the complete lines of {@code file} bound to {@code type}. */
+  public static <T> List<T> readComplete(Path file, Class<T> type) {
+    List<T> out = new ArrayList<>();
+    int i = 0;
+    for (JsonNode n : readComplete(file)) {
+      i++;
+      try {
+        out.add(Json.mapper().treeToValue(n, type));
+      } catch (IOException e) {
+        throw new InvalidInputException(file.toString(), i, null,
+            "not a valid " + type.getSimpleName() + ": " + e.getMessage(), e);
       }
-      lineNo++;
-      boolean terminated = nl < bytes.length;
-      String line = new String(bytes, start, nl - start, StandardCharsets.UTF_8);
-      if (!line.isBlank()) {
-        JsonNode node = null;
-        try {
-          node = Json.mapper().readTree(line);
-        } catch (IOException e) {
-          if (terminated) {
-            throw new InvalidInputException(file.toString(), lineNo, null, "not a valid JSON line: " + e.getMessage(),
-                e);
-          }
-        }
-        if (!terminated) {
-          // a complete JSON object without its newline is still a torn write: redo it rather than guess
-          LOG.warn("{}: dropping torn last line {} left by an interrupted run", file, lineNo);
-          channel.truncate(start);
-          tornLineDropped = true;
-          return;
-        }
-        String key = keyOf.apply(node);
-        if (key != null) {
-          keys.add(key);
-        }
-        records++;
+    }
+    return out;
+  }
+
+  /** True when the file exists and its last line lacks its newline (a write was cut short). */
+  public static boolean hasTornTail(Path file) {
+    try {
+      if (!Files.exists(file) || Files.size(file) == 0) {
+        return false;
       }
-      start = nl + 1;
+      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        ByteBuffer last = ByteBuffer.allocate(1);
+        ch.read(last, ch.size() - 1);
+        return last.get(0) != '\n';
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
     }
   }
 
@@ -126,7 +150,7 @@ public final class JsonlAppender implements AutoCloseable {
 
   /** Appends one record durably. */
   public void append(Object record) {
-    appendAll(java.util.List.of(record));
+    appendAll(List.of(record));
   }
 
   /** Appends records as one write followed by one fsync. */
@@ -134,18 +158,16 @@ public final class JsonlAppender implements AutoCloseable {
     if (batch.isEmpty()) {
       return;
     }
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    StringBuilder text = new StringBuilder();
     try {
       for (Object r : batch) {
-        JsonNode node = Json.mapper().valueToTree(r);
-        buf.write(Json.mapper().writeValueAsBytes(node));
-        buf.write('\n');
-        String key = keyOf.apply(node);
-        if (key != null) {
-          keys.add(key);
+        String line = Jsonl.toLine(r);
+        text.append(line).append('\n');
+        if (keyOf != null) {
+          remember(Json.mapper().readTree(line));
         }
       }
-      ByteBuffer bb = ByteBuffer.wrap(buf.toByteArray());
+      ByteBuffer bb = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
       while (bb.hasRemaining()) {
         channel.write(bb);
       }
@@ -167,6 +189,46 @@ public final class JsonlAppender implements AutoCloseable {
       channel.close();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot close " + file, e);
+    }
+  }
+
+  private void remember(JsonNode node) {
+    String key = keyOf == null ? null : keyOf.apply(node);
+    if (key != null) {
+      keys.add(key);
+    }
+  }
+
+  /**
+   * The parsed complete lines of a file, the length of the prefix ending with the last newline, and the number of
+   * a torn (non-blank, unterminated) last line, or 0 when there is none.
+   */
+  private record Contents(List<JsonNode> nodes, long completeLength, long tornLine) {
+    static Contents parse(Path file, byte[] bytes) {
+      List<JsonNode> nodes = new ArrayList<>();
+      int start = 0;
+      long lineNo = 0;
+      while (start < bytes.length) {
+        int nl = start;
+        while (nl < bytes.length && bytes[nl] != '\n') {
+          nl++;
+        }
+        lineNo++;
+        String line = new String(bytes, start, nl - start, StandardCharsets.UTF_8);
+        if (nl == bytes.length) {
+          return new Contents(nodes, start, line.isBlank() ? 0 : lineNo);
+        }
+        if (!line.isBlank()) {
+          try {
+            nodes.add(Json.mapper().readTree(line));
+          } catch (IOException e) {
+            throw new InvalidInputException(file.toString(), lineNo, null, "not a valid JSON line: " + e.getMessage(),
+                e);
+          }
+        }
+        start = nl + 1;
+      }
+      return new Contents(nodes, bytes.length, 0);
     }
   }
 }

@@ -6,7 +6,7 @@ import dev.zephyr.core.chat.ChatResponse;
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.Role;
 import dev.zephyr.data.instruct.SelfInstructGenerator;
-import dev.zephyr.data.sft.AppendOnlyJsonl;
+import dev.zephyr.data.io.JsonlAppender;
 import dev.zephyr.data.sft.SftRecord;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -63,14 +63,14 @@ public final class SelfChatGenerator {
   /** Runs every seed not yet in {@code output}. */
   public Result run(List<ChatSeed> seeds, Path output) {
     Set<String> done = new HashSet<>();
-    for (Conversation c : AppendOnlyJsonl.readComplete(output, Conversation.class)) {
+    for (Conversation c : JsonlAppender.readComplete(output, Conversation.class)) {
       done.add(c.seedId());
     }
     List<ChatSeed> todo = seeds.stream().filter(s -> !done.contains(s.id())).toList();
     int written = 0;
     int abandoned = 0;
     progress.start("self-chat", seeds.size(), seeds.size() - todo.size());
-    try (AppendOnlyJsonl out = AppendOnlyJsonl.open(output)) {
+    try (JsonlAppender out = JsonlAppender.open(output)) {
       for (int start = 0; start < todo.size(); start += config.batchSize()) {
         List<ChatSeed> batch = todo.subList(start, Math.min(todo.size(), start + config.batchSize()));
         List<List<Message>> convs = converse(batch);

@@ -1,5 +1,6 @@
 package dev.zephyr.data.sft;
 
+import dev.zephyr.data.io.JsonlAppender;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.chat.ChatRequest;
@@ -194,7 +195,7 @@ public final class DsftDataJob {
     log.printf("self-instruct: %d resumed, %d new instructions in %d batches (%d too similar, %d cut by length, "
         + "dropped %s)%n", r.resumed(), r.kept(), r.rounds(), r.tooSimilar(), r.responsesCutByLength(),
         r.filterDrops());
-    List<String> instructions = AppendOnlyJsonl.readComplete(machineFile, MachineInstruction.class).stream()
+    List<String> instructions = JsonlAppender.readComplete(machineFile, MachineInstruction.class).stream()
         .map(MachineInstruction::instruction).toList();
     if (c.instances() != null) {
       return instances(teacher, dir, instructions, c.instances(), seed);
@@ -214,11 +215,11 @@ public final class DsftDataJob {
         .progress(progress);
     Path clfFile = dir.resolve("is_classification.jsonl");
     Map<String, Boolean> clf = new HashMap<>();
-    for (var n : AppendOnlyJsonl.readComplete(clfFile)) {
+    for (var n : JsonlAppender.readComplete(clfFile)) {
       clf.put(n.path("instruction").asText(), n.path("is_classification").asBoolean());
     }
     List<String> missing = instructions.stream().filter(i -> !clf.containsKey(i)).toList();
-    try (AppendOnlyJsonl clfLog = AppendOnlyJsonl.open(clfFile)) {
+    try (JsonlAppender clfLog = JsonlAppender.open(clfFile)) {
       for (int s = 0; s < missing.size(); s += batch) {
         List<String> part = missing.subList(s, Math.min(missing.size(), s + batch));
         List<Boolean> answers = gen.classify(part);
@@ -236,7 +237,7 @@ public final class DsftDataJob {
     Path instFile = dir.resolve("instances.jsonl");
     gen.run(instructions, instructions.stream().map(clf::get).toList(), instFile);
     List<SftRecord> out = new ArrayList<>();
-    for (TaskInstances t : AppendOnlyJsonl.readComplete(instFile, TaskInstances.class)) {
+    for (TaskInstances t : JsonlAppender.readComplete(instFile, TaskInstances.class)) {
       out.addAll(t.toSft());
     }
     log.printf("self-instruct instances: %d demonstrations from %d tasks%n", out.size(), instructions.size());
@@ -246,14 +247,14 @@ public final class DsftDataJob {
   /** The teacher answers each instruction (distillation); appended per batch, skipped on rerun. */
   private List<SftRecord> answers(ChatModel teacher, Path file, List<String> instructions, long seed) {
     Set<String> done = new HashSet<>();
-    for (SftRecord r : AppendOnlyJsonl.readComplete(file, SftRecord.class)) {
+    for (SftRecord r : JsonlAppender.readComplete(file, SftRecord.class)) {
       done.add(r.prompt());
     }
     List<String> todo = instructions.stream().filter(i -> !done.contains(i)).toList();
     int batch = orElse(config.selfInstruct().batchSize(), 5);
     SamplingParams p = providers.sampling("teacher", config.teacher(),
         SamplingParams.builder().temperature(0.7).topP(0.95).maxTokens(1024).build());
-    try (AppendOnlyJsonl out = AppendOnlyJsonl.open(file)) {
+    try (JsonlAppender out = JsonlAppender.open(file)) {
       for (int s = 0; s < todo.size(); s += batch) {
         List<String> part = todo.subList(s, Math.min(todo.size(), s + batch));
         List<ChatRequest> reqs = new ArrayList<>();
@@ -272,7 +273,7 @@ public final class DsftDataJob {
         out.appendAll(recs);
       }
     }
-    return AppendOnlyJsonl.readComplete(file, SftRecord.class);
+    return JsonlAppender.readComplete(file, SftRecord.class);
   }
 
   private List<SftRecord> selfChat(ChatModel user, ChatModel teacher, Path file, long seed) {
@@ -293,7 +294,7 @@ public final class DsftDataJob {
     SelfChatGenerator.Result r = new SelfChatGenerator(user, teacher, sc).progress(progress)
         .run(ChatSeed.load(resolve(c.seeds())), file);
     log.printf("self-chat: %d resumed, %d new conversations, %d abandoned%n", r.resumed(), r.written(), r.abandoned());
-    return AppendOnlyJsonl.readComplete(file, SelfChatGenerator.Conversation.class).stream()
+    return JsonlAppender.readComplete(file, SelfChatGenerator.Conversation.class).stream()
         .map(SelfChatGenerator.Conversation::toSft).toList();
   }
 

@@ -6,7 +6,7 @@ import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.Role;
 import dev.zephyr.core.testing.SharedData;
 import dev.zephyr.data.selfchat.ChatSeed;
-import dev.zephyr.data.sft.AppendOnlyJsonl;
+import dev.zephyr.data.io.JsonlAppender;
 import dev.zephyr.data.testing.FunctionChatModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,7 +71,7 @@ class AlmostPipelineTest {
     Path out = tmp.resolve("rmsp.jsonl");
     assertThat(rmsp.run(seeds.subList(0, 1), out)).isEqualTo(1);
     assertThat(assistant.requests).hasSize(12); // 3 turns x N = 4
-    RmspSelfPlay.Dialogue d = AppendOnlyJsonl.readComplete(out, RmspSelfPlay.Dialogue.class).get(0);
+    RmspSelfPlay.Dialogue d = JsonlAppender.readComplete(out, RmspSelfPlay.Dialogue.class).get(0);
     assertThat(d.messages()).hasSize(6);
     assertThat(d.messages()).extracting(Message::role)
         .containsExactly(Role.USER, Role.ASSISTANT, Role.USER, Role.ASSISTANT, Role.USER, Role.ASSISTANT);
@@ -86,7 +86,7 @@ class AlmostPipelineTest {
     }
     assertThat(rmsp.run(seeds, out)).isEqualTo(1); // s1 is skipped
     assertThat(assistant.requests).hasSize(24);
-    assertThat(AppendOnlyJsonl.readComplete(out, RmspSelfPlay.Dialogue.class))
+    assertThat(JsonlAppender.readComplete(out, RmspSelfPlay.Dialogue.class))
         .extracting(RmspSelfPlay.Dialogue::seedId).containsExactly("s1", "s2");
   }
 

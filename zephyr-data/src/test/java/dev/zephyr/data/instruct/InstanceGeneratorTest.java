@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.zephyr.core.chat.Completion;
 import dev.zephyr.core.chat.FinishReason;
 import dev.zephyr.core.testing.SharedData;
-import dev.zephyr.data.sft.AppendOnlyJsonl;
+import dev.zephyr.data.io.JsonlAppender;
 import dev.zephyr.data.sft.SftRecord;
 import dev.zephyr.data.testing.FunctionChatModel;
 import java.nio.file.Files;
@@ -100,7 +100,7 @@ class InstanceGeneratorTest {
     assertThat(model.requests.size() - before).isEqualTo(1);
     assertThat(model.requests.get(before).params().maxTokens()).isEqualTo(350);
 
-    List<TaskInstances> written = AppendOnlyJsonl.readComplete(out, TaskInstances.class);
+    List<TaskInstances> written = JsonlAppender.readComplete(out, TaskInstances.class);
     assertThat(written).hasSize(3);
     assertThat(written.get(0).instances()).containsExactly(new SeedTask.Instance("Review: Great.", "Positive"),
         new SeedTask.Instance("Review: Bad.", "Negative"));

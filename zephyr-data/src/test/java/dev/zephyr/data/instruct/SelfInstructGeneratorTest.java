@@ -6,7 +6,7 @@ import dev.zephyr.core.chat.ChatRequest;
 import dev.zephyr.core.chat.Completion;
 import dev.zephyr.core.chat.FinishReason;
 import dev.zephyr.core.testing.SharedData;
-import dev.zephyr.data.sft.AppendOnlyJsonl;
+import dev.zephyr.data.io.JsonlAppender;
 import dev.zephyr.data.testing.FunctionChatModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,7 +72,7 @@ class SelfInstructGeneratorTest {
       assertThat(seedTexts).contains(lines[i].substring(lines[i].indexOf(". ") + 2)); // round 0: seeds only
     }
     // a later prompt, once the pool has machine instructions, shows exactly two of them
-    List<String> machine = AppendOnlyJsonl.readComplete(out, MachineInstruction.class).stream()
+    List<String> machine = JsonlAppender.readComplete(out, MachineInstruction.class).stream()
         .map(MachineInstruction::instruction).toList();
     String later = model.requests.get(model.requests.size() - 1).messages().get(0).content();
     long fromMachine = later.lines().filter(l -> l.matches("\\d+\\. .*"))
@@ -89,7 +89,7 @@ class SelfInstructGeneratorTest {
         InstructionFilter.selfInstructDefaults());
     Path out = tmp.resolve("machine.jsonl");
     SelfInstructGenerator.Result r = gen.run(SEEDS, out);
-    List<MachineInstruction> kept = AppendOnlyJsonl.readComplete(out, MachineInstruction.class);
+    List<MachineInstruction> kept = JsonlAppender.readComplete(out, MachineInstruction.class);
     assertThat(kept).hasSize(12);
     assertThat(r.kept()).isEqualTo(12);
     assertThat(r.tooSimilar()).isPositive(); // the near-copies of seeds
@@ -158,7 +158,7 @@ class SelfInstructGeneratorTest {
     new SelfInstructGenerator(teacher(), config(9), InstructionFilter.selfInstructDefaults()).run(SEEDS, whole);
     List<String> lines = Files.readAllLines(whole);
     // keep round 0 whole plus the first line of round 1 and half of its second line
-    List<MachineInstruction> ms = AppendOnlyJsonl.readComplete(whole, MachineInstruction.class);
+    List<MachineInstruction> ms = JsonlAppender.readComplete(whole, MachineInstruction.class);
     int firstOfRound1 = (int) ms.stream().filter(m -> m.requestIdx() == 0).count();
     Path partial = tmp.resolve("partial.jsonl");
     Files.writeString(partial, String.join("\n", lines.subList(0, firstOfRound1 + 1)) + "\n"

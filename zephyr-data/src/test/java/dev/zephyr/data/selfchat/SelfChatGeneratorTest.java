@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.zephyr.core.chat.ChatRequest;
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.Role;
-import dev.zephyr.data.sft.AppendOnlyJsonl;
+import dev.zephyr.data.io.JsonlAppender;
 import dev.zephyr.data.sft.SftRecord;
 import dev.zephyr.data.testing.FunctionChatModel;
 import java.nio.file.Files;
@@ -53,7 +53,7 @@ class SelfChatGeneratorTest {
     Path out = tmp.resolve("chat.jsonl");
     SelfChatGenerator.Result r = new SelfChatGenerator(sim, teacher, cfg).run(ChatSeed.load(seeds()), out);
     assertThat(r.written()).isEqualTo(3);
-    List<SelfChatGenerator.Conversation> convs = AppendOnlyJsonl.readComplete(out, SelfChatGenerator.Conversation.class);
+    List<SelfChatGenerator.Conversation> convs = JsonlAppender.readComplete(out, SelfChatGenerator.Conversation.class);
     assertThat(convs).extracting(SelfChatGenerator.Conversation::seedId).containsExactly("q1", "t1", "seed-3");
     for (SelfChatGenerator.Conversation c : convs) {
       List<Message> m = c.messages();

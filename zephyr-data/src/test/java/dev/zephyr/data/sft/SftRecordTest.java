@@ -1,5 +1,6 @@
 package dev.zephyr.data.sft;
 
+import dev.zephyr.data.io.JsonlAppender;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.zephyr.core.chat.Message;
@@ -30,16 +31,16 @@ class SftRecordTest {
   @Test
   void appendLogCutsATornTail() throws Exception {
     Path f = tmp.resolve("log.jsonl");
-    try (AppendOnlyJsonl log = AppendOnlyJsonl.open(f)) {
+    try (JsonlAppender log = JsonlAppender.open(f)) {
       log.appendAll(List.of(List.of(1), List.of(2)));
     }
     Files.writeString(f, "[3, 4", java.nio.file.StandardOpenOption.APPEND);
-    assertThat(AppendOnlyJsonl.hasTornTail(f)).isTrue();
-    assertThat(AppendOnlyJsonl.readComplete(f)).hasSize(2);
-    try (AppendOnlyJsonl log = AppendOnlyJsonl.open(f)) {
+    assertThat(JsonlAppender.hasTornTail(f)).isTrue();
+    assertThat(JsonlAppender.readComplete(f)).hasSize(2);
+    try (JsonlAppender log = JsonlAppender.open(f)) {
       log.append(List.of(5));
     }
     assertThat(Files.readString(f)).isEqualTo("[1]\n[2]\n[5]\n");
-    assertThat(AppendOnlyJsonl.hasTornTail(f)).isFalse();
+    assertThat(JsonlAppender.hasTornTail(f)).isFalse();
   }
 }
