@@ -1,6 +1,8 @@
 package dev.zephyr.core.chat;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Anything that continues conversations: the local decoder, an OpenAI-compatible endpoint (vLLM, llama.cpp server,
@@ -50,6 +52,34 @@ public interface ChatModel extends AutoCloseable {
     for (int i = 0; i < responses.size(); i++) {
       handler.onResult(i, responses.get(i), null);
     }
+  }
+
+  /**
+   * {@link #complete(List)} for implementations whose real work is in an overridden {@link #completeEach}: answers
+   * every request through {@code model.completeEach}, in request order, and throws the first failure that arrived.
+   */
+  static List<ChatResponse> completeViaEach(ChatModel model, List<ChatRequest> requests) {
+    AtomicReferenceArray<ChatResponse> out = new AtomicReferenceArray<>(requests.size());
+    ProviderException[] firstFailure = new ProviderException[1];
+    model.completeEach(requests, (i, response, failure) -> {
+      if (failure != null) {
+        synchronized (firstFailure) {
+          if (firstFailure[0] == null) {
+            firstFailure[0] = failure;
+          }
+        }
+      } else {
+        out.set(i, response);
+      }
+    });
+    if (firstFailure[0] != null) {
+      throw firstFailure[0];
+    }
+    List<ChatResponse> list = new ArrayList<>(requests.size());
+    for (int i = 0; i < requests.size(); i++) {
+      list.add(out.get(i));
+    }
+    return list;
   }
 
   /** Receives the outcome of one request of a {@link #completeEach} batch: a response or a failure, never both. */

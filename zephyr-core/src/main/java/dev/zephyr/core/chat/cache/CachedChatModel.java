@@ -8,7 +8,6 @@ import dev.zephyr.core.chat.openai.OpenAiChatModel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * A {@link ChatModel} decorator that answers repeated calls from a durable {@link ResponseStore} and records every new
@@ -63,27 +62,7 @@ public final class CachedChatModel implements ChatModel {
 
   @Override
   public List<ChatResponse> complete(List<ChatRequest> requests) {
-    AtomicReferenceArray<ChatResponse> out = new AtomicReferenceArray<>(requests.size());
-    ProviderException[] first = new ProviderException[1];
-    completeEach(requests, (i, response, failure) -> {
-      if (failure != null) {
-        synchronized (first) {
-          if (first[0] == null) {
-            first[0] = failure;
-          }
-        }
-      } else {
-        out.set(i, response);
-      }
-    });
-    if (first[0] != null) {
-      throw first[0];
-    }
-    List<ChatResponse> list = new ArrayList<>(requests.size());
-    for (int i = 0; i < requests.size(); i++) {
-      list.add(out.get(i));
-    }
-    return list;
+    return ChatModel.completeViaEach(this, requests);
   }
 
   @Override

@@ -28,7 +28,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -149,27 +148,7 @@ public final class OpenAiChatModel implements ChatModel {
 
   @Override
   public List<ChatResponse> complete(List<ChatRequest> requests) {
-    AtomicReferenceArray<ChatResponse> out = new AtomicReferenceArray<>(requests.size());
-    ProviderException[] firstFailure = new ProviderException[1];
-    completeEach(requests, (i, response, failure) -> {
-      if (failure != null) {
-        synchronized (firstFailure) {
-          if (firstFailure[0] == null) {
-            firstFailure[0] = failure;
-          }
-        }
-      } else {
-        out.set(i, response);
-      }
-    });
-    if (firstFailure[0] != null) {
-      throw firstFailure[0];
-    }
-    List<ChatResponse> list = new ArrayList<>(requests.size());
-    for (int i = 0; i < requests.size(); i++) {
-      list.add(out.get(i));
-    }
-    return list;
+    return ChatModel.completeViaEach(this, requests);
   }
 
   @Override
