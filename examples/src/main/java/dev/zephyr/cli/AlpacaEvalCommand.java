@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code zephyr alpaca-eval generate|annotate|score}: alpaca_eval's workflow and files. */
@@ -40,20 +41,8 @@ final class AlpacaEvalCommand implements Runnable {
         + " outputs file)")
     Path evalSet;
 
-    @Option(names = "--model", description = "model name at the endpoint (with --model-url)")
-    String model;
-
-    @Option(names = "--model-url", description = "OpenAI-compatible base URL")
-    String modelUrl;
-
-    @Option(names = "--model-path", description = "local Hugging Face model directory (instead of --model-url)")
-    Path modelPath;
-
-    @Option(names = "--tokenizer", description = "tokenizer directory for --model-path (default: the model's)")
-    Path tokenizerDir;
-
-    @Option(names = "--api-key-env", defaultValue = "OPENAI_API_KEY")
-    String apiKeyEnv;
+    @Mixin
+    ModelUnderTestOptions modelUnderTest;
 
     @Option(names = "--generator", description = "generator name in the file (default: --model)")
     String generator;
@@ -74,10 +63,9 @@ final class AlpacaEvalCommand implements Runnable {
     int execute() {
       List<ModelOutput> eval = AlpacaEvalFiles.readModelOutputs(evalSet);
       SamplingParams p = SamplingParams.builder().temperature(temperature).maxTokens(maxNewTokens).seed(0L).build();
-      try (ChatModel m = ChatModels.underTest(model, modelUrl, modelPath, tokenizerDir, apiKeyEnv)) {
-        List<ModelOutput> outputs =
-            OutputGenerator.generate(m, generator != null ? generator : ChatModels.displayName(model, modelPath), eval, p,
-                batchSize, out);
+      try (ChatModel m = modelUnderTest.open()) {
+        List<ModelOutput> outputs = OutputGenerator.generate(m,
+            generator != null ? generator : modelUnderTest.displayName(), eval, p, batchSize, out);
         System.out.println("wrote " + outputs.size() + " outputs to " + out);
       }
       return 0;
@@ -103,17 +91,11 @@ final class AlpacaEvalCommand implements Runnable {
     @Option(names = "--judge-model", defaultValue = "gpt-4-1106-preview")
     String judgeModel;
 
-    @Option(names = "--judge-url", defaultValue = "https://api.openai.com/v1")
-    String judgeUrl;
-
-    @Option(names = "--api-key-env", defaultValue = "OPENAI_API_KEY")
-    String apiKeyEnv;
+    @Mixin
+    JudgeOptions judge;
 
     @Option(names = "--out", description = "annotations.json (default: <model outputs dir>/<annotator>/annotations.json)")
     Path out;
-
-    @Option(names = "--cache", description = "durable judge response cache (JSONL); reruns reuse its answers")
-    Path cache;
 
     @Option(names = "--batch-size", defaultValue = "8")
     int batchSize;
@@ -124,13 +106,12 @@ final class AlpacaEvalCommand implements Runnable {
         case "weighted_alpaca_eval_gpt4_turbo" -> PairwiseAnnotator.Parser.LOGPROB_WEIGHTED;
         case "alpaca_eval_clf_gpt4_turbo" -> PairwiseAnnotator.Parser.LOGPROB_BINARY;
         case "alpaca_eval_gpt4" -> PairwiseAnnotator.Parser.RANKING;
-        default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-            "unknown --annotator " + annotator);
+        default -> throw badUsage("unknown --annotator " + annotator);
       };
       Path file = out != null ? out
           : modelOutputs.toAbsolutePath().getParent().resolve(annotator).resolve("annotations.json");
-      try (ChatModel judge = ChatModels.cached(ChatModels.openAiCompatible(judgeModel, judgeUrl, apiKeyEnv), cache)) {
-        PairwiseAnnotator a = PairwiseAnnotator.builder().judge(judge).template(JudgePromptTemplate.read(promptTemplate))
+      try (ChatModel judgeClient = judge.open(judgeModel)) {
+        PairwiseAnnotator a = PairwiseAnnotator.builder().judge(judgeClient).template(JudgePromptTemplate.read(promptTemplate))
             .annotatorName(annotator).parser(parser).batchSize(batchSize).build();
         List<Annotation> ann = a.annotate(AlpacaEvalFiles.readModelOutputs(reference),
             AlpacaEvalFiles.readModelOutputs(modelOutputs), file);
@@ -180,8 +161,7 @@ final class AlpacaEvalCommand implements Runnable {
           : difficulty != null ? LengthControlledWinRate.Variant.LENGTH_CONTROLLED_NOREG
           : LengthControlledWinRate.Variant.LENGTH_CONTROLLED_MINIMAL;
       if (difficulty == null && regularization != null) {
-        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-            "--regularization needs --instruction-difficulty");
+        throw badUsage("--regularization needs --instruction-difficulty");
       }
       double[] d = difficulty != null ? AlpacaEvalFiles.readInstructionDifficulty(difficulty) : null;
       if (d != null && d.length != ann.size()) {

@@ -3,6 +3,8 @@ package dev.zephyr.cli;
 import dev.zephyr.core.ZephyrException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
 
 /**
  * Base of the evaluation subcommands: expected failures (bad input files, unreachable models, I/O) print one clear
@@ -12,6 +14,11 @@ abstract class EvalCall implements Callable<Integer> {
 
   /** The command's work; returns the exit code. */
   abstract int execute() throws Exception;
+
+  /** A usage error picocli reports with the command's usage help and exit code 2. */
+  ParameterException badUsage(String message) {
+    return new ParameterException(new CommandLine(this), message);
+  }
 
   @Override
   public final Integer call() throws Exception {

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code zephyr mt-bench answer|judge|show}: FastChat's llm_judge workflow on a FastChat-layout directory. */
@@ -42,20 +43,8 @@ final class MtBenchCommand implements Runnable {
     @Option(names = "--bench-dir", required = true, description = "FastChat mt_bench directory (question.jsonl ...)")
     Path benchDir;
 
-    @Option(names = "--model", description = "model name at the endpoint (with --model-url)")
-    String model;
-
-    @Option(names = "--model-url", description = "OpenAI-compatible base URL")
-    String modelUrl;
-
-    @Option(names = "--model-path", description = "local Hugging Face model directory (instead of --model-url)")
-    Path modelPath;
-
-    @Option(names = "--tokenizer", description = "tokenizer directory for --model-path (default: the model's)")
-    Path tokenizerDir;
-
-    @Option(names = "--api-key-env", defaultValue = "OPENAI_API_KEY", description = "env var with the API key")
-    String apiKeyEnv;
+    @Mixin
+    ModelUnderTestOptions modelUnderTest;
 
     @Option(names = "--model-id", description = "model_id in the file and file stem (default: --model)")
     String modelId;
@@ -82,13 +71,13 @@ final class MtBenchCommand implements Runnable {
     @Override
     int execute() {
       MtBench bench = MtBench.load(benchDir);
-      String id = modelId != null ? modelId : ChatModels.displayName(model, modelPath);
+      String id = modelId != null ? modelId : modelUnderTest.displayName();
       Path file = out != null ? out : benchDir.resolve("model_answer").resolve(id + ".jsonl");
       List<Question> qs = bench.questions();
       if (firstN != null) {
         qs = qs.subList(0, Math.min(firstN, qs.size()));
       }
-      try (ChatModel m = ChatModels.underTest(model, modelUrl, modelPath, tokenizerDir, apiKeyEnv)) {
+      try (ChatModel m = modelUnderTest.open()) {
         Map<Integer, ModelAnswer> answers =
             new AnswerGenerator(m, id, maxNewTokens, numChoices, batchSize, systemMessage).generate(qs, file);
         System.out.println("wrote " + answers.size() + " answers to " + file);
@@ -114,11 +103,8 @@ final class MtBenchCommand implements Runnable {
         description = "judge name; reference answers come from reference_answer/<judge-model>.jsonl")
     String judgeModel;
 
-    @Option(names = "--judge-url", defaultValue = "https://api.openai.com/v1")
-    String judgeUrl;
-
-    @Option(names = "--api-key-env", defaultValue = "OPENAI_API_KEY")
-    String apiKeyEnv;
+    @Mixin
+    JudgeOptions judge;
 
     @Option(names = "--mode", defaultValue = "single", description = "single or pairwise")
     String mode;
@@ -133,9 +119,6 @@ final class MtBenchCommand implements Runnable {
         + "; with --dry-run the request file")
     Path out;
 
-    @Option(names = "--cache", description = "durable judge response cache (JSONL); reruns reuse its answers")
-    Path cache;
-
     @Option(names = "--batch-size", defaultValue = "8")
     int batchSize;
 
@@ -145,12 +128,10 @@ final class MtBenchCommand implements Runnable {
       boolean pairwise = switch (mode.toLowerCase(Locale.ROOT)) {
         case "single" -> false;
         case "pairwise", "pair" -> true;
-        default -> throw new picocli.CommandLine.ParameterException(
-            new picocli.CommandLine(this), "--mode must be single or pairwise, got " + mode);
+        default -> throw badUsage("--mode must be single or pairwise, got " + mode);
       };
       if (pairwise && baseline == null) {
-        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-            "--mode pairwise needs --baseline FILE");
+        throw badUsage("--mode pairwise needs --baseline FILE");
       }
       if (!Files.isRegularFile(answers)) {
         throw new ZephyrException("answer file not found: " + answers);
@@ -160,25 +141,24 @@ final class MtBenchCommand implements Runnable {
       Map<Integer, ModelAnswer> b = pairwise ? MtBench.readAnswers(baseline) : Map.of();
       if (dryRun) {
         if (out == null) {
-          throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-              "--dry-run needs --out FILE.jsonl");
+          throw badUsage("--dry-run needs --out FILE.jsonl");
         }
-        MtBenchJudge judge = new MtBenchJudge(null, judgeModel, bench, batchSize);
-        List<JudgeRequest> reqs = pairwise ? pairRequests(bench, judge, a, b) : judge.requests().allSingle(a);
+        MtBenchJudge requestsOnly = new MtBenchJudge(null, judgeModel, bench, batchSize);
+        List<JudgeRequest> reqs =
+            pairwise ? pairRequests(bench, requestsOnly, a, b) : requestsOnly.requests().allSingle(a);
         Jsonl.writeAll(out, reqs);
         System.out.println("wrote " + reqs.size() + " judge requests to " + out);
         return 0;
       }
       Path file = out != null ? out : benchDir.resolve("model_judgment")
           .resolve(judgeModel + (pairwise ? "_pair.jsonl" : "_single.jsonl"));
-      try (ChatModel judgeModelClient =
-          ChatModels.cached(ChatModels.openAiCompatible(judgeModel, judgeUrl, apiKeyEnv), cache)) {
-        MtBenchJudge judge = new MtBenchJudge(judgeModelClient, judgeModel, bench, batchSize);
+      try (ChatModel judgeClient = judge.open(judgeModel)) {
+        MtBenchJudge mtJudge = new MtBenchJudge(judgeClient, judgeModel, bench, batchSize);
         if (pairwise) {
-          List<PairJudgment> js = judge.judgePairwise(name, a, MtBench.modelNameOf(baseline), b, file);
+          List<PairJudgment> js = mtJudge.judgePairwise(name, a, MtBench.modelNameOf(baseline), b, file);
           System.out.println("judged " + js.size() + " pairs into " + file);
         } else {
-          List<SingleJudgment> js = judge.judgeSingle(name, a, file);
+          List<SingleJudgment> js = mtJudge.judgeSingle(name, a, file);
           System.out.println("judgments for " + name + ": " + js.size() + " in " + file);
         }
       }
