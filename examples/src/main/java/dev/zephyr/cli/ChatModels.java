@@ -45,24 +45,7 @@ final class ChatModels {
       return model;
     }
     ResponseStore store = ResponseStore.open(cacheFile);
-    CachedChatModel cached = new CachedChatModel(model, store);
-    return new ChatModel() {
-      @Override
-      public String name() {
-        return cached.name();
-      }
-
-      @Override
-      public List<ChatResponse> complete(List<ChatRequest> requests) {
-        return cached.complete(requests);
-      }
-
-      @Override
-      public void close() {
-        cached.close();
-        store.close();
-      }
-    };
+    return closingAlso(new CachedChatModel(model, store), store::close);
   }
 
   /**
@@ -72,29 +55,33 @@ final class ChatModels {
   static ChatModel underTest(String model, String baseUrl, Path modelPath, Path tokenizerDir, String apiKeyEnv) {
     if (modelPath != null) {
       LocalModels local = LocalModels.load(modelPath, tokenizerDir);
-      ChatModel chat = local.chatModel(model != null ? model : modelPath.getFileName().toString());
-      return new ChatModel() {
-        @Override
-        public String name() {
-          return chat.name();
-        }
-
-        @Override
-        public List<ChatResponse> complete(List<ChatRequest> requests) {
-          return chat.complete(requests);
-        }
-
-        @Override
-        public void close() {
-          chat.close();
-          local.close();
-        }
-      };
+      return closingAlso(local.chatModel(model != null ? model : modelPath.getFileName().toString()), local::close);
     }
     if (model == null || baseUrl == null) {
       throw new ZephyrException("give either --model-path DIR or both --model NAME and --model-url URL");
     }
     return openAiCompatible(model, baseUrl, apiKeyEnv);
+  }
+
+  /** {@code chat} that, once closed, also runs {@code alsoClose} (the store or native model behind it). */
+  private static ChatModel closingAlso(ChatModel chat, Runnable alsoClose) {
+    return new ChatModel() {
+      @Override
+      public String name() {
+        return chat.name();
+      }
+
+      @Override
+      public List<ChatResponse> complete(List<ChatRequest> requests) {
+        return chat.complete(requests);
+      }
+
+      @Override
+      public void close() {
+        chat.close();
+        alsoClose.run();
+      }
+    };
   }
 
   /** The name used in result files: {@code --model}, else the model directory's name. */
