@@ -12,12 +12,12 @@ import dev.zephyr.core.generate.Generator;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.model.ModelConfig;
-import dev.zephyr.core.model.ModelType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -35,12 +35,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   // optional so that the 'train' subcommand parses without it
   @Parameters(index = "0", arity = "0..1", description = "forward or generate") Mode mode;
-  @Option(names = "--vocab", defaultValue = "32000") int vocab;
-  @Option(names = "--hidden", defaultValue = "256") int hidden;
-  @Option(names = "--inter", defaultValue = "688") int inter;
-  @Option(names = "--layers", defaultValue = "4") int layers;
-  @Option(names = "--heads", defaultValue = "8") int heads;
-  @Option(names = "--kv-heads", defaultValue = "4") int kvHeads;
+  @Mixin RandomLlamaOptions shape;
   @Option(names = "--seq", description = "forward: sequence length (default 256); generate: prompt length (default 32)")
   Integer seq;
   @Option(names = "--batch", defaultValue = "8") int batch;
@@ -57,9 +52,7 @@ public final class BenchCommand implements Callable<Integer> {
       System.err.println("zephyr bench: give a mode (forward or generate) or the 'train' subcommand");
       return 2;
     }
-    ModelConfig config = ModelConfig.builder().modelType(ModelType.LLAMA).vocabSize(vocab).hiddenSize(hidden)
-        .intermediateSize(inter).numHiddenLayers(layers).numAttentionHeads(heads).numKeyValueHeads(kvHeads)
-        .rmsNormEps(1e-5).ropeTheta(10000.0).maxPositionEmbeddings(4096).eosTokenIds(List.of()).build();
+    ModelConfig config = shape.config(4096);
     if (threads > 0) {
       System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
     }
@@ -124,7 +117,7 @@ public final class BenchCommand implements Callable<Integer> {
     for (int b = 0; b < batch; b++) {
       int[] ids = new int[prompt];
       for (int i = 0; i < prompt; i++) {
-        ids[i] = rng.nextInt(vocab);
+        ids[i] = rng.nextInt(shape.vocab);
       }
       reqs.add(new GenerationRequest(ids, SamplingParams.builder().temperature(1.0).seed((long) b)
           .maxTokens(maxTokens).build()));
@@ -135,7 +128,7 @@ public final class BenchCommand implements Callable<Integer> {
   private void forwardStep(LlamaModel model, NDManager manager, SplittableRandom rng, int t) {
     long[] ids = new long[batch * t];
     for (int i = 0; i < ids.length; i++) {
-      ids[i] = rng.nextInt(vocab);
+      ids[i] = rng.nextInt(shape.vocab);
     }
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();

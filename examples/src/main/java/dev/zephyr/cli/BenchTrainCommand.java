@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.model.ModelConfig;
-import dev.zephyr.core.model.ModelType;
 import dev.zephyr.train.dpo.DpoExample;
 import dev.zephyr.train.dpo.DpoLoss;
 import dev.zephyr.train.dpo.DpoTask;
@@ -25,6 +24,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -44,12 +44,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
   @Option(names = "--mode", defaultValue = "sft", description = "sft or dpo (default sft)") Mode mode;
   @Option(names = "--cached-ref", description = "dpo: reference log-probs computed once before training")
   boolean cachedRef;
-  @Option(names = "--vocab", defaultValue = "32000") int vocab;
-  @Option(names = "--hidden", defaultValue = "256") int hidden;
-  @Option(names = "--inter", defaultValue = "688") int inter;
-  @Option(names = "--layers", defaultValue = "4") int layers;
-  @Option(names = "--heads", defaultValue = "8") int heads;
-  @Option(names = "--kv-heads", defaultValue = "4") int kvHeads;
+  @Mixin RandomLlamaOptions shape;
   @Option(names = "--seq", defaultValue = "256") int seq;
   @Option(names = "--batch", defaultValue = "8", description = "sequences (sft) or pairs (dpo) per step") int batch;
   @Option(names = "--steps", defaultValue = "5", description = "timed steps, after one warm-up step") int steps;
@@ -64,10 +59,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ModelConfig config = ModelConfig.builder().modelType(ModelType.LLAMA).vocabSize(vocab).hiddenSize(hidden)
-        .intermediateSize(inter).numHiddenLayers(layers).numAttentionHeads(heads).numKeyValueHeads(kvHeads)
-        .rmsNormEps(1e-5).ropeTheta(10000.0).maxPositionEmbeddings(Math.max(4096, seq)).eosTokenIds(List.of())
-        .build();
+    ModelConfig config = shape.config(Math.max(4096, seq));
     Path out = Files.createTempDirectory("zephyr-bench-train");
     SplittableRandom rng = new SplittableRandom(seed);
     int totalSteps = steps + 1;
@@ -157,7 +149,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
   private int[] randomIds(SplittableRandom rng, int n) {
     int[] a = new int[n];
     for (int i = 0; i < n; i++) {
-      a[i] = rng.nextInt(vocab);
+      a[i] = rng.nextInt(shape.vocab);
     }
     return a;
   }
