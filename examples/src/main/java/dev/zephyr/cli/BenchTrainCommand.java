@@ -54,7 +54,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
   @Option(names = "--batch", defaultValue = "8", description = "sequences (sft) or pairs (dpo) per step") int batch;
   @Option(names = "--steps", defaultValue = "5", description = "timed steps, after one warm-up step") int steps;
   @Option(names = "--seed", defaultValue = "0") long seed;
-  @Option(names = "--chunk", defaultValue = "256", description = "positions per vocabulary projection chunk")
+  @Option(names = "--chunk", defaultValue = "512",
+      description = "tokens (over all rows) per vocabulary projection chunk of the two-pass LM head")
   int chunk;
 
   public static void main(String[] args) {

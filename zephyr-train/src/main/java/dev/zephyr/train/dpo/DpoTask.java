@@ -5,8 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.train.loop.CausalLm;
+import dev.zephyr.train.loop.FusedHead;
 import dev.zephyr.train.loop.StepContext;
 import dev.zephyr.train.loop.TrainingTask;
 import java.util.LinkedHashMap;
@@ -38,9 +40,13 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
    * @param reference frozen reference model, or null when every example carries cached reference log-probs
    */
   public DpoTask(LlamaModel policy, LlamaModel reference, DpoLoss loss) {
-    this(policy, reference, loss, 128);
+    this(policy, reference, loss, 512);
   }
 
+  /**
+   * @param chunk vocabulary projection chunk: tokens (over all rows) in training ({@link #lossAndBackward}) and
+   *     without a graph; positions per row in the single-pass {@link #loss}
+   */
   public DpoTask(LlamaModel policy, LlamaModel reference, DpoLoss loss, int chunk) {
     this.policy = policy;
     this.reference = reference;
@@ -106,16 +112,17 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
     return batch.tokens();
   }
 
-  /** Summed completion log-probs {@code [2B]} of {@code model} over the batch's rows. */
+  /**
+   * Summed completion log-probs {@code [2B]} of {@code model} over the batch's rows: differentiable (single-pass
+   * graph) when grad mode is on, otherwise computed without a graph, one vocabulary chunk at a time.
+   */
   NDArray sequenceLogps(LlamaModel model, Batch b) {
-    NDManager m = model.parameters().values().iterator().next().getManager();
-    NDArray ids = m.create(b.ids(), new Shape(2L * b.pairs(), b.length()));
-    NDArray pos = m.create(b.positions(), new Shape(2L * b.pairs(), b.length()));
-    NDArray bias = CausalLm.attentionBias(m, b.docIds());
-    NDArray hidden = model.hidden(ids, pos, bias);
-    NDArray lp = CausalLm.nextTokenLogProbs(model, hidden, ids, chunk);
-    NDArray mask = m.create(b.completionMask(), new Shape(2L * b.pairs(), b.length() - 1));
-    return lp.mul(mask).sum(new int[] {1});
+    NDManager m = manager(model);
+    NDArray ids = ids(m, b);
+    NDArray hidden = model.hidden(ids, positions(m, b), CausalLm.attentionBias(m, b.docIds()));
+    NDArray lp = JniUtils.isGradMode() ? CausalLm.nextTokenLogProbs(model, hidden, ids, chunk)
+        : FusedHead.nextTokenLogProbsNoGrad(model, hidden, ids, chunk);
+    return maskedSum(m, lp, b);
   }
 
   /** Reference log-probs {@code [2B]} without building a graph. */
@@ -129,9 +136,31 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
     }
   }
 
+  /** The single-pass loss: the whole graph, every chunk's vocabulary-sized log-softmax included, lives to backward. */
   @Override
   public LossOutput loss(Map<String, NDArray> params, Batch b, StepContext context) {
-    NDArray logps = sequenceLogps(policy, b);
+    return lossOf(sequenceLogps(policy, b), b);
+  }
+
+  /**
+   * The training path: the same loss and gradients as {@link #loss}, with the LM head run through {@link FusedHead}
+   * so only one chunk of {@code chunk} tokens has vocabulary-sized tensors at a time.
+   */
+  @Override
+  public ScaledLoss lossAndBackward(Map<String, NDArray> params, Batch b, StepContext context, long stepUnits,
+      GradientCollector gc) {
+    NDManager m = manager(policy);
+    NDArray ids = ids(m, b);
+    NDArray hidden = policy.hidden(ids, positions(m, b), CausalLm.attentionBias(m, b.docIds()));
+    FusedHead head = FusedHead.forward(policy, hidden, ids, chunk);
+    LossOutput out = lossOf(maskedSum(m, head.tokenLogProbs(), b), b);
+    NDArray scaled = out.lossSum().div(stepUnits);
+    gc.backward(scaled);
+    head.backward(gc);
+    return new ScaledLoss(scaled.getFloat(), out.metrics());
+  }
+
+  private LossOutput lossOf(NDArray logps, Batch b) {
     NDManager m = logps.getManager();
     int n = b.pairs();
     NDArray refChosen;
@@ -149,6 +178,23 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
         m.create(b.rejectedTokens())));
     Map<String, Double> metrics = new LinkedHashMap<>(out.metrics());
     return new LossOutput(out.loss().mul((float) n), metrics);
+  }
+
+  private static NDManager manager(LlamaModel model) {
+    return model.parameters().values().iterator().next().getManager();
+  }
+
+  private static NDArray ids(NDManager m, Batch b) {
+    return m.create(b.ids(), new Shape(2L * b.pairs(), b.length()));
+  }
+
+  private static NDArray positions(NDManager m, Batch b) {
+    return m.create(b.positions(), new Shape(2L * b.pairs(), b.length()));
+  }
+
+  private static NDArray maskedSum(NDManager m, NDArray tokenLogps, Batch b) {
+    NDArray mask = m.create(b.completionMask(), new Shape(2L * b.pairs(), b.length() - 1));
+    return tokenLogps.mul(mask).sum(new int[] {1});
   }
 
   /** The policy model. */
