@@ -2,6 +2,7 @@ package dev.zephyr.train.dpo;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
@@ -26,6 +27,7 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
   private final LlamaModel reference;
   private final DpoLoss loss;
   private final int chunk;
+  private final int rowsPerBackward;
 
   /**
    * @param ids [2B*T] rows: chosen rows first, then rejected rows
@@ -48,10 +50,24 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
    *     without a graph; positions per row in the single-pass {@link #loss}
    */
   public DpoTask(LlamaModel policy, LlamaModel reference, DpoLoss loss, int chunk) {
+    this(policy, reference, loss, chunk, 0);
+  }
+
+  /**
+   * @param rowsPerBackward 0: one decoder forward with a graph over all 2B rows; n > 0: the log-probs of all rows come
+   *     from a forward without a graph, then the decoder is run again with a graph on n rows at a time and
+   *     back-propagated with the per-sequence loss gradients (the pair couples its rows only through their summed
+   *     log-probs). Same gradients; one more decoder forward per step; activation memory of n rows instead of 2B.
+   */
+  public DpoTask(LlamaModel policy, LlamaModel reference, DpoLoss loss, int chunk, int rowsPerBackward) {
+    if (rowsPerBackward < 0) {
+      throw new IllegalArgumentException("rowsPerBackward must be >= 0, got " + rowsPerBackward);
+    }
     this.policy = policy;
     this.reference = reference;
     this.loss = loss;
     this.chunk = chunk;
+    this.rowsPerBackward = rowsPerBackward;
   }
 
   @Override
@@ -149,6 +165,9 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
   @Override
   public ScaledLoss lossAndBackward(Map<String, NDArray> params, Batch b, StepContext context, long stepUnits,
       GradientCollector gc) {
+    if (rowsPerBackward > 0) {
+      return lossAndBackwardByRows(b, stepUnits, gc);
+    }
     NDManager m = manager(policy);
     NDArray ids = ids(m, b);
     NDArray hidden = policy.hidden(ids, positions(m, b), CausalLm.attentionBias(m, b.docIds()));
@@ -157,6 +176,42 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
     NDArray scaled = out.lossSum().div(stepUnits);
     gc.backward(scaled);
     head.backward(gc);
+    return new ScaledLoss(scaled.getFloat(), out.metrics());
+  }
+
+  /** {@link #lossAndBackward} with the decoder graph built {@code rowsPerBackward} rows at a time. */
+  private ScaledLoss lossAndBackwardByRows(Batch b, long stepUnits, GradientCollector gc) {
+    NDManager m = manager(policy);
+    NDArray ids = ids(m, b);
+    NDArray pos = positions(m, b);
+    NDArray bias = CausalLm.attentionBias(m, b.docIds());
+    NDArray tokenLogps;
+    boolean grad = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try {
+      NDArray hidden = policy.hidden(ids, pos, bias);
+      tokenLogps = FusedHead.nextTokenLogProbsNoGrad(policy, hidden, ids, chunk);
+      hidden.close();
+    } finally {
+      JniUtils.setGradMode(grad);
+    }
+    tokenLogps.setRequiresGradient(true);
+    LossOutput out = lossOf(maskedSum(m, tokenLogps, b), b);
+    NDArray scaled = out.lossSum().div(stepUnits);
+    gc.backward(scaled);
+    // d loss / d token log-prob: the sequence's weight on its completion tokens, 0 elsewhere
+    NDArray tokenWeights = tokenLogps.getGradient();
+    long rows = 2L * b.pairs();
+    for (long start = 0; start < rows; start += rowsPerBackward) {
+      long end = Math.min(rows, start + rowsPerBackward);
+      try (NDScope scope = new NDScope()) {
+        scope.suppressNotUsedWarning();
+        NDIndex r = new NDIndex("{}:{}", start, end);
+        NDArray idsPart = ids.get(r);
+        NDArray hidden = policy.hidden(idsPart, pos.get(r), bias.get(r));
+        FusedHead.backward(policy, hidden, idsPart, tokenWeights.get(r), chunk, gc);
+      }
+    }
     return new ScaledLoss(scaled.getFloat(), out.metrics());
   }
 

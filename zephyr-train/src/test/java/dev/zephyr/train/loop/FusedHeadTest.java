@@ -84,6 +84,13 @@ class FusedHeadTest {
   }
 
   static <E, B> void assertSameGradients(TrainingTask<E, B> task, Map<String, NDArray> params, List<B> micro) {
+    assertSameGradients(task, task, params, micro);
+  }
+
+  /** {@code plain}'s single-pass loss and backward against {@code fused}'s {@code lossAndBackward}. */
+  static <E, B> void assertSameGradients(TrainingTask<E, B> plain, TrainingTask<E, B> fusedTask,
+      Map<String, NDArray> params, List<B> micro) {
+    TrainingTask<E, B> task = plain;
     params.values().forEach(p -> p.setRequiresGradient(true));
     long units = micro.stream().mapToLong(task::lossUnits).sum();
     StepContext ctx = StepContext.of(0, 0, 0);
@@ -92,7 +99,8 @@ class FusedHeadTest {
       gc.backward(scaled);
       return scaled.getFloat();
     });
-    Grads fused = gradients(params, micro, units, (b, u, gc) -> task.lossAndBackward(params, b, ctx, u, gc).value());
+    Grads fused = gradients(params, micro, units,
+        (b, u, gc) -> fusedTask.lossAndBackward(params, b, ctx, u, gc).value());
     assertThat(fused.loss()).isCloseTo(single.loss(), within(1e-5 * Math.max(1, Math.abs(single.loss()))));
     for (String name : params.keySet()) {
       float[] a = single.grads().get(name);
@@ -131,6 +139,23 @@ class FusedHeadTest {
       List<DpoExample> p = pairs(4, 9);
       assertSameGradients(task, new LinkedHashMap<>(policy.parameters()),
           List.of(task.collate(p.subList(0, 2)), task.collate(p.subList(2, 4))));
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {1, 3})
+  void dpoWithTheDecoderBackwardSplitByRowsMatchesSinglePass(int rowsPerBackward) {
+    try (NDManager m = NDManager.newBaseManager(); LlamaModel policy = model(m, rowsPerBackward == 1, 1);
+        LlamaModel ref = model(m, false, 2)) {
+      List<DpoExample> cached = ReferenceLogps.compute(ref, pairs(5, 7), 2);
+      DpoTask single = new DpoTask(policy, null, DpoLoss.sigmoid(0.5), CHUNK);
+      DpoTask split = new DpoTask(policy, null, DpoLoss.sigmoid(0.5), CHUNK, rowsPerBackward);
+      assertSameGradients(single, split, new LinkedHashMap<>(policy.parameters()),
+          List.of(single.collate(cached.subList(0, 3)), single.collate(cached.subList(3, 5))));
+      DpoTask live = new DpoTask(policy, ref, new DpoLoss(0.5, 0, List.of(DpoLossType.SIGMOID, DpoLossType.SFT),
+          List.of(1.0, 0.3)), CHUNK, rowsPerBackward);
+      List<DpoExample> p = pairs(4, 9);
+      assertSameGradients(live, new LinkedHashMap<>(policy.parameters()), List.of(live.collate(p)));
     }
   }
 
