@@ -49,8 +49,12 @@ public final class BenchTrainCommand implements Callable<Integer> {
   @Option(names = "--batch", defaultValue = "8", description = "sequences (sft) or pairs (dpo) per step") int batch;
   @Option(names = "--steps", defaultValue = "5", description = "timed steps, after one warm-up step") int steps;
   @Option(names = "--seed", defaultValue = "0") long seed;
-  @Option(names = "--chunk", defaultValue = "256", description = "positions per vocabulary projection chunk")
+  @Option(names = "--chunk", defaultValue = "512",
+      description = "tokens (over all rows) per vocabulary projection chunk of the two-pass LM head")
   int chunk;
+  @Option(names = "--rows-per-backward", defaultValue = "0",
+      description = "dpo: rebuild the decoder graph this many rows at a time after a no-graph forward (0: all rows)")
+  int rowsPerBackward;
 
   public static void main(String[] args) {
     Runtime.configureDefaults();
@@ -101,7 +105,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
             reference = LlamaModel.random(config, seed + 1, manager);
             flopsPerToken += 2.0 * matmulParams(config); // the reference forward
           }
-          DpoTask task = new DpoTask(policy, reference, DpoLoss.sigmoid(0.1), chunk);
+          DpoTask task = new DpoTask(policy, reference, DpoLoss.sigmoid(0.1), chunk, rowsPerBackward);
           try (Trainer<DpoExample, DpoTask.Batch> t = new Trainer<>(args, task, pairs, params(policy))) {
             t.onStepEnd(s -> stepEnds[(int) (long) s] = System.nanoTime());
             stepEnds[0] = System.nanoTime();
@@ -119,6 +123,9 @@ public final class BenchTrainCommand implements Callable<Integer> {
       ObjectNode o = Json.mapper().createObjectNode();
       o.put("impl", "zephyr-djl-" + Engine.getDjlVersion() + "-libtorch-" + Engine.getInstance().getVersion());
       o.put("mode", mode.name() + (mode == Mode.dpo && cachedRef ? "-cached-ref" : ""));
+      if (mode == Mode.dpo && rowsPerBackward > 0) {
+        o.put("rows_per_backward", rowsPerBackward);
+      }
       o.put("params", policy.parameterCount());
       o.put("tokens_per_step", (long) tokensPerStep);
       o.put("step_s", Math.round(stepS * 1e4) / 1e4);

@@ -240,10 +240,9 @@ public final class Trainer<E, B> implements AutoCloseable {
     double loss = 0;
     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
       for (int i = 0; i < micro.size(); i++) {
-        TrainingTask.LossOutput out = task.loss(params, micro.get(i), StepContext.of(args.seed(), step, i));
-        NDArray scaled = out.lossSum().div(units);
-        gc.backward(scaled);
-        loss += scaled.getFloat();
+        TrainingTask.ScaledLoss out = task.lossAndBackward(params, micro.get(i), StepContext.of(args.seed(), step, i),
+            units, gc);
+        loss += out.value();
         double weight = (double) unitsOf[i] / units;
         out.metrics().forEach((k, v) -> metrics.merge(k, v * weight, Double::sum));
       }

@@ -1,6 +1,7 @@
 package dev.zephyr.train.loop;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.training.GradientCollector;
 import java.util.List;
 import java.util.Map;
 
@@ -32,6 +33,29 @@ public interface TrainingTask<E, B> {
    * inside the step's native-memory scope and, for training, inside the gradient collector.
    */
   LossOutput loss(Map<String, NDArray> params, B batch, StepContext context);
+
+  /**
+   * Computes the loss of {@code batch} divided by {@code stepUnits} (the loss units of the whole optimizer step) and
+   * accumulates its gradient into the parameters. The default runs {@link #loss} and one backward; tasks may override
+   * it with a memory-saving schedule (several backward calls, see {@link FusedHead}) that yields the same gradients.
+   *
+   * @return the scaled loss value and the metrics of {@link #loss}
+   */
+  default ScaledLoss lossAndBackward(Map<String, NDArray> params, B batch, StepContext context, long stepUnits,
+      GradientCollector gc) {
+    LossOutput out = loss(params, batch, context);
+    NDArray scaled = out.lossSum().div(stepUnits);
+    gc.backward(scaled);
+    return new ScaledLoss(scaled.getFloat(), out.metrics());
+  }
+
+  /**
+   * A micro-batch's loss after backward.
+   *
+   * @param value its summed loss divided by the step's loss units
+   * @param metrics as in {@link LossOutput}
+   */
+  record ScaledLoss(double value, Map<String, Double> metrics) {}
 
   /**
    * Summed loss over a micro-batch.

@@ -3,8 +3,10 @@ package dev.zephyr.train.sft;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.train.loop.CausalLm;
+import dev.zephyr.train.loop.FusedHead;
 import dev.zephyr.train.loop.StepContext;
 import dev.zephyr.train.loop.TrainingTask;
 import java.util.List;
@@ -30,9 +32,13 @@ public final class SftTask implements TrainingTask<SftSequence, SftTask.Batch> {
       long lossTokens, long tokens) {}
 
   public SftTask(LlamaModel model) {
-    this(model, 128);
+    this(model, 512);
   }
 
+  /**
+   * @param chunk vocabulary projection chunk: tokens (over all rows) in training ({@link #lossAndBackward}); positions
+   *     per row in the single-pass {@link #loss} and {@link #tokenLogProbs}
+   */
   public SftTask(LlamaModel model, int chunk) {
     this.model = model;
     this.chunk = chunk;
@@ -77,13 +83,33 @@ public final class SftTask implements TrainingTask<SftSequence, SftTask.Batch> {
     return batch.tokens();
   }
 
+  /** The single-pass loss: the whole graph, every chunk's vocabulary-sized log-softmax included, lives to backward. */
   @Override
   public LossOutput loss(Map<String, NDArray> params, Batch b, StepContext context) {
-    NDArray tokenLogps = tokenLogProbs(b);
-    NDManager m = tokenLogps.getManager();
-    NDArray mask = m.create(b.targetMask(), new Shape(b.rows(), b.length() - 1));
-    NDArray nll = tokenLogps.mul(mask).sum().neg();
-    return new LossOutput(nll, Map.of());
+    return new LossOutput(nll(tokenLogProbs(b), b), Map.of());
+  }
+
+  /**
+   * The training path: the same loss and gradients as {@link #loss}, with the LM head run through {@link FusedHead}
+   * so only one chunk of {@code chunk} tokens has vocabulary-sized tensors at a time.
+   */
+  @Override
+  public ScaledLoss lossAndBackward(Map<String, NDArray> params, Batch b, StepContext context, long stepUnits,
+      GradientCollector gc) {
+    NDManager m = model.parameters().values().iterator().next().getManager();
+    NDArray ids = m.create(b.ids(), new Shape(b.rows(), b.length()));
+    NDArray pos = m.create(b.positions(), new Shape(b.rows(), b.length()));
+    NDArray hidden = model.hidden(ids, pos, CausalLm.attentionBias(m, b.docIds()));
+    FusedHead head = FusedHead.forward(model, hidden, ids, chunk);
+    NDArray scaled = nll(head.tokenLogProbs(), b).div(stepUnits);
+    gc.backward(scaled);
+    head.backward(gc);
+    return new ScaledLoss(scaled.getFloat(), Map.of());
+  }
+
+  private static NDArray nll(NDArray tokenLogps, Batch b) {
+    NDArray mask = tokenLogps.getManager().create(b.targetMask(), new Shape(b.rows(), b.length() - 1));
+    return tokenLogps.mul(mask).sum().neg();
   }
 
   /** Next-token log-probs {@code [B, T-1]} of a batch (packed rows attend only within their documents). */

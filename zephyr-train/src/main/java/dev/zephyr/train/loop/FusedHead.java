@@ -1,0 +1,178 @@
+package dev.zephyr.train.loop;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import dev.zephyr.core.model.LlamaModel;
+
+/**
+ * Next-token log-probabilities through the LM head with a two-pass backward, so that at most one chunk's
+ * vocabulary-sized tensors exist at any time, in the forward and in the backward (the idea behind fused linear
+ * cross-entropy kernels, written here with plain tensor ops).
+ *
+ * <p>Under autograd, a chunked head still keeps every chunk's {@code [chunk, V]} log-softmax alive until backward.
+ * Here instead:
+ * <ol>
+ *   <li>{@link #forward}: the hidden states are cut from the decoder graph (a detached leaf); the head and
+ *       log-softmax run chunk by chunk without a graph and only the gathered log-probs {@code [R, T-1]} are kept, as a
+ *       leaf that requires a gradient.
+ *   <li>The caller computes its loss from {@link #tokenLogProbs()} and runs {@code backward} on it: this fills the
+ *       leaf's gradient, the per-token loss weights.
+ *   <li>{@link #backward}: each chunk is recomputed with a graph from the hidden-state leaf, its weighted sum is
+ *       back-propagated (accumulating into the leaf and into the head weight) and its arrays are closed; finally the
+ *       accumulated hidden-state gradient is pushed through the decoder in one backward.
+ * </ol>
+ * The gradients equal those of the single-pass graph up to float rounding. The head runs twice (about one extra
+ * {@code [N, H] x [H, V]} product per step).
+ */
+public final class FusedHead {
+  private final LlamaModel model;
+  private final NDArray hidden;
+  private final NDArray hiddenLeaf;
+  private final NDArray targets;
+  private final NDArray logps;
+  private final int chunk;
+
+  private FusedHead(LlamaModel model, NDArray hidden, NDArray hiddenLeaf, NDArray targets, NDArray logps,
+      int chunk) {
+    this.model = model;
+    this.hidden = hidden;
+    this.hiddenLeaf = hiddenLeaf;
+    this.targets = targets;
+    this.logps = logps;
+    this.chunk = chunk;
+  }
+
+  /**
+   * Pass 1 over final hidden states {@code [R, T, H]} (in the decoder graph) of token rows {@code ids [R, T]}.
+   *
+   * @param chunk tokens (over all rows) per vocabulary projection
+   */
+  public static FusedHead forward(LlamaModel model, NDArray hidden, NDArray ids, int chunk) {
+    NDArray flat = flatten(hidden, ids);
+    NDArray targets = targets(ids);
+    NDArray leaf = flat.stopGradient();
+    leaf.setRequiresGradient(true);
+    NDArray logps = logProbsNoGraph(model, leaf, targets, chunk, ids.getShape());
+    logps.setRequiresGradient(true);
+    return new FusedHead(model, flat, leaf, targets, logps, chunk);
+  }
+
+  /**
+   * {@code log p(ids[:, t+1] | ids[:, <=t])}, shape {@code [R, T-1]}, without building a graph (for reference models
+   * and evaluation); at most one chunk's {@code [chunk, V]} tensors exist at a time.
+   */
+  public static NDArray nextTokenLogProbsNoGrad(LlamaModel model, NDArray hidden, NDArray ids, int chunk) {
+    boolean grad = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try {
+      return logProbsNoGraph(model, flatten(hidden, ids), targets(ids), chunk, ids.getShape());
+    } finally {
+      JniUtils.setGradMode(grad);
+    }
+  }
+
+  /** Next-token log-probs {@code [R, T-1]}: a leaf requiring a gradient; build the loss from it. */
+  public NDArray tokenLogProbs() {
+    return logps;
+  }
+
+  /**
+   * Pass 2: call after {@code backward} of a loss built from {@link #tokenLogProbs()} (inside the same collector).
+   * Accumulates the gradients of the head weight and of every decoder parameter.
+   */
+  public void backward(GradientCollector gc) {
+    long n = targets.getShape().get(0);
+    if (n > 0) {
+      backwardThrough(model, hidden, hiddenLeaf, targets, logps.getGradient().reshape(n, 1), chunk, gc);
+    }
+  }
+
+  /**
+   * Pass 2 alone, for callers that know the loss gradient per token already: back-propagates
+   * {@code sum(tokenWeights * log p(ids[:, t+1] | ids[:, <=t]))} through the head (chunk by chunk) and then through the
+   * decoder graph of {@code hidden}.
+   *
+   * @param hidden final hidden states {@code [R, T, H]} in the decoder graph
+   * @param tokenWeights {@code [R, T-1]}, no gradient
+   */
+  public static void backward(LlamaModel model, NDArray hidden, NDArray ids, NDArray tokenWeights, int chunk,
+      GradientCollector gc) {
+    NDArray flat = flatten(hidden, ids);
+    NDArray targets = targets(ids);
+    long n = targets.getShape().get(0);
+    if (n == 0) {
+      return;
+    }
+    NDArray leaf = flat.stopGradient();
+    leaf.setRequiresGradient(true);
+    backwardThrough(model, flat, leaf, targets, tokenWeights.reshape(n, 1), chunk, gc);
+  }
+
+  private static void backwardThrough(LlamaModel model, NDArray flat, NDArray leaf, NDArray targets,
+      NDArray weights, int chunk, GradientCollector gc) {
+    long n = targets.getShape().get(0);
+    for (long start = 0; start < n; start += chunk) {
+      long end = Math.min(n, start + chunk);
+      try (NDScope scope = new NDScope()) {
+        scope.suppressNotUsedWarning();
+        NDIndex rows = new NDIndex("{}:{}", start, end);
+        NDArray picked = pickedLogProbs(model, leaf.get(rows), targets.get(rows));
+        gc.backward(picked.mul(weights.get(rows)).sum());
+      }
+    }
+    gc.backward(flat.mul(leaf.getGradient()).sum());
+  }
+
+  /** Hidden states of the positions that predict a next token, flattened: {@code [R*(T-1), H]}. */
+  private static NDArray flatten(NDArray hidden, NDArray ids) {
+    long r = ids.getShape().get(0);
+    long t = ids.getShape().get(1);
+    long h = hidden.getShape().get(2);
+    return hidden.get(new NDIndex(":, 0:{}, :", t - 1)).reshape(r * (t - 1), h);
+  }
+
+  /** The next tokens, flattened: {@code [R*(T-1), 1]}. */
+  private static NDArray targets(NDArray ids) {
+    long r = ids.getShape().get(0);
+    long t = ids.getShape().get(1);
+    return ids.get(new NDIndex(":, 1:")).reshape(r * (t - 1), 1);
+  }
+
+  private static NDArray logProbsNoGraph(LlamaModel model, NDArray flat, NDArray targets, int chunk, Shape ids) {
+    long n = targets.getShape().get(0);
+    float[] out = new float[Math.toIntExact(n)];
+    NDManager manager = flat.getManager();
+    boolean grad = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try {
+      for (long start = 0; start < n; start += chunk) {
+        long end = Math.min(n, start + chunk);
+        try (NDScope scope = new NDScope()) {
+          scope.suppressNotUsedWarning();
+          NDIndex rows = new NDIndex("{}:{}", start, end);
+          float[] part = pickedLogProbs(model, flat.get(rows), targets.get(rows)).toFloatArray();
+          System.arraycopy(part, 0, out, (int) start, part.length);
+        }
+      }
+    } finally {
+      JniUtils.setGradMode(grad);
+    }
+    return manager.create(out, new Shape(ids.get(0), ids.get(1) - 1));
+  }
+
+  /** {@code log_softmax(h W^T)[target]} per row, {@code [c, 1]}; the {@code [c, V]} handles are closed early. */
+  private static NDArray pickedLogProbs(LlamaModel model, NDArray h, NDArray targets) {
+    NDArray logits = model.head(h);
+    NDArray logSoftmax = logits.logSoftmax(-1);
+    // autograd keeps what its backward needs (log_softmax saves its output, not its input)
+    logits.close();
+    NDArray picked = logSoftmax.gather(targets, 1);
+    logSoftmax.close();
+    return picked;
+  }
+}
