@@ -12,6 +12,10 @@ import picocli.CommandLine.Command;
     subcommands = {
       CommandLine.HelpCommand.class,
       PipelineCommand.class,
+      BenchCommand.class,
+      GenerateCommand.class,
+      LogprobsCommand.class,
+      QuickstartCommand.class,
     })
 public final class ZephyrCli implements Runnable {
 

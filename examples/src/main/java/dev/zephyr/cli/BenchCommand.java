@@ -1,0 +1,168 @@
+package dev.zephyr.cli;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.zephyr.core.chat.SamplingParams;
+import dev.zephyr.core.generate.GenerationRequest;
+import dev.zephyr.core.generate.Generator;
+import dev.zephyr.core.io.Json;
+import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.core.model.ModelConfig;
+import dev.zephyr.core.model.ModelType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code zephyr bench forward|generate}: throughput of the decoder on a random Llama model, with the size flags and
+ * defaults of {@code shared/bench/torch_reference.py}. Prints one JSON line: tokens/s, the GEMM peak measured in this
+ * process (1024³ float32 matmul, as the reference measures it) and the model FLOP utilisation against that peak.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Measure forward or batched-generation throughput on a random model; prints one JSON line.")
+public final class BenchCommand implements Callable<Integer> {
+  enum Mode { forward, generate }
+
+  @Parameters(index = "0", description = "forward or generate") Mode mode;
+  @Option(names = "--vocab", defaultValue = "32000") int vocab;
+  @Option(names = "--hidden", defaultValue = "256") int hidden;
+  @Option(names = "--inter", defaultValue = "688") int inter;
+  @Option(names = "--layers", defaultValue = "4") int layers;
+  @Option(names = "--heads", defaultValue = "8") int heads;
+  @Option(names = "--kv-heads", defaultValue = "4") int kvHeads;
+  @Option(names = "--seq", description = "forward: sequence length (default 256); generate: prompt length (default 32)")
+  Integer seq;
+  @Option(names = "--batch", defaultValue = "8") int batch;
+  @Option(names = "--steps", defaultValue = "5", description = "timed forward steps (after one warm-up)") int steps;
+  @Option(names = "--new-tokens", defaultValue = "128", description = "generate: new tokens per sequence")
+  int newTokens;
+  @Option(names = "--seed", defaultValue = "0") long seed;
+
+  @Override
+  public Integer call() {
+    ModelConfig config = ModelConfig.builder().modelType(ModelType.LLAMA).vocabSize(vocab).hiddenSize(hidden)
+        .intermediateSize(inter).numHiddenLayers(layers).numAttentionHeads(heads).numKeyValueHeads(kvHeads)
+        .rmsNormEps(1e-5).ropeTheta(10000.0).maxPositionEmbeddings(4096).eosTokenIds(List.of()).build();
+    try (NDManager manager = NDManager.newBaseManager(); LlamaModel model = LlamaModel.random(config, seed, manager)) {
+      ObjectNode out = Json.mapper().createObjectNode();
+      out.put("impl", "zephyr-djl-" + Engine.getDjlVersion() + "-libtorch-" + Engine.getInstance().getVersion());
+      out.put("mode", mode.name());
+      out.put("params", model.parameterCount());
+      double flopsPerToken;
+      double tokensPerS;
+      if (mode == Mode.forward) {
+        int t = seq == null ? 256 : seq;
+        SplittableRandom rng = new SplittableRandom(seed);
+        forwardStep(model, manager, rng, t); // warm-up, as the reference does
+        long start = System.nanoTime();
+        for (int i = 0; i < steps; i++) {
+          forwardStep(model, manager, rng, t);
+        }
+        double stepS = (System.nanoTime() - start) / 1e9 / steps;
+        tokensPerS = batch * t / stepS;
+        flopsPerToken = matmulFlopsPerToken(config) + attentionFlopsPerToken(config, t);
+        out.put("tokens_per_step", batch * t);
+        out.put("step_s", round(stepS, 4));
+      } else {
+        int prompt = seq == null ? 32 : seq;
+        Generator generator = new Generator(model, null, manager, batch);
+        SplittableRandom rng = new SplittableRandom(seed);
+        generator.generate(requests(rng, prompt, Math.min(8, newTokens))); // warm-up
+        long start = System.nanoTime();
+        var results = generator.generate(requests(rng, prompt, newTokens));
+        double s = (System.nanoTime() - start) / 1e9;
+        int generated = results.stream().mapToInt(r -> r.first().length()).sum();
+        tokensPerS = generated / s;
+        // average attention context over the generated tokens
+        flopsPerToken = matmulFlopsPerToken(config) + attentionFlopsPerToken(config, prompt + newTokens / 2.0);
+        out.put("prompt_tokens", prompt);
+        out.put("new_tokens", newTokens);
+        out.put("generated_tokens", generated);
+        out.put("total_s", round(s, 3));
+      }
+      out.put("batch", batch);
+      out.put("tokens_per_s", round(tokensPerS, 1));
+      double peak = gemmPeakGflops(manager);
+      double achieved = tokensPerS * flopsPerToken / 1e9;
+      out.put("model_gflops", round(achieved, 2));
+      out.put("gemm_gflops", round(peak, 1));
+      out.put("mfu", round(achieved / peak, 4));
+      String threads = System.getProperty("ai.djl.pytorch.num_threads");
+      out.put("threads", threads == null ? "libtorch default" : threads);
+      System.out.println(Json.mapper().writeValueAsString(out));
+      return 0;
+    } catch (Exception e) {
+      System.err.println("bench failed: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  private List<GenerationRequest> requests(SplittableRandom rng, int prompt, int maxTokens) {
+    List<GenerationRequest> reqs = new ArrayList<>();
+    for (int b = 0; b < batch; b++) {
+      int[] ids = new int[prompt];
+      for (int i = 0; i < prompt; i++) {
+        ids[i] = rng.nextInt(vocab);
+      }
+      reqs.add(new GenerationRequest(ids, SamplingParams.builder().temperature(1.0).seed((long) b)
+          .maxTokens(maxTokens).build()));
+    }
+    return reqs;
+  }
+
+  private void forwardStep(LlamaModel model, NDManager manager, SplittableRandom rng, int t) {
+    long[] ids = new long[batch * t];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = rng.nextInt(vocab);
+    }
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      NDArray logits = model.forward(manager.create(ids, new Shape(batch, t)), null, null, null);
+      logits.get(0, 0, 0).getFloat(); // make sure the computation finished
+    }
+  }
+
+  /** 2 FLOPs per multiply-add over every projection and the LM head (the embedding lookup is free). */
+  static double matmulFlopsPerToken(ModelConfig c) {
+    double h = c.hiddenSize();
+    double q = (double) c.numAttentionHeads() * c.headDim();
+    double kv = (double) c.numKeyValueHeads() * c.headDim();
+    double perLayer = h * q + 2 * h * kv + q * h + 3 * h * c.intermediateSize();
+    return 2 * (c.numHiddenLayers() * perLayer + (double) c.vocabSize() * h);
+  }
+
+  /** Scores and weighted sum against {@code context} keys: 2·2·context·heads·head_dim per layer. */
+  static double attentionFlopsPerToken(ModelConfig c, double context) {
+    return 4.0 * c.numHiddenLayers() * context * c.numAttentionHeads() * c.headDim();
+  }
+
+  /** The reference's method: 1024³ float32 matmul, one warm-up, 20 timed repetitions. */
+  static double gemmPeakGflops(NDManager manager) {
+    int n = 1024;
+    int reps = 20;
+    try (NDManager m = manager.newSubManager()) {
+      NDArray a = m.randomNormal(new Shape(n, n));
+      NDArray b = m.randomNormal(new Shape(n, n));
+      a.matMul(b).close();
+      long start = System.nanoTime();
+      for (int i = 0; i < reps; i++) {
+        a.matMul(b).close();
+      }
+      double s = (System.nanoTime() - start) / 1e9;
+      return 2.0 * n * n * n * reps / s / 1e9;
+    }
+  }
+
+  private static double round(double v, int digits) {
+    double f = Math.pow(10, digits);
+    return Math.round(v * f) / f;
+  }
+}

@@ -1,0 +1,120 @@
+package dev.zephyr.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.zephyr.core.io.Json;
+import dev.zephyr.core.testing.SharedData;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The decoder's CLI commands: output shape and values, exit codes. */
+class DecoderCommandsTest {
+  record Result(int code, String out, String err) {}
+
+  static int threads;
+
+  @org.junit.jupiter.api.BeforeAll
+  static void oneThread() {
+    threads = dev.zephyr.core.testing.TorchThreads.useOne();
+  }
+
+  @org.junit.jupiter.api.AfterAll
+  static void restoreThreads() {
+    dev.zephyr.core.testing.TorchThreads.restore(threads);
+  }
+
+  static Result run(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int code = ZephyrCli.run(args);
+      return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  /** Test logging may share stdout; results are the JSON lines. */
+  static java.util.List<String> jsonLines(String out) {
+    return out.lines().filter(l -> l.startsWith("{") || l.startsWith("[")).toList();
+  }
+
+  @Test
+  void logprobsPrintsTheReferenceRows() throws Exception {
+    Path fixture = SharedData.path("fixtures", "qwen2-tied-bf16");
+    JsonNode expected = Json.mapper().readTree(fixture.resolve("expected_logprobs.json").toFile());
+    Result r = run("logprobs", "--model", fixture.toString(), "--ids", "1,42,43,44,45;1,5,9");
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode got = Json.mapper().readTree(jsonLines(r.out()).get(0));
+    assertThat(got.size()).isEqualTo(2);
+    assertThat(got.get(0).size()).isEqualTo(5);
+    assertThat(got.get(1).size()).isEqualTo(3);
+    JsonNode want = expected.get("logprobs").get(1); // the fixture's second sequence is 1,42,43,44,45
+    for (int t = 0; t < 5; t++) {
+      assertThat(got.get(0).get(t).size()).isEqualTo(1024);
+      for (int v = 0; v < 1024; v += 7) {
+        assertThat(got.get(0).get(t).get(v).asDouble()).isCloseTo(want.get(t).get(v).asDouble(),
+            org.assertj.core.data.Offset.offset(1e-4));
+      }
+    }
+  }
+
+  @Test
+  void badInputGivesClearErrorsAndNonZeroCodes() {
+    Path fixture = SharedData.path("fixtures", "llama-gqa-f32");
+    Result bad = run("logprobs", "--model", fixture.toString(), "--ids", "1,x");
+    assertThat(bad.code()).isEqualTo(2);
+    assertThat(bad.err()).contains("token id #2 is not an integer: 'x'");
+    Result outside = run("generate", "--model", fixture.toString(), "--prompt-ids", "1,5000");
+    assertThat(outside.code()).isEqualTo(2);
+    assertThat(outside.err()).contains("5000").contains("vocab_size 1024");
+    Result missing = run("logprobs", "--model", "/nonexistent-model", "--ids", "1");
+    assertThat(missing.code()).isEqualTo(1);
+    assertThat(missing.err()).contains("/nonexistent-model");
+  }
+
+  @Test
+  void generateIsGreedyByDefaultAndSeededSamplingRepeats() throws Exception {
+    Path fixture = SharedData.path("fixtures", "mistral-window8-f32");
+    Result a = run("generate", "--model", fixture.toString(), "--prompt-ids", "1,5,9", "--max-new-tokens", "5",
+        "--temperature", "0.9", "--top-p", "0.9", "--seed", "11");
+    Result b = run("generate", "--model", fixture.toString(), "--prompt-ids", "1,5,9", "--max-new-tokens", "5",
+        "--temperature", "0.9", "--top-p", "0.9", "--seed", "11");
+    assertThat(a.code()).as(a.err()).isZero();
+    assertThat(jsonLines(a.out())).isEqualTo(jsonLines(b.out())).isNotEmpty();
+    JsonNode line = Json.mapper().readTree(jsonLines(a.out()).get(0));
+    assertThat(line.get("prompt_tokens").asInt()).isEqualTo(3);
+    assertThat(line.get("completion_tokens").asInt()).isEqualTo(line.get("token_ids").size());
+    assertThat(line.get("finish_reason").asText()).isIn("stop", "length");
+  }
+
+  @Test
+  void quickstartRunsEndToEnd(@TempDir Path tmp) {
+    Result r = run("quickstart", "--out", tmp.resolve("m").toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("agree to max |diff| = 0.00e+00").contains("greedy continuation");
+    assertThat(tmp.resolve("m").resolve("model.safetensors")).exists();
+  }
+
+  @Test
+  void benchPrintsOneJsonLine() throws Exception {
+    Result r = run("bench", "forward", "--vocab", "128", "--hidden", "32", "--inter", "64", "--layers", "1",
+        "--heads", "4", "--kv-heads", "2", "--seq", "16", "--batch", "2", "--steps", "1");
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode j = Json.mapper().readTree(jsonLines(r.out()).get(0));
+    assertThat(j.get("tokens_per_step").asInt()).isEqualTo(32);
+    assertThat(j.get("tokens_per_s").asDouble()).isPositive();
+    assertThat(j.get("gemm_gflops").asDouble()).isPositive();
+    assertThat(j.get("mfu").asDouble()).isPositive();
+  }
+}

@@ -1,0 +1,251 @@
+package dev.zephyr.core.generate;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import dev.zephyr.core.chat.FinishReason;
+import dev.zephyr.core.chat.SamplingParams;
+import dev.zephyr.core.model.KvCache;
+import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.core.model.ModelConfig;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * Batched autoregressive generation over a {@link LlamaModel}: requests (each with {@code n} choices) become rows of a
+ * left-padded batch that is prefilled once and then decoded one token per step with a {@link KvCache}. Only the last
+ * position's logits leave native memory each step; sampling runs in Java with one random stream per choice, so a
+ * seeded request gives the same tokens whatever else is in the batch.
+ *
+ * <p>Stops per row on an EOS id of the config, a stop token id, a stop string (needs a {@link Detokenizer}), the
+ * max-new-tokens budget or the model's context length.
+ */
+public final class Generator {
+  private final LlamaModel model;
+  private final Detokenizer detokenizer;
+  private final NDManager manager;
+  private final int maxBatchRows;
+  /** Test hook: called after each decode step with the step number. */
+  private java.util.function.IntConsumer afterStep = step -> { };
+
+  /**
+   * @param detokenizer for stop strings and text; null leaves {@link GeneratedSequence#text()} null
+   * @param maxBatchRows rows (choices) decoded together at most
+   */
+  public Generator(LlamaModel model, Detokenizer detokenizer, NDManager manager, int maxBatchRows) {
+    if (maxBatchRows < 1) {
+      throw new IllegalArgumentException("maxBatchRows must be >= 1, got " + maxBatchRows);
+    }
+    this.model = model;
+    this.detokenizer = detokenizer;
+    this.manager = manager;
+    this.maxBatchRows = maxBatchRows;
+  }
+
+  public Generator(LlamaModel model, Detokenizer detokenizer, NDManager manager) {
+    this(model, detokenizer, manager, 16);
+  }
+
+  /** Registers a callback run after every decode step (tests watch memory with it). */
+  void afterEachStep(java.util.function.IntConsumer callback) {
+    this.afterStep = callback;
+  }
+
+  /** One row of the batch: one choice of one request. */
+  private static final class Row {
+    final int request;
+    final int choice;
+    final int[] prompt;
+    final SamplingParams params;
+    final SplittableRandom rng;
+    final Set<Integer> stopIds = new HashSet<>();
+    int[] seen;
+    int seenCount;
+    int generated;
+    FinishReason finish;
+    String text;
+    float[] logprobs;
+    List<GeneratedSequence.Alternatives> top = new ArrayList<>();
+
+    Row(int request, int choice, int[] prompt, SamplingParams params, ModelConfig config) {
+      this.request = request;
+      this.choice = choice;
+      this.prompt = prompt;
+      this.params = params;
+      long seed = params.seed() != null ? params.seed() + 0x9E3779B97F4A7C15L * choice : System.nanoTime() ^ (31L * request + choice);
+      this.rng = new SplittableRandom(seed);
+      stopIds.addAll(config.eosTokenIds());
+      stopIds.addAll(params.stopTokenIds());
+      seen = Arrays.copyOf(prompt, prompt.length + params.maxTokens());
+      seenCount = prompt.length;
+      logprobs = params.logprobs() ? new float[params.maxTokens()] : null;
+    }
+
+    boolean done() {
+      return finish != null;
+    }
+
+    int[] generatedIds() {
+      return Arrays.copyOfRange(seen, prompt.length, seenCount);
+    }
+  }
+
+  /** Generates every request's choices; results come back in request order. */
+  public List<GenerationResult> generate(List<GenerationRequest> requests) {
+    List<Row> rows = new ArrayList<>();
+    for (int r = 0; r < requests.size(); r++) {
+      GenerationRequest req = requests.get(r);
+      for (int c = 0; c < req.params().n(); c++) {
+        rows.add(new Row(r, c, req.promptIds(), req.params(), model.config()));
+      }
+    }
+    // rows of similar prompt length together: less padding
+    List<Row> order = new ArrayList<>(rows);
+    order.sort((a, b) -> Integer.compare(a.prompt.length, b.prompt.length));
+    for (int start = 0; start < order.size(); start += maxBatchRows) {
+      decode(order.subList(start, Math.min(order.size(), start + maxBatchRows)));
+    }
+    List<GenerationResult> results = new ArrayList<>();
+    for (int r = 0; r < requests.size(); r++) {
+      List<GeneratedSequence> choices = new ArrayList<>();
+      for (Row row : rows) {
+        if (row.request == r) {
+          choices.add(new GeneratedSequence(row.generatedIds(), row.finish, row.text,
+              row.logprobs == null ? null : Arrays.copyOf(row.logprobs, row.generated), row.top));
+        }
+      }
+      results.add(new GenerationResult(requests.get(r).promptIds().length, choices));
+    }
+    return results;
+  }
+
+  private void decode(List<Row> rows) {
+    int batch = rows.size();
+    ModelConfig config = model.config();
+    int promptLen = rows.stream().mapToInt(r -> r.prompt.length).max().orElseThrow();
+    int contextLeft = config.maxPositionEmbeddings() - promptLen;
+    int pad = config.padTokenId() != null ? config.padTokenId() : 0;
+    long[] ids = new long[batch * promptLen];
+    long[] mask = new long[batch * promptLen];
+    for (int b = 0; b < batch; b++) {
+      Row row = rows.get(b);
+      int offset = promptLen - row.prompt.length;
+      Arrays.fill(ids, b * promptLen, b * promptLen + offset, pad);
+      for (int i = 0; i < row.prompt.length; i++) {
+        ids[b * promptLen + offset + i] = row.prompt[i];
+        mask[b * promptLen + offset + i] = 1;
+      }
+    }
+    int vocab = config.vocabSize();
+    try (NDManager m = manager.newSubManager(); KvCache cache = model.newCache(m)) {
+      float[] logits;
+      try (NDScope scope = new NDScope()) {
+        scope.suppressNotUsedWarning();
+        NDArray input = m.create(ids, new Shape(batch, promptLen));
+        NDArray h = model.hidden(input, m.create(mask, new Shape(batch, promptLen)), null, cache);
+        logits = model.head(h.get(new NDIndex(":, -1, :"))).toFloatArray();
+      }
+      List<Row> live = new ArrayList<>(rows);
+      for (int step = 0; ; step++) {
+        int width = live.size();
+        long[] next = new long[width];
+        List<Row> still = new ArrayList<>(width);
+        int[] keep = new int[width];
+        for (int b = 0; b < width; b++) {
+          Row row = live.get(b);
+          float[] rowLogits = Arrays.copyOfRange(logits, b * vocab, (b + 1) * vocab);
+          int token = choose(row, rowLogits);
+          finishIfDone(row, token, step + 1 >= contextLeft);
+          if (!row.done()) {
+            keep[still.size()] = b;
+            next[still.size()] = token;
+            still.add(row);
+          }
+        }
+        if (still.isEmpty()) {
+          return;
+        }
+        if (still.size() < width) {
+          // finished rows leave the batch: later steps compute only live sequences
+          cache.keepRows(Arrays.copyOf(keep, still.size()));
+          next = Arrays.copyOf(next, still.size());
+          live = still;
+        }
+        long[] ones = new long[live.size()];
+        Arrays.fill(ones, 1);
+        try (NDScope scope = new NDScope()) {
+          scope.suppressNotUsedWarning();
+          NDArray out = model.forward(m.create(next, new Shape(live.size(), 1)),
+              m.create(ones, new Shape(live.size(), 1)), null, cache);
+          logits = out.toFloatArray();
+        }
+        afterStep.accept(step);
+      }
+    }
+  }
+
+  private int choose(Row row, float[] rowLogits) {
+    SamplingParams p = row.params;
+    float[] raw = p.logprobs() ? rowLogits.clone() : null;
+    int token = Sampler.next(rowLogits, row.seen, row.seenCount, p, row.rng);
+    if (raw != null) {
+      row.logprobs[row.generated] = Sampler.logProb(raw, token);
+      if (p.topLogprobs() > 0) {
+        row.top.add(topAlternatives(raw, p.topLogprobs()));
+      }
+    }
+    row.seen[row.seenCount++] = token;
+    row.generated++;
+    return token;
+  }
+
+  private static GeneratedSequence.Alternatives topAlternatives(float[] raw, int k) {
+    Integer[] order = new Integer[raw.length];
+    for (int i = 0; i < raw.length; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (a, b) -> Float.compare(raw[b], raw[a]));
+    int[] ids = new int[k];
+    float[] lps = new float[k];
+    for (int i = 0; i < k && i < raw.length; i++) {
+      ids[i] = order[i];
+      lps[i] = Sampler.logProb(raw, order[i]);
+    }
+    return new GeneratedSequence.Alternatives(ids, lps);
+  }
+
+  private void finishIfDone(Row row, int token, boolean contextFull) {
+    if (row.stopIds.contains(token)) {
+      finish(row, FinishReason.STOP, true);
+      return;
+    }
+    if (!row.params.stop().isEmpty() && detokenizer != null) {
+      String text = detokenizer.decode(row.generatedIds());
+      for (String stop : row.params.stop()) {
+        int at = text.indexOf(stop);
+        if (at >= 0) {
+          row.finish = FinishReason.STOP;
+          row.text = text.substring(0, at);
+          return;
+        }
+      }
+    }
+    if (row.generated >= row.params.maxTokens() || contextFull) {
+      finish(row, FinishReason.LENGTH, false);
+    }
+  }
+
+  private void finish(Row row, FinishReason reason, boolean endsWithStopToken) {
+    row.finish = reason;
+    if (detokenizer != null) {
+      int[] gen = row.generatedIds();
+      row.text = detokenizer.decode(endsWithStopToken ? Arrays.copyOf(gen, gen.length - 1) : gen);
+    }
+  }
+}

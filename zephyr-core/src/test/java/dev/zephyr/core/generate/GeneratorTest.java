@@ -1,0 +1,239 @@
+package dev.zephyr.core.generate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import dev.zephyr.core.chat.ChatRequest;
+import dev.zephyr.core.chat.ChatResponse;
+import dev.zephyr.core.chat.FinishReason;
+import dev.zephyr.core.chat.Message;
+import dev.zephyr.core.chat.SamplingParams;
+import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.core.model.LogProbs;
+import dev.zephyr.core.model.ModelConfig;
+import dev.zephyr.core.model.ModelType;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class GeneratorTest {
+  static NDManager manager;
+  static LlamaModel model;
+  static Generator generator;
+  static int threads;
+
+  @BeforeAll
+  static void open() {
+    threads = dev.zephyr.core.testing.TorchThreads.useOne();
+    manager = NDManager.newBaseManager();
+    ModelConfig c = ModelConfig.builder().modelType(ModelType.MISTRAL).slidingWindow(6).vocabSize(61).hiddenSize(32)
+        .numAttentionHeads(4).numKeyValueHeads(2).intermediateSize(48).eosTokenIds(List.of()).build();
+    model = LlamaModel.random(c, 21, 0.5, manager);
+    generator = new Generator(model, Detokenizer.tokenIds(), manager, 8);
+  }
+
+  @AfterAll
+  static void close() {
+    model.close();
+    manager.close();
+    dev.zephyr.core.testing.TorchThreads.restore(threads);
+  }
+
+  static GeneratedSequence one(int[] prompt, SamplingParams p) {
+    return generator.generate(List.of(new GenerationRequest(prompt, p))).get(0).first();
+  }
+
+  /** Greedy next tokens recomputed with full forwards, no cache. */
+  static int[] greedyReference(int[] prompt, int steps) {
+    int[] seq = Arrays.copyOf(prompt, prompt.length + steps);
+    for (int s = 0; s < steps; s++) {
+      int len = prompt.length + s;
+      float[][] rows = LogProbs.rows(model, Arrays.copyOf(seq, len), manager);
+      float[] last = rows[len - 1];
+      int best = 0;
+      for (int v = 1; v < last.length; v++) {
+        if (last[v] > last[best]) {
+          best = v;
+        }
+      }
+      seq[len] = best;
+    }
+    return Arrays.copyOfRange(seq, prompt.length, seq.length);
+  }
+
+  @Test
+  void greedyWithCacheEqualsRecomputedArgMaxAndBatchingDoesNotChangeIt() {
+    int[] a = {1, 5, 9, 12};
+    int[] b = {1, 33, 2, 7, 8, 9, 10, 11, 40};
+    SamplingParams greedy = SamplingParams.builder().temperature(0).maxTokens(12).stopTokenIds(List.of()).build();
+    GeneratedSequence alone = one(a, greedy);
+    int[] ref = greedyReference(a, alone.length());
+    assertThat(alone.tokenIds()).containsExactly(ref);
+    List<GenerationResult> both = generator.generate(List.of(new GenerationRequest(b, greedy),
+        new GenerationRequest(a, greedy)));
+    assertThat(both.get(1).first().tokenIds()).containsExactly(alone.tokenIds());
+    assertThat(both.get(0).first().tokenIds()).containsExactly(one(b, greedy).tokenIds());
+    assertThat(both.get(0).promptTokens()).isEqualTo(9);
+  }
+
+  @Test
+  void finishedRowsLeaveTheBatchWithoutChangingTheOthers() {
+    int[] a = {1, 5, 9, 12};
+    int[] b = {1, 33, 2, 7, 8};
+    int[] c = {3, 4};
+    SamplingParams greedy = SamplingParams.builder().temperature(0).maxTokens(10).build();
+    SamplingParams sampled = SamplingParams.builder().temperature(1.0).seed(8L).maxTokens(12).build();
+    GeneratedSequence aloneA = one(a, greedy);
+    GeneratedSequence aloneC = one(c, sampled);
+    // b stops after 2 tokens, a after 10, c after 12: the batch shrinks twice
+    List<GenerationResult> out = generator.generate(List.of(new GenerationRequest(a, greedy),
+        new GenerationRequest(b, greedy.toBuilder().maxTokens(2).build()), new GenerationRequest(c, sampled)));
+    assertThat(out.get(0).first().tokenIds()).containsExactly(aloneA.tokenIds());
+    assertThat(out.get(1).first().tokenIds()).containsExactly(Arrays.copyOf(one(b, greedy).tokenIds(), 2));
+    assertThat(out.get(2).first().tokenIds()).containsExactly(aloneC.tokenIds());
+    assertThat(out.get(2).first().length()).isEqualTo(12);
+  }
+
+  @Test
+  void seededSamplingIsReproducibleWhateverTheBatch() {
+    int[] prompt = {1, 4, 4, 8};
+    SamplingParams p = SamplingParams.builder().temperature(1.5).topK(40).topP(0.95).repetitionPenalty(1.1)
+        .maxTokens(15).seed(1234L).n(3).build();
+    GenerationResult alone = generator.generate(List.of(new GenerationRequest(prompt, p))).get(0);
+    GenerationResult again = generator.generate(List.of(
+        new GenerationRequest(new int[] {1, 2, 3, 4, 5, 6, 7}, p.toBuilder().seed(5L).build()),
+        new GenerationRequest(prompt, p))).get(1);
+    assertThat(alone.choices()).hasSize(3);
+    for (int c = 0; c < 3; c++) {
+      assertThat(again.choices().get(c).tokenIds()).containsExactly(alone.choices().get(c).tokenIds());
+    }
+    // the three choices are different samples, and another seed gives another sample
+    assertThat(alone.choices().get(0).tokenIds()).isNotEqualTo(alone.choices().get(1).tokenIds());
+    GeneratedSequence other = one(prompt, p.toBuilder().n(1).seed(99L).build());
+    assertThat(other.tokenIds()).isNotEqualTo(alone.first().tokenIds());
+  }
+
+  @Test
+  void stopTokenIdsStopStringsEosAndLength() {
+    int[] prompt = {1, 5, 9, 12};
+    SamplingParams greedy = SamplingParams.builder().temperature(0).maxTokens(8).build();
+    GeneratedSequence free = one(prompt, greedy);
+    int[] t = free.tokenIds();
+    assertThat(free.finishReason()).isEqualTo(FinishReason.LENGTH);
+    assertThat(t).hasSize(8);
+    assertThat(free.text()).isEqualTo(Detokenizer.tokenIds().decode(t));
+
+    int third = t[2];
+    int firstIndex = 0;
+    while (t[firstIndex] != third) {
+      firstIndex++;
+    }
+    GeneratedSequence byId = one(prompt, greedy.toBuilder().stopTokenIds(List.of(third)).build());
+    assertThat(byId.finishReason()).isEqualTo(FinishReason.STOP);
+    assertThat(byId.tokenIds()).containsExactly(Arrays.copyOf(t, firstIndex + 1));
+    assertThat(byId.text()).isEqualTo(Detokenizer.tokenIds().decode(Arrays.copyOf(t, firstIndex)));
+
+    String stop = t[1] + " " + t[2] + " ";
+    GeneratedSequence byString = one(prompt, greedy.toBuilder().stop(List.of(stop)).build());
+    assertThat(byString.finishReason()).isEqualTo(FinishReason.STOP);
+    String full = Detokenizer.tokenIds().decode(byString.tokenIds());
+    assertThat(full).endsWith(stop);
+    assertThat(byString.text()).isEqualTo(full.substring(0, full.indexOf(stop)));
+
+    // EOS from the config ends generation too
+    ModelConfig withEos = model.config().toBuilder().eosTokenIds(List.of(t[0])).build();
+    LlamaModel eosModel = new LlamaModel(withEos, model.parameters(), null);
+    GeneratedSequence eos = new Generator(eosModel, null, manager).generate(List.of(new GenerationRequest(prompt,
+        greedy))).get(0).first();
+    assertThat(eos.tokenIds()).containsExactly(t[0]);
+    assertThat(eos.finishReason()).isEqualTo(FinishReason.STOP);
+    assertThat(eos.text()).isNull();
+  }
+
+  @Test
+  void localChatModelAnswersWithCountsAndModelLogProbs() {
+    try (LocalChatModel chat = new LocalChatModel("tiny", model, PromptFormatter.tokenIdsInLastMessage(),
+        Detokenizer.tokenIds(), manager, false)) {
+      SamplingParams p = SamplingParams.builder().temperature(0.8).seed(7L).maxTokens(5).n(2).logprobs(true)
+          .topLogprobs(3).build();
+      List<ChatResponse> out = chat.complete(List.of(ChatRequest.of(List.of(Message.user("1, 5, 9")), p),
+          ChatRequest.of(List.of(Message.user("1 7")), SamplingParams.greedy(3))));
+      ChatResponse r = out.get(0);
+      assertThat(r.promptTokens()).isEqualTo(3);
+      assertThat(r.choices()).hasSize(2);
+      assertThat(r.model()).isEqualTo("tiny");
+      var first = r.first();
+      assertThat(first.logprobs()).hasSize(first.completionTokens());
+      // the reported log-prob of the first token is the model's log-softmax at the prompt's last position
+      float[][] rows = LogProbs.rows(model, new int[] {1, 5, 9}, manager);
+      int tok = Integer.parseInt(first.logprobs().get(0).token().trim());
+      assertThat(first.logprobs().get(0).logprob()).isCloseTo(rows[2][tok], org.assertj.core.data.Offset.offset(1e-4));
+      assertThat(first.logprobs().get(0).topLogprobs()).hasSize(3);
+      assertThat(out.get(1).first().completionTokens()).isEqualTo(3);
+      assertThat(out.get(1).first().finishReason()).isEqualTo(FinishReason.LENGTH);
+    }
+  }
+
+  /** Resident memory not explained by the JVM's committed heap and non-heap: libtorch's share, in KiB. */
+  static long nativeKib() {
+    long rss = rssKib();
+    if (rss < 0) {
+      return -1;
+    }
+    var mem = java.lang.management.ManagementFactory.getMemoryMXBean();
+    long jvm = mem.getHeapMemoryUsage().getCommitted() + mem.getNonHeapMemoryUsage().getCommitted();
+    return rss - jvm / 1024;
+  }
+
+  /** Resident set size in KiB from /proc (Linux); -1 elsewhere. */
+  static long rssKib() {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (java.io.IOException e) {
+      return -1;
+    }
+    return -1;
+  }
+
+  @Test
+  void nativeMemoryStaysFlatOver500Steps() {
+    // a bigger vocabulary than the other tests so that a per-step leak would be large: logits alone are 8 KiB a step
+    ModelConfig c = model.config().toBuilder().vocabSize(2048).eosTokenIds(List.of()).build();
+    try (LlamaModel m = LlamaModel.random(c, 5, 0.3, manager)) {
+      Generator g = new Generator(m, null, manager, 4);
+      SamplingParams p = SamplingParams.builder().temperature(1).seed(3L).maxTokens(520).build();
+      List<GenerationRequest> batch = List.of(new GenerationRequest(new int[] {1, 2, 3}, p),
+          new GenerationRequest(new int[] {4, 5}, p.toBuilder().seed(4L).build()));
+      g.generate(List.of(new GenerationRequest(new int[] {1, 2, 3}, p.toBuilder().maxTokens(40).build()))); // warm-up
+      long[] nativeAt = new long[2];
+      int[] arraysAt = new int[2];
+      g.afterEachStep(step -> {
+        if (step == 18 || step == 518) {
+          int i = step == 18 ? 0 : 1;
+          System.gc();
+          nativeAt[i] = nativeKib();
+          arraysAt[i] = manager.getManagedArrays().size();
+        }
+      });
+      GenerationResult r = g.generate(batch).get(0);
+      assertThat(r.first().length()).isEqualTo(520);
+      // 500 steps between the two probes: the same live arrays (the cache replaces its tensors, never accumulates)
+      assertThat(arraysAt[1]).isEqualTo(arraysAt[0]).isPositive();
+      if (nativeAt[0] > 0) {
+        // legitimate growth is the KV cache: 2 rows x 2 layers x (K,V) x 2 heads x 8 dims x 4 B = 512 B per step
+        assertThat(nativeAt[1] - nativeAt[0]).as("native (RSS - JVM committed) growth in KiB over 500 steps")
+            .isLessThan(4 * 1024);
+      }
+      assertThat(manager.getManagedArrays().size()).isLessThan(arraysAt[0]); // the call's cache is gone
+    }
+  }
+}
