@@ -3,15 +3,24 @@ package dev.zephyr.cli;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.ZephyrException;
+import dev.zephyr.core.chat.Message;
+import dev.zephyr.core.chat.Role;
 import dev.zephyr.core.chat.SamplingParams;
+import dev.zephyr.core.generate.Detokenizer;
 import dev.zephyr.core.generate.GeneratedSequence;
 import dev.zephyr.core.generate.GenerationRequest;
 import dev.zephyr.core.generate.GenerationResult;
 import dev.zephyr.core.generate.Generator;
 import dev.zephyr.core.generate.PromptFormatter;
 import dev.zephyr.core.io.Json;
+import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.core.tokenizer.ChatTemplate;
+import dev.zephyr.core.tokenizer.ChatTokenizer;
+import dev.zephyr.core.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,15 +30,29 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code zephyr generate --model DIR --prompt-ids 1,5,9}: continues token-id prompts and prints one JSON object per
- * prompt and choice (generated ids, finish reason, counts, optional log-probs).
+ * prompt and choice (generated ids, finish reason, counts, optional log-probs). With {@code --prompt TEXT} or
+ * {@code --messages FILE.jsonl}, conversations are formatted with the tokenizer's chat template (generation prompt
+ * included) and the output also carries the generated {@code text}.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-    description = "Generate continuations of token-id prompts with a local model; prints JSON lines.")
+    description = "Generate continuations of prompts (token ids, or chat messages formatted with the chat template)"
+        + " with a local model; prints JSON lines.")
 public final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, description = "Hugging Face model directory") Path model;
-  @Option(names = "--prompt-ids", required = true,
+  @Option(names = "--prompt-ids",
       description = "prompt token ids, comma-separated; several prompts separated by ';' are generated as one batch")
   String promptIds;
+  @Option(names = "--prompt", description = "a user message, formatted with the chat template (repeatable: a batch)")
+  List<String> userPrompts = new ArrayList<>();
+  @Option(names = "--messages", paramLabel = "FILE.jsonl",
+      description = "conversations, one {\"messages\": [{\"role\": ..., \"content\": ...}]} per line")
+  Path messagesFile;
+  @Option(names = "--tokenizer", paramLabel = "DIR",
+      description = "tokenizer directory (tokenizer.json, tokenizer_config.json); default: the model directory")
+  Path tokenizerDir;
+  @Option(names = "--template", defaultValue = "tokenizer",
+      description = "chat template: tokenizer (its chat_template), zephyr or chatml. Default: ${DEFAULT-VALUE}")
+  String template;
   @Option(names = "--max-new-tokens", defaultValue = "64") int maxNewTokens;
   @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default)") double temperature;
   @Option(names = "--top-k", defaultValue = "0") int topK;
@@ -45,18 +68,35 @@ public final class GenerateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     List<int[]> prompts = new ArrayList<>();
     SamplingParams params;
+    Tokenizer tokenizer = null;
+    int sources = (promptIds != null ? 1 : 0) + (userPrompts.isEmpty() ? 0 : 1) + (messagesFile != null ? 1 : 0);
+    if (sources != 1) {
+      System.err.println("error: give exactly one of --prompt-ids, --prompt or --messages");
+      return 2;
+    }
     try {
-      for (String p : promptIds.split(";")) {
-        prompts.add(PromptFormatter.parseIds(p));
+      if (promptIds != null) {
+        for (String p : promptIds.split(";")) {
+          prompts.add(PromptFormatter.parseIds(p));
+        }
+      } else {
+        tokenizer = Tokenizer.load(tokenizerDir != null ? tokenizerDir : model);
+        PromptFormatter formatter = ChatTokenizer.of(tokenizer, chatTemplate(tokenizer))::formatPrompt;
+        for (List<Message> conversation : conversations()) {
+          prompts.add(formatter.format(conversation));
+        }
       }
       params = SamplingParams.builder().temperature(temperature).topK(topK).topP(topP)
           .repetitionPenalty(repetitionPenalty).maxTokens(maxNewTokens).seed(seed).n(n).stopTokenIds(stopTokenIds)
           .logprobs(logprobs).build();
     } catch (ZephyrException | IllegalArgumentException e) {
+      if (tokenizer != null) {
+        tokenizer.close();
+      }
       System.err.println("error: " + e.getMessage());
       return 2;
     }
-    try (NDManager manager = NDManager.newBaseManager(); LlamaModel m = LlamaModel.load(model, manager)) {
+    try (Tokenizer tok = tokenizer; NDManager manager = NDManager.newBaseManager(); LlamaModel m = LlamaModel.load(model, manager)) {
       for (int[] p : prompts) {
         for (int id : p) {
           if (id >= m.config().vocabSize()) {
@@ -68,7 +108,8 @@ public final class GenerateCommand implements Callable<Integer> {
       }
       List<GenerationRequest> requests = new ArrayList<>();
       prompts.forEach(p -> requests.add(new GenerationRequest(p, params)));
-      List<GenerationResult> results = new Generator(m, null, manager).generate(requests);
+      Detokenizer detokenizer = tok == null ? null : tok::decodeText;
+      List<GenerationResult> results = new Generator(m, detokenizer, manager).generate(requests);
       for (int i = 0; i < results.size(); i++) {
         GenerationResult r = results.get(i);
         for (int c = 0; c < r.choices().size(); c++) {
@@ -79,6 +120,9 @@ public final class GenerateCommand implements Callable<Integer> {
           ArrayNode ids = o.putArray("token_ids");
           for (int id : s.tokenIds()) {
             ids.add(id);
+          }
+          if (s.text() != null) {
+            o.put("text", s.text());
           }
           o.put("finish_reason", s.finishReason().wireName());
           o.put("prompt_tokens", r.promptTokens());
@@ -97,5 +141,42 @@ public final class GenerateCommand implements Callable<Integer> {
       System.err.println("error: " + e.getMessage());
       return 1;
     }
+  }
+
+  private ChatTemplate chatTemplate(Tokenizer tokenizer) {
+    return switch (template) {
+      case "tokenizer" -> ChatTemplate.forTokenizer(tokenizer.config());
+      case "zephyr" -> ChatTemplate.zephyr();
+      case "chatml" -> ChatTemplate.chatml();
+      default -> throw InvalidInputException.field("--template", "template",
+          "expected tokenizer, zephyr or chatml, found '" + template + "'");
+    };
+  }
+
+  private List<List<Message>> conversations() {
+    List<List<Message>> out = new ArrayList<>();
+    if (messagesFile == null) {
+      userPrompts.forEach(p -> out.add(List.of(Message.user(p))));
+      return out;
+    }
+    try (Jsonl.Reader<JsonNode> reader = Jsonl.reader(messagesFile, JsonNode.class, Jsonl.OnError.FAIL)) {
+      while (reader.hasNext()) {
+        JsonNode msgs = reader.next().get("messages");
+        if (msgs == null || !msgs.isArray()) {
+          throw new InvalidInputException(messagesFile.toString(), reader.lineNumber(), "messages",
+              "expected a list of messages");
+        }
+        List<Message> conversation = new ArrayList<>();
+        for (JsonNode m : msgs) {
+          if (!m.path("role").isTextual() || !m.path("content").isTextual()) {
+            throw new InvalidInputException(messagesFile.toString(), reader.lineNumber(), "messages",
+                "each message needs a string \"role\" and \"content\"");
+          }
+          conversation.add(new Message(Role.of(m.get("role").asText()), m.get("content").asText()));
+        }
+        out.add(conversation);
+      }
+    }
+    return out;
   }
 }

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
       CommandLine.HelpCommand.class,
       PipelineCommand.class,
       BenchCommand.class,
+      ChatTemplateCommand.class,
       GenerateCommand.class,
       LogprobsCommand.class,
       QuickstartCommand.class,

@@ -1,0 +1,100 @@
+package dev.zephyr.core.tokenizer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Finds Python-only constructs that Jinjava would render wrongly or not at all, so that a template using them is refused
+ * before rendering instead of producing wrong text. Only code inside {@code {{ }}} and {@code {% %}} is inspected, with
+ * string literals blanked out.
+ */
+final class TemplateSupport {
+  private static final Pattern CODE = Pattern.compile("\\{\\{(.*?)\\}\\}|\\{%(.*?)%\\}", Pattern.DOTALL);
+  private static final Pattern STRING_LITERAL = Pattern.compile("'(?:[^'\\\\]|\\\\.)*'|\"(?:[^\"\\\\]|\\\\.)*\"");
+  private static final Pattern EXTENDED_SLICE = Pattern.compile("\\[[^\\[\\]]*:[^\\[\\]]*:[^\\[\\]]*\\]");
+  private static final Pattern PY_METHOD = Pattern.compile(
+      "\\.(startswith|endswith|lstrip|rstrip|split|rsplit|splitlines|upper|lower|title|capitalize|casefold|swapcase"
+          + "|format|join|count|find|rfind|index|rindex|isdigit|isalpha|isalnum|isspace|isupper|islower|removeprefix"
+          + "|removesuffix|zfill|center|ljust|rjust|partition|rpartition|keys|pop|setdefault|update|extend|insert)"
+          + "\\s*\\(");
+  private static final Pattern STRIP_WITH_ARG = Pattern.compile("\\.strip\\s*\\(\\s*[^)\\s]");
+  private static final Pattern STRING_REPEAT = Pattern.compile("''\\s*\\*|\\*\\s*''");
+  private static final Pattern NAMESPACE = Pattern.compile("\\bnamespace\\s*\\(");
+  private static final Pattern LITERAL = Pattern.compile(
+      "\\s*[A-Za-z_][A-Za-z0-9_]*\\s*=\\s*(true|false|True|False|none|None|-?\\d+(\\.\\d+)?|''|\\[\\s*\\]|\\{\\s*\\}"
+          + "|__zns_\\d+)\\s*");
+
+  private TemplateSupport() {}
+
+  /** The first unsupported construct in {@code template}, described for an error message; empty when none. */
+  static Optional<String> unsupportedConstruct(String template) {
+    Matcher code = CODE.matcher(template);
+    while (code.find()) {
+      String raw = code.group(1) != null ? code.group(1) : code.group(2);
+      String expr = STRING_LITERAL.matcher(raw).replaceAll("''");
+      Matcher m = EXTENDED_SLICE.matcher(expr);
+      if (m.find()) {
+        return Optional.of("extended slice '" + m.group() + "' (Python step slicing; use |reverse)");
+      }
+      m = PY_METHOD.matcher(expr);
+      if (m.find()) {
+        return Optional.of("Python string/dict method '." + m.group(1) + "(...)'");
+      }
+      m = STRIP_WITH_ARG.matcher(expr);
+      if (m.find()) {
+        return Optional.of("Python string method '.strip(chars)' with an argument");
+      }
+      if (STRING_REPEAT.matcher(expr).find()) {
+        return Optional.of("string repetition with '*'");
+      }
+      m = NAMESPACE.matcher(expr);
+      while (m.find()) {
+        String args = balancedArgs(expr, m.end());
+        for (String arg : splitTopLevel(args)) {
+          if (!arg.isBlank() && !LITERAL.matcher(arg).matches()) {
+            return Optional.of("namespace(...) with an expression argument '" + arg.trim() + "'");
+          }
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static String balancedArgs(String s, int from) {
+    int depth = 1;
+    for (int i = from; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '(' || c == '[' || c == '{') {
+        depth++;
+      } else if (c == ')' || c == ']' || c == '}') {
+        depth--;
+        if (depth == 0) {
+          return s.substring(from, i);
+        }
+      }
+    }
+    return s.substring(from);
+  }
+
+  private static List<String> splitTopLevel(String s) {
+    List<String> out = new ArrayList<>();
+    int depth = 0;
+    int start = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '(' || c == '[' || c == '{') {
+        depth++;
+      } else if (c == ')' || c == ']' || c == '}') {
+        depth--;
+      } else if (c == ',' && depth == 0) {
+        out.add(s.substring(start, i));
+        start = i + 1;
+      }
+    }
+    out.add(s.substring(start));
+    return out;
+  }
+}
