@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
       CommandLine.HelpCommand.class,
       PipelineCommand.class,
       BenchCommand.class,
+      SftCommand.class,
+      DpoCommand.class,
       ChatTemplateCommand.class,
       GenerateCommand.class,
       LogprobsCommand.class,

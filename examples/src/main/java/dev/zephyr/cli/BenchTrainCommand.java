@@ -1,0 +1,193 @@
+package dev.zephyr.cli;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.zephyr.core.io.Json;
+import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.core.model.ModelConfig;
+import dev.zephyr.core.model.ModelType;
+import dev.zephyr.train.dpo.DpoExample;
+import dev.zephyr.train.dpo.DpoLoss;
+import dev.zephyr.train.dpo.DpoTask;
+import dev.zephyr.train.dpo.ReferenceLogps;
+import dev.zephyr.train.loop.Trainer;
+import dev.zephyr.train.loop.TrainingArguments;
+import dev.zephyr.train.optim.SchedulerType;
+import dev.zephyr.train.sft.SftSequence;
+import dev.zephyr.train.sft.SftTask;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code zephyr bench train --mode sft|dpo [--cached-ref]}: training throughput of the real trainer (AdamW, global-norm
+ * clipping at 1.0, lr 1e-4, no weight decay) on a random Llama model and random tokens, with the size flags and
+ * defaults of {@code shared/bench/torch_reference.py bench}. DPO runs a policy forward/backward over [chosen; rejected]
+ * plus a no-grad forward of a separate reference model each step, like the reference script; {@code --cached-ref}
+ * instead computes the reference log-probs once with the initial policy before training (one model in memory). Prints
+ * one JSON line: tokens_per_s, step_s, params, gemm_gflops (1024^3 float32 matmul in this process), mfu and
+ * peak_rss_mb (VmHWM).
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+    description = "Measure SFT or DPO training throughput on a random model; prints one JSON line.")
+public final class BenchTrainCommand implements Callable<Integer> {
+  enum Mode { sft, dpo }
+
+  @Option(names = "--mode", defaultValue = "sft", description = "sft or dpo (default sft)") Mode mode;
+  @Option(names = "--cached-ref", description = "dpo: reference log-probs computed once before training")
+  boolean cachedRef;
+  @Option(names = "--vocab", defaultValue = "32000") int vocab;
+  @Option(names = "--hidden", defaultValue = "256") int hidden;
+  @Option(names = "--inter", defaultValue = "688") int inter;
+  @Option(names = "--layers", defaultValue = "4") int layers;
+  @Option(names = "--heads", defaultValue = "8") int heads;
+  @Option(names = "--kv-heads", defaultValue = "4") int kvHeads;
+  @Option(names = "--seq", defaultValue = "256") int seq;
+  @Option(names = "--batch", defaultValue = "8", description = "sequences (sft) or pairs (dpo) per step") int batch;
+  @Option(names = "--steps", defaultValue = "5", description = "timed steps, after one warm-up step") int steps;
+  @Option(names = "--seed", defaultValue = "0") long seed;
+  @Option(names = "--chunk", defaultValue = "256", description = "positions per vocabulary projection chunk")
+  int chunk;
+
+  public static void main(String[] args) {
+    Runtime.configureDefaults();
+    System.exit(new CommandLine(new BenchTrainCommand()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    ModelConfig config = ModelConfig.builder().modelType(ModelType.LLAMA).vocabSize(vocab).hiddenSize(hidden)
+        .intermediateSize(inter).numHiddenLayers(layers).numAttentionHeads(heads).numKeyValueHeads(kvHeads)
+        .rmsNormEps(1e-5).ropeTheta(10000.0).maxPositionEmbeddings(Math.max(4096, seq)).eosTokenIds(List.of())
+        .build();
+    Path out = Files.createTempDirectory("zephyr-bench-train");
+    SplittableRandom rng = new SplittableRandom(seed);
+    int totalSteps = steps + 1;
+    try (NDManager manager = NDManager.newBaseManager();
+        LlamaModel policy = LlamaModel.random(config, seed, manager)) {
+      TrainingArguments args = TrainingArguments.builder(out).learningRate(1e-4)
+          .lrSchedulerType(SchedulerType.CONSTANT).weightDecay(0).maxGradNorm(1.0).perDeviceTrainBatchSize(batch)
+          .maxSteps(totalSteps).saveSteps(0).loggingSteps(1_000_000).disableTqdm(true).seed(seed).build();
+      long[] stepEnds = new long[totalSteps + 1];
+      double tokensPerStep;
+      double flopsPerToken = 6.0 * matmulParams(config);
+      if (mode == Mode.sft) {
+        List<SftSequence> rows = new ArrayList<>();
+        for (int i = 0; i < batch * totalSteps; i++) {
+          int[] ids = randomIds(rng, seq);
+          int[] mask = new int[seq];
+          java.util.Arrays.fill(mask, 1);
+          rows.add(SftSequence.of(ids, mask));
+        }
+        tokensPerStep = (double) batch * seq;
+        try (Trainer<SftSequence, SftTask.Batch> t = new Trainer<>(args, new SftTask(policy, chunk), rows,
+            params(policy))) {
+          t.onStepEnd(s -> stepEnds[(int) (long) s] = System.nanoTime());
+          stepEnds[0] = System.nanoTime();
+          t.train();
+        }
+      } else {
+        List<DpoExample> pairs = new ArrayList<>();
+        for (int i = 0; i < batch * totalSteps; i++) {
+          // one prompt token, then seq-1 completion tokens: every next-token position counts, as in the reference
+          pairs.add(DpoExample.of(randomIds(rng, 1), randomIds(rng, seq - 1), randomIds(rng, seq - 1)));
+        }
+        tokensPerStep = 2.0 * batch * seq;
+        LlamaModel reference = null;
+        try {
+          if (cachedRef) {
+            pairs = ReferenceLogps.compute(policy, pairs, batch);
+          } else {
+            reference = LlamaModel.random(config, seed + 1, manager);
+            flopsPerToken += 2.0 * matmulParams(config); // the reference forward
+          }
+          DpoTask task = new DpoTask(policy, reference, DpoLoss.sigmoid(0.1), chunk);
+          try (Trainer<DpoExample, DpoTask.Batch> t = new Trainer<>(args, task, pairs, params(policy))) {
+            t.onStepEnd(s -> stepEnds[(int) (long) s] = System.nanoTime());
+            stepEnds[0] = System.nanoTime();
+            t.train();
+          }
+        } finally {
+          if (reference != null) {
+            reference.close();
+          }
+        }
+      }
+      double stepS = (stepEnds[totalSteps] - stepEnds[1]) / 1e9 / steps;
+      double tokensPerS = tokensPerStep / stepS;
+      double gemm = gemmPeakGflops(manager);
+      ObjectNode o = Json.mapper().createObjectNode();
+      o.put("impl", "zephyr-djl-" + Engine.getDjlVersion() + "-libtorch-" + Engine.getInstance().getVersion());
+      o.put("mode", mode.name() + (mode == Mode.dpo && cachedRef ? "-cached-ref" : ""));
+      o.put("params", policy.parameterCount());
+      o.put("tokens_per_step", (long) tokensPerStep);
+      o.put("step_s", Math.round(stepS * 1e4) / 1e4);
+      o.put("tokens_per_s", Math.round(tokensPerS * 10) / 10.0);
+      o.put("gemm_gflops", Math.round(gemm * 10) / 10.0);
+      o.put("mfu", Math.round(tokensPerS * flopsPerToken / (gemm * 1e9) * 1e4) / 1e4);
+      o.put("peak_rss_mb", Math.round(peakRssKb() / 1024.0));
+      o.put("threads", ai.djl.pytorch.jni.JniUtils.getNumThreads());
+      System.out.println(o);
+      return 0;
+    } finally {
+      try (var s = Files.walk(out)) {
+        s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  private static java.util.Map<String, NDArray> params(LlamaModel m) {
+    return new java.util.LinkedHashMap<>(m.parameters());
+  }
+
+  /** Parameters that take part in matmuls (the embedding lookup does not, unless it is the tied head). */
+  static long matmulParams(ModelConfig c) {
+    long total = LlamaModel.parameterShapes(c).values().stream().mapToLong(s -> s.size()).sum();
+    return c.tieWordEmbeddings() ? total : total - (long) c.vocabSize() * c.hiddenSize();
+  }
+
+  private int[] randomIds(SplittableRandom rng, int n) {
+    int[] a = new int[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = rng.nextInt(vocab);
+    }
+    return a;
+  }
+
+  /** GFLOP/s of a 1024^3 float32 matmul, 20 repetitions after one warm-up (as torch_reference.py measures). */
+  static double gemmPeakGflops(NDManager parent) {
+    try (NDManager m = parent.newSubManager()) {
+      NDArray a = m.randomNormal(new ai.djl.ndarray.types.Shape(1024, 1024));
+      NDArray b = m.randomNormal(new ai.djl.ndarray.types.Shape(1024, 1024));
+      a.matMul(b).close();
+      long t0 = System.nanoTime();
+      for (int i = 0; i < 20; i++) {
+        NDArray c = a.matMul(b);
+        c.getFloat(0, 0); // wait for the result
+        c.close();
+      }
+      return 2.0 * 1024 * 1024 * 1024 * 20 / ((System.nanoTime() - t0) / 1e9) / 1e9;
+    }
+  }
+
+  static long peakRssKb() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (java.io.IOException e) {
+      return -1;
+    }
+    return -1;
+  }
+}

@@ -1,0 +1,145 @@
+package dev.zephyr.train.loop;
+
+import ai.djl.ndarray.NDArray;
+import dev.zephyr.core.CheckpointException;
+import dev.zephyr.core.io.AtomicFiles;
+import dev.zephyr.core.io.Json;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Training checkpoints under {@code output_dir/checkpoint-N/}: {@code model.safetensors} (F32 weights, HF names),
+ * {@code optimizer.safetensors} ({@code NAME.exp_avg}, {@code NAME.exp_avg_sq}), {@code trainer_state.json} (step,
+ * scheduler position, seed, data position). A checkpoint is assembled in a hidden temporary directory and renamed into
+ * place, so a directory named {@code checkpoint-N} is always complete; leftovers of an interrupted write are deleted.
+ */
+public final class CheckpointStore {
+  private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
+  static final String MODEL = "model.safetensors";
+  static final String OPTIMIZER = "optimizer.safetensors";
+  static final String STATE = "trainer_state.json";
+  private static final String PREFIX = "checkpoint-";
+
+  private final Path outputDir;
+
+  public CheckpointStore(Path outputDir) {
+    this.outputDir = outputDir;
+  }
+
+  /** Writes checkpoint {@code step} atomically and returns its directory. */
+  public Path save(TrainerState state, Map<String, NDArray> weights, Map<String, NDArray> optimizerState) {
+    Path target = outputDir.resolve(PREFIX + state.globalStep());
+    Path tmp = outputDir.resolve(".tmp-" + PREFIX + state.globalStep());
+    try {
+      Files.createDirectories(outputDir);
+      deleteTree(tmp);
+      Files.createDirectories(tmp);
+      F32Tensors.write(tmp.resolve(MODEL), weights);
+      F32Tensors.write(tmp.resolve(OPTIMIZER), optimizerState);
+      AtomicFiles.writeString(tmp.resolve(STATE),
+          Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(state));
+      fsyncDir(tmp);
+      deleteTree(target); // only when re-saving the same step after a resume
+      AtomicFiles.move(tmp, target);
+      fsyncDir(outputDir);
+      return target;
+    } catch (IOException e) {
+      throw new CheckpointException("cannot write checkpoint " + target, e);
+    }
+  }
+
+  /** Complete checkpoints, oldest first. */
+  public List<Path> list() {
+    if (!Files.isDirectory(outputDir)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(outputDir)) {
+      return s.filter(p -> p.getFileName().toString().matches(PREFIX + "\\d+") && Files.isDirectory(p)
+              && Files.exists(p.resolve(STATE)))
+          .sorted(Comparator.comparingLong(CheckpointStore::stepOf))
+          .toList();
+    } catch (IOException e) {
+      throw new CheckpointException("cannot list " + outputDir, e);
+    }
+  }
+
+  /** The newest complete checkpoint, after removing leftovers of interrupted writes. */
+  public Optional<Path> latest() {
+    removeTemporaries();
+    List<Path> all = list();
+    return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+  }
+
+  /** Deletes the oldest checkpoints so that at most {@code limit} remain ({@code limit <= 0}: keep all). */
+  public void prune(int limit) {
+    if (limit <= 0) {
+      return;
+    }
+    List<Path> all = new ArrayList<>(list());
+    while (all.size() > limit) {
+      Path old = all.remove(0);
+      try {
+        deleteTree(old);
+      } catch (IOException e) {
+        LOG.warn("cannot delete old checkpoint {}: {}", old, e.toString());
+      }
+    }
+  }
+
+  /** Reads the state record of a checkpoint directory. */
+  public static TrainerState readState(Path checkpoint) {
+    try {
+      return Json.mapper().readValue(checkpoint.resolve(STATE).toFile(), TrainerState.class);
+    } catch (IOException e) {
+      throw new CheckpointException("cannot read " + checkpoint.resolve(STATE), e);
+    }
+  }
+
+  static long stepOf(Path checkpoint) {
+    return Long.parseLong(checkpoint.getFileName().toString().substring(PREFIX.length()));
+  }
+
+  private void removeTemporaries() {
+    if (!Files.isDirectory(outputDir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.list(outputDir)) {
+      for (Path p : s.filter(p -> p.getFileName().toString().startsWith(".tmp-" + PREFIX)).toList()) {
+        LOG.info("removing incomplete checkpoint {}", p);
+        deleteTree(p);
+      }
+    } catch (IOException e) {
+      throw new CheckpointException("cannot clean " + outputDir, e);
+    }
+  }
+
+  private static void fsyncDir(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException | UnsupportedOperationException e) {
+      // Not every platform can sync a directory; the rename is still atomic.
+    }
+  }
+
+  static void deleteTree(Path p) throws IOException {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(p)) {
+      for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(q);
+      }
+    }
+  }
+}

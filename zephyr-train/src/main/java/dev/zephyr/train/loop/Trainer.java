@@ -1,0 +1,401 @@
+package dev.zephyr.train.loop;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import dev.zephyr.core.CheckpointException;
+import dev.zephyr.core.ZephyrException;
+import dev.zephyr.train.optim.AdamW;
+import dev.zephyr.train.optim.GradientClipping;
+import dev.zephyr.train.optim.LrSchedule;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one training loop behind SFT, DPO and reward training: shuffled micro-batches, gradient accumulation with
+ * token-correct normalisation, global-norm clipping, AdamW, a transformers learning-rate schedule, JSONL metrics,
+ * a progress bar, atomic checkpoints and resume.
+ *
+ * <p>Memory: the parameters belong to the caller's manager; the optimizer moments to a sub-manager that
+ * {@link #close()} releases. Each step runs inside its own {@link NDScope}, so everything a step allocates is freed
+ * when it ends. Determinism: the data order is a function of (seed, epoch) and per-step generators of (seed, step), so
+ * a run resumed from a checkpoint performs exactly the same operations as an uninterrupted one.
+ *
+ * <p>An existing checkpoint in {@code output_dir} is resumed automatically (the newest complete one).
+ *
+ * @param <E> example type
+ * @param <B> micro-batch type
+ */
+public final class Trainer<E, B> implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+
+  private final TrainingArguments args;
+  private final TrainingTask<E, B> task;
+  private final List<E> examples;
+  private final Map<String, NDArray> params;
+  private final NDManager stateManager;
+  private final AdamW optimizer;
+  private final CheckpointStore checkpoints;
+  private final long microBatchesPerEpoch;
+  private final long stepsPerEpoch;
+  private final long totalSteps;
+  private final LrSchedule schedule;
+  private final List<Consumer<Map<String, Object>>> logListeners = new ArrayList<>();
+  private final List<Consumer<Long>> stepListeners = new ArrayList<>();
+  private Path lastCheckpoint;
+
+  /**
+   * @param params trainable parameters by HF name (float32), updated in place; they get {@code requiresGradient}
+   */
+  public Trainer(TrainingArguments args, TrainingTask<E, B> task, List<E> examples, Map<String, NDArray> params) {
+    this.args = Objects.requireNonNull(args);
+    this.task = Objects.requireNonNull(task);
+    this.examples = List.copyOf(examples);
+    this.params = params;
+    if (this.examples.isEmpty()) {
+      throw new ZephyrException("the training set is empty");
+    }
+    if (params.isEmpty()) {
+      throw new ZephyrException("no trainable parameters");
+    }
+    this.microBatchesPerEpoch = ceilDiv(this.examples.size(), args.perDeviceTrainBatchSize());
+    this.stepsPerEpoch = ceilDiv(microBatchesPerEpoch, args.gradientAccumulationSteps());
+    this.totalSteps = args.maxSteps() > 0 ? args.maxSteps()
+        : (long) Math.ceil(args.numTrainEpochs() * stepsPerEpoch);
+    long warmup = LrSchedule.warmupSteps(totalSteps, args.warmupSteps(), args.warmupRatio());
+    this.schedule = new LrSchedule(args.lrSchedulerType(), args.learningRate(), warmup, totalSteps);
+    this.stateManager = params.values().iterator().next().getManager().newSubManager();
+    this.optimizer = AdamW.builder()
+        .betas(args.adamBeta1(), args.adamBeta2())
+        .eps(args.adamEpsilon())
+        .weightDecay(args.weightDecay())
+        .noDecayForBiasAndNorm()
+        .build(params, stateManager);
+    for (NDArray p : params.values()) {
+      p.setRequiresGradient(true);
+    }
+    this.checkpoints = new CheckpointStore(args.outputDir());
+  }
+
+  /** Receives every metrics record as it is logged. */
+  public Trainer<E, B> onLog(Consumer<Map<String, Object>> listener) {
+    logListeners.add(listener);
+    return this;
+  }
+
+  /** Called with the completed step count after every step (and after its checkpoint, if any). */
+  public Trainer<E, B> onStepEnd(Consumer<Long> listener) {
+    stepListeners.add(listener);
+    return this;
+  }
+
+  public long totalSteps() {
+    return totalSteps;
+  }
+
+  public long stepsPerEpoch() {
+    return stepsPerEpoch;
+  }
+
+  public LrSchedule schedule() {
+    return schedule;
+  }
+
+  public AdamW optimizer() {
+    return optimizer;
+  }
+
+  /** Outcome of {@link #train()}. */
+  public record TrainResult(long globalStep, double trainLoss, long numTokens, double seconds, long resumedFrom) {}
+
+  /** Runs (or resumes) training to the last step. */
+  public TrainResult train() {
+    long start = 0;
+    long numTokens = 0;
+    Optional<Path> latest = checkpoints.latest();
+    if (latest.isPresent()) {
+      TrainerState st = restore(latest.get());
+      start = st.globalStep();
+      numTokens = st.numTokens();
+      lastCheckpoint = latest.get();
+      LOG.info("resuming from {} (step {} of {})", latest.get(), start, totalSteps);
+    }
+    LOG.info("training: {} examples, {} steps ({} per epoch), batch {} x {} accumulation, lr {} {} warmup {}",
+        examples.size(), totalSteps, stepsPerEpoch, args.perDeviceTrainBatchSize(),
+        args.gradientAccumulationSteps(), args.learningRate(), args.lrSchedulerType().hfName(),
+        schedule.warmupSteps());
+    Path metricsFile = args.outputDir().resolve("metrics.jsonl");
+    long t0 = System.nanoTime();
+    double lossTotal = 0;
+    long lossSteps = 0;
+    try (MetricsLog metrics = new MetricsLog(metricsFile); ProgressBar bar = progressBar(start)) {
+      metrics.truncateAfter(start);
+      Window window = new Window();
+      for (long step = start; step < totalSteps; step++) {
+        StepOutcome out = step(step);
+        numTokens += out.tokens;
+        lossTotal += out.loss;
+        lossSteps++;
+        window.add(out);
+        long done = step + 1;
+        if (done % args.loggingSteps() == 0 || done == totalSteps) {
+          Map<String, Object> rec = window.record(done, epochAt(done), numTokens);
+          metrics.append(rec);
+          logListeners.forEach(l -> l.accept(rec));
+          LOG.info("{}", rec);
+          window = new Window();
+        }
+        if (args.saveSteps() > 0 && done % args.saveSteps() == 0) {
+          lastCheckpoint = save(done, numTokens);
+        }
+        if (bar != null) {
+          bar.stepTo(done);
+          bar.setExtraMessage(String.format(" loss %.4f", out.loss));
+        }
+        stepListeners.forEach(l -> l.accept(done));
+      }
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    return new TrainResult(totalSteps, lossSteps == 0 ? Double.NaN : lossTotal / lossSteps, numTokens, seconds,
+        latest.map(CheckpointStore::stepOf).orElse(0L));
+  }
+
+  private ProgressBar progressBar(long start) {
+    if (args.disableTqdm()) {
+      return null;
+    }
+    return new ProgressBarBuilder()
+        .setTaskName("train")
+        .setInitialMax(totalSteps)
+        .setStyle(ProgressBarStyle.ASCII)
+        .setConsumer(new ConsoleProgressBarConsumer(System.err))
+        .startsFrom(start, java.time.Duration.ZERO)
+        .build();
+  }
+
+  private record StepOutcome(double loss, double gradNorm, double lr, long tokens, double seconds,
+      Map<String, Double> metrics) {}
+
+  private StepOutcome step(long step) {
+    long t0 = System.nanoTime();
+    List<B> micro = microBatches(step);
+    long units = 0;
+    long tokens = 0;
+    long[] unitsOf = new long[micro.size()];
+    for (int i = 0; i < micro.size(); i++) {
+      unitsOf[i] = task.lossUnits(micro.get(i));
+      units += unitsOf[i];
+      tokens += task.tokens(micro.get(i));
+    }
+    if (units == 0) {
+      throw new ZephyrException("step " + (step + 1) + " has no loss units (every label is masked)");
+    }
+    double lr = schedule.lr(step);
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    double loss;
+    double gradNorm;
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      loss = accumulateGradients(step, micro, unitsOf, units, metrics);
+      if (!Double.isFinite(loss)) {
+        zeroGradients();
+        throw new TrainingDivergedException("loss", loss, step + 1, lastCheckpoint);
+      }
+      gradNorm = GradientClipping.clipGlobalNorm(params.values(), args.maxGradNorm());
+      if (!Double.isFinite(gradNorm)) {
+        zeroGradients();
+        throw new TrainingDivergedException("grad_norm", gradNorm, step + 1, lastCheckpoint);
+      }
+      optimizer.step(params, lr);
+      zeroGradients();
+    }
+    return new StepOutcome(loss, gradNorm, lr, tokens, (System.nanoTime() - t0) / 1e9, metrics);
+  }
+
+  /**
+   * Forward and backward over the micro-batches of one step; each micro-batch's summed loss is divided by the units of
+   * the whole step, so the accumulated gradient is that of the full batch. Returns the step's loss.
+   */
+  private double accumulateGradients(long step, List<B> micro, long[] unitsOf, long units,
+      Map<String, Double> metrics) {
+    double loss = 0;
+    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+      for (int i = 0; i < micro.size(); i++) {
+        TrainingTask.LossOutput out = task.loss(params, micro.get(i), StepContext.of(args.seed(), step, i));
+        NDArray scaled = out.lossSum().div(units);
+        gc.backward(scaled);
+        loss += scaled.getFloat();
+        double weight = (double) unitsOf[i] / units;
+        out.metrics().forEach((k, v) -> metrics.merge(k, v * weight, Double::sum));
+      }
+    }
+    return loss;
+  }
+
+  /** Test hook: gradients of step {@code step} left on the parameters (call inside an NDScope, then zero them). */
+  double gradientsOfStep(long step) {
+    List<B> micro = microBatches(step);
+    long[] unitsOf = micro.stream().mapToLong(task::lossUnits).toArray();
+    return accumulateGradients(step, micro, unitsOf, java.util.Arrays.stream(unitsOf).sum(), new LinkedHashMap<>());
+  }
+
+  void zeroGradients() {
+    for (NDArray p : params.values()) {
+      if (p.hasGradient()) {
+        JniUtils.zeroGrad((PtNDArray) p);
+      }
+    }
+  }
+
+  /** The micro-batches of optimizer step {@code step}: a slice of its epoch's shuffled order. */
+  List<B> microBatches(long step) {
+    long epoch = step / stepsPerEpoch;
+    long first = (step % stepsPerEpoch) * args.gradientAccumulationSteps();
+    long last = Math.min(first + args.gradientAccumulationSteps(), microBatchesPerEpoch);
+    int[] order = order(epoch);
+    List<B> out = new ArrayList<>();
+    int bs = args.perDeviceTrainBatchSize();
+    for (long j = first; j < last; j++) {
+      List<E> batch = new ArrayList<>(bs);
+      for (long k = j * bs; k < Math.min((j + 1) * bs, order.length); k++) {
+        batch.add(examples.get(order[(int) k]));
+      }
+      out.add(task.collate(batch));
+    }
+    return out;
+  }
+
+  private int[] cachedOrder;
+  private long cachedEpoch = -1;
+
+  /** Fisher-Yates shuffle seeded by (seed, epoch). */
+  private int[] order(long epoch) {
+    if (epoch != cachedEpoch) {
+      int n = examples.size();
+      int[] o = new int[n];
+      for (int i = 0; i < n; i++) {
+        o[i] = i;
+      }
+      SplittableRandom r = new SplittableRandom(args.seed() * 0x9E3779B97F4A7C15L + epoch);
+      for (int i = n - 1; i > 0; i--) {
+        int j = r.nextInt(i + 1);
+        int t = o[i];
+        o[i] = o[j];
+        o[j] = t;
+      }
+      cachedOrder = o;
+      cachedEpoch = epoch;
+    }
+    return cachedOrder;
+  }
+
+  private double epochAt(long done) {
+    return (double) done / stepsPerEpoch;
+  }
+
+  private Path save(long done, long numTokens) {
+    TrainerState st = new TrainerState(done, epochAt(done), totalSteps, examples.size(), stepsPerEpoch,
+        optimizer.stepCount(), done, args.seed(), done / stepsPerEpoch,
+        (done % stepsPerEpoch) * args.gradientAccumulationSteps(), numTokens);
+    Map<String, NDArray> opt = new LinkedHashMap<>();
+    optimizer.expAvg().forEach((k, v) -> opt.put(k + ".exp_avg", v));
+    optimizer.expAvgSq().forEach((k, v) -> opt.put(k + ".exp_avg_sq", v));
+    Path dir = checkpoints.save(st, params, opt);
+    checkpoints.prune(args.saveTotalLimit());
+    LOG.info("saved checkpoint {}", dir);
+    return dir;
+  }
+
+  private TrainerState restore(Path checkpoint) {
+    TrainerState st = CheckpointStore.readState(checkpoint);
+    if (st.numExamples() != examples.size() || st.maxSteps() != totalSteps || st.seed() != args.seed()) {
+      throw new CheckpointException(checkpoint + " was written by a different run (" + st.numExamples()
+          + " examples, " + st.maxSteps() + " steps, seed " + st.seed() + "; now " + examples.size() + ", "
+          + totalSteps + ", " + args.seed() + "); use another output_dir or delete it");
+    }
+    Map<String, F32Tensors.Tensor> weights = F32Tensors.read(checkpoint.resolve(CheckpointStore.MODEL));
+    for (Map.Entry<String, NDArray> e : params.entrySet()) {
+      F32Tensors.Tensor t = weights.get(e.getKey());
+      if (t == null || t.values().length != e.getValue().getShape().size()) {
+        throw new CheckpointException(checkpoint + ": weight " + e.getKey() + " is missing or has another shape");
+      }
+      e.getValue().set(FloatBuffer.wrap(t.values()));
+    }
+    Map<String, F32Tensors.Tensor> opt = F32Tensors.read(checkpoint.resolve(CheckpointStore.OPTIMIZER));
+    Map<String, float[]> avg = new LinkedHashMap<>();
+    Map<String, float[]> avgSq = new LinkedHashMap<>();
+    for (String name : params.keySet()) {
+      F32Tensors.Tensor a = opt.get(name + ".exp_avg");
+      F32Tensors.Tensor b = opt.get(name + ".exp_avg_sq");
+      if (a == null || b == null) {
+        throw new CheckpointException(checkpoint + ": optimizer state of " + name + " is missing");
+      }
+      avg.put(name, a.values());
+      avgSq.put(name, b.values());
+    }
+    optimizer.restore(avg, avgSq, st.optimizerStep());
+    return st;
+  }
+
+  /** Metrics averaged over the steps since the last log line. */
+  private final class Window {
+    private double loss;
+    private int steps;
+    private double gradNorm;
+    private double lr;
+    private long tokens;
+    private double seconds;
+    private final Map<String, Double> metrics = new LinkedHashMap<>();
+
+    void add(StepOutcome o) {
+      loss += o.loss;
+      steps++;
+      gradNorm = o.gradNorm;
+      lr = o.lr;
+      tokens += o.tokens;
+      seconds += o.seconds;
+      o.metrics.forEach((k, v) -> metrics.merge(k, v, Double::sum));
+    }
+
+    Map<String, Object> record(long done, double epoch, long numTokens) {
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("loss", loss / steps);
+      r.put("grad_norm", gradNorm);
+      r.put("learning_rate", lr);
+      metrics.forEach((k, v) -> r.put(k, v / steps));
+      r.put("num_tokens", numTokens);
+      r.put("tokens_per_second", seconds > 0 ? tokens / seconds : 0.0);
+      r.put("epoch", epoch);
+      r.put("step", done);
+      return r;
+    }
+  }
+
+  /** Releases the optimizer state (the parameters stay with their owner). */
+  @Override
+  public void close() {
+    stateManager.close();
+  }
+
+  private static long ceilDiv(long a, long b) {
+    return (a + b - 1) / b;
+  }
+}

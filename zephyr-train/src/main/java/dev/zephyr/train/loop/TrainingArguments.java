@@ -1,0 +1,152 @@
+package dev.zephyr.train.loop;
+
+import dev.zephyr.train.optim.SchedulerType;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * The options of one training run, named after transformers' {@code TrainingArguments} (YAML keys in snake_case:
+ * {@code learning_rate}, {@code lr_scheduler_type}, {@code warmup_ratio}, ...). Defaults follow TRL's base config
+ * where it overrides transformers ({@code logging_steps = 10}).
+ *
+ * @param outputDir where checkpoints ({@code checkpoint-N/}), {@code metrics.jsonl} and the final weights go
+ * @param learningRate peak learning rate
+ * @param lrSchedulerType schedule shape
+ * @param warmupRatio warm-up as a fraction of all steps (used when {@code warmupSteps == 0})
+ * @param warmupSteps warm-up steps; wins over the ratio when positive
+ * @param numTrainEpochs epochs (fractions allowed); ignored when {@code maxSteps > 0}
+ * @param maxSteps total optimizer steps, or -1 to derive them from epochs
+ * @param perDeviceTrainBatchSize examples per micro-batch
+ * @param gradientAccumulationSteps micro-batches per optimizer step
+ * @param maxGradNorm global-norm clipping threshold (0 disables clipping)
+ * @param weightDecay AdamW decoupled weight decay (biases and norms excluded)
+ * @param adamBeta1 AdamW beta1
+ * @param adamBeta2 AdamW beta2
+ * @param adamEpsilon AdamW epsilon
+ * @param seed seed of the data order and of every per-step generator
+ * @param loggingSteps a metrics line every this many steps
+ * @param saveSteps a checkpoint every this many steps (0 = none)
+ * @param saveTotalLimit checkpoints kept, oldest deleted first (0 = keep all)
+ * @param disableTqdm no console progress bar
+ */
+public record TrainingArguments(
+    Path outputDir,
+    double learningRate,
+    SchedulerType lrSchedulerType,
+    double warmupRatio,
+    long warmupSteps,
+    double numTrainEpochs,
+    long maxSteps,
+    int perDeviceTrainBatchSize,
+    int gradientAccumulationSteps,
+    double maxGradNorm,
+    double weightDecay,
+    double adamBeta1,
+    double adamBeta2,
+    double adamEpsilon,
+    long seed,
+    long loggingSteps,
+    long saveSteps,
+    int saveTotalLimit,
+    boolean disableTqdm) {
+
+  public TrainingArguments {
+    Objects.requireNonNull(outputDir, "output_dir");
+    Objects.requireNonNull(lrSchedulerType, "lr_scheduler_type");
+    require(learningRate >= 0 && Double.isFinite(learningRate), "learning_rate", learningRate);
+    require(warmupRatio >= 0 && warmupRatio <= 1, "warmup_ratio", warmupRatio);
+    require(warmupSteps >= 0, "warmup_steps", warmupSteps);
+    require(maxSteps > 0 || numTrainEpochs > 0, "num_train_epochs", numTrainEpochs);
+    require(perDeviceTrainBatchSize > 0, "per_device_train_batch_size", perDeviceTrainBatchSize);
+    require(gradientAccumulationSteps > 0, "gradient_accumulation_steps", gradientAccumulationSteps);
+    require(maxGradNorm >= 0, "max_grad_norm", maxGradNorm);
+    require(weightDecay >= 0, "weight_decay", weightDecay);
+    require(loggingSteps > 0, "logging_steps", loggingSteps);
+    require(saveSteps >= 0, "save_steps", saveSteps);
+    require(saveTotalLimit >= 0, "save_total_limit", saveTotalLimit);
+  }
+
+  private static void require(boolean ok, String key, Object value) {
+    if (!ok) {
+      throw dev.zephyr.core.InvalidInputException.field("TrainingArguments", key, "invalid value " + value);
+    }
+  }
+
+  public static Builder builder(Path outputDir) {
+    return new Builder().outputDir(outputDir);
+  }
+
+  /** A builder preset with these values. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.outputDir = outputDir;
+    b.learningRate = learningRate;
+    b.lrSchedulerType = lrSchedulerType;
+    b.warmupRatio = warmupRatio;
+    b.warmupSteps = warmupSteps;
+    b.numTrainEpochs = numTrainEpochs;
+    b.maxSteps = maxSteps;
+    b.perDeviceTrainBatchSize = perDeviceTrainBatchSize;
+    b.gradientAccumulationSteps = gradientAccumulationSteps;
+    b.maxGradNorm = maxGradNorm;
+    b.weightDecay = weightDecay;
+    b.adamBeta1 = adamBeta1;
+    b.adamBeta2 = adamBeta2;
+    b.adamEpsilon = adamEpsilon;
+    b.seed = seed;
+    b.loggingSteps = loggingSteps;
+    b.saveSteps = saveSteps;
+    b.saveTotalLimit = saveTotalLimit;
+    b.disableTqdm = disableTqdm;
+    return b;
+  }
+
+  /** Builder with transformers/TRL defaults (lr 2e-5 as TRL's SFT, linear schedule, 3 epochs, batch 8). */
+  public static final class Builder {
+    private Path outputDir;
+    private double learningRate = 2e-5;
+    private SchedulerType lrSchedulerType = SchedulerType.LINEAR;
+    private double warmupRatio = 0.0;
+    private long warmupSteps = 0;
+    private double numTrainEpochs = 3.0;
+    private long maxSteps = -1;
+    private int perDeviceTrainBatchSize = 8;
+    private int gradientAccumulationSteps = 1;
+    private double maxGradNorm = 1.0;
+    private double weightDecay = 0.0;
+    private double adamBeta1 = 0.9;
+    private double adamBeta2 = 0.999;
+    private double adamEpsilon = 1e-8;
+    private long seed = 42;
+    private long loggingSteps = 10;
+    private long saveSteps = 500;
+    private int saveTotalLimit = 0;
+    private boolean disableTqdm = false;
+
+    public Builder outputDir(Path v) { outputDir = v; return this; }
+    public Builder learningRate(double v) { learningRate = v; return this; }
+    public Builder lrSchedulerType(SchedulerType v) { lrSchedulerType = v; return this; }
+    public Builder warmupRatio(double v) { warmupRatio = v; return this; }
+    public Builder warmupSteps(long v) { warmupSteps = v; return this; }
+    public Builder numTrainEpochs(double v) { numTrainEpochs = v; return this; }
+    public Builder maxSteps(long v) { maxSteps = v; return this; }
+    public Builder perDeviceTrainBatchSize(int v) { perDeviceTrainBatchSize = v; return this; }
+    public Builder gradientAccumulationSteps(int v) { gradientAccumulationSteps = v; return this; }
+    public Builder maxGradNorm(double v) { maxGradNorm = v; return this; }
+    public Builder weightDecay(double v) { weightDecay = v; return this; }
+    public Builder adamBeta1(double v) { adamBeta1 = v; return this; }
+    public Builder adamBeta2(double v) { adamBeta2 = v; return this; }
+    public Builder adamEpsilon(double v) { adamEpsilon = v; return this; }
+    public Builder seed(long v) { seed = v; return this; }
+    public Builder loggingSteps(long v) { loggingSteps = v; return this; }
+    public Builder saveSteps(long v) { saveSteps = v; return this; }
+    public Builder saveTotalLimit(int v) { saveTotalLimit = v; return this; }
+    public Builder disableTqdm(boolean v) { disableTqdm = v; return this; }
+
+    public TrainingArguments build() {
+      return new TrainingArguments(outputDir, learningRate, lrSchedulerType, warmupRatio, warmupSteps,
+          numTrainEpochs, maxSteps, perDeviceTrainBatchSize, gradientAccumulationSteps, maxGradNorm, weightDecay,
+          adamBeta1, adamBeta2, adamEpsilon, seed, loggingSteps, saveSteps, saveTotalLimit, disableTqdm);
+    }
+  }
+}

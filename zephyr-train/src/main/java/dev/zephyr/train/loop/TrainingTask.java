@@ -1,0 +1,43 @@
+package dev.zephyr.train.loop;
+
+import ai.djl.ndarray.NDArray;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a trainer (SFT, DPO, reward) plugs into the {@link Trainer}: how to turn examples into a micro-batch and how
+ * to compute its loss.
+ *
+ * <p>The loss is returned as a <em>sum</em> over the batch's loss units (loss tokens for token-level losses, pairs for
+ * sequence-level ones) together with the unit count; the trainer divides by the number of units in the whole
+ * optimizer step. With gradient accumulation this gives exactly the gradient of the large batch (the fix transformers
+ * made in PR #34191), instead of a mean of per-micro-batch means.
+ *
+ * @param <E> example type
+ * @param <B> collated micro-batch type (plain Java arrays; NDArrays are made inside {@link #loss})
+ */
+public interface TrainingTask<E, B> {
+
+  /** Collates examples into a micro-batch (Java-side data; no native memory). */
+  B collate(List<E> examples);
+
+  /** Units the loss of {@code batch} is averaged over (loss tokens, or pairs). */
+  long lossUnits(B batch);
+
+  /** Input tokens of {@code batch}, for throughput metrics. */
+  long tokens(B batch);
+
+  /**
+   * The summed loss of {@code batch} (differentiable with respect to {@code params}) and metrics to log. Called
+   * inside the step's native-memory scope and, for training, inside the gradient collector.
+   */
+  LossOutput loss(Map<String, NDArray> params, B batch, StepContext context);
+
+  /**
+   * Summed loss over a micro-batch.
+   *
+   * @param lossSum scalar: the sum of per-unit losses
+   * @param metrics metric values of this micro-batch (means over its units), TRL names
+   */
+  record LossOutput(NDArray lossSum, Map<String, Double> metrics) {}
+}

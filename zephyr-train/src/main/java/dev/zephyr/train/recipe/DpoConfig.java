@@ -1,0 +1,68 @@
+package dev.zephyr.train.recipe;
+
+import dev.zephyr.train.dpo.DpoLoss;
+import dev.zephyr.train.dpo.DpoLossType;
+import dev.zephyr.train.loop.TrainingArguments;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A DPO run (TRL {@code DPOConfig} + alignment-handbook model/data keys).
+ *
+ * @param modelNameOrPath policy initialisation (the dSFT model)
+ * @param refModelNameOrPath reference model directory; null means a frozen copy of the initial policy
+ * @param datasets local JSONL preference files, concatenated
+ * @param loss beta, loss types and weights, label smoothing
+ * @param maxLength {@code max_length} of prompt + completion (keep_start)
+ * @param precomputeRefLogProbs compute the reference log-probs once and cache them (one model in memory)
+ * @param training optimisation and bookkeeping
+ */
+public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path> datasets, DpoLoss loss,
+    int maxLength, boolean precomputeRefLogProbs, TrainingArguments training) {
+
+  public DpoConfig {
+    Objects.requireNonNull(loss);
+    Objects.requireNonNull(training);
+    datasets = List.copyOf(datasets);
+  }
+
+  public static Builder builder(Path outputDir) {
+    return new Builder(outputDir);
+  }
+
+  /** Builder; defaults are TRL v1.9's DPOConfig (beta 0.1, sigmoid, lr 1e-6, max_length 1024). */
+  public static final class Builder {
+    Path modelNameOrPath;
+    Path refModelNameOrPath;
+    List<Path> datasets = List.of();
+    double beta = 0.1;
+    List<DpoLossType> lossTypes = List.of(DpoLossType.SIGMOID);
+    List<Double> lossWeights;
+    double labelSmoothing;
+    int maxLength = 1024;
+    boolean precomputeRefLogProbs;
+    TrainingArguments.Builder training;
+
+    Builder(Path outputDir) {
+      training = TrainingArguments.builder(outputDir).learningRate(1e-6);
+    }
+
+    public Builder modelNameOrPath(Path v) { modelNameOrPath = v; return this; }
+    public Builder refModelNameOrPath(Path v) { refModelNameOrPath = v; return this; }
+    public Builder datasets(List<Path> v) { datasets = v; return this; }
+    public Builder beta(double v) { beta = v; return this; }
+    public Builder lossTypes(List<DpoLossType> v) { lossTypes = v; return this; }
+    public Builder lossWeights(List<Double> v) { lossWeights = v; return this; }
+    public Builder labelSmoothing(double v) { labelSmoothing = v; return this; }
+    public Builder maxLength(int v) { maxLength = v; return this; }
+    public Builder precomputeRefLogProbs(boolean v) { precomputeRefLogProbs = v; return this; }
+    public TrainingArguments.Builder training() { return training; }
+
+    public DpoConfig build() {
+      return new DpoConfig(modelNameOrPath, refModelNameOrPath, datasets,
+          new DpoLoss(beta, labelSmoothing, lossTypes, lossWeights), maxLength, precomputeRefLogProbs,
+          training.build());
+    }
+  }
+}

@@ -1,0 +1,282 @@
+package dev.zephyr.train.recipe;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.zephyr.core.InvalidInputException;
+import dev.zephyr.core.io.Json;
+import dev.zephyr.core.tokenizer.LossMode;
+import dev.zephyr.train.dpo.DpoLossType;
+import dev.zephyr.train.loop.TrainingArguments;
+import dev.zephyr.train.optim.SchedulerType;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Recipes: YAML files with alignment-handbook / TRL key names, and the Zephyr-7B-beta presets.
+ *
+ * <p>Datasets are local JSONL files named by {@code dataset_path}, {@code dataset_name} or the {@code id}s of
+ * {@code dataset_mixture.datasets}. Keys that only matter to the Python stack ({@code bf16}, {@code
+ * gradient_checkpointing}, {@code hub_model_id}, ...) are accepted and listed in the log as ignored.
+ */
+public final class Recipes {
+  private static final Logger LOG = LoggerFactory.getLogger(Recipes.class);
+  private static final Set<String> TRAINING_KEYS = Set.of("output_dir", "learning_rate", "lr_scheduler_type",
+      "warmup_ratio", "warmup_steps", "num_train_epochs", "max_steps", "per_device_train_batch_size",
+      "gradient_accumulation_steps", "max_grad_norm", "weight_decay", "adam_beta1", "adam_beta2", "adam_epsilon",
+      "seed", "logging_steps", "save_steps", "save_total_limit", "disable_tqdm");
+
+  private Recipes() {}
+
+  /** The Zephyr-7B-beta dSFT run as published: lr 2e-5 cosine, warmup 0.1, 1 epoch, max_length 2048, global 512 → here 16 x 4. */
+  public static SftConfig.Builder zephyr7bBetaSft(Path outputDir) {
+    SftConfig.Builder b = SftConfig.builder(outputDir).maxLength(2048).packing(true).lossMode(LossMode.ALL);
+    b.training().learningRate(2e-5).lrSchedulerType(SchedulerType.COSINE).warmupRatio(0.1).numTrainEpochs(1)
+        .perDeviceTrainBatchSize(16).gradientAccumulationSteps(4).weightDecay(0).maxGradNorm(1.0).seed(42);
+    return b;
+  }
+
+  /** The Zephyr-7B-beta DPO run as published: beta 0.1, lr 5e-7 linear, warmup 0.1, 3 epochs, global batch 32. */
+  public static DpoConfig.Builder zephyr7bBetaDpo(Path outputDir) {
+    DpoConfig.Builder b = DpoConfig.builder(outputDir).beta(0.1).lossTypes(List.of(DpoLossType.SIGMOID))
+        .maxLength(1024);
+    b.training().learningRate(5e-7).lrSchedulerType(SchedulerType.LINEAR).warmupRatio(0.1).numTrainEpochs(3)
+        .perDeviceTrainBatchSize(8).gradientAccumulationSteps(4).weightDecay(0).seed(42);
+    return b;
+  }
+
+  /** The current alignment-handbook DPO recipe: beta 0.01, lr 5e-7 cosine, warmup 0.1, 1 epoch, global 128. */
+  public static DpoConfig.Builder handbookDpo(Path outputDir) {
+    DpoConfig.Builder b = DpoConfig.builder(outputDir).beta(0.01).lossTypes(List.of(DpoLossType.SIGMOID))
+        .maxLength(1024);
+    b.training().learningRate(5e-7).lrSchedulerType(SchedulerType.COSINE).warmupRatio(0.1).numTrainEpochs(1)
+        .perDeviceTrainBatchSize(8).gradientAccumulationSteps(16).weightDecay(0).seed(42);
+    return b;
+  }
+
+  /** Loads an SFT recipe. */
+  public static SftConfig loadSft(Path yaml) {
+    JsonNode n = read(yaml);
+    Set<String> used = new TreeSet<>();
+    SftConfig.Builder b = SftConfig.builder(outputDir(n, yaml));
+    common(n, yaml, used, b.training());
+    b.modelNameOrPath(model(n, yaml, used)).datasets(datasets(n, yaml, used));
+    if (n.has("max_length")) {
+      b.maxLength(intOf(n, "max_length", yaml, used));
+    } else if (n.has("max_seq_length")) {
+      b.maxLength(intOf(n, "max_seq_length", yaml, used));
+    }
+    if (n.has("packing")) {
+      b.packing(n.get("packing").asBoolean());
+      used.add("packing");
+    }
+    boolean assistantOnly = n.path("assistant_only_loss").asBoolean(false);
+    boolean completionOnly = n.path("completion_only_loss").asBoolean(false);
+    used.add("assistant_only_loss");
+    used.add("completion_only_loss");
+    b.lossMode(assistantOnly ? LossMode.ASSISTANT_ONLY : completionOnly ? LossMode.COMPLETION_ONLY : LossMode.ALL);
+    logIgnored(n, yaml, used);
+    return b.build();
+  }
+
+  /** Loads a DPO recipe. */
+  public static DpoConfig loadDpo(Path yaml) {
+    JsonNode n = read(yaml);
+    Set<String> used = new TreeSet<>();
+    DpoConfig.Builder b = DpoConfig.builder(outputDir(n, yaml));
+    common(n, yaml, used, b.training());
+    b.modelNameOrPath(model(n, yaml, used)).datasets(datasets(n, yaml, used));
+    if (n.hasNonNull("ref_model_name_or_path")) {
+      b.refModelNameOrPath(Path.of(n.get("ref_model_name_or_path").asText()));
+    }
+    used.add("ref_model_name_or_path");
+    if (n.has("beta")) {
+      b.beta(doubleOf(n, "beta", yaml, used));
+    }
+    if (n.has("label_smoothing")) {
+      b.labelSmoothing(doubleOf(n, "label_smoothing", yaml, used));
+    }
+    if (n.has("max_length")) {
+      b.maxLength(intOf(n, "max_length", yaml, used));
+    }
+    if (n.has("loss_type")) {
+      List<DpoLossType> types = new ArrayList<>();
+      JsonNode lt = n.get("loss_type");
+      try {
+        if (lt.isArray()) {
+          lt.forEach(x -> types.add(DpoLossType.fromTrlName(x.asText())));
+        } else {
+          types.add(DpoLossType.fromTrlName(lt.asText()));
+        }
+      } catch (IllegalArgumentException e) {
+        throw InvalidInputException.field(yaml.toString(), "loss_type", e.getMessage());
+      }
+      b.lossTypes(types);
+      used.add("loss_type");
+    }
+    if (n.has("loss_weights") && !n.get("loss_weights").isNull()) {
+      List<Double> w = new ArrayList<>();
+      n.get("loss_weights").forEach(x -> w.add(x.asDouble()));
+      b.lossWeights(w);
+    }
+    used.add("loss_weights");
+    if (n.has("rpo_alpha") && !n.get("rpo_alpha").isNull()) {
+      // TRL <= 0.28: rpo_alpha is the weight of an extra sft term
+      b.lossTypes(List.of(DpoLossType.SIGMOID, DpoLossType.SFT))
+          .lossWeights(List.of(1.0, n.get("rpo_alpha").asDouble()));
+    }
+    used.add("rpo_alpha");
+    b.precomputeRefLogProbs(n.path("precompute_ref_log_probs").asBoolean(false));
+    used.add("precompute_ref_log_probs");
+    if (n.has("max_prompt_length")) {
+      LOG.warn("{}: max_prompt_length was removed in TRL 0.29; only max_length (keep_start) applies", yaml);
+      used.add("max_prompt_length");
+    }
+    logIgnored(n, yaml, used);
+    try {
+      return b.build();
+    } catch (IllegalArgumentException e) {
+      throw new InvalidInputException(yaml.toString(), 0, null, e.getMessage());
+    }
+  }
+
+  private static JsonNode read(Path yaml) {
+    try {
+      JsonNode n = Json.yaml().readTree(yaml.toFile());
+      if (n == null || !n.isObject()) {
+        throw new InvalidInputException(yaml.toString(), 0, null, "expected a YAML mapping of recipe keys");
+      }
+      return n;
+    } catch (IOException e) {
+      throw new InvalidInputException(yaml.toString(), 0, null, "cannot read YAML: " + e.getMessage(), e);
+    }
+  }
+
+  private static Path outputDir(JsonNode n, Path yaml) {
+    if (!n.hasNonNull("output_dir")) {
+      throw InvalidInputException.field(yaml.toString(), "output_dir", "required");
+    }
+    return Path.of(n.get("output_dir").asText());
+  }
+
+  private static Path model(JsonNode n, Path yaml, Set<String> used) {
+    used.add("model_name_or_path");
+    if (!n.hasNonNull("model_name_or_path")) {
+      throw InvalidInputException.field(yaml.toString(), "model_name_or_path", "required (a local model directory)");
+    }
+    return Path.of(n.get("model_name_or_path").asText());
+  }
+
+  private static List<Path> datasets(JsonNode n, Path yaml, Set<String> used) {
+    List<Path> out = new ArrayList<>();
+    for (String k : List.of("dataset_path", "dataset_name")) {
+      used.add(k);
+      if (n.hasNonNull(k)) {
+        out.add(Path.of(n.get(k).asText()));
+      }
+    }
+    used.add("dataset_mixture");
+    for (JsonNode d : n.path("dataset_mixture").path("datasets")) {
+      if (!d.path("id").isTextual()) {
+        throw InvalidInputException.field(yaml.toString(), "dataset_mixture.datasets.id", "expected a path");
+      }
+      out.add(Path.of(d.get("id").asText()));
+    }
+    if (out.isEmpty()) {
+      throw InvalidInputException.field(yaml.toString(), "dataset_path",
+          "required: a local JSONL file (dataset_path, dataset_name or dataset_mixture.datasets[].id)");
+    }
+    return out;
+  }
+
+  private static void common(JsonNode n, Path yaml, Set<String> used, TrainingArguments.Builder t) {
+    String src = yaml.toString();
+    for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String k = e.getKey();
+      JsonNode v = e.getValue();
+      if (!TRAINING_KEYS.contains(k) || v.isNull()) {
+        continue;
+      }
+      used.add(k);
+      switch (k) {
+        case "output_dir" -> t.outputDir(Path.of(v.asText()));
+        case "learning_rate" -> t.learningRate(doubleOf(n, k, yaml, used));
+        case "lr_scheduler_type" -> {
+          try {
+            t.lrSchedulerType(SchedulerType.fromHfName(v.asText()));
+          } catch (IllegalArgumentException ex) {
+            throw InvalidInputException.field(src, k, ex.getMessage());
+          }
+        }
+        case "warmup_ratio" -> t.warmupRatio(doubleOf(n, k, yaml, used));
+        case "warmup_steps" -> {
+          // transformers 5 accepts a float < 1 here as a ratio
+          double w = doubleOf(n, k, yaml, used);
+          if (w > 0 && w < 1) {
+            t.warmupRatio(w);
+          } else {
+            t.warmupSteps((long) w);
+          }
+        }
+        case "num_train_epochs" -> t.numTrainEpochs(doubleOf(n, k, yaml, used));
+        case "max_steps" -> t.maxSteps(intOf(n, k, yaml, used));
+        case "per_device_train_batch_size" -> t.perDeviceTrainBatchSize(intOf(n, k, yaml, used));
+        case "gradient_accumulation_steps" -> t.gradientAccumulationSteps(intOf(n, k, yaml, used));
+        case "max_grad_norm" -> t.maxGradNorm(doubleOf(n, k, yaml, used));
+        case "weight_decay" -> t.weightDecay(doubleOf(n, k, yaml, used));
+        case "adam_beta1" -> t.adamBeta1(doubleOf(n, k, yaml, used));
+        case "adam_beta2" -> t.adamBeta2(doubleOf(n, k, yaml, used));
+        case "adam_epsilon" -> t.adamEpsilon(doubleOf(n, k, yaml, used));
+        case "seed" -> t.seed(intOf(n, k, yaml, used));
+        case "logging_steps" -> t.loggingSteps(intOf(n, k, yaml, used));
+        case "save_steps" -> t.saveSteps(intOf(n, k, yaml, used));
+        case "save_total_limit" -> t.saveTotalLimit(intOf(n, k, yaml, used));
+        case "disable_tqdm" -> t.disableTqdm(v.asBoolean());
+        default -> throw new IllegalStateException(k);
+      }
+    }
+  }
+
+  private static double doubleOf(JsonNode n, String k, Path yaml, Set<String> used) {
+    used.add(k);
+    JsonNode v = n.get(k);
+    // YAML reads 2.0e-5 as a number but "2e-5" may come as text
+    try {
+      return v.isNumber() ? v.asDouble() : Double.parseDouble(v.asText());
+    } catch (NumberFormatException e) {
+      throw InvalidInputException.field(yaml.toString(), k, "expected a number, found '" + v.asText() + "'");
+    }
+  }
+
+  private static int intOf(JsonNode n, String k, Path yaml, Set<String> used) {
+    used.add(k);
+    JsonNode v = n.get(k);
+    if (v.isIntegralNumber()) {
+      return v.asInt();
+    }
+    try {
+      return Integer.parseInt(v.asText().trim());
+    } catch (NumberFormatException e) {
+      throw InvalidInputException.field(yaml.toString(), k, "expected an integer, found '" + v.asText() + "'");
+    }
+  }
+
+  private static void logIgnored(JsonNode n, Path yaml, Set<String> used) {
+    List<String> ignored = new ArrayList<>();
+    n.fieldNames().forEachRemaining(k -> {
+      if (!used.contains(k)) {
+        ignored.add(k);
+      }
+    });
+    if (!ignored.isEmpty()) {
+      LOG.info("{}: keys without effect here (Python-stack or hub options): {}", yaml, ignored);
+    }
+  }
+}

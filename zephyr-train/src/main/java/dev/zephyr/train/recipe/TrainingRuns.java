@@ -1,0 +1,142 @@
+package dev.zephyr.train.recipe;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.zephyr.core.CheckpointException;
+import dev.zephyr.core.io.AtomicFiles;
+import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.core.tokenizer.ChatTokenizer;
+import dev.zephyr.core.tokenizer.Tokenizer;
+import dev.zephyr.train.dpo.DpoData;
+import dev.zephyr.train.dpo.DpoExample;
+import dev.zephyr.train.dpo.DpoTask;
+import dev.zephyr.train.dpo.ReferenceLogps;
+import dev.zephyr.train.loop.Trainer;
+import dev.zephyr.train.sft.SftData;
+import dev.zephyr.train.sft.SftSequence;
+import dev.zephyr.train.sft.SftTask;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a recipe end to end: load the model and tokenizer from the local model directory, prepare the data, train
+ * (resuming from {@code output_dir}'s newest checkpoint), and write a Hugging Face model directory into
+ * {@code output_dir} (config.json, generation_config.json, model.safetensors, tokenizer files).
+ */
+public final class TrainingRuns {
+  private static final Logger LOG = LoggerFactory.getLogger(TrainingRuns.class);
+  private static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
+      "special_tokens_map.json", "chat_template.jinja");
+
+  private TrainingRuns() {}
+
+  /** Runs an SFT recipe; returns the trainer's result. */
+  public static Trainer.TrainResult sft(SftConfig c) {
+    try (NDManager root = NDManager.newBaseManager();
+        Tokenizer tokenizer = Tokenizer.load(c.modelNameOrPath());
+        LlamaModel model = LlamaModel.load(c.modelNameOrPath(), root)) {
+      ChatTokenizer tok = ChatTokenizer.of(tokenizer);
+      List<SftSequence> rows = new ArrayList<>();
+      for (Path d : c.datasets()) {
+        rows.addAll(SftData.prepare(d, tok, new SftData.Options(c.maxLength(), c.lossMode(), c.packing())).rows());
+      }
+      Trainer.TrainResult r;
+      try (Trainer<SftSequence, SftTask.Batch> t = new Trainer<>(c.training(), new SftTask(model), rows,
+          new LinkedHashMap<>(model.parameters()))) {
+        r = t.train();
+      }
+      export(model, c.modelNameOrPath(), c.training().outputDir());
+      return r;
+    }
+  }
+
+  /** Runs a DPO recipe; the reference is a frozen copy, another model, or cached log-probs. */
+  public static Trainer.TrainResult dpo(DpoConfig c) {
+    try (NDManager root = NDManager.newBaseManager();
+        Tokenizer tokenizer = Tokenizer.load(c.modelNameOrPath());
+        LlamaModel policy = LlamaModel.load(c.modelNameOrPath(), root)) {
+      ChatTokenizer tok = ChatTokenizer.of(tokenizer);
+      List<DpoExample> pairs = new ArrayList<>();
+      for (Path d : c.datasets()) {
+        pairs.addAll(DpoData.prepare(d, tok, c.maxLength()));
+      }
+      Path refDir = c.refModelNameOrPath() != null ? c.refModelNameOrPath() : c.modelNameOrPath();
+      LlamaModel reference = null;
+      try {
+        if (c.precomputeRefLogProbs()) {
+          // the reference is the initial policy unless another model is named: no second model is loaded then
+          LlamaModel ref = c.refModelNameOrPath() == null ? policy : (reference = LlamaModel.load(refDir, root));
+          pairs = ReferenceLogps.cached(c.training().outputDir().resolve("ref_cache"), ref,
+              tokenizerDigest(c.modelNameOrPath()), pairs, c.training().perDeviceTrainBatchSize());
+          if (reference != null) {
+            reference.close();
+            reference = null;
+          }
+        } else {
+          reference = LlamaModel.load(refDir, root);
+        }
+        Trainer.TrainResult r;
+        Map<String, NDArray> params = new LinkedHashMap<>(policy.parameters());
+        try (Trainer<DpoExample, DpoTask.Batch> t = new Trainer<>(c.training(),
+            new DpoTask(policy, reference, c.loss()), pairs, params)) {
+          r = t.train();
+        }
+        export(policy, c.modelNameOrPath(), c.training().outputDir());
+        return r;
+      } finally {
+        if (reference != null) {
+          reference.close();
+        }
+      }
+    }
+  }
+
+  /** A digest of the tokenizer files, for the reference cache key. */
+  static String tokenizerDigest(Path modelDir) {
+    StringBuilder sb = new StringBuilder();
+    for (String f : TOKENIZER_FILES) {
+      Path p = modelDir.resolve(f);
+      if (Files.exists(p)) {
+        try {
+          sb.append(f).append(':').append(java.util.Arrays.hashCode(Files.readAllBytes(p))).append(';');
+        } catch (IOException e) {
+          throw new CheckpointException("cannot read " + p, e);
+        }
+      }
+    }
+    return sb.toString();
+  }
+
+  /** Writes the model and the tokenizer files of {@code sourceDir} into {@code outputDir}, keeping its checkpoints. */
+  public static void export(LlamaModel model, Path sourceDir, Path outputDir) {
+    Path tmp = outputDir.resolve(".export-" + System.nanoTime());
+    try {
+      Files.createDirectories(outputDir);
+      model.save(tmp);
+      try (Stream<Path> s = Files.list(tmp)) {
+        for (Path f : s.toList()) {
+          AtomicFiles.move(f, outputDir.resolve(f.getFileName().toString()));
+        }
+      }
+      Files.deleteIfExists(tmp);
+      for (String f : TOKENIZER_FILES) {
+        Path p = sourceDir.resolve(f);
+        if (Files.exists(p)) {
+          byte[] bytes = Files.readAllBytes(p);
+          AtomicFiles.write(outputDir.resolve(f), out -> out.write(bytes));
+        }
+      }
+      LOG.info("model written to {}", outputDir);
+    } catch (IOException e) {
+      throw new CheckpointException("cannot write the model into " + outputDir, e);
+    }
+  }
+}

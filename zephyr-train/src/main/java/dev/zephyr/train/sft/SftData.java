@@ -1,0 +1,157 @@
+package dev.zephyr.train.sft;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.zephyr.core.InvalidInputException;
+import dev.zephyr.core.chat.Message;
+import dev.zephyr.core.chat.Role;
+import dev.zephyr.core.io.Json;
+import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.core.tokenizer.ChatTokenizer;
+import dev.zephyr.core.tokenizer.LossMode;
+import dev.zephyr.core.tokenizer.PromptCompletion;
+import dev.zephyr.core.tokenizer.TokenizedChat;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns an SFT dataset into training rows the way TRL's SFTTrainer prepares one. Formats, by column:
+ * <ul>
+ *   <li>{@code messages}: a conversation, rendered with the chat template; loss on all tokens, assistant tokens only,
+ *       or the last assistant turn only ({@link LossMode});</li>
+ *   <li>{@code prompt} + {@code completion}: strings or message lists, tokenized jointly and split at the prompt;
+ *       loss on the completion only unless the mode is {@link LossMode#ALL};</li>
+ *   <li>{@code text}: plain text with the tokenizer's special tokens and EOS appended when missing; loss on all.</li>
+ * </ul>
+ * Rows longer than {@code max_length} keep their start; rows with no loss token left are dropped and counted.
+ */
+public final class SftData {
+  private static final Logger LOG = LoggerFactory.getLogger(SftData.class);
+
+  private SftData() {}
+
+  /** Options: {@code max_length}, the loss mode and whether to pack. */
+  public record Options(int maxLength, LossMode lossMode, boolean packing) {
+    public Options {
+      if (maxLength < 2) {
+        throw InvalidInputException.field("SftConfig", "max_length", "must be >= 2, got " + maxLength);
+      }
+    }
+  }
+
+  /** Prepared rows and what was done to get them. */
+  public record Prepared(List<SftSequence> rows, int examples, int truncated, int droppedFullyMasked) {}
+
+  /** Reads and prepares a JSONL file. */
+  public static Prepared prepare(Path jsonl, ChatTokenizer tok, Options options) {
+    List<JsonNode> rows = Jsonl.readAll(jsonl);
+    return prepare(rows, jsonl.toString(), tok, options);
+  }
+
+  /** Prepares rows already read; {@code source} names them in errors. */
+  public static Prepared prepare(List<JsonNode> rows, String source, ChatTokenizer tok, Options options) {
+    List<SftSequence> out = new ArrayList<>();
+    int truncated = 0;
+    int dropped = 0;
+    for (int i = 0; i < rows.size(); i++) {
+      SftSequence s = tokenize(rows.get(i), source, i + 1, tok, options.lossMode());
+      if (s.length() > options.maxLength()) {
+        s = keepStart(s, options.maxLength());
+        truncated++;
+      }
+      if (s.lossTokens() == 0) {
+        dropped++;
+        continue;
+      }
+      out.add(s);
+    }
+    if (dropped > 0) {
+      LOG.warn("{}: dropped {} of {} examples with no loss token left (loss mode {}, max_length {})", source,
+          dropped, rows.size(), options.lossMode(), options.maxLength());
+    }
+    if (truncated > 0) {
+      LOG.info("{}: truncated {} examples to max_length {} (keep_start)", source, truncated, options.maxLength());
+    }
+    if (out.isEmpty()) {
+      throw new InvalidInputException(source, 0, null, "no usable example: every example was fully masked");
+    }
+    List<SftSequence> rowsOut = options.packing() ? Packing.bestFitDecreasing(out, options.maxLength()) : out;
+    LOG.info("{}: {} examples -> {} rows{}", source, out.size(), rowsOut.size(), options.packing() ? " (packed)" : "");
+    return new Prepared(rowsOut, rows.size(), truncated, dropped);
+  }
+
+  static SftSequence tokenize(JsonNode row, String source, long line, ChatTokenizer tok, LossMode mode) {
+    if (row.has("messages")) {
+      TokenizedChat chat = tok.applyChatTemplateMaps(maps(row.get("messages"), source, line, "messages"), false,
+          Map.of());
+      return SftSequence.of(chat.inputIds(), chat.lossMask(mode));
+    }
+    if (row.has("prompt") && row.has("completion")) {
+      PromptCompletion pc;
+      if (row.get("prompt").isTextual() && row.get("completion").isTextual()) {
+        pc = tok.splitPromptCompletionText(row.get("prompt").asText(), row.get("completion").asText(), true);
+      } else {
+        pc = tok.splitPromptCompletion(messages(row.get("prompt"), source, line, "prompt"),
+            messages(row.get("completion"), source, line, "completion"));
+      }
+      int[] mask = mode == LossMode.ALL ? ones(pc.inputIds().length) : pc.completionMask();
+      return SftSequence.of(pc.inputIds(), mask);
+    }
+    if (row.has("text")) {
+      if (!row.get("text").isTextual()) {
+        throw new InvalidInputException(source, line, "text", "expected a string");
+      }
+      int[] ids = tok.encodeText(row.get("text").asText(), true);
+      OptionalInt eos = tok.tokenizer().eosTokenId();
+      if (eos.isPresent() && (ids.length == 0 || ids[ids.length - 1] != eos.getAsInt())) {
+        ids = java.util.Arrays.copyOf(ids, ids.length + 1);
+        ids[ids.length - 1] = eos.getAsInt();
+      }
+      return SftSequence.of(ids, ones(ids.length));
+    }
+    throw new InvalidInputException(source, line, null,
+        "expected a 'messages', 'prompt'+'completion' or 'text' column, found " + fieldNames(row));
+  }
+
+  static List<Map<String, Object>> maps(JsonNode node, String source, long line, String field) {
+    if (!node.isArray() || node.isEmpty()) {
+      throw new InvalidInputException(source, line, field, "expected a non-empty list of {role, content} messages");
+    }
+    for (JsonNode m : node) {
+      if (!m.path("role").isTextual() || !m.has("content")) {
+        throw new InvalidInputException(source, line, field, "every message needs 'role' and 'content'");
+      }
+    }
+    return Json.mapper().convertValue(node, new TypeReference<List<Map<String, Object>>>() {});
+  }
+
+  static List<Message> messages(JsonNode node, String source, long line, String field) {
+    List<Message> out = new ArrayList<>();
+    for (Map<String, Object> m : maps(node, source, line, field)) {
+      out.add(new Message(Role.of(String.valueOf(m.get("role"))), String.valueOf(m.get("content"))));
+    }
+    return out;
+  }
+
+  static SftSequence keepStart(SftSequence s, int maxLength) {
+    return SftSequence.of(java.util.Arrays.copyOf(s.inputIds(), maxLength),
+        java.util.Arrays.copyOf(s.lossMask(), maxLength));
+  }
+
+  private static int[] ones(int n) {
+    int[] a = new int[n];
+    java.util.Arrays.fill(a, 1);
+    return a;
+  }
+
+  private static List<String> fieldNames(JsonNode row) {
+    List<String> names = new ArrayList<>();
+    row.fieldNames().forEachRemaining(names::add);
+    return names;
+  }
+}

@@ -1,0 +1,98 @@
+package dev.zephyr.train.sft;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.train.loop.CausalLm;
+import dev.zephyr.train.loop.StepContext;
+import dev.zephyr.train.loop.TrainingTask;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Causal-LM SFT on a {@link LlamaModel}: summed negative log-likelihood of the masked-in next tokens. The loss unit is
+ * the label token, so the trainer's normalisation divides by the number of label tokens in the whole optimizer step.
+ */
+public final class SftTask implements TrainingTask<SftSequence, SftTask.Batch> {
+  private final LlamaModel model;
+  private final int chunk;
+
+  /**
+   * Right-padded rows.
+   *
+   * @param ids [B*T] token ids (pad 0)
+   * @param positions [B*T]
+   * @param docIds [B][T], -1 on padding
+   * @param targetMask [B*(T-1)] 1 where token t+1 is a label predicted from t
+   */
+  public record Batch(int rows, int length, long[] ids, long[] positions, int[][] docIds, float[] targetMask,
+      long lossTokens, long tokens) {}
+
+  public SftTask(LlamaModel model) {
+    this(model, 128);
+  }
+
+  public SftTask(LlamaModel model, int chunk) {
+    this.model = model;
+    this.chunk = chunk;
+  }
+
+  @Override
+  public Batch collate(List<SftSequence> rows) {
+    int b = rows.size();
+    int t = rows.stream().mapToInt(SftSequence::length).max().orElse(0);
+    long[] ids = new long[b * t];
+    long[] pos = new long[b * t];
+    int[][] doc = new int[b][t];
+    float[] target = new float[b * (t - 1)];
+    long lossTokens = 0;
+    long tokens = 0;
+    for (int r = 0; r < b; r++) {
+      SftSequence s = rows.get(r);
+      java.util.Arrays.fill(doc[r], -1);
+      for (int i = 0; i < s.length(); i++) {
+        ids[r * t + i] = s.inputIds()[i];
+        pos[r * t + i] = s.positionIds()[i];
+        doc[r][i] = s.docIds()[i];
+      }
+      for (int i = 1; i < s.length(); i++) {
+        if (s.lossMask()[i] == 1 && s.docIds()[i] == s.docIds()[i - 1]) {
+          target[r * (t - 1) + i - 1] = 1f;
+          lossTokens++;
+        }
+      }
+      tokens += s.length();
+    }
+    return new Batch(b, t, ids, pos, doc, target, lossTokens, tokens);
+  }
+
+  @Override
+  public long lossUnits(Batch batch) {
+    return batch.lossTokens();
+  }
+
+  @Override
+  public long tokens(Batch batch) {
+    return batch.tokens();
+  }
+
+  @Override
+  public LossOutput loss(Map<String, NDArray> params, Batch b, StepContext context) {
+    NDArray tokenLogps = tokenLogProbs(b);
+    NDManager m = tokenLogps.getManager();
+    NDArray mask = m.create(b.targetMask(), new Shape(b.rows(), b.length() - 1));
+    NDArray nll = tokenLogps.mul(mask).sum().neg();
+    return new LossOutput(nll, Map.of());
+  }
+
+  /** Next-token log-probs {@code [B, T-1]} of a batch (packed rows attend only within their documents). */
+  public NDArray tokenLogProbs(Batch b) {
+    NDManager m = model.parameters().values().iterator().next().getManager();
+    NDArray ids = m.create(b.ids(), new Shape(b.rows(), b.length()));
+    NDArray pos = m.create(b.positions(), new Shape(b.rows(), b.length()));
+    NDArray bias = CausalLm.attentionBias(m, b.docIds());
+    NDArray hidden = model.hidden(ids, pos, bias);
+    return CausalLm.nextTokenLogProbs(model, hidden, ids, chunk);
+  }
+}

@@ -1,0 +1,139 @@
+package dev.zephyr.train.loop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.train.optim.SchedulerType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainerTest {
+  static final int D = 16;
+  static final int H = 32;
+  static final int V = 5;
+
+  private static TrainingArguments.Builder args(Path dir) {
+    return TrainingArguments.builder(dir).learningRate(1e-2).lrSchedulerType(SchedulerType.CONSTANT)
+        .disableTqdm(true).loggingSteps(1).saveSteps(0).seed(5);
+  }
+
+  private static Map<String, float[]> gradientsOfFirstStep(TrainingArguments a, List<ToyTask.Example> data) {
+    try (NDManager m = NDManager.newBaseManager()) {
+      Map<String, NDArray> p = ToyTask.init(m, D, H, V, 1);
+      try (Trainer<ToyTask.Example, ToyTask.Batch> t = new Trainer<>(a, new ToyTask(D, V), data, p);
+          NDScope s = new NDScope()) {
+        s.suppressNotUsedWarning();
+        t.gradientsOfStep(0);
+        Map<String, float[]> g = new java.util.TreeMap<>();
+        p.forEach((k, v) -> g.put(k, v.getGradient().toFloatArray()));
+        t.zeroGradients();
+        return g;
+      }
+    }
+  }
+
+  @Test
+  void accumulationOfFourMicroBatchesOfOneEqualsOneBatchOfFour(@TempDir Path dir) {
+    List<ToyTask.Example> data = ToyTask.data(8, D, V, 2);
+    // the examples have different numbers of loss tokens, so a mean of per-micro-batch means would differ
+    assertThat(data.stream().map(e -> java.util.Arrays.stream(e.labels()).filter(l -> l >= 0).count()).distinct())
+        .hasSizeGreaterThan(1);
+    Map<String, float[]> big = gradientsOfFirstStep(args(dir).perDeviceTrainBatchSize(4).build(), data);
+    Map<String, float[]> acc = gradientsOfFirstStep(
+        args(dir).perDeviceTrainBatchSize(1).gradientAccumulationSteps(4).build(), data);
+    double maxAbs = 0;
+    for (String k : big.keySet()) {
+      float[] a = big.get(k);
+      float[] b = acc.get(k);
+      for (int i = 0; i < a.length; i++) {
+        assertThat(b[i]).as("%s[%d]", k, i).isCloseTo(a[i], within(1e-6f));
+        maxAbs = Math.max(maxAbs, Math.abs(a[i]));
+      }
+    }
+    assertThat(maxAbs).isGreaterThan(1e-3); // the gradients are not trivially zero
+  }
+
+  @Test
+  void trainsAndLogsHuggingFaceMetricNames(@TempDir Path dir) {
+    List<ToyTask.Example> data = ToyTask.data(48, D, V, 4);
+    try (NDManager m = NDManager.newBaseManager()) {
+      Map<String, NDArray> p = ToyTask.init(m, D, H, V, 1);
+      TrainingArguments a = args(dir).perDeviceTrainBatchSize(8).numTrainEpochs(10).loggingSteps(6)
+          .lrSchedulerType(SchedulerType.LINEAR).warmupRatio(0.1).build();
+      try (Trainer<ToyTask.Example, ToyTask.Batch> t = new Trainer<>(a, new ToyTask(D, V), data, p)) {
+        assertThat(t.stepsPerEpoch()).isEqualTo(6);
+        assertThat(t.totalSteps()).isEqualTo(60);
+        t.train();
+      }
+      List<JsonNode> lines = Jsonl.readAll(dir.resolve("metrics.jsonl"));
+      assertThat(lines).hasSize(10);
+      JsonNode first = lines.get(0);
+      for (String k : List.of("loss", "grad_norm", "learning_rate", "epoch", "step", "num_tokens",
+          "tokens_per_second", "mean_token_accuracy")) {
+        assertThat(first.has(k)).as(k).isTrue();
+      }
+      assertThat(first.get("step").asLong()).isEqualTo(6);
+      assertThat(first.get("epoch").asDouble()).isEqualTo(1.0);
+      // the logged lr is the one used by step 6 (5 steps done): warmup 6 steps, 5/6 of the peak
+      assertThat(first.get("learning_rate").asDouble()).isCloseTo(1e-2 * 5 / 6, within(1e-12));
+      assertThat(lines.get(9).get("loss").asDouble()).isLessThan(first.get("loss").asDouble() * 0.7);
+    }
+  }
+
+  @Test
+  void nanLossStopsWithAClearErrorAndKeepsTheLastGoodCheckpoint(@TempDir Path dir) {
+    List<ToyTask.Example> data = ToyTask.data(40, D, V, 4);
+    try (NDManager m = NDManager.newBaseManager()) {
+      Map<String, NDArray> p = ToyTask.init(m, D, H, V, 1);
+      ToyTask task = new ToyTask(D, V);
+      task.poisonStep = 5; // the sixth step
+      TrainingArguments a = args(dir).perDeviceTrainBatchSize(4).maxSteps(10).saveSteps(2).build();
+      try (Trainer<ToyTask.Example, ToyTask.Batch> t = new Trainer<>(a, task, data, p)) {
+        float[] before = p.get("fc2.weight").toFloatArray();
+        assertThatThrownBy(t::train)
+            .isInstanceOf(TrainingDivergedException.class)
+            .hasMessageContaining("loss is NaN at step 6")
+            .hasMessageContaining("checkpoint-4")
+            .satisfies(e -> assertThat(((TrainingDivergedException) e).lastGoodCheckpoint())
+                .isEqualTo(dir.resolve("checkpoint-4")));
+        // the poisoned update was not applied: weights are finite and differ from the start
+        float[] after = p.get("fc2.weight").toFloatArray();
+        for (float f : after) {
+          assertThat(Float.isFinite(f)).isTrue();
+        }
+        assertThat(after).isNotEqualTo(before);
+      }
+      assertThat(dir.resolve("checkpoint-4/model.safetensors")).exists();
+      assertThat(dir.resolve("checkpoint-6")).doesNotExist();
+      for (F32Tensors.Tensor tensor : F32Tensors.read(dir.resolve("checkpoint-4/model.safetensors")).values()) {
+        for (float f : tensor.values()) {
+          assertThat(Float.isFinite(f)).isTrue();
+        }
+      }
+    }
+  }
+
+  static long vmRssKb() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    throw new IllegalStateException("no VmRSS in /proc/self/status");
+  }
+}

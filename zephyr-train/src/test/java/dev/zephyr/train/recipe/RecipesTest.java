@@ -1,0 +1,119 @@
+package dev.zephyr.train.recipe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.zephyr.core.InvalidInputException;
+import dev.zephyr.core.tokenizer.LossMode;
+import dev.zephyr.train.dpo.DpoLossType;
+import dev.zephyr.train.optim.SchedulerType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RecipesTest {
+
+  @Test
+  void loadsAHandbookStyleDpoRecipe(@TempDir Path dir) throws Exception {
+    Path yaml = dir.resolve("config_full.yaml");
+    Files.writeString(yaml, """
+        # Model arguments
+        model_name_or_path: /models/zephyr-7b-sft-full
+        torch_dtype: null
+        dataset_mixture:
+          datasets:
+            - id: /data/ultrafeedback_binarized.jsonl
+              columns: [chosen, rejected]
+              weight: 1.0
+          test_split_size: 2000
+        bf16: true
+        beta: 0.01
+        do_eval: true
+        gradient_accumulation_steps: 2
+        gradient_checkpointing: true
+        learning_rate: 5.0e-7
+        loss_type: [sigmoid, sft]
+        loss_weights: [1.0, 0.2]
+        lr_scheduler_type: cosine
+        max_length: 1024
+        max_prompt_length: 512
+        num_train_epochs: 1
+        output_dir: data/zephyr-7b-dpo-full
+        per_device_train_batch_size: 8
+        push_to_hub: true
+        save_strategy: "steps"
+        save_steps: 100
+        seed: 42
+        warmup_ratio: 0.1
+        """);
+    DpoConfig c = Recipes.loadDpo(yaml);
+    assertThat(c.modelNameOrPath()).isEqualTo(Path.of("/models/zephyr-7b-sft-full"));
+    assertThat(c.datasets()).containsExactly(Path.of("/data/ultrafeedback_binarized.jsonl"));
+    assertThat(c.loss().beta()).isEqualTo(0.01);
+    assertThat(c.loss().lossTypes()).containsExactly(DpoLossType.SIGMOID, DpoLossType.SFT);
+    assertThat(c.loss().lossWeights()).containsExactly(1.0, 0.2);
+    assertThat(c.maxLength()).isEqualTo(1024);
+    assertThat(c.training().learningRate()).isEqualTo(5e-7);
+    assertThat(c.training().lrSchedulerType()).isEqualTo(SchedulerType.COSINE);
+    assertThat(c.training().warmupRatio()).isEqualTo(0.1);
+    assertThat(c.training().numTrainEpochs()).isEqualTo(1.0);
+    assertThat(c.training().perDeviceTrainBatchSize()).isEqualTo(8);
+    assertThat(c.training().gradientAccumulationSteps()).isEqualTo(2);
+    assertThat(c.training().saveSteps()).isEqualTo(100);
+    assertThat(c.training().outputDir()).isEqualTo(Path.of("data/zephyr-7b-dpo-full"));
+    assertThat(c.precomputeRefLogProbs()).isFalse();
+  }
+
+  @Test
+  void loadsAnSftRecipeWithTrlKeysAndRejectsBadValues(@TempDir Path dir) throws Exception {
+    Path yaml = dir.resolve("sft.yaml");
+    Files.writeString(yaml, """
+        model_name_or_path: /m
+        dataset_path: /d/ultrachat.jsonl
+        max_seq_length: 2048
+        packing: true
+        assistant_only_loss: true
+        learning_rate: 2.0e-05
+        lr_scheduler_type: cosine
+        warmup_ratio: 0.1
+        output_dir: /out
+        """);
+    SftConfig c = Recipes.loadSft(yaml);
+    assertThat(c.maxLength()).isEqualTo(2048);
+    assertThat(c.packing()).isTrue();
+    assertThat(c.lossMode()).isEqualTo(LossMode.ASSISTANT_ONLY);
+    assertThat(c.training().learningRate()).isEqualTo(2e-5);
+    Files.writeString(yaml, "model_name_or_path: /m\ndataset_path: /d\noutput_dir: /o\nlr_scheduler_type: zigzag\n");
+    assertThatThrownBy(() -> Recipes.loadSft(yaml)).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("lr_scheduler_type").hasMessageContaining("zigzag");
+    Files.writeString(yaml, "model_name_or_path: /m\noutput_dir: /o\n");
+    assertThatThrownBy(() -> Recipes.loadSft(yaml)).hasMessageContaining("dataset_path");
+    Files.writeString(yaml, "model_name_or_path: /m\ndataset_path: /d\noutput_dir: /o\nlearning_rate: fast\n");
+    assertThatThrownBy(() -> Recipes.loadSft(yaml)).hasMessageContaining("learning_rate")
+        .hasMessageContaining("fast");
+  }
+
+  @Test
+  void zephyrPresetsAsPublished() {
+    SftConfig sft = Recipes.zephyr7bBetaSft(Path.of("o")).build();
+    assertThat(sft.training().learningRate()).isEqualTo(2e-5);
+    assertThat(sft.training().lrSchedulerType()).isEqualTo(SchedulerType.COSINE);
+    assertThat(sft.training().warmupRatio()).isEqualTo(0.1);
+    assertThat(sft.training().numTrainEpochs()).isEqualTo(1.0);
+    assertThat(sft.maxLength()).isEqualTo(2048);
+    DpoConfig dpo = Recipes.zephyr7bBetaDpo(Path.of("o")).build();
+    assertThat(dpo.loss().beta()).isEqualTo(0.1);
+    assertThat(dpo.training().learningRate()).isEqualTo(5e-7);
+    assertThat(dpo.training().numTrainEpochs()).isEqualTo(3.0);
+    assertThat(dpo.training().lrSchedulerType()).isEqualTo(SchedulerType.LINEAR);
+    assertThat(dpo.training().perDeviceTrainBatchSize() * dpo.training().gradientAccumulationSteps())
+        .isEqualTo(32);
+    DpoConfig now = Recipes.handbookDpo(Path.of("o")).build();
+    assertThat(now.loss().beta()).isEqualTo(0.01);
+    assertThat(now.training().numTrainEpochs()).isEqualTo(1.0);
+    assertThat(now.training().lrSchedulerType()).isEqualTo(SchedulerType.COSINE);
+    assertThat(now.loss().lossTypes()).isEqualTo(List.of(DpoLossType.SIGMOID));
+  }
+}
