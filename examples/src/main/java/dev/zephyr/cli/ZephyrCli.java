@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       GenerateCommand.class,
       LogprobsCommand.class,
       QuickstartCommand.class,
+      AifCommand.class,
     })
 public final class ZephyrCli implements Runnable {
 

@@ -17,6 +17,47 @@ public interface ChatModel extends AutoCloseable {
   /** Answers every request, in order. */
   List<ChatResponse> complete(List<ChatRequest> requests);
 
+  /**
+   * Answers every request and hands each outcome to {@code handler} as soon as it exists, so callers can persist
+   * finished work before the whole batch is done. One failed request does not stop the others: it reaches the handler
+   * as a {@link ProviderException}. Returns when every request has an outcome. The handler may be called from several
+   * threads at once.
+   *
+   * <p>The default answers the batch with {@link #complete(List)}; when the batch fails it retries request by request
+   * so that every request gets its own outcome. Implementations that run requests concurrently override this.
+   */
+  default void completeEach(List<ChatRequest> requests, ResultHandler handler) {
+    List<ChatResponse> responses;
+    try {
+      responses = complete(requests);
+    } catch (ProviderException batchFailure) {
+      if (requests.size() == 1) {
+        handler.onResult(0, null, batchFailure);
+        return;
+      }
+      for (int i = 0; i < requests.size(); i++) {
+        ChatResponse response;
+        try {
+          response = complete(requests.get(i));
+        } catch (ProviderException e) {
+          handler.onResult(i, null, e);
+          continue;
+        }
+        handler.onResult(i, response, null);
+      }
+      return;
+    }
+    for (int i = 0; i < responses.size(); i++) {
+      handler.onResult(i, responses.get(i), null);
+    }
+  }
+
+  /** Receives the outcome of one request of a {@link #completeEach} batch: a response or a failure, never both. */
+  @FunctionalInterface
+  interface ResultHandler {
+    void onResult(int index, ChatResponse response, ProviderException failure);
+  }
+
   /** Answers one request. */
   default ChatResponse complete(ChatRequest request) {
     return complete(List.of(request)).get(0);

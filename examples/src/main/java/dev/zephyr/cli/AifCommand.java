@@ -1,0 +1,87 @@
+package dev.zephyr.cli;
+
+import dev.zephyr.core.ZephyrException;
+import dev.zephyr.data.config.AifConfig;
+import dev.zephyr.data.feedback.AifJob;
+import dev.zephyr.data.feedback.FeedbackCollector;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code zephyr aif --config FILE.yaml}: UltraFeedback-style AI feedback. Writes {@code completions.jsonl},
+ * {@code ratings.jsonl} and {@code preferences.jsonl} into the config's {@code output_dir}; run it again after a crash
+ * and it finishes the job without duplicates and without paying again for calls that had completed.
+ */
+@Command(
+    name = "aif",
+    mixinStandardHelpOptions = true,
+    description = "Collect AI feedback: sample completions from a pool of models, have a judge rate them, binarize"
+        + " into preference pairs (ultrafeedback_binarized layout). Resumable: rerun the same command after a crash.")
+public final class AifCommand implements Callable<Integer> {
+
+  @Option(names = "--config", required = true, paramLabel = "FILE.yaml", description = "The aif configuration.")
+  Path config;
+
+  @Option(names = "--no-progress", description = "Do not draw a progress bar (logs and CI).")
+  boolean noProgress;
+
+  @Override
+  public Integer call() {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    try {
+      AifConfig cfg = AifConfig.load(config);
+      AifJob job = new AifJob(cfg);
+      ProgressBar[] bar = new ProgressBar[1];
+      AifJob.Result result;
+      try {
+        result = job.run(total -> {
+          if (!noProgress) {
+            bar[0] = new ProgressBarBuilder()
+                .setTaskName("aif")
+                .setInitialMax(total)
+                .setUnit(" calls", 1)
+                .setStyle(ProgressBarStyle.ASCII)
+                .showSpeed()
+                .setSpeedUnit(ChronoUnit.SECONDS)
+                .setUpdateIntervalMillis(500)
+                .setMaxRenderedLength(120)
+                .build();
+          }
+        }, n -> {
+          if (bar[0] != null) {
+            bar[0].stepBy(n);
+          }
+        });
+      } finally {
+        if (bar[0] != null) {
+          bar[0].close();
+        }
+      }
+      FeedbackCollector.Summary s = result.summary();
+      out.printf("prompts: %d (%d duplicates ignored, %d already rated before this run)%n", s.prompts(),
+          s.duplicatePrompts(), s.alreadyRated());
+      if (job.skippedPromptLines() > 0) {
+        out.printf("malformed prompt lines skipped: %d%n", job.skippedPromptLines());
+      }
+      out.printf("completions: %d calls, %d failed; judgments: %d calls, %d failed (raw text in ratings.jsonl)%n",
+          s.completionCalls(), s.completionFailures(), s.judgeCalls(), s.judgmentFailures());
+      out.printf("cache: %d hits, %d new calls%s%n", result.cacheHits(), result.cacheMisses(),
+          result.tornCacheLines() > 0 ? ", 1 torn line from an interrupted run dropped" : "");
+      out.printf("preferences: %d pairs, %d prompts without a pair -> %s%n", s.preferencePairs(),
+          s.promptsWithoutPair(), job.outputDir().resolve("preferences.jsonl"));
+      return 0;
+    } catch (ZephyrException | IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
+      err.println("zephyr aif: " + e.getMessage());
+      return 1;
+    }
+  }
+}

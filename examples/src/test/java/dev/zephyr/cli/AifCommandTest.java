@@ -1,0 +1,169 @@
+package dev.zephyr.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.core.testing.FakeOpenAiServer;
+import dev.zephyr.core.testing.FakeOpenAiServer.Fault;
+import dev.zephyr.core.testing.SharedData;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(120)
+class AifCommandTest {
+  @TempDir Path dir;
+  FakeOpenAiServer server;
+
+  @BeforeEach
+  void start() {
+    server = FakeOpenAiServer.start();
+    server.responder(FakeOpenAiServer::ratingOrAnswer);
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  /** Writes {@code n} prompts (without prompt_id, so it is derived) and a config; returns the config path. */
+  static Path setUp(Path dir, String baseUrl, int n, String extra) throws Exception {
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      lines.add("{\"prompt\": \"Explain topic " + i + " briefly.\", \"source\": \"ultrachat\"}");
+    }
+    Files.write(dir.resolve("prompts.jsonl"), lines);
+    String yaml = """
+        prompts: prompts.jsonl
+        output_dir: out
+        completions_per_prompt: 4
+        seed: 42
+        chunk_size: 8
+        principles: %s
+        pool:
+          - {name: a, base_url: "%s", model: teacher-a, max_concurrency: 4, timeout_seconds: 2, max_retries: 6,
+             retry_backoff_ms: 10, temperature: 1.0, max_tokens: 128}
+          - {name: b, base_url: ["%s"], model: teacher-b, max_concurrency: 4, timeout_seconds: 2, max_retries: 6,
+             retry_backoff_ms: 10}
+        judge: {base_url: "%s", model: judge, max_concurrency: 4, timeout_seconds: 2, max_retries: 6,
+                retry_backoff_ms: 10}
+        rubric: overall
+        binarize: {chosen: overall, rejected: random, ties: keep}
+        %s
+        """.formatted(SharedData.path("ultrafeedback", "principles_system_prompts.json"), baseUrl, baseUrl, baseUrl,
+        extra);
+    Path cfg = dir.resolve("aif.yaml");
+    Files.writeString(cfg, yaml);
+    return cfg;
+  }
+
+  record Run(int code, String out, String err) {}
+
+  static Run run(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      int code = ZephyrCli.run(args);
+      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  @Test
+  void writesTheThreeFilesThroughFaultsAndARerunCallsNobody() throws Exception {
+    Fault[] cycle = {Fault.RATE_LIMIT, Fault.SERVER_ERROR, Fault.MALFORMED, Fault.NONE, Fault.NONE};
+    server.retryAfter("0").faults((key, attempt) ->
+        attempt == 0 ? cycle[Math.floorMod(key.hashCode(), cycle.length)] : Fault.NONE);
+    Path cfg = setUp(dir, server.baseUrl(), 10, "");
+    Run r = run("aif", "--config", cfg.toString(), "--no-progress");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("prompts: 10").contains("completions: 40 calls, 0 failed")
+        .contains("judgments: 40 calls, 0 failed").contains("preferences: 10 pairs");
+    Path out = dir.resolve("out");
+    List<JsonNode> prefs = Jsonl.readAll(out.resolve("preferences.jsonl"));
+    assertThat(prefs).hasSize(10);
+    JsonNode p = prefs.get(0);
+    assertThat(fieldNames(p)).containsExactly("prompt", "prompt_id", "chosen", "rejected", "messages",
+        "score_chosen", "score_rejected");
+    assertThat(p.get("prompt_id").asText()).hasSize(64);
+    assertThat(p.get("chosen").get(1).get("role").asText()).isEqualTo("assistant");
+    assertThat(Jsonl.readAll(out.resolve("completions.jsonl"))).hasSize(10);
+    assertThat(Jsonl.readAll(out.resolve("ratings.jsonl"))).hasSize(10);
+
+    server.resetCounts();
+    Run again = run("aif", "--config", cfg.toString(), "--no-progress");
+    assertThat(again.code()).isZero();
+    assertThat(again.out()).contains("10 already rated");
+    assertThat(server.requestCount()).isZero();
+    assertThat(Jsonl.readAll(out.resolve("preferences.jsonl"))).isEqualTo(prefs);
+  }
+
+  private static List<String> fieldNames(JsonNode node) {
+    List<String> names = new ArrayList<>();
+    node.fieldNames().forEachRemaining(names::add);
+    return names;
+  }
+
+  @Test
+  void badConfigsFailWithAClearMessage() throws Exception {
+    Path cfg = setUp(dir, server.baseUrl(), 2, "temprature: 0.5");
+    Run r = run("aif", "--config", cfg.toString(), "--no-progress");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("aif.yaml").contains("temprature").contains("unknown key");
+
+    Files.writeString(cfg, Files.readString(cfg).replace("temprature: 0.5", "")
+        .replace("binarize: {chosen: overall, rejected: random, ties: keep}", "binarize: {rejected: best}"));
+    r = run("aif", "--config", cfg.toString(), "--no-progress");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("binarize.rejected").contains("'best' is not one of [random, lowest, all]");
+  }
+
+  @Test
+  void missingKeyVariableAndLocalProvidersAreExplained() throws Exception {
+    Path cfg = setUp(dir, server.baseUrl(), 2, "");
+    Files.writeString(cfg, Files.readString(cfg).replace("model: judge,", "model: judge, api_key_env: ZEPHYR_NO_SUCH_KEY_VAR,"));
+    Run r = run("aif", "--config", cfg.toString(), "--no-progress");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("ZEPHYR_NO_SUCH_KEY_VAR").contains("not set");
+
+    Files.createDirectories(dir.resolve("tiny-model"));
+    Files.writeString(cfg, Files.readString(cfg).replace(" api_key_env: ZEPHYR_NO_SUCH_KEY_VAR,", "")
+        .replace("- {name: a, base_url: \"" + server.baseUrl() + "\", model: teacher-a,", "- {name: a, local: tiny-model,"));
+    r = run("aif", "--config", cfg.toString(), "--no-progress");
+    boolean localMerged = classExists("dev.zephyr.core.generate.LocalChatModel");
+    if (!localMerged) {
+      assertThat(r.code()).isEqualTo(1);
+      assertThat(r.err()).contains("local providers arrive with the local decoder");
+    }
+  }
+
+  private static boolean classExists(String name) {
+    try {
+      Class.forName(name);
+      return true;
+    } catch (ClassNotFoundException e) {
+      return false;
+    }
+  }
+
+  static List<String> column(Path file, String field) {
+    return Jsonl.readAll(file).stream().map(n -> n.get(field).asText()).collect(Collectors.toList());
+  }
+}

@@ -1,0 +1,186 @@
+package dev.zephyr.core.chat.openai;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.zephyr.core.chat.ChatRequest;
+import dev.zephyr.core.chat.ChatResponse;
+import dev.zephyr.core.chat.FinishReason;
+import dev.zephyr.core.chat.Message;
+import dev.zephyr.core.chat.ProviderException;
+import dev.zephyr.core.chat.SamplingParams;
+import dev.zephyr.core.chat.cache.CacheKey;
+import dev.zephyr.core.testing.FakeOpenAiServer;
+import dev.zephyr.core.testing.FakeOpenAiServer.Fault;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+@org.junit.jupiter.api.Timeout(60)
+class OpenAiChatModelTest {
+  private static final String SECRET = "sk-test-SECRET-4711";
+
+  private FakeOpenAiServer server;
+
+  @BeforeEach
+  void start() {
+    server = FakeOpenAiServer.start();
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  private OpenAiChatModel.Builder model() {
+    return OpenAiChatModel.builder()
+        .baseUrl(server.baseUrl())
+        .modelName("m")
+        .apiKeyEnv("FAKE_KEY")
+        .environment(Map.of("FAKE_KEY", SECRET)::get)
+        .timeout(Duration.ofMillis(800))
+        .initialBackoff(Duration.ofMillis(5))
+        .maxRetries(3)
+        .maxConcurrency(8);
+  }
+
+  private static ChatRequest req(String text, long seed) {
+    return ChatRequest.of(List.of(Message.system("be brief"), Message.user(text)),
+        SamplingParams.builder().temperature(0.7).topP(0.9).maxTokens(64).seed(seed).stop(List.of("\n\n")).build());
+  }
+
+  @Test
+  void sendsParametersAndKeyAndParsesChoicesAndLogprobs() {
+    try (OpenAiChatModel m = model().build()) {
+      ChatRequest r = ChatRequest.of(List.of(Message.user("hi")),
+          SamplingParams.builder().n(2).seed(9L).logprobs(true).topLogprobs(3).maxTokens(5).build());
+      ChatResponse resp = m.complete(r);
+      assertThat(resp.choices()).hasSize(2);
+      assertThat(resp.choices().get(0).text()).isEqualTo("Answer from m (seed 9): hi #0");
+      assertThat(resp.choices().get(1).text()).endsWith("#1");
+      assertThat(resp.first().finishReason()).isEqualTo(FinishReason.STOP);
+      assertThat(resp.promptTokens()).isEqualTo(11);
+      assertThat(resp.completionTokens()).isEqualTo(14);
+      assertThat(resp.first().logprobs()).hasSize(1);
+      assertThat(resp.first().logprobs().get(0).logprob()).isEqualTo(-0.25);
+      assertThat(resp.first().logprobs().get(0).topLogprobs()).extracting(t -> t.token())
+          .containsExactly("Ans", "alt1", "alt2");
+      // the server rebuilt exactly our request from the wire: same cache key as the client computes
+      assertThat(server.answeredKeys()).containsExactly(CacheKey.of("m", r));
+      assertThat(server.seen().get(0).authorization()).isEqualTo("Bearer " + SECRET);
+    }
+  }
+
+  @Test
+  void retriesEveryTransientFaultAndAnswersEverything() {
+    Fault[] cycle = {Fault.RATE_LIMIT, Fault.SERVER_ERROR, Fault.SLOW, Fault.MALFORMED, Fault.TRUNCATED, Fault.NONE};
+    server.retryAfter("0").slowMillis(1_500)
+        .faults((key, attempt) -> attempt == 0 ? cycle[Math.floorMod(key.hashCode(), cycle.length)] : Fault.NONE);
+    List<ChatRequest> requests = new ArrayList<>();
+    for (int i = 0; i < 24; i++) {
+      requests.add(req("question " + i, i));
+    }
+    try (OpenAiChatModel m = model().build()) {
+      List<ChatResponse> out = m.complete(requests);
+      for (int i = 0; i < 24; i++) {
+        assertThat(out.get(i).text()).isEqualTo("Answer from m (seed " + i + "): question " + i);
+      }
+    }
+    assertThat(server.answeredByKey()).hasSize(24).allSatisfy((k, v) -> assertThat(v).isEqualTo(1));
+    // every fault kind actually happened
+    assertThat(server.seen()).extracting(FakeOpenAiServer.Seen::fault).contains(cycle);
+  }
+
+  @Test
+  void honoursRetryAfter() {
+    server.retryAfter("1").faults((key, attempt) -> attempt == 0 ? Fault.RATE_LIMIT : Fault.NONE);
+    try (OpenAiChatModel m = model().build()) {
+      assertThat(m.complete(req("x", 1)).text()).endsWith("x");
+    }
+    List<FakeOpenAiServer.Seen> seen = server.seen();
+    assertThat(seen).hasSize(2);
+    long gapMs = (seen.get(1).nanoTime() - seen.get(0).nanoTime()) / 1_000_000;
+    assertThat(gapMs).isGreaterThanOrEqualTo(1_000);
+  }
+
+  @Test
+  void doesNotRetryARequestThatCannotSucceedAndNeverLeaksTheKey() {
+    server.faults((key, attempt) -> Fault.BAD_REQUEST);
+    try (OpenAiChatModel m = model().build()) {
+      assertThatThrownBy(() -> m.complete(req("x", 1)))
+          .isInstanceOfSatisfying(ProviderException.class, e -> {
+            assertThat(e.retryable()).isFalse();
+            assertThat(e.status()).isEqualTo(400);
+            assertThat(e.getMessage()).contains("invalid request").contains("max_tokens is too large")
+                .doesNotContain(SECRET);
+          });
+    }
+    assertThat(server.requestCount()).isEqualTo(1);
+  }
+
+  @Test
+  void givesUpAfterMaxRetriesWithARetryableError() {
+    server.faults((key, attempt) -> Fault.SERVER_ERROR);
+    try (OpenAiChatModel m = model().maxRetries(2).build()) {
+      assertThatThrownBy(() -> m.complete(req("x", 1)))
+          .isInstanceOfSatisfying(ProviderException.class, e -> {
+            assertThat(e.retryable()).isTrue();
+            assertThat(e.status()).isEqualTo(500);
+            assertThat(e.getMessage()).contains("gave up after 3 attempts");
+          });
+    }
+    assertThat(server.requestCount()).isEqualTo(3);
+  }
+
+  @Test
+  void redactsTheKeyIfAServerEchoesIt() {
+    server.faults((key, attempt) -> Fault.BAD_REQUEST)
+        .responder((model, r) -> "unused");
+    try (OpenAiChatModel m = model().build()) {
+      assertThat(m.redact("Incorrect API key provided: " + SECRET)).isEqualTo("Incorrect API key provided: ***");
+      assertThat(m.toString()).doesNotContain(SECRET);
+    }
+  }
+
+  @Test
+  void failsClearlyWhenTheKeyVariableIsMissing() {
+    assertThatThrownBy(() -> model().environment(name -> null).build())
+        .hasMessageContaining("FAKE_KEY").hasMessageContaining("not set");
+  }
+
+  @Test
+  void completeEachReportsFailuresPerRequestWithoutStoppingOthers() {
+    server.faults((key, attempt) -> key.equals(CacheKey.of("m", req("bad", 2))) ? Fault.BAD_REQUEST : Fault.NONE);
+    List<String> outcomes = new CopyOnWriteArrayList<>();
+    try (OpenAiChatModel m = model().build()) {
+      m.completeEach(List.of(req("good", 1), req("bad", 2), req("fine", 3)), (i, response, failure) ->
+          outcomes.add(i + ":" + (failure == null ? response.text() : "failed " + failure.status())));
+    }
+    assertThat(outcomes).containsExactlyInAnyOrder(
+        "0:Answer from m (seed 1): good", "1:failed 400", "2:Answer from m (seed 3): fine");
+  }
+
+  @Test
+  void spreadsCallsRoundRobinOverEndpointsWithinTheConcurrencyLimit() {
+    try (FakeOpenAiServer second = FakeOpenAiServer.start()) {
+      server.latencyMillis(30);
+      second.latencyMillis(30);
+      List<ChatRequest> requests = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        requests.add(req("q" + i, i));
+      }
+      try (OpenAiChatModel m = model().baseUrl(second.baseUrl()).maxConcurrency(4).build()) {
+        assertThat(m.complete(requests)).hasSize(40);
+      }
+      assertThat(server.requestCount() + second.requestCount()).isEqualTo(40);
+      assertThat(server.requestCount()).isBetween(10, 30);
+      assertThat(server.maxInFlight()).isLessThanOrEqualTo(4).isGreaterThan(1);
+      assertThat(second.maxInFlight()).isLessThanOrEqualTo(4);
+    }
+  }
+}

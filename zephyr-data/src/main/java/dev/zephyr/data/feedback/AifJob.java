@@ -1,0 +1,99 @@
+package dev.zephyr.data.feedback;
+
+import dev.zephyr.core.InvalidInputException;
+import dev.zephyr.core.chat.ChatModel;
+import dev.zephyr.core.chat.SamplingParams;
+import dev.zephyr.core.chat.cache.CachedChatModel;
+import dev.zephyr.core.chat.cache.ResponseStore;
+import dev.zephyr.data.config.AifConfig;
+import dev.zephyr.data.config.ProviderSpec;
+import dev.zephyr.data.io.DatasetRows;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongConsumer;
+
+/**
+ * Everything {@code zephyr aif} does, minus the console: read prompts, build the pool and the judge from their
+ * {@link ProviderSpec}s behind one durable response cache, run the {@link FeedbackCollector}.
+ */
+public final class AifJob {
+  private final AifConfig config;
+
+  public AifJob(AifConfig config) {
+    this.config = config;
+  }
+
+  /** The prompts, in file order (duplicates are removed later by prompt id). */
+  public List<PromptRecord> prompts() {
+    List<PromptRecord> out = new ArrayList<>();
+    String src = config.prompts().toString();
+    DatasetRows.Stats stats = DatasetRows.forEach(config.prompts(), config.onBadPrompt(), row -> {
+      try {
+        out.add(PromptRecord.fromRow(row.value(), src, row.line()));
+      } catch (InvalidInputException e) {
+        if (config.onBadPrompt() == dev.zephyr.core.io.Jsonl.OnError.FAIL) {
+          throw e;
+        }
+      }
+    });
+    skippedPromptLines = stats.skipped() + (stats.rows() - out.size());
+    return out;
+  }
+
+  private long skippedPromptLines;
+
+  /** Malformed prompt lines skipped (with {@code on_bad_prompt: skip}). */
+  public long skippedPromptLines() {
+    return skippedPromptLines;
+  }
+
+  /** The result of a run plus cache traffic. */
+  public record Result(FeedbackCollector.Summary summary, long cacheHits, long cacheMisses, int tornCacheLines) {}
+
+  /** Runs the job; {@code progressTotal} receives the planned number of model calls before any call is made. */
+  public Result run(LongConsumer progressTotal, LongConsumer progress) {
+    List<PromptRecord> prompts = prompts();
+    Rubric rubric = switch (config.rubric()) {
+      case "overall" -> OverallRubric.defaults();
+      case "ultrafeedback" -> UltraFeedbackRubric.load(config.rubricTemplates());
+      case "ultrafeedback+overall" -> new CombinedRubric(UltraFeedbackRubric.load(config.rubricTemplates()),
+          OverallRubric.defaults());
+      default -> OverallRubric.fromFile(config.source().toAbsolutePath().getParent().resolve(config.rubric()));
+    };
+    Principles principles = config.principles() == null ? null : Principles.load(config.principles());
+    List<CachedChatModel> opened = new ArrayList<>();
+    try (ResponseStore store = ResponseStore.open(config.cache())) {
+      try {
+        List<FeedbackCollector.PoolMember> pool = new ArrayList<>();
+        for (ProviderSpec spec : config.pool()) {
+          CachedChatModel m = new CachedChatModel(spec.toChatModel(), store);
+          opened.add(m);
+          pool.add(new FeedbackCollector.PoolMember(spec.name(), m,
+              spec.samplingParams(SamplingParams.builder().maxTokens(1024).build()), spec.usePrinciples()));
+        }
+        CachedChatModel judge = new CachedChatModel(config.judge().toChatModel(), store);
+        opened.add(judge);
+        SamplingParams judgeParams = config.judge().samplingParams(SamplingParams.greedy(1024));
+        FeedbackCollector collector = new FeedbackCollector(pool, judge, rubric, principles,
+            new Binarizer(config.chosen(), config.rejected(), config.ties(), config.seed()),
+            new FeedbackCollector.Settings(config.completionsPerPrompt(), config.seed(), judgeParams,
+                config.judgeAttempts(), config.chunkSize()));
+        progressTotal.accept((long) prompts.size() * collector.callsPerPrompt());
+        FeedbackCollector.Summary summary = collector.run(prompts, config.outputDir(), progress);
+        long hits = opened.stream().mapToLong(CachedChatModel::hits).sum();
+        long misses = opened.stream().mapToLong(CachedChatModel::misses).sum();
+        return new Result(summary, hits, misses, store.tornLinesDropped());
+      } finally {
+        for (ChatModel m : opened) {
+          m.close();
+        }
+      }
+    }
+  }
+
+  /** Where the outputs go. */
+  public Path outputDir() {
+    return config.outputDir();
+  }
+}

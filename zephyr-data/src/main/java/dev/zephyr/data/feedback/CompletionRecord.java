@@ -1,0 +1,43 @@
+package dev.zephyr.data.feedback;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+
+/**
+ * One line of {@code completions.jsonl}: a prompt and the K completions sampled for it, named as the
+ * {@code openbmb/UltraFeedback} rows name them ({@code models}, {@code completions[].model}, {@code principle},
+ * {@code custom_system_prompt}, {@code response}). {@code completions[i]} comes from {@code models[i]}.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record CompletionRecord(
+    @JsonProperty("prompt_id") String promptId,
+    String prompt,
+    String source,
+    List<String> models,
+    List<Sample> completions) {
+
+  public CompletionRecord {
+    models = List.copyOf(models);
+    completions = List.copyOf(completions);
+  }
+
+  /**
+   * One sampled completion. A call that failed for good has {@code response == null} and says why in {@code error};
+   * it is kept so every planned item is accounted for, and it is never rated.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Sample(
+      String model,
+      String principle,
+      @JsonProperty("custom_system_prompt") String customSystemPrompt,
+      String response,
+      @JsonProperty("finish_reason") String finishReason,
+      String error) {
+
+    /** True when the model answered. */
+    public boolean ok() {
+      return response != null;
+    }
+  }
+}

@@ -1,0 +1,561 @@
+package dev.zephyr.data.feedback;
+
+import dev.zephyr.core.chat.ChatModel;
+import dev.zephyr.core.chat.ChatRequest;
+import dev.zephyr.core.chat.Message;
+import dev.zephyr.core.chat.SamplingParams;
+import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.data.feedback.RatingRecord.AspectRating;
+import dev.zephyr.data.feedback.RatingRecord.JudgeFailure;
+import dev.zephyr.data.feedback.RatingRecord.RatedCompletion;
+import dev.zephyr.data.feedback.UltraFeedbackRubric.Aspect;
+import dev.zephyr.data.io.JsonlAppender;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
+import java.util.function.Supplier;
+
+/**
+ * UltraFeedback-style AI feedback collection, resumable: for each prompt sample K completions from a pool of models
+ * (each optionally steered by a principle system prompt), have the judge rate them, and binarize the ratings into
+ * preference pairs. Writes {@code completions.jsonl} and {@code ratings.jsonl} (one line per prompt, appended and
+ * fsynced chunk by chunk) and, at the end, {@code preferences.jsonl} (rewritten atomically from all ratings).
+ *
+ * <p>A rerun skips prompts already rated, reuses completions already written, and, when the models are wrapped in a
+ * {@link dev.zephyr.core.chat.cache.CachedChatModel}, pays only for calls that never finished: every random choice and
+ * every request seed is derived from the run seed and the prompt id, so a rerun issues byte-identical requests.
+ */
+public final class FeedbackCollector {
+
+  /** One model of the completion pool. */
+  public record PoolMember(String name, ChatModel model, SamplingParams params, boolean usePrinciples) {
+    public PoolMember {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(model, "model");
+      Objects.requireNonNull(params, "params");
+    }
+  }
+
+  /**
+   * Run settings.
+   *
+   * @param completionsPerPrompt K; models are drawn without replacement when the pool has at least K, else in
+   *     shuffled rounds
+   * @param seed run seed
+   * @param judgeParams sampling of judge calls (the seed is replaced per call and attempt)
+   * @param judgeAttempts judge calls per judgment before it is recorded as a failure
+   * @param chunkSize prompts processed (and appended) together
+   */
+  public record Settings(int completionsPerPrompt, long seed, SamplingParams judgeParams, int judgeAttempts,
+      int chunkSize) {
+    public Settings {
+      if (completionsPerPrompt < 2) {
+        throw new IllegalArgumentException("completions_per_prompt must be >= 2, got " + completionsPerPrompt);
+      }
+      if (judgeAttempts < 1) {
+        throw new IllegalArgumentException("judge attempts must be >= 1, got " + judgeAttempts);
+      }
+      if (chunkSize < 1) {
+        throw new IllegalArgumentException("chunk size must be >= 1, got " + chunkSize);
+      }
+    }
+
+    /** K=4, greedy judge with 1024 tokens, 3 judge attempts, chunks of 256 prompts. */
+    public static Settings defaults(long seed) {
+      return new Settings(4, seed, SamplingParams.greedy(1024), 3, 256);
+    }
+  }
+
+  /** What a run did; counts cover this run's work except where noted. */
+  public record Summary(
+      long prompts,
+      long duplicatePrompts,
+      long alreadyRated,
+      long completionCalls,
+      long completionFailures,
+      long judgeCalls,
+      long judgmentFailures,
+      long ratedPrompts,
+      long preferencePairs,
+      long promptsWithoutPair) {}
+
+  private final List<PoolMember> pool;
+  private final ChatModel judge;
+  private final Rubric rubric;
+  private final Principles principles;
+  private final Binarizer binarizer;
+  private final Settings settings;
+
+  public FeedbackCollector(List<PoolMember> pool, ChatModel judge, Rubric rubric, Principles principles,
+      Binarizer binarizer, Settings settings) {
+    if (pool.isEmpty()) {
+      throw new IllegalArgumentException("the completion pool is empty");
+    }
+    this.pool = List.copyOf(pool);
+    this.judge = Objects.requireNonNull(judge, "judge");
+    this.rubric = Objects.requireNonNull(rubric, "rubric");
+    this.principles = principles;
+    this.binarizer = Objects.requireNonNull(binarizer, "binarizer");
+    this.settings = Objects.requireNonNull(settings, "settings");
+    UltraFeedbackRubric uf = aspects();
+    if (uf != null && uf.texts() != settings.completionsPerPrompt()) {
+      throw new IllegalArgumentException("the UltraFeedback templates rate " + uf.texts()
+          + " completions per call; set completions_per_prompt to " + uf.texts());
+    }
+  }
+
+  private UltraFeedbackRubric aspects() {
+    if (rubric instanceof UltraFeedbackRubric uf) {
+      return uf;
+    }
+    return rubric instanceof CombinedRubric c ? c.aspects() : null;
+  }
+
+  private OverallRubric overall() {
+    if (rubric instanceof OverallRubric o) {
+      return o;
+    }
+    return rubric instanceof CombinedRubric c ? c.overall() : null;
+  }
+
+  /** Judge calls one prompt needs at least (for progress estimates). */
+  public int judgeCallsPerPrompt() {
+    return (aspects() != null ? Aspect.values().length : 0)
+        + (overall() != null ? settings.completionsPerPrompt() : 0);
+  }
+
+  /** Model calls per prompt at least (completions plus judgments). */
+  public int callsPerPrompt() {
+    return settings.completionsPerPrompt() + judgeCallsPerPrompt();
+  }
+
+  /**
+   * Runs (or finishes) the collection into {@code outputDir}.
+   *
+   * @param progress receives the number of model calls that just finished (for a progress bar)
+   */
+  public Summary run(List<PromptRecord> prompts, Path outputDir, LongConsumer progress) {
+    Map<String, PromptRecord> unique = new LinkedHashMap<>();
+    for (PromptRecord p : prompts) {
+      unique.putIfAbsent(p.promptId(), p);
+    }
+    long duplicates = prompts.size() - unique.size();
+    Counters c = new Counters();
+    ExecutorService poolThreads = Executors.newFixedThreadPool(pool.size() + 1, r -> {
+      Thread t = new Thread(r, "feedback-pool");
+      t.setDaemon(true);
+      return t;
+    });
+    ExecutorService judgeThread = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "feedback-judge");
+      t.setDaemon(true);
+      return t;
+    });
+    long alreadyRated;
+    try (JsonlAppender completionsOut = JsonlAppender.open(outputDir.resolve("completions.jsonl"), "prompt_id");
+        JsonlAppender ratingsOut = JsonlAppender.open(outputDir.resolve("ratings.jsonl"), "prompt_id")) {
+      List<PromptRecord> todo = new ArrayList<>();
+      for (PromptRecord p : unique.values()) {
+        if (!ratingsOut.contains(p.promptId())) {
+          todo.add(p);
+        }
+      }
+      alreadyRated = unique.size() - todo.size();
+      Map<String, CompletionRecord> written = loadCompletions(completionsOut.file(), todo);
+      // a two-stage pipeline: the judge rates chunk i while the pool completes chunk i + 1
+      Future<List<RatingRecord>> judging = null;
+      for (int from = 0; from < todo.size(); from += settings.chunkSize()) {
+        List<PromptRecord> chunk = todo.subList(from, Math.min(todo.size(), from + settings.chunkSize()));
+        List<CompletionRecord> completed = complete(chunk, written, completionsOut, poolThreads, progress, c);
+        if (judging != null) {
+          appendRatings(judging, ratingsOut, c);
+        }
+        judging = judgeThread.submit(() -> rate(completed, progress, c));
+      }
+      if (judging != null) {
+        appendRatings(judging, ratingsOut, c);
+      }
+    } finally {
+      poolThreads.shutdownNow();
+      judgeThread.shutdownNow();
+    }
+    long[] pairs = writePreferences(outputDir);
+    return new Summary(unique.size(), duplicates, alreadyRated, c.completionCalls.get(), c.completionFailures.get(),
+        c.judgeCalls.get(), c.judgmentFailures.get(), c.rated.get(), pairs[0], pairs[1]);
+  }
+
+  private static void appendRatings(Future<List<RatingRecord>> judging, JsonlAppender out, Counters c) {
+    List<RatingRecord> ratings = await(judging);
+    out.appendAll(ratings);
+    c.rated.addAndGet(ratings.size());
+  }
+
+  private static final class Counters {
+    final AtomicLong completionCalls = new AtomicLong();
+    final AtomicLong completionFailures = new AtomicLong();
+    final AtomicLong judgeCalls = new AtomicLong();
+    final AtomicLong judgmentFailures = new AtomicLong();
+    final AtomicLong rated = new AtomicLong();
+  }
+
+  private static Map<String, CompletionRecord> loadCompletions(Path file, List<PromptRecord> todo) {
+    Set<String> wanted = new LinkedHashSet<>();
+    todo.forEach(p -> wanted.add(p.promptId()));
+    Map<String, CompletionRecord> out = new HashMap<>();
+    for (CompletionRecord r : Jsonl.readAll(file, CompletionRecord.class)) {
+      if (wanted.contains(r.promptId())) {
+        out.put(r.promptId(), r);
+      }
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- completions
+
+  private record Planned(int prompt, int slot, int member, Principles.Draw principle, ChatRequest request) {}
+
+  private List<CompletionRecord> complete(List<PromptRecord> chunk, Map<String, CompletionRecord> written,
+      JsonlAppender out, ExecutorService threads, LongConsumer progress, Counters c) {
+    int k = settings.completionsPerPrompt();
+    CompletionRecord.Sample[][] samples = new CompletionRecord.Sample[chunk.size()][];
+    List<List<Planned>> byMember = new ArrayList<>();
+    pool.forEach(m -> byMember.add(new ArrayList<>()));
+    int[][] members = new int[chunk.size()][];
+    for (int p = 0; p < chunk.size(); p++) {
+      PromptRecord prompt = chunk.get(p);
+      if (written.containsKey(prompt.promptId())) {
+        continue;
+      }
+      samples[p] = new CompletionRecord.Sample[k];
+      members[p] = drawMembers(prompt.promptId());
+      for (int slot = 0; slot < k; slot++) {
+        Planned planned = plan(p, slot, members[p][slot], prompt);
+        byMember.get(planned.member()).add(planned);
+      }
+    }
+    List<Future<?>> running = new ArrayList<>();
+    for (int m = 0; m < pool.size(); m++) {
+      List<Planned> work = byMember.get(m);
+      if (work.isEmpty()) {
+        continue;
+      }
+      PoolMember member = pool.get(m);
+      running.add(threads.submit(() -> member.model().completeEach(
+          work.stream().map(Planned::request).toList(), (i, response, failure) -> {
+            Planned w = work.get(i);
+            String principle = w.principle() == null ? null : w.principle().principle();
+            String system = w.principle() == null ? null : w.principle().systemPrompt();
+            CompletionRecord.Sample s = failure != null
+                ? new CompletionRecord.Sample(member.name(), principle, system, null, null, failure.getMessage())
+                : new CompletionRecord.Sample(member.name(), principle, system, response.text(),
+                    response.first().finishReason().wireName(), null);
+            if (failure != null) {
+              c.completionFailures.incrementAndGet();
+            }
+            synchronized (samples) {
+              samples[w.prompt()][w.slot()] = s;
+            }
+            c.completionCalls.incrementAndGet();
+            progress.accept(1);
+          })));
+    }
+    await(running);
+    List<CompletionRecord> all = new ArrayList<>(chunk.size());
+    List<CompletionRecord> fresh = new ArrayList<>();
+    for (int p = 0; p < chunk.size(); p++) {
+      PromptRecord prompt = chunk.get(p);
+      CompletionRecord r = written.get(prompt.promptId());
+      if (r == null) {
+        List<String> models = new ArrayList<>();
+        for (int slot = 0; slot < k; slot++) {
+          models.add(pool.get(members[p][slot]).name());
+        }
+        r = new CompletionRecord(prompt.promptId(), prompt.prompt(), prompt.source(), models, List.of(samples[p]));
+        fresh.add(r);
+      } else {
+        progress.accept(k);
+      }
+      all.add(r);
+    }
+    out.appendAll(fresh);
+    return all;
+  }
+
+  /** K pool indices: a uniform sample without replacement, or shuffled rounds when the pool is smaller than K. */
+  private int[] drawMembers(String promptId) {
+    Random random = Seeds.random(settings.seed(), promptId, "pool");
+    int k = settings.completionsPerPrompt();
+    int[] out = new int[k];
+    int filled = 0;
+    while (filled < k) {
+      List<Integer> round = new ArrayList<>();
+      for (int i = 0; i < pool.size(); i++) {
+        round.add(i);
+      }
+      Collections.shuffle(round, random);
+      for (int i = 0; i < round.size() && filled < k; i++) {
+        out[filled++] = round.get(i);
+      }
+    }
+    return out;
+  }
+
+  private Planned plan(int p, int slot, int memberIndex, PromptRecord prompt) {
+    PoolMember member = pool.get(memberIndex);
+    Principles.Draw draw = null;
+    List<Message> messages = new ArrayList<>(2);
+    if (principles != null && member.usePrinciples()) {
+      draw = principles.sample(prompt.source(), Seeds.random(settings.seed(), prompt.promptId(), "principle", slot));
+      messages.add(Message.system(draw.systemPrompt()));
+    }
+    messages.add(Message.user(prompt.prompt()));
+    SamplingParams params = member.params().toBuilder()
+        .seed(Seeds.requestSeed(settings.seed(), prompt.promptId(), "completion", slot))
+        .build();
+    return new Planned(p, slot, memberIndex, draw, ChatRequest.of(messages, params));
+  }
+
+  // ---------------------------------------------------------------- judgments
+
+  /** One judgment: a completion (overall rubric) or an aspect over all completions (UltraFeedback). */
+  private static final class Task {
+    final int prompt;
+    final int completion;
+    final Aspect aspect;
+    final int[] order;
+    final Supplier<List<Message>> messages;
+    final List<String> raw = new ArrayList<>();
+    String error;
+    Object result;
+
+    Task(int prompt, int completion, Aspect aspect, int[] order, Supplier<List<Message>> messages) {
+      this.prompt = prompt;
+      this.completion = completion;
+      this.aspect = aspect;
+      this.order = order;
+      this.messages = messages;
+    }
+
+    String id() {
+      return aspect == null ? "overall/" + completion : aspect.key();
+    }
+  }
+
+  private List<RatingRecord> rate(List<CompletionRecord> records, LongConsumer progress, Counters c) {
+    List<Task> tasks = new ArrayList<>();
+    Map<Integer, List<JudgeFailure>> failures = new HashMap<>();
+    for (int p = 0; p < records.size(); p++) {
+      CompletionRecord r = records.get(p);
+      OverallRubric overall = overall();
+      UltraFeedbackRubric uf = aspects();
+      if (overall != null) {
+        for (int i = 0; i < r.completions().size(); i++) {
+          CompletionRecord.Sample s = r.completions().get(i);
+          if (s.ok()) {
+            tasks.add(new Task(p, i, null, null, () -> overall.messages(r.prompt(), s.response())));
+          } else {
+            progress.accept(1);
+          }
+        }
+      }
+      if (uf != null) {
+        long ok = r.completions().stream().filter(CompletionRecord.Sample::ok).count();
+        if (ok < r.completions().size()) {
+          failures.computeIfAbsent(p, x -> new ArrayList<>()).add(new JudgeFailure(null, "all",
+              "only " + ok + " of " + r.completions().size() + " completions exist; UltraFeedback rates them together",
+              List.of()));
+          progress.accept(Aspect.values().length);
+          continue;
+        }
+        for (Aspect aspect : Aspect.values()) {
+          int[] order = shuffledOrder(r.promptId(), aspect, r.completions().size());
+          tasks.add(new Task(p, -1, aspect, order, () -> {
+            List<String> shown = new ArrayList<>();
+            for (int pos : order) {
+              shown.add(r.completions().get(pos).response());
+            }
+            return uf.messages(aspect, r.prompt(), shown);
+          }));
+        }
+      }
+    }
+    List<Task> open = tasks;
+    for (int attempt = 0; attempt < settings.judgeAttempts() && !open.isEmpty(); attempt++) {
+      List<ChatRequest> requests = new ArrayList<>(open.size());
+      for (Task t : open) {
+        SamplingParams params = settings.judgeParams().toBuilder()
+            .seed(Seeds.requestSeed(settings.seed(), records.get(t.prompt).promptId(), "judge", t.id(), attempt))
+            .build();
+        requests.add(ChatRequest.of(t.messages.get(), params));
+      }
+      List<Task> batch = open;
+      boolean last = attempt == settings.judgeAttempts() - 1;
+      judge.completeEach(requests, (i, response, failure) -> {
+        Task t = batch.get(i);
+        c.judgeCalls.incrementAndGet();
+        synchronized (t) {
+          if (failure != null) {
+            t.raw.add("");
+            t.error = "judge call failed: " + failure.getMessage();
+          } else {
+            String text = response.text();
+            t.raw.add(text);
+            Judgment<?> j = t.aspect == null ? overall().parse(text) : aspects().parse(t.aspect, text);
+            if (j.ok()) {
+              t.result = j.value();
+              t.error = null;
+            } else {
+              t.error = j.error();
+            }
+          }
+          if (t.result != null || last) {
+            progress.accept(1);
+          }
+        }
+      });
+      List<Task> still = new ArrayList<>();
+      for (Task t : batch) {
+        if (t.result == null) {
+          still.add(t);
+        }
+      }
+      open = still;
+    }
+    for (Task t : open) {
+      c.judgmentFailures.incrementAndGet();
+      failures.computeIfAbsent(t.prompt, x -> new ArrayList<>()).add(new JudgeFailure(
+          t.aspect == null ? t.completion : null, t.aspect == null ? "overall" : t.aspect.key(), t.error,
+          List.copyOf(t.raw)));
+    }
+    Map<Integer, List<Task>> byPrompt = new HashMap<>();
+    for (Task t : tasks) {
+      byPrompt.computeIfAbsent(t.prompt, x -> new ArrayList<>()).add(t);
+    }
+    List<RatingRecord> out = new ArrayList<>(records.size());
+    for (int p = 0; p < records.size(); p++) {
+      out.add(assemble(records.get(p), byPrompt.getOrDefault(p, List.of()), failures.getOrDefault(p, List.of())));
+    }
+    return out;
+  }
+
+  private int[] shuffledOrder(String promptId, Aspect aspect, int n) {
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      order.add(i);
+    }
+    Collections.shuffle(order, Seeds.random(settings.seed(), promptId, "shuffle", aspect.key()));
+    return order.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  @SuppressWarnings("unchecked")
+  private RatingRecord assemble(CompletionRecord r, List<Task> tasks, List<JudgeFailure> failures) {
+    int n = r.completions().size();
+    Double[] overall = new Double[n];
+    String[] critique = new String[n];
+    List<Map<String, AspectRating>> annotations = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      annotations.add(new EnumMapBackedAnnotations());
+    }
+    for (Task t : tasks) {
+      if (t.result == null) {
+        continue;
+      }
+      if (t.aspect == null) {
+        overall[t.completion] = (Double) t.result;
+        critique[t.completion] = t.raw.get(t.raw.size() - 1);
+      } else {
+        List<AspectRating> shown = (List<AspectRating>) t.result;
+        for (int pos = 0; pos < shown.size(); pos++) {
+          annotations.get(t.order[pos]).put(t.aspect.key(), shown.get(pos));
+        }
+      }
+    }
+    boolean uf = aspects() != null;
+    List<RatedCompletion> rated = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      CompletionRecord.Sample s = r.completions().get(i);
+      Map<String, AspectRating> a = annotations.get(i);
+      // a mean over fewer aspects than asked for would be a different score: only complete annotations count
+      Double fine = uf && a.size() == Aspect.values().length ? UltraFeedbackRubric.fineGrainedScore(a) : null;
+      rated.add(new RatedCompletion(s.model(), s.principle(), s.customSystemPrompt(), s.response(),
+          uf ? new LinkedHashMap<>(a) : null, critique[i], overall[i], fine));
+    }
+    return new RatingRecord(r.promptId(), r.prompt(), rubric.name(), rated, failures);
+  }
+
+  /** Annotations in UltraFeedback's aspect order whatever order the judgments finished in. */
+  private static final class EnumMapBackedAnnotations extends LinkedHashMap<String, AspectRating> {
+    @Override
+    public AspectRating put(String key, AspectRating value) {
+      AspectRating old = super.put(key, value);
+      Map<Aspect, AspectRating> sorted = new EnumMap<>(Aspect.class);
+      for (Aspect a : Aspect.values()) {
+        if (containsKey(a.key())) {
+          sorted.put(a, get(a.key()));
+        }
+      }
+      super.clear();
+      sorted.forEach((k, v) -> super.put(k.key(), v));
+      return old;
+    }
+  }
+
+  // ---------------------------------------------------------------- binarization
+
+  /** Rewrites {@code preferences.jsonl} from every rating; returns {pairs, prompts without a pair}. */
+  private long[] writePreferences(Path outputDir) {
+    Path ratings = outputDir.resolve("ratings.jsonl");
+    long[] counts = new long[2];
+    List<PreferenceRecord> pairs = new ArrayList<>();
+    try (Jsonl.Reader<RatingRecord> r = Jsonl.reader(ratings, RatingRecord.class, Jsonl.OnError.FAIL)) {
+      while (r.hasNext()) {
+        List<PreferenceRecord> p = binarizer.binarize(r.next());
+        if (p.isEmpty()) {
+          counts[1]++;
+        }
+        pairs.addAll(p);
+      }
+    }
+    counts[0] = pairs.size();
+    Jsonl.writeAll(outputDir.resolve("preferences.jsonl"), pairs);
+    return counts;
+  }
+
+  private static void await(List<Future<?>> futures) {
+    for (Future<?> f : futures) {
+      await(f);
+    }
+  }
+
+  private static <T> T await(Future<T> f) {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(cause);
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package dev.zephyr.data.feedback;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One line of {@code ratings.jsonl}: the completions of a prompt with the judge's verdicts, in the
+ * {@code openbmb/UltraFeedback} layout ({@code annotations} per aspect with string {@code Rating}s, {@code critique},
+ * {@code overall_score}, {@code fine-grained_score}). Judgments that could not be parsed after every retry are listed in
+ * {@code failures} with the judge's raw text; the completions they concern carry no score.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record RatingRecord(
+    @JsonProperty("prompt_id") String promptId,
+    String prompt,
+    String rubric,
+    List<RatedCompletion> completions,
+    List<JudgeFailure> failures) {
+
+  public RatingRecord {
+    completions = List.copyOf(completions);
+    failures = failures == null ? List.of() : List.copyOf(failures);
+  }
+
+  /** A completion with its ratings. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record RatedCompletion(
+      String model,
+      String principle,
+      @JsonProperty("custom_system_prompt") String customSystemPrompt,
+      String response,
+      Map<String, AspectRating> annotations,
+      String critique,
+      @JsonProperty("overall_score") Double overallScore,
+      @JsonProperty("fine-grained_score") Double fineGrainedScore) {}
+
+  /**
+   * One aspect's annotation. {@code Rating} is a string as in UltraFeedback ("1".."5" or "N/A"); {@code Type} and
+   * {@code Rationale For Rating} exist for truthfulness and helpfulness only.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record AspectRating(
+      @JsonProperty("Rating") String rating,
+      @JsonProperty("Rationale") String rationale,
+      @JsonProperty("Type") List<String> type,
+      @JsonProperty("Rationale For Rating") String rationaleForRating) {}
+
+  /**
+   * A judgment that never parsed.
+   *
+   * @param completionIndex the completion judged, or null for a judgment over all completions
+   * @param aspect the UltraFeedback aspect, or {@code overall}
+   * @param error why the last attempt was rejected
+   * @param raw the judge's text of every attempt (empty strings for calls that failed at the provider)
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record JudgeFailure(
+      @JsonProperty("completion_index") Integer completionIndex,
+      String aspect,
+      String error,
+      List<String> raw) {}
+}

@@ -1,0 +1,80 @@
+package dev.zephyr.data.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.zephyr.core.InvalidInputException;
+import dev.zephyr.core.chat.SamplingParams;
+import dev.zephyr.core.chat.openai.OpenAiChatModel;
+import dev.zephyr.data.feedback.Binarizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AifConfigTest {
+  @TempDir Path dir;
+
+  private Path write(String yaml) throws Exception {
+    Path f = dir.resolve("aif.yaml");
+    Files.writeString(f, yaml);
+    return f;
+  }
+
+  @Test
+  void readsTheIssueExampleWithDefaultsAndRelativePaths() throws Exception {
+    AifConfig c = AifConfig.load(write("""
+        prompts: prompts.jsonl
+        output_dir: out
+        completions_per_prompt: 4
+        seed: 42
+        pool:
+          - {name: a, base_url: "http://127.0.0.1:8001/v1", model: model-a, api_key_env: A_KEY,
+             max_concurrency: 16, timeout_seconds: 30, max_retries: 6, temperature: 1.0, max_tokens: 512}
+          - {name: b, base_url: ["http://h1:8000/v1", "http://h2:8000/v1"], model: model-b, use_principles: false}
+        judge: {base_url: "http://127.0.0.1:8002/v1", model: judge, max_concurrency: 16, timeout_seconds: 30}
+        rubric: overall
+        binarize: {chosen: overall, rejected: random, ties: keep}
+        """));
+    assertThat(c.prompts()).isEqualTo(dir.resolve("prompts.jsonl"));
+    assertThat(c.cache()).isEqualTo(dir.resolve("out/cache/responses.jsonl"));
+    assertThat(c.pool()).hasSize(2);
+    ProviderSpec a = c.pool().get(0);
+    assertThat(a.apiKeyEnv()).isEqualTo("A_KEY");
+    assertThat(a.samplingParams(SamplingParams.defaults()).maxTokens()).isEqualTo(512);
+    assertThat(c.pool().get(1).baseUrls()).hasSize(2);
+    assertThat(c.pool().get(1).usePrinciples()).isFalse();
+    assertThat(c.judge().name()).isEqualTo("judge");
+    assertThat(c.judge().samplingParams(SamplingParams.greedy(1024)).temperature()).isZero();
+    assertThat(c.chosen()).isEqualTo(Binarizer.ChosenBy.OVERALL);
+    assertThat(c.judgeAttempts()).isEqualTo(3);
+    try (var m = c.pool().get(1).toChatModel()) {
+      assertThat(m).isInstanceOf(OpenAiChatModel.class);
+      assertThat(m.name()).isEqualTo("b");
+      assertThat(((OpenAiChatModel) m).modelName()).isEqualTo("model-b");
+    }
+  }
+
+  @Test
+  void errorsNameTheFieldAndTheFile() throws Exception {
+    String base = """
+        prompts: p.jsonl
+        output_dir: out
+        pool: [{name: a, base_url: "http://x/v1", model: m}]
+        judge: {base_url: "http://x/v1", model: j}
+        """;
+    assertThatThrownBy(() -> AifConfig.load(write(base.replace("model: m}", "model: m, max_concurency: 3}"))))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("aif.yaml")
+        .hasMessageContaining("pool[0].max_concurency").hasMessageContaining("unknown key");
+    assertThatThrownBy(() -> AifConfig.load(write(base.replace("model: m}", "model: m, temperature: hot}"))))
+        .hasMessageContaining("pool[0].temperature").hasMessageContaining("expected a number");
+    assertThatThrownBy(() -> AifConfig.load(write(base.replace("pool: [{name: a, base_url: \"http://x/v1\", model: m}]",
+        "pool: [{name: a, model: m}]")))).hasMessageContaining("pool[0]").hasMessageContaining("base_url and model");
+    assertThatThrownBy(() -> AifConfig.load(write(base + "rubric: ultrafeedback\n")))
+        .hasMessageContaining("rubric_templates");
+    assertThatThrownBy(() -> AifConfig.load(write(base + "binarize: {chosen: mean}\n")))
+        .hasMessageContaining("binarize.chosen").hasMessageContaining("ultrafeedback");
+    assertThatThrownBy(() -> AifConfig.load(write(base.replace("output_dir: out\n", ""))))
+        .hasMessageContaining("output_dir").hasMessageContaining("required");
+  }
+}

@@ -1,0 +1,264 @@
+package dev.zephyr.data.feedback;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.zephyr.core.chat.ChatModel;
+import dev.zephyr.core.chat.ChatRequest;
+import dev.zephyr.core.chat.SamplingParams;
+import dev.zephyr.core.chat.cache.CachedChatModel;
+import dev.zephyr.core.chat.cache.ResponseStore;
+import dev.zephyr.core.chat.openai.OpenAiChatModel;
+import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.core.testing.FakeOpenAiServer;
+import dev.zephyr.core.testing.FakeOpenAiServer.Fault;
+import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.data.feedback.RatingRecord.RatedCompletion;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(120)
+class FeedbackCollectorTest {
+  @TempDir Path dir;
+  private FakeOpenAiServer server;
+  private final List<ChatModel> models = new ArrayList<>();
+
+  @BeforeEach
+  void start() {
+    server = FakeOpenAiServer.start();
+  }
+
+  @AfterEach
+  void stop() {
+    models.forEach(ChatModel::close);
+    server.close();
+  }
+
+  private ChatModel endpoint(String model, ResponseStore store) {
+    OpenAiChatModel m = OpenAiChatModel.builder().baseUrl(server.baseUrl()).modelName(model)
+        .timeout(Duration.ofMillis(700)).initialBackoff(Duration.ofMillis(5)).maxRetries(4).maxConcurrency(16).build();
+    CachedChatModel cached = new CachedChatModel(m, store);
+    models.add(cached);
+    return cached;
+  }
+
+  private static List<PromptRecord> prompts(int n) {
+    List<PromptRecord> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String p = "Question number " + i + "?";
+      out.add(new PromptRecord(PromptRecord.deriveId(p), p, i % 2 == 0 ? "sharegpt" : "flan"));
+    }
+    return out;
+  }
+
+  private FeedbackCollector.Summary runOverall(List<PromptRecord> prompts, Path out) {
+    try (ResponseStore store = ResponseStore.open(out.resolve("cache.jsonl"))) {
+      List<FeedbackCollector.PoolMember> pool = List.of(
+          new FeedbackCollector.PoolMember("a", endpoint("teacher-a", store), SamplingParams.defaults(), true),
+          new FeedbackCollector.PoolMember("b", endpoint("teacher-b", store), SamplingParams.defaults(), false));
+      FeedbackCollector c = new FeedbackCollector(pool, endpoint("judge", store), OverallRubric.defaults(),
+          Principles.load(SharedData.path("ultrafeedback", "principles_system_prompts.json")), Binarizer.zephyr(42),
+          new FeedbackCollector.Settings(4, 42, SamplingParams.greedy(256), 3, 5));
+      return c.run(prompts, out, n -> { });
+    }
+  }
+
+  @Test
+  void collectsThroughInjectedFaultsWithEveryItemAccountedForAndResumesForFree() {
+    Fault[] cycle = {Fault.RATE_LIMIT, Fault.SERVER_ERROR, Fault.SLOW, Fault.MALFORMED, Fault.TRUNCATED,
+        Fault.NONE, Fault.NONE};
+    // prompt 5's judgments are malformed on the first attempt (told apart by the attempt's request seed)
+    String five = PromptRecord.deriveId("Question number 5?");
+    Set<Long> firstAttemptSeeds = ConcurrentHashMap.newKeySet();
+    for (int k = 0; k < 4; k++) {
+      firstAttemptSeeds.add(Seeds.requestSeed(42, five, "judge", "overall/" + k, 0));
+    }
+    String poison = "Question number 3?";
+    server.retryAfter("0").slowMillis(1_200)
+        .faults((key, attempt) -> attempt == 0 ? cycle[Math.floorMod(key.hashCode(), cycle.length)] : Fault.NONE)
+        .responder((model, request) -> {
+          String last = request.messages().get(request.messages().size() - 1).content();
+          if (model.equals("judge") && last.contains(poison)) {
+            return "I refuse to give a number.";
+          }
+          if (model.equals("judge") && firstAttemptSeeds.contains(request.params().seed())) {
+            return "Rating: [[eleven]]";
+          }
+          return FakeOpenAiServer.ratingOrAnswer(model, request);
+        });
+    Path out = dir.resolve("out");
+    FeedbackCollector.Summary s = runOverall(prompts(12), out);
+
+    assertThat(s.prompts()).isEqualTo(12);
+    assertThat(s.completionCalls()).isEqualTo(48);
+    assertThat(s.completionFailures()).isZero();
+    assertThat(s.ratedPrompts()).isEqualTo(12);
+    // the poison prompt's 4 judgments fail after 3 attempts each; everything else is scored
+    assertThat(s.judgmentFailures()).isEqualTo(4);
+    assertThat(s.judgeCalls()).isEqualTo(44 + 4 * 3 + 4);
+    assertThat(s.preferencePairs()).isEqualTo(11);
+    assertThat(s.promptsWithoutPair()).isEqualTo(1);
+    assertThat(server.seen()).extracting(FakeOpenAiServer.Seen::fault).contains(cycle);
+
+    List<CompletionRecord> completions = Jsonl.readAll(out.resolve("completions.jsonl"), CompletionRecord.class);
+    List<RatingRecord> ratings = Jsonl.readAll(out.resolve("ratings.jsonl"), RatingRecord.class);
+    List<PreferenceRecord> prefs = Jsonl.readAll(out.resolve("preferences.jsonl"), PreferenceRecord.class);
+    assertThat(completions).hasSize(12).allSatisfy(r -> assertThat(r.completions()).hasSize(4)
+        .allSatisfy(x -> assertThat(x.response()).startsWith("Answer from teacher-")));
+    // model a gets principle system prompts, model b does not
+    assertThat(completions.stream().flatMap(r -> r.completions().stream()))
+        .allSatisfy(x -> assertThat(x.principle() != null).isEqualTo(x.model().equals("a")));
+    // 2 models, K = 4: each model twice per prompt, with distinct seeds and so distinct answers
+    assertThat(completions).allSatisfy(r -> {
+      assertThat(r.models()).containsOnly("a", "b").hasSize(4);
+      assertThat(r.completions().stream().map(CompletionRecord.Sample::response).distinct().count()).isEqualTo(4);
+    });
+    assertThat(ratings).extracting(RatingRecord::promptId)
+        .containsExactlyElementsOf(prompts(12).stream().map(PromptRecord::promptId).toList());
+    RatingRecord poisoned = ratings.get(3);
+    assertThat(poisoned.completions()).allSatisfy(c -> assertThat(c.overallScore()).isNull());
+    assertThat(poisoned.failures()).hasSize(4).allSatisfy(f -> {
+      assertThat(f.raw()).containsExactly("I refuse to give a number.", "I refuse to give a number.",
+          "I refuse to give a number.");
+      assertThat(f.error()).contains("no [[rating]]");
+    });
+    for (RatingRecord r : ratings) {
+      if (r != poisoned) {
+        for (RatedCompletion c : r.completions()) {
+          // the score is exactly what the judge said about this completion
+          String judgePrompt = OverallRubric.defaults().messages(r.prompt(), c.response()).get(1).content();
+          assertThat(c.overallScore()).isEqualTo((double) FakeOpenAiServer.expectedRating(judgePrompt));
+          assertThat(c.critique()).endsWith("Rating: [[" + c.overallScore().intValue() + "]]");
+        }
+      }
+    }
+    assertThat(prefs).hasSize(11).allSatisfy(p -> {
+      assertThat(p.scoreChosen()).isGreaterThanOrEqualTo(p.scoreRejected());
+      assertThat(p.chosen().get(0).content()).isEqualTo(p.prompt());
+    });
+
+    // a rerun of a finished job calls nobody and changes nothing
+    server.resetCounts();
+    FeedbackCollector.Summary again = runOverall(prompts(12), out);
+    assertThat(server.requestCount()).isZero();
+    assertThat(again.alreadyRated()).isEqualTo(12);
+    assertThat(Jsonl.readAll(out.resolve("ratings.jsonl"), RatingRecord.class)).hasSize(12);
+    assertThat(Jsonl.readAll(out.resolve("preferences.jsonl"), PreferenceRecord.class)).isEqualTo(prefs);
+
+    // more prompts later: only the new ones are worked on
+    FeedbackCollector.Summary more = runOverall(prompts(14), out);
+    assertThat(more.completionCalls()).isEqualTo(8);
+    assertThat(Jsonl.readAll(out.resolve("completions.jsonl"), CompletionRecord.class)).hasSize(14);
+  }
+
+  private static final Pattern TEXT = Pattern.compile("<text (\\d)> (.*?)(?=\\n<text \\d>|\\n\\n### Output)",
+      Pattern.DOTALL);
+
+  private static final Set<String> SHOWN_FIRST = ConcurrentHashMap.newKeySet();
+
+  static int ufRating(String text) {
+    return 1 + Math.floorMod(text.hashCode(), 5);
+  }
+
+  /** A judge that rates each shown text by a function of the text, in the official answer format. */
+  private static String ultraFeedbackJudge(String model, ChatRequest request) {
+    if (!model.equals("judge")) {
+      return FakeOpenAiServer.defaultReply(model, request);
+    }
+    String user = request.messages().get(1).content();
+    boolean typed = user.contains("Type:");
+    Matcher m = TEXT.matcher(user.substring(user.indexOf("## Annotation")));
+    StringBuilder sb = new StringBuilder();
+    while (m.find()) {
+      int r = ufRating(m.group(2));
+      if (m.group(1).equals("1")) {
+        SHOWN_FIRST.add(m.group(2));
+      }
+      sb.append("#### Output for Text ").append(m.group(1)).append('\n');
+      if (typed) {
+        sb.append("Type: 1, 3\nRationale: relevant.\n");
+      }
+      sb.append("Rating: ").append(r).append("\nRationale: because ").append(r).append(".\n\n");
+    }
+    return sb.toString().strip();
+  }
+
+  @Test
+  void ultraFeedbackAspectsAreShuffledAndMappedBack() {
+    server.responder(FeedbackCollectorTest::ultraFeedbackJudge);
+    Path out = dir.resolve("uf");
+    FeedbackCollector.Summary s;
+    try (ResponseStore store = ResponseStore.open(out.resolve("cache.jsonl"))) {
+      List<FeedbackCollector.PoolMember> pool = List.of(
+          new FeedbackCollector.PoolMember("a", endpoint("teacher-a", store), SamplingParams.defaults(), true),
+          new FeedbackCollector.PoolMember("b", endpoint("teacher-b", store), SamplingParams.defaults(), true),
+          new FeedbackCollector.PoolMember("c", endpoint("teacher-c", store), SamplingParams.defaults(), true),
+          new FeedbackCollector.PoolMember("d", endpoint("teacher-d", store), SamplingParams.defaults(), true),
+          new FeedbackCollector.PoolMember("e", endpoint("teacher-e", store), SamplingParams.defaults(), true));
+      FeedbackCollector c = new FeedbackCollector(pool, endpoint("judge", store),
+          UltraFeedbackRubric.load(SharedData.path("ultrafeedback", "templates")), null,
+          new Binarizer(Binarizer.ChosenBy.MEAN, Binarizer.RejectedBy.RANDOM, Binarizer.TiePolicy.KEEP, 42),
+          FeedbackCollector.Settings.defaults(7));
+      s = c.run(prompts(6), out, n -> { });
+    }
+    assertThat(s.judgeCalls()).isEqualTo(24);
+    assertThat(s.judgmentFailures()).isZero();
+    List<RatingRecord> ratings = Jsonl.readAll(out.resolve("ratings.jsonl"), RatingRecord.class);
+    for (RatingRecord r : ratings) {
+      // 4 distinct models out of 5, sampled without replacement
+      assertThat(r.completions().stream().map(RatedCompletion::model).distinct().count()).isEqualTo(4);
+      for (RatedCompletion c : r.completions()) {
+        assertThat(c.annotations()).containsOnlyKeys("instruction_following", "honesty", "truthfulness",
+            "helpfulness");
+        String expected = Integer.toString(ufRating(c.response()));
+        c.annotations().values().forEach(a -> assertThat(a.rating()).isEqualTo(expected));
+        assertThat(c.annotations().get("helpfulness").type()).containsExactly("1", "3");
+        assertThat(c.fineGrainedScore()).isEqualTo(ufRating(c.response()));
+      }
+    }
+    // shuffled: texts other than completion 0 were shown first
+    Set<String> firstCompletions = new java.util.HashSet<>();
+    ratings.forEach(r -> firstCompletions.add(r.completions().get(0).response()));
+    assertThat(SHOWN_FIRST.stream().filter(t -> !firstCompletions.contains(t)).count()).isGreaterThan(3);
+    assertThat(Jsonl.readAll(out.resolve("preferences.jsonl"), PreferenceRecord.class)).hasSizeLessThanOrEqualTo(6)
+        .allSatisfy(p -> assertThat(p.scoreChosen()).isGreaterThanOrEqualTo(p.scoreRejected()));
+  }
+
+  @Test
+  void combinedRubricGivesAspectRatingsAndAnOverallScore() {
+    server.responder((model, request) -> request.messages().get(request.messages().size() - 1).content()
+        .contains("<text 1>") ? ultraFeedbackJudge(model, request) : FakeOpenAiServer.ratingOrAnswer(model, request));
+    Path out = dir.resolve("both");
+    FeedbackCollector.Summary s;
+    try (ResponseStore store = ResponseStore.open(out.resolve("cache.jsonl"))) {
+      List<FeedbackCollector.PoolMember> pool = List.of(
+          new FeedbackCollector.PoolMember("a", endpoint("teacher-a", store), SamplingParams.defaults(), true));
+      FeedbackCollector c = new FeedbackCollector(pool, endpoint("judge", store),
+          new CombinedRubric(UltraFeedbackRubric.load(SharedData.path("ultrafeedback", "templates")),
+              OverallRubric.defaults()), null, Binarizer.zephyr(42), FeedbackCollector.Settings.defaults(7));
+      assertThat(c.judgeCallsPerPrompt()).isEqualTo(8);
+      s = c.run(prompts(3), out, n -> { });
+    }
+    assertThat(s.judgeCalls()).isEqualTo(24);
+    assertThat(s.preferencePairs()).isEqualTo(3);
+    for (RatingRecord r : Jsonl.readAll(out.resolve("ratings.jsonl"), RatingRecord.class)) {
+      assertThat(r.rubric()).isEqualTo("ultrafeedback+overall");
+      for (RatedCompletion c : r.completions()) {
+        assertThat(c.annotations()).hasSize(4);
+        assertThat(c.fineGrainedScore()).isEqualTo(ufRating(c.response()));
+        String judgePrompt = OverallRubric.defaults().messages(r.prompt(), c.response()).get(1).content();
+        assertThat(c.overallScore()).isEqualTo((double) FakeOpenAiServer.expectedRating(judgePrompt));
+      }
+    }
+  }
+}
