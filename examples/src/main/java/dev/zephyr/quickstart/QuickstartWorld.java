@@ -41,7 +41,7 @@ public record QuickstartWorld(
 
   /** A small world for tests. */
   public static QuickstartWorld small(long seed) {
-    return new QuickstartWorld(seed, 120, 60, 30, 60, 6, 120);
+    return new QuickstartWorld(seed, 240, 160, 40, 60, 6, 120);
   }
 
   /** A line of {@code held_out.jsonl}. */
