@@ -53,6 +53,9 @@ public final class Quickstart {
       at a local Hugging Face checkpoint directory (`student:` in `zephyr pipeline --config builtin:zephyr-7b-beta
       --dry-run` shows the full recipe); see the README.""";
 
+  /** How often the dSFT teacher opens with a pleasantry (the habit the judge's concision rule lets dDPO remove). */
+  static final double CHATTINESS = 0.6;
+
   /** Runs (or continues) everything under {@code work} and returns the ablation. */
   public QuickstartResults run(Path work) throws Exception {
     long t0 = System.nanoTime();
@@ -62,9 +65,10 @@ public final class Quickstart {
     ChatModel judge = new RuleBasedJudge();
     ChatModel noisy = new NoisyTeacher(seed, 0.5);
 
-    QuickstartWorld.Files files = world.write(work.resolve("world"), teacher);
+    // dSFT demonstrations come from a teacher that is always right but often chatty, as chat-model data is
+    QuickstartWorld.Files files = world.write(work.resolve("world"), new ChattyTeacher(seed, CHATTINESS));
     Path init = work.resolve("init/model");
-    if (!Files.isRegularFile(init.resolve("config.json"))) {
+    if (!Files.isRegularFile(init.resolve("config.json")) || !sameTokenizer(init, files.tokenizer())) {
       init = stages.initStudent(files.tokenizer(), init, seed);
     }
 
@@ -126,6 +130,13 @@ public final class Quickstart {
     out.println("Results: " + file);
     out.println("Charts: " + chart + ", " + training + ", " + dpoChart);
     return results;
+  }
+
+  /** False when the student in {@code modelDir} was made for another world's tokenizer (another size or seed). */
+  private static boolean sameTokenizer(Path modelDir, Path tokenizerDir) throws java.io.IOException {
+    Path a = modelDir.resolve("tokenizer.json");
+    Path b = tokenizerDir.resolve("tokenizer.json");
+    return !Files.isRegularFile(a) || !Files.isRegularFile(b) || Files.mismatch(a, b) == -1;
   }
 
   /** The trainer's {@code metrics.jsonl} next to the model a training stage returned. */

@@ -87,19 +87,14 @@ public final class TrainedStages implements QuickstartStages {
 
     /** The README's quickstart. */
     public static Settings defaults() {
-      return new Settings(96, 2, 4, 256, new Training(100, 16, 3e-3), new Training(250, 16, 2e-3),
-          new Training(60, 16, 2e-4), 0.1, 1.0, 1.0);
+      return new Settings(128, 2, 4, 384, new Training(120, 16, 3e-3), new Training(800, 32, 3e-3),
+          new Training(120, 16, 2e-4), 0.1, 1.0, 1.0);
     }
 
     /** The smaller setting the tests use. */
     public static Settings small() {
-      return new Settings(64, 2, 4, 192, new Training(40, 16, 3e-3), new Training(150, 16, 2e-3),
-          new Training(16, 16, 2e-4), 0.1, 1.0, 1.0);
-    }
-
-    Map<String, Object> modelConfig() {
-      return Map.of("hidden_size", hiddenSize, "num_hidden_layers", layers, "num_attention_heads", heads,
-          "intermediate_size", intermediateSize);
+      return new Settings(128, 2, 4, 384, new Training(60, 16, 3e-3), new Training(400, 32, 3e-3),
+          new Training(80, 16, 2e-4), 0.1, 1.0, 1.0);
     }
   }
 
