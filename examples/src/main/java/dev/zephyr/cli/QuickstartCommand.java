@@ -24,7 +24,7 @@ public final class QuickstartCommand implements Callable<Integer> {
   @Option(names = "--work", defaultValue = "quickstart-work", description = "Directory for all artifacts (default: ${DEFAULT-VALUE}).")
   Path work;
 
-  @Option(names = "--small", description = "A smaller world (seconds instead of minutes), as the tests use.")
+  @Option(names = "--small", description = "The smaller setting the tests use (a smaller world and fewer training steps).")
   boolean small;
 
   private final QuickstartStages stages;
