@@ -87,8 +87,8 @@ public final class TrainedStages implements QuickstartStages {
 
     /** The README's quickstart. */
     public static Settings defaults() {
-      return new Settings(128, 2, 4, 384, new Training(120, 16, 3e-3), new Training(800, 32, 3e-3),
-          new Training(120, 16, 2e-4), 0.1, 1.0, 1.0);
+      return new Settings(128, 2, 4, 384, new Training(80, 16, 3e-3), new Training(600, 32, 3e-3),
+          new Training(100, 16, 2e-4), 0.1, 1.0, 1.0);
     }
 
     /** The smaller setting the tests use. */
