@@ -3,6 +3,7 @@ package dev.zephyr.cli;
 import dev.zephyr.quickstart.Quickstart;
 import dev.zephyr.quickstart.QuickstartStages;
 import dev.zephyr.quickstart.QuickstartWorld;
+import dev.zephyr.quickstart.TrainedStages;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,17 +24,17 @@ public final class QuickstartCommand implements Callable<Integer> {
   @Option(names = "--work", defaultValue = "quickstart-work", description = "Directory for all artifacts (default: ${DEFAULT-VALUE}).")
   Path work;
 
-  @Option(names = "--small", description = "A smaller world (seconds instead of minutes), as the tests use.")
+  @Option(names = "--small", description = "The smaller setting the tests use (a smaller world and fewer training steps).")
   boolean small;
 
   private final QuickstartStages stages;
 
-  /** The command with the stages this build has. */
+  /** The command with the real stages: a tiny Llama trained by zephyr-train, feedback from zephyr-data. */
   public QuickstartCommand() {
-    this(QuickstartStages.unavailable());
+    this(null);
   }
 
-  /** The command with given stages (the integration wiring, or simulated stages in tests). */
+  /** The command with given stages (simulated stages in tests); null means the real ones. */
   public QuickstartCommand(QuickstartStages stages) {
     this.stages = stages;
   }
@@ -41,8 +42,10 @@ public final class QuickstartCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     QuickstartWorld world = small ? QuickstartWorld.small(seed) : QuickstartWorld.defaults(seed);
+    QuickstartStages chosen = stages != null ? stages
+        : new TrainedStages(small ? TrainedStages.Settings.small() : TrainedStages.Settings.defaults());
     try {
-      new Quickstart(world, stages, System.out).run(work);
+      new Quickstart(world, chosen, System.out).run(work);
       return 0;
     } catch (Exception e) {
       System.err.println("zephyr quickstart: " + e.getMessage());

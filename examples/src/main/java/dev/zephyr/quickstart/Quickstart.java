@@ -48,9 +48,13 @@ public final class Quickstart {
   public static final String NOTICE = """
       zephyr quickstart: the Zephyr recipe (dSFT -> AI feedback -> dDPO) on a miniature world, offline.
       The teacher and the judge are RULE-BASED programs (they solve and grade the world's verifiable tasks), so this
-      demo runs on a laptop without network. For a real run point the teacher, the feedback pool and the judge at
-      OpenAI-compatible endpoints and the student at a Hugging Face checkpoint directory: see
-      `zephyr pipeline --config recipes/zephyr-7b-beta.yaml` and the README.""";
+      demo runs on a laptop without network. For a real run, point the teacher, the feedback pool and the judge at
+      OpenAI-compatible endpoints (base_url, model, api_key_env in `zephyr aif --config FILE.yaml`) and the student
+      at a local Hugging Face checkpoint directory (`student:` in `zephyr pipeline --config builtin:zephyr-7b-beta
+      --dry-run` shows the full recipe); see the README.""";
+
+  /** How often the dSFT teacher opens with a pleasantry (the habit the judge's concision rule lets dDPO remove). */
+  static final double CHATTINESS = 0.6;
 
   /** Runs (or continues) everything under {@code work} and returns the ablation. */
   public QuickstartResults run(Path work) throws Exception {
@@ -61,9 +65,10 @@ public final class Quickstart {
     ChatModel judge = new RuleBasedJudge();
     ChatModel noisy = new NoisyTeacher(seed, 0.5);
 
-    QuickstartWorld.Files files = world.write(work.resolve("world"), teacher);
+    // dSFT demonstrations come from a teacher that is always right but often chatty, as chat-model data is
+    QuickstartWorld.Files files = world.write(work.resolve("world"), new ChattyTeacher(seed, CHATTINESS));
     Path init = work.resolve("init/model");
-    if (!Files.isRegularFile(init.resolve("config.json"))) {
+    if (!Files.isRegularFile(init.resolve("config.json")) || !sameTokenizer(init, files.tokenizer())) {
       init = stages.initStudent(files.tokenizer(), init, seed);
     }
 
@@ -72,7 +77,7 @@ public final class Quickstart {
     Path baseModel = base.finalModel();
 
     QuickstartStages.FeedbackSetup setup =
-        new QuickstartStages.FeedbackSetup(files.aifPrompts(), baseModel, noisy, judge, 3, seed);
+        new QuickstartStages.FeedbackSetup(files.aifPrompts(), baseModel, noisy, teacher, judge, 4, seed);
     PipelineResult zephyr = Pipeline.dsft(Dsft.of(stages.sft()).fromDataset(files.demonstrations()))
         .aif(Aif.of(stages.feedback(setup)).samplingStudent())
         .ddpo(stages.dpo())
@@ -110,10 +115,33 @@ public final class Quickstart {
         Math.round((System.nanoTime() - t0) / 1e9));
     Path file = results.write(work);
     Path chart = QuickstartCharts.scores(results, work);
+    Map<String, Path> curves = new LinkedHashMap<>();
+    curves.put("pretrain", metrics(base, "pretrain"));
+    curves.put("dSFT", metrics(zephyr, "dsft"));
+    curves.put("dDPO from dSFT", metrics(zephyr, "ddpo"));
+    curves.put("dDPO from base", metrics(ablation, "ddpo"));
+    Path training = QuickstartCharts.trainingCurves(curves, work);
+    Map<String, Path> dpoCurves = new LinkedHashMap<>();
+    dpoCurves.put("dSFT+dDPO", curves.get("dDPO from dSFT"));
+    dpoCurves.put("dDPO", curves.get("dDPO from base"));
+    Path dpoChart = QuickstartCharts.dpoCurves(dpoCurves, work);
     out.println();
     out.print(results.table());
-    out.println("Results: " + file + ", chart: " + chart);
+    out.println("Results: " + file);
+    out.println("Charts: " + chart + ", " + training + ", " + dpoChart);
     return results;
+  }
+
+  /** False when the student in {@code modelDir} was made for another world's tokenizer (another size or seed). */
+  private static boolean sameTokenizer(Path modelDir, Path tokenizerDir) throws java.io.IOException {
+    Path a = modelDir.resolve("tokenizer.json");
+    Path b = tokenizerDir.resolve("tokenizer.json");
+    return !Files.isRegularFile(a) || !Files.isRegularFile(b) || Files.mismatch(a, b) == -1;
+  }
+
+  /** The trainer's {@code metrics.jsonl} next to the model a training stage returned. */
+  private static Path metrics(PipelineResult result, String stage) {
+    return result.stage(stage).orElseThrow().artifact(Artifacts.MODEL).resolve("metrics.jsonl");
   }
 
   private static Path answers(PipelineResult eval) {
@@ -122,8 +150,16 @@ public final class Quickstart {
 
   /** Prints stage progress as {@code [zephyr/02-aif] running}. */
   private PipelineListener progress(String pipeline) {
+    Map<String, Integer> printedFifths = new java.util.HashMap<>();
     return e -> {
-      if (e instanceof PipelineEvent.StageStarted s) {
+      if (e instanceof PipelineEvent.StageProgress p) {
+        // a line per fifth of the stage is enough to see that a long stage moves
+        int fifth = (int) Math.floor(p.fraction() * 5);
+        if (fifth > printedFifths.getOrDefault(p.id(), 0) && fifth < 5) {
+          printedFifths.put(p.id(), fifth);
+          out.printf(Locale.ROOT, "[%s/%s] %3.0f%% %s%n", pipeline, p.id(), 100 * p.fraction(), p.message());
+        }
+      } else if (e instanceof PipelineEvent.StageStarted s) {
         out.printf(Locale.ROOT, "[%s/%s] %s%n", pipeline, s.id(), s.resuming() ? "resuming" : "running");
       } else if (e instanceof PipelineEvent.StageSkipped s) {
         out.printf(Locale.ROOT, "[%s/%s] unchanged, skipped%n", pipeline, s.id());

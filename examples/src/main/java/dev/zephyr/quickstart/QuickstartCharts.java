@@ -4,14 +4,26 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.zephyr.core.io.Jsonl;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 
-/** The quickstart's score chart: mean judge score and win rate against dSFT per model, as a PNG. */
+/**
+ * The quickstart's charts as PNGs: mean judge score and win rate against dSFT per model, and training curves read from
+ * the trainers' {@code metrics.jsonl} files (TRL keys). Drawn with XChart here; the eval module's reports are richer.
+ */
 public final class QuickstartCharts {
   public static final String SCORES = "quickstart-scores.png";
+  public static final String TRAINING = "quickstart-training.png";
+  public static final String DPO = "quickstart-dpo.png";
 
   private QuickstartCharts() {}
 
@@ -25,9 +37,58 @@ public final class QuickstartCharts {
     chart.addSeries("mean judge score", models, results.rows().stream().map(QuickstartResults.Row::judgeScore).toList());
     chart.addSeries("win rate vs dSFT (x10)", models,
         results.rows().stream().map(r -> 10 * r.winRateVsDsft()).toList());
-    Path target = dir.resolve(SCORES);
+    return save(chart, dir.resolve(SCORES));
+  }
+
+  /**
+   * Writes {@code dir/quickstart-training.png}: training loss per optimizer step of every run named in
+   * {@code metricsFiles} (label to {@code metrics.jsonl}); runs without a metrics file are left out.
+   */
+  public static Path trainingCurves(Map<String, Path> metricsFiles, Path dir) {
+    XYChart chart = new XYChartBuilder().width(800).height(500).title("Training loss (logged every few steps)")
+        .xAxisTitle("optimizer step").yAxisTitle("loss").build();
+    chart.getStyler().setMarkerSize(3).setLegendPosition(Styler.LegendPosition.InsideNE);
+    addCurves(chart, metricsFiles, "loss", "");
+    return save(chart, dir.resolve(TRAINING));
+  }
+
+  /** Writes {@code dir/quickstart-dpo.png}: DPO's {@code rewards/accuracies} and {@code rewards/margins} per step. */
+  public static Path dpoCurves(Map<String, Path> metricsFiles, Path dir) {
+    XYChart chart = new XYChartBuilder().width(800).height(500).title("dDPO: implicit reward accuracy and margin")
+        .xAxisTitle("optimizer step").yAxisTitle("value").build();
+    chart.getStyler().setMarkerSize(3).setLegendPosition(Styler.LegendPosition.InsideNW);
+    addCurves(chart, metricsFiles, "rewards/accuracies", " accuracies");
+    addCurves(chart, metricsFiles, "rewards/margins", " margins");
+    return save(chart, dir.resolve(DPO));
+  }
+
+  private static void addCurves(XYChart chart, Map<String, Path> metricsFiles, String key, String suffix) {
+    boolean any = false;
+    for (Map.Entry<String, Path> e : metricsFiles.entrySet()) {
+      if (!Files.isRegularFile(e.getValue())) {
+        continue;
+      }
+      List<Double> steps = new ArrayList<>();
+      List<Double> values = new ArrayList<>();
+      for (JsonNode rec : Jsonl.readAll(e.getValue())) {
+        if (rec.has(key) && rec.has("step") && Double.isFinite(rec.get(key).asDouble())) {
+          steps.add(rec.get("step").asDouble());
+          values.add(rec.get(key).asDouble());
+        }
+      }
+      if (!steps.isEmpty()) {
+        chart.addSeries(e.getKey() + suffix, steps, values);
+        any = true;
+      }
+    }
+    if (!any && chart.getSeriesMap().isEmpty()) {
+      chart.addSeries("no metrics" + suffix, List.of(0.0), List.of(0.0));
+    }
+  }
+
+  private static Path save(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path target) {
     try {
-      Path tmp = Files.createTempFile(dir, ".scores", ".png");
+      Path tmp = Files.createTempFile(target.getParent(), ".chart", ".png");
       BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
       Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {

@@ -24,7 +24,7 @@ public interface QuickstartStages {
 
   /**
    * AI feedback on the world's AIF prompts: completions from a pool of at least three generators (the base model, the
-   * student, i.e. the dSFT model, sampled hot, and the noisy teacher), rated by the judge, binarised as Zephyr did
+   * student, i.e. the dSFT model, sampled hot, the noisy teacher and the teacher), rated by the judge, binarised as Zephyr did
    * (chosen = best rating, rejected = a random other completion).
    */
   FeedbackStage feedback(FeedbackSetup setup);
@@ -41,12 +41,13 @@ public interface QuickstartStages {
    * @param prompts {@code aif_prompts.jsonl}
    * @param baseModel the pretrained base model directory (a pool member)
    * @param noisyTeacher the noisy rule-based generator (a pool member)
+   * @param teacher the rule-based teacher (a pool member: UltraFeedback's pool had its strongest model too)
    * @param judge the rule-based judge
    * @param completionsPerPrompt completions sampled per prompt
    * @param seed seed for sampling and binarisation
    */
-  record FeedbackSetup(
-      Path prompts, Path baseModel, ChatModel noisyTeacher, ChatModel judge, int completionsPerPrompt, long seed) {}
+  record FeedbackSetup(Path prompts, Path baseModel, ChatModel noisyTeacher, ChatModel teacher, ChatModel judge,
+      int completionsPerPrompt, long seed) {}
 
   /** Stages that fail with a clear message: what a build without the training modules wired in has. */
   static QuickstartStages unavailable() {

@@ -36,12 +36,12 @@ public record QuickstartWorld(
 
   /** Sizes of the README's quickstart. */
   public static QuickstartWorld defaults(long seed) {
-    return new QuickstartWorld(seed, 1200, 600, 150, 800, 8, 200);
+    return new QuickstartWorld(seed, 6000, 2000, 200, 1500, 3, 200);
   }
 
   /** A small world for tests. */
   public static QuickstartWorld small(long seed) {
-    return new QuickstartWorld(seed, 120, 60, 30, 60, 6, 120);
+    return new QuickstartWorld(seed, 2000, 800, 60, 400, 3, 120);
   }
 
   /** A line of {@code held_out.jsonl}. */

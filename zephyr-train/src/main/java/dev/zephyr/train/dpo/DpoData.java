@@ -80,6 +80,9 @@ public final class DpoData {
       r = r.subList(k, r.size());
     } else {
       p = prompt.isTextual() ? List.of(Message.user(prompt.asText())) : messages(prompt, source, line, "prompt");
+      // ultrafeedback_binarized repeats the prompt turn at the start of chosen and rejected: keep only the completion
+      c = withoutPrefix(c, p);
+      r = withoutPrefix(r, p);
     }
     if (c.isEmpty() || r.isEmpty()) {
       throw new InvalidInputException(source, line, "chosen", "chosen and rejected need a completion turn");
@@ -87,6 +90,11 @@ public final class DpoData {
     PromptCompletion cc = tok.splitPromptCompletion(p, c);
     PromptCompletion rc = tok.splitPromptCompletion(p, r);
     return DpoExample.of(cc.promptIds(), cc.completionIds(), rc.completionIds());
+  }
+
+  private static List<Message> withoutPrefix(List<Message> turns, List<Message> prefix) {
+    return turns.size() > prefix.size() && turns.subList(0, prefix.size()).equals(prefix)
+        ? turns.subList(prefix.size(), turns.size()) : turns;
   }
 
   private static JsonNode require(JsonNode row, String field, String source, long line) {
