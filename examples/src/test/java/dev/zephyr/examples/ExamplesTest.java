@@ -8,12 +8,14 @@ import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.model.ModelConfig;
 import dev.zephyr.core.model.ModelType;
+import dev.zephyr.core.testing.FakeOpenAiServer;
 import dev.zephyr.core.testing.SharedData;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -105,6 +107,35 @@ class ExamplesTest {
     List<JsonNode> metrics = Jsonl.readAll(out.resolve("metrics.jsonl"));
     assertThat(metrics).isNotEmpty();
     assertThat(metrics.get(0).has("rewards/accuracies")).isTrue();
+  }
+
+  @Test
+  void collectFeedbackWritesOnePreferencePairPerPromptFromAFakeEndpoint(@TempDir Path dir) throws Exception {
+    AtomicInteger answers = new AtomicInteger();
+    AtomicInteger ratings = new AtomicInteger();
+    Path prompts = dir.resolve("prompts.jsonl");
+    Files.writeString(prompts, """
+        {"prompt": "Name a colour."}
+        {"prompt": "Say hi.", "prompt_id": "hi"}
+        """);
+    Path out = dir.resolve("aif");
+    Outcome run;
+    try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+      // eight judge calls in all: ratings 1..8, so the four completions of each prompt never tie
+      server.responder((model, request) -> model.equals("judge")
+          ? "Fine. [[" + (ratings.incrementAndGet()) + "]]" : "answer " + answers.incrementAndGet());
+      run = capture(CollectFeedback::run, server.baseUrl(), "student", server.baseUrl(), prompts.toString(),
+          out.toString(), "judge");
+    }
+    assertThat(run.code()).as(run.err()).isZero();
+    assertThat(answers.get()).isEqualTo(8);
+    assertThat(ratings.get()).isEqualTo(8);
+    List<JsonNode> prefs = Jsonl.readAll(out.resolve("preferences.jsonl"));
+    assertThat(prefs).hasSize(2);
+    assertThat(prefs).extracting(p -> p.get("prompt").asText()).containsExactlyInAnyOrder("Name a colour.", "Say hi.");
+    for (JsonNode p : prefs) {
+      assertThat(p.get("score_chosen").asDouble()).isGreaterThan(p.get("score_rejected").asDouble());
+    }
   }
 
   /** A one-layer random Llama with the Zephyr tokenizer (as in the CLI's training tests). */
