@@ -138,6 +138,28 @@ class ExamplesTest {
     }
   }
 
+  @Test
+  void mtBenchLocalAnswersWithATinyLocalModelAndGradesWithAFakeJudge(@TempDir Path dir) throws Exception {
+    Path model = tinyModel(dir);
+    Path bench = Files.createDirectories(dir.resolve("mt_bench"));
+    for (String f : List.of("question.jsonl", "judge_prompts.jsonl")) {
+      Files.copy(SharedData.path("mt_bench", f), bench.resolve(f));
+    }
+    Outcome run;
+    try (FakeOpenAiServer judge = FakeOpenAiServer.start()) {
+      judge.responder((name, request) -> "Short but on topic. Rating: [[4]]");
+      run = capture(MtBenchLocal::run, bench.toString(), model.toString(), judge.baseUrl(), "gpt-4", "1");
+    }
+    assertThat(run.code()).as(run.err()).isZero();
+    List<JsonNode> answers = Jsonl.readAll(bench.resolve("model_answer/model.jsonl"));
+    assertThat(answers).hasSize(1);
+    assertThat(answers.get(0).get("question_id").asInt()).isEqualTo(81);
+    assertThat(answers.get(0).get("choices").get(0).get("turns")).hasSize(2);
+    List<JsonNode> judgments = Jsonl.readAll(bench.resolve("model_judgment/gpt-4_single.jsonl"));
+    assertThat(judgments).hasSize(2); // both turns of the one question
+    assertThat(judgments).allSatisfy(j -> assertThat(j.get("score").asDouble()).isEqualTo(4.0));
+  }
+
   /** A one-layer random Llama with the Zephyr tokenizer (as in the CLI's training tests). */
   private static Path tinyModel(Path dir) throws Exception {
     ModelConfig config = ModelConfig.builder().modelType(ModelType.LLAMA).vocabSize(32000).hiddenSize(16)
