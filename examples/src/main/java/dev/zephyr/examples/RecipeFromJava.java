@@ -22,8 +22,10 @@ import java.nio.file.Path;
  * The Zephyr recipe (dSFT, AI feedback, dDPO, evaluation) written as Java code with the
  * {@link Pipeline} API instead of a YAML recipe.
  *
- * <p>With one argument it runs on the quickstart's small miniature world (rule-based teacher and judge, a tiny
- * randomly initialised Llama student, all offline; a few minutes on a laptop CPU). With four it runs dSFT on your
+ * <p>With one argument it runs on the quickstart's small miniature world, offline: rule-based teacher and judge, a tiny
+ * randomly initialised Llama student (without the quickstart's pretraining stage), 400 dSFT and 80 dDPO steps with
+ * {@link TrainedStages.Settings#small()}; a dSFT step took about 4 s on the shared 2-core build machine, so expect
+ * tens of minutes there and less on a free CPU. With four it runs dSFT on your
  * demonstrations ({@code messages} column) and dDPO on your preferences ({@code ultrafeedback_binarized} layout),
  * starting from a local model directory, with the quickstart's small training settings. Rerunning the same command
  * skips finished stages and resumes an interrupted one.
