@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zephyr.core.io.AtomicFiles;
 import dev.zephyr.core.io.Json;
+import dev.zephyr.core.tokenizer.ChatTemplate;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,23 +32,6 @@ public final class WorldTokenizer {
       List.of("<unk>", "<s>", "</s>", "<pad>", "<|system|>", "<|user|>", "<|assistant|>");
   /** How many of {@link #SPECIAL_TOKENS} are special (skipped when decoding); the role markers are plain text. */
   private static final int SPECIAL_COUNT = 4;
-
-  /**
-   * The Zephyr-7B-beta chat template as the alignment-handbook recipe sets it: every turn is
-   * {@code <|role|>\ncontent</s>\n}, and the generation prompt is {@code <|assistant|>\n}.
-   */
-  public static final String ZEPHYR_CHAT_TEMPLATE = "{% for message in messages %}\n"
-      + "{% if message['role'] == 'user' %}\n"
-      + "{{ '<|user|>\n' + message['content'] + eos_token }}\n"
-      + "{% elif message['role'] == 'system' %}\n"
-      + "{{ '<|system|>\n' + message['content'] + eos_token }}\n"
-      + "{% elif message['role'] == 'assistant' %}\n"
-      + "{{ '<|assistant|>\n'  + message['content'] + eos_token }}\n"
-      + "{% endif %}\n"
-      + "{% if loop.last and add_generation_prompt %}\n"
-      + "{{ '<|assistant|>' }}\n"
-      + "{% endif %}\n"
-      + "{% endfor %}";
 
   /** GPT-2's pre-tokenisation pattern, which the ByteLevel pre-tokenizer applies. */
   private static final Pattern BYTE_LEVEL_SPLIT = Pattern.compile(
@@ -217,7 +201,7 @@ public final class WorldTokenizer {
     c.put("eos_token", "</s>");
     c.put("unk_token", "<unk>");
     c.put("pad_token", "<pad>");
-    c.put("chat_template", ZEPHYR_CHAT_TEMPLATE);
+    c.put("chat_template", ChatTemplate.ZEPHYR_SOURCE); // the single copy, in zephyr-core
     c.put("clean_up_tokenization_spaces", false);
     c.put("model_max_length", modelMaxLength);
     c.put("padding_side", "left");
