@@ -1,6 +1,5 @@
 package dev.zephyr.core.tokenizer;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -62,7 +61,7 @@ final class TemplateSupport {
       m = NAMESPACE.matcher(expr);
       while (m.find()) {
         String args = balancedArgs(expr, m.end());
-        for (String arg : splitTopLevel(args)) {
+        for (String arg : PythonCompat.splitTopLevel(args)) {
           if (!arg.isBlank() && !LITERAL.matcher(arg).matches()) {
             return Optional.of("namespace(...) with an expression argument '" + arg.trim() + "'");
           }
@@ -86,24 +85,5 @@ final class TemplateSupport {
       }
     }
     return s.substring(from);
-  }
-
-  private static List<String> splitTopLevel(String s) {
-    List<String> out = new ArrayList<>();
-    int depth = 0;
-    int start = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '(' || c == '[' || c == '{') {
-        depth++;
-      } else if (c == ')' || c == ']' || c == '}') {
-        depth--;
-      } else if (c == ',' && depth == 0) {
-        out.add(s.substring(start, i));
-        start = i + 1;
-      }
-    }
-    out.add(s.substring(start));
-    return out;
   }
 }

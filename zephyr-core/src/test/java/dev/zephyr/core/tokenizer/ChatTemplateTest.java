@@ -152,6 +152,8 @@ class ChatTemplateTest {
     // Literal namespace arguments and the same words inside strings are fine.
     assertThat(ChatTemplate.of("{% set ns = namespace(x=true, s='') %}{{ ns.x }}{{ '[::2]' }}{{ '.format(' }}")
         .unsupportedConstruct()).isEmpty();
+    // A comma inside a string literal is not an argument separator.
+    assertThat(ChatTemplate.of("{{ namespace(sep=', ', n=0).n }}").unsupportedConstruct()).isEmpty();
     assertThat(ChatTemplate.of("{% set ns = namespace(n=0) %}{% for m in messages %}{% set ns.n = ns.n + 1 %}"
         + "{% endfor %}{{ ns.n }}").render(List.of(Message.user("a"), Message.user("b")), false)).isEqualTo("2");
   }
