@@ -12,9 +12,6 @@ import dev.zephyr.core.model.safetensors.Dtype;
 import dev.zephyr.core.testing.FakeOpenAiServer;
 import dev.zephyr.core.testing.FakeOpenAiServer.Fault;
 import dev.zephyr.core.testing.SharedData;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -73,22 +70,8 @@ class AifCommandTest {
     return cfg;
   }
 
-  record Run(int code, String out, String err) {}
-
-  static Run run(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    try {
-      int code = ZephyrCli.run(args);
-      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+  static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   @Test
@@ -97,7 +80,7 @@ class AifCommandTest {
     server.retryAfter("0").faults((key, attempt) ->
         attempt == 0 ? cycle[Math.floorMod(key.hashCode(), cycle.length)] : Fault.NONE);
     Path cfg = setUp(dir, server.baseUrl(), 10, "");
-    Run r = run("aif", "--config", cfg.toString(), "--no-progress");
+    CliRun r = run("aif", "--config", cfg.toString(), "--no-progress");
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).contains("prompts: 10").contains("completions: 40 calls, 0 failed")
         .contains("judgments: 40 calls, 0 failed").contains("preferences: 10 pairs");
@@ -113,7 +96,7 @@ class AifCommandTest {
     assertThat(Jsonl.readAll(out.resolve("ratings.jsonl"))).hasSize(10);
 
     server.resetCounts();
-    Run again = run("aif", "--config", cfg.toString(), "--no-progress");
+    CliRun again = run("aif", "--config", cfg.toString(), "--no-progress");
     assertThat(again.code()).isZero();
     assertThat(again.out()).contains("10 already rated");
     assertThat(server.requestCount()).isZero();
@@ -129,7 +112,7 @@ class AifCommandTest {
   @Test
   void badConfigsFailWithAClearMessage() throws Exception {
     Path cfg = setUp(dir, server.baseUrl(), 2, "temprature: 0.5");
-    Run r = run("aif", "--config", cfg.toString(), "--no-progress");
+    CliRun r = run("aif", "--config", cfg.toString(), "--no-progress");
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("aif.yaml").contains("temprature").contains("unknown key");
 
@@ -144,7 +127,7 @@ class AifCommandTest {
   void missingKeyVariableAndLocalProvidersAreExplained() throws Exception {
     Path cfg = setUp(dir, server.baseUrl(), 2, "");
     Files.writeString(cfg, Files.readString(cfg).replace("model: judge,", "model: judge, api_key_env: ZEPHYR_NO_SUCH_KEY_VAR,"));
-    Run r = run("aif", "--config", cfg.toString(), "--no-progress");
+    CliRun r = run("aif", "--config", cfg.toString(), "--no-progress");
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("ZEPHYR_NO_SUCH_KEY_VAR").contains("not set");
 

@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.testing.SharedData;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,21 +24,9 @@ class ChatTemplateCommandTest {
   record Run(int exitCode, List<JsonNode> lines, String stderr) {}
 
   static Run run(String... args) throws IOException {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      code = ZephyrCli.run(args);
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+    CliRun r = CliRun.of(args);
     List<JsonNode> lines = new ArrayList<>();
-    for (String line : out.toString(StandardCharsets.UTF_8).split("\n")) {
+    for (String line : r.out().split("\n")) {
       if (!line.isBlank()) {
         try {
           lines.add(Json.mapper().readTree(line));
@@ -49,7 +35,7 @@ class ChatTemplateCommandTest {
         }
       }
     }
-    return new Run(code, lines, err.toString(StandardCharsets.UTF_8));
+    return new Run(r.code(), lines, r.err());
   }
 
   /** The golden records of one tokenizer, as command input lines. */

@@ -5,17 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.testing.SharedData;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The decoder's CLI commands: output shape and values, exit codes. */
 class DecoderCommandsTest {
-  record Result(int code, String out, String err) {}
-
   static int threads;
 
   @org.junit.jupiter.api.BeforeAll
@@ -28,20 +23,8 @@ class DecoderCommandsTest {
     dev.zephyr.core.testing.TorchThreads.restore(threads);
   }
 
-  static Result run(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int code = ZephyrCli.run(args);
-      return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+  static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   /** Test logging may share stdout; results are the JSON lines. */
@@ -53,7 +36,7 @@ class DecoderCommandsTest {
   void logprobsPrintsTheReferenceRows() throws Exception {
     Path fixture = SharedData.path("fixtures", "qwen2-tied-bf16");
     JsonNode expected = Json.mapper().readTree(fixture.resolve("expected_logprobs.json").toFile());
-    Result r = run("logprobs", "--model", fixture.toString(), "--ids", "1,42,43,44,45;1,5,9");
+    CliRun r = run("logprobs", "--model", fixture.toString(), "--ids", "1,42,43,44,45;1,5,9");
     assertThat(r.code()).as(r.err()).isZero();
     JsonNode got = Json.mapper().readTree(jsonLines(r.out()).get(0));
     assertThat(got.size()).isEqualTo(2);
@@ -72,13 +55,13 @@ class DecoderCommandsTest {
   @Test
   void badInputGivesClearErrorsAndNonZeroCodes() {
     Path fixture = SharedData.path("fixtures", "llama-gqa-f32");
-    Result bad = run("logprobs", "--model", fixture.toString(), "--ids", "1,x");
+    CliRun bad = run("logprobs", "--model", fixture.toString(), "--ids", "1,x");
     assertThat(bad.code()).isEqualTo(2);
     assertThat(bad.err()).contains("token id #2 is not an integer: 'x'");
-    Result outside = run("generate", "--model", fixture.toString(), "--prompt-ids", "1,5000");
+    CliRun outside = run("generate", "--model", fixture.toString(), "--prompt-ids", "1,5000");
     assertThat(outside.code()).isEqualTo(2);
     assertThat(outside.err()).contains("5000").contains("vocab_size 1024");
-    Result missing = run("logprobs", "--model", "/nonexistent-model", "--ids", "1");
+    CliRun missing = run("logprobs", "--model", "/nonexistent-model", "--ids", "1");
     assertThat(missing.code()).isEqualTo(1);
     assertThat(missing.err()).contains("/nonexistent-model");
   }
@@ -86,9 +69,9 @@ class DecoderCommandsTest {
   @Test
   void generateIsGreedyByDefaultAndSeededSamplingRepeats() throws Exception {
     Path fixture = SharedData.path("fixtures", "mistral-window8-f32");
-    Result a = run("generate", "--model", fixture.toString(), "--prompt-ids", "1,5,9", "--max-new-tokens", "5",
+    CliRun a = run("generate", "--model", fixture.toString(), "--prompt-ids", "1,5,9", "--max-new-tokens", "5",
         "--temperature", "0.9", "--top-p", "0.9", "--seed", "11");
-    Result b = run("generate", "--model", fixture.toString(), "--prompt-ids", "1,5,9", "--max-new-tokens", "5",
+    CliRun b = run("generate", "--model", fixture.toString(), "--prompt-ids", "1,5,9", "--max-new-tokens", "5",
         "--temperature", "0.9", "--top-p", "0.9", "--seed", "11");
     assertThat(a.code()).as(a.err()).isZero();
     assertThat(jsonLines(a.out())).isEqualTo(jsonLines(b.out())).isNotEmpty();
@@ -100,7 +83,7 @@ class DecoderCommandsTest {
 
   @Test
   void demoRunsEndToEnd(@TempDir Path tmp) {
-    Result r = run("demo", "--out", tmp.resolve("m").toString());
+    CliRun r = run("demo", "--out", tmp.resolve("m").toString());
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).contains("agree to max |diff| = 0.00e+00").contains("greedy continuation");
     assertThat(tmp.resolve("m").resolve("model.safetensors")).exists();
@@ -108,7 +91,7 @@ class DecoderCommandsTest {
 
   @Test
   void benchPrintsOneJsonLine() throws Exception {
-    Result r = run("bench", "forward", "--vocab", "128", "--hidden", "32", "--inter", "64", "--layers", "1",
+    CliRun r = run("bench", "forward", "--vocab", "128", "--hidden", "32", "--inter", "64", "--layers", "1",
         "--heads", "4", "--kv-heads", "2", "--seq", "16", "--batch", "2", "--steps", "1");
     assertThat(r.code()).as(r.err()).isZero();
     JsonNode j = Json.mapper().readTree(jsonLines(r.out()).get(0));

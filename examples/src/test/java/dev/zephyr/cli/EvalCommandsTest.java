@@ -6,9 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.testing.SharedData;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -19,28 +16,14 @@ import org.junit.jupiter.api.io.TempDir;
 class EvalCommandsTest {
   static final Path MT_RES = Paths.get("../zephyr-eval/src/test/resources/mtbench").toAbsolutePath().normalize();
 
-  record Run(int code, String out, String err) {}
-
-  static synchronized Run zephyr(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int code = ZephyrCli.run(args);
-      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+  static CliRun zephyr(String... args) {
+    return CliRun.of(args);
   }
 
   @Test
   void mtBenchDryRunWritesTheRequestsFastChatWouldSend(@TempDir Path tmp) throws Exception {
     Path out = tmp.resolve("requests.jsonl");
-    Run r = zephyr("mt-bench", "judge", "--bench-dir", SharedData.path("mt_bench").toString(), "--answers",
+    CliRun r = zephyr("mt-bench", "judge", "--bench-dir", SharedData.path("mt_bench").toString(), "--answers",
         MT_RES.resolve("tiny-zephyr.jsonl").toString(), "--judge-model", "gpt-4", "--dry-run", "--out", out.toString());
     assertThat(r.code()).as(r.err()).isZero();
     List<String> got = Files.readAllLines(out);
@@ -67,7 +50,7 @@ class EvalCommandsTest {
       }
     }
     Files.writeString(judgments, sb.toString());
-    Run r = zephyr("mt-bench", "show", "--bench-dir", SharedData.path("mt_bench").toString(), "--judgments",
+    CliRun r = zephyr("mt-bench", "show", "--bench-dir", SharedData.path("mt_bench").toString(), "--judgments",
         judgments.toString());
     assertThat(r.code()).as(r.err()).isZero();
     // turn 1: 2..9 -> 5.5; turn 2: 2..8 (writing's -1 dropped) -> 5; pooled: (44 + 35) / 15 = 5.27;
@@ -80,7 +63,7 @@ class EvalCommandsTest {
 
   @Test
   void alpacaEvalScorePrintsTheLeaderboardRow(@TempDir Path tmp) throws Exception {
-    Run r = zephyr("alpaca-eval", "score", "--annotations",
+    CliRun r = zephyr("alpaca-eval", "score", "--annotations",
         SharedData.path("alpaca_eval", "check", "OpenHermes-2.5-Mistral-7B.annotations.json").toString(),
         "--instruction-difficulty", SharedData.path("alpaca_eval", "instruction_difficulty_reconstructed.csv").toString(),
         "--report-dir", tmp.toString());
@@ -107,16 +90,16 @@ class EvalCommandsTest {
 
   @Test
   void badInputGivesAClearErrorAndExitCode(@TempDir Path tmp) throws Exception {
-    Run r = zephyr("alpaca-eval", "score", "--annotations", tmp.resolve("missing.json").toString());
+    CliRun r = zephyr("alpaca-eval", "score", "--annotations", tmp.resolve("missing.json").toString());
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).startsWith("error: ").contains("missing.json");
     Path bad = tmp.resolve("answers.jsonl");
     Files.writeString(bad, "{\"question_id\": 81, \"choices\": []}\n");
-    Run r2 = zephyr("mt-bench", "judge", "--bench-dir", SharedData.path("mt_bench").toString(), "--answers",
+    CliRun r2 = zephyr("mt-bench", "judge", "--bench-dir", SharedData.path("mt_bench").toString(), "--answers",
         bad.toString(), "--dry-run", "--out", tmp.resolve("x.jsonl").toString());
     assertThat(r2.code()).isEqualTo(1);
     assertThat(r2.err()).contains("answers.jsonl:1").contains("choices");
-    Run r3 = zephyr("mt-bench", "judge", "--bench-dir", SharedData.path("mt_bench").toString(), "--answers",
+    CliRun r3 = zephyr("mt-bench", "judge", "--bench-dir", SharedData.path("mt_bench").toString(), "--answers",
         bad.toString(), "--mode", "pairwise");
     assertThat(r3.code()).isEqualTo(2);
     assertThat(r3.err()).contains("--baseline");
@@ -132,12 +115,12 @@ class EvalCommandsTest {
     Path reversed = tmp.resolve("annotations.json");
     Json.mapper().writeValue(reversed.toFile(), list);
     String diff = SharedData.path("alpaca_eval", "instruction_difficulty_reconstructed.csv").toString();
-    Run inOrder = zephyr("alpaca-eval", "score", "--annotations", reversed.toString(), "--instruction-difficulty", diff,
+    CliRun inOrder = zephyr("alpaca-eval", "score", "--annotations", reversed.toString(), "--instruction-difficulty", diff,
         "--reference", SharedData.path("alpaca_eval", "reference_outputs_gpt4_1106_preview.json").toString());
     assertThat(inOrder.code()).as(inOrder.err()).isZero();
     assertThat(Json.mapper().readTree(inOrder.out()).get("length_controlled_winrate").asDouble())
         .isCloseTo(13.414276, within(1e-5));
-    Run shuffled = zephyr("alpaca-eval", "score", "--annotations", reversed.toString(), "--instruction-difficulty",
+    CliRun shuffled = zephyr("alpaca-eval", "score", "--annotations", reversed.toString(), "--instruction-difficulty",
         diff);
     // same counts, but difficulty now pairs with the wrong instructions
     assertThat(Json.mapper().readTree(shuffled.out()).get("length_controlled_winrate").asDouble())
@@ -149,7 +132,7 @@ class EvalCommandsTest {
     Path metrics = tmp.resolve("metrics.jsonl");
     Files.writeString(metrics, "{\"step\": 1, \"loss\": 2.0, \"learning_rate\": 1e-5}\n"
         + "{\"step\": 2, \"loss\": 1.5, \"learning_rate\": 2e-5}\n");
-    Run r = zephyr("report", "--metrics", metrics.toString());
+    CliRun r = zephyr("report", "--metrics", metrics.toString());
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(javax.imageio.ImageIO.read(tmp.resolve("loss.png").toFile()).getHeight()).isEqualTo(600);
     assertThat(Files.exists(tmp.resolve("learning_rate.png"))).isTrue();
@@ -166,7 +149,7 @@ class EvalCommandsTest {
     }
     Files.writeString(base, sb.toString());
     Path out = tmp.resolve("pair_requests.jsonl");
-    Run r = zephyr("mt-bench", "judge", "--bench-dir", SharedData.path("mt_bench").toString(), "--answers",
+    CliRun r = zephyr("mt-bench", "judge", "--bench-dir", SharedData.path("mt_bench").toString(), "--answers",
         MT_RES.resolve("tiny-zephyr.jsonl").toString(), "--mode", "pairwise", "--baseline", base.toString(),
         "--dry-run", "--out", out.toString());
     assertThat(r.code()).as(r.err()).isZero();

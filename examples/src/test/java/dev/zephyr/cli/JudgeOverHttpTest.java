@@ -32,13 +32,13 @@ class JudgeOverHttpTest {
           EvalCommandsTest.MT_RES.resolve("tiny-zephyr.jsonl").toString(), "--judge-model", "gpt-4", "--judge-url",
           server.baseUrl(), "--api-key-env", "ZEPHYR_TEST_UNSET_KEY", "--out", judgments.toString(), "--cache",
           cache.toString()};
-      EvalCommandsTest.Run r = EvalCommandsTest.zephyr(judge);
+      CliRun r = EvalCommandsTest.zephyr(judge);
       assertThat(r.code()).as(r.err()).isZero();
       List<JsonNode> lines = Jsonl.readAll(judgments);
       assertThat(lines).hasSize(12);
       assertThat(lines.get(0).get("model").asText()).isEqualTo("tiny-zephyr");
       assertThat(server.requestCount()).isEqualTo(12);
-      EvalCommandsTest.Run show = EvalCommandsTest.zephyr("mt-bench", "show", "--bench-dir",
+      CliRun show = EvalCommandsTest.zephyr("mt-bench", "show", "--bench-dir",
           SharedData.path("mt_bench").toString(), "--judgments", judgments.toString());
       assertThat(show.code()).as(show.err()).isZero();
       assertThat(show.out()).contains("| tiny-zephyr | 6.50 | 8.00 | 5.00 |");
@@ -66,7 +66,7 @@ class JudgeOverHttpTest {
     try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
       // the judge always ranks the output shown first as better
       server.responder((model, req) -> "[{'model': 'model_1', 'rank': 1}, {'model': 'model_2', 'rank': 2}]");
-      EvalCommandsTest.Run r = EvalCommandsTest.zephyr("alpaca-eval", "annotate", "--model-outputs",
+      CliRun r = EvalCommandsTest.zephyr("alpaca-eval", "annotate", "--model-outputs",
           outputs.toString(), "--reference", refFile.toString(), "--prompt-template",
           SharedData.path("alpaca_eval", "prompts", "alpaca_eval_gpt4.txt").toString(), "--annotator",
           "alpaca_eval_gpt4", "--judge-model", "gpt-4", "--judge-url", server.baseUrl(), "--api-key-env",

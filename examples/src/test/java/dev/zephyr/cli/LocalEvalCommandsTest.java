@@ -39,7 +39,7 @@ class LocalEvalCommandsTest {
     String[] args = {"mt-bench", "answer", "--bench-dir", SharedData.path("mt_bench").toString(), "--model-path",
         modelDir.toString(), "--tokenizer", SharedData.path("tokenizers", "zephyr").toString(), "--first-n", "2",
         "--max-new-token", "6", "--out", out.toString()};
-    EvalCommandsTest.Run r = EvalCommandsTest.zephyr(args);
+    CliRun r = EvalCommandsTest.zephyr(args);
     assertThat(r.code()).as(r.err()).isZero();
     List<JsonNode> lines = Jsonl.readAll(out);
     assertThat(lines).hasSize(2);
@@ -57,7 +57,7 @@ class LocalEvalCommandsTest {
     Path task = dir.resolve("task.jsonl");
     Files.writeString(task, "{\"context\": \"Question: 2+2?\\nAnswer:\", \"choices\": [\"4\", \"5\"], \"gold\": 0}\n"
         + "{\"context\": \"The sky is\", \"choices\": [\"blue\", \"green\", \"loud\"], \"gold\": 0}\n");
-    EvalCommandsTest.Run r = EvalCommandsTest.zephyr("mc", "--task", task.toString(), "--model-path",
+    CliRun r = EvalCommandsTest.zephyr("mc", "--task", task.toString(), "--model-path",
         modelDir.toString(), "--tokenizer", SharedData.path("tokenizers", "zephyr").toString());
     assertThat(r.code()).as(r.err()).isZero();
     JsonNode m = Json.mapper().readTree(r.out());
@@ -68,7 +68,7 @@ class LocalEvalCommandsTest {
     Path arc = dir.resolve("arc.jsonl");
     Files.writeString(arc, "{\"question\": \"Which is a metal?\", \"choices\": {\"text\": [\"wood\", \"iron\"],"
         + " \"label\": [\"A\", \"B\"]}, \"answerKey\": \"B\"}\n");
-    EvalCommandsTest.Run a = EvalCommandsTest.zephyr("mc", "--task", arc.toString(), "--format", "arc",
+    CliRun a = EvalCommandsTest.zephyr("mc", "--task", arc.toString(), "--format", "arc",
         "--model-path", modelDir.toString(), "--tokenizer", SharedData.path("tokenizers", "zephyr").toString());
     assertThat(a.code()).as(a.err()).isZero();
     assertThat(Json.mapper().readTree(a.out()).get("n").asInt()).isEqualTo(1);
