@@ -1,18 +1,13 @@
 package dev.zephyr.quickstart;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.eval.report.Reports;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 
@@ -63,37 +58,24 @@ public final class QuickstartCharts {
   }
 
   private static void addCurves(XYChart chart, Map<String, Path> metricsFiles, String key, String suffix) {
-    boolean any = false;
     for (Map.Entry<String, Path> e : metricsFiles.entrySet()) {
       if (!Files.isRegularFile(e.getValue())) {
         continue;
       }
-      List<Double> steps = new ArrayList<>();
-      List<Double> values = new ArrayList<>();
-      for (JsonNode rec : Jsonl.readAll(e.getValue())) {
-        if (rec.has(key) && rec.has("step") && Double.isFinite(rec.get(key).asDouble())) {
-          steps.add(rec.get("step").asDouble());
-          values.add(rec.get(key).asDouble());
-        }
-      }
-      if (!steps.isEmpty()) {
-        chart.addSeries(e.getKey() + suffix, steps, values);
-        any = true;
+      List<double[]> points = Reports.readMetrics(e.getValue()).getOrDefault(key, List.of()).stream()
+          .filter(p -> Double.isFinite(p[1])).toList();
+      if (!points.isEmpty()) {
+        chart.addSeries(e.getKey() + suffix, points.stream().mapToDouble(p -> p[0]).toArray(),
+            points.stream().mapToDouble(p -> p[1]).toArray());
       }
     }
-    if (!any && chart.getSeriesMap().isEmpty()) {
+    if (chart.getSeriesMap().isEmpty()) {
       chart.addSeries("no metrics" + suffix, List.of(0.0), List.of(0.0));
     }
   }
 
   private static Path save(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path target) {
-    try {
-      Path tmp = Files.createTempFile(target.getParent(), ".chart", ".png");
-      BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
-      Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + target, e);
-    }
+    Reports.save(chart, target);
     return target;
   }
 }

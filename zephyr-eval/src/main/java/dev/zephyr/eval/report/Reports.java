@@ -193,8 +193,8 @@ public final class Reports {
     return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.2f", v);
   }
 
-  /** Renders to PNG in memory, then writes atomically. */
-  static void save(Chart<?, ?> chart, Path png) {
+  /** Renders a chart to PNG in memory, then writes it atomically. */
+  public static void save(Chart<?, ?> chart, Path png) {
     try {
       ByteArrayOutputStream buf = new ByteArrayOutputStream();
       BitmapEncoder.saveBitmap(chart, buf, BitmapEncoder.BitmapFormat.PNG);
