@@ -10,8 +10,10 @@ import ai.djl.training.GradientCollector;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.train.loop.CausalLm;
 import dev.zephyr.train.loop.FusedHead;
+import dev.zephyr.train.loop.PaddedRows;
 import dev.zephyr.train.loop.StepContext;
 import dev.zephyr.train.loop.TrainingTask;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,34 +75,20 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
   @Override
   public Batch collate(List<DpoExample> pairs) {
     int b = pairs.size();
-    int t = 0;
-    for (DpoExample e : pairs) {
-      t = Math.max(t, e.promptIds().length + Math.max(e.chosenIds().length, e.rejectedIds().length));
-    }
-    long[] ids = new long[2 * b * t];
-    long[] pos = new long[2 * b * t];
-    int[][] doc = new int[2 * b][t];
+    List<int[]> sequences = new ArrayList<>(2 * b);
+    pairs.forEach(e -> sequences.add(e.sequence(true)));
+    pairs.forEach(e -> sequences.add(e.sequence(false)));
+    PaddedRows rows = PaddedRows.of(sequences);
+    int t = rows.length();
     float[] mask = new float[2 * b * (t - 1)];
     float[] nc = new float[b];
     float[] nr = new float[b];
     float[] rc = reference == null ? new float[b] : null;
     float[] rr = reference == null ? new float[b] : null;
-    long tokens = 0;
-    for (int half = 0; half < 2; half++) {
-      for (int i = 0; i < b; i++) {
-        DpoExample e = pairs.get(i);
-        int row = half * b + i;
-        int[] seq = e.sequence(half == 0);
-        java.util.Arrays.fill(doc[row], -1);
-        for (int k = 0; k < seq.length; k++) {
-          ids[row * t + k] = seq[k];
-          pos[row * t + k] = k;
-          doc[row][k] = 0;
-        }
-        for (int k = e.promptIds().length; k < seq.length; k++) {
-          mask[row * (t - 1) + k - 1] = 1f;
-        }
-        tokens += seq.length;
+    for (int row = 0; row < 2 * b; row++) {
+      int promptLength = pairs.get(row % b).promptIds().length;
+      for (int k = promptLength; k < sequences.get(row).length; k++) {
+        mask[row * (t - 1) + k - 1] = 1f;
       }
     }
     for (int i = 0; i < b; i++) {
@@ -115,7 +103,7 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
         rr[i] = (float) e.refRejectedLogp();
       }
     }
-    return new Batch(b, t, ids, pos, doc, mask, nc, nr, rc, rr, tokens);
+    return new Batch(b, t, rows.ids(), rows.positions(), rows.docIds(), mask, nc, nr, rc, rr, rows.tokens());
   }
 
   @Override

@@ -3,8 +3,10 @@ package dev.zephyr.train.reward;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.zephyr.train.loop.PaddedRows;
 import dev.zephyr.train.loop.StepContext;
 import dev.zephyr.train.loop.TrainingTask;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -30,34 +32,16 @@ public final class RewardTask implements TrainingTask<RewardTask.Pair, RewardTas
   @Override
   public Batch collate(List<Pair> pairs) {
     int b = pairs.size();
-    int t = 0;
-    for (Pair p : pairs) {
-      t = Math.max(t, Math.max(p.chosenIds().length, p.rejectedIds().length));
-    }
-    long[] ids = new long[2 * b * t];
-    long[] pos = new long[2 * b * t];
-    int[][] doc = new int[2 * b][t];
-    int[] len = new int[2 * b];
+    List<int[]> sequences = new ArrayList<>(2 * b);
+    pairs.forEach(p -> sequences.add(p.chosenIds()));
+    pairs.forEach(p -> sequences.add(p.rejectedIds()));
+    PaddedRows rows = PaddedRows.of(sequences);
+    int[] len = sequences.stream().mapToInt(seq -> seq.length).toArray();
     float[] margins = new float[b];
-    long tokens = 0;
-    for (int half = 0; half < 2; half++) {
-      for (int i = 0; i < b; i++) {
-        int[] seq = half == 0 ? pairs.get(i).chosenIds() : pairs.get(i).rejectedIds();
-        int row = half * b + i;
-        java.util.Arrays.fill(doc[row], -1);
-        for (int k = 0; k < seq.length; k++) {
-          ids[row * t + k] = seq[k];
-          pos[row * t + k] = k;
-          doc[row][k] = 0;
-        }
-        len[row] = seq.length;
-        tokens += seq.length;
-      }
-    }
     for (int i = 0; i < b; i++) {
       margins[i] = (float) pairs.get(i).margin();
     }
-    return new Batch(b, t, ids, pos, doc, len, margins, tokens);
+    return new Batch(b, rows.length(), rows.ids(), rows.positions(), rows.docIds(), len, margins, rows.tokens());
   }
 
   @Override
