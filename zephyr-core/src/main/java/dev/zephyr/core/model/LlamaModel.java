@@ -431,7 +431,12 @@ public final class LlamaModel implements AutoCloseable {
     NDArray bias5 = bias.reshape(biasShape.get(0), 1, 1, biasShape.get(2), biasShape.get(3));
 
     for (int i = 0; i < layers.length; i++) {
-      x = layer(i, x, batch, t, cosQ, sinQ, cos, sin, bias5, cache);
+      // One scope per layer: a layer's intermediates are freed as soon as it is done, except what autograd saved for
+      // backward (libtorch holds its own references). Without it a forward, with or without a graph, would keep
+      // every intermediate of every layer until the caller's scope closes.
+      int index = i;
+      NDArray in = x;
+      x = escape(() -> layer(index, in, batch, t, cosQ, sinQ, cos, sin, bias5, cache));
     }
     return rmsNorm(x, param("model.norm.weight"));
   }
