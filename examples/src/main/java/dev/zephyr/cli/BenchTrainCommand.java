@@ -52,9 +52,10 @@ public final class BenchTrainCommand implements Callable<Integer> {
   @Option(names = "--chunk", defaultValue = "512",
       description = "tokens (over all rows) per vocabulary projection chunk of the two-pass LM head")
   int chunk;
-  @Option(names = "--rows-per-backward", defaultValue = "0",
-      description = "dpo: rebuild the decoder graph this many rows at a time after a no-graph forward (0: all rows)")
-  int rowsPerBackward;
+  @Option(names = "--pairs-per-forward", defaultValue = "0",
+      description = "dpo: at most this many pairs per forward/backward (0: the default, half the batch with"
+          + " --cached-ref, all of it with a reference model)")
+  int pairsPerForward;
 
   public static void main(String[] args) {
     Runtime.configureDefaults();
@@ -75,6 +76,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
       long[] stepEnds = new long[totalSteps + 1];
       double tokensPerStep;
       double flopsPerToken = 6.0 * matmulParams(config);
+      int perForward = 0;
       if (mode == Mode.sft) {
         List<SftSequence> rows = new ArrayList<>();
         for (int i = 0; i < batch * totalSteps; i++) {
@@ -105,7 +107,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
             reference = LlamaModel.random(config, seed + 1, manager);
             flopsPerToken += 2.0 * matmulParams(config); // the reference forward
           }
-          DpoTask task = new DpoTask(policy, reference, DpoLoss.sigmoid(0.1), chunk, rowsPerBackward);
+          DpoTask task = new DpoTask(policy, reference, DpoLoss.sigmoid(0.1), chunk, pairsPerForward);
+          perForward = task.pairsPerForward(batch);
           try (Trainer<DpoExample, DpoTask.Batch> t = new Trainer<>(args, task, pairs, params(policy))) {
             t.onStepEnd(s -> stepEnds[(int) (long) s] = System.nanoTime());
             stepEnds[0] = System.nanoTime();
@@ -123,8 +126,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
       ObjectNode o = Json.mapper().createObjectNode();
       o.put("impl", "zephyr-djl-" + Engine.getDjlVersion() + "-libtorch-" + Engine.getInstance().getVersion());
       o.put("mode", mode.name() + (mode == Mode.dpo && cachedRef ? "-cached-ref" : ""));
-      if (mode == Mode.dpo && rowsPerBackward > 0) {
-        o.put("rows_per_backward", rowsPerBackward);
+      if (mode == Mode.dpo) {
+        o.put("pairs_per_forward", perForward);
       }
       o.put("params", policy.parameterCount());
       o.put("tokens_per_step", (long) tokensPerStep);

@@ -1,6 +1,7 @@
 package dev.zephyr.train.dpo;
 
 import ai.djl.ndarray.NDArray;
+import dev.zephyr.train.loop.Scalars;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,61 +66,83 @@ public record DpoLoss(double beta, double labelSmoothing, List<DpoLossType> loss
 
   /** Computes the combined loss: sum over types of weight x batch mean of that type's loss. */
   public Output compute(Batch b) {
-    NDArray c = b.policyChosen().sub(b.refChosen());
-    NDArray r = b.policyRejected().sub(b.refRejected());
+    float[] chosenTokens = b.chosenTokens().toFloatArray();
+    double total = 0;
+    for (float n : chosenTokens) {
+      total += n;
+    }
+    return computeShare(b, chosenTokens.length, total);
+  }
+
+  /**
+   * The share of one part of a larger batch in that batch's loss and metrics: per-pair terms and metrics are summed
+   * over the part and divided by {@code batchPairs}, the {@code sft} term by {@code batchChosenTokens}. The shares of
+   * a batch's parts add up to {@link #compute} of the whole batch.
+   *
+   * @param batchPairs pairs in the whole batch
+   * @param batchChosenTokens chosen completion tokens in the whole batch
+   */
+  public Output computeShare(Batch part, int batchPairs, double batchChosenTokens) {
+    NDArray c = part.policyChosen().sub(part.refChosen());
+    NDArray r = part.policyRejected().sub(part.refRejected());
     NDArray d = c.sub(r);
     NDArray total = null;
     for (int i = 0; i < lossTypes.size(); i++) {
-      NDArray term = perType(lossTypes.get(i), b, c, r, d).mul(lossWeights.get(i).floatValue());
+      DpoLossType type = lossTypes.get(i);
+      NDArray term = type == DpoLossType.SFT
+          ? Scalars.div(part.policyChosen().sum().neg(), batchChosenTokens)
+          : Scalars.div(perPair(type, part, c, r, d).sum(), batchPairs);
+      term = Scalars.mul(term, lossWeights.get(i));
       total = total == null ? term : total.add(term);
     }
-    return new Output(total, metrics(b, c, r));
+    return new Output(total, metrics(part, c, r, batchPairs));
   }
 
-  /** The batch-mean loss of one type (scalar). */
-  NDArray perType(DpoLossType type, Batch b, NDArray c, NDArray r, NDArray d) {
+  /** The per-pair loss {@code [B]} of a type other than {@code sft} (which is normalised by tokens, not pairs). */
+  private NDArray perPair(DpoLossType type, Batch b, NDArray c, NDArray r, NDArray d) {
     float half = (float) (1.0 / (2 * beta));
-    float beta = (float) this.beta;
-    float eps = (float) labelSmoothing;
+    double eps = labelSmoothing;
     return switch (type) {
-      case SIGMOID -> logSigmoid(d.mul(beta)).neg().mean();
-      case HINGE -> d.mul(-beta).add(1).maximum(0).mean();
-      case IPO -> c.div(b.chosenTokens()).sub(r.div(b.rejectedTokens())).sub(half).square().mean();
-      case ROBUST -> logSigmoid(d.mul(beta)).mul(-(1 - eps))
-          .add(logSigmoid(d.mul(-beta)).mul(eps)).div(1 - 2 * eps).mean();
-      case SFT -> b.policyChosen().sum().neg().div(b.chosenTokens().sum());
-      case APO_ZERO -> sigmoid(c.mul(beta)).neg().add(1).add(sigmoid(r.mul(beta))).mean();
-      case APO_DOWN -> sigmoid(c.mul(beta)).add(sigmoid(d.mul(beta)).neg().add(1)).mean();
-      case SIGMOID_NORM -> logSigmoid(c.div(b.chosenTokens()).sub(r.div(b.rejectedTokens())).mul(beta))
-          .neg().mean();
-      case NCA_PAIR -> logSigmoid(c.mul(beta)).neg()
-          .sub(logSigmoid(c.mul(-beta)).mul(0.5f)).sub(logSigmoid(r.mul(-beta)).mul(0.5f)).mean();
-      case BCO_PAIR -> logSigmoid(c.mul(beta)).neg().sub(logSigmoid(r.mul(-beta))).mean();
-      case SPPO_HARD -> c.sub(half).square().add(r.add(half).square()).mean();
+      case SIGMOID -> logSigmoid(Scalars.mul(d, beta)).neg();
+      case HINGE -> Scalars.maximum(Scalars.mul(d, -beta).add(1), 0);
+      case IPO -> c.div(b.chosenTokens()).sub(r.div(b.rejectedTokens())).sub(half).square();
+      case ROBUST -> Scalars.div(Scalars.mul(logSigmoid(Scalars.mul(d, beta)), -(1 - eps))
+          .add(Scalars.mul(logSigmoid(Scalars.mul(d, -beta)), eps)), 1 - 2 * eps);
+      case SFT -> throw new IllegalArgumentException("sft is normalised by chosen tokens, not per pair");
+      case APO_ZERO -> sigmoid(Scalars.mul(c, beta)).neg().add(1).add(sigmoid(Scalars.mul(r, beta)));
+      case APO_DOWN -> sigmoid(Scalars.mul(c, beta)).add(sigmoid(Scalars.mul(d, beta)).neg().add(1));
+      case SIGMOID_NORM -> logSigmoid(Scalars.mul(c.div(b.chosenTokens()).sub(r.div(b.rejectedTokens())), beta))
+          .neg();
+      case NCA_PAIR -> logSigmoid(Scalars.mul(c, beta)).neg()
+          .sub(Scalars.mul(logSigmoid(Scalars.mul(c, -beta)), 0.5))
+          .sub(Scalars.mul(logSigmoid(Scalars.mul(r, -beta)), 0.5));
+      case BCO_PAIR -> logSigmoid(Scalars.mul(c, beta)).neg().sub(logSigmoid(Scalars.mul(r, -beta)));
+      case SPPO_HARD -> c.sub(half).square().add(r.add(half).square());
     };
   }
 
   /** log sigmoid(x) = min(x, 0) - log(1 + exp(-|x|)), stable for large |x|. */
   static NDArray logSigmoid(NDArray x) {
-    return x.minimum(0).sub(x.abs().neg().exp().add(1).log());
+    return Scalars.minimum(x, 0).sub(x.abs().neg().exp().add(1).log());
   }
 
   static NDArray sigmoid(NDArray x) {
     return logSigmoid(x).exp();
   }
 
-  private Map<String, Double> metrics(Batch b, NDArray c, NDArray r) {
+  /** TRL's metrics: sums over the pairs of {@code b} divided by {@code batchPairs}. */
+  private Map<String, Double> metrics(Batch b, NDArray c, NDArray r, int batchPairs) {
     float[] cv = c.toFloatArray();
     float[] rv = r.toFloatArray();
     float[] pc = b.policyChosen().toFloatArray();
     float[] pr = b.policyRejected().toFloatArray();
-    int n = cv.length;
+    int n = batchPairs;
     double rc = 0;
     double rr = 0;
     double acc = 0;
     double lc = 0;
     double lr = 0;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < cv.length; i++) {
       rc += beta * cv[i];
       rr += beta * rv[i];
       acc += beta * cv[i] > beta * rv[i] ? 1 : 0;

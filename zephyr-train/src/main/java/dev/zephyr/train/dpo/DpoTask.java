@@ -11,6 +11,7 @@ import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.train.loop.CausalLm;
 import dev.zephyr.train.loop.FusedHead;
 import dev.zephyr.train.loop.PaddedRows;
+import dev.zephyr.train.loop.Scalars;
 import dev.zephyr.train.loop.StepContext;
 import dev.zephyr.train.loop.TrainingTask;
 import java.util.ArrayList;
@@ -19,32 +20,62 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * DPO on a {@link LlamaModel}, as TRL's DPOTrainer computes it: one forward over the concatenated
- * {@code [chosen; rejected]} batch (2B right-padded rows), completion log-probs summed per sequence, and the reference
- * either from a frozen model (a no-grad forward each step) or from log-probs cached in the examples
+ * DPO on a {@link LlamaModel}, as TRL's DPOTrainer computes it: a forward over the concatenated
+ * {@code [chosen; rejected]} rows of the pairs (right-padded), completion log-probs summed per sequence, and the
+ * reference either from a frozen model (a no-grad forward each step) or from log-probs cached in the examples
  * ({@link ReferenceLogps}). The loss unit is the pair; the trainer averages over the pairs of an optimizer step.
+ *
+ * <p>A micro-batch may be run as several such forwards of fewer pairs ({@code pairsPerForward}), each
+ * back-propagated before the next one starts. Every DPO loss term is a sum over pairs (the {@code sft} term over
+ * chosen tokens) divided by a whole-batch count, so the loss, gradients and metrics are those of the single forward;
+ * only the activations of one part are alive at a time. By default a cached-reference run splits the micro-batch in
+ * two, so a forward holds as many rows as an SFT batch of the same size.
  */
 public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
+  /** Default tokens per vocabulary projection chunk. */
+  public static final int DEFAULT_CHUNK = 512;
+
   private final LlamaModel policy;
   private final LlamaModel reference;
   private final DpoLoss loss;
   private final int chunk;
-  private final int rowsPerBackward;
+  private final int pairsPerForward;
 
   /**
-   * @param ids [2B*T] rows: chosen rows first, then rejected rows
-   * @param docIds [2B][T] 0 on tokens, -1 on padding
-   * @param completionMask [2B*(T-1)] 1 where target t+1 is a completion token
-   * @param refChosen cached reference log-probs (null when a reference model runs)
+   * A micro-batch of pairs, laid out as one or more forwards.
+   *
+   * @param pairs pairs in the micro-batch
+   * @param chosenTokens chosen completion tokens in the micro-batch (the {@code sft} term's normaliser)
+   * @param tokens input tokens over all rows
+   * @param forwards consecutive groups of pairs, each run as one forward
    */
-  public record Batch(int pairs, int length, long[] ids, long[] positions, int[][] docIds, float[] completionMask,
+  public record Batch(int pairs, double chosenTokens, long tokens, List<Forward> forwards) {
+    public Batch {
+      forwards = List.copyOf(forwards);
+    }
+  }
+
+  /**
+   * One forward: {@code 2P} rows, the chosen sequences of P pairs, then their rejected sequences.
+   *
+   * @param ids [2P*T] rows: chosen rows first, then rejected rows
+   * @param positions [2P*T] position ids (0 on padding)
+   * @param docIds [2P][T] 0 on tokens, -1 on padding
+   * @param completionMask [2P*(T-1)] 1 where target t+1 is a completion token
+   * @param chosenTokens completion lengths of the chosen sequences
+   * @param rejectedTokens completion lengths of the rejected sequences
+   * @param refChosen cached reference log-probs (null when a reference model runs)
+   * @param refRejected cached reference log-probs (null when a reference model runs)
+   * @param tokens input tokens over the rows
+   */
+  public record Forward(int pairs, int length, long[] ids, long[] positions, int[][] docIds, float[] completionMask,
       float[] chosenTokens, float[] rejectedTokens, float[] refChosen, float[] refRejected, long tokens) {}
 
   /**
    * @param reference frozen reference model, or null when every example carries cached reference log-probs
    */
   public DpoTask(LlamaModel policy, LlamaModel reference, DpoLoss loss) {
-    this(policy, reference, loss, 512);
+    this(policy, reference, loss, DEFAULT_CHUNK);
   }
 
   /**
@@ -56,24 +87,53 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
   }
 
   /**
-   * @param rowsPerBackward 0: one decoder forward with a graph over all 2B rows; n > 0: the log-probs of all rows come
-   *     from a forward without a graph, then the decoder is run again with a graph on n rows at a time and
-   *     back-propagated with the per-sequence loss gradients (the pair couples its rows only through their summed
-   *     log-probs). Same gradients; one more decoder forward per step; activation memory of n rows instead of 2B.
+   * @param pairsPerForward at most this many pairs ({@code 2n} rows) per forward; 0 picks the default: half the
+   *     micro-batch (rounded up) with cached reference log-probs, the whole micro-batch with a reference model (TRL's
+   *     single concatenated forward)
    */
-  public DpoTask(LlamaModel policy, LlamaModel reference, DpoLoss loss, int chunk, int rowsPerBackward) {
-    if (rowsPerBackward < 0) {
-      throw new IllegalArgumentException("rowsPerBackward must be >= 0, got " + rowsPerBackward);
+  public DpoTask(LlamaModel policy, LlamaModel reference, DpoLoss loss, int chunk, int pairsPerForward) {
+    if (pairsPerForward < 0) {
+      throw new IllegalArgumentException("pairs_per_forward must be >= 0, got " + pairsPerForward);
     }
     this.policy = policy;
     this.reference = reference;
     this.loss = loss;
     this.chunk = chunk;
-    this.rowsPerBackward = rowsPerBackward;
+    this.pairsPerForward = pairsPerForward;
+  }
+
+  /** Pairs per forward for a micro-batch of {@code pairs} pairs. */
+  public int pairsPerForward(int pairs) {
+    if (pairsPerForward > 0) {
+      return Math.min(pairsPerForward, pairs);
+    }
+    return reference == null ? (pairs + 1) / 2 : pairs;
   }
 
   @Override
   public Batch collate(List<DpoExample> pairs) {
+    int perForward = pairsPerForward(pairs.size());
+    List<Forward> forwards = new ArrayList<>();
+    long tokens = 0;
+    double chosenTokens = 0;
+    for (int start = 0; start < pairs.size(); start += perForward) {
+      List<DpoExample> part = pairs.subList(start, Math.min(pairs.size(), start + perForward));
+      Forward f = forward(part, reference == null);
+      forwards.add(f);
+      tokens += f.tokens();
+      for (float n : f.chosenTokens()) {
+        chosenTokens += n;
+      }
+    }
+    return new Batch(pairs.size(), chosenTokens, tokens, forwards);
+  }
+
+  /**
+   * Lays out {@code pairs} as one forward.
+   *
+   * @param cachedReference take the reference log-probs from the examples (each must carry them)
+   */
+  static Forward forward(List<DpoExample> pairs, boolean cachedReference) {
     int b = pairs.size();
     List<int[]> sequences = new ArrayList<>(2 * b);
     pairs.forEach(e -> sequences.add(e.sequence(true)));
@@ -83,8 +143,8 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
     float[] mask = new float[2 * b * (t - 1)];
     float[] nc = new float[b];
     float[] nr = new float[b];
-    float[] rc = reference == null ? new float[b] : null;
-    float[] rr = reference == null ? new float[b] : null;
+    float[] rc = cachedReference ? new float[b] : null;
+    float[] rr = cachedReference ? new float[b] : null;
     for (int row = 0; row < 2 * b; row++) {
       int promptLength = pairs.get(row % b).promptIds().length;
       for (int k = promptLength; k < sequences.get(row).length; k++) {
@@ -95,7 +155,7 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
       DpoExample e = pairs.get(i);
       nc[i] = e.chosenIds().length;
       nr[i] = e.rejectedIds().length;
-      if (reference == null) {
+      if (cachedReference) {
         if (!e.hasReference()) {
           throw new IllegalStateException("no reference model and no cached reference log-probs for a pair");
         }
@@ -103,7 +163,7 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
         rr[i] = (float) e.refRejectedLogp();
       }
     }
-    return new Batch(b, t, rows.ids(), rows.positions(), rows.docIds(), mask, nc, nr, rc, rr, rows.tokens());
+    return new Forward(b, t, rows.ids(), rows.positions(), rows.docIds(), mask, nc, nr, rc, rr, rows.tokens());
   }
 
   @Override
@@ -117,126 +177,102 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
   }
 
   /**
-   * Summed completion log-probs {@code [2B]} of {@code model} over the batch's rows: differentiable (single-pass
+   * Summed completion log-probs {@code [2P]} of {@code model} over a forward's rows: differentiable (single-pass
    * graph) when grad mode is on, otherwise computed without a graph, one vocabulary chunk at a time.
    */
-  NDArray sequenceLogps(LlamaModel model, Batch b) {
+  NDArray sequenceLogps(LlamaModel model, Forward f) {
     NDManager m = manager(model);
-    NDArray ids = ids(m, b);
-    NDArray hidden = model.hidden(ids, positions(m, b), CausalLm.attentionBias(m, b.docIds()));
+    NDArray ids = ids(m, f);
+    NDArray hidden = model.hidden(ids, positions(m, f), CausalLm.attentionBias(m, f.docIds()));
     NDArray lp = JniUtils.isGradMode() ? CausalLm.nextTokenLogProbs(model, hidden, ids, chunk)
         : FusedHead.nextTokenLogProbsNoGrad(model, hidden, ids, chunk);
-    return maskedSum(m, lp, b);
+    return maskedSum(m, lp, f);
   }
 
-  /** Reference log-probs {@code [2B]} without building a graph. */
-  NDArray referenceLogps(Batch b) {
+  /** Reference log-probs {@code [2P]} without building a graph. */
+  NDArray referenceLogps(Forward f) {
     boolean grad = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try {
-      return sequenceLogps(reference, b);
+      return sequenceLogps(reference, f);
     } finally {
       JniUtils.setGradMode(grad);
     }
   }
 
-  /** The single-pass loss: the whole graph, every chunk's vocabulary-sized log-softmax included, lives to backward. */
+  /** The single-pass loss: every forward's whole graph, vocabulary-sized log-softmax included, lives to backward. */
   @Override
   public LossOutput loss(Map<String, NDArray> params, Batch b, StepContext context) {
-    return lossOf(sequenceLogps(policy, b), b);
+    NDArray sum = null;
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    for (Forward f : b.forwards()) {
+      DpoLoss.Output share = share(sequenceLogps(policy, f), f, b);
+      sum = sum == null ? share.loss() : sum.add(share.loss());
+      share.metrics().forEach((k, v) -> metrics.merge(k, v, Double::sum));
+    }
+    return new LossOutput(Scalars.mul(sum, b.pairs()), metrics);
   }
 
   /**
-   * The training path: the same loss and gradients as {@link #loss}, with the LM head run through {@link FusedHead}
-   * so only one chunk of {@code chunk} tokens has vocabulary-sized tensors at a time.
+   * The training path: the same loss and gradients as {@link #loss}, one forward at a time, each with its LM head run
+   * through {@link FusedHead} so only one chunk of {@code chunk} tokens has vocabulary-sized tensors at a time.
    */
   @Override
   public ScaledLoss lossAndBackward(Map<String, NDArray> params, Batch b, StepContext context, long stepUnits,
       GradientCollector gc) {
-    if (rowsPerBackward > 0) {
-      return lossAndBackwardByRows(b, stepUnits, gc);
-    }
-    NDManager m = manager(policy);
-    NDArray ids = ids(m, b);
-    NDArray hidden = policy.hidden(ids, positions(m, b), CausalLm.attentionBias(m, b.docIds()));
-    FusedHead head = FusedHead.forward(policy, hidden, ids, chunk);
-    LossOutput out = lossOf(maskedSum(m, head.tokenLogProbs(), b), b);
-    NDArray scaled = out.lossSum().div(stepUnits);
-    gc.backward(scaled);
-    head.backward(gc);
-    return new ScaledLoss(scaled.getFloat(), out.metrics());
-  }
-
-  /** {@link #lossAndBackward} with the decoder graph built {@code rowsPerBackward} rows at a time. */
-  private ScaledLoss lossAndBackwardByRows(Batch b, long stepUnits, GradientCollector gc) {
-    NDManager m = manager(policy);
-    NDArray ids = ids(m, b);
-    NDArray pos = positions(m, b);
-    NDArray bias = CausalLm.attentionBias(m, b.docIds());
-    NDArray tokenLogps;
-    boolean grad = JniUtils.isGradMode();
-    JniUtils.setGradMode(false);
-    try {
-      NDArray hidden = policy.hidden(ids, pos, bias);
-      tokenLogps = FusedHead.nextTokenLogProbsNoGrad(policy, hidden, ids, chunk);
-      hidden.close();
-    } finally {
-      JniUtils.setGradMode(grad);
-    }
-    tokenLogps.setRequiresGradient(true);
-    LossOutput out = lossOf(maskedSum(m, tokenLogps, b), b);
-    NDArray scaled = out.lossSum().div(stepUnits);
-    gc.backward(scaled);
-    // d loss / d token log-prob: the sequence's weight on its completion tokens, 0 elsewhere
-    NDArray tokenWeights = tokenLogps.getGradient();
-    long rows = 2L * b.pairs();
-    for (long start = 0; start < rows; start += rowsPerBackward) {
-      long end = Math.min(rows, start + rowsPerBackward);
+    double value = 0;
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    for (Forward f : b.forwards()) {
       try (NDScope scope = new NDScope()) {
         scope.suppressNotUsedWarning();
-        NDIndex r = new NDIndex("{}:{}", start, end);
-        NDArray idsPart = ids.get(r);
-        NDArray hidden = policy.hidden(idsPart, pos.get(r), bias.get(r));
-        FusedHead.backward(policy, hidden, idsPart, tokenWeights.get(r), chunk, gc);
+        NDManager m = manager(policy);
+        NDArray ids = ids(m, f);
+        NDArray hidden = policy.hidden(ids, positions(m, f), CausalLm.attentionBias(m, f.docIds()));
+        FusedHead head = FusedHead.forward(policy, hidden, ids, chunk);
+        DpoLoss.Output share = share(maskedSum(m, head.tokenLogProbs(), f), f, b);
+        NDArray scaled = Scalars.mul(share.loss(), (double) b.pairs() / stepUnits);
+        gc.backward(scaled);
+        head.backward(gc);
+        value += scaled.getFloat();
+        share.metrics().forEach((k, v) -> metrics.merge(k, v, Double::sum));
       }
     }
-    return new ScaledLoss(scaled.getFloat(), out.metrics());
+    return new ScaledLoss(value, metrics);
   }
 
-  private LossOutput lossOf(NDArray logps, Batch b) {
+  /** A forward's share of the micro-batch loss (a batch mean) and metrics, from its policy log-probs {@code [2P]}. */
+  private DpoLoss.Output share(NDArray logps, Forward f, Batch b) {
     NDManager m = logps.getManager();
-    int n = b.pairs();
+    int n = f.pairs();
     NDArray refChosen;
     NDArray refRejected;
     if (reference != null) {
-      NDArray ref = referenceLogps(b);
+      NDArray ref = referenceLogps(f);
       refChosen = ref.get(new NDIndex("0:{}", n));
       refRejected = ref.get(new NDIndex("{}:", n));
     } else {
-      refChosen = m.create(b.refChosen());
-      refRejected = m.create(b.refRejected());
+      refChosen = m.create(f.refChosen());
+      refRejected = m.create(f.refRejected());
     }
-    DpoLoss.Output out = loss.compute(new DpoLoss.Batch(logps.get(new NDIndex("0:{}", n)),
-        logps.get(new NDIndex("{}:", n)), refChosen, refRejected, m.create(b.chosenTokens()),
-        m.create(b.rejectedTokens())));
-    Map<String, Double> metrics = new LinkedHashMap<>(out.metrics());
-    return new LossOutput(out.loss().mul((float) n), metrics);
+    return loss.computeShare(new DpoLoss.Batch(logps.get(new NDIndex("0:{}", n)),
+        logps.get(new NDIndex("{}:", n)), refChosen, refRejected, m.create(f.chosenTokens()),
+        m.create(f.rejectedTokens())), b.pairs(), b.chosenTokens());
   }
 
   private static NDManager manager(LlamaModel model) {
     return model.parameters().values().iterator().next().getManager();
   }
 
-  private static NDArray ids(NDManager m, Batch b) {
-    return m.create(b.ids(), new Shape(2L * b.pairs(), b.length()));
+  private static NDArray ids(NDManager m, Forward f) {
+    return m.create(f.ids(), new Shape(2L * f.pairs(), f.length()));
   }
 
-  private static NDArray positions(NDManager m, Batch b) {
-    return m.create(b.positions(), new Shape(2L * b.pairs(), b.length()));
+  private static NDArray positions(NDManager m, Forward f) {
+    return m.create(f.positions(), new Shape(2L * f.pairs(), f.length()));
   }
 
-  private static NDArray maskedSum(NDManager m, NDArray tokenLogps, Batch b) {
-    NDArray mask = m.create(b.completionMask(), new Shape(2L * b.pairs(), b.length() - 1));
+  private static NDArray maskedSum(NDManager m, NDArray tokenLogps, Forward f) {
+    NDArray mask = m.create(f.completionMask(), new Shape(2L * f.pairs(), f.length() - 1));
     return tokenLogps.mul(mask).sum(new int[] {1});
   }
 

@@ -73,7 +73,7 @@ public final class ReferenceLogps {
         List<DpoExample> part = examples.subList(start, Math.min(examples.size(), start + batchSize));
         try (NDScope scope = new NDScope()) {
           scope.suppressNotUsedWarning();
-          float[] lp = task.sequenceLogps(reference, task.collate(part)).toFloatArray();
+          float[] lp = task.sequenceLogps(reference, DpoTask.forward(part, false)).toFloatArray();
           for (int i = 0; i < part.size(); i++) {
             out.add(part.get(i).withReference(lp[i], lp[part.size() + i]));
           }

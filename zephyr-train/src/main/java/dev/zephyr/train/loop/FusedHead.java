@@ -92,27 +92,6 @@ public final class FusedHead {
     }
   }
 
-  /**
-   * Pass 2 alone, for callers that know the loss gradient per token already: back-propagates
-   * {@code sum(tokenWeights * log p(ids[:, t+1] | ids[:, <=t]))} through the head (chunk by chunk) and then through the
-   * decoder graph of {@code hidden}.
-   *
-   * @param hidden final hidden states {@code [R, T, H]} in the decoder graph
-   * @param tokenWeights {@code [R, T-1]}, no gradient
-   */
-  public static void backward(LlamaModel model, NDArray hidden, NDArray ids, NDArray tokenWeights, int chunk,
-      GradientCollector gc) {
-    NDArray flat = flatten(hidden, ids);
-    NDArray targets = targets(ids);
-    long n = targets.getShape().get(0);
-    if (n == 0) {
-      return;
-    }
-    NDArray leaf = flat.stopGradient();
-    leaf.setRequiresGradient(true);
-    backwardThrough(model, flat, leaf, targets, tokenWeights.reshape(n, 1), chunk, gc);
-  }
-
   private static void backwardThrough(LlamaModel model, NDArray flat, NDArray leaf, NDArray targets,
       NDArray weights, int chunk, GradientCollector gc) {
     long n = targets.getShape().get(0);

@@ -44,7 +44,7 @@ public interface TrainingTask<E, B> {
   default ScaledLoss lossAndBackward(Map<String, NDArray> params, B batch, StepContext context, long stepUnits,
       GradientCollector gc) {
     LossOutput out = loss(params, batch, context);
-    NDArray scaled = out.lossSum().div(stepUnits);
+    NDArray scaled = Scalars.div(out.lossSum(), stepUnits);
     gc.backward(scaled);
     return new ScaledLoss(scaled.getFloat(), out.metrics());
   }

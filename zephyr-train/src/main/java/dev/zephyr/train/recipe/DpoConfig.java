@@ -16,13 +16,19 @@ import java.util.Objects;
  * @param loss beta, loss types and weights, label smoothing
  * @param maxLength {@code max_length} of prompt + completion (keep_start)
  * @param precomputeRefLogProbs compute the reference log-probs once and cache them (one model in memory)
+ * @param pairsPerForward {@code pairs_per_forward} (zephyr's own key): at most this many pairs per forward/backward
+ *     within a micro-batch, with unchanged loss and gradients; 0 means half the micro-batch when the reference
+ *     log-probs are precomputed and all of it otherwise (see {@link dev.zephyr.train.dpo.DpoTask})
  * @param training optimisation and bookkeeping
  */
 public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path> datasets, DpoLoss loss,
-    int maxLength, boolean precomputeRefLogProbs, TrainingArguments training) {
+    int maxLength, boolean precomputeRefLogProbs, int pairsPerForward, TrainingArguments training) {
 
   public DpoConfig {
     Objects.requireNonNull(loss);
+    if (pairsPerForward < 0) {
+      throw new IllegalArgumentException("pairs_per_forward must be >= 0, got " + pairsPerForward);
+    }
     Objects.requireNonNull(training);
     datasets = List.copyOf(datasets);
   }
@@ -42,6 +48,7 @@ public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path
     double labelSmoothing;
     int maxLength = 1024;
     boolean precomputeRefLogProbs;
+    int pairsPerForward;
     TrainingArguments.Builder training;
 
     Builder(Path outputDir) {
@@ -57,12 +64,13 @@ public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path
     public Builder labelSmoothing(double v) { labelSmoothing = v; return this; }
     public Builder maxLength(int v) { maxLength = v; return this; }
     public Builder precomputeRefLogProbs(boolean v) { precomputeRefLogProbs = v; return this; }
+    public Builder pairsPerForward(int v) { pairsPerForward = v; return this; }
     public TrainingArguments.Builder training() { return training; }
 
     public DpoConfig build() {
       return new DpoConfig(modelNameOrPath, refModelNameOrPath, datasets,
           new DpoLoss(beta, labelSmoothing, lossTypes, lossWeights), maxLength, precomputeRefLogProbs,
-          training.build());
+          pairsPerForward, training.build());
     }
   }
 }

@@ -134,6 +134,8 @@ public final class Recipes {
     used.add("rpo_alpha");
     b.precomputeRefLogProbs(n.path("precompute_ref_log_probs").asBoolean(false));
     used.add("precompute_ref_log_probs");
+    b.pairsPerForward(n.path("pairs_per_forward").asInt(0));
+    used.add("pairs_per_forward");
     if (n.has("max_prompt_length")) {
       LOG.warn("{}: max_prompt_length was removed in TRL 0.29; only max_length (keep_start) applies", yaml);
       used.add("max_prompt_length");

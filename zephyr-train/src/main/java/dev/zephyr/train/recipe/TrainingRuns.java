@@ -86,7 +86,7 @@ public final class TrainingRuns {
         Trainer.TrainResult r;
         Map<String, NDArray> params = new LinkedHashMap<>(policy.parameters());
         try (Trainer<DpoExample, DpoTask.Batch> t = new Trainer<>(c.training(),
-            new DpoTask(policy, reference, c.loss()), pairs, params)) {
+            new DpoTask(policy, reference, c.loss(), DpoTask.DEFAULT_CHUNK, c.pairsPerForward()), pairs, params)) {
           r = t.train();
         }
         export(policy, c.modelNameOrPath(), c.training().outputDir());

@@ -1,6 +1,7 @@
 package dev.zephyr.train.reward;
 
 import ai.djl.ndarray.NDArray;
+import dev.zephyr.train.loop.Scalars;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -30,9 +31,9 @@ public record BradleyTerryLoss(double centerRewardsCoefficient) {
   public Output compute(NDArray chosen, NDArray rejected, NDArray margin) {
     NDArray diff = chosen.sub(rejected);
     NDArray z = margin == null ? diff : diff.sub(margin);
-    NDArray loss = z.minimum(0).sub(z.abs().neg().exp().add(1).log()).neg().mean();
+    NDArray loss = Scalars.minimum(z, 0).sub(z.abs().neg().exp().add(1).log()).neg().mean();
     if (centerRewardsCoefficient > 0) {
-      loss = loss.add(chosen.add(rejected).square().mean().mul((float) centerRewardsCoefficient));
+      loss = loss.add(Scalars.mul(chosen.add(rejected).square().mean(), centerRewardsCoefficient));
     }
     float[] c = chosen.toFloatArray();
     float[] r = rejected.toFloatArray();

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.zephyr.train.loop.PaddedRows;
+import dev.zephyr.train.loop.Scalars;
 import dev.zephyr.train.loop.StepContext;
 import dev.zephyr.train.loop.TrainingTask;
 import java.util.ArrayList;
@@ -69,6 +70,6 @@ public final class RewardTask implements TrainingTask<RewardTask.Pair, RewardTas
     NDArray margin = r.getManager().create(b.margins());
     BradleyTerryLoss.Output out = loss.compute(r.get(RewardModel.range(0, n)), r.get(RewardModel.range(n, 2 * n)),
         margin);
-    return new LossOutput(out.loss().mul((float) n), out.metrics());
+    return new LossOutput(Scalars.mul(out.loss(), n), out.metrics());
   }
 }

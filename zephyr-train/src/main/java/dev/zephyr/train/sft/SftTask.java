@@ -7,6 +7,7 @@ import ai.djl.training.GradientCollector;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.train.loop.CausalLm;
 import dev.zephyr.train.loop.FusedHead;
+import dev.zephyr.train.loop.Scalars;
 import dev.zephyr.train.loop.StepContext;
 import dev.zephyr.train.loop.TrainingTask;
 import java.util.List;
@@ -101,7 +102,7 @@ public final class SftTask implements TrainingTask<SftSequence, SftTask.Batch> {
     NDArray pos = m.create(b.positions(), new Shape(b.rows(), b.length()));
     NDArray hidden = model.hidden(ids, pos, CausalLm.attentionBias(m, b.docIds()));
     FusedHead head = FusedHead.forward(model, hidden, ids, chunk);
-    NDArray scaled = nll(head.tokenLogProbs(), b).div(stepUnits);
+    NDArray scaled = Scalars.div(nll(head.tokenLogProbs(), b), stepUnits);
     gc.backward(scaled);
     head.backward(gc);
     return new ScaledLoss(scaled.getFloat(), Map.of());

@@ -142,20 +142,84 @@ class FusedHeadTest {
     }
   }
 
+  /**
+   * A micro-batch run as several forwards of fewer pairs gives the loss, gradients and metrics of one forward over
+   * all its pairs, the RPO ({@code sft}) term included, whose normaliser is the whole micro-batch's chosen tokens.
+   */
   @ParameterizedTest
-  @ValueSource(ints = {1, 3})
-  void dpoWithTheDecoderBackwardSplitByRowsMatchesSinglePass(int rowsPerBackward) {
-    try (NDManager m = NDManager.newBaseManager(); LlamaModel policy = model(m, rowsPerBackward == 1, 1);
+  @ValueSource(ints = {1, 2})
+  void dpoSplitIntoForwardsOfFewerPairsMatchesOneForward(int pairsPerForward) {
+    try (NDManager m = NDManager.newBaseManager(); LlamaModel policy = model(m, pairsPerForward == 1, 1);
         LlamaModel ref = model(m, false, 2)) {
+      DpoLoss rpo = new DpoLoss(0.5, 0, List.of(DpoLossType.SIGMOID, DpoLossType.SFT), List.of(1.0, 0.3));
       List<DpoExample> cached = ReferenceLogps.compute(ref, pairs(5, 7), 2);
-      DpoTask single = new DpoTask(policy, null, DpoLoss.sigmoid(0.5), CHUNK);
-      DpoTask split = new DpoTask(policy, null, DpoLoss.sigmoid(0.5), CHUNK, rowsPerBackward);
-      assertSameGradients(single, split, new LinkedHashMap<>(policy.parameters()),
-          List.of(single.collate(cached.subList(0, 3)), single.collate(cached.subList(3, 5))));
-      DpoTask live = new DpoTask(policy, ref, new DpoLoss(0.5, 0, List.of(DpoLossType.SIGMOID, DpoLossType.SFT),
-          List.of(1.0, 0.3)), CHUNK, rowsPerBackward);
-      List<DpoExample> p = pairs(4, 9);
-      assertSameGradients(live, new LinkedHashMap<>(policy.parameters()), List.of(live.collate(p)));
+      assertSplitMatchesWhole(new DpoTask(policy, null, rpo, CHUNK, 100),
+          new DpoTask(policy, null, rpo, CHUNK, pairsPerForward), policy, cached);
+      assertSplitMatchesWhole(new DpoTask(policy, ref, rpo, CHUNK, 100),
+          new DpoTask(policy, ref, rpo, CHUNK, pairsPerForward), policy, pairs(5, 9));
+    }
+  }
+
+  private static void assertSplitMatchesWhole(DpoTask whole, DpoTask split, LlamaModel policy,
+      List<DpoExample> examples) {
+    Map<String, NDArray> params = new LinkedHashMap<>(policy.parameters());
+    params.values().forEach(p -> p.setRequiresGradient(true));
+    List<DpoTask.Batch> wholeBatches = List.of(whole.collate(examples.subList(0, 3)),
+        whole.collate(examples.subList(3, 5)));
+    List<DpoTask.Batch> splitBatches = List.of(split.collate(examples.subList(0, 3)),
+        split.collate(examples.subList(3, 5)));
+    int perForward = split.pairsPerForward(3);
+    assertThat(wholeBatches.get(0).forwards()).hasSize(1);
+    assertThat(splitBatches.get(0).forwards()).hasSize((3 + perForward - 1) / perForward);
+    assertThat(splitBatches.get(0).tokens()).isEqualTo(wholeBatches.get(0).tokens());
+    StepContext ctx = StepContext.of(0, 0, 0);
+    List<Map<String, Double>> wholeMetrics = new ArrayList<>();
+    List<Map<String, Double>> splitMetrics = new ArrayList<>();
+    Grads one = gradients(params, wholeBatches, 5, (b, u, gc) -> {
+      TrainingTask.ScaledLoss out = whole.lossAndBackward(params, b, ctx, u, gc);
+      wholeMetrics.add(out.metrics());
+      return out.value();
+    });
+    Grads parts = gradients(params, splitBatches, 5, (b, u, gc) -> {
+      TrainingTask.ScaledLoss out = split.lossAndBackward(params, b, ctx, u, gc);
+      splitMetrics.add(out.metrics());
+      return out.value();
+    });
+    assertThat(parts.loss()).isCloseTo(one.loss(), within(1e-5 * Math.max(1, Math.abs(one.loss()))));
+    for (int i = 0; i < 2; i++) {
+      assertThat(splitMetrics.get(i).keySet()).containsExactlyElementsOf(wholeMetrics.get(i).keySet());
+      for (String k : wholeMetrics.get(i).keySet()) {
+        assertThat(splitMetrics.get(i).get(k)).as(k).isCloseTo(wholeMetrics.get(i).get(k), within(1e-4));
+      }
+    }
+    for (String name : params.keySet()) {
+      float[] a = one.grads().get(name);
+      float[] f = parts.grads().get(name);
+      double scale = 0;
+      double diff = 0;
+      for (int i = 0; i < a.length; i++) {
+        scale = Math.max(scale, Math.abs(a[i]));
+        diff = Math.max(diff, Math.abs(a[i] - f[i]));
+      }
+      assertThat(scale).as("gradient of %s is non-trivial", name).isGreaterThan(1e-6);
+      assertThat(diff).as("max |split - whole| of d loss / d %s", name).isLessThanOrEqualTo(1e-5 * Math.max(1, scale));
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {1, 2, 5})
+  void byDefaultACachedReferenceRunSplitsTheMicroBatchInTwoAndALiveOneDoesNot(int pairs) {
+    try (NDManager m = NDManager.newBaseManager(); LlamaModel policy = model(m, false, 1);
+        LlamaModel ref = model(m, false, 2)) {
+      List<DpoExample> cached = ReferenceLogps.compute(ref, pairs(pairs, 7), 2);
+      DpoTask.Batch b = new DpoTask(policy, null, DpoLoss.sigmoid(0.1)).collate(cached);
+      List<Integer> sizes = b.forwards().stream().map(DpoTask.Forward::pairs).toList();
+      assertThat(sizes).isEqualTo(switch (pairs) {
+        case 1 -> List.of(1);
+        case 2 -> List.of(1, 1);
+        default -> List.of(3, 2);
+      });
+      assertThat(new DpoTask(policy, ref, DpoLoss.sigmoid(0.1)).collate(cached).forwards()).hasSize(1);
     }
   }
 

@@ -64,6 +64,15 @@ class RecipesTest {
     assertThat(c.training().saveSteps()).isEqualTo(100);
     assertThat(c.training().outputDir()).isEqualTo(Path.of("data/zephyr-7b-dpo-full"));
     assertThat(c.precomputeRefLogProbs()).isFalse();
+    assertThat(c.pairsPerForward()).as("default: chosen by DpoTask").isZero();
+
+    Files.writeString(yaml, Files.readString(yaml) + "precompute_ref_log_probs: true\npairs_per_forward: 2\n");
+    DpoConfig split = Recipes.loadDpo(yaml);
+    assertThat(split.precomputeRefLogProbs()).isTrue();
+    assertThat(split.pairsPerForward()).isEqualTo(2);
+    Files.writeString(yaml, Files.readString(yaml).replace("pairs_per_forward: 2", "pairs_per_forward: -1"));
+    assertThatThrownBy(() -> Recipes.loadDpo(yaml)).hasMessageContaining("pairs_per_forward must be >= 0, got -1")
+        .hasMessageContaining(yaml.toString());
   }
 
   @Test
