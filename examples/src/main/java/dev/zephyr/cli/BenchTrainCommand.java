@@ -56,6 +56,9 @@ public final class BenchTrainCommand implements Callable<Integer> {
       description = "dpo: at most this many pairs per forward/backward (0: the default, half the batch with"
           + " --cached-ref, all of it with a reference model)")
   int pairsPerForward;
+  @Option(names = "--gradient-checkpointing",
+      description = "recompute each decoder layer in backward instead of keeping its activations")
+  boolean gradientCheckpointing;
 
   public static void main(String[] args) {
     Runtime.configureDefaults();
@@ -72,7 +75,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
         LlamaModel policy = LlamaModel.random(config, seed, manager)) {
       TrainingArguments args = TrainingArguments.builder(out).learningRate(1e-4)
           .lrSchedulerType(SchedulerType.CONSTANT).weightDecay(0).maxGradNorm(1.0).perDeviceTrainBatchSize(batch)
-          .maxSteps(totalSteps).saveSteps(0).loggingSteps(1_000_000).disableTqdm(true).seed(seed).build();
+          .maxSteps(totalSteps).saveSteps(0).loggingSteps(1_000_000).disableTqdm(true).seed(seed)
+          .gradientCheckpointing(gradientCheckpointing).build();
       long[] stepEnds = new long[totalSteps + 1];
       double tokensPerStep;
       double flopsPerToken = 6.0 * matmulParams(config);
@@ -128,6 +132,9 @@ public final class BenchTrainCommand implements Callable<Integer> {
       o.put("mode", mode.name() + (mode == Mode.dpo && cachedRef ? "-cached-ref" : ""));
       if (mode == Mode.dpo) {
         o.put("pairs_per_forward", perForward);
+      }
+      if (gradientCheckpointing) {
+        o.put("gradient_checkpointing", true);
       }
       o.put("params", policy.parameterCount());
       o.put("tokens_per_step", (long) tokensPerStep);

@@ -406,39 +406,89 @@ public final class LlamaModel implements AutoCloseable {
 
   /** Embedding, the decoder layers and the final norm. */
   private NDArray decoder(NDArray inputIds, NDArray positionIds, NDArray bias, KvCache cache) {
-    int batch = (int) inputIds.getShape().get(0);
-    int t = (int) inputIds.getShape().get(1);
-    int hd = config.headDim();
-    NDManager m = inputIds.getManager();
-    if (positionIds == null) {
-      positionIds = m.create(positions(null, batch, t, 0), new Shape(batch, t));
-    }
-    NDArray x = Embedding.embedding(inputIds.toType(DataType.INT64, false), param("model.embed_tokens.weight"),
-        ai.djl.ndarray.types.SparseFormat.DENSE)
-        .singletonOrThrow();
-
-    // RoPE tables once per forward: [B, 1, T, hd]; the attention scale is folded into the query tables.
-    NDArray freqs = positionIds.toType(DataType.FLOAT32, false).expandDims(2).mul(m.create(invFreq));
-    NDArray sinHalf = freqs.sin();
-    NDArray cosHalf = freqs.cos();
-    NDArray cos = cosHalf.concat(cosHalf, 2).expandDims(1);
-    NDArray sin = sinHalf.neg().concat(sinHalf, 2).expandDims(1);
-    float scale = (float) (1.0 / Math.sqrt(hd));
-    NDArray cosQ = cos.mul(scale);
-    NDArray sinQ = sin.mul(scale);
-
-    Shape biasShape = bias.getShape();
-    NDArray bias5 = bias.reshape(biasShape.get(0), 1, 1, biasShape.get(2), biasShape.get(3));
-
+    Pass pass = new Pass(inputIds, positionIds, bias, cache);
+    NDArray x = pass.embed();
     for (int i = 0; i < layers.length; i++) {
       // One scope per layer: a layer's intermediates are freed as soon as it is done, except what autograd saved for
       // backward (libtorch holds its own references). Without it a forward, with or without a graph, would keep
       // every intermediate of every layer until the caller's scope closes.
       int index = i;
       NDArray in = x;
-      x = escape(() -> layer(index, in, batch, t, cosQ, sinQ, cos, sin, bias5, cache));
+      x = escape(() -> pass.layer(index, in));
     }
-    return rmsNorm(x, param("model.norm.weight"));
+    return pass.norm(x);
+  }
+
+  /**
+   * The decoder of one batch taken apart: embedding, each layer, final norm, so that a trainer can run the layers one
+   * at a time (activation checkpointing keeps only each layer's input and recomputes the layer in backward).
+   * {@code embed()}, then {@code layer(i, x)} for i in 0..{@link #numLayers()}, then {@code norm(x)} is exactly
+   * {@link #hidden(NDArray, NDArray, NDArray)}. The RoPE tables and the bias are built once here, in the caller's
+   * scope.
+   *
+   * @param inputIds {@code [B, T]} int64
+   * @param positionIds {@code [B, T]} int64, or null for 0..T-1
+   * @param attentionBias additive bias {@code [B or 1, 1, T, T]}
+   */
+  public Pass pass(NDArray inputIds, NDArray positionIds, NDArray attentionBias) {
+    return new Pass(inputIds, positionIds, attentionBias, null);
+  }
+
+  /** Number of decoder layers. */
+  public int numLayers() {
+    return layers.length;
+  }
+
+  /** One batch's decoder, layer by layer; see {@link #pass}. */
+  public final class Pass {
+    private final NDArray inputIds;
+    private final int batch;
+    private final int t;
+    private final NDArray cosQ;
+    private final NDArray sinQ;
+    private final NDArray cos;
+    private final NDArray sin;
+    private final NDArray bias5;
+    private final KvCache cache;
+
+    private Pass(NDArray inputIds, NDArray positionIds, NDArray bias, KvCache cache) {
+      this.inputIds = inputIds;
+      this.batch = (int) inputIds.getShape().get(0);
+      this.t = (int) inputIds.getShape().get(1);
+      this.cache = cache;
+      int hd = config.headDim();
+      NDManager m = inputIds.getManager();
+      if (positionIds == null) {
+        positionIds = m.create(positions(null, batch, t, 0), new Shape(batch, t));
+      }
+      // RoPE tables once per forward: [B, 1, T, hd]; the attention scale is folded into the query tables.
+      NDArray freqs = positionIds.toType(DataType.FLOAT32, false).expandDims(2).mul(m.create(invFreq));
+      NDArray sinHalf = freqs.sin();
+      NDArray cosHalf = freqs.cos();
+      this.cos = cosHalf.concat(cosHalf, 2).expandDims(1);
+      this.sin = sinHalf.neg().concat(sinHalf, 2).expandDims(1);
+      float scale = (float) (1.0 / Math.sqrt(hd));
+      this.cosQ = cos.mul(scale);
+      this.sinQ = sin.mul(scale);
+      Shape biasShape = bias.getShape();
+      this.bias5 = bias.reshape(biasShape.get(0), 1, 1, biasShape.get(2), biasShape.get(3));
+    }
+
+    /** Token embeddings {@code [B, T, H]}. */
+    public NDArray embed() {
+      return Embedding.embedding(inputIds.toType(DataType.INT64, false), param("model.embed_tokens.weight"),
+          ai.djl.ndarray.types.SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    /** Decoder layer {@code index} applied to {@code x} {@code [B, T, H]}. */
+    public NDArray layer(int index, NDArray x) {
+      return LlamaModel.this.layer(index, x, batch, t, cosQ, sinQ, cos, sin, bias5, cache);
+    }
+
+    /** The final RMSNorm. */
+    public NDArray norm(NDArray x) {
+      return rmsNorm(x, param("model.norm.weight"));
+    }
   }
 
   private NDArray layer(int index, NDArray x, int batch, int t, NDArray cosQ, NDArray sinQ, NDArray cos,

@@ -9,6 +9,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.train.loop.CausalLm;
+import dev.zephyr.train.loop.DecoderGraph;
 import dev.zephyr.train.loop.FusedHead;
 import dev.zephyr.train.loop.PaddedRows;
 import dev.zephyr.train.loop.Scalars;
@@ -227,12 +228,14 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
         scope.suppressNotUsedWarning();
         NDManager m = manager(policy);
         NDArray ids = ids(m, f);
-        NDArray hidden = policy.hidden(ids, positions(m, f), CausalLm.attentionBias(m, f.docIds()));
-        FusedHead head = FusedHead.forward(policy, hidden, ids, chunk);
+        DecoderGraph decoder = DecoderGraph.forward(policy, ids, positions(m, f),
+            CausalLm.attentionBias(m, f.docIds()), context.gradientCheckpointing());
+        FusedHead head = FusedHead.forward(policy, decoder.hidden(), ids, chunk);
         DpoLoss.Output share = share(maskedSum(m, head.tokenLogProbs(), f), f, b);
         NDArray scaled = Scalars.mul(share.loss(), (double) b.pairs() / stepUnits);
         gc.backward(scaled);
         head.backward(gc);
+        decoder.backward(gc);
         value += scaled.getFloat();
         share.metrics().forEach((k, v) -> metrics.merge(k, v, Double::sum));
       }

@@ -240,7 +240,8 @@ public final class Trainer<E, B> implements AutoCloseable {
     double loss = 0;
     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
       for (int i = 0; i < micro.size(); i++) {
-        TrainingTask.ScaledLoss out = task.lossAndBackward(params, micro.get(i), StepContext.of(args.seed(), step, i),
+        TrainingTask.ScaledLoss out = task.lossAndBackward(params, micro.get(i),
+            StepContext.of(args.seed(), step, i).withGradientCheckpointing(args.gradientCheckpointing()),
             units, gc);
         loss += out.value();
         double weight = (double) unitsOf[i] / units;

@@ -7,7 +7,8 @@ import java.util.Objects;
 /**
  * The options of one training run, named after transformers' {@code TrainingArguments} (YAML keys in snake_case:
  * {@code learning_rate}, {@code lr_scheduler_type}, {@code warmup_ratio}, ...). Defaults follow TRL's base config
- * where it overrides transformers ({@code logging_steps = 10}).
+ * where it overrides transformers ({@code logging_steps = 10}), except {@code gradient_checkpointing}: off here as in
+ * transformers, on in the TRL-shaped recipe configs ({@code SftConfig}, {@code DpoConfig}) as in TRL.
  *
  * @param outputDir where checkpoints ({@code checkpoint-N/}), {@code metrics.jsonl} and the final weights go
  * @param learningRate peak learning rate
@@ -28,6 +29,8 @@ import java.util.Objects;
  * @param saveSteps a checkpoint every this many steps (0 = none)
  * @param saveTotalLimit checkpoints kept, oldest deleted first (0 = keep all)
  * @param disableTqdm no console progress bar
+ * @param gradientCheckpointing recompute each decoder layer's activations during backward instead of keeping them
+ *     (less memory, one more decoder forward per step; see {@link DecoderGraph})
  */
 public record TrainingArguments(
     Path outputDir,
@@ -48,7 +51,8 @@ public record TrainingArguments(
     long loggingSteps,
     long saveSteps,
     int saveTotalLimit,
-    boolean disableTqdm) {
+    boolean disableTqdm,
+    boolean gradientCheckpointing) {
 
   public TrainingArguments {
     Objects.requireNonNull(outputDir, "output_dir");
@@ -98,6 +102,7 @@ public record TrainingArguments(
     b.saveSteps = saveSteps;
     b.saveTotalLimit = saveTotalLimit;
     b.disableTqdm = disableTqdm;
+    b.gradientCheckpointing = gradientCheckpointing;
     return b;
   }
 
@@ -122,6 +127,7 @@ public record TrainingArguments(
     private long saveSteps = 500;
     private int saveTotalLimit = 0;
     private boolean disableTqdm = false;
+    private boolean gradientCheckpointing = false;
 
     public Builder outputDir(Path v) { outputDir = v; return this; }
     public Builder learningRate(double v) { learningRate = v; return this; }
@@ -142,11 +148,13 @@ public record TrainingArguments(
     public Builder saveSteps(long v) { saveSteps = v; return this; }
     public Builder saveTotalLimit(int v) { saveTotalLimit = v; return this; }
     public Builder disableTqdm(boolean v) { disableTqdm = v; return this; }
+    public Builder gradientCheckpointing(boolean v) { gradientCheckpointing = v; return this; }
 
     public TrainingArguments build() {
       return new TrainingArguments(outputDir, learningRate, lrSchedulerType, warmupRatio, warmupSteps,
           numTrainEpochs, maxSteps, perDeviceTrainBatchSize, gradientAccumulationSteps, maxGradNorm, weightDecay,
-          adamBeta1, adamBeta2, adamEpsilon, seed, loggingSteps, saveSteps, saveTotalLimit, disableTqdm);
+          adamBeta1, adamBeta2, adamEpsilon, seed, loggingSteps, saveSteps, saveTotalLimit, disableTqdm,
+          gradientCheckpointing);
     }
   }
 }

@@ -52,7 +52,8 @@ public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path
     TrainingArguments.Builder training;
 
     Builder(Path outputDir) {
-      training = TrainingArguments.builder(outputDir).learningRate(1e-6);
+      // TRL turns gradient checkpointing on in its configs (transformers leaves it off)
+      training = TrainingArguments.builder(outputDir).learningRate(1e-6).gradientCheckpointing(true);
     }
 
     public Builder modelNameOrPath(Path v) { modelNameOrPath = v; return this; }

@@ -22,15 +22,15 @@ import org.slf4j.LoggerFactory;
  * Recipes: YAML files with alignment-handbook / TRL key names, and the Zephyr-7B-beta presets.
  *
  * <p>Datasets are local JSONL files named by {@code dataset_path}, {@code dataset_name} or the {@code id}s of
- * {@code dataset_mixture.datasets}. Keys that only matter to the Python stack ({@code bf16}, {@code
- * gradient_checkpointing}, {@code hub_model_id}, ...) are accepted and listed in the log as ignored.
+ * {@code dataset_mixture.datasets}. Keys that only matter to the Python stack ({@code bf16}, {@code hub_model_id},
+ * ...) are accepted and listed in the log as ignored.
  */
 public final class Recipes {
   private static final Logger LOG = LoggerFactory.getLogger(Recipes.class);
   private static final Set<String> TRAINING_KEYS = Set.of("output_dir", "learning_rate", "lr_scheduler_type",
       "warmup_ratio", "warmup_steps", "num_train_epochs", "max_steps", "per_device_train_batch_size",
       "gradient_accumulation_steps", "max_grad_norm", "weight_decay", "adam_beta1", "adam_beta2", "adam_epsilon",
-      "seed", "logging_steps", "save_steps", "save_total_limit", "disable_tqdm");
+      "seed", "logging_steps", "save_steps", "save_total_limit", "disable_tqdm", "gradient_checkpointing");
 
   private Recipes() {}
 
@@ -241,6 +241,7 @@ public final class Recipes {
         case "save_steps" -> t.saveSteps(intOf(n, k, yaml, used));
         case "save_total_limit" -> t.saveTotalLimit(intOf(n, k, yaml, used));
         case "disable_tqdm" -> t.disableTqdm(v.asBoolean());
+        case "gradient_checkpointing" -> t.gradientCheckpointing(v.asBoolean());
         default -> throw new IllegalStateException(k);
       }
     }

@@ -39,7 +39,8 @@ public record SftConfig(Path modelNameOrPath, List<Path> datasets, int maxLength
     TrainingArguments.Builder training;
 
     Builder(Path outputDir) {
-      training = TrainingArguments.builder(outputDir);
+      // TRL turns gradient checkpointing on in its configs (transformers leaves it off)
+      training = TrainingArguments.builder(outputDir).gradientCheckpointing(true);
     }
 
     public Builder modelNameOrPath(Path v) { modelNameOrPath = v; return this; }

@@ -98,9 +98,14 @@ public final class RewardModel implements AutoCloseable {
    */
   public NDArray rewards(NDArray ids, NDArray positions, int[][] docIds, int[] lengths) {
     NDManager m = score.getManager();
-    NDArray hidden = decoder.hidden(ids, positions, CausalLm.attentionBias(m, docIds));
-    long b = ids.getShape().get(0);
-    long t = ids.getShape().get(1);
+    return rewardsOf(decoder.hidden(ids, positions, CausalLm.attentionBias(m, docIds)), lengths);
+  }
+
+  /** Rewards {@code [B]} from the decoder's final hidden states {@code [B, T, H]}, read at {@code lengths[b] - 1}. */
+  public NDArray rewardsOf(NDArray hidden, int[] lengths) {
+    NDManager m = score.getManager();
+    long b = hidden.getShape().get(0);
+    long t = hidden.getShape().get(1);
     long h = hidden.getShape().get(2);
     long[] rows = new long[lengths.length];
     for (int i = 0; i < lengths.length; i++) {

@@ -3,6 +3,9 @@ package dev.zephyr.train.reward;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import dev.zephyr.train.loop.CausalLm;
+import dev.zephyr.train.loop.DecoderGraph;
 import dev.zephyr.train.loop.PaddedRows;
 import dev.zephyr.train.loop.Scalars;
 import dev.zephyr.train.loop.StepContext;
@@ -65,7 +68,26 @@ public final class RewardTask implements TrainingTask<RewardTask.Pair, RewardTas
 
   @Override
   public LossOutput loss(Map<String, NDArray> params, Batch b, StepContext context) {
-    NDArray r = rewards(b);
+    return lossOf(rewards(b), b);
+  }
+
+  /** The training path: {@link #loss} and its backward, with the decoder run through {@link DecoderGraph}. */
+  @Override
+  public ScaledLoss lossAndBackward(Map<String, NDArray> params, Batch b, StepContext context, long stepUnits,
+      GradientCollector gc) {
+    NDManager m = model.parameters().get(RewardModel.SCORE).getManager();
+    NDArray ids = m.create(b.ids(), new Shape(2L * b.pairs(), b.length()));
+    NDArray pos = m.create(b.positions(), new Shape(2L * b.pairs(), b.length()));
+    DecoderGraph decoder = DecoderGraph.forward(model.decoder(), ids, pos, CausalLm.attentionBias(m, b.docIds()),
+        context.gradientCheckpointing());
+    LossOutput out = lossOf(model.rewardsOf(decoder.hidden(), b.lengths()), b);
+    NDArray scaled = Scalars.div(out.lossSum(), stepUnits);
+    gc.backward(scaled);
+    decoder.backward(gc);
+    return new ScaledLoss(scaled.getFloat(), out.metrics());
+  }
+
+  private LossOutput lossOf(NDArray r, Batch b) {
     int n = b.pairs();
     NDArray margin = r.getManager().create(b.margins());
     BradleyTerryLoss.Output out = loss.compute(r.get(RewardModel.range(0, n)), r.get(RewardModel.range(n, 2 * n)),

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.train.loop.CausalLm;
+import dev.zephyr.train.loop.DecoderGraph;
 import dev.zephyr.train.loop.FusedHead;
 import dev.zephyr.train.loop.Scalars;
 import dev.zephyr.train.loop.StepContext;
@@ -100,11 +101,13 @@ public final class SftTask implements TrainingTask<SftSequence, SftTask.Batch> {
     NDManager m = model.parameters().values().iterator().next().getManager();
     NDArray ids = m.create(b.ids(), new Shape(b.rows(), b.length()));
     NDArray pos = m.create(b.positions(), new Shape(b.rows(), b.length()));
-    NDArray hidden = model.hidden(ids, pos, CausalLm.attentionBias(m, b.docIds()));
-    FusedHead head = FusedHead.forward(model, hidden, ids, chunk);
+    DecoderGraph decoder = DecoderGraph.forward(model, ids, pos, CausalLm.attentionBias(m, b.docIds()),
+        context.gradientCheckpointing());
+    FusedHead head = FusedHead.forward(model, decoder.hidden(), ids, chunk);
     NDArray scaled = Scalars.div(nll(head.tokenLogProbs(), b), stepUnits);
     gc.backward(scaled);
     head.backward(gc);
+    decoder.backward(gc);
     return new ScaledLoss(scaled.getFloat(), Map.of());
   }
 

@@ -65,6 +65,8 @@ class RecipesTest {
     assertThat(c.training().outputDir()).isEqualTo(Path.of("data/zephyr-7b-dpo-full"));
     assertThat(c.precomputeRefLogProbs()).isFalse();
     assertThat(c.pairsPerForward()).as("default: chosen by DpoTask").isZero();
+    assertThat(c.training().gradientCheckpointing()).isTrue();
+    assertThat(DpoConfig.builder(dir).build().training().gradientCheckpointing()).as("TRL's default").isTrue();
 
     Files.writeString(yaml, Files.readString(yaml) + "precompute_ref_log_probs: true\npairs_per_forward: 2\n");
     DpoConfig split = Recipes.loadDpo(yaml);
@@ -88,8 +90,10 @@ class RecipesTest {
         lr_scheduler_type: cosine
         warmup_ratio: 0.1
         output_dir: /out
+        gradient_checkpointing: false
         """);
     SftConfig c = Recipes.loadSft(yaml);
+    assertThat(c.training().gradientCheckpointing()).as("turned off in the YAML").isFalse();
     assertThat(c.maxLength()).isEqualTo(2048);
     assertThat(c.packing()).isTrue();
     assertThat(c.lossMode()).isEqualTo(LossMode.ASSISTANT_ONLY);

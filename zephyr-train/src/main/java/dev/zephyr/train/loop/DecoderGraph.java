@@ -1,0 +1,102 @@
+package dev.zephyr.train.loop;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import dev.zephyr.core.model.LlamaModel;
+
+/**
+ * The decoder's final hidden states for a training step, with or without activation checkpointing
+ * ({@code gradient_checkpointing} in transformers).
+ *
+ * <p>Without checkpointing, {@link #hidden()} is in the graph of the whole decoder and {@link #backward} has nothing
+ * left to do. With it, the forward runs without a graph and keeps only each layer's input; {@link #hidden()} is the
+ * final norm over a leaf standing for the last layer's output. Once a loss built on {@link #hidden()} has been
+ * back-propagated (the leaf then holds its gradient), {@link #backward} recomputes the layers from the last to the
+ * first, one at a time with a graph, and back-propagates each with the gradient of its output, ending in the
+ * embedding. Activation memory falls from every layer's saved tensors to one layer's plus the {@code [B, T, H]} layer
+ * inputs, for one more decoder forward per step; the gradients are the same up to float rounding
+ * ({@code DecoderGraphTest}).
+ */
+public final class DecoderGraph {
+  private final LlamaModel.Pass pass;
+  private final NDArray[] inputs;
+  private final NDArray lastLeaf;
+  private final NDArray hidden;
+
+  private DecoderGraph(LlamaModel.Pass pass, NDArray[] inputs, NDArray lastLeaf, NDArray hidden) {
+    this.pass = pass;
+    this.inputs = inputs;
+    this.lastLeaf = lastLeaf;
+    this.hidden = hidden;
+  }
+
+  /**
+   * Runs the decoder over {@code ids [B, T]} (positions {@code [B, T]} or null, additive bias {@code [B, 1, T, T]}).
+   * Arrays live in the caller's scope.
+   */
+  public static DecoderGraph forward(LlamaModel model, NDArray ids, NDArray positions, NDArray bias,
+      boolean checkpointing) {
+    if (!checkpointing) {
+      return new DecoderGraph(null, null, null, model.hidden(ids, positions, bias));
+    }
+    LlamaModel.Pass pass = model.pass(ids, positions, bias);
+    int n = model.numLayers();
+    NDArray[] inputs = new NDArray[n];
+    NDArray x;
+    boolean grad = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try {
+      x = pass.embed();
+      for (int i = 0; i < n; i++) {
+        inputs[i] = x;
+        x = inScope(pass, i, x);
+      }
+    } finally {
+      JniUtils.setGradMode(grad);
+    }
+    x.setRequiresGradient(true);
+    return new DecoderGraph(pass, inputs, x, pass.norm(x));
+  }
+
+  /** Final-normed hidden states {@code [B, T, H]}: build the loss from these. */
+  public NDArray hidden() {
+    return hidden;
+  }
+
+  /**
+   * Call after the backward of a loss built on {@link #hidden()}, inside the same collector: completes the gradients
+   * of every decoder parameter. Without checkpointing it does nothing.
+   */
+  public void backward(GradientCollector gc) {
+    if (pass == null) {
+      return;
+    }
+    NDArray upstream = lastLeaf.getGradient();
+    for (int i = inputs.length - 1; i >= 0; i--) {
+      NDArray leaf = inputs[i];
+      leaf.setRequiresGradient(true);
+      try (NDScope scope = new NDScope()) {
+        scope.suppressNotUsedWarning();
+        gc.backward(pass.layer(i, leaf).mul(upstream).sum());
+      }
+      upstream = leaf.getGradient();
+    }
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      gc.backward(pass.embed().mul(upstream).sum());
+    }
+  }
+
+  private static NDArray inScope(LlamaModel.Pass pass, int layer, NDArray x) {
+    NDArray out;
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      out = pass.layer(layer, x);
+      NDScope.unregister(out);
+    }
+    NDScope.register(out);
+    return out;
+  }
+}
