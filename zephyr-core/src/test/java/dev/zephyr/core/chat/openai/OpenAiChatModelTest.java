@@ -77,6 +77,17 @@ class OpenAiChatModelTest {
   }
 
   @Test
+  void requestsWithoutPenaltiesAreSentExactlyAsBefore() {
+    try (OpenAiChatModel m = model().build()) {
+      m.complete(req("hi", 3));
+    }
+    // golden from before the penalties existed
+    assertThat(server.bodies()).containsExactly("{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":"
+        + "\"be brief\"},{\"role\":\"user\",\"content\":\"hi\"}],\"temperature\":0.7,\"top_p\":0.9,\"max_tokens\":64,"
+        + "\"n\":1,\"seed\":3,\"stop\":[\"\\n\\n\"]}");
+  }
+
+  @Test
   void retriesEveryTransientFaultAndAnswersEverything() {
     Fault[] cycle = {Fault.RATE_LIMIT, Fault.SERVER_ERROR, Fault.SLOW, Fault.MALFORMED, Fault.TRUNCATED, Fault.NONE};
     server.retryAfter("0").slowMillis(1_500)
