@@ -220,6 +220,8 @@ public final class FakeOpenAiServer implements AutoCloseable {
         .topP(body.path("top_p").asDouble(1.0))
         .topK(body.path("top_k").asInt(0))
         .repetitionPenalty(body.path("repetition_penalty").asDouble(1.0))
+        .presencePenalty(body.path("presence_penalty").asDouble(0))
+        .frequencyPenalty(body.path("frequency_penalty").asDouble(0))
         .maxTokens(body.path("max_tokens").asInt(256))
         .n(body.path("n").asInt(1))
         .seed(body.hasNonNull("seed") ? body.get("seed").asLong() : null)
