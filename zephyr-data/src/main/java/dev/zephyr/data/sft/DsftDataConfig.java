@@ -68,7 +68,8 @@ public record DsftDataConfig(
   public record Instances(
       @JsonProperty("templates_dir") String templatesDir,
       @JsonProperty("max_instances") Integer maxInstances,
-      @JsonProperty("batch_size") Integer batchSize) {}
+      @JsonProperty("batch_size") Integer batchSize,
+      @JsonProperty("presence_penalty") Double presencePenalty) {}
 
   /** UltraChat-style self-chat. */
   public record SelfChat(
@@ -154,6 +155,9 @@ public record DsftDataConfig(
     if (selfInstruct != null) {
       checkPenalties(src, "self_instruct", selfInstruct.presencePenalty(), selfInstruct.frequencyPenalty(),
           selfInstruct.repetitionPenalty());
+      if (selfInstruct.instances() != null) {
+        checkPenalties(src, "self_instruct.instances", selfInstruct.instances().presencePenalty(), null, null);
+      }
     }
     if (selfChat != null) {
       checkPenalties(src, "self_chat", selfChat.presencePenalty(), selfChat.frequencyPenalty(),

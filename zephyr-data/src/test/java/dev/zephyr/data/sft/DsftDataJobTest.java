@@ -55,7 +55,7 @@ class DsftDataJobTest {
           seed_tasks: %s
           num_instructions: 4
           classification_only: true
-          instances: {templates_dir: %s}
+          instances: {templates_dir: %s, presence_penalty: 1.5}
         clean: {truecase: false, near_dedup: {enabled: false}}
         test_fraction: 0.5
         """.formatted(SharedData.path("self_instruct", "seed_tasks.jsonl"),
@@ -82,6 +82,11 @@ class DsftDataJobTest {
     assertThat(rec.get("messages").get(0).get("content").asText()).startsWith("Label the tone of w")
         .contains("\n\nReview: ");
     assertThat(rec.get("messages").get(1).get("content").asText()).isIn("calm", "angry");
+    // instance prompts carry the block's presence penalty (the original's 1.5); the classification question does not
+    assertThat(t.requests).filteredOn(r -> r.messages().get(0).content().contains("Class label"))
+        .isNotEmpty().allSatisfy(r -> assertThat(r.params().presencePenalty()).isEqualTo(1.5));
+    assertThat(t.requests).filteredOn(r -> r.messages().get(0).content().endsWith("Is it classification?"))
+        .isNotEmpty().allSatisfy(r -> assertThat(r.params().presencePenalty()).isZero());
     // rerun: nothing new is asked
     int calls = t.requests.size();
     new DsftDataJob(DsftDataConfig.load(yaml), tmp, (k, spec) -> t, new PrintStream(log, true)).run();
@@ -123,5 +128,8 @@ class DsftDataJobTest {
     Files.writeString(yaml, text.replace("self_instruct:", "self_chat: {seeds: s.jsonl, repetition_penalty: -1}\n"
         + "self_instruct:"));
     assertThatThrownBy(() -> DsftDataConfig.load(yaml)).hasMessageContaining("self_chat.repetition_penalty");
+    Files.writeString(yaml, text.replace("frequency_penalty: 0", "instances: {presence_penalty: -2.5}"));
+    assertThatThrownBy(() -> DsftDataConfig.load(yaml))
+        .hasMessageContaining("self_instruct.instances.presence_penalty");
   }
 }
