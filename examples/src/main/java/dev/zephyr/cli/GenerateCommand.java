@@ -57,7 +57,15 @@ public final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default)") double temperature;
   @Option(names = "--top-k", defaultValue = "0") int topK;
   @Option(names = "--top-p", defaultValue = "1.0") double topP;
-  @Option(names = "--repetition-penalty", defaultValue = "1.0") double repetitionPenalty;
+  @Option(names = "--repetition-penalty", defaultValue = "1.0",
+      description = "HF/vLLM repetition_penalty over prompt and generated tokens (> 0; 1 = off)")
+  double repetitionPenalty;
+  @Option(names = "--presence-penalty", defaultValue = "0",
+      description = "OpenAI presence_penalty in [-2, 2], once per token generated so far (0 = off)")
+  double presencePenalty;
+  @Option(names = "--frequency-penalty", defaultValue = "0",
+      description = "OpenAI frequency_penalty in [-2, 2], per occurrence of a token generated so far (0 = off)")
+  double frequencyPenalty;
   @Option(names = "--seed", description = "sampling seed (same seed, same output)") Long seed;
   @Option(names = "--n", defaultValue = "1", description = "choices per prompt") int n;
   @Option(names = "--stop-token-ids", split = ",", description = "extra token ids that end generation (EOS always does)")
@@ -87,7 +95,8 @@ public final class GenerateCommand implements Callable<Integer> {
         }
       }
       params = SamplingParams.builder().temperature(temperature).topK(topK).topP(topP)
-          .repetitionPenalty(repetitionPenalty).maxTokens(maxNewTokens).seed(seed).n(n).stopTokenIds(stopTokenIds)
+          .repetitionPenalty(repetitionPenalty).presencePenalty(presencePenalty).frequencyPenalty(frequencyPenalty)
+          .maxTokens(maxNewTokens).seed(seed).n(n).stopTokenIds(stopTokenIds)
           .logprobs(logprobs).build();
     } catch (ZephyrException | IllegalArgumentException e) {
       if (tokenizer != null) {

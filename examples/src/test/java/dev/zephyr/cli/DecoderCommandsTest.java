@@ -2,10 +2,16 @@ package dev.zephyr.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.zephyr.core.chat.SamplingParams;
+import dev.zephyr.core.generate.GenerationRequest;
+import dev.zephyr.core.generate.Generator;
 import dev.zephyr.core.io.Json;
+import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.testing.SharedData;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,6 +85,36 @@ class DecoderCommandsTest {
     assertThat(line.get("prompt_tokens").asInt()).isEqualTo(3);
     assertThat(line.get("completion_tokens").asInt()).isEqualTo(line.get("token_ids").size());
     assertThat(line.get("finish_reason").asText()).isIn("stop", "length");
+  }
+
+  @Test
+  void generateAppliesPenaltiesAsTheLibraryDoes() throws Exception {
+    Path fixture = SharedData.path("fixtures", "mistral-window8-f32");
+    CliRun plain = run("generate", "--model", fixture.toString(), "--prompt-ids", "1,5,9", "--max-new-tokens", "12");
+    CliRun penalised = run("generate", "--model", fixture.toString(), "--prompt-ids", "1,5,9", "--max-new-tokens",
+        "12", "--presence-penalty", "2", "--frequency-penalty", "1", "--repetition-penalty", "1.3");
+    assertThat(penalised.code()).as(penalised.err()).isZero();
+    int[] got = ids(Json.mapper().readTree(jsonLines(penalised.out()).get(0)).get("token_ids"));
+    SamplingParams p = SamplingParams.builder().temperature(0)
+        .maxTokens(12).presencePenalty(2).frequencyPenalty(1).repetitionPenalty(1.3).build();
+    try (NDManager manager = NDManager.newBaseManager();
+        LlamaModel m = LlamaModel.load(fixture, manager)) {
+      int[] want = new Generator(m, null, manager).generate(List.of(
+          new GenerationRequest(new int[] {1, 5, 9}, p))).get(0).first().tokenIds();
+      assertThat(got).containsExactly(want);
+    }
+    assertThat(got).isNotEqualTo(ids(Json.mapper().readTree(jsonLines(plain.out()).get(0)).get("token_ids")));
+    CliRun bad = run("generate", "--model", fixture.toString(), "--prompt-ids", "1,5,9", "--presence-penalty", "3");
+    assertThat(bad.code()).isEqualTo(2);
+    assertThat(bad.err()).contains("presence_penalty must be in [-2, 2], got 3.0");
+  }
+
+  private static int[] ids(JsonNode array) {
+    int[] out = new int[array.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = array.get(i).asInt();
+    }
+    return out;
   }
 
   @Test

@@ -292,6 +292,7 @@ class DsftDataCommandTest {
     }
     dev.zephyr.data.sft.DsftDataConfig c = dev.zephyr.data.sft.DsftDataConfig.load(yaml);
     assertThat(c.selfInstruct().numInstructions()).isEqualTo(1000);
+    assertThat(c.selfInstruct().presencePenalty()).isEqualTo(2.0);
     assertThat(c.selfChat().maxTurns()).isEqualTo(7);
     assertThat(c.clean().decontaminate().ngram()).isEqualTo(8);
     assertThat(c.testFraction()).isEqualTo(0.05);

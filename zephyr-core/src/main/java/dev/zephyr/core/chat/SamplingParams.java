@@ -4,13 +4,19 @@ import java.util.List;
 
 /**
  * How to sample a continuation. Names follow OpenAI's chat-completions parameters where one exists
- * ({@code temperature}, {@code top_p}, {@code max_tokens}, {@code n}, {@code seed}, {@code stop}, {@code logprobs},
- * {@code top_logprobs}) and Hugging Face's generation config otherwise ({@code top_k}, {@code repetition_penalty}).
+ * ({@code temperature}, {@code top_p}, {@code presence_penalty}, {@code frequency_penalty}, {@code max_tokens}, {@code n},
+ * {@code seed}, {@code stop}, {@code logprobs}, {@code top_logprobs}) and Hugging Face's generation config otherwise
+ * ({@code top_k}, {@code repetition_penalty}).
  *
  * @param temperature 0 means greedy decoding
  * @param topP nucleus sampling mass; 1 disables it
  * @param topK keep the k most likely tokens; 0 disables it
- * @param repetitionPenalty CTRL-style penalty (HF semantics); 1 disables it
+ * @param repetitionPenalty CTRL-style penalty over prompt and generated tokens (HF and vLLM semantics: a positive
+ *     logit is divided by it, a negative one multiplied); 1 disables it
+ * @param presencePenalty OpenAI {@code presence_penalty} in [-2, 2]: subtracted once from the logit of every token
+ *     generated so far; 0 disables it
+ * @param frequencyPenalty OpenAI {@code frequency_penalty} in [-2, 2]: subtracted from a token's logit once per time
+ *     it was generated so far; 0 disables it
  * @param maxTokens maximum number of new tokens
  * @param n number of choices to return
  * @param seed per-request seed for reproducible sampling; null lets the implementation choose
@@ -24,6 +30,8 @@ public record SamplingParams(
     double topP,
     int topK,
     double repetitionPenalty,
+    double presencePenalty,
+    double frequencyPenalty,
     int maxTokens,
     int n,
     Long seed,
@@ -44,8 +52,14 @@ public record SamplingParams(
     if (topK < 0) {
       throw new IllegalArgumentException("top_k must be >= 0, got " + topK);
     }
-    if (repetitionPenalty <= 0) {
-      throw new IllegalArgumentException("repetition_penalty must be > 0, got " + repetitionPenalty);
+    if (!(repetitionPenalty > 0) || Double.isInfinite(repetitionPenalty)) {
+      throw new IllegalArgumentException("repetition_penalty must be a finite number > 0, got " + repetitionPenalty);
+    }
+    if (!(presencePenalty >= -2 && presencePenalty <= 2)) {
+      throw new IllegalArgumentException("presence_penalty must be in [-2, 2], got " + presencePenalty);
+    }
+    if (!(frequencyPenalty >= -2 && frequencyPenalty <= 2)) {
+      throw new IllegalArgumentException("frequency_penalty must be in [-2, 2], got " + frequencyPenalty);
     }
     if (maxTokens < 1) {
       throw new IllegalArgumentException("max_tokens must be >= 1, got " + maxTokens);
@@ -79,6 +93,8 @@ public record SamplingParams(
         .topP(topP)
         .topK(topK)
         .repetitionPenalty(repetitionPenalty)
+        .presencePenalty(presencePenalty)
+        .frequencyPenalty(frequencyPenalty)
         .maxTokens(maxTokens)
         .n(n)
         .seed(seed)
@@ -93,12 +109,19 @@ public record SamplingParams(
     return temperature == 0;
   }
 
+  /** True when any of the repetition, presence or frequency penalties is not at its neutral value. */
+  public boolean hasPenalties() {
+    return repetitionPenalty != 1.0 || presencePenalty != 0 || frequencyPenalty != 0;
+  }
+
   /** Builder; validation happens in {@link #build()}. */
   public static final class Builder {
     private double temperature = 1.0;
     private double topP = 1.0;
     private int topK = 0;
     private double repetitionPenalty = 1.0;
+    private double presencePenalty;
+    private double frequencyPenalty;
     private int maxTokens = 256;
     private int n = 1;
     private Long seed;
@@ -124,6 +147,16 @@ public record SamplingParams(
 
     public Builder repetitionPenalty(double repetitionPenalty) {
       this.repetitionPenalty = repetitionPenalty;
+      return this;
+    }
+
+    public Builder presencePenalty(double presencePenalty) {
+      this.presencePenalty = presencePenalty;
+      return this;
+    }
+
+    public Builder frequencyPenalty(double frequencyPenalty) {
+      this.frequencyPenalty = frequencyPenalty;
       return this;
     }
 
@@ -163,8 +196,8 @@ public record SamplingParams(
     }
 
     public SamplingParams build() {
-      return new SamplingParams(
-          temperature, topP, topK, repetitionPenalty, maxTokens, n, seed, stop, stopTokenIds, logprobs, topLogprobs);
+      return new SamplingParams(temperature, topP, topK, repetitionPenalty, presencePenalty, frequencyPenalty,
+          maxTokens, n, seed, stop, stopTokenIds, logprobs, topLogprobs);
     }
   }
 }

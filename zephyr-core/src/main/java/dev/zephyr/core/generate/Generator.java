@@ -20,8 +20,8 @@ import java.util.SplittableRandom;
 /**
  * Batched autoregressive generation over a {@link LlamaModel}: requests (each with {@code n} choices) become rows of a
  * left-padded batch that is prefilled once and then decoded one token per step with a {@link KvCache}. Only the last
- * position's logits leave native memory each step; sampling runs in Java with one random stream per choice, so a
- * seeded request gives the same tokens whatever else is in the batch.
+ * position's logits leave native memory each step; sampling runs in Java with one random stream and one
+ * {@link TokenPenalties} history per choice, so a seeded request gives the same tokens whatever else is in the batch.
  *
  * <p>Stops per row on an EOS id of the config, a stop token id, a stop string (needs a {@link Detokenizer}), the
  * max-new-tokens budget or the model's context length. Finished rows leave the batch. Not thread-safe: use one
@@ -66,6 +66,7 @@ public final class Generator {
     final SamplingParams params;
     final SplittableRandom rng;
     final Set<Integer> stopIds = new HashSet<>();
+    final TokenPenalties penalties;
     int[] seen;
     int seenCount;
     int generated;
@@ -85,6 +86,7 @@ public final class Generator {
       stopIds.addAll(params.stopTokenIds());
       seen = Arrays.copyOf(prompt, prompt.length + params.maxTokens());
       seenCount = prompt.length;
+      penalties = TokenPenalties.of(params, prompt, config.vocabSize());
       logprobs = params.logprobs() ? new float[params.maxTokens()] : null;
     }
 
@@ -194,7 +196,7 @@ public final class Generator {
   private int choose(Row row, float[] rowLogits) {
     SamplingParams p = row.params;
     float[] raw = p.logprobs() ? rowLogits.clone() : null;
-    int token = Sampler.next(rowLogits, row.seen, row.seenCount, p, row.rng);
+    int token = Sampler.next(rowLogits, row.penalties, p, row.rng);
     if (raw != null) {
       row.logprobs[row.generated] = Sampler.logProb(raw, token);
       if (p.topLogprobs() > 0) {
@@ -202,6 +204,7 @@ public final class Generator {
       }
     }
     row.seen[row.seenCount++] = token;
+    row.penalties.add(token);
     row.generated++;
     return token;
   }

@@ -5,22 +5,20 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * Picks the next token from one row of logits, with transformers' semantics and order: repetition penalty over the
- * prompt and the generated tokens, then (when sampling) temperature, top-k, top-p, and a draw from the per-request
- * random stream. Greedy decoding (temperature 0) takes the first arg-max of the penalised logits.
+ * Picks the next token from one row of logits, in vLLM's and transformers' order: the sequence's penalties
+ * ({@link TokenPenalties}: repetition, then frequency and presence), then (when sampling) temperature, top-k, top-p,
+ * and a draw from the per-request random stream. Greedy decoding (temperature 0) takes the first arg-max of the
+ * penalised logits.
  */
 public final class Sampler {
   private Sampler() {}
 
   /**
    * @param logits one row of raw logits (modified in place)
-   * @param seen prompt and generated ids so far (for the repetition penalty)
-   * @param seenCount how many entries of {@code seen} are valid
+   * @param penalties the sequence's penalties and token history ({@link TokenPenalties#none()} for none)
    */
-  public static int next(float[] logits, int[] seen, int seenCount, SamplingParams p, SplittableRandom rng) {
-    if (p.repetitionPenalty() != 1.0) {
-      applyRepetitionPenalty(logits, seen, seenCount, (float) p.repetitionPenalty());
-    }
+  public static int next(float[] logits, TokenPenalties penalties, SamplingParams p, SplittableRandom rng) {
+    penalties.apply(logits);
     if (p.isGreedy()) {
       return argMax(logits);
     }
@@ -35,20 +33,6 @@ public final class Sampler {
       applyTopP(logits, p.topP());
     }
     return draw(logits, rng.nextDouble());
-  }
-
-  /** CTRL penalty as transformers applies it: each distinct seen id once, negative logits multiplied. */
-  static void applyRepetitionPenalty(float[] logits, int[] seen, int count, float penalty) {
-    boolean[] done = new boolean[logits.length];
-    for (int i = 0; i < count; i++) {
-      int id = seen[i];
-      if (id < 0 || id >= logits.length || done[id]) {
-        continue;
-      }
-      done[id] = true;
-      float l = logits[id];
-      logits[id] = l < 0 ? l * penalty : l / penalty;
-    }
   }
 
   static int argMax(float[] logits) {

@@ -81,6 +81,76 @@ class GeneratorTest {
     assertThat(both.get(0).promptTokens()).isEqualTo(9);
   }
 
+  /**
+   * Greedy next tokens recomputed with full forwards, no cache, and presence and frequency penalties applied by hand
+   * (they shift logits by a constant per token, so log-softmax rows have the same penalised arg-max).
+   */
+  static int[] greedyPenalisedReference(int[] prompt, int steps, double presence, double frequency) {
+    int[] seq = Arrays.copyOf(prompt, prompt.length + steps);
+    for (int s = 0; s < steps; s++) {
+      int len = prompt.length + s;
+      float[] last = LogProbs.rows(model, Arrays.copyOf(seq, len), manager)[len - 1];
+      int[] counts = new int[last.length];
+      for (int i = prompt.length; i < len; i++) {
+        counts[seq[i]]++;
+      }
+      int best = -1;
+      double bestValue = Double.NEGATIVE_INFINITY;
+      for (int v = 0; v < last.length; v++) {
+        double value = last[v] - frequency * counts[v] - (counts[v] > 0 ? presence : 0);
+        if (value > bestValue) {
+          best = v;
+          bestValue = value;
+        }
+      }
+      seq[len] = best;
+    }
+    return Arrays.copyOfRange(seq, prompt.length, seq.length);
+  }
+
+  static long distinct(int[] ids) {
+    return Arrays.stream(ids).distinct().count();
+  }
+
+  @Test
+  void greedyDecodingHonoursPresenceAndFrequencyPenalties() {
+    int[] prompt = {1, 5, 9, 12};
+    SamplingParams greedy = SamplingParams.builder().temperature(0).maxTokens(8).build();
+    int[] plain = one(prompt, greedy).tokenIds();
+    // without penalties this model repeats itself (38 12 60 60 60 ...)
+    assertThat(distinct(plain)).isLessThan(plain.length);
+    int[] presence = one(prompt, greedy.toBuilder().presencePenalty(2).build()).tokenIds();
+    assertThat(presence).hasSize(8).containsExactly(greedyPenalisedReference(prompt, 8, 2, 0));
+    assertThat(distinct(presence)).isEqualTo(presence.length);
+    // longer, where tokens come back and counts above 1 matter
+    SamplingParams both = greedy.toBuilder().maxTokens(16).presencePenalty(0.5).frequencyPenalty(1.5).build();
+    assertThat(one(prompt, both).tokenIds()).containsExactly(greedyPenalisedReference(prompt, 16, 0.5, 1.5));
+  }
+
+  @Test
+  void requestsWithDifferentPenaltiesDecodeInOneBatchAsTheyDoAlone() {
+    int[] a = {1, 5, 9, 12};
+    int[] b = {1, 33, 2, 7, 8, 9, 10, 11, 40};
+    SamplingParams greedy = SamplingParams.builder().temperature(0).maxTokens(12).build();
+    List<GenerationRequest> requests = List.of(
+        new GenerationRequest(a, greedy.toBuilder().presencePenalty(2).build()),
+        new GenerationRequest(a, greedy),
+        new GenerationRequest(b, greedy.toBuilder().repetitionPenalty(1.8).frequencyPenalty(0.7).build()),
+        new GenerationRequest(b, greedy.toBuilder().temperature(1.2).seed(11L).n(2).presencePenalty(-1.5)
+            .repetitionPenalty(0.9).build()));
+    List<GenerationResult> batched = generator.generate(requests);
+    for (int r = 0; r < requests.size(); r++) {
+      GenerationResult alone = generator.generate(List.of(requests.get(r))).get(0);
+      for (int c = 0; c < alone.choices().size(); c++) {
+        assertThat(batched.get(r).choices().get(c).tokenIds()).as("request %d choice %d", r, c)
+            .containsExactly(alone.choices().get(c).tokenIds());
+      }
+    }
+    // the penalties did change what was generated
+    assertThat(batched.get(0).first().tokenIds()).isNotEqualTo(batched.get(1).first().tokenIds());
+    assertThat(batched.get(2).first().tokenIds()).isNotEqualTo(one(b, greedy).tokenIds());
+  }
+
   @Test
   void finishedRowsLeaveTheBatchWithoutChangingTheOthers() {
     int[] a = {1, 5, 9, 12};
@@ -176,6 +246,17 @@ class GeneratorTest {
       assertThat(first.logprobs().get(0).topLogprobs()).hasSize(3);
       assertThat(out.get(1).first().completionTokens()).isEqualTo(3);
       assertThat(out.get(1).first().finishReason()).isEqualTo(FinishReason.LENGTH);
+    }
+  }
+
+  @Test
+  void localChatModelDecodesWithThePenaltiesOfTheRequest() {
+    try (LocalChatModel chat = new LocalChatModel("tiny", model, PromptFormatter.tokenIdsInLastMessage(),
+        Detokenizer.tokenIds(), manager, false)) {
+      SamplingParams p = SamplingParams.builder().temperature(0).maxTokens(8).presencePenalty(2).build();
+      ChatResponse r = chat.complete(ChatRequest.of(List.of(Message.user("1 5 9 12")), p));
+      assertThat(r.text()).isEqualTo(Detokenizer.tokenIds().decode(greedyPenalisedReference(new int[] {1, 5, 9, 12},
+          8, 2, 0)));
     }
   }
 

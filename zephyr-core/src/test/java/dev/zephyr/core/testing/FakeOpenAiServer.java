@@ -59,6 +59,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
   private final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> answered = new ConcurrentHashMap<>();
   private final List<Seen> seen = new CopyOnWriteArrayList<>();
+  private final List<String> bodies = new CopyOnWriteArrayList<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger maxInFlight = new AtomicInteger();
   private volatile BiFunction<String, Integer, Fault> faults = (key, attempt) -> Fault.NONE;
@@ -159,6 +160,11 @@ public final class FakeOpenAiServer implements AutoCloseable {
   }
 
   /** Total requests. */
+  /** Every request body as received (UTF-8 text), in arrival order; not kept in {@link #cannedAnswers} mode. */
+  public List<String> bodies() {
+    return List.copyOf(bodies);
+  }
+
   public int requestCount() {
     return seen.size();
   }
@@ -173,6 +179,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
     attempts.clear();
     answered.clear();
     seen.clear();
+    bodies.clear();
     maxInFlight.set(0);
   }
 
@@ -213,6 +220,8 @@ public final class FakeOpenAiServer implements AutoCloseable {
         .topP(body.path("top_p").asDouble(1.0))
         .topK(body.path("top_k").asInt(0))
         .repetitionPenalty(body.path("repetition_penalty").asDouble(1.0))
+        .presencePenalty(body.path("presence_penalty").asDouble(0))
+        .frequencyPenalty(body.path("frequency_penalty").asDouble(0))
         .maxTokens(body.path("max_tokens").asInt(256))
         .n(body.path("n").asInt(1))
         .seed(body.hasNonNull("seed") ? body.get("seed").asLong() : null)
@@ -243,7 +252,9 @@ public final class FakeOpenAiServer implements AutoCloseable {
     maxInFlight.accumulateAndGet(now, Math::max);
     boolean counted = true;
     try {
-      JsonNode body = Json.mapper().readTree(ex.getRequestBody());
+      String bodyText = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      bodies.add(bodyText);
+      JsonNode body = Json.mapper().readTree(bodyText);
       String model = body.path("model").asText();
       ChatRequest request = parseRequest(body);
       String key = CacheKey.of(model, request);

@@ -20,6 +20,8 @@ import java.util.Set;
  * One model provider as a YAML config names it: an OpenAI-compatible endpoint
  * <pre>{name: a, base_url: "http://127.0.0.1:8001/v1", model: model-a, api_key_env: A_KEY, max_concurrency: 16,
  *  timeout_seconds: 30, max_retries: 6, temperature: 1.0, top_p: 1.0, max_tokens: 512}</pre>
+ * (decoding keys also {@code presence_penalty} and {@code frequency_penalty}, OpenAI's, in [-2, 2], and
+ * {@code repetition_penalty}, vLLM's and transformers', > 0; the penalties are sent only when not neutral)
  * ({@code base_url} may be a list of URLs serving the same model; {@code headers} adds HTTP headers;
  * {@code use_principles: false} keeps UltraFeedback principles away from this model; {@code retry_backoff_ms} is the
  * first retry's wait, default 500, growing 1.5x per retry), or a local model directory
@@ -40,11 +42,14 @@ public record ProviderSpec(
     Map<String, String> headers,
     Path local,
     boolean usePrinciples,
-    Integer retryBackoffMs) {
+    Integer retryBackoffMs,
+    Double presencePenalty,
+    Double frequencyPenalty,
+    Double repetitionPenalty) {
 
   private static final Set<String> KEYS = Set.of("name", "base_url", "model", "api_key_env", "max_concurrency",
       "timeout_seconds", "max_retries", "temperature", "top_p", "max_tokens", "headers", "local", "use_principles",
-      "retry_backoff_ms");
+      "retry_backoff_ms", "presence_penalty", "frequency_penalty", "repetition_penalty");
 
   /** Fully qualified name of the local decoder's ChatModel, looked up at run time. */
 
@@ -99,7 +104,8 @@ public record ProviderSpec(
         integer(node, "max_retries", source, field), number(node, "temperature", source, field),
         number(node, "top_p", source, field), integer(node, "max_tokens", source, field), headers, local,
         !node.has("use_principles") || node.get("use_principles").asBoolean(true),
-        integer(node, "retry_backoff_ms", source, field));
+        integer(node, "retry_backoff_ms", source, field), number(node, "presence_penalty", source, field),
+        number(node, "frequency_penalty", source, field), number(node, "repetition_penalty", source, field));
     spec.validate(source, field);
     return spec;
   }
@@ -150,7 +156,7 @@ public record ProviderSpec(
     return local != null;
   }
 
-  /** {@code base} with this provider's temperature, top_p and max_tokens where given. */
+  /** {@code base} with this provider's temperature, top_p, max_tokens and penalties where given. */
   public SamplingParams samplingParams(SamplingParams base) {
     SamplingParams.Builder b = base.toBuilder();
     if (temperature != null) {
@@ -161,6 +167,15 @@ public record ProviderSpec(
     }
     if (maxTokens != null) {
       b.maxTokens(maxTokens);
+    }
+    if (presencePenalty != null) {
+      b.presencePenalty(presencePenalty);
+    }
+    if (frequencyPenalty != null) {
+      b.frequencyPenalty(frequencyPenalty);
+    }
+    if (repetitionPenalty != null) {
+      b.repetitionPenalty(repetitionPenalty);
     }
     return b.build();
   }

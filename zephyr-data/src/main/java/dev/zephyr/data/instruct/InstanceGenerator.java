@@ -46,10 +46,20 @@ public final class InstanceGenerator {
   private final int maxInstances;
   private final long seed;
   private dev.zephyr.data.sft.Progress progress = dev.zephyr.data.sft.Progress.NONE;
+  private double presencePenalty;
 
   /** Reports processed tasks. */
   public InstanceGenerator progress(dev.zephyr.data.sft.Progress p) {
     this.progress = p;
+    return this;
+  }
+
+  /**
+   * The {@code presence_penalty} of instance generation; the original used 1.5. Default 0, so that existing runs keep
+   * their requests and caches.
+   */
+  public InstanceGenerator presencePenalty(double penalty) {
+    this.presencePenalty = penalty;
     return this;
   }
 
@@ -103,7 +113,7 @@ public final class InstanceGenerator {
         List<Integer> batch = todo.subList(start, Math.min(todo.size(), start + batchSize));
         boolean anyClf = batch.stream().anyMatch(isClassification::get);
         SamplingParams p = SamplingParams.builder().temperature(0).maxTokens(anyClf ? 300 : 350)
-            .stop(List.of("Example 6", "Task:")).build();
+            .presencePenalty(presencePenalty).stop(List.of("Example 6", "Task:")).build();
         List<ChatRequest> requests = new ArrayList<>();
         for (int i : batch) {
           String template = isClassification.get(i)

@@ -61,7 +61,10 @@ public record SelfInstructConfig(
     }
   }
 
-  /** The original decoding parameters (presence/frequency penalties are not part of {@link SamplingParams}). */
+  /**
+   * The original decoding parameters except its {@code presence_penalty} of 2, which stays opt-in
+   * ({@code self_instruct.presence_penalty: 2} in dsft-data) so that existing runs keep their requests and caches.
+   */
   public static SamplingParams originalSampling() {
     return SamplingParams.builder()
         .temperature(0.7)

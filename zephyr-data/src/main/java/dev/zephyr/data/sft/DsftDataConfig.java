@@ -5,12 +5,14 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.zephyr.core.InvalidInputException;
+import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.data.config.ProviderSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * The YAML of {@code zephyr dsft-data}. Relative paths are resolved against the directory of the YAML file. Unknown
@@ -22,7 +24,7 @@ import java.util.List;
  * seed: 42
  * teacher: {name: teacher, base_url: "http://127.0.0.1:8000/v1", model: m, api_key_env: KEY}   # or {local: DIR}
  * user_simulator: {...}          # optional, defaults to the teacher
- * self_instruct: {seed_tasks: seed_tasks.jsonl, num_instructions: 100, ...}
+ * self_instruct: {seed_tasks: seed_tasks.jsonl, num_instructions: 100, presence_penalty: 2, ...}
  * self_chat: {seeds: questions.jsonl, min_turns: 3, max_turns: 7, ...}
  * clean: {truecase: true, drop_persona_answers: true, exact_dedup: true, near_dedup: {threshold: 0.8},
  *         decontaminate: {mt_bench: question.jsonl, alpaca_eval: eval.json, ngram: 8}}
@@ -57,13 +59,17 @@ public record DsftDataConfig(
       @JsonProperty("temperature") Double temperature,
       @JsonProperty("top_p") Double topP,
       @JsonProperty("max_tokens") Integer maxTokens,
-      @JsonProperty("instances") Instances instances) {}
+      @JsonProperty("instances") Instances instances,
+      @JsonProperty("presence_penalty") Double presencePenalty,
+      @JsonProperty("frequency_penalty") Double frequencyPenalty,
+      @JsonProperty("repetition_penalty") Double repetitionPenalty) {}
 
   /** Self-Instruct steps 2 and 3; templates are the user's files. */
   public record Instances(
       @JsonProperty("templates_dir") String templatesDir,
       @JsonProperty("max_instances") Integer maxInstances,
-      @JsonProperty("batch_size") Integer batchSize) {}
+      @JsonProperty("batch_size") Integer batchSize,
+      @JsonProperty("presence_penalty") Double presencePenalty) {}
 
   /** UltraChat-style self-chat. */
   public record SelfChat(
@@ -76,7 +82,10 @@ public record DsftDataConfig(
       @JsonProperty("batch_size") Integer batchSize,
       @JsonProperty("temperature") Double temperature,
       @JsonProperty("top_p") Double topP,
-      @JsonProperty("max_tokens") Integer maxTokens) {}
+      @JsonProperty("max_tokens") Integer maxTokens,
+      @JsonProperty("presence_penalty") Double presencePenalty,
+      @JsonProperty("frequency_penalty") Double frequencyPenalty,
+      @JsonProperty("repetition_penalty") Double repetitionPenalty) {}
 
   /** Cleaning stages; each may be switched off. */
   public record Clean(
@@ -143,6 +152,17 @@ public record DsftDataConfig(
     if (selfChat != null && (selfChat.seeds() == null || selfChat.seeds().isBlank())) {
       throw InvalidInputException.field(src, "self_chat.seeds", "required");
     }
+    if (selfInstruct != null) {
+      checkPenalties(src, "self_instruct", selfInstruct.presencePenalty(), selfInstruct.frequencyPenalty(),
+          selfInstruct.repetitionPenalty());
+      if (selfInstruct.instances() != null) {
+        checkPenalties(src, "self_instruct.instances", selfInstruct.instances().presencePenalty(), null, null);
+      }
+    }
+    if (selfChat != null) {
+      checkPenalties(src, "self_chat", selfChat.presencePenalty(), selfChat.frequencyPenalty(),
+          selfChat.repetitionPenalty());
+    }
     if (testFraction != null && (testFraction < 0 || testFraction >= 1)) {
       throw InvalidInputException.field(src, "test_fraction", "must be in [0, 1), got " + testFraction);
     }
@@ -150,6 +170,26 @@ public record DsftDataConfig(
     ProviderSpec.fromNode(teacher, src, "teacher", baseDir);
     if (userSimulator != null) {
       ProviderSpec.fromNode(userSimulator, src, "user_simulator", baseDir);
+    }
+  }
+
+  /** Penalty ranges are checked when the file is read, naming the key. */
+  private static void checkPenalties(String src, String block, Double presence, Double frequency,
+      Double repetition) {
+    checkPenalty(src, block + ".presence_penalty", presence, b -> b.presencePenalty(presence));
+    checkPenalty(src, block + ".frequency_penalty", frequency, b -> b.frequencyPenalty(frequency));
+    checkPenalty(src, block + ".repetition_penalty", repetition, b -> b.repetitionPenalty(repetition));
+  }
+
+  private static void checkPenalty(String src, String field, Double value,
+      UnaryOperator<SamplingParams.Builder> set) {
+    if (value == null) {
+      return;
+    }
+    try {
+      set.apply(SamplingParams.builder()).build();
+    } catch (IllegalArgumentException e) {
+      throw InvalidInputException.field(src, field, e.getMessage());
     }
   }
 

@@ -172,10 +172,12 @@ public final class DsftDataJob {
       }
     }
     SelfInstructConfig base = SelfInstructConfig.defaults(orElse(c.numInstructions(), 100), seed);
-    SamplingParams sampling = providers.sampling("teacher", config.teacher(), base.sampling()).toBuilder()
+    SamplingParams sampling = withPenalties(providers.sampling("teacher", config.teacher(), base.sampling())
+        .toBuilder()
         .temperature(orElse(c.temperature(), base.sampling().temperature()))
         .topP(orElse(c.topP(), base.sampling().topP()))
-        .maxTokens(orElse(c.maxTokens(), base.sampling().maxTokens())).build();
+        .maxTokens(orElse(c.maxTokens(), base.sampling().maxTokens())).build(),
+        c.presencePenalty(), c.frequencyPenalty(), c.repetitionPenalty());
     SelfInstructConfig sic = new SelfInstructConfig(
         c.promptHeader() == null
             ? (clfOnly ? SelfInstructConfig.DEFAULT_CLASSIFICATION_HEADER : SelfInstructConfig.DEFAULT_HEADER)
@@ -212,7 +214,7 @@ public final class DsftDataJob {
         readText(tdir + "/input_first_template_for_gen.txt", "self_instruct.instances.templates_dir"));
     int batch = orElse(ic.batchSize(), 5);
     InstanceGenerator gen = new InstanceGenerator(teacher, templates, batch, orElse(ic.maxInstances(), 5), seed)
-        .progress(progress);
+        .presencePenalty(orElse(ic.presencePenalty(), 0.0)).progress(progress);
     Path clfFile = dir.resolve("is_classification.jsonl");
     Map<String, Boolean> clf = new HashMap<>();
     for (var n : JsonlAppender.readComplete(clfFile)) {
@@ -298,12 +300,22 @@ public final class DsftDataJob {
         .map(SelfChatGenerator.Conversation::toSft).toList();
   }
 
-  /** The self_chat block's temperature, top_p and max_tokens override provider and default decoding. */
+  /** The self_chat block's temperature, top_p, max_tokens and penalties override provider and default decoding. */
   private static SamplingParams stageSampling(DsftDataConfig.SelfChat c, SamplingParams base) {
-    return base.toBuilder()
+    return withPenalties(base.toBuilder()
         .temperature(orElse(c.temperature(), base.temperature()))
         .topP(orElse(c.topP(), base.topP()))
-        .maxTokens(orElse(c.maxTokens(), base.maxTokens())).build();
+        .maxTokens(orElse(c.maxTokens(), base.maxTokens())).build(),
+        c.presencePenalty(), c.frequencyPenalty(), c.repetitionPenalty());
+  }
+
+  /** A block's presence, frequency and repetition penalties, where given, over {@code base}'s. */
+  private static SamplingParams withPenalties(SamplingParams base, Double presence, Double frequency,
+      Double repetition) {
+    return base.toBuilder()
+        .presencePenalty(orElse(presence, base.presencePenalty()))
+        .frequencyPenalty(orElse(frequency, base.frequencyPenalty()))
+        .repetitionPenalty(orElse(repetition, base.repetitionPenalty())).build();
   }
 
   private DsftCleaner cleaner(long seed) {

@@ -8,7 +8,8 @@ import java.nio.file.Path;
 
 /**
  * Builds a {@link ChatModel} from a provider entry of a YAML config ({@code {name, base_url, model, api_key_env,
- * max_concurrency, timeout_seconds, max_retries, temperature, max_tokens}} or {@code {local: MODEL_DIR}}).
+ * max_concurrency, timeout_seconds, max_retries, temperature, top_p, max_tokens, presence_penalty, frequency_penalty,
+ * repetition_penalty}} or {@code {local: MODEL_DIR}}).
  * {@link #specs} is the real one (the same {@link ProviderSpec} the {@code aif} command uses); tests supply fakes.
  */
 @FunctionalInterface
@@ -20,8 +21,8 @@ public interface ProviderFactory {
   ChatModel create(String key, JsonNode spec);
 
   /**
-   * A stage's default decoding with the provider's own {@code temperature}, {@code top_p} and {@code max_tokens}
-   * applied where the entry gives them. The default changes nothing.
+   * A stage's default decoding with the provider's own {@code temperature}, {@code top_p}, {@code max_tokens} and
+   * penalties applied where the entry gives them. The default changes nothing.
    */
   default SamplingParams sampling(String key, JsonNode spec, SamplingParams stageDefaults) {
     return stageDefaults;

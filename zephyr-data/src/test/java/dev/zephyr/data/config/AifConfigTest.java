@@ -56,6 +56,32 @@ class AifConfigTest {
   }
 
   @Test
+  void providerPenaltiesReachTheSamplingParamsAndAreChecked() throws Exception {
+    String base = """
+        prompts: p.jsonl
+        output_dir: out
+        pool: [{name: a, base_url: "http://x/v1", model: m, presence_penalty: 2, frequency_penalty: -0.5,
+                repetition_penalty: 1.1}, {name: b, base_url: "http://x/v1", model: m}]
+        judge: {base_url: "http://x/v1", model: j}
+        """;
+    AifConfig c = AifConfig.load(write(base));
+    SamplingParams a = c.pool().get(0).samplingParams(SamplingParams.defaults());
+    assertThat(a.presencePenalty()).isEqualTo(2);
+    assertThat(a.frequencyPenalty()).isEqualTo(-0.5);
+    assertThat(a.repetitionPenalty()).isEqualTo(1.1);
+    // not given: the stage's own values stay
+    SamplingParams stage = SamplingParams.builder().presencePenalty(1.5).build();
+    assertThat(c.pool().get(1).samplingParams(stage)).isEqualTo(stage);
+    assertThatThrownBy(() -> AifConfig.load(write(base.replace("presence_penalty: 2", "presence_penalty: 2.5"))))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("pool[0]")
+        .hasMessageContaining("presence_penalty must be in [-2, 2], got 2.5");
+    assertThatThrownBy(() -> AifConfig.load(write(base.replace("repetition_penalty: 1.1", "repetition_penalty: 0"))))
+        .hasMessageContaining("pool[0]").hasMessageContaining("repetition_penalty must be");
+    assertThatThrownBy(() -> AifConfig.load(write(base.replace("frequency_penalty: -0.5", "frequency_penalty: lots"))))
+        .hasMessageContaining("pool[0].frequency_penalty").hasMessageContaining("expected a number");
+  }
+
+  @Test
   void errorsNameTheFieldAndTheFile() throws Exception {
     String base = """
         prompts: p.jsonl

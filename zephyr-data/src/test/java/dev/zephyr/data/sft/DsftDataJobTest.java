@@ -1,7 +1,9 @@
 package dev.zephyr.data.sft;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.chat.Completion;
 import dev.zephyr.core.chat.FinishReason;
 import dev.zephyr.core.io.Jsonl;
@@ -53,7 +55,7 @@ class DsftDataJobTest {
           seed_tasks: %s
           num_instructions: 4
           classification_only: true
-          instances: {templates_dir: %s}
+          instances: {templates_dir: %s, presence_penalty: 1.5}
         clean: {truecase: false, near_dedup: {enabled: false}}
         test_fraction: 0.5
         """.formatted(SharedData.path("self_instruct", "seed_tasks.jsonl"),
@@ -80,9 +82,54 @@ class DsftDataJobTest {
     assertThat(rec.get("messages").get(0).get("content").asText()).startsWith("Label the tone of w")
         .contains("\n\nReview: ");
     assertThat(rec.get("messages").get(1).get("content").asText()).isIn("calm", "angry");
+    // instance prompts carry the block's presence penalty (the original's 1.5); the classification question does not
+    assertThat(t.requests).filteredOn(r -> r.messages().get(0).content().contains("Class label"))
+        .isNotEmpty().allSatisfy(r -> assertThat(r.params().presencePenalty()).isEqualTo(1.5));
+    assertThat(t.requests).filteredOn(r -> r.messages().get(0).content().endsWith("Is it classification?"))
+        .isNotEmpty().allSatisfy(r -> assertThat(r.params().presencePenalty()).isZero());
     // rerun: nothing new is asked
     int calls = t.requests.size();
     new DsftDataJob(DsftDataConfig.load(yaml), tmp, (k, spec) -> t, new PrintStream(log, true)).run();
     assertThat(t.requests).hasSize(calls);
+  }
+  @Test
+  void selfInstructAndSelfChatPenaltiesReachTheRequests() throws Exception {
+    Path yaml = tmp.resolve("job.yaml");
+    String text = """
+        output_dir: out
+        seed: 3
+        teacher: {name: teacher, base_url: "http://127.0.0.1:9/v1", model: t}
+        self_instruct:
+          seed_tasks: %s
+          num_instructions: 2
+          presence_penalty: 2
+          frequency_penalty: 0
+        clean: {truecase: false, near_dedup: {enabled: false}}
+        """.formatted(SharedData.path("self_instruct", "seed_tasks.jsonl"));
+    Files.writeString(yaml, text);
+    FunctionChatModel t = teacher();
+    new DsftDataJob(DsftDataConfig.load(yaml), tmp, (k, spec) -> t, new PrintStream(new ByteArrayOutputStream(),
+        true)).run();
+    // instruction generation carries the block's penalty (the original's presence_penalty 2)...
+    var generation = t.requests.stream().filter(r -> r.messages().get(0).content().endsWith("\n9.")).toList();
+    assertThat(generation).isNotEmpty().allSatisfy(r -> {
+      assertThat(r.params().presencePenalty()).isEqualTo(2);
+      assertThat(r.params().frequencyPenalty()).isZero();
+      assertThat(r.params().repetitionPenalty()).isEqualTo(1.0);
+    });
+    // ...and the teacher's answers to the instructions do not
+    assertThat(t.requests).filteredOn(r -> !r.messages().get(0).content().endsWith("\n9.")).isNotEmpty()
+        .allSatisfy(r -> assertThat(r.params().hasPenalties()).isFalse());
+
+    Files.writeString(yaml, text.replace("frequency_penalty: 0", "frequency_penalty: 3"));
+    assertThatThrownBy(() -> DsftDataConfig.load(yaml)).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("job.yaml").hasMessageContaining("self_instruct.frequency_penalty")
+        .hasMessageContaining("[-2, 2]");
+    Files.writeString(yaml, text.replace("self_instruct:", "self_chat: {seeds: s.jsonl, repetition_penalty: -1}\n"
+        + "self_instruct:"));
+    assertThatThrownBy(() -> DsftDataConfig.load(yaml)).hasMessageContaining("self_chat.repetition_penalty");
+    Files.writeString(yaml, text.replace("frequency_penalty: 0", "instances: {presence_penalty: -2.5}"));
+    assertThatThrownBy(() -> DsftDataConfig.load(yaml))
+        .hasMessageContaining("self_instruct.instances.presence_penalty");
   }
 }

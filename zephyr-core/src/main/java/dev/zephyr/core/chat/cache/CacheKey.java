@@ -14,6 +14,8 @@ import java.util.HexFormat;
 /**
  * The identity of a model call: SHA-256 over a canonical JSON of the model name, the messages and every sampling
  * parameter (seed and n included). Two calls with the same key are interchangeable; nothing secret goes in.
+ * Parameters added later ({@code presence_penalty}, {@code frequency_penalty}) enter the text only when they are not
+ * at their neutral value, so the keys of requests that do not use them stay what they were.
  */
 public final class CacheKey {
   private CacheKey() {}
@@ -32,6 +34,12 @@ public final class CacheKey {
     params.put("top_p", p.topP());
     params.put("top_k", p.topK());
     params.put("repetition_penalty", p.repetitionPenalty());
+    if (p.presencePenalty() != 0) {
+      params.put("presence_penalty", p.presencePenalty());
+    }
+    if (p.frequencyPenalty() != 0) {
+      params.put("frequency_penalty", p.frequencyPenalty());
+    }
     params.put("max_tokens", p.maxTokens());
     params.put("n", p.n());
     if (p.seed() == null) {

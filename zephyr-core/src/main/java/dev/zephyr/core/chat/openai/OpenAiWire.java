@@ -23,8 +23,10 @@ final class OpenAiWire {
   private OpenAiWire() {}
 
   /**
-   * The request body. OpenAI parameters are always sent; {@code top_k} and {@code repetition_penalty} (vLLM and
-   * llama.cpp extensions that OpenAI itself rejects) only when they differ from their neutral values.
+   * The request body. OpenAI parameters are always sent, except {@code presence_penalty} and
+   * {@code frequency_penalty}, which are sent only when not 0 (so requests without them stay as they always were);
+   * {@code top_k} and {@code repetition_penalty} (vLLM and llama.cpp extensions that OpenAI itself rejects) only when
+   * they differ from their neutral values.
    */
   static ObjectNode requestBody(String modelName, ChatRequest request) {
     SamplingParams p = request.params();
@@ -44,6 +46,12 @@ final class OpenAiWire {
     if (!p.stop().isEmpty()) {
       ArrayNode stop = body.putArray("stop");
       p.stop().forEach(stop::add);
+    }
+    if (p.presencePenalty() != 0) {
+      body.put("presence_penalty", p.presencePenalty());
+    }
+    if (p.frequencyPenalty() != 0) {
+      body.put("frequency_penalty", p.frequencyPenalty());
     }
     if (p.logprobs()) {
       body.put("logprobs", true);

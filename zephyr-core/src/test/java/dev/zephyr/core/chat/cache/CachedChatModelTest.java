@@ -79,6 +79,32 @@ class CachedChatModelTest {
   }
 
   @Test
+  void defaultPenaltiesKeepTodaysKeysAndEveryPenaltyChangesTheKey() {
+    ChatRequest a = ChatRequest.of(List.of(Message.system("be brief"), Message.user("hi")),
+        SamplingParams.builder().temperature(0.7).topP(0.9).maxTokens(64).seed(3L).stop(List.of("\n\n")).build());
+    // golden from before the penalties existed: caches written then stay valid
+    assertThat(CacheKey.canonical("m", a)).isEqualTo("{\"model\":\"m\",\"messages\":[{\"role\":\"system\","
+        + "\"content\":\"be brief\"},{\"role\":\"user\",\"content\":\"hi\"}],\"params\":{\"temperature\":0.7,"
+        + "\"top_p\":0.9,\"top_k\":0,\"repetition_penalty\":1.0,\"max_tokens\":64,\"n\":1,\"seed\":3,"
+        + "\"stop\":[\"\\n\\n\"],\"stop_token_ids\":[],\"logprobs\":false,\"top_logprobs\":0}}");
+    assertThat(CacheKey.of("m", a)).isEqualTo("862b0bbc13a1b2533e73a500e492c5dc13b2d7b06cffca587131c8bb8121a703");
+    // explicit neutral values are the same request
+    ChatRequest neutral = ChatRequest.of(a.messages(), a.params().toBuilder().presencePenalty(0).frequencyPenalty(0)
+        .repetitionPenalty(1.0).build());
+    assertThat(CacheKey.of("m", neutral)).isEqualTo(CacheKey.of("m", a));
+    ChatRequest presence = ChatRequest.of(a.messages(), a.params().toBuilder().presencePenalty(2).build());
+    ChatRequest presenceOther = ChatRequest.of(a.messages(), a.params().toBuilder().presencePenalty(1.5).build());
+    ChatRequest frequency = ChatRequest.of(a.messages(), a.params().toBuilder().frequencyPenalty(2).build());
+    ChatRequest repetition = ChatRequest.of(a.messages(), a.params().toBuilder().repetitionPenalty(1.1).build());
+    assertThat(List.of(a, presence, presenceOther, frequency, repetition)).extracting(r -> CacheKey.of("m", r))
+        .doesNotHaveDuplicates();
+    assertThat(CacheKey.canonical("m", presence)).contains("\"repetition_penalty\":1.0,\"presence_penalty\":2.0,")
+        .doesNotContain("frequency_penalty");
+    assertThat(CacheKey.canonical("m", frequency)).contains("\"frequency_penalty\":2.0,")
+        .doesNotContain("presence_penalty");
+  }
+
+  @Test
   void tornLastLineIsDroppedAndTheStoreKeepsWorking() throws Exception {
     Path file = dir.resolve("cache.jsonl");
     try (FakeOpenAiServer server = FakeOpenAiServer.start()) {

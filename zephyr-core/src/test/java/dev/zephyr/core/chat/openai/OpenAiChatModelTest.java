@@ -77,6 +77,36 @@ class OpenAiChatModelTest {
   }
 
   @Test
+  void requestsWithoutPenaltiesAreSentExactlyAsBefore() {
+    try (OpenAiChatModel m = model().build()) {
+      m.complete(req("hi", 3));
+    }
+    // golden from before the penalties existed
+    assertThat(server.bodies()).containsExactly("{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":"
+        + "\"be brief\"},{\"role\":\"user\",\"content\":\"hi\"}],\"temperature\":0.7,\"top_p\":0.9,\"max_tokens\":64,"
+        + "\"n\":1,\"seed\":3,\"stop\":[\"\\n\\n\"]}");
+  }
+
+  @Test
+  void sendsPenaltiesOnlyWhenTheyAreNotNeutral() {
+    ChatRequest all = ChatRequest.of(List.of(Message.user("hi")), SamplingParams.builder().temperature(0.7).topP(0.5)
+        .maxTokens(8).presencePenalty(2).frequencyPenalty(-0.5).repetitionPenalty(1.1).build());
+    ChatRequest presenceOnly = ChatRequest.of(List.of(Message.user("hi")), SamplingParams.builder().temperature(0)
+        .maxTokens(8).presencePenalty(1.5).build());
+    try (OpenAiChatModel m = model().maxConcurrency(1).build()) {
+      m.complete(all);
+      m.complete(presenceOnly);
+    }
+    assertThat(server.bodies()).containsExactly(
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"temperature\":0.7,\"top_p\":0.5,"
+            + "\"max_tokens\":8,\"n\":1,\"presence_penalty\":2.0,\"frequency_penalty\":-0.5,\"repetition_penalty\":1.1}",
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"temperature\":0.0,\"top_p\":1.0,"
+            + "\"max_tokens\":8,\"n\":1,\"presence_penalty\":1.5}");
+    // the server's rebuilt requests carry the penalties: same cache keys as the client's
+    assertThat(server.answeredKeys()).containsExactlyInAnyOrder(CacheKey.of("m", all), CacheKey.of("m", presenceOnly));
+  }
+
+  @Test
   void retriesEveryTransientFaultAndAnswersEverything() {
     Fault[] cycle = {Fault.RATE_LIMIT, Fault.SERVER_ERROR, Fault.SLOW, Fault.MALFORMED, Fault.TRUNCATED, Fault.NONE};
     server.retryAfter("0").slowMillis(1_500)
