@@ -23,7 +23,15 @@ import java.util.concurrent.Future;
  * {@link System#gc()}), random-order get throughput on one and on {@code threads} threads, and the throughput of
  * concurrent puts (fsynced, group commit).
  *
- * <p>Arguments: {@code [entries=100000] [textChars=2000] [threads=4] [puts=2000]}. Uses only the public API.
+ * <p>Arguments: {@code [entries=100000] [textChars=2000] [threads=4] [puts=2000]}. Uses only the public API, so it
+ * measures any version of the store. Run from the repository root:
+ *
+ * <pre>
+ * mvn -B -ntp -o -q -pl zephyr-core test-compile
+ * mvn -B -ntp -o -q -pl zephyr-core dependency:build-classpath -Dmdep.outputFile=/tmp/core-cp.txt -Dmdep.includeScope=test
+ * java -Xmx3g -XX:+UseParallelGC -cp zephyr-core/target/test-classes:zephyr-core/target/classes:$(cat /tmp/core-cp.txt) \
+ *     dev.zephyr.core.chat.cache.ResponseStoreBench
+ * </pre>
  */
 public final class ResponseStoreBench {
   private ResponseStoreBench() {}
