@@ -40,13 +40,16 @@ public final class InstanceGenerator {
     }
   }
 
+  /** The {@code presence_penalty} the original used for instance generation. */
+  public static final double ORIGINAL_PRESENCE_PENALTY = 1.5;
+
   private final ChatModel model;
   private final Templates templates;
   private final int batchSize;
   private final int maxInstances;
   private final long seed;
   private dev.zephyr.data.sft.Progress progress = dev.zephyr.data.sft.Progress.NONE;
-  private double presencePenalty;
+  private double presencePenalty = ORIGINAL_PRESENCE_PENALTY;
 
   /** Reports processed tasks. */
   public InstanceGenerator progress(dev.zephyr.data.sft.Progress p) {
@@ -55,8 +58,7 @@ public final class InstanceGenerator {
   }
 
   /**
-   * The {@code presence_penalty} of instance generation; the original used 1.5. Default 0, so that existing runs keep
-   * their requests and caches.
+   * The {@code presence_penalty} of instance generation (default {@link #ORIGINAL_PRESENCE_PENALTY}, as the original).
    */
   public InstanceGenerator presencePenalty(double penalty) {
     this.presencePenalty = penalty;

@@ -61,14 +61,12 @@ public record SelfInstructConfig(
     }
   }
 
-  /**
-   * The original decoding parameters except its {@code presence_penalty} of 2, which stays opt-in
-   * ({@code self_instruct.presence_penalty: 2} in dsft-data) so that existing runs keep their requests and caches.
-   */
+  /** The original decoding parameters of instruction generation (presence_penalty 2 included). */
   public static SamplingParams originalSampling() {
     return SamplingParams.builder()
         .temperature(0.7)
         .topP(0.5)
+        .presencePenalty(2)
         .maxTokens(1024)
         .stop(List.of("\n\n", "\n16", "16.", "16 ."))
         .build();

@@ -214,7 +214,8 @@ public final class DsftDataJob {
         readText(tdir + "/input_first_template_for_gen.txt", "self_instruct.instances.templates_dir"));
     int batch = orElse(ic.batchSize(), 5);
     InstanceGenerator gen = new InstanceGenerator(teacher, templates, batch, orElse(ic.maxInstances(), 5), seed)
-        .presencePenalty(orElse(ic.presencePenalty(), 0.0)).progress(progress);
+        .presencePenalty(orElse(ic.presencePenalty(), InstanceGenerator.ORIGINAL_PRESENCE_PENALTY))
+        .progress(progress);
     Path clfFile = dir.resolve("is_classification.jsonl");
     Map<String, Boolean> clf = new HashMap<>();
     for (var n : JsonlAppender.readComplete(clfFile)) {
