@@ -102,9 +102,14 @@ class FusedHeadTest {
     Grads fused = gradients(params, micro, units,
         (b, u, gc) -> fusedTask.lossAndBackward(params, b, ctx, u, gc).value());
     assertThat(fused.loss()).isCloseTo(single.loss(), within(1e-5 * Math.max(1, Math.abs(single.loss()))));
-    for (String name : params.keySet()) {
-      float[] a = single.grads().get(name);
-      float[] f = fused.grads().get(name);
+    assertSameGradients(single, fused, "fused - single");
+  }
+
+  /** Every gradient of {@code actual} within 1e-5 (relative to the largest, when above 1) of {@code expected}. */
+  static void assertSameGradients(Grads expected, Grads actual, String what) {
+    for (String name : expected.grads().keySet()) {
+      float[] a = expected.grads().get(name);
+      float[] f = actual.grads().get(name);
       double scale = 0;
       double diff = 0;
       for (int i = 0; i < a.length; i++) {
@@ -112,7 +117,7 @@ class FusedHeadTest {
         diff = Math.max(diff, Math.abs(a[i] - f[i]));
       }
       assertThat(scale).as("gradient of %s is non-trivial", name).isGreaterThan(1e-6);
-      assertThat(diff).as("max |fused - single| of d loss / d %s (max |grad| %.3g)", name, scale)
+      assertThat(diff).as("max |%s| of d loss / d %s (max |grad| %.3g)", what, name, scale)
           .isLessThanOrEqualTo(1e-5 * Math.max(1, scale));
     }
   }
@@ -192,18 +197,7 @@ class FusedHeadTest {
         assertThat(splitMetrics.get(i).get(k)).as(k).isCloseTo(wholeMetrics.get(i).get(k), within(1e-4));
       }
     }
-    for (String name : params.keySet()) {
-      float[] a = one.grads().get(name);
-      float[] f = parts.grads().get(name);
-      double scale = 0;
-      double diff = 0;
-      for (int i = 0; i < a.length; i++) {
-        scale = Math.max(scale, Math.abs(a[i]));
-        diff = Math.max(diff, Math.abs(a[i] - f[i]));
-      }
-      assertThat(scale).as("gradient of %s is non-trivial", name).isGreaterThan(1e-6);
-      assertThat(diff).as("max |split - whole| of d loss / d %s", name).isLessThanOrEqualTo(1e-5 * Math.max(1, scale));
-    }
+    assertSameGradients(one, parts, "split - whole");
   }
 
   @ParameterizedTest
