@@ -48,9 +48,12 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
    * @param pairs pairs in the micro-batch
    * @param chosenTokens chosen completion tokens in the micro-batch (the {@code sft} term's normaliser)
    * @param tokens input tokens over all rows
+   * @param chosenTargets completion positions (targets) over the chosen rows, for {@code logits/chosen}
+   * @param rejectedTargets completion positions over the rejected rows, for {@code logits/rejected}
    * @param forwards consecutive groups of pairs, each run as one forward
    */
-  public record Batch(int pairs, double chosenTokens, long tokens, List<Forward> forwards) {
+  public record Batch(int pairs, double chosenTokens, long tokens, long chosenTargets, long rejectedTargets,
+      List<Forward> forwards) {
     public Batch {
       forwards = List.copyOf(forwards);
     }
@@ -117,6 +120,7 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
     List<Forward> forwards = new ArrayList<>();
     long tokens = 0;
     double chosenTokens = 0;
+    long[] targets = new long[2];
     for (int start = 0; start < pairs.size(); start += perForward) {
       List<DpoExample> part = pairs.subList(start, Math.min(pairs.size(), start + perForward));
       Forward f = forward(part, reference == null);
@@ -125,8 +129,13 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
       for (float n : f.chosenTokens()) {
         chosenTokens += n;
       }
+      float[] mask = f.completionMask();
+      int half = mask.length / 2;
+      for (int i = 0; i < mask.length; i++) {
+        targets[i < half ? 0 : 1] += (long) mask[i];
+      }
     }
-    return new Batch(pairs.size(), chosenTokens, tokens, forwards);
+    return new Batch(pairs.size(), chosenTokens, tokens, targets[0], targets[1], forwards);
   }
 
   /**
@@ -177,25 +186,15 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
     return batch.tokens();
   }
 
-  /**
-   * Summed completion log-probs {@code [2P]} of {@code model} over a forward's rows: differentiable (single-pass
-   * graph) when grad mode is on, otherwise computed without a graph, one vocabulary chunk at a time.
-   */
+  /** Summed completion log-probs {@code [2P]} of {@code model} over a forward's rows, computed without a graph. */
   NDArray sequenceLogps(LlamaModel model, Forward f) {
-    NDManager m = manager(model);
-    NDArray ids = ids(m, f);
-    NDArray hidden = model.hidden(ids, positions(m, f), CausalLm.attentionBias(m, f.docIds()));
-    NDArray lp = JniUtils.isGradMode() ? CausalLm.nextTokenLogProbs(model, hidden, ids, chunk)
-        : FusedHead.nextTokenLogProbsNoGrad(model, hidden, ids, chunk);
-    return maskedSum(m, lp, f);
-  }
-
-  /** Reference log-probs {@code [2P]} without building a graph. */
-  NDArray referenceLogps(Forward f) {
     boolean grad = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try {
-      return sequenceLogps(reference, f);
+      NDManager m = manager(model);
+      NDArray ids = ids(m, f);
+      NDArray hidden = model.hidden(ids, positions(m, f), CausalLm.attentionBias(m, f.docIds()));
+      return maskedSum(m, FusedHead.nextTokenLogProbsNoGrad(model, hidden, ids, chunk), f);
     } finally {
       JniUtils.setGradMode(grad);
     }
@@ -207,9 +206,15 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
     NDArray sum = null;
     Map<String, Double> metrics = new LinkedHashMap<>();
     for (Forward f : b.forwards()) {
-      DpoLoss.Output share = share(sequenceLogps(policy, f), f, b);
+      NDManager m = manager(policy);
+      NDArray ids = ids(m, f);
+      NDArray hidden = policy.hidden(ids, positions(m, f), CausalLm.attentionBias(m, f.docIds()));
+      NDArray logps = maskedSum(m, CausalLm.nextTokenLogProbs(policy, hidden, ids, chunk), f);
+      DpoLoss.Output share = share(logps, f, b);
       sum = sum == null ? share.loss() : sum.add(share.loss());
       share.metrics().forEach((k, v) -> metrics.merge(k, v, Double::sum));
+      logitMetrics(FusedHead.meanLogitsNoGrad(policy, hidden, ids, chunk), f, b)
+          .forEach((k, v) -> metrics.merge(k, v, Double::sum));
     }
     return new LossOutput(Scalars.mul(sum, b.pairs()), metrics);
   }
@@ -238,6 +243,7 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
         decoder.backward(gc);
         value += scaled.getFloat();
         share.metrics().forEach((k, v) -> metrics.merge(k, v, Double::sum));
+        logitMetrics(head.meanLogits(), f, b).forEach((k, v) -> metrics.merge(k, v, Double::sum));
       }
     }
     return new ScaledLoss(value, metrics);
@@ -250,7 +256,7 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
     NDArray refChosen;
     NDArray refRejected;
     if (reference != null) {
-      NDArray ref = referenceLogps(f);
+      NDArray ref = sequenceLogps(reference, f);
       refChosen = ref.get(new NDIndex("0:{}", n));
       refRejected = ref.get(new NDIndex("{}:", n));
     } else {
@@ -260,6 +266,28 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
     return loss.computeShare(new DpoLoss.Batch(logps.get(new NDIndex("0:{}", n)),
         logps.get(new NDIndex("{}:", n)), refChosen, refRejected, m.create(f.chosenTokens()),
         m.create(f.rejectedTokens())), b.pairs(), b.chosenTokens());
+  }
+
+  /**
+   * A forward's share of TRL's {@code logits/chosen} and {@code logits/rejected}: the vocabulary-mean logit summed
+   * over the completion positions of its chosen (rejected) rows, divided by the micro-batch's count of such positions.
+   */
+  private static Map<String, Double> logitMetrics(float[] meanLogits, Forward f, Batch b) {
+    float[] mask = f.completionMask();
+    int half = mask.length / 2;
+    double chosen = 0;
+    double rejected = 0;
+    for (int i = 0; i < mask.length; i++) {
+      if (i < half) {
+        chosen += mask[i] * meanLogits[i];
+      } else {
+        rejected += mask[i] * meanLogits[i];
+      }
+    }
+    Map<String, Double> m = new LinkedHashMap<>();
+    m.put("logits/chosen", b.chosenTargets() == 0 ? 0 : chosen / b.chosenTargets());
+    m.put("logits/rejected", b.rejectedTargets() == 0 ? 0 : rejected / b.rejectedTargets());
+    return m;
   }
 
   private static NDManager manager(LlamaModel model) {

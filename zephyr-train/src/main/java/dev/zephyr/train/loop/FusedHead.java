@@ -35,15 +35,17 @@ public final class FusedHead {
   private final NDArray hiddenLeaf;
   private final NDArray targets;
   private final NDArray logps;
+  private final float[] meanLogits;
   private final int chunk;
 
   private FusedHead(LlamaModel model, NDArray hidden, NDArray hiddenLeaf, NDArray targets, NDArray logps,
-      int chunk) {
+      float[] meanLogits, int chunk) {
     this.model = model;
     this.hidden = hidden;
     this.hiddenLeaf = hiddenLeaf;
     this.targets = targets;
     this.logps = logps;
+    this.meanLogits = meanLogits;
     this.chunk = chunk;
   }
 
@@ -57,9 +59,10 @@ public final class FusedHead {
     NDArray targets = targets(ids);
     NDArray leaf = flat.stopGradient();
     leaf.setRequiresGradient(true);
-    NDArray logps = logProbsNoGraph(model, leaf, targets, chunk, ids.getShape());
+    float[] meanLogits = new float[Math.toIntExact(targets.getShape().get(0))];
+    NDArray logps = logProbsNoGraph(model, leaf, targets, chunk, ids.getShape(), meanLogits);
     logps.setRequiresGradient(true);
-    return new FusedHead(model, flat, leaf, targets, logps, chunk);
+    return new FusedHead(model, flat, leaf, targets, logps, meanLogits, chunk);
   }
 
   /**
@@ -70,7 +73,7 @@ public final class FusedHead {
     boolean grad = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try {
-      return logProbsNoGraph(model, flatten(hidden, ids), targets(ids), chunk, ids.getShape());
+      return logProbsNoGraph(model, flatten(hidden, ids), targets(ids), chunk, ids.getShape(), null);
     } finally {
       JniUtils.setGradMode(grad);
     }
@@ -122,7 +125,31 @@ public final class FusedHead {
     return ids.get(new NDIndex(":, 1:")).reshape(r * (t - 1), 1);
   }
 
-  private static NDArray logProbsNoGraph(LlamaModel model, NDArray flat, NDArray targets, int chunk, Shape ids) {
+  /**
+   * The vocabulary-mean logit at each position that predicts a next token, {@code [R*(T-1)]} row-major, without a
+   * graph (TRL's {@code logits/chosen} and {@code logits/rejected} average it over completion tokens).
+   */
+  public static float[] meanLogitsNoGrad(LlamaModel model, NDArray hidden, NDArray ids, int chunk) {
+    NDArray targets = targets(ids);
+    float[] out = new float[Math.toIntExact(targets.getShape().get(0))];
+    boolean grad = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try {
+      logProbsNoGraph(model, flatten(hidden, ids), targets, chunk, ids.getShape(), out);
+    } finally {
+      JniUtils.setGradMode(grad);
+    }
+    return out;
+  }
+
+  /** The vocabulary-mean logit per position (as {@link #meanLogitsNoGrad}), from pass 1. */
+  public float[] meanLogits() {
+    return meanLogits;
+  }
+
+  /** @param meanLogits receives each position's vocabulary-mean logit when not null */
+  private static NDArray logProbsNoGraph(LlamaModel model, NDArray flat, NDArray targets, int chunk, Shape ids,
+      float[] meanLogits) {
     long n = targets.getShape().get(0);
     float[] out = new float[Math.toIntExact(n)];
     NDManager manager = flat.getManager();
@@ -134,7 +161,8 @@ public final class FusedHead {
         try (NDScope scope = new NDScope()) {
           scope.suppressNotUsedWarning();
           NDIndex rows = new NDIndex("{}:{}", start, end);
-          float[] part = pickedLogProbs(model, flat.get(rows), targets.get(rows)).toFloatArray();
+          float[] part = pickedLogProbs(model, flat.get(rows), targets.get(rows), meanLogits, (int) start)
+              .toFloatArray();
           System.arraycopy(part, 0, out, (int) start, part.length);
         }
       }
@@ -146,7 +174,17 @@ public final class FusedHead {
 
   /** {@code log_softmax(h W^T)[target]} per row, {@code [c, 1]}; the {@code [c, V]} handles are closed early. */
   private static NDArray pickedLogProbs(LlamaModel model, NDArray h, NDArray targets) {
+    return pickedLogProbs(model, h, targets, null, 0);
+  }
+
+  /** As above, also writing each row's vocabulary-mean logit into {@code meanLogits[offset...]} when not null. */
+  private static NDArray pickedLogProbs(LlamaModel model, NDArray h, NDArray targets, float[] meanLogits,
+      int offset) {
     NDArray logits = model.head(h);
+    if (meanLogits != null) {
+      float[] means = logits.mean(new int[] {1}).toFloatArray();
+      System.arraycopy(means, 0, meanLogits, offset, means.length);
+    }
     NDArray logSoftmax = logits.logSoftmax(-1);
     // autograd keeps what its backward needs (log_softmax saves its output, not its input)
     logits.close();

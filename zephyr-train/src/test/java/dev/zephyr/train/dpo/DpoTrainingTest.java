@@ -57,6 +57,53 @@ class DpoTrainingTest {
     }
   }
 
+  /**
+   * TRL's logits/chosen and logits/rejected: the vocabulary-mean logit over the positions that predict completion
+   * tokens, pooled over the micro-batch; computed here from full logits of each sequence alone (no padding), and the
+   * same whether the micro-batch runs as one forward or several.
+   */
+  @Test
+  void logitMetricsAreTheMeanLogitOverCompletionPositions() {
+    try (NDManager m = NDManager.newBaseManager(); LlamaModel policy = TinyModels.random(m, VOCAB, 1);
+        LlamaModel ref = TinyModels.random(m, VOCAB, 2); NDScope s = new NDScope()) {
+      s.suppressNotUsedWarning();
+      List<DpoExample> pairs = pairs(3, 5);
+      double[] sum = new double[2];
+      long[] count = new long[2];
+      for (DpoExample e : pairs) {
+        for (int side = 0; side < 2; side++) {
+          int[] seq = e.sequence(side == 0);
+          long[] ids = java.util.Arrays.stream(seq).asLongStream().toArray();
+          float[] logits = policy.forward(m.create(ids, new ai.djl.ndarray.types.Shape(1, ids.length)), null, null,
+              null).toFloatArray();
+          for (int pos = e.promptIds().length - 1; pos < seq.length - 1; pos++) {
+            double mean = 0;
+            for (int v = 0; v < VOCAB; v++) {
+              mean += logits[pos * VOCAB + v];
+            }
+            sum[side] += mean / VOCAB;
+            count[side]++;
+          }
+        }
+      }
+      Map<String, NDArray> p = new LinkedHashMap<>(policy.parameters());
+      p.values().forEach(x -> x.setRequiresGradient(true));
+      for (int perForward : new int[] {3, 1}) {
+        DpoTask task = new DpoTask(policy, ref, DpoLoss.sigmoid(0.1), 4, perForward);
+        Map<String, Double> metrics;
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+          metrics = task.lossAndBackward(p, task.collate(pairs), StepContext.of(0, 0, 0), 3, gc).metrics();
+        }
+        assertThat(metrics.get("logits/chosen")).as("pairs per forward %d", perForward)
+            .isCloseTo(sum[0] / count[0], within(1e-5));
+        assertThat(metrics.get("logits/rejected")).isCloseTo(sum[1] / count[1], within(1e-5));
+        assertThat(metrics.keySet()).containsExactly("rewards/chosen", "rewards/rejected", "rewards/accuracies",
+            "rewards/margins", "logps/chosen", "logps/rejected", "logits/chosen", "logits/rejected");
+      }
+      assertThat(sum[0] / count[0]).isNotCloseTo(sum[1] / count[1], within(1e-6));
+    }
+  }
+
   @Test
   void gradientsMatchFiniteDifferences() {
     try (NDManager m = NDManager.newBaseManager(); LlamaModel policy = TinyModels.random(m, VOCAB, 1);
