@@ -235,7 +235,7 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
         NDArray ids = ids(m, f);
         DecoderGraph decoder = DecoderGraph.forward(policy, ids, positions(m, f),
             CausalLm.attentionBias(m, f.docIds()), context.gradientCheckpointing());
-        FusedHead head = FusedHead.forward(policy, decoder.hidden(), ids, chunk);
+        FusedHead head = FusedHead.forward(policy, decoder.hidden(), ids, chunk, true);
         DpoLoss.Output share = share(maskedSum(m, head.tokenLogProbs(), f), f, b);
         NDArray scaled = Scalars.mul(share.loss(), (double) b.pairs() / stepUnits);
         gc.backward(scaled);

@@ -55,11 +55,20 @@ public final class FusedHead {
    * @param chunk tokens (over all rows) per vocabulary projection
    */
   public static FusedHead forward(LlamaModel model, NDArray hidden, NDArray ids, int chunk) {
+    return forward(model, hidden, ids, chunk, false);
+  }
+
+  /**
+   * Pass 1, as {@link #forward(LlamaModel, NDArray, NDArray, int)}.
+   *
+   * @param keepMeanLogits also keep each position's vocabulary-mean logit ({@link #meanLogits()})
+   */
+  public static FusedHead forward(LlamaModel model, NDArray hidden, NDArray ids, int chunk, boolean keepMeanLogits) {
     NDArray flat = flatten(hidden, ids);
     NDArray targets = targets(ids);
     NDArray leaf = flat.stopGradient();
     leaf.setRequiresGradient(true);
-    float[] meanLogits = new float[Math.toIntExact(targets.getShape().get(0))];
+    float[] meanLogits = keepMeanLogits ? new float[Math.toIntExact(targets.getShape().get(0))] : null;
     NDArray logps = logProbsNoGraph(model, leaf, targets, chunk, ids.getShape(), meanLogits);
     logps.setRequiresGradient(true);
     return new FusedHead(model, flat, leaf, targets, logps, meanLogits, chunk);
@@ -142,7 +151,7 @@ public final class FusedHead {
     return out;
   }
 
-  /** The vocabulary-mean logit per position (as {@link #meanLogitsNoGrad}), from pass 1. */
+  /** The vocabulary-mean logit per position (as {@link #meanLogitsNoGrad}), from pass 1; null unless asked for. */
   public float[] meanLogits() {
     return meanLogits;
   }
