@@ -243,7 +243,18 @@ class GeneratorTest {
       float[][] rows = LogProbs.rows(model, new int[] {1, 5, 9}, manager);
       int tok = Integer.parseInt(first.logprobs().get(0).token().trim());
       assertThat(first.logprobs().get(0).logprob()).isCloseTo(rows[2][tok], org.assertj.core.data.Offset.offset(1e-4));
-      assertThat(first.logprobs().get(0).topLogprobs()).hasSize(3);
+      // the alternatives are the three most likely tokens there, best first, with their model log-probs
+      var top = first.logprobs().get(0).topLogprobs();
+      assertThat(top).hasSize(3);
+      Integer[] byLogProb = new Integer[rows[2].length];
+      for (int v = 0; v < byLogProb.length; v++) {
+        byLogProb[v] = v;
+      }
+      java.util.Arrays.sort(byLogProb, (a, b) -> Float.compare(rows[2][b], rows[2][a]));
+      for (int k = 0; k < 3; k++) {
+        assertThat(top.get(k).token().trim()).isEqualTo(String.valueOf(byLogProb[k]));
+        assertThat(top.get(k).logprob()).isCloseTo(rows[2][byLogProb[k]], org.assertj.core.data.Offset.offset(1e-4));
+      }
       assertThat(out.get(1).first().completionTokens()).isEqualTo(3);
       assertThat(out.get(1).first().finishReason()).isEqualTo(FinishReason.LENGTH);
     }
