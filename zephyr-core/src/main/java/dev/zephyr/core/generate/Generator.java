@@ -198,9 +198,11 @@ public final class Generator {
     float[] raw = p.logprobs() ? rowLogits.clone() : null;
     int token = Sampler.next(rowLogits, row.penalties, p, row.rng);
     if (raw != null) {
-      row.logprobs[row.generated] = Sampler.logProb(raw, token);
+      // one normaliser for the token and its alternatives
+      Sampler.LogSoftmax logSoftmax = Sampler.LogSoftmax.of(raw);
+      row.logprobs[row.generated] = logSoftmax.at(token);
       if (p.topLogprobs() > 0) {
-        row.top.add(topAlternatives(raw, p.topLogprobs()));
+        row.top.add(topAlternatives(logSoftmax, p.topLogprobs()));
       }
     }
     row.seen[row.seenCount++] = token;
@@ -209,17 +211,26 @@ public final class Generator {
     return token;
   }
 
-  private static GeneratedSequence.Alternatives topAlternatives(float[] raw, int k) {
-    Integer[] order = new Integer[raw.length];
-    for (int i = 0; i < raw.length; i++) {
-      order[i] = i;
-    }
-    Arrays.sort(order, (a, b) -> Float.compare(raw[b], raw[a]));
+  /** The {@code k} largest logits, best first (ties: lower id first), in one pass instead of sorting the vocabulary. */
+  private static GeneratedSequence.Alternatives topAlternatives(Sampler.LogSoftmax logSoftmax, int k) {
+    float[] raw = logSoftmax.logits();
+    int n = Math.min(k, raw.length);
     int[] ids = new int[k];
+    int size = 0;
+    for (int i = 0; i < raw.length; i++) {
+      if (size == n && Float.compare(raw[i], raw[ids[n - 1]]) <= 0) {
+        continue;
+      }
+      int pos = size < n ? size++ : n - 1;
+      while (pos > 0 && Float.compare(raw[i], raw[ids[pos - 1]]) > 0) {
+        ids[pos] = ids[pos - 1];
+        pos--;
+      }
+      ids[pos] = i;
+    }
     float[] lps = new float[k];
-    for (int i = 0; i < k && i < raw.length; i++) {
-      ids[i] = order[i];
-      lps[i] = Sampler.logProb(raw, order[i]);
+    for (int i = 0; i < n; i++) {
+      lps[i] = logSoftmax.at(ids[i]);
     }
     return new GeneratedSequence.Alternatives(ids, lps);
   }

@@ -118,14 +118,26 @@ public final class Sampler {
 
   /** log softmax(logits)[id], in double precision. */
   public static float logProb(float[] logits, int id) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (float l : logits) {
-      max = Math.max(max, l);
+    return LogSoftmax.of(logits).at(id);
+  }
+
+  /** The log-softmax of one row of logits with its normaliser computed once, for reading several entries. */
+  record LogSoftmax(float[] logits, double max, double logZ) {
+    static LogSoftmax of(float[] logits) {
+      double max = Double.NEGATIVE_INFINITY;
+      for (float l : logits) {
+        max = Math.max(max, l);
+      }
+      double z = 0;
+      for (float l : logits) {
+        z += Math.exp(l - max);
+      }
+      return new LogSoftmax(logits, max, Math.log(z));
     }
-    double z = 0;
-    for (float l : logits) {
-      z += Math.exp(l - max);
+
+    /** log softmax(logits)[id]. */
+    float at(int id) {
+      return (float) (logits[id] - max - logZ);
     }
-    return (float) (logits[id] - max - Math.log(z));
   }
 }
