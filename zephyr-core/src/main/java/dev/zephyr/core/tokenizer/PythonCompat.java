@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
  * Anything else stays as written, and {@link TemplateSupport} refuses what Jinjava would get wrong.
  */
 final class PythonCompat {
-  private static final Pattern CODE = Pattern.compile("\\{\\{(.*?)\\}\\}|\\{%(.*?)%\\}", Pattern.DOTALL);
+  /** The code inside {@code {{ }}} (group 1) or {@code {% %}} (group 2). */
+  static final Pattern CODE = Pattern.compile("\\{\\{(.*?)\\}\\}|\\{%(.*?)%\\}", Pattern.DOTALL);
   private static final Pattern METHOD = Pattern.compile(
       "\\.(startswith|endswith|split|lstrip|rstrip|strip|upper|lower|title|capitalize|replace|join)\\s*\\(");
   private static final Pattern REVERSE_SLICE = Pattern.compile("\\[\\s*:\\s*:\\s*-\\s*1\\s*\\]");
@@ -162,7 +163,8 @@ final class PythonCompat {
     return i + 1;
   }
 
-  private static int matching(String s, int open) {
+  /** Index of the bracket closing the one at {@code open}, or -1 when it is never closed. */
+  static int matching(String s, int open) {
     int depth = 0;
     for (int i = open; i < s.length(); i++) {
       char c = s.charAt(i);

@@ -11,7 +11,6 @@ import java.util.regex.Pattern;
  * string literals blanked out.
  */
 final class TemplateSupport {
-  private static final Pattern CODE = Pattern.compile("\\{\\{(.*?)\\}\\}|\\{%(.*?)%\\}", Pattern.DOTALL);
   private static final Pattern STRING_LITERAL = Pattern.compile("'(?:[^'\\\\]|\\\\.)*'|\"(?:[^\"\\\\]|\\\\.)*\"");
   private static final Pattern EXTENDED_SLICE = Pattern.compile("\\[[^\\[\\]]*:[^\\[\\]]*:[^\\[\\]]*\\]");
   private static final Pattern PY_METHOD = Pattern.compile(
@@ -32,7 +31,7 @@ final class TemplateSupport {
 
   /** The first unsupported construct in {@code template}, described for an error message; empty when none. */
   static Optional<String> unsupportedConstruct(String template) {
-    Matcher code = CODE.matcher(template);
+    Matcher code = PythonCompat.CODE.matcher(template);
     while (code.find()) {
       String raw = code.group(1) != null ? code.group(1) : code.group(2);
       String expr = STRING_LITERAL.matcher(raw).replaceAll("''");
@@ -60,7 +59,8 @@ final class TemplateSupport {
       }
       m = NAMESPACE.matcher(expr);
       while (m.find()) {
-        String args = balancedArgs(expr, m.end());
+        int close = PythonCompat.matching(expr, m.end() - 1);
+        String args = close < 0 ? expr.substring(m.end()) : expr.substring(m.end(), close);
         for (String arg : PythonCompat.splitTopLevel(args)) {
           if (!arg.isBlank() && !LITERAL.matcher(arg).matches()) {
             return Optional.of("namespace(...) with an expression argument '" + arg.trim() + "'");
@@ -69,21 +69,5 @@ final class TemplateSupport {
       }
     }
     return Optional.empty();
-  }
-
-  private static String balancedArgs(String s, int from) {
-    int depth = 1;
-    for (int i = from; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '(' || c == '[' || c == '{') {
-        depth++;
-      } else if (c == ')' || c == ']' || c == '}') {
-        depth--;
-        if (depth == 0) {
-          return s.substring(from, i);
-        }
-      }
-    }
-    return s.substring(from);
   }
 }
