@@ -12,7 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -106,41 +106,37 @@ public final class Tokenizer implements AutoCloseable {
 
   /** {@link #encodeWithOffsets} for many texts in one native call. */
   public List<Encoded> encodeBatchWithOffsets(List<String> texts, boolean addSpecialTokens) {
-    if (texts.isEmpty()) {
-      return List.of();
-    }
-    long[] encodings = LIB.batchEncode(hf.getHandle(), texts.toArray(new String[0]), addSpecialTokens);
-    Encoded[] out = new Encoded[encodings.length];
-    try {
-      for (int i = 0; i < encodings.length; i++) {
-        out[i] = new Encoded(toInts(LIB.getTokenIds(encodings[i])),
-            utf16Spans(texts.get(i), LIB.getTokenCharSpans(encodings[i])));
-      }
-    } finally {
-      for (long e : encodings) {
-        LIB.deleteEncoding(e);
-      }
-    }
-    return Arrays.asList(out);
+    return batchEncode(texts, addSpecialTokens, (i, encoding) -> new Encoded(toInts(LIB.getTokenIds(encoding)),
+        utf16Spans(texts.get(i), LIB.getTokenCharSpans(encoding))));
   }
 
   /** Encodes many texts in one native call (the Rust side parallelises); same ids as {@link #encode} per text. */
   public List<int[]> encodeBatch(List<String> texts, boolean addSpecialTokens) {
+    return batchEncode(texts, addSpecialTokens, (i, encoding) -> toInts(LIB.getTokenIds(encoding)));
+  }
+
+  /** Reads one native encoding (the {@code index}-th text's) into a Java value. */
+  private interface EncodingReader<T> {
+    T read(int index, long encoding);
+  }
+
+  /** Encodes {@code texts} in one native call, reads each encoding with {@code reader} and frees them all. */
+  private <T> List<T> batchEncode(List<String> texts, boolean addSpecialTokens, EncodingReader<T> reader) {
     if (texts.isEmpty()) {
       return List.of();
     }
     long[] encodings = LIB.batchEncode(hf.getHandle(), texts.toArray(new String[0]), addSpecialTokens);
-    int[][] out = new int[encodings.length][];
+    List<T> out = new ArrayList<>(encodings.length);
     try {
       for (int i = 0; i < encodings.length; i++) {
-        out[i] = toInts(LIB.getTokenIds(encodings[i]));
+        out.add(reader.read(i, encodings[i]));
       }
     } finally {
       for (long e : encodings) {
         LIB.deleteEncoding(e);
       }
     }
-    return Arrays.asList(out);
+    return out;
   }
 
   /** Text of {@code ids}; {@code skipSpecialTokens} drops special tokens such as {@code </s>}. */
