@@ -170,12 +170,12 @@ public final class ResponseStore implements AutoCloseable {
       throw new InvalidInputException(file.toString(), lineNo, null, "response-cache line longer than 2 GB");
     }
     long fingerprint = LineIndex.fingerprint(entry.key());
-    long[] earlier = locate(entry.key(), fingerprint);
+    Located earlier = locate(entry.key(), fingerprint);
     if (earlier == null) {
       index.add(fingerprint, start, (int) (end - start));
     } else {
       // a key written twice: the later line wins
-      index.replace(fingerprint, earlier[0], start, (int) (end - start));
+      index.replace(fingerprint, earlier.offset(), start, (int) (end - start));
     }
   }
 
@@ -205,8 +205,11 @@ public final class ResponseStore implements AutoCloseable {
     return new Entry(key.asText(), response);
   }
 
-  /** The line of {@code key} as {@code [offset, length, ...]} parsed into {@code entry[0]}, or null if absent. */
-  private long[] locate(String key, long fingerprint, Entry[] entry) {
+  /** Where the line of a key starts, and its response. */
+  private record Located(long offset, ChatResponse response) {}
+
+  /** The line of {@code key}, read back and parsed, or null if absent. */
+  private Located locate(String key, long fingerprint) {
     long[] candidates = index.find(fingerprint);
     for (int i = 0; i < candidates.length; i += 2) {
       long offset = candidates[i];
@@ -221,15 +224,10 @@ public final class ResponseStore implements AutoCloseable {
       }
       // distinct keys may share a fingerprint: the key on the line decides
       if (e.key().equals(key)) {
-        entry[0] = e;
-        return new long[] {offset, length};
+        return new Located(offset, e.response());
       }
     }
     return null;
-  }
-
-  private long[] locate(String key, long fingerprint) {
-    return locate(key, fingerprint, new Entry[1]);
   }
 
   /**
@@ -279,9 +277,8 @@ public final class ResponseStore implements AutoCloseable {
 
   /** The cached response for {@code key}. */
   public Optional<ChatResponse> get(String key) {
-    Entry[] entry = new Entry[1];
-    return locate(key, LineIndex.fingerprint(key), entry) == null
-        ? Optional.empty() : Optional.of(entry[0].response());
+    Located found = locate(key, LineIndex.fingerprint(key));
+    return found == null ? Optional.empty() : Optional.of(found.response());
   }
 
   /** Number of cached calls. */
