@@ -44,19 +44,19 @@ class CachedChatModelTest {
   @Test
   void secondRunIsServedFromDiskAndKeyNeverReachesTheFile() throws Exception {
     Path file = dir.resolve("cache.jsonl");
-    List<String> firstTexts;
+    List<ChatResponse> first;
     try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
       try (ResponseStore store = ResponseStore.open(file);
           CachedChatModel m = new CachedChatModel(model(server), store)) {
-        firstTexts = m.complete(requests(5)).stream().map(ChatResponse::text).toList();
+        first = m.complete(requests(5));
         assertThat(m.misses()).isEqualTo(5);
       }
       assertThat(server.requestCount()).isEqualTo(5);
       try (ResponseStore store = ResponseStore.open(file);
           CachedChatModel m = new CachedChatModel(model(server), store)) {
         List<ChatResponse> again = m.complete(requests(6));
-        assertThat(again.subList(0, 5)).extracting(ChatResponse::text).isEqualTo(firstTexts);
-        // logprobs survive the round trip through the file
+        // whole responses, logprobs and their alternatives included, survive the round trip through the file
+        assertThat(again.subList(0, 5)).isEqualTo(first);
         assertThat(again.get(0).first().logprobs().get(0).topLogprobs()).hasSize(2);
         assertThat(m.hits()).isEqualTo(5);
         assertThat(m.misses()).isEqualTo(1);
