@@ -48,7 +48,9 @@ public final class FakeOpenAiServer implements AutoCloseable {
     /** 200 announcing more bytes than it sends, then the connection closes. */
     TRUNCATED,
     /** 400: a request that can never succeed. */
-    BAD_REQUEST
+    BAD_REQUEST,
+    /** 401 whose error message quotes the key it was sent, as OpenAI's "Incorrect API key provided" does. */
+    BAD_KEY
   }
 
   /** One request as the server saw it. */
@@ -268,6 +270,12 @@ public final class FakeOpenAiServer implements AutoCloseable {
         }
         case SERVER_ERROR -> send(ex, 500, "{\"error\":{\"message\":\"internal error\"}}");
         case BAD_REQUEST -> send(ex, 400, "{\"error\":{\"message\":\"max_tokens is too large\"}}");
+        case BAD_KEY -> {
+          String sent = String.valueOf(ex.getRequestHeaders().getFirst("Authorization")).replaceFirst("^Bearer ", "");
+          ObjectNode error = Json.mapper().createObjectNode();
+          error.putObject("error").put("message", "Incorrect API key provided: " + sent);
+          send(ex, 401, error.toString());
+        }
         case SLOW -> {
           sleep(slowMillis);
           send(ex, 200, answer(model, request));

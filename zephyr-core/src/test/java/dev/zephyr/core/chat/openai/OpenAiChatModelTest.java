@@ -169,9 +169,15 @@ class OpenAiChatModelTest {
 
   @Test
   void redactsTheKeyIfAServerEchoesIt() {
-    server.faults((key, attempt) -> Fault.BAD_REQUEST)
-        .responder((model, r) -> "unused");
+    server.faults((key, attempt) -> Fault.BAD_KEY);
     try (OpenAiChatModel m = model().build()) {
+      assertThatThrownBy(() -> m.complete(req("x", 1)))
+          .isInstanceOfSatisfying(ProviderException.class, e -> {
+            assertThat(e.status()).isEqualTo(401);
+            assertThat(e.retryable()).isFalse();
+            assertThat(e.getMessage()).contains("authentication failed")
+                .contains("Incorrect API key provided: ***").doesNotContain(SECRET);
+          });
       assertThat(m.redact("Incorrect API key provided: " + SECRET)).isEqualTo("Incorrect API key provided: ***");
       assertThat(m.toString()).doesNotContain(SECRET);
     }
