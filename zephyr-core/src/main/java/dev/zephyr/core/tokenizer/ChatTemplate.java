@@ -77,18 +77,27 @@ public final class ChatTemplate {
   private final Optional<String> unsupported;
   private final boolean hasGenerationBlocks;
 
-  private ChatTemplate(String source, Map<String, Object> variables, boolean insertEmptySystemMessage) {
-    this.source = Objects.requireNonNull(source, "source");
-    this.effective = PythonCompat.rewrite(source);
+  private ChatTemplate(String source, String effective, Optional<String> unsupported, boolean hasGenerationBlocks,
+      Map<String, Object> variables, boolean insertEmptySystemMessage) {
+    this.source = source;
+    this.effective = effective;
+    this.unsupported = unsupported;
+    this.hasGenerationBlocks = hasGenerationBlocks;
     this.variables = Map.copyOf(variables);
     this.insertEmptySystemMessage = insertEmptySystemMessage;
-    this.unsupported = TemplateSupport.unsupportedConstruct(effective);
-    this.hasGenerationBlocks = GENERATION_TAG.matcher(source).find();
   }
 
   /** A template from its Jinja source, with no special-token variables yet (see {@link #withSpecialTokens}). */
   public static ChatTemplate of(String source) {
-    return new ChatTemplate(source, Map.of(), false);
+    Objects.requireNonNull(source, "source");
+    String effective = PythonCompat.rewrite(source);
+    return new ChatTemplate(source, effective, TemplateSupport.unsupportedConstruct(effective),
+        GENERATION_TAG.matcher(source).find(), Map.of(), false);
+  }
+
+  /** A copy with other variables and system-message setting; the source is not rewritten or checked again. */
+  private ChatTemplate with(Map<String, Object> newVariables, boolean insert) {
+    return new ChatTemplate(source, effective, unsupported, hasGenerationBlocks, newVariables, insert);
   }
 
   /** The alignment-handbook Zephyr template; {@code eos_token} must be supplied ({@link #withSpecialTokens}). */
@@ -119,14 +128,14 @@ public final class ChatTemplate {
     putIfNotNull(v, "eos_token", config.eosToken());
     putIfNotNull(v, "pad_token", config.padToken());
     putIfNotNull(v, "unk_token", config.unkToken());
-    return new ChatTemplate(source, v, insertEmptySystemMessage);
+    return with(v, insertEmptySystemMessage);
   }
 
   /** A copy with extra variables available to every render ({@code date_string}, {@code tools}, ...). */
   public ChatTemplate withVariables(Map<String, ?> extra) {
     Map<String, Object> v = new LinkedHashMap<>(variables);
     v.putAll(extra);
-    return new ChatTemplate(source, v, insertEmptySystemMessage);
+    return with(v, insertEmptySystemMessage);
   }
 
   /**
@@ -134,7 +143,7 @@ public final class ChatTemplate {
    * message, as the original Zephyr recipe did (alignment-handbook {@code maybe_insert_system_message}).
    */
   public ChatTemplate withEmptySystemMessage(boolean insert) {
-    return new ChatTemplate(source, variables, insert);
+    return with(variables, insert);
   }
 
   /** The Jinja source. */
