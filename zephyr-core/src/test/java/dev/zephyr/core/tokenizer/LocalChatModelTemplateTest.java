@@ -7,6 +7,9 @@ import dev.zephyr.core.chat.ChatRequest;
 import dev.zephyr.core.chat.ChatResponse;
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.SamplingParams;
+import dev.zephyr.core.generate.GeneratedSequence;
+import dev.zephyr.core.generate.GenerationRequest;
+import dev.zephyr.core.generate.Generator;
 import dev.zephyr.core.generate.LocalChatModel;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.testing.SharedData;
@@ -31,7 +34,12 @@ class LocalChatModelTemplateTest {
       try (LocalChatModel local = new LocalChatModel("tiny", model, chat::formatPrompt, tok::decodeText, manager,
           true)) {
         SamplingParams greedy = SamplingParams.builder().temperature(0).maxTokens(6).build();
+        // what greedy decoding gives for exactly the template-formatted prompt, decoded by the tokenizer
+        GeneratedSequence expected = new Generator(model, tok::decodeText, manager)
+            .generate(List.of(new GenerationRequest(prompt, greedy))).get(0).first();
         ChatResponse r = local.complete(List.of(ChatRequest.of(conversation, greedy))).get(0);
+        assertThat(r.text()).isEqualTo(expected.text());
+        assertThat(r.completionTokens()).isEqualTo(expected.length());
         assertThat(r.promptTokens()).isEqualTo(prompt.length);
         assertThat(r.completionTokens()).isBetween(1, 6);
         assertThat(r.text()).doesNotContain("</s>");
