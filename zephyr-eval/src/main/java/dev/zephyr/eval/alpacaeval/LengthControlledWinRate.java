@@ -117,8 +117,7 @@ public final class LengthControlledWinRate {
     for (int i = 0; i < n; i++) {
       double d = variant.usesDifficulty ? difficulty[i] : 0;
       test[i] = features(variant, 0, d, 1);
-      Double p = preferences.get(i);
-      double pref = p == null ? Double.NaN : (p == 0.0 ? 1.5 : p);
+      double pref = WinRate.scoredPreference(preferences.get(i));
       if (Double.isNaN(pref)) {
         continue;
       }

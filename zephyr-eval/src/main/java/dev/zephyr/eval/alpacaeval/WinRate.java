@@ -24,7 +24,7 @@ public final class WinRate {
     double discreteSum = 0;
     double[] ys = new double[preferences.size()];
     for (Double p : preferences) {
-      double x = p == null ? Double.NaN : (p == 0.0 ? 1.5 : p);
+      double x = scoredPreference(p);
       if (Double.isNaN(x) || x < 1 || x > 2) {
         continue;
       }
@@ -54,6 +54,11 @@ public final class WinRate {
     }
     return new LeaderboardRow(name, 100 * mean, 100 * sem, wins, winsBase, draws, n,
         n == 0 ? Double.NaN : 100 * discreteSum / n, averageLength(modelOutputs), null, null, null);
+  }
+
+  /** A preference as alpaca_eval scores it: null becomes NaN, the legacy draw value 0 becomes 1.5. */
+  static double scoredPreference(Double preference) {
+    return preference == null ? Double.NaN : (preference == 0.0 ? 1.5 : preference);
   }
 
   /** {@code int(mean(len(output)))} with Python string lengths (code points). */
