@@ -165,8 +165,12 @@ class AlpacaEvalTest {
     assertThat(row.discreteWinRate()).isCloseTo(50.0, within(1e-12));
     // code points: 2, 2 (emoji counts once), 3 -> int(7/3) = 2
     assertThat(row.avgLength()).isEqualTo(2);
-    // round half to even: 1.5 exactly is a draw, but a computed 2.5-1 style .5 never reaches rint
-    assertThat(Math.rint(1.5)).isEqualTo(2.0);
+    // only exactly 1.5 is a draw; preferences next to it are rounded to the nearer side
+    LeaderboardRow near = WinRate.compute("m", List.of(1.5, 1.5000001, 1.4999999), List.of("a"));
+    assertThat(near.nDraws()).isEqualTo(1);
+    assertThat(near.nWins()).isEqualTo(1);
+    assertThat(near.nWinsBase()).isEqualTo(1);
+    assertThat(near.discreteWinRate()).isCloseTo(100 * (0.5 + 1 + 0) / 3, within(1e-12));
   }
 
   @Test
