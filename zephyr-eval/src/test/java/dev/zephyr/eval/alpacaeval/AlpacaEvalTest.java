@@ -10,6 +10,7 @@ import dev.zephyr.core.chat.ChatRequest;
 import dev.zephyr.core.chat.Completion;
 import dev.zephyr.core.chat.FinishReason;
 import dev.zephyr.core.chat.Message;
+import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.chat.TokenLogprob;
 import dev.zephyr.core.chat.TokenLogprob.TopLogprob;
 import dev.zephyr.core.io.Json;
@@ -131,6 +132,30 @@ class AlpacaEvalTest {
     assertThat(again).extracting(Annotation::preference)
         .containsExactlyElementsOf(ann.stream().map(Annotation::preference).toList());
     assertThat(AlpacaEvalFiles.readAnnotations(file)).hasSize(6);
+  }
+
+  @Test
+  void outputGenerationSavesInEvalOrderAndResumes(@TempDir Path tmp) {
+    List<ModelOutput> evalSet = List.of(new ModelOutput("helpful_base", "one", "ref 1", "gpt4"),
+        new ModelOutput("helpful_base", "two", "ref 2", "gpt4"), new ModelOutput("koala", "three", "ref 3", "gpt4"));
+    Path file = tmp.resolve("model_outputs.json");
+    // an earlier run answered "two" only
+    AlpacaEvalFiles.writeJson(file, List.of(new ModelOutput("helpful_base", "two", "kept", "tiny")));
+    ScriptedChatModel model =
+        ScriptedChatModel.text("tiny", r -> "  answer to " + r.messages().get(0).content() + "\n");
+    SamplingParams params = SamplingParams.builder().temperature(0).maxTokens(16).build();
+    List<ModelOutput> expected = List.of(new ModelOutput("helpful_base", "one", "answer to one", "tiny"),
+        new ModelOutput("helpful_base", "two", "kept", "tiny"), new ModelOutput("koala", "three", "answer to three",
+            "tiny"));
+    assertThat(OutputGenerator.generate(model, "tiny", evalSet, params, 1, file)).isEqualTo(expected);
+    assertThat(model.seen).extracting(r -> r.messages()).containsExactly(List.of(Message.user("one")),
+        List.of(Message.user("three")));
+    assertThat(AlpacaEvalFiles.readModelOutputs(file)).isEqualTo(expected);
+    // a rerun has nothing left to generate and leaves the same file
+    ScriptedChatModel again = ScriptedChatModel.text("tiny", r -> "new");
+    assertThat(OutputGenerator.generate(again, "tiny", evalSet, params, 2, file)).isEqualTo(expected);
+    assertThat(again.seen).isEmpty();
+    assertThat(AlpacaEvalFiles.readModelOutputs(file)).isEqualTo(expected);
   }
 
   @Test
