@@ -35,6 +35,7 @@ class MtBenchTest {
     assertThat(BENCH.referenceAnswers("some-other-judge")).isEmpty();
     assertThat(BENCH.questions(true)).hasSize(30);
     assertThat(BENCH.category(125)).isEqualTo("coding");
+    assertThat(BENCH.category(9999)).isNull();
   }
 
   @Test
