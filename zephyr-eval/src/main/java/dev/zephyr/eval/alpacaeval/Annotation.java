@@ -25,13 +25,4 @@ public record Annotation(
     Double preference,
     @JsonProperty("price_per_example") Double pricePerExample,
     @JsonProperty("time_per_example") Double timePerExample,
-    @JsonProperty("raw_completion") JsonNode rawCompletion) {
-
-  /** The preference as alpaca_eval scores it: null becomes NaN, the legacy draw value 0 becomes 1.5. */
-  public double scoredPreference() {
-    if (preference == null || preference.isNaN()) {
-      return Double.NaN;
-    }
-    return preference == 0.0 ? 1.5 : preference;
-  }
-}
+    @JsonProperty("raw_completion") JsonNode rawCompletion) {}

@@ -98,7 +98,7 @@ public final class LengthControlledWinRate {
     for (int i = 0; i < n; i++) {
       deltaLen[i] = codePoints(outputs1.get(i)) - codePoints(outputs2.get(i));
     }
-    double std = sampleStd(deltaLen);
+    double std = WinRate.sampleStd(deltaLen);
 
     List<double[]> xs = new ArrayList<>();
     List<Double> ys = new ArrayList<>();
@@ -117,8 +117,7 @@ public final class LengthControlledWinRate {
     for (int i = 0; i < n; i++) {
       double d = variant.usesDifficulty ? difficulty[i] : 0;
       test[i] = features(variant, 0, d, 1);
-      Double p = preferences.get(i);
-      double pref = p == null ? Double.NaN : (p == 0.0 ? 1.5 : p);
+      double pref = WinRate.scoredPreference(preferences.get(i));
       if (Double.isNaN(pref)) {
         continue;
       }
@@ -141,11 +140,7 @@ public final class LengthControlledWinRate {
       sum += predicted[i];
     }
     double mean = sum / n;
-    double ss = 0;
-    for (double p : predicted) {
-      ss += (p - mean) * (p - mean);
-    }
-    double sem = n > 1 ? Math.sqrt(ss / (n - 1)) / Math.sqrt(n) : Double.NaN;
+    double sem = WinRate.standardError(predicted);
 
     Map<String, Double> named = new LinkedHashMap<>();
     named.put("np.tanh(std_delta_len)", coef[0]);
@@ -243,21 +238,5 @@ public final class LengthControlledWinRate {
 
   private static int codePoints(String s) {
     return s.codePointCount(0, s.length());
-  }
-
-  private static double sampleStd(double[] v) {
-    if (v.length < 2) {
-      return Double.NaN;
-    }
-    double mean = 0;
-    for (double d : v) {
-      mean += d;
-    }
-    mean /= v.length;
-    double ss = 0;
-    for (double d : v) {
-      ss += (d - mean) * (d - mean);
-    }
-    return Math.sqrt(ss / (v.length - 1));
   }
 }

@@ -36,7 +36,7 @@ public final class OutputGenerator {
     List<Integer> pending = new ArrayList<>();
     for (ModelOutput e : evalSet) {
       ModelOutput previous = done.get(e.instruction());
-      out.add(previous != null ? previous : null);
+      out.add(previous);
       if (previous == null) {
         pending.add(out.size() - 1);
       }
@@ -58,7 +58,8 @@ public final class OutputGenerator {
       }
       LOG.info("generated {}/{}", Math.min(pending.size(), start + batchSize), pending.size());
     }
-    if (outputFile != null) {
+    if (outputFile != null && pending.isEmpty()) {
+      // nothing generated, so no batch saved: write the reused outputs in eval-set order
       AlpacaEvalFiles.writeJson(outputFile, out);
     }
     return out;

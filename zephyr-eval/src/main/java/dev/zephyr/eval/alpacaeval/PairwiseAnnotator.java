@@ -167,7 +167,8 @@ public final class PairwiseAnnotator {
       }
       LOG.info("annotated {}/{}", Math.min(pending.size(), start + batchSize), pending.size());
     }
-    if (annotationsFile != null) {
+    if (annotationsFile != null && pending.isEmpty()) {
+      // nothing sent to the judge, so no batch saved: write the reused and draw annotations
       AlpacaEvalFiles.writeJson(annotationsFile, out);
     }
     return out;

@@ -1,5 +1,6 @@
 package dev.zephyr.eval.alpacaeval;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -24,7 +25,7 @@ public final class WinRate {
     double discreteSum = 0;
     double[] ys = new double[preferences.size()];
     for (Double p : preferences) {
-      double x = p == null ? Double.NaN : (p == 0.0 ? 1.5 : p);
+      double x = scoredPreference(p);
       if (Double.isNaN(x) || x < 1 || x > 2) {
         continue;
       }
@@ -44,16 +45,36 @@ public final class WinRate {
       }
     }
     double mean = n == 0 ? Double.NaN : sum / n;
-    double sem = Double.NaN;
-    if (n > 1) {
-      double ss = 0;
-      for (int i = 0; i < n; i++) {
-        ss += (ys[i] - mean) * (ys[i] - mean);
-      }
-      sem = Math.sqrt(ss / (n - 1)) / Math.sqrt(n);
-    }
+    double sem = standardError(Arrays.copyOf(ys, n));
     return new LeaderboardRow(name, 100 * mean, 100 * sem, wins, winsBase, draws, n,
         n == 0 ? Double.NaN : 100 * discreteSum / n, averageLength(modelOutputs), null, null, null);
+  }
+
+  /** A preference as alpaca_eval scores it: null becomes NaN, the legacy draw value 0 becomes 1.5. */
+  static double scoredPreference(Double preference) {
+    return preference == null ? Double.NaN : (preference == 0.0 ? 1.5 : preference);
+  }
+
+  /** scipy's {@code sem}: the sample standard deviation (ddof 1) over sqrt n; NaN for fewer than two values. */
+  static double standardError(double[] v) {
+    return sampleStd(v) / Math.sqrt(v.length);
+  }
+
+  /** The sample standard deviation (ddof 1); NaN for fewer than two values. */
+  static double sampleStd(double[] v) {
+    if (v.length < 2) {
+      return Double.NaN;
+    }
+    double mean = 0;
+    for (double d : v) {
+      mean += d;
+    }
+    mean /= v.length;
+    double ss = 0;
+    for (double d : v) {
+      ss += (d - mean) * (d - mean);
+    }
+    return Math.sqrt(ss / (v.length - 1));
   }
 
   /** {@code int(mean(len(output)))} with Python string lengths (code points). */

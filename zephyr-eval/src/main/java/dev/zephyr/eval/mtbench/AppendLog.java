@@ -4,6 +4,7 @@ import dev.zephyr.core.io.Jsonl;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,18 +55,20 @@ final class AppendLog implements AutoCloseable {
     if (!Files.exists(file) || Files.size(file) == 0) {
       return;
     }
-    byte[] bytes = Files.readAllBytes(file);
-    if (bytes[bytes.length - 1] == '\n') {
-      return;
-    }
-    int lastNl = -1;
-    for (int i = bytes.length - 1; i >= 0; i--) {
-      if (bytes[i] == '\n') {
-        lastNl = i;
-        break;
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      ByteBuffer last = ByteBuffer.allocate(1);
+      ch.read(last, ch.size() - 1);
+      if (last.get(0) == '\n') {
+        return; // the usual case: nothing torn, no need to read the file
       }
-    }
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      byte[] bytes = Files.readAllBytes(file);
+      int lastNl = -1;
+      for (int i = bytes.length - 1; i >= 0; i--) {
+        if (bytes[i] == '\n') {
+          lastNl = i;
+          break;
+        }
+      }
       ch.truncate(lastNl + 1);
     }
   }

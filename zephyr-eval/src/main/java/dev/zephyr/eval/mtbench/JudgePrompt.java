@@ -14,9 +14,4 @@ public record JudgePrompt(
     @JsonProperty("prompt_template") String promptTemplate,
     String description,
     String category,
-    @JsonProperty("output_format") String outputFormat) {
-
-  public boolean isPairwise() {
-    return "pairwise".equals(type);
-  }
-}
+    @JsonProperty("output_format") String outputFormat) {}

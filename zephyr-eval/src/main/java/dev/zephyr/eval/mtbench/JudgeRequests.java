@@ -45,36 +45,32 @@ public final class JudgeRequests {
 
   /** The single-answer judge call for {@code answer} to {@code question} at {@code turn} (1 or 2). */
   public JudgeRequest single(Question question, ModelAnswer answer, int turn) {
-    JudgePrompt prompt = bench.judgePrompt(singlePromptName(question.category(), turn));
-    Map<String, String> v = referenceValues(question);
-    if (turn == 2) {
-      v.put("question_1", question.turns().get(0));
-      v.put("question_2", question.turns().get(1));
-      v.put("answer_1", answer.turn(1));
-      v.put("answer_2", answer.turn(2));
-    } else {
-      v.put("question", question.turns().get(0));
-      v.put("answer", answer.turn(1));
-    }
-    return new JudgeRequest(question.questionId(), turn, prompt.name(),
-        messages(prompt.systemPrompt(), PyFormat.format(prompt.promptTemplate(), v)));
+    return request(question, turn, singlePromptName(question.category(), turn), Map.of("answer", answer));
   }
 
   /** The pairwise judge call with {@code a} shown as Assistant A and {@code b} as Assistant B. */
   public JudgeRequest pair(Question question, ModelAnswer a, ModelAnswer b, int turn) {
-    JudgePrompt prompt = bench.judgePrompt(pairPromptName(question.category(), turn));
+    return request(question, turn, pairPromptName(question.category(), turn), Map.of("answer_a", a, "answer_b", b));
+  }
+
+  /**
+   * Fills the named prompt. Each answer is a template field by its name for turn 1 ({@code {answer}},
+   * {@code {answer_a}}) and with {@code _1} / {@code _2} appended for the multi-turn prompt, next to the questions
+   * ({@code {question}}, or {@code {question_1}} and {@code {question_2}}) and any reference answers.
+   */
+  private JudgeRequest request(Question question, int turn, String promptName, Map<String, ModelAnswer> answers) {
+    JudgePrompt prompt = bench.judgePrompt(promptName);
     Map<String, String> v = referenceValues(question);
     if (turn == 2) {
       v.put("question_1", question.turns().get(0));
       v.put("question_2", question.turns().get(1));
-      v.put("answer_a_1", a.turn(1));
-      v.put("answer_b_1", b.turn(1));
-      v.put("answer_a_2", a.turn(2));
-      v.put("answer_b_2", b.turn(2));
+      answers.forEach((field, answer) -> {
+        v.put(field + "_1", answer.turn(1));
+        v.put(field + "_2", answer.turn(2));
+      });
     } else {
       v.put("question", question.turns().get(0));
-      v.put("answer_a", a.turn(1));
-      v.put("answer_b", b.turn(1));
+      answers.forEach((field, answer) -> v.put(field, answer.turn(1)));
     }
     return new JudgeRequest(question.questionId(), turn, prompt.name(),
         messages(prompt.systemPrompt(), PyFormat.format(prompt.promptTemplate(), v)));

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,11 +23,15 @@ public final class MtBench {
   private final Path dir;
   private final List<Question> questions;
   private final Map<String, JudgePrompt> judgePrompts;
+  private final Map<Integer, String> categoryById = new HashMap<>();
 
   private MtBench(Path dir, List<Question> questions, Map<String, JudgePrompt> judgePrompts) {
     this.dir = dir;
     this.questions = questions;
     this.judgePrompts = judgePrompts;
+    for (Question q : questions) {
+      categoryById.putIfAbsent(q.questionId(), q.category()); // the first question with an id, as a scan finds it
+    }
   }
 
   /** Loads questions and judge prompts; checks that every question has a category and two turns. */
@@ -85,14 +90,9 @@ public final class MtBench {
     return p;
   }
 
-  /** Category of a question id, or null. */
+  /** Category of a question id, or null; looked up once per judgment when scores are computed. */
   public String category(int questionId) {
-    for (Question q : questions) {
-      if (q.questionId() == questionId) {
-        return q.category();
-      }
-    }
-    return null;
+    return categoryById.get(questionId);
   }
 
   /**

@@ -54,10 +54,15 @@ public final class MtBenchJudge {
   /** Single-answer grading of one model's answers; returns all judgments in the file for that model. */
   public List<SingleJudgment> judgeSingle(String model, Map<Integer, ModelAnswer> answers, Path outFile) {
     Set<String> done = new HashSet<>();
+    // this model's judgments already in the file, in file order; the new ones are appended after them
+    List<SingleJudgment> all = new ArrayList<>();
     if (outFile != null && Files.exists(outFile)) {
       AppendLog.repair(outFile);
       for (SingleJudgment j : Jsonl.readAll(outFile, SingleJudgment.class)) {
         done.add(key(j.questionId(), j.model(), j.turn(), j.judge()));
+        if (j.model().equals(model)) {
+          all.add(j);
+        }
       }
     }
     List<JudgeRequest> todo = new ArrayList<>();
@@ -66,7 +71,6 @@ public final class MtBenchJudge {
         todo.add(r);
       }
     }
-    List<SingleJudgment> out = new ArrayList<>();
     try (AppendLog log = outFile == null ? null : new AppendLog(outFile)) {
       for (int start = 0; start < todo.size(); start += batchSize) {
         List<JudgeRequest> batch = todo.subList(start, Math.min(todo.size(), start + batchSize));
@@ -76,7 +80,7 @@ public final class MtBenchJudge {
           String text = texts.get(k);
           SingleJudgment j = new SingleJudgment(r.questionId(), model, List.of(judgeName, r.judgePrompt()),
               r.userPrompt(), text, Verdicts.rating(text), r.turn(), now());
-          out.add(j);
+          all.add(j);
           if (log != null) {
             log.append(j);
           }
@@ -84,10 +88,7 @@ public final class MtBenchJudge {
         LOG.info("judged {}/{}", Math.min(todo.size(), start + batchSize), todo.size());
       }
     }
-    if (outFile != null) {
-      return Jsonl.readAll(outFile, SingleJudgment.class).stream().filter(j -> j.model().equals(model)).toList();
-    }
-    return out;
+    return all;
   }
 
   /**

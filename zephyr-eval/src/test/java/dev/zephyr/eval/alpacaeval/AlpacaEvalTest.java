@@ -10,6 +10,7 @@ import dev.zephyr.core.chat.ChatRequest;
 import dev.zephyr.core.chat.Completion;
 import dev.zephyr.core.chat.FinishReason;
 import dev.zephyr.core.chat.Message;
+import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.chat.TokenLogprob;
 import dev.zephyr.core.chat.TokenLogprob.TopLogprob;
 import dev.zephyr.core.io.Json;
@@ -134,6 +135,30 @@ class AlpacaEvalTest {
   }
 
   @Test
+  void outputGenerationSavesInEvalOrderAndResumes(@TempDir Path tmp) {
+    List<ModelOutput> evalSet = List.of(new ModelOutput("helpful_base", "one", "ref 1", "gpt4"),
+        new ModelOutput("helpful_base", "two", "ref 2", "gpt4"), new ModelOutput("koala", "three", "ref 3", "gpt4"));
+    Path file = tmp.resolve("model_outputs.json");
+    // an earlier run answered "two" only
+    AlpacaEvalFiles.writeJson(file, List.of(new ModelOutput("helpful_base", "two", "kept", "tiny")));
+    ScriptedChatModel model =
+        ScriptedChatModel.text("tiny", r -> "  answer to " + r.messages().get(0).content() + "\n");
+    SamplingParams params = SamplingParams.builder().temperature(0).maxTokens(16).build();
+    List<ModelOutput> expected = List.of(new ModelOutput("helpful_base", "one", "answer to one", "tiny"),
+        new ModelOutput("helpful_base", "two", "kept", "tiny"), new ModelOutput("koala", "three", "answer to three",
+            "tiny"));
+    assertThat(OutputGenerator.generate(model, "tiny", evalSet, params, 1, file)).isEqualTo(expected);
+    assertThat(model.seen).extracting(r -> r.messages()).containsExactly(List.of(Message.user("one")),
+        List.of(Message.user("three")));
+    assertThat(AlpacaEvalFiles.readModelOutputs(file)).isEqualTo(expected);
+    // a rerun has nothing left to generate and leaves the same file
+    ScriptedChatModel again = ScriptedChatModel.text("tiny", r -> "new");
+    assertThat(OutputGenerator.generate(again, "tiny", evalSet, params, 2, file)).isEqualTo(expected);
+    assertThat(again.seen).isEmpty();
+    assertThat(AlpacaEvalFiles.readModelOutputs(file)).isEqualTo(expected);
+  }
+
+  @Test
   void rankingAnnotatorUndoesTheSwitch() {
     JudgePromptTemplate ae1 = JudgePromptTemplate.read(SharedData.path("alpaca_eval", "prompts", "alpaca_eval_gpt4.txt"));
     ScriptedChatModel judge = ScriptedChatModel.text("gpt-4",
@@ -165,8 +190,12 @@ class AlpacaEvalTest {
     assertThat(row.discreteWinRate()).isCloseTo(50.0, within(1e-12));
     // code points: 2, 2 (emoji counts once), 3 -> int(7/3) = 2
     assertThat(row.avgLength()).isEqualTo(2);
-    // round half to even: 1.5 exactly is a draw, but a computed 2.5-1 style .5 never reaches rint
-    assertThat(Math.rint(1.5)).isEqualTo(2.0);
+    // only exactly 1.5 is a draw; preferences next to it are rounded to the nearer side
+    LeaderboardRow near = WinRate.compute("m", List.of(1.5, 1.5000001, 1.4999999), List.of("a"));
+    assertThat(near.nDraws()).isEqualTo(1);
+    assertThat(near.nWins()).isEqualTo(1);
+    assertThat(near.nWinsBase()).isEqualTo(1);
+    assertThat(near.discreteWinRate()).isCloseTo(100 * (0.5 + 1 + 0) / 3, within(1e-12));
   }
 
   @Test

@@ -50,9 +50,12 @@ class LocalLoglikelihoodModelTest {
     // trailing whitespace of the context moves to the continuation
     LocalLoglikelihoodModel.EncodedPair q = scorer.encode(new LoglikelihoodRequest("Answer: ", "yes"));
     assertThat(q.context()).isEqualTo(tokenizer.encode("Answer:", false));
+    int[] joint = tokenizer.encode("Answer: yes", false);
+    assertThat(q.continuation()).isEqualTo(Arrays.copyOfRange(joint, q.context().length, joint.length));
     // empty context: BOS then the continuation alone
     LocalLoglikelihoodModel.EncodedPair e = scorer.encode(new LoglikelihoodRequest("", "Hello"));
     assertThat(e.context()).containsExactly(1);
+    assertThat(e.continuation()).isEqualTo(tokenizer.encode("Hello", false));
   }
 
   @Test
@@ -93,12 +96,22 @@ class LocalLoglikelihoodModelTest {
 
   @Test
   void drivesTheMultipleChoiceEvaluator() {
-    McEvaluator.Result r = new McEvaluator(scorer, 3).evaluate(List.of(
+    List<McExample> examples = List.of(
         new McExample("Q: 2+2=\nA:", List.of("4", "five", "twenty two"), 0),
-        new McExample("The colour of grass is", List.of("green", "blue"), 0)));
+        new McExample("The colour of grass is", List.of("green", "blue"), 0));
+    McEvaluator.Result r = new McEvaluator(scorer, 3).evaluate(examples);
     assertThat(r.n()).isEqualTo(2);
-    for (McEvaluator.Item it : r.perItem()) {
+    int correct = 0;
+    for (int i = 0; i < examples.size(); i++) {
+      McExample ex = examples.get(i);
+      McEvaluator.Item it = r.perItem().get(i);
       double[] ll = it.loglikelihoods();
+      // each choice scored on its own as the continuation " " + choice of the context, whatever its batch
+      for (int j = 0; j < ex.choices().size(); j++) {
+        double alone = scorer.loglikelihood(List.of(new LoglikelihoodRequest(ex.context(), " " + ex.choices().get(j))))
+            .get(0).logprob();
+        assertThat(ll[j]).as("item %d choice %d", i, j).isCloseTo(alone, within(1e-4));
+      }
       int best = 0;
       for (int j = 1; j < ll.length; j++) {
         if (ll[j] > ll[best]) {
@@ -106,6 +119,8 @@ class LocalLoglikelihoodModelTest {
         }
       }
       assertThat(it.predicted()).isEqualTo(best);
+      correct += best == ex.gold() ? 1 : 0;
     }
+    assertThat(r.acc()).isEqualTo(correct / 2.0);
   }
 }

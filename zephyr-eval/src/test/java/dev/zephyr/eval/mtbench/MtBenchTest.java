@@ -35,6 +35,7 @@ class MtBenchTest {
     assertThat(BENCH.referenceAnswers("some-other-judge")).isEmpty();
     assertThat(BENCH.questions(true)).hasSize(30);
     assertThat(BENCH.category(125)).isEqualTo("coding");
+    assertThat(BENCH.category(9999)).isNull();
   }
 
   @Test
@@ -133,8 +134,13 @@ class MtBenchTest {
 
     // rerun: nothing left to judge
     ScriptedChatModel judge2 = ScriptedChatModel.text("judge", r -> "Rating: [[1]]");
-    assertThat(new MtBenchJudge(judge2, "gpt-4", BENCH, 5).judgeSingle("tiny-zephyr", answers, out)).hasSize(12);
+    List<SingleJudgment> again = new MtBenchJudge(judge2, "gpt-4", BENCH, 5).judgeSingle("tiny-zephyr", answers, out);
     assertThat(judge2.seen).isEmpty();
+    // the rerun returns the judgments of the first run, read back from the file in the same order
+    assertThat(again).extracting(SingleJudgment::questionId, SingleJudgment::turn, SingleJudgment::judgment,
+        SingleJudgment::scoreValue, SingleJudgment::tstamp).containsExactlyElementsOf(js.stream()
+        .map(j -> org.assertj.core.groups.Tuple.tuple(j.questionId(), j.turn(), j.judgment(), j.scoreValue(),
+            j.tstamp())).toList());
 
     // 81 turn 1 = 9 (q81 turn 2 also contains "Answer one to 81" in context -> 9); 95 turn 2 fails (-1);
     // the other 9 judgments are 4.5. Pooled mean = (9 + 9 + 9 * 4.5) / 11
