@@ -51,8 +51,6 @@ public record ProviderSpec(
       "timeout_seconds", "max_retries", "temperature", "top_p", "max_tokens", "headers", "local", "use_principles",
       "retry_backoff_ms", "presence_penalty", "frequency_penalty", "repetition_penalty");
 
-  /** Fully qualified name of the local decoder's ChatModel, looked up at run time. */
-
   public ProviderSpec {
     baseUrls = baseUrls == null ? List.of() : List.copyOf(baseUrls);
     headers = headers == null ? Map.of() : Map.copyOf(headers);

@@ -40,11 +40,6 @@ public record SftRecord(
     return new SftRecord(prompt, promptId(prompt), messages);
   }
 
-  /** The same record with other messages (prompt and id follow the new first user turn). */
-  public SftRecord withMessages(List<Message> newMessages) {
-    return of(newMessages);
-  }
-
   /** Lower-case hex SHA-256 of the UTF-8 prompt. */
   public static String promptId(String prompt) {
     return CacheKey.sha256Hex(prompt);
