@@ -43,6 +43,21 @@ public record DsftDataConfig(
     @JsonProperty("test_fraction") Double testFraction,
     @JsonProperty("cache") Boolean cache) {
 
+  /** The decoding keys of a generation block; each, where given, overrides the provider's and the stage's default. */
+  public interface Decoding {
+    Double temperature();
+
+    Double topP();
+
+    Integer maxTokens();
+
+    Double presencePenalty();
+
+    Double frequencyPenalty();
+
+    Double repetitionPenalty();
+  }
+
   /** Self-Instruct instruction generation, and optionally instances. */
   public record SelfInstruct(
       @JsonProperty("seed_tasks") String seedTasks,
@@ -62,7 +77,7 @@ public record DsftDataConfig(
       @JsonProperty("instances") Instances instances,
       @JsonProperty("presence_penalty") Double presencePenalty,
       @JsonProperty("frequency_penalty") Double frequencyPenalty,
-      @JsonProperty("repetition_penalty") Double repetitionPenalty) {}
+      @JsonProperty("repetition_penalty") Double repetitionPenalty) implements Decoding {}
 
   /** Self-Instruct steps 2 and 3; templates are the user's files. */
   public record Instances(
@@ -85,7 +100,7 @@ public record DsftDataConfig(
       @JsonProperty("max_tokens") Integer maxTokens,
       @JsonProperty("presence_penalty") Double presencePenalty,
       @JsonProperty("frequency_penalty") Double frequencyPenalty,
-      @JsonProperty("repetition_penalty") Double repetitionPenalty) {}
+      @JsonProperty("repetition_penalty") Double repetitionPenalty) implements Decoding {}
 
   /** Cleaning stages; each may be switched off. */
   public record Clean(

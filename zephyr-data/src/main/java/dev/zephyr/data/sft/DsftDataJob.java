@@ -172,12 +172,7 @@ public final class DsftDataJob {
       }
     }
     SelfInstructConfig base = SelfInstructConfig.defaults(orElse(c.numInstructions(), 100), seed);
-    SamplingParams sampling = withPenalties(providers.sampling("teacher", config.teacher(), base.sampling())
-        .toBuilder()
-        .temperature(orElse(c.temperature(), base.sampling().temperature()))
-        .topP(orElse(c.topP(), base.sampling().topP()))
-        .maxTokens(orElse(c.maxTokens(), base.sampling().maxTokens())).build(),
-        c.presencePenalty(), c.frequencyPenalty(), c.repetitionPenalty());
+    SamplingParams sampling = blockSampling(c, providers.sampling("teacher", config.teacher(), base.sampling()));
     SelfInstructConfig sic = new SelfInstructConfig(
         c.promptHeader() == null
             ? (clfOnly ? SelfInstructConfig.DEFAULT_CLASSIFICATION_HEADER : SelfInstructConfig.DEFAULT_HEADER)
@@ -283,9 +278,9 @@ public final class DsftDataJob {
     DsftDataConfig.SelfChat c = config.selfChat();
     int minTurns = orElse(c.minTurns(), 3);
     SelfChatConfig d = SelfChatConfig.defaults(minTurns, orElse(c.maxTurns(), Math.max(minTurns, 7)), seed);
-    SamplingParams assistantSampling = stageSampling(c,
+    SamplingParams assistantSampling = blockSampling(c,
         providers.sampling("teacher", config.teacher(), d.assistantSampling()));
-    SamplingParams userSampling = stageSampling(c, config.userSimulator() == null
+    SamplingParams userSampling = blockSampling(c, config.userSimulator() == null
         ? providers.sampling("teacher", config.teacher(), d.userSampling())
         : providers.sampling("user_simulator", config.userSimulator(), d.userSampling()));
     SelfChatConfig sc = new SelfChatConfig(d.minTurns(), d.maxTurns(),
@@ -301,22 +296,18 @@ public final class DsftDataJob {
         .map(SelfChatGenerator.Conversation::toSft).toList();
   }
 
-  /** The self_chat block's temperature, top_p, max_tokens and penalties override provider and default decoding. */
-  private static SamplingParams stageSampling(DsftDataConfig.SelfChat c, SamplingParams base) {
-    return withPenalties(base.toBuilder()
+  /**
+   * A block's temperature, top_p, max_tokens and penalties, where given, over {@code base}: the stage's default
+   * decoding with the provider entry's keys already applied.
+   */
+  private static SamplingParams blockSampling(DsftDataConfig.Decoding c, SamplingParams base) {
+    return base.toBuilder()
         .temperature(orElse(c.temperature(), base.temperature()))
         .topP(orElse(c.topP(), base.topP()))
-        .maxTokens(orElse(c.maxTokens(), base.maxTokens())).build(),
-        c.presencePenalty(), c.frequencyPenalty(), c.repetitionPenalty());
-  }
-
-  /** A block's presence, frequency and repetition penalties, where given, over {@code base}'s. */
-  private static SamplingParams withPenalties(SamplingParams base, Double presence, Double frequency,
-      Double repetition) {
-    return base.toBuilder()
-        .presencePenalty(orElse(presence, base.presencePenalty()))
-        .frequencyPenalty(orElse(frequency, base.frequencyPenalty()))
-        .repetitionPenalty(orElse(repetition, base.repetitionPenalty())).build();
+        .maxTokens(orElse(c.maxTokens(), base.maxTokens()))
+        .presencePenalty(orElse(c.presencePenalty(), base.presencePenalty()))
+        .frequencyPenalty(orElse(c.frequencyPenalty(), base.frequencyPenalty()))
+        .repetitionPenalty(orElse(c.repetitionPenalty(), base.repetitionPenalty())).build();
   }
 
   private DsftCleaner cleaner(long seed) {
