@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.io.Json;
+import dev.zephyr.data.config.Decoding;
 import dev.zephyr.data.config.ProviderSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,21 +43,6 @@ public record DsftDataConfig(
     @JsonProperty("clean") Clean clean,
     @JsonProperty("test_fraction") Double testFraction,
     @JsonProperty("cache") Boolean cache) {
-
-  /** The decoding keys of a generation block; each, where given, overrides the provider's and the stage's default. */
-  public interface Decoding {
-    Double temperature();
-
-    Double topP();
-
-    Integer maxTokens();
-
-    Double presencePenalty();
-
-    Double frequencyPenalty();
-
-    Double repetitionPenalty();
-  }
 
   /** Self-Instruct instruction generation, and optionally instances. */
   public record SelfInstruct(

@@ -172,7 +172,8 @@ public final class DsftDataJob {
       }
     }
     SelfInstructConfig base = SelfInstructConfig.defaults(orElse(c.numInstructions(), 100), seed);
-    SamplingParams sampling = blockSampling(c, providers.sampling("teacher", config.teacher(), base.sampling()));
+    // the block's decoding keys over the provider's, over the stage's defaults
+    SamplingParams sampling = c.samplingParams(providers.sampling("teacher", config.teacher(), base.sampling()));
     SelfInstructConfig sic = new SelfInstructConfig(
         c.promptHeader() == null
             ? (clfOnly ? SelfInstructConfig.DEFAULT_CLASSIFICATION_HEADER : SelfInstructConfig.DEFAULT_HEADER)
@@ -278,9 +279,9 @@ public final class DsftDataJob {
     DsftDataConfig.SelfChat c = config.selfChat();
     int minTurns = orElse(c.minTurns(), 3);
     SelfChatConfig d = SelfChatConfig.defaults(minTurns, orElse(c.maxTurns(), Math.max(minTurns, 7)), seed);
-    SamplingParams assistantSampling = blockSampling(c,
+    SamplingParams assistantSampling = c.samplingParams(
         providers.sampling("teacher", config.teacher(), d.assistantSampling()));
-    SamplingParams userSampling = blockSampling(c, config.userSimulator() == null
+    SamplingParams userSampling = c.samplingParams(config.userSimulator() == null
         ? providers.sampling("teacher", config.teacher(), d.userSampling())
         : providers.sampling("user_simulator", config.userSimulator(), d.userSampling()));
     SelfChatConfig sc = new SelfChatConfig(d.minTurns(), d.maxTurns(),
@@ -294,20 +295,6 @@ public final class DsftDataJob {
     log.printf("self-chat: %d resumed, %d new conversations, %d abandoned%n", r.resumed(), r.written(), r.abandoned());
     return JsonlAppender.readComplete(file, SelfChatGenerator.Conversation.class).stream()
         .map(SelfChatGenerator.Conversation::toSft).toList();
-  }
-
-  /**
-   * A block's temperature, top_p, max_tokens and penalties, where given, over {@code base}: the stage's default
-   * decoding with the provider entry's keys already applied.
-   */
-  private static SamplingParams blockSampling(DsftDataConfig.Decoding c, SamplingParams base) {
-    return base.toBuilder()
-        .temperature(orElse(c.temperature(), base.temperature()))
-        .topP(orElse(c.topP(), base.topP()))
-        .maxTokens(orElse(c.maxTokens(), base.maxTokens()))
-        .presencePenalty(orElse(c.presencePenalty(), base.presencePenalty()))
-        .frequencyPenalty(orElse(c.frequencyPenalty(), base.frequencyPenalty()))
-        .repetitionPenalty(orElse(c.repetitionPenalty(), base.repetitionPenalty())).build();
   }
 
   private DsftCleaner cleaner(long seed) {
