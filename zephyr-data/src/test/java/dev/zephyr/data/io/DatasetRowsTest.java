@@ -41,13 +41,14 @@ class DatasetRowsTest {
   @Test
   void malformedJsonlLineFailsWithFileAndLineOrIsSkippedAndCounted() throws Exception {
     Path f = dir.resolve("p.jsonl");
-    Files.writeString(f, "{\"prompt\": \"a\"}\n\n{\"prompt\": oops}\n{\"prompt\": \"c\"}\n");
+    Files.writeString(f, "{\"prompt\": \"a\"}\n\n{\"prompt\": oops}\n{\"prompt\": \"c\"}\n[\"not\", \"an object\"]\n");
     assertThatThrownBy(() -> DatasetRows.readAll(f, Jsonl.OnError.FAIL))
         .isInstanceOf(InvalidInputException.class).hasMessageContaining("p.jsonl:3");
     List<String> seen = new java.util.ArrayList<>();
     DatasetRows.Stats s = DatasetRows.forEach(f, Jsonl.OnError.SKIP, r -> seen.add(r.value().get("prompt").asText()));
     assertThat(seen).containsExactly("a", "c");
-    assertThat(s).isEqualTo(new DatasetRows.Stats(2, 1));
+    // the unparsable line and the array line are both skipped and counted
+    assertThat(s).isEqualTo(new DatasetRows.Stats(2, 2));
   }
 
   @Test
