@@ -70,4 +70,15 @@ class DatasetRowsTest {
     Files.writeString(f, "{\"prompt_id\":\"4\"}\n", StandardOpenOption.APPEND);
     assertThatThrownBy(() -> JsonlAppender.open(f, "prompt_id")).hasMessageContaining("out.jsonl:4");
   }
+
+  record Keyed(@com.fasterxml.jackson.annotation.JsonProperty("prompt_id") int promptId) {}
+
+  @Test
+  void aRecordThatDoesNotBindIsNamedByItsFileLine() throws Exception {
+    Path f = dir.resolve("keyed.jsonl");
+    Files.writeString(f, "{\"prompt_id\": 1}\n\n{\"prompt_id\": \"two\"}\n");
+    assertThat(JsonlAppender.readComplete(f)).hasSize(2);
+    assertThatThrownBy(() -> JsonlAppender.readComplete(f, Keyed.class))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("keyed.jsonl:3");
+  }
 }
