@@ -31,9 +31,10 @@ public final class ConfigRanking {
         throw new IllegalArgumentException("duplicate generator config name '" + c.name() + "'");
       }
     }
+    // depth fills the map with every configuration's rank, sharing what it found between configurations
     Map<String, Integer> rank = new HashMap<>();
     for (GeneratorConfig c : configs) {
-      rank.put(c.name(), depth(c, configs, new HashMap<>()));
+      depth(c, configs, rank);
     }
     return new ConfigRanking(rank, byName);
   }
@@ -76,10 +77,6 @@ public final class ConfigRanking {
       throw new IllegalArgumentException("config '" + config + "' is not in the ranking " + rank.keySet());
     }
     return r;
-  }
-
-  public boolean contains(String config) {
-    return rank.containsKey(config);
   }
 
   /** Whether a response of {@code chosen} may be preferred over one of {@code rejected}. */

@@ -2,7 +2,6 @@ package dev.zephyr.data.almost;
 
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -115,13 +114,6 @@ public final class HeuristicFilter {
       promptsWithoutPairs++;
     }
     emitted += out.size();
-    return out;
-  }
-
-  /** Comparisons for many prompts (prompt to its responses by configuration), in order. */
-  public List<SyntheticComparison> compareAll(LinkedHashMap<String, Map<String, String>> byPrompt) {
-    List<SyntheticComparison> out = new ArrayList<>();
-    byPrompt.forEach((p, r) -> out.addAll(compare(p, r)));
     return out;
   }
 }

@@ -115,11 +115,11 @@ public final class QueryGenerator {
     SamplingParams base = SamplingParams.builder().temperature(1.2).topP(0.9).maxTokens(64).build();
     for (int r = 0; r < rounds; r++) {
       Random rng = new Random(SelfInstructGenerator.mix(seed, r));
+      List<String> pool = new ArrayList<>(seeds);
+      pool.addAll(mined);
       List<ChatRequest> reqs = new ArrayList<>();
       for (int k = 0; k < batchSize; k++) {
-        List<String> pool = new ArrayList<>(seeds);
-        pool.addAll(mined);
-        List<String> examples = sample(rng, pool, Math.min(10, pool.size()));
+        List<String> examples = SelfInstructGenerator.sample(rng, pool, Math.min(10, pool.size()));
         reqs.add(ChatRequest.of(List.of(Message.user(prompt(examples))),
             base.toBuilder().seed(SelfInstructGenerator.mix(seed, r * 1000L + k)).build()));
       }
@@ -137,13 +137,5 @@ public final class QueryGenerator {
       }
     }
     return mined;
-  }
-
-  private static List<String> sample(Random rng, List<String> items, int k) {
-    List<String> copy = new ArrayList<>(items);
-    for (int i = 0; i < k; i++) {
-      java.util.Collections.swap(copy, i, i + rng.nextInt(copy.size() - i));
-    }
-    return copy.subList(0, k);
   }
 }

@@ -14,7 +14,6 @@ import java.util.Optional;
  */
 public final class Decontaminator {
   private final int n;
-  private final int minWords;
   /** n-gram (or whole short prompt) joined with spaces -> the evaluation prompt it came from. */
   private final Map<String, String> grams = new HashMap<>();
   private final java.util.TreeSet<Integer> shortLengths = new java.util.TreeSet<>();
@@ -28,7 +27,6 @@ public final class Decontaminator {
       throw new IllegalArgumentException("n must be >= 1");
     }
     this.n = n;
-    this.minWords = minWords;
     for (EvalPrompts.EvalPrompt p : evalPrompts) {
       List<String> toks = RougeL.tokenize(p.text());
       if (toks.size() < minWords) {
@@ -65,13 +63,5 @@ public final class Decontaminator {
       }
     }
     return Optional.empty();
-  }
-
-  public int n() {
-    return n;
-  }
-
-  public int minWords() {
-    return minWords;
   }
 }

@@ -3,6 +3,7 @@ package dev.zephyr.data.clean;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.io.Json;
+import dev.zephyr.core.io.Jsonl;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,15 +19,19 @@ public final class EvalPrompts {
   /** Every turn of FastChat's MT-Bench {@code question.jsonl}. */
   public static List<EvalPrompt> mtBench(Path questionJsonl) {
     List<EvalPrompt> out = new ArrayList<>();
-    int line = 0;
-    for (JsonNode q : dev.zephyr.core.io.Jsonl.readAll(questionJsonl)) {
-      line++;
-      JsonNode turns = q.get("turns");
-      if (turns == null || !turns.isArray()) {
-        throw new InvalidInputException(questionJsonl.toString(), line, "turns", "expected an array of strings");
-      }
-      for (int t = 0; t < turns.size(); t++) {
-        out.add(new EvalPrompt("mt_bench:" + q.path("question_id").asText() + ":" + (t + 1), turns.get(t).asText()));
+    // the reader's own line number, so a blank line before a bad record does not shift the one reported
+    try (Jsonl.Reader<JsonNode> r = Jsonl.reader(questionJsonl, JsonNode.class, Jsonl.OnError.FAIL)) {
+      while (r.hasNext()) {
+        JsonNode q = r.next();
+        JsonNode turns = q.get("turns");
+        if (turns == null || !turns.isArray()) {
+          throw new InvalidInputException(questionJsonl.toString(), r.lineNumber(), "turns",
+              "expected an array of strings");
+        }
+        for (int t = 0; t < turns.size(); t++) {
+          out.add(new EvalPrompt("mt_bench:" + q.path("question_id").asText() + ":" + (t + 1),
+              turns.get(t).asText()));
+        }
       }
     }
     return out;

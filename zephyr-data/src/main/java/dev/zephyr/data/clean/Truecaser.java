@@ -22,6 +22,7 @@ public final class Truecaser {
     boolean inFence = false;
     boolean inSpan = false;
     boolean sentenceStart = true;
+    boolean changed = false;
     int i = 0;
     while (i < sb.length()) {
       if (i + 3 <= sb.length() && sb.substring(i, i + 3).equals("```")) {
@@ -46,10 +47,10 @@ public final class Truecaser {
         continue;
       }
       if (Character.isLetter(c) && sentenceStart) {
-        int end = wordEnd(sb, i);
-        String word = sb.substring(i, end);
-        if (Character.isLowerCase(c) && isPlainWord(word)) {
-          sb.setCharAt(i, Character.toUpperCase(c));
+        char upper = Character.toUpperCase(c);
+        if (upper != c && Character.isLowerCase(c) && isPlainWord(sb.substring(i, wordEnd(sb, i)))) {
+          sb.setCharAt(i, upper); // (some lower-case letters, such as ß, have no one-char upper case)
+          changed = true;
         }
         sentenceStart = false;
         i++;
@@ -64,8 +65,7 @@ public final class Truecaser {
       }
       i++;
     }
-    String out = sb.toString();
-    return out.equals(text) ? text : out;
+    return changed ? sb.toString() : text;
   }
 
   private static boolean isOpeningPunct(char c) {

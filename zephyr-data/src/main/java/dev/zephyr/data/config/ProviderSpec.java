@@ -45,13 +45,11 @@ public record ProviderSpec(
     Integer retryBackoffMs,
     Double presencePenalty,
     Double frequencyPenalty,
-    Double repetitionPenalty) {
+    Double repetitionPenalty) implements Decoding {
 
   private static final Set<String> KEYS = Set.of("name", "base_url", "model", "api_key_env", "max_concurrency",
       "timeout_seconds", "max_retries", "temperature", "top_p", "max_tokens", "headers", "local", "use_principles",
       "retry_backoff_ms", "presence_penalty", "frequency_penalty", "repetition_penalty");
-
-  /** Fully qualified name of the local decoder's ChatModel, looked up at run time. */
 
   public ProviderSpec {
     baseUrls = baseUrls == null ? List.of() : List.copyOf(baseUrls);
@@ -154,30 +152,6 @@ public record ProviderSpec(
   /** True for {@code local: MODEL_DIR}. */
   public boolean isLocal() {
     return local != null;
-  }
-
-  /** {@code base} with this provider's temperature, top_p, max_tokens and penalties where given. */
-  public SamplingParams samplingParams(SamplingParams base) {
-    SamplingParams.Builder b = base.toBuilder();
-    if (temperature != null) {
-      b.temperature(temperature);
-    }
-    if (topP != null) {
-      b.topP(topP);
-    }
-    if (maxTokens != null) {
-      b.maxTokens(maxTokens);
-    }
-    if (presencePenalty != null) {
-      b.presencePenalty(presencePenalty);
-    }
-    if (frequencyPenalty != null) {
-      b.frequencyPenalty(frequencyPenalty);
-    }
-    if (repetitionPenalty != null) {
-      b.repetitionPenalty(repetitionPenalty);
-    }
-    return b.build();
   }
 
   /**

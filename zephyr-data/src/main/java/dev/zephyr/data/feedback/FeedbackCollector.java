@@ -474,9 +474,10 @@ public final class FeedbackCollector {
     int n = r.completions().size();
     Double[] overall = new Double[n];
     String[] critique = new String[n];
-    List<Map<String, AspectRating>> annotations = new ArrayList<>();
+    // kept in UltraFeedback's aspect order whatever order the judgments finished in
+    List<Map<Aspect, AspectRating>> annotations = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      annotations.add(new EnumMapBackedAnnotations());
+      annotations.add(new EnumMap<>(Aspect.class));
     }
     for (Task t : tasks) {
       if (t.result == null) {
@@ -488,7 +489,7 @@ public final class FeedbackCollector {
       } else {
         List<AspectRating> shown = (List<AspectRating>) t.result;
         for (int pos = 0; pos < shown.size(); pos++) {
-          annotations.get(t.order[pos]).put(t.aspect.key(), shown.get(pos));
+          annotations.get(t.order[pos]).put(t.aspect, shown.get(pos));
         }
       }
     }
@@ -496,30 +497,14 @@ public final class FeedbackCollector {
     List<RatedCompletion> rated = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       CompletionRecord.Sample s = r.completions().get(i);
-      Map<String, AspectRating> a = annotations.get(i);
+      Map<String, AspectRating> a = new LinkedHashMap<>();
+      annotations.get(i).forEach((aspect, rating) -> a.put(aspect.key(), rating));
       // a mean over fewer aspects than asked for would be a different score: only complete annotations count
       Double fine = uf && a.size() == Aspect.values().length ? UltraFeedbackRubric.fineGrainedScore(a) : null;
       rated.add(new RatedCompletion(s.model(), s.principle(), s.customSystemPrompt(), s.response(),
-          uf ? new LinkedHashMap<>(a) : null, critique[i], overall[i], fine));
+          uf ? a : null, critique[i], overall[i], fine));
     }
     return new RatingRecord(r.promptId(), r.prompt(), rubric.name(), rated, failures);
-  }
-
-  /** Annotations in UltraFeedback's aspect order whatever order the judgments finished in. */
-  private static final class EnumMapBackedAnnotations extends LinkedHashMap<String, AspectRating> {
-    @Override
-    public AspectRating put(String key, AspectRating value) {
-      AspectRating old = super.put(key, value);
-      Map<Aspect, AspectRating> sorted = new EnumMap<>(Aspect.class);
-      for (Aspect a : Aspect.values()) {
-        if (containsKey(a.key())) {
-          sorted.put(a, get(a.key()));
-        }
-      }
-      super.clear();
-      sorted.forEach((k, v) -> super.put(k.key(), v));
-      return old;
-    }
   }
 
   // ---------------------------------------------------------------- binarization

@@ -122,8 +122,4 @@ public final class InstructionFilter {
   public Map<String, Integer> droppedCounts() {
     return Map.copyOf(dropped);
   }
-
-  void countDrop(String reason) {
-    dropped.merge(reason, 1, Integer::sum);
-  }
 }

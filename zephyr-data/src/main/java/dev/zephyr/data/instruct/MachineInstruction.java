@@ -2,7 +2,6 @@ package dev.zephyr.data.instruct;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * A kept machine-generated instruction, as Self-Instruct's {@code machine_generated_instructions.jsonl} stores it (without the raw API
@@ -21,9 +20,5 @@ public record MachineInstruction(
 
   public MachineInstruction {
     mostSimilarInstructions = mostSimilarInstructions == null ? new LinkedHashMap<>() : mostSimilarInstructions;
-  }
-
-  public Map<String, Double> mostSimilar() {
-    return mostSimilarInstructions;
   }
 }

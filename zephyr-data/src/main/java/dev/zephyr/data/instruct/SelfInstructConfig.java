@@ -78,16 +78,6 @@ public record SelfInstructConfig(
         Math.max(100, targetInstructions * 10), seed, originalSampling());
   }
 
-  public SelfInstructConfig withHeader(String newHeader) {
-    return new SelfInstructConfig(newHeader, targetInstructions, promptInstructions, machineInstructions, batchSize,
-        rougeThreshold, maxRounds, seed, sampling);
-  }
-
-  public SelfInstructConfig withSampling(SamplingParams newSampling) {
-    return new SelfInstructConfig(header, targetInstructions, promptInstructions, machineInstructions, batchSize,
-        rougeThreshold, maxRounds, seed, newSampling);
-  }
-
   public SelfInstructConfig withBatchSize(int newBatchSize) {
     return new SelfInstructConfig(header, targetInstructions, promptInstructions, machineInstructions, newBatchSize,
         rougeThreshold, maxRounds, seed, sampling);

@@ -157,7 +157,7 @@ public final class SelfInstructGenerator {
   }
 
   /** Sampling without replacement (partial Fisher-Yates over a copy), deterministic for a given rng state. */
-  static <T> List<T> sample(Random rng, List<T> items, int k) {
+  public static <T> List<T> sample(Random rng, List<T> items, int k) {
     List<T> copy = new ArrayList<>(items);
     for (int i = 0; i < k; i++) {
       int j = i + rng.nextInt(copy.size() - i);

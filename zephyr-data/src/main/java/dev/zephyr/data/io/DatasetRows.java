@@ -42,6 +42,7 @@ public final class DatasetRows {
     }
     try (Jsonl.Reader<JsonNode> r = Jsonl.reader(file, JsonNode.class, onError)) {
       long rows = 0;
+      long notObjects = 0;
       while (r.hasNext()) {
         JsonNode node = r.next();
         if (!node.isObject()) {
@@ -49,12 +50,13 @@ public final class DatasetRows {
             throw new InvalidInputException(file.toString(), r.lineNumber(), null,
                 "expected a JSON object per line, found " + node.getNodeType().toString().toLowerCase(Locale.ROOT));
           }
+          notObjects++;
           continue;
         }
         rows++;
         sink.accept(new Row(node, r.lineNumber()));
       }
-      return new Stats(rows, r.skipped());
+      return new Stats(rows, r.skipped() + notObjects);
     }
   }
 

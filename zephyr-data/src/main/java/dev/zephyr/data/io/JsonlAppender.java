@@ -86,30 +86,33 @@ public final class JsonlAppender implements AutoCloseable {
 
   /** Reads the complete lines of {@code file} (none if it does not exist), ignoring a torn last line. */
   public static List<JsonNode> readComplete(Path file) {
-    if (!Files.exists(file)) {
-      return List.of();
-    }
-    try {
-      return Contents.parse(file, Files.readAllBytes(file)).nodes();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file, e);
-    }
+    return completeContents(file).nodes();
   }
 
-  /** Reads the complete lines of {@code file} bound to {@code type}. */
+  /** Reads the complete lines of {@code file} bound to {@code type}; a line that does not bind is named. */
   public static <T> List<T> readComplete(Path file, Class<T> type) {
+    Contents contents = completeContents(file);
     List<T> out = new ArrayList<>();
-    int i = 0;
-    for (JsonNode n : readComplete(file)) {
-      i++;
+    for (int i = 0; i < contents.nodes().size(); i++) {
       try {
-        out.add(Json.mapper().treeToValue(n, type));
+        out.add(Json.mapper().treeToValue(contents.nodes().get(i), type));
       } catch (IOException e) {
-        throw new InvalidInputException(file.toString(), i, null,
+        throw new InvalidInputException(file.toString(), contents.lines().get(i), null,
             "not a valid " + type.getSimpleName() + ": " + e.getMessage(), e);
       }
     }
     return out;
+  }
+
+  private static Contents completeContents(Path file) {
+    if (!Files.exists(file)) {
+      return new Contents(List.of(), List.of(), 0, 0);
+    }
+    try {
+      return Contents.parse(file, Files.readAllBytes(file));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
   }
 
   /** True when the file exists and its last line lacks its newline (a write was cut short). */
@@ -200,12 +203,13 @@ public final class JsonlAppender implements AutoCloseable {
   }
 
   /**
-   * The parsed complete lines of a file, the length of the prefix ending with the last newline, and the number of
-   * a torn (non-blank, unterminated) last line, or 0 when there is none.
+   * The parsed complete non-blank lines of a file and their 1-based line numbers, the length of the prefix ending
+   * with the last newline, and the number of a torn (non-blank, unterminated) last line, or 0 when there is none.
    */
-  private record Contents(List<JsonNode> nodes, long completeLength, long tornLine) {
+  private record Contents(List<JsonNode> nodes, List<Long> lines, long completeLength, long tornLine) {
     static Contents parse(Path file, byte[] bytes) {
       List<JsonNode> nodes = new ArrayList<>();
+      List<Long> lines = new ArrayList<>();
       int start = 0;
       long lineNo = 0;
       while (start < bytes.length) {
@@ -216,11 +220,12 @@ public final class JsonlAppender implements AutoCloseable {
         lineNo++;
         String line = new String(bytes, start, nl - start, StandardCharsets.UTF_8);
         if (nl == bytes.length) {
-          return new Contents(nodes, start, line.isBlank() ? 0 : lineNo);
+          return new Contents(nodes, lines, start, line.isBlank() ? 0 : lineNo);
         }
         if (!line.isBlank()) {
           try {
             nodes.add(Json.mapper().readTree(line));
+            lines.add(lineNo);
           } catch (IOException e) {
             throw new InvalidInputException(file.toString(), lineNo, null, "not a valid JSON line: " + e.getMessage(),
                 e);
@@ -228,7 +233,7 @@ public final class JsonlAppender implements AutoCloseable {
         }
         start = nl + 1;
       }
-      return new Contents(nodes, bytes.length, 0);
+      return new Contents(nodes, lines, bytes.length, 0);
     }
   }
 }

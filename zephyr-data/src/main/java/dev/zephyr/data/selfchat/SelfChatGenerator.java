@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -121,18 +122,7 @@ public final class SelfChatGenerator {
             config.userSampling().toBuilder().seed(requestSeed(s, 0, 'u')).build()));
       }
     }
-    if (!openers.isEmpty()) {
-      List<ChatResponse> rs = userSimulator.complete(openers);
-      for (int k = 0; k < topicIdx.size(); k++) {
-        String text = cleanUserTurn(rs.get(k).text());
-        int i = topicIdx.get(k);
-        if (text.isEmpty()) {
-          dead[i] = true;
-        } else {
-          convs.get(i).add(Message.user(text));
-        }
-      }
-    }
+    exchange(userSimulator, topicIdx, openers, convs, dead, text -> Message.user(cleanUserTurn(text)));
     int maxTurns = java.util.Arrays.stream(turns).max().orElse(0);
     for (int t = 0; t < maxTurns; t++) {
       // Teacher answers every live conversation that ends with a user turn.
@@ -150,17 +140,7 @@ public final class SelfChatGenerator {
               .seed(requestSeed(batch.get(i), t, 'a')).build()));
         }
       }
-      if (!reqs.isEmpty()) {
-        List<ChatResponse> rs = assistant.complete(reqs);
-        for (int k = 0; k < idx.size(); k++) {
-          String text = rs.get(k).text().strip();
-          if (text.isEmpty()) {
-            dead[idx.get(k)] = true;
-          } else {
-            convs.get(idx.get(k)).add(Message.assistant(text));
-          }
-        }
-      }
+      exchange(assistant, idx, reqs, convs, dead, text -> Message.assistant(text.strip()));
       // Simulator writes the next user turn where another round follows.
       idx.clear();
       reqs.clear();
@@ -171,23 +151,33 @@ public final class SelfChatGenerator {
               .seed(requestSeed(batch.get(i), t + 1, 'u')).build()));
         }
       }
-      if (!reqs.isEmpty()) {
-        List<ChatResponse> rs = userSimulator.complete(reqs);
-        for (int k = 0; k < idx.size(); k++) {
-          String text = cleanUserTurn(rs.get(k).text());
-          if (text.isEmpty()) {
-            dead[idx.get(k)] = true;
-          } else {
-            convs.get(idx.get(k)).add(Message.user(text));
-          }
-        }
-      }
+      exchange(userSimulator, idx, reqs, convs, dead, text -> Message.user(cleanUserTurn(text)));
     }
     List<List<Message>> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       out.add(dead[i] ? null : List.copyOf(convs.get(i)));
     }
     return out;
+  }
+
+  /**
+   * Sends {@code requests} (request {@code k} for conversation {@code idx[k]}) and appends each reply, turned into
+   * a message by {@code toMessage}, to its conversation; a reply whose message is empty ends that conversation.
+   */
+  private static void exchange(ChatModel model, List<Integer> idx, List<ChatRequest> requests,
+      List<List<Message>> convs, boolean[] dead, Function<String, Message> toMessage) {
+    if (requests.isEmpty()) {
+      return;
+    }
+    List<ChatResponse> rs = model.complete(requests);
+    for (int k = 0; k < idx.size(); k++) {
+      Message m = toMessage.apply(rs.get(k).text());
+      if (m.content().isEmpty()) {
+        dead[idx.get(k)] = true;
+      } else {
+        convs.get(idx.get(k)).add(m);
+      }
+    }
   }
 
   /** The conversation as the simulator sees it: roles swapped, under its system prompt. */

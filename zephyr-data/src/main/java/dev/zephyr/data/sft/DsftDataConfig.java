@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.io.Json;
+import dev.zephyr.data.config.Decoding;
 import dev.zephyr.data.config.ProviderSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -62,7 +63,7 @@ public record DsftDataConfig(
       @JsonProperty("instances") Instances instances,
       @JsonProperty("presence_penalty") Double presencePenalty,
       @JsonProperty("frequency_penalty") Double frequencyPenalty,
-      @JsonProperty("repetition_penalty") Double repetitionPenalty) {}
+      @JsonProperty("repetition_penalty") Double repetitionPenalty) implements Decoding {}
 
   /** Self-Instruct steps 2 and 3; templates are the user's files. */
   public record Instances(
@@ -85,7 +86,7 @@ public record DsftDataConfig(
       @JsonProperty("max_tokens") Integer maxTokens,
       @JsonProperty("presence_penalty") Double presencePenalty,
       @JsonProperty("frequency_penalty") Double frequencyPenalty,
-      @JsonProperty("repetition_penalty") Double repetitionPenalty) {}
+      @JsonProperty("repetition_penalty") Double repetitionPenalty) implements Decoding {}
 
   /** Cleaning stages; each may be switched off. */
   public record Clean(

@@ -172,12 +172,8 @@ public final class DsftDataJob {
       }
     }
     SelfInstructConfig base = SelfInstructConfig.defaults(orElse(c.numInstructions(), 100), seed);
-    SamplingParams sampling = withPenalties(providers.sampling("teacher", config.teacher(), base.sampling())
-        .toBuilder()
-        .temperature(orElse(c.temperature(), base.sampling().temperature()))
-        .topP(orElse(c.topP(), base.sampling().topP()))
-        .maxTokens(orElse(c.maxTokens(), base.sampling().maxTokens())).build(),
-        c.presencePenalty(), c.frequencyPenalty(), c.repetitionPenalty());
+    // the block's decoding keys over the provider's, over the stage's defaults
+    SamplingParams sampling = c.samplingParams(providers.sampling("teacher", config.teacher(), base.sampling()));
     SelfInstructConfig sic = new SelfInstructConfig(
         c.promptHeader() == null
             ? (clfOnly ? SelfInstructConfig.DEFAULT_CLASSIFICATION_HEADER : SelfInstructConfig.DEFAULT_HEADER)
@@ -283,9 +279,9 @@ public final class DsftDataJob {
     DsftDataConfig.SelfChat c = config.selfChat();
     int minTurns = orElse(c.minTurns(), 3);
     SelfChatConfig d = SelfChatConfig.defaults(minTurns, orElse(c.maxTurns(), Math.max(minTurns, 7)), seed);
-    SamplingParams assistantSampling = stageSampling(c,
+    SamplingParams assistantSampling = c.samplingParams(
         providers.sampling("teacher", config.teacher(), d.assistantSampling()));
-    SamplingParams userSampling = stageSampling(c, config.userSimulator() == null
+    SamplingParams userSampling = c.samplingParams(config.userSimulator() == null
         ? providers.sampling("teacher", config.teacher(), d.userSampling())
         : providers.sampling("user_simulator", config.userSimulator(), d.userSampling()));
     SelfChatConfig sc = new SelfChatConfig(d.minTurns(), d.maxTurns(),
@@ -299,24 +295,6 @@ public final class DsftDataJob {
     log.printf("self-chat: %d resumed, %d new conversations, %d abandoned%n", r.resumed(), r.written(), r.abandoned());
     return JsonlAppender.readComplete(file, SelfChatGenerator.Conversation.class).stream()
         .map(SelfChatGenerator.Conversation::toSft).toList();
-  }
-
-  /** The self_chat block's temperature, top_p, max_tokens and penalties override provider and default decoding. */
-  private static SamplingParams stageSampling(DsftDataConfig.SelfChat c, SamplingParams base) {
-    return withPenalties(base.toBuilder()
-        .temperature(orElse(c.temperature(), base.temperature()))
-        .topP(orElse(c.topP(), base.topP()))
-        .maxTokens(orElse(c.maxTokens(), base.maxTokens())).build(),
-        c.presencePenalty(), c.frequencyPenalty(), c.repetitionPenalty());
-  }
-
-  /** A block's presence, frequency and repetition penalties, where given, over {@code base}'s. */
-  private static SamplingParams withPenalties(SamplingParams base, Double presence, Double frequency,
-      Double repetition) {
-    return base.toBuilder()
-        .presencePenalty(orElse(presence, base.presencePenalty()))
-        .frequencyPenalty(orElse(frequency, base.frequencyPenalty()))
-        .repetitionPenalty(orElse(repetition, base.repetitionPenalty())).build();
   }
 
   private DsftCleaner cleaner(long seed) {

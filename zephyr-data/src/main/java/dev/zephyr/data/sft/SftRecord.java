@@ -4,10 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.Role;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import dev.zephyr.core.chat.cache.CacheKey;
 import java.util.List;
 import java.util.Objects;
 
@@ -43,18 +40,8 @@ public record SftRecord(
     return new SftRecord(prompt, promptId(prompt), messages);
   }
 
-  /** The same record with other messages (prompt and id follow the new first user turn). */
-  public SftRecord withMessages(List<Message> newMessages) {
-    return of(newMessages);
-  }
-
   /** Lower-case hex SHA-256 of the UTF-8 prompt. */
   public static String promptId(String prompt) {
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(sha.digest(prompt.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is always available", e);
-    }
+    return CacheKey.sha256Hex(prompt);
   }
 }

@@ -27,6 +27,15 @@ class DecontaminatorTest {
   }
 
   @Test
+  void aQuestionWithoutTurnsIsNamedByItsFileLine(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+      throws Exception {
+    java.nio.file.Path q = tmp.resolve("question.jsonl");
+    java.nio.file.Files.writeString(q, "{\"question_id\": 1, \"turns\": [\"Hi?\"]}\n\n{\"question_id\": 2}\n");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> EvalPrompts.mtBench(q))
+        .isInstanceOf(dev.zephyr.core.InvalidInputException.class).hasMessageContaining("question.jsonl:3");
+  }
+
+  @Test
   void plantedContaminationIsFoundAndCleanPromptsPass() {
     Decontaminator d = new Decontaminator(evalPrompts(), 8, 5);
     // MT-Bench 81 turn 1, wrapped in other words and re-punctuated

@@ -42,7 +42,7 @@ class MinHashDeduplicatorTest {
   @Test
   void sameSeedSameAnswerAndThresholdMatters() {
     String a = randomText(5, 40);
-    // replace 12 of 40 words: Jaccard far below 0.8
+    // replace every fourth word (10 of 40): every 5-word shingle changes, Jaccard 0
     String[] w = a.split(" ");
     for (int i = 0; i < 40; i += 4) {
       w[i] = "x" + i;
@@ -50,7 +50,12 @@ class MinHashDeduplicatorTest {
     String far = String.join(" ", w);
     List<String> texts = List.of(a, far, a);
     assertThat(MinHashDeduplicator.defaults(7).findDuplicates(texts)).containsExactly(-1, -1, 0);
-    assertThat(MinHashDeduplicator.defaults(7).findDuplicates(texts))
-        .isEqualTo(MinHashDeduplicator.defaults(7).findDuplicates(texts));
+    // one inserted word gives Jaccard 92/101 (about 0.91, see above): a near duplicate at 0.8, kept at 0.95
+    String b = randomText(1, 100);
+    List<String> words = new java.util.ArrayList<>(List.of(b.split(" ")));
+    words.add(50, "inserted");
+    List<String> pair = List.of(b, String.join(" ", words));
+    assertThat(MinHashDeduplicator.defaults(7).findDuplicates(pair)).containsExactly(-1, 0);
+    assertThat(new MinHashDeduplicator(5, 32, 4, 0.95, 7).findDuplicates(pair)).containsExactly(-1, -1);
   }
 }

@@ -39,8 +39,9 @@ class BinarizerTest {
     // uniform over the three others, the tied 9.0 included (ties: keep)
     assertThat(rejectedCounts.keySet()).containsExactlyInAnyOrder("answer 0", "answer 2", "answer 3");
     rejectedCounts.values().forEach(v -> assertThat(v).isBetween(900, 1100));
-    // same seed, same choice
-    assertThat(b.binarize(record("p7", 3.0, 9.0, 5.0, 9.0))).isEqualTo(b.binarize(record("p7", 3.0, 9.0, 5.0, 9.0)));
+    // same seed, same choice, whichever instance draws it
+    assertThat(Binarizer.zephyr(42).binarize(record("p7", 3.0, 9.0, 5.0, 9.0)).get(0).rejected().get(1).content())
+        .isEqualTo("answer 2");
   }
 
   @Test

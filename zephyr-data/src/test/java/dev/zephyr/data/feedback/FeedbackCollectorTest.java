@@ -224,7 +224,8 @@ class FeedbackCollectorTest {
       // 4 distinct models out of 5, sampled without replacement
       assertThat(r.completions().stream().map(RatedCompletion::model).distinct().count()).isEqualTo(4);
       for (RatedCompletion c : r.completions()) {
-        assertThat(c.annotations()).containsOnlyKeys("instruction_following", "honesty", "truthfulness",
+        // in UltraFeedback's aspect order, as written to ratings.jsonl
+        assertThat(c.annotations().keySet()).containsExactly("instruction_following", "honesty", "truthfulness",
             "helpfulness");
         String expected = Integer.toString(ufRating(c.response()));
         c.annotations().values().forEach(a -> assertThat(a.rating()).isEqualTo(expected));

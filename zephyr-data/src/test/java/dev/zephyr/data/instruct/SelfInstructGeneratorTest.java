@@ -99,8 +99,8 @@ class SelfInstructGeneratorTest {
       assertThat(m.instruction()).startsWith("Describe ");
       double max = pool.stream().mapToDouble(p -> RougeL.fmeasure(p, m.instruction())).max().orElseThrow();
       assertThat(max).isLessThanOrEqualTo(0.7);
-      assertThat(m.mostSimilar()).hasSizeLessThanOrEqualTo(10);
-      assertThat(m.mostSimilar().values().iterator().next()).isCloseTo(max, org.assertj.core.api.Assertions.within(1e-12));
+      assertThat(m.mostSimilarInstructions()).hasSizeLessThanOrEqualTo(10);
+      assertThat(m.mostSimilarInstructions().values().iterator().next()).isCloseTo(max, org.assertj.core.api.Assertions.within(1e-12));
       pool.add(m.instruction());
     }
   }

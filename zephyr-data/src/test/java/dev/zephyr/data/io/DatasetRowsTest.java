@@ -41,13 +41,14 @@ class DatasetRowsTest {
   @Test
   void malformedJsonlLineFailsWithFileAndLineOrIsSkippedAndCounted() throws Exception {
     Path f = dir.resolve("p.jsonl");
-    Files.writeString(f, "{\"prompt\": \"a\"}\n\n{\"prompt\": oops}\n{\"prompt\": \"c\"}\n");
+    Files.writeString(f, "{\"prompt\": \"a\"}\n\n{\"prompt\": oops}\n{\"prompt\": \"c\"}\n[\"not\", \"an object\"]\n");
     assertThatThrownBy(() -> DatasetRows.readAll(f, Jsonl.OnError.FAIL))
         .isInstanceOf(InvalidInputException.class).hasMessageContaining("p.jsonl:3");
     List<String> seen = new java.util.ArrayList<>();
     DatasetRows.Stats s = DatasetRows.forEach(f, Jsonl.OnError.SKIP, r -> seen.add(r.value().get("prompt").asText()));
     assertThat(seen).containsExactly("a", "c");
-    assertThat(s).isEqualTo(new DatasetRows.Stats(2, 1));
+    // the unparsable line and the array line are both skipped and counted
+    assertThat(s).isEqualTo(new DatasetRows.Stats(2, 2));
   }
 
   @Test
@@ -68,5 +69,16 @@ class DatasetRowsTest {
     Files.writeString(f, "garbage\n", StandardOpenOption.APPEND);
     Files.writeString(f, "{\"prompt_id\":\"4\"}\n", StandardOpenOption.APPEND);
     assertThatThrownBy(() -> JsonlAppender.open(f, "prompt_id")).hasMessageContaining("out.jsonl:4");
+  }
+
+  record Keyed(@com.fasterxml.jackson.annotation.JsonProperty("prompt_id") int promptId) {}
+
+  @Test
+  void aRecordThatDoesNotBindIsNamedByItsFileLine() throws Exception {
+    Path f = dir.resolve("keyed.jsonl");
+    Files.writeString(f, "{\"prompt_id\": 1}\n\n{\"prompt_id\": \"two\"}\n");
+    assertThat(JsonlAppender.readComplete(f)).hasSize(2);
+    assertThatThrownBy(() -> JsonlAppender.readComplete(f, Keyed.class))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("keyed.jsonl:3");
   }
 }

@@ -3,9 +3,12 @@ package dev.zephyr.data.sft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.InvalidInputException;
+import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.chat.Completion;
 import dev.zephyr.core.chat.FinishReason;
+import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.testing.SharedData;
 import dev.zephyr.data.instruct.SeedTask;
@@ -92,6 +95,51 @@ class DsftDataJobTest {
     new DsftDataJob(DsftDataConfig.load(yaml), tmp, (k, spec) -> t, new PrintStream(log, true)).run();
     assertThat(t.requests).hasSize(calls);
   }
+  @Test
+  void providerDecodingHoldsUnlessTheBlockSetsTheKey() throws Exception {
+    Path yaml = tmp.resolve("job.yaml");
+    Files.writeString(yaml, """
+        output_dir: out
+        seed: 3
+        teacher: {name: teacher, base_url: "http://127.0.0.1:9/v1", model: t, temperature: 0.3, top_p: 0.8}
+        self_instruct:
+          seed_tasks: %s
+          num_instructions: 2
+          top_p: 0.9
+        clean: {truecase: false, near_dedup: {enabled: false}}
+        """.formatted(SharedData.path("self_instruct", "seed_tasks.jsonl")));
+    FunctionChatModel t = teacher();
+    ProviderFactory specs = ProviderFactory.specs(yaml.toString(), tmp);
+    ProviderFactory providers = new ProviderFactory() {
+      @Override
+      public ChatModel create(String key, JsonNode spec) {
+        return t;
+      }
+
+      @Override
+      public SamplingParams sampling(String key, JsonNode spec, SamplingParams stageDefaults) {
+        return specs.sampling(key, spec, stageDefaults);
+      }
+    };
+    new DsftDataJob(DsftDataConfig.load(yaml), tmp, providers, new PrintStream(new ByteArrayOutputStream(), true))
+        .run();
+    // instruction generation: the provider's temperature over the stage's 0.7, the block's top_p over the
+    // provider's, the stage's max_tokens and presence penalty where neither sets them
+    var generation = t.requests.stream().filter(r -> r.messages().get(0).content().endsWith("\n9.")).toList();
+    assertThat(generation).isNotEmpty().allSatisfy(r -> {
+      assertThat(r.params().temperature()).isEqualTo(0.3);
+      assertThat(r.params().topP()).isEqualTo(0.9);
+      assertThat(r.params().maxTokens()).isEqualTo(1024);
+      assertThat(r.params().presencePenalty()).isEqualTo(2);
+    });
+    // the teacher's answers: the provider's temperature and top_p over the stage's 0.7 and 0.95
+    assertThat(t.requests).filteredOn(r -> !r.messages().get(0).content().endsWith("\n9.")).isNotEmpty()
+        .allSatisfy(r -> {
+          assertThat(r.params().temperature()).isEqualTo(0.3);
+          assertThat(r.params().topP()).isEqualTo(0.8);
+        });
+  }
+
   @Test
   void selfInstructAndSelfChatPenaltiesReachTheRequests() throws Exception {
     Path yaml = tmp.resolve("job.yaml");
