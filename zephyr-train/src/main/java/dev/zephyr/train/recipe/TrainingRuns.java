@@ -11,6 +11,7 @@ import dev.zephyr.train.dpo.DpoData;
 import dev.zephyr.train.dpo.DpoExample;
 import dev.zephyr.train.dpo.DpoTask;
 import dev.zephyr.train.dpo.ReferenceLogps;
+import dev.zephyr.train.loop.FusedHead;
 import dev.zephyr.train.loop.Trainer;
 import dev.zephyr.train.sft.SftData;
 import dev.zephyr.train.sft.SftSequence;
@@ -86,7 +87,7 @@ public final class TrainingRuns {
         Trainer.TrainResult r;
         Map<String, NDArray> params = new LinkedHashMap<>(policy.parameters());
         try (Trainer<DpoExample, DpoTask.Batch> t = new Trainer<>(c.training(),
-            new DpoTask(policy, reference, c.loss(), DpoTask.DEFAULT_CHUNK, c.pairsPerForward()), pairs, params)) {
+            new DpoTask(policy, reference, c.loss(), FusedHead.DEFAULT_CHUNK, c.pairsPerForward()), pairs, params)) {
           r = t.train();
         }
         export(policy, c.modelNameOrPath(), c.training().outputDir());

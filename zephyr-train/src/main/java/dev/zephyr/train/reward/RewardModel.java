@@ -12,7 +12,8 @@ import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.model.ModelConfig;
 import dev.zephyr.core.model.safetensors.Dtype;
 import dev.zephyr.core.model.safetensors.Safetensors;
-import dev.zephyr.train.loop.CausalLm;
+import dev.zephyr.train.loop.DecoderGraph;
+import dev.zephyr.train.loop.PaddedRows;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,16 +90,9 @@ public final class RewardModel implements AutoCloseable {
     return decoder;
   }
 
-  /**
-   * Rewards {@code [B]} of right-padded rows.
-   *
-   * @param ids {@code [B, T]} int64
-   * @param docIds per row: 0 on tokens, -1 on padding
-   * @param lengths tokens per row (the reward is read at {@code lengths[b] - 1})
-   */
-  public NDArray rewards(NDArray ids, NDArray positions, int[][] docIds, int[] lengths) {
-    NDManager m = score.getManager();
-    return rewardsOf(decoder.hidden(ids, positions, CausalLm.attentionBias(m, docIds)), lengths);
+  /** Rewards {@code [B]} of right-padded rows, each read at its last token. */
+  public NDArray rewards(PaddedRows rows) {
+    return rewardsOf(DecoderGraph.forward(decoder, rows, false).hidden(), rows.rowLengths());
   }
 
   /** Rewards {@code [B]} from the decoder's final hidden states {@code [B, T, H]}, read at {@code lengths[b] - 1}. */
