@@ -12,6 +12,7 @@ import dev.zephyr.train.dpo.DpoExample;
 import dev.zephyr.train.dpo.DpoTask;
 import dev.zephyr.train.dpo.ReferenceLogps;
 import dev.zephyr.train.loop.FusedHead;
+import dev.zephyr.train.pipeline.Digests;
 import dev.zephyr.train.loop.Trainer;
 import dev.zephyr.train.sft.SftData;
 import dev.zephyr.train.sft.SftSequence;
@@ -106,11 +107,7 @@ public final class TrainingRuns {
     for (String f : TOKENIZER_FILES) {
       Path p = modelDir.resolve(f);
       if (Files.exists(p)) {
-        try {
-          sb.append(f).append(':').append(java.util.Arrays.hashCode(Files.readAllBytes(p))).append(';');
-        } catch (IOException e) {
-          throw new CheckpointException("cannot read " + p, e);
-        }
+        sb.append(f).append(':').append(Digests.sha256(p)).append(';');
       }
     }
     return sb.toString();
