@@ -197,8 +197,11 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
     return batch.tokens();
   }
 
-  /** Summed completion log-probs {@code [2P]} of {@code model} over a forward's rows, computed without a graph. */
-  NDArray sequenceLogps(LlamaModel model, Forward f) {
+  /**
+   * Summed completion log-probs {@code [2P]} of {@code model} over a forward's rows, computed without a graph,
+   * {@code chunk} tokens per vocabulary projection.
+   */
+  static NDArray sequenceLogps(LlamaModel model, Forward f, int chunk) {
     boolean grad = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try {
@@ -261,7 +264,7 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
     NDArray refChosen;
     NDArray refRejected;
     if (reference != null) {
-      NDArray ref = sequenceLogps(reference, f);
+      NDArray ref = sequenceLogps(reference, f, chunk);
       refChosen = ref.get(new NDIndex("0:{}", n));
       refRejected = ref.get(new NDIndex("{}:", n));
     } else {
