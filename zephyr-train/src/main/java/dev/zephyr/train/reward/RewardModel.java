@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zephyr.core.CheckpointException;
 import dev.zephyr.core.io.AtomicFiles;
-import dev.zephyr.core.io.Json;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.model.ModelConfig;
 import dev.zephyr.core.model.safetensors.Dtype;
@@ -115,10 +114,9 @@ public final class RewardModel implements AutoCloseable {
       Files.createDirectories(dir);
       Map<String, NDArray> tensors = parameters();
       Safetensors.save(dir.resolve(Safetensors.SINGLE_FILE), tensors, Dtype.F32);
-      ObjectNode cfg = (ObjectNode) Json.mapper().readTree(decoder.config().toJson());
-      cfg.putArray("architectures").add(decoder.config().modelType().name().charAt(0)
-          + decoder.config().modelType().name().substring(1).toLowerCase(java.util.Locale.ROOT)
-          + "ForSequenceClassification");
+      ObjectNode cfg = decoder.config().toJsonNode();
+      cfg.putArray("architectures")
+          .add(decoder.config().modelType().architecture().replace("ForCausalLM", "ForSequenceClassification"));
       cfg.put("num_labels", 1);
       cfg.putObject("id2label").put("0", "LABEL_0");
       cfg.putObject("label2id").put("LABEL_0", 0);
