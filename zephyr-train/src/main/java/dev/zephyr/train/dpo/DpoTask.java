@@ -33,9 +33,6 @@ import java.util.Map;
  * two, so a forward holds as many rows as an SFT batch of the same size.
  */
 public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
-  /** Default tokens per vocabulary projection chunk. */
-  public static final int DEFAULT_CHUNK = 512;
-
   private final LlamaModel policy;
   private final LlamaModel reference;
   private final DpoLoss loss;
@@ -45,41 +42,69 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
   /**
    * A micro-batch of pairs, laid out as one or more forwards.
    *
-   * @param pairs pairs in the micro-batch
-   * @param chosenTokens chosen completion tokens in the micro-batch (the {@code sft} term's normaliser)
-   * @param tokens input tokens over all rows
-   * @param chosenTargets completion positions (targets) over the chosen rows, for {@code logits/chosen}
-   * @param rejectedTargets completion positions over the rejected rows, for {@code logits/rejected}
    * @param forwards consecutive groups of pairs, each run as one forward
    */
-  public record Batch(int pairs, double chosenTokens, long tokens, long chosenTargets, long rejectedTargets,
-      List<Forward> forwards) {
+  public record Batch(List<Forward> forwards) {
     public Batch {
       forwards = List.copyOf(forwards);
+    }
+
+    /** Pairs in the micro-batch. */
+    public int pairs() {
+      return forwards.stream().mapToInt(Forward::pairs).sum();
+    }
+
+    /** Input tokens over all rows. */
+    public long tokens() {
+      return forwards.stream().mapToLong(f -> f.rows().tokens()).sum();
+    }
+
+    /**
+     * Chosen completion tokens in the micro-batch: the normaliser of the {@code sft} term and of
+     * {@code logits/chosen} (every completion token has a predicting position, since prompts are never empty).
+     */
+    public double chosenTokens() {
+      return forwards.stream().mapToDouble(f -> sum(f.chosenTokens())).sum();
+    }
+
+    /** Rejected completion tokens in the micro-batch: the normaliser of {@code logits/rejected}. */
+    public double rejectedTokens() {
+      return forwards.stream().mapToDouble(f -> sum(f.rejectedTokens())).sum();
+    }
+
+    private static double sum(float[] a) {
+      double s = 0;
+      for (float x : a) {
+        s += x;
+      }
+      return s;
     }
   }
 
   /**
    * One forward: {@code 2P} rows, the chosen sequences of P pairs, then their rejected sequences.
    *
-   * @param ids [2P*T] rows: chosen rows first, then rejected rows
-   * @param positions [2P*T] position ids (0 on padding)
-   * @param docIds [2P][T] 0 on tokens, -1 on padding
+   * @param rows the decoder input, chosen rows first, then rejected rows
    * @param completionMask [2P*(T-1)] 1 where target t+1 is a completion token
    * @param chosenTokens completion lengths of the chosen sequences
    * @param rejectedTokens completion lengths of the rejected sequences
    * @param refChosen cached reference log-probs (null when a reference model runs)
    * @param refRejected cached reference log-probs (null when a reference model runs)
-   * @param tokens input tokens over the rows
    */
-  public record Forward(int pairs, int length, long[] ids, long[] positions, int[][] docIds, float[] completionMask,
-      float[] chosenTokens, float[] rejectedTokens, float[] refChosen, float[] refRejected, long tokens) {}
+  public record Forward(PaddedRows rows, float[] completionMask, float[] chosenTokens, float[] rejectedTokens,
+      float[] refChosen, float[] refRejected) {
+
+    /** Pairs in this forward. */
+    public int pairs() {
+      return chosenTokens.length;
+    }
+  }
 
   /**
    * @param reference frozen reference model, or null when every example carries cached reference log-probs
    */
   public DpoTask(LlamaModel policy, LlamaModel reference, DpoLoss loss) {
-    this(policy, reference, loss, DEFAULT_CHUNK);
+    this(policy, reference, loss, FusedHead.DEFAULT_CHUNK);
   }
 
   /**
@@ -118,24 +143,10 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
   public Batch collate(List<DpoExample> pairs) {
     int perForward = pairsPerForward(pairs.size());
     List<Forward> forwards = new ArrayList<>();
-    long tokens = 0;
-    double chosenTokens = 0;
-    long[] targets = new long[2];
     for (int start = 0; start < pairs.size(); start += perForward) {
-      List<DpoExample> part = pairs.subList(start, Math.min(pairs.size(), start + perForward));
-      Forward f = forward(part, reference == null);
-      forwards.add(f);
-      tokens += f.tokens();
-      for (float n : f.chosenTokens()) {
-        chosenTokens += n;
-      }
-      float[] mask = f.completionMask();
-      int half = mask.length / 2;
-      for (int i = 0; i < mask.length; i++) {
-        targets[i < half ? 0 : 1] += (long) mask[i];
-      }
+      forwards.add(forward(pairs.subList(start, Math.min(pairs.size(), start + perForward)), reference == null));
     }
-    return new Batch(pairs.size(), chosenTokens, tokens, targets[0], targets[1], forwards);
+    return new Batch(forwards);
   }
 
   /**
@@ -173,7 +184,7 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
         rr[i] = (float) e.refRejectedLogp();
       }
     }
-    return new Forward(b, t, rows.ids(), rows.positions(), rows.docIds(), mask, nc, nr, rc, rr, rows.tokens());
+    return new Forward(rows, mask, nc, nr, rc, rr);
   }
 
   @Override
@@ -186,15 +197,16 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
     return batch.tokens();
   }
 
-  /** Summed completion log-probs {@code [2P]} of {@code model} over a forward's rows, computed without a graph. */
-  NDArray sequenceLogps(LlamaModel model, Forward f) {
+  /**
+   * Summed completion log-probs {@code [2P]} of {@code model} over a forward's rows, computed without a graph,
+   * {@code chunk} tokens per vocabulary projection.
+   */
+  static NDArray sequenceLogps(LlamaModel model, Forward f, int chunk) {
     boolean grad = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try {
-      NDManager m = manager(model);
-      NDArray ids = ids(m, f);
-      NDArray hidden = model.hidden(ids, positions(m, f), CausalLm.attentionBias(m, f.docIds()));
-      return maskedSum(m, FusedHead.nextTokenLogProbsNoGrad(model, hidden, ids, chunk), f);
+      DecoderGraph decoder = DecoderGraph.forward(model, f.rows(), false);
+      return maskedSum(FusedHead.nextTokenLogProbsNoGrad(model, decoder.hidden(), decoder.ids(), chunk), f);
     } finally {
       JniUtils.setGradMode(grad);
     }
@@ -206,14 +218,13 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
     NDArray sum = null;
     Map<String, Double> metrics = new LinkedHashMap<>();
     for (Forward f : b.forwards()) {
-      NDManager m = manager(policy);
-      NDArray ids = ids(m, f);
-      NDArray hidden = policy.hidden(ids, positions(m, f), CausalLm.attentionBias(m, f.docIds()));
-      NDArray logps = maskedSum(m, CausalLm.nextTokenLogProbs(policy, hidden, ids, chunk), f);
+      DecoderGraph decoder = DecoderGraph.forward(policy, f.rows(), false);
+      NDArray hidden = decoder.hidden();
+      NDArray logps = maskedSum(CausalLm.nextTokenLogProbs(policy, hidden, decoder.ids(), chunk), f);
       DpoLoss.Output share = share(logps, f, b);
       sum = sum == null ? share.loss() : sum.add(share.loss());
       share.metrics().forEach((k, v) -> metrics.merge(k, v, Double::sum));
-      logitMetrics(FusedHead.meanLogitsNoGrad(policy, hidden, ids, chunk), f, b)
+      logitMetrics(FusedHead.meanLogitsNoGrad(policy, hidden, decoder.ids(), chunk), f, b)
           .forEach((k, v) -> metrics.merge(k, v, Double::sum));
     }
     return new LossOutput(Scalars.mul(sum, b.pairs()), metrics);
@@ -231,12 +242,9 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
     for (Forward f : b.forwards()) {
       try (NDScope scope = new NDScope()) {
         scope.suppressNotUsedWarning();
-        NDManager m = manager(policy);
-        NDArray ids = ids(m, f);
-        DecoderGraph decoder = DecoderGraph.forward(policy, ids, positions(m, f),
-            CausalLm.attentionBias(m, f.docIds()), context.gradientCheckpointing());
-        FusedHead head = FusedHead.forward(policy, decoder.hidden(), ids, chunk, true);
-        DpoLoss.Output share = share(maskedSum(m, head.tokenLogProbs(), f), f, b);
+        DecoderGraph decoder = DecoderGraph.forward(policy, f.rows(), context.gradientCheckpointing());
+        FusedHead head = FusedHead.forward(policy, decoder.hidden(), decoder.ids(), chunk, true);
+        DpoLoss.Output share = share(maskedSum(head.tokenLogProbs(), f), f, b);
         NDArray scaled = Scalars.mul(share.loss(), (double) b.pairs() / stepUnits);
         gc.backward(scaled);
         head.backward(gc);
@@ -256,7 +264,7 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
     NDArray refChosen;
     NDArray refRejected;
     if (reference != null) {
-      NDArray ref = sequenceLogps(reference, f);
+      NDArray ref = sequenceLogps(reference, f, chunk);
       refChosen = ref.get(new NDIndex("0:{}", n));
       refRejected = ref.get(new NDIndex("{}:", n));
     } else {
@@ -285,25 +293,14 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
       }
     }
     Map<String, Double> m = new LinkedHashMap<>();
-    m.put("logits/chosen", b.chosenTargets() == 0 ? 0 : chosen / b.chosenTargets());
-    m.put("logits/rejected", b.rejectedTargets() == 0 ? 0 : rejected / b.rejectedTargets());
+    m.put("logits/chosen", chosen / b.chosenTokens());
+    m.put("logits/rejected", rejected / b.rejectedTokens());
     return m;
   }
 
-  private static NDManager manager(LlamaModel model) {
-    return model.parameters().values().iterator().next().getManager();
-  }
-
-  private static NDArray ids(NDManager m, Forward f) {
-    return m.create(f.ids(), new Shape(2L * f.pairs(), f.length()));
-  }
-
-  private static NDArray positions(NDManager m, Forward f) {
-    return m.create(f.positions(), new Shape(2L * f.pairs(), f.length()));
-  }
-
-  private static NDArray maskedSum(NDManager m, NDArray tokenLogps, Forward f) {
-    NDArray mask = m.create(f.completionMask(), new Shape(2L * f.pairs(), f.length() - 1));
+  private static NDArray maskedSum(NDArray tokenLogps, Forward f) {
+    PaddedRows rows = f.rows();
+    NDArray mask = tokenLogps.getManager().create(f.completionMask(), new Shape(rows.rows(), rows.length() - 1));
     return tokenLogps.mul(mask).sum(new int[] {1});
   }
 

@@ -10,6 +10,7 @@ import dev.zephyr.core.CheckpointException;
 import dev.zephyr.core.io.AtomicFiles;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.train.loop.FusedHead;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -64,7 +65,6 @@ public final class ReferenceLogps {
 
   /** Computes the reference log-probs of every example with {@code reference}, {@code batchSize} pairs at a time. */
   public static List<DpoExample> compute(LlamaModel reference, List<DpoExample> examples, int batchSize) {
-    DpoTask task = new DpoTask(reference, reference, DpoLoss.sigmoid(0.1));
     List<DpoExample> out = new ArrayList<>(examples.size());
     boolean grad = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
@@ -73,7 +73,8 @@ public final class ReferenceLogps {
         List<DpoExample> part = examples.subList(start, Math.min(examples.size(), start + batchSize));
         try (NDScope scope = new NDScope()) {
           scope.suppressNotUsedWarning();
-          float[] lp = task.sequenceLogps(reference, DpoTask.forward(part, false)).toFloatArray();
+          float[] lp = DpoTask.sequenceLogps(reference, DpoTask.forward(part, false), FusedHead.DEFAULT_CHUNK)
+              .toFloatArray();
           for (int i = 0; i < part.size(); i++) {
             out.add(part.get(i).withReference(lp[i], lp[part.size() + i]));
           }

@@ -1,7 +1,9 @@
 package dev.zephyr.train.loop;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.zephyr.core.model.LlamaModel;
@@ -20,16 +22,29 @@ import dev.zephyr.core.model.LlamaModel;
  * ({@code DecoderGraphTest}).
  */
 public final class DecoderGraph {
+  private final NDArray ids;
   private final LlamaModel.Pass pass;
   private final NDArray[] inputs;
   private final NDArray lastLeaf;
   private final NDArray hidden;
 
-  private DecoderGraph(LlamaModel.Pass pass, NDArray[] inputs, NDArray lastLeaf, NDArray hidden) {
+  private DecoderGraph(NDArray ids, LlamaModel.Pass pass, NDArray[] inputs, NDArray lastLeaf, NDArray hidden) {
+    this.ids = ids;
     this.pass = pass;
     this.inputs = inputs;
     this.lastLeaf = lastLeaf;
     this.hidden = hidden;
+  }
+
+  /**
+   * Runs the decoder over padded rows: their ids, positions and block-diagonal causal bias become arrays of the
+   * model's manager, in the caller's scope.
+   */
+  public static DecoderGraph forward(LlamaModel model, PaddedRows rows, boolean checkpointing) {
+    NDManager m = model.parameters().values().iterator().next().getManager();
+    Shape shape = new Shape(rows.rows(), rows.length());
+    return forward(model, m.create(rows.ids(), shape), m.create(rows.positions(), shape),
+        CausalLm.attentionBias(m, rows.docIds()), checkpointing);
   }
 
   /**
@@ -39,7 +54,7 @@ public final class DecoderGraph {
   public static DecoderGraph forward(LlamaModel model, NDArray ids, NDArray positions, NDArray bias,
       boolean checkpointing) {
     if (!checkpointing) {
-      return new DecoderGraph(null, null, null, model.hidden(ids, positions, bias));
+      return new DecoderGraph(ids, null, null, null, model.hidden(ids, positions, bias));
     }
     LlamaModel.Pass pass = model.pass(ids, positions, bias);
     int n = model.numLayers();
@@ -57,7 +72,12 @@ public final class DecoderGraph {
       JniUtils.setGradMode(grad);
     }
     x.setRequiresGradient(true);
-    return new DecoderGraph(pass, inputs, x, pass.norm(x));
+    return new DecoderGraph(ids, pass, inputs, x, pass.norm(x));
+  }
+
+  /** The token ids {@code [B, T]} the decoder ran over. */
+  public NDArray ids() {
+    return ids;
   }
 
   /** Final-normed hidden states {@code [B, T, H]}: build the loss from these. */

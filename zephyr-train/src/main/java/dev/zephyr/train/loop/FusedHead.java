@@ -30,6 +30,9 @@ import dev.zephyr.core.model.LlamaModel;
  * {@code [N, H] x [H, V]} product per step).
  */
 public final class FusedHead {
+  /** Default tokens per vocabulary projection chunk. */
+  public static final int DEFAULT_CHUNK = 512;
+
   private final LlamaModel model;
   private final NDArray hidden;
   private final NDArray hiddenLeaf;

@@ -4,9 +4,10 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Sequences laid out as right-padded rows for one forward: ids and position ids {@code [rows * length]} (0 on
- * padding), document ids {@code [rows][length]} (0 on tokens, -1 on padding, as {@link CausalLm#attentionBias}
- * expects) and the number of real tokens.
+ * Token rows laid out for one decoder forward ({@link DecoderGraph#forward(dev.zephyr.core.model.LlamaModel,
+ * PaddedRows, boolean)}): ids and position ids {@code [rows * length]} (0 on padding), document ids
+ * {@code [rows][length]} (the document of each token, -1 on padding, as {@link CausalLm#attentionBias} expects) and the
+ * number of real tokens.
  */
 public record PaddedRows(int rows, int length, long[] ids, long[] positions, int[][] docIds, long tokens) {
 
@@ -32,5 +33,16 @@ public record PaddedRows(int rows, int length, long[] ids, long[] positions, int
       tokens += seq.length;
     }
     return new PaddedRows(rows, length, ids, pos, doc, tokens);
+  }
+
+  /** Real tokens of each row (those with a document id). */
+  public int[] rowLengths() {
+    int[] out = new int[rows];
+    for (int r = 0; r < rows; r++) {
+      for (int d : docIds[r]) {
+        out[r] += d >= 0 ? 1 : 0;
+      }
+    }
+    return out;
   }
 }

@@ -124,11 +124,6 @@ public final class Pipeline {
     return then(Dsft.of(stage).fromUpstream().named("sft"));
   }
 
-  /** Adds dSFT after other stages (e.g. a trained model given with {@link Dsft#trainedModel}). */
-  public Pipeline thenDsft(Dsft step) {
-    return then(step);
-  }
-
   /** Evaluates the current student; needs a {@link #modelLoader}. */
   public Pipeline evaluate(Evaluation evaluation) {
     return then(Evaluate.of(evaluation));

@@ -11,6 +11,8 @@ import dev.zephyr.train.dpo.DpoData;
 import dev.zephyr.train.dpo.DpoExample;
 import dev.zephyr.train.dpo.DpoTask;
 import dev.zephyr.train.dpo.ReferenceLogps;
+import dev.zephyr.train.loop.FusedHead;
+import dev.zephyr.train.pipeline.Digests;
 import dev.zephyr.train.loop.Trainer;
 import dev.zephyr.train.sft.SftData;
 import dev.zephyr.train.sft.SftSequence;
@@ -86,7 +88,7 @@ public final class TrainingRuns {
         Trainer.TrainResult r;
         Map<String, NDArray> params = new LinkedHashMap<>(policy.parameters());
         try (Trainer<DpoExample, DpoTask.Batch> t = new Trainer<>(c.training(),
-            new DpoTask(policy, reference, c.loss(), DpoTask.DEFAULT_CHUNK, c.pairsPerForward()), pairs, params)) {
+            new DpoTask(policy, reference, c.loss(), FusedHead.DEFAULT_CHUNK, c.pairsPerForward()), pairs, params)) {
           r = t.train();
         }
         export(policy, c.modelNameOrPath(), c.training().outputDir());
@@ -105,11 +107,7 @@ public final class TrainingRuns {
     for (String f : TOKENIZER_FILES) {
       Path p = modelDir.resolve(f);
       if (Files.exists(p)) {
-        try {
-          sb.append(f).append(':').append(java.util.Arrays.hashCode(Files.readAllBytes(p))).append(';');
-        } catch (IOException e) {
-          throw new CheckpointException("cannot read " + p, e);
-        }
+        sb.append(f).append(':').append(Digests.sha256(p)).append(';');
       }
     }
     return sb.toString();

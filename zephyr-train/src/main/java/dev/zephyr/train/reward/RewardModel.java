@@ -7,12 +7,12 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zephyr.core.CheckpointException;
 import dev.zephyr.core.io.AtomicFiles;
-import dev.zephyr.core.io.Json;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.model.ModelConfig;
 import dev.zephyr.core.model.safetensors.Dtype;
 import dev.zephyr.core.model.safetensors.Safetensors;
-import dev.zephyr.train.loop.CausalLm;
+import dev.zephyr.train.loop.DecoderGraph;
+import dev.zephyr.train.loop.PaddedRows;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,16 +89,9 @@ public final class RewardModel implements AutoCloseable {
     return decoder;
   }
 
-  /**
-   * Rewards {@code [B]} of right-padded rows.
-   *
-   * @param ids {@code [B, T]} int64
-   * @param docIds per row: 0 on tokens, -1 on padding
-   * @param lengths tokens per row (the reward is read at {@code lengths[b] - 1})
-   */
-  public NDArray rewards(NDArray ids, NDArray positions, int[][] docIds, int[] lengths) {
-    NDManager m = score.getManager();
-    return rewardsOf(decoder.hidden(ids, positions, CausalLm.attentionBias(m, docIds)), lengths);
+  /** Rewards {@code [B]} of right-padded rows, each read at its last token. */
+  public NDArray rewards(PaddedRows rows) {
+    return rewardsOf(DecoderGraph.forward(decoder, rows, false).hidden(), rows.rowLengths());
   }
 
   /** Rewards {@code [B]} from the decoder's final hidden states {@code [B, T, H]}, read at {@code lengths[b] - 1}. */
@@ -121,10 +114,9 @@ public final class RewardModel implements AutoCloseable {
       Files.createDirectories(dir);
       Map<String, NDArray> tensors = parameters();
       Safetensors.save(dir.resolve(Safetensors.SINGLE_FILE), tensors, Dtype.F32);
-      ObjectNode cfg = (ObjectNode) Json.mapper().readTree(decoder.config().toJson());
-      cfg.putArray("architectures").add(decoder.config().modelType().name().charAt(0)
-          + decoder.config().modelType().name().substring(1).toLowerCase(java.util.Locale.ROOT)
-          + "ForSequenceClassification");
+      ObjectNode cfg = decoder.config().toJsonNode();
+      cfg.putArray("architectures")
+          .add(decoder.config().modelType().architecture().replace("ForCausalLM", "ForSequenceClassification"));
       cfg.put("num_labels", 1);
       cfg.putObject("id2label").put("0", "LABEL_0");
       cfg.putObject("label2id").put("LABEL_0", 0);

@@ -1,10 +1,7 @@
 package dev.zephyr.train.reward;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import dev.zephyr.train.loop.CausalLm;
 import dev.zephyr.train.loop.DecoderGraph;
 import dev.zephyr.train.loop.PaddedRows;
 import dev.zephyr.train.loop.Scalars;
@@ -22,8 +19,16 @@ public final class RewardTask implements TrainingTask<RewardTask.Pair, RewardTas
   /** A tokenized comparison: full sequences (prompt + response) and an optional margin (0 when absent). */
   public record Pair(int[] chosenIds, int[] rejectedIds, double margin) {}
 
-  public record Batch(int pairs, int length, long[] ids, long[] positions, int[][] docIds, int[] lengths,
-      float[] margins, long tokens) {}
+  /**
+   * @param rows the decoder input: chosen rows first, then rejected rows
+   * @param margins one per pair
+   */
+  public record Batch(PaddedRows rows, float[] margins) {
+    /** Pairs in the batch. */
+    public int pairs() {
+      return margins.length;
+    }
+  }
 
   private final RewardModel model;
   private final BradleyTerryLoss loss;
@@ -39,13 +44,11 @@ public final class RewardTask implements TrainingTask<RewardTask.Pair, RewardTas
     List<int[]> sequences = new ArrayList<>(2 * b);
     pairs.forEach(p -> sequences.add(p.chosenIds()));
     pairs.forEach(p -> sequences.add(p.rejectedIds()));
-    PaddedRows rows = PaddedRows.of(sequences);
-    int[] len = sequences.stream().mapToInt(seq -> seq.length).toArray();
     float[] margins = new float[b];
     for (int i = 0; i < b; i++) {
       margins[i] = (float) pairs.get(i).margin();
     }
-    return new Batch(b, rows.length(), rows.ids(), rows.positions(), rows.docIds(), len, margins, rows.tokens());
+    return new Batch(PaddedRows.of(sequences), margins);
   }
 
   @Override
@@ -55,15 +58,12 @@ public final class RewardTask implements TrainingTask<RewardTask.Pair, RewardTas
 
   @Override
   public long tokens(Batch batch) {
-    return batch.tokens();
+    return batch.rows().tokens();
   }
 
   /** Rewards {@code [2B]}: chosen rows first. */
   public NDArray rewards(Batch b) {
-    NDManager m = model.parameters().get(RewardModel.SCORE).getManager();
-    NDArray ids = m.create(b.ids(), new Shape(2L * b.pairs(), b.length()));
-    NDArray pos = m.create(b.positions(), new Shape(2L * b.pairs(), b.length()));
-    return model.rewards(ids, pos, b.docIds(), b.lengths());
+    return model.rewards(b.rows());
   }
 
   @Override
@@ -75,12 +75,8 @@ public final class RewardTask implements TrainingTask<RewardTask.Pair, RewardTas
   @Override
   public ScaledLoss lossAndBackward(Map<String, NDArray> params, Batch b, StepContext context, long stepUnits,
       GradientCollector gc) {
-    NDManager m = model.parameters().get(RewardModel.SCORE).getManager();
-    NDArray ids = m.create(b.ids(), new Shape(2L * b.pairs(), b.length()));
-    NDArray pos = m.create(b.positions(), new Shape(2L * b.pairs(), b.length()));
-    DecoderGraph decoder = DecoderGraph.forward(model.decoder(), ids, pos, CausalLm.attentionBias(m, b.docIds()),
-        context.gradientCheckpointing());
-    LossOutput out = lossOf(model.rewardsOf(decoder.hidden(), b.lengths()), b);
+    DecoderGraph decoder = DecoderGraph.forward(model.decoder(), b.rows(), context.gradientCheckpointing());
+    LossOutput out = lossOf(model.rewardsOf(decoder.hidden(), b.rows().rowLengths()), b);
     NDArray scaled = Scalars.div(out.lossSum(), stepUnits);
     gc.backward(scaled);
     decoder.backward(gc);

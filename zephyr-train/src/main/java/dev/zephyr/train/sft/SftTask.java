@@ -1,13 +1,13 @@
 package dev.zephyr.train.sft;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.train.loop.CausalLm;
 import dev.zephyr.train.loop.DecoderGraph;
 import dev.zephyr.train.loop.FusedHead;
+import dev.zephyr.train.loop.PaddedRows;
 import dev.zephyr.train.loop.Scalars;
 import dev.zephyr.train.loop.StepContext;
 import dev.zephyr.train.loop.TrainingTask;
@@ -23,18 +23,16 @@ public final class SftTask implements TrainingTask<SftSequence, SftTask.Batch> {
   private final int chunk;
 
   /**
-   * Right-padded rows.
+   * Right-padded rows, packed documents keeping their own position and document ids.
    *
-   * @param ids [B*T] token ids (pad 0)
-   * @param positions [B*T]
-   * @param docIds [B][T], -1 on padding
+   * @param rows the decoder input
    * @param targetMask [B*(T-1)] 1 where token t+1 is a label predicted from t
+   * @param lossTokens label tokens (the loss units)
    */
-  public record Batch(int rows, int length, long[] ids, long[] positions, int[][] docIds, float[] targetMask,
-      long lossTokens, long tokens) {}
+  public record Batch(PaddedRows rows, float[] targetMask, long lossTokens) {}
 
   public SftTask(LlamaModel model) {
-    this(model, 512);
+    this(model, FusedHead.DEFAULT_CHUNK);
   }
 
   /**
@@ -72,7 +70,7 @@ public final class SftTask implements TrainingTask<SftSequence, SftTask.Batch> {
       }
       tokens += s.length();
     }
-    return new Batch(b, t, ids, pos, doc, target, lossTokens, tokens);
+    return new Batch(new PaddedRows(b, t, ids, pos, doc, tokens), target, lossTokens);
   }
 
   @Override
@@ -82,7 +80,7 @@ public final class SftTask implements TrainingTask<SftSequence, SftTask.Batch> {
 
   @Override
   public long tokens(Batch batch) {
-    return batch.tokens();
+    return batch.rows().tokens();
   }
 
   /** The single-pass loss: the whole graph, every chunk's vocabulary-sized log-softmax included, lives to backward. */
@@ -98,12 +96,8 @@ public final class SftTask implements TrainingTask<SftSequence, SftTask.Batch> {
   @Override
   public ScaledLoss lossAndBackward(Map<String, NDArray> params, Batch b, StepContext context, long stepUnits,
       GradientCollector gc) {
-    NDManager m = model.parameters().values().iterator().next().getManager();
-    NDArray ids = m.create(b.ids(), new Shape(b.rows(), b.length()));
-    NDArray pos = m.create(b.positions(), new Shape(b.rows(), b.length()));
-    DecoderGraph decoder = DecoderGraph.forward(model, ids, pos, CausalLm.attentionBias(m, b.docIds()),
-        context.gradientCheckpointing());
-    FusedHead head = FusedHead.forward(model, decoder.hidden(), ids, chunk);
+    DecoderGraph decoder = DecoderGraph.forward(model, b.rows(), context.gradientCheckpointing());
+    FusedHead head = FusedHead.forward(model, decoder.hidden(), decoder.ids(), chunk);
     NDArray scaled = Scalars.div(nll(head.tokenLogProbs(), b), stepUnits);
     gc.backward(scaled);
     head.backward(gc);
@@ -112,17 +106,14 @@ public final class SftTask implements TrainingTask<SftSequence, SftTask.Batch> {
   }
 
   private static NDArray nll(NDArray tokenLogps, Batch b) {
-    NDArray mask = tokenLogps.getManager().create(b.targetMask(), new Shape(b.rows(), b.length() - 1));
+    PaddedRows rows = b.rows();
+    NDArray mask = tokenLogps.getManager().create(b.targetMask(), new Shape(rows.rows(), rows.length() - 1));
     return tokenLogps.mul(mask).sum().neg();
   }
 
   /** Next-token log-probs {@code [B, T-1]} of a batch (packed rows attend only within their documents). */
   public NDArray tokenLogProbs(Batch b) {
-    NDManager m = model.parameters().values().iterator().next().getManager();
-    NDArray ids = m.create(b.ids(), new Shape(b.rows(), b.length()));
-    NDArray pos = m.create(b.positions(), new Shape(b.rows(), b.length()));
-    NDArray bias = CausalLm.attentionBias(m, b.docIds());
-    NDArray hidden = model.hidden(ids, pos, bias);
-    return CausalLm.nextTokenLogProbs(model, hidden, ids, chunk);
+    DecoderGraph decoder = DecoderGraph.forward(model, b.rows(), false);
+    return CausalLm.nextTokenLogProbs(model, decoder.hidden(), decoder.ids(), chunk);
   }
 }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.train.TinyModels;
+import dev.zephyr.train.loop.PaddedRows;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -62,8 +63,9 @@ class PackingTest {
       float[] lpSingle = task.tokenLogProbs(single).toFloatArray();
       double[] expected = new double[docs.size()];
       for (int d = 0; d < docs.size(); d++) {
-        for (int t = 0; t < single.length() - 1; t++) {
-          expected[d] += single.targetMask()[d * (single.length() - 1) + t] * lpSingle[d * (single.length() - 1) + t];
+        int sl = single.rows().length();
+        for (int t = 0; t < sl - 1; t++) {
+          expected[d] += single.targetMask()[d * (sl - 1) + t] * lpSingle[d * (sl - 1) + t];
         }
       }
       // packed into rows of 16: documents share rows
@@ -87,7 +89,8 @@ class PackingTest {
             if (!found[d] && java.util.Arrays.equals(docs.get(d).inputIds(), ids)) {
               found[d] = true;
               for (int t = start; t < end - 1; t++) {
-                actual[d] += pb.targetMask()[row * (pb.length() - 1) + t] * lpPacked[row * (pb.length() - 1) + t];
+                int pl = pb.rows().length();
+                actual[d] += pb.targetMask()[row * (pl - 1) + t] * lpPacked[row * (pl - 1) + t];
               }
               break;
             }
@@ -101,8 +104,10 @@ class PackingTest {
         assertThat(expected[d]).isLessThan(-1.0); // a real loss, not zeros
       }
       // and the same packed rows WITHOUT document separation would differ (the test can fail)
-      SftTask.Batch leaky = new SftTask.Batch(pb.rows(), pb.length(), pb.ids(), pb.positions(),
-          zeroDocs(pb.docIds()), pb.targetMask(), pb.lossTokens(), pb.tokens());
+      PaddedRows pr = pb.rows();
+      SftTask.Batch leaky = new SftTask.Batch(
+          new PaddedRows(pr.rows(), pr.length(), pr.ids(), pr.positions(), zeroDocs(pr.docIds()), pr.tokens()),
+          pb.targetMask(), pb.lossTokens());
       float[] lpLeaky = task.tokenLogProbs(leaky).toFloatArray();
       double diff = 0;
       for (int i = 0; i < lpLeaky.length; i++) {
