@@ -102,8 +102,12 @@ class ExamplesTest {
     assertThat(out.resolve("config.json")).isRegularFile();
     assertThat(out.resolve("tokenizer.json")).isRegularFile();
     List<JsonNode> metrics = Jsonl.readAll(out.resolve("metrics.jsonl"));
-    assertThat(metrics).isNotEmpty();
+    // MAX_STEPS 2, logged every step
+    assertThat(metrics).extracting(m -> m.get("step").asInt()).containsExactly(1, 2);
     assertThat(metrics.get(0).has("rewards/accuracies")).isTrue();
+    // at step 1 the policy still equals its frozen reference copy: zero rewards
+    assertThat(metrics.get(0).get("rewards/chosen").asDouble())
+        .isEqualTo(0.0, org.assertj.core.data.Offset.offset(1e-4));
   }
 
   @Test
