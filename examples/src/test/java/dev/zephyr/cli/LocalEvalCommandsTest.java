@@ -9,6 +9,8 @@ import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.model.ModelConfig;
 import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.eval.mc.McEvaluator;
+import dev.zephyr.eval.mc.McTask;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -57,13 +59,25 @@ class LocalEvalCommandsTest {
     Path task = dir.resolve("task.jsonl");
     Files.writeString(task, "{\"context\": \"Question: 2+2?\\nAnswer:\", \"choices\": [\"4\", \"5\"], \"gold\": 0}\n"
         + "{\"context\": \"The sky is\", \"choices\": [\"blue\", \"green\", \"loud\"], \"gold\": 0}\n");
+    Path tokenizer = SharedData.path("tokenizers", "zephyr");
+    Path metricsFile = dir.resolve("mc.json");
     CliRun r = EvalCommandsTest.zephyr("mc", "--task", task.toString(), "--model-path",
-        modelDir.toString(), "--tokenizer", SharedData.path("tokenizers", "zephyr").toString());
+        modelDir.toString(), "--tokenizer", tokenizer.toString(), "--out", metricsFile.toString());
     assertThat(r.code()).as(r.err()).isZero();
     JsonNode m = Json.mapper().readTree(r.out());
+    assertThat(m.get("task").asText()).isEqualTo("task.jsonl");
+    assertThat(m.get("format").asText()).isEqualTo("generic");
     assertThat(m.get("n").asInt()).isEqualTo(2);
-    assertThat(m.get("acc").asDouble()).isIn(0.0, 0.5, 1.0);
-    assertThat(m.has("acc_norm")).isTrue();
+    // the command reports the evaluator's figures, each under its lm-eval name (defaults: max length 2048, batch 8)
+    McEvaluator.Result expected;
+    try (LocalModels local = LocalModels.load(modelDir, tokenizer)) {
+      expected = new McEvaluator(local.loglikelihood(2048), 8).evaluate(McTask.read(task, "generic", ""));
+    }
+    assertThat(m.get("acc").asDouble()).isEqualTo(expected.acc());
+    assertThat(m.get("acc_stderr").asDouble()).isEqualTo(expected.accStderr());
+    assertThat(m.get("acc_norm").asDouble()).isEqualTo(expected.accNorm());
+    assertThat(m.get("acc_norm_stderr").asDouble()).isEqualTo(expected.accNormStderr());
+    assertThat(Files.readString(metricsFile)).isEqualTo(r.out());
 
     Path arc = dir.resolve("arc.jsonl");
     Files.writeString(arc, "{\"question\": \"Which is a metal?\", \"choices\": {\"text\": [\"wood\", \"iron\"],"
