@@ -68,16 +68,20 @@ class LocalEvalCommandsTest {
     assertThat(m.get("task").asText()).isEqualTo("task.jsonl");
     assertThat(m.get("format").asText()).isEqualTo("generic");
     assertThat(m.get("n").asInt()).isEqualTo(2);
-    // the command reports the evaluator's figures, each under its lm-eval name (defaults: max length 2048, batch 8)
-    McEvaluator.Result expected;
-    try (LocalModels local = LocalModels.load(modelDir, tokenizer)) {
-      expected = new McEvaluator(local.loglikelihood(2048), 8).evaluate(McTask.read(task, "generic", ""));
-    }
-    assertThat(m.get("acc").asDouble()).isEqualTo(expected.acc());
-    assertThat(m.get("acc_stderr").asDouble()).isEqualTo(expected.accStderr());
-    assertThat(m.get("acc_norm").asDouble()).isEqualTo(expected.accNorm());
-    assertThat(m.get("acc_norm_stderr").asDouble()).isEqualTo(expected.accNormStderr());
+    assertSameFigures(m, evaluate(task));
     assertThat(Files.readString(metricsFile)).isEqualTo(r.out());
+
+    // a short gold choice against a long distractor: summed log-likelihood picks the short one, log-likelihood per
+    // byte the long one, so acc and acc_norm differ and a swap of the two would show
+    Path lengths = dir.resolve("lengths.jsonl");
+    Files.writeString(lengths, "{\"context\": \"Pick:\", \"choices\": [\" A\", \" a much longer answer that goes on"
+        + " and on for many more words than the other one\"], \"gold\": 0}\n");
+    CliRun l = EvalCommandsTest.zephyr("mc", "--task", lengths.toString(), "--model-path", modelDir.toString(),
+        "--tokenizer", tokenizer.toString());
+    assertThat(l.code()).as(l.err()).isZero();
+    McEvaluator.Result expected = evaluate(lengths);
+    assertThat(expected.acc()).isNotEqualTo(expected.accNorm());
+    assertSameFigures(Json.mapper().readTree(l.out()), expected);
 
     Path arc = dir.resolve("arc.jsonl");
     Files.writeString(arc, "{\"question\": \"Which is a metal?\", \"choices\": {\"text\": [\"wood\", \"iron\"],"
@@ -86,5 +90,19 @@ class LocalEvalCommandsTest {
         "--model-path", modelDir.toString(), "--tokenizer", SharedData.path("tokenizers", "zephyr").toString());
     assertThat(a.code()).as(a.err()).isZero();
     assertThat(Json.mapper().readTree(a.out()).get("n").asInt()).isEqualTo(1);
+  }
+
+  /** McEvaluator on the same model and generic task, at the mc command's defaults (max length 2048, batch 8). */
+  private static McEvaluator.Result evaluate(Path task) {
+    try (LocalModels local = LocalModels.load(modelDir, SharedData.path("tokenizers", "zephyr"))) {
+      return new McEvaluator(local.loglikelihood(2048), 8).evaluate(McTask.read(task, "generic", ""));
+    }
+  }
+
+  /** The command reports the evaluator's figures, each under its lm-eval name (boxed: a one-row stderr is NaN). */
+  private static void assertSameFigures(JsonNode printed, McEvaluator.Result expected) {
+    assertThat(List.of(printed.get("acc").asDouble(), printed.get("acc_stderr").asDouble(),
+        printed.get("acc_norm").asDouble(), printed.get("acc_norm_stderr").asDouble()))
+        .containsExactly(expected.acc(), expected.accStderr(), expected.accNorm(), expected.accNormStderr());
   }
 }
