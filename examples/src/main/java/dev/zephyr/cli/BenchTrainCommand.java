@@ -1,6 +1,5 @@
 package dev.zephyr.cli;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -84,7 +83,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
       if (mode == Mode.sft) {
         List<SftSequence> rows = new ArrayList<>();
         for (int i = 0; i < batch * totalSteps; i++) {
-          int[] ids = randomIds(rng, seq);
+          int[] ids = shape.randomIds(rng, seq);
           int[] mask = new int[seq];
           java.util.Arrays.fill(mask, 1);
           rows.add(SftSequence.of(ids, mask));
@@ -100,7 +99,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
         List<DpoExample> pairs = new ArrayList<>();
         for (int i = 0; i < batch * totalSteps; i++) {
           // one prompt token, then seq-1 completion tokens: every next-token position counts, as in the reference
-          pairs.add(DpoExample.of(randomIds(rng, 1), randomIds(rng, seq - 1), randomIds(rng, seq - 1)));
+          pairs.add(DpoExample.of(shape.randomIds(rng, 1), shape.randomIds(rng, seq - 1),
+              shape.randomIds(rng, seq - 1)));
         }
         tokensPerStep = 2.0 * batch * seq;
         LlamaModel reference = null;
@@ -126,9 +126,9 @@ public final class BenchTrainCommand implements Callable<Integer> {
       }
       double stepS = (stepEnds[totalSteps] - stepEnds[1]) / 1e9 / steps;
       double tokensPerS = tokensPerStep / stepS;
-      double gemm = gemmPeakGflops(manager);
+      double gemm = BenchCommand.gemmPeakGflops(manager);
       ObjectNode o = Json.mapper().createObjectNode();
-      o.put("impl", "zephyr-djl-" + Engine.getDjlVersion() + "-libtorch-" + Engine.getInstance().getVersion());
+      o.put("impl", BenchCommand.impl());
       o.put("mode", mode.name() + (mode == Mode.dpo && cachedRef ? "-cached-ref" : ""));
       if (mode == Mode.dpo) {
         o.put("pairs_per_forward", perForward);
@@ -161,30 +161,6 @@ public final class BenchTrainCommand implements Callable<Integer> {
   static long matmulParams(ModelConfig c) {
     long total = LlamaModel.parameterShapes(c).values().stream().mapToLong(s -> s.size()).sum();
     return c.tieWordEmbeddings() ? total : total - (long) c.vocabSize() * c.hiddenSize();
-  }
-
-  private int[] randomIds(SplittableRandom rng, int n) {
-    int[] a = new int[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = rng.nextInt(shape.vocab);
-    }
-    return a;
-  }
-
-  /** GFLOP/s of a 1024^3 float32 matmul, 20 repetitions after one warm-up (as torch_reference.py measures). */
-  static double gemmPeakGflops(NDManager parent) {
-    try (NDManager m = parent.newSubManager()) {
-      NDArray a = m.randomNormal(new ai.djl.ndarray.types.Shape(1024, 1024));
-      NDArray b = m.randomNormal(new ai.djl.ndarray.types.Shape(1024, 1024));
-      a.matMul(b).close();
-      long t0 = System.nanoTime();
-      for (int i = 0; i < 20; i++) {
-        NDArray c = a.matMul(b);
-        c.getFloat(0, 0); // wait for the result
-        c.close();
-      }
-      return 2.0 * 1024 * 1024 * 1024 * 20 / ((System.nanoTime() - t0) / 1e9) / 1e9;
-    }
   }
 
   static long peakRssKb() {

@@ -3,6 +3,7 @@ package dev.zephyr.cli;
 import dev.zephyr.core.model.ModelConfig;
 import dev.zephyr.core.model.ModelType;
 import java.util.List;
+import java.util.SplittableRandom;
 import picocli.CommandLine.Option;
 
 /** Picocli mixin for the shape of the randomly initialised Llama model the benchmark commands time. */
@@ -19,5 +20,14 @@ final class RandomLlamaOptions {
     return ModelConfig.builder().modelType(ModelType.LLAMA).vocabSize(vocab).hiddenSize(hidden)
         .intermediateSize(inter).numHiddenLayers(layers).numAttentionHeads(heads).numKeyValueHeads(kvHeads)
         .rmsNormEps(1e-5).ropeTheta(10000.0).maxPositionEmbeddings(maxPositions).eosTokenIds(List.of()).build();
+  }
+
+  /** {@code n} token ids drawn uniformly from the vocabulary. */
+  int[] randomIds(SplittableRandom rng, int n) {
+    int[] ids = new int[n];
+    for (int i = 0; i < n; i++) {
+      ids[i] = rng.nextInt(vocab);
+    }
+    return ids;
   }
 }

@@ -57,10 +57,8 @@ public final class HeldOutEvaluation implements Evaluation {
   public EvalReport evaluate(ChatModel model, Path outputDir) {
     Path answersFile = outputDir.resolve(ANSWERS);
     List<QuickstartWorld.HeldOutPrompt> prompts = Jsonl.readAll(heldOut, QuickstartWorld.HeldOutPrompt.class);
-    List<Answer> answers;
-    if (Files.isRegularFile(answersFile) && Jsonl.readAll(answersFile, Answer.class).size() == prompts.size()) {
-      answers = Jsonl.readAll(answersFile, Answer.class);
-    } else {
+    List<Answer> answers = Files.isRegularFile(answersFile) ? Jsonl.readAll(answersFile, Answer.class) : null;
+    if (answers == null || answers.size() != prompts.size()) {
       answers = answer(model, prompts);
       Jsonl.writeAll(answersFile, answers);
     }

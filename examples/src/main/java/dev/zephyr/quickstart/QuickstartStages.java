@@ -48,39 +48,4 @@ public interface QuickstartStages {
    */
   record FeedbackSetup(Path prompts, Path baseModel, ChatModel noisyTeacher, ChatModel teacher, ChatModel judge,
       int completionsPerPrompt, long seed) {}
-
-  /** Stages that fail with a clear message: what a build without the training modules wired in has. */
-  static QuickstartStages unavailable() {
-    return new QuickstartStages() {
-      private UnsupportedOperationException missing() {
-        return new UnsupportedOperationException(
-            "the quickstart's training stages (decoder, SFT/DPO trainers, feedback collection) are not wired into "
-                + "this build yet");
-      }
-
-      @Override public Path initStudent(Path tokenizerDir, Path outDir, long seed) {
-        throw missing();
-      }
-
-      @Override public SftStage pretraining() {
-        throw missing();
-      }
-
-      @Override public SftStage sft() {
-        throw missing();
-      }
-
-      @Override public FeedbackStage feedback(FeedbackSetup setup) {
-        throw missing();
-      }
-
-      @Override public DpoStage dpo() {
-        throw missing();
-      }
-
-      @Override public ModelLoader loader() {
-        throw missing();
-      }
-    };
-  }
 }

@@ -167,7 +167,7 @@ public final class TrainedStages implements QuickstartStages {
             r = trainer.train();
           }
           TrainingRuns.export(llama, model, out);
-          ctx.metric("train_loss", lastLogged(out, "loss"));
+          ctx.metric("train_loss", lastLogged(out, "loss").get("loss"));
           ctx.metric("train_runtime", r.seconds());
         }
         return out;
@@ -210,9 +210,10 @@ public final class TrainedStages implements QuickstartStages {
             trainer.train();
           }
           TrainingRuns.export(policy, model, out);
-          ctx.metric("train_loss", lastLogged(out, "loss"));
-          ctx.metric("rewards/accuracies", lastLogged(out, "rewards/accuracies"));
-          ctx.metric("rewards/margins", lastLogged(out, "rewards/margins"));
+          Map<String, Double> last = lastLogged(out, "loss", "rewards/accuracies", "rewards/margins");
+          ctx.metric("train_loss", last.get("loss"));
+          ctx.metric("rewards/accuracies", last.get("rewards/accuracies"));
+          ctx.metric("rewards/margins", last.get("rewards/margins"));
           ctx.metric("pairs", pairs.size());
         }
         return out;
@@ -297,17 +298,25 @@ public final class TrainedStages implements QuickstartStages {
             ((Number) rec.get("loss")).doubleValue())));
   }
 
-  /** The last value of {@code key} in the trainer's {@code metrics.jsonl} (NaN when never logged). */
-  static double lastLogged(Path outputDir, String key) {
+  /**
+   * The last value of each of {@code keys} in the trainer's {@code metrics.jsonl} (NaN when never logged), from one
+   * read of the file.
+   */
+  static Map<String, Double> lastLogged(Path outputDir, String... keys) {
+    Map<String, Double> last = new LinkedHashMap<>();
+    for (String key : keys) {
+      last.put(key, Double.NaN);
+    }
     Path file = outputDir.resolve("metrics.jsonl");
-    double v = Double.NaN;
     if (Files.isRegularFile(file)) {
       for (JsonNode rec : Jsonl.readAll(file)) {
-        if (rec.has(key)) {
-          v = rec.get(key).asDouble();
+        for (String key : keys) {
+          if (rec.has(key)) {
+            last.put(key, rec.get(key).asDouble());
+          }
         }
       }
     }
-    return v;
+    return last;
   }
 }

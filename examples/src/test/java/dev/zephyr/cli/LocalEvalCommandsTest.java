@@ -9,6 +9,8 @@ import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.model.ModelConfig;
 import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.eval.mc.McEvaluator;
+import dev.zephyr.eval.mc.McTask;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -57,13 +59,29 @@ class LocalEvalCommandsTest {
     Path task = dir.resolve("task.jsonl");
     Files.writeString(task, "{\"context\": \"Question: 2+2?\\nAnswer:\", \"choices\": [\"4\", \"5\"], \"gold\": 0}\n"
         + "{\"context\": \"The sky is\", \"choices\": [\"blue\", \"green\", \"loud\"], \"gold\": 0}\n");
+    Path tokenizer = SharedData.path("tokenizers", "zephyr");
+    Path metricsFile = dir.resolve("mc.json");
     CliRun r = EvalCommandsTest.zephyr("mc", "--task", task.toString(), "--model-path",
-        modelDir.toString(), "--tokenizer", SharedData.path("tokenizers", "zephyr").toString());
+        modelDir.toString(), "--tokenizer", tokenizer.toString(), "--out", metricsFile.toString());
     assertThat(r.code()).as(r.err()).isZero();
     JsonNode m = Json.mapper().readTree(r.out());
+    assertThat(m.get("task").asText()).isEqualTo("task.jsonl");
+    assertThat(m.get("format").asText()).isEqualTo("generic");
     assertThat(m.get("n").asInt()).isEqualTo(2);
-    assertThat(m.get("acc").asDouble()).isIn(0.0, 0.5, 1.0);
-    assertThat(m.has("acc_norm")).isTrue();
+    assertSameFigures(m, evaluate(task));
+    assertThat(Files.readString(metricsFile)).isEqualTo(r.out());
+
+    // a short gold choice against a long distractor: summed log-likelihood picks the short one, log-likelihood per
+    // byte the long one, so acc and acc_norm differ and a swap of the two would show
+    Path lengths = dir.resolve("lengths.jsonl");
+    Files.writeString(lengths, "{\"context\": \"Pick:\", \"choices\": [\" A\", \" a much longer answer that goes on"
+        + " and on for many more words than the other one\"], \"gold\": 0}\n");
+    CliRun l = EvalCommandsTest.zephyr("mc", "--task", lengths.toString(), "--model-path", modelDir.toString(),
+        "--tokenizer", tokenizer.toString());
+    assertThat(l.code()).as(l.err()).isZero();
+    McEvaluator.Result expected = evaluate(lengths);
+    assertThat(expected.acc()).isNotEqualTo(expected.accNorm());
+    assertSameFigures(Json.mapper().readTree(l.out()), expected);
 
     Path arc = dir.resolve("arc.jsonl");
     Files.writeString(arc, "{\"question\": \"Which is a metal?\", \"choices\": {\"text\": [\"wood\", \"iron\"],"
@@ -72,5 +90,19 @@ class LocalEvalCommandsTest {
         "--model-path", modelDir.toString(), "--tokenizer", SharedData.path("tokenizers", "zephyr").toString());
     assertThat(a.code()).as(a.err()).isZero();
     assertThat(Json.mapper().readTree(a.out()).get("n").asInt()).isEqualTo(1);
+  }
+
+  /** McEvaluator on the same model and generic task, at the mc command's defaults (max length 2048, batch 8). */
+  private static McEvaluator.Result evaluate(Path task) {
+    try (LocalModels local = LocalModels.load(modelDir, SharedData.path("tokenizers", "zephyr"))) {
+      return new McEvaluator(local.loglikelihood(2048), 8).evaluate(McTask.read(task, "generic", ""));
+    }
+  }
+
+  /** The command reports the evaluator's figures, each under its lm-eval name (boxed: a one-row stderr is NaN). */
+  private static void assertSameFigures(JsonNode printed, McEvaluator.Result expected) {
+    assertThat(List.of(printed.get("acc").asDouble(), printed.get("acc_stderr").asDouble(),
+        printed.get("acc_norm").asDouble(), printed.get("acc_norm_stderr").asDouble()))
+        .containsExactly(expected.acc(), expected.accStderr(), expected.accNorm(), expected.accNormStderr());
   }
 }

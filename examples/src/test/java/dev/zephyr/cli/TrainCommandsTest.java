@@ -2,13 +2,8 @@ package dev.zephyr.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.io.Jsonl;
-import dev.zephyr.core.model.LlamaModel;
-import dev.zephyr.core.model.ModelConfig;
-import dev.zephyr.core.model.ModelType;
-import dev.zephyr.core.testing.SharedData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,23 +13,9 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code zephyr sft} then {@code zephyr dpo} on a tiny model with the Zephyr tokenizer, from YAML recipes. */
 class TrainCommandsTest {
 
-  static Path tinyModel(Path dir) throws Exception {
-    ModelConfig config = ModelConfig.builder().modelType(ModelType.LLAMA).vocabSize(32000).hiddenSize(16)
-        .intermediateSize(32).numHiddenLayers(1).numAttentionHeads(2).numKeyValueHeads(1).rmsNormEps(1e-5)
-        .ropeTheta(10000.0).maxPositionEmbeddings(512).bosTokenId(1).eosTokenIds(List.of(2)).build();
-    Path model = dir.resolve("model");
-    try (NDManager m = NDManager.newBaseManager(); LlamaModel lm = LlamaModel.random(config, 1, m)) {
-      lm.save(model);
-    }
-    for (String f : List.of("tokenizer.json", "tokenizer_config.json")) {
-      Files.copy(SharedData.path("tokenizers", "zephyr", f), model.resolve(f));
-    }
-    return model;
-  }
-
   @Test
   void sftThenDpoFromRecipes(@TempDir Path dir) throws Exception {
-    Path model = tinyModel(dir);
+    Path model = TinyModels.withZephyrTokenizer(dir);
     Path sftData = dir.resolve("sft.jsonl");
     Files.writeString(sftData, """
         {"messages": [{"role": "user", "content": "Name a colour."}, {"role": "assistant", "content": "Blue."}]}
@@ -105,14 +86,8 @@ class TrainCommandsTest {
   void badRecipeGivesANonZeroExitAndAClearMessage(@TempDir Path dir) throws Exception {
     Path yaml = dir.resolve("bad.yaml");
     Files.writeString(yaml, "model_name_or_path: /nowhere\noutput_dir: /tmp/x\n");
-    var err = new java.io.ByteArrayOutputStream();
-    var old = System.err;
-    System.setErr(new java.io.PrintStream(err));
-    try {
-      assertThat(ZephyrCli.run("sft", "--config", yaml.toString())).isEqualTo(1);
-    } finally {
-      System.setErr(old);
-    }
-    assertThat(err.toString()).contains("dataset_path");
+    CliRun r = CliRun.of("sft", "--config", yaml.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("dataset_path");
   }
 }

@@ -2,12 +2,9 @@ package dev.zephyr.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.zephyr.cli.TinyModels;
 import dev.zephyr.core.io.Jsonl;
-import dev.zephyr.core.model.LlamaModel;
-import dev.zephyr.core.model.ModelConfig;
-import dev.zephyr.core.model.ModelType;
 import dev.zephyr.core.testing.FakeOpenAiServer;
 import dev.zephyr.core.testing.SharedData;
 import java.io.ByteArrayOutputStream;
@@ -83,7 +80,7 @@ class ExamplesTest {
 
   @Test
   void dpoOnAFourRowPreferenceFileWritesTheTrainedModel(@TempDir Path dir) throws Exception {
-    Path model = tinyModel(dir);
+    Path model = TinyModels.withZephyrTokenizer(dir);
     Path prefs = dir.resolve("train_prefs.jsonl");
     StringBuilder rows = new StringBuilder();
     String[][] pairs = {{"2+2?", "4.", "5."}, {"Capital of France?", "Paris.", "Lyon."},
@@ -105,8 +102,12 @@ class ExamplesTest {
     assertThat(out.resolve("config.json")).isRegularFile();
     assertThat(out.resolve("tokenizer.json")).isRegularFile();
     List<JsonNode> metrics = Jsonl.readAll(out.resolve("metrics.jsonl"));
-    assertThat(metrics).isNotEmpty();
+    // MAX_STEPS 2, logged every step
+    assertThat(metrics).extracting(m -> m.get("step").asInt()).containsExactly(1, 2);
     assertThat(metrics.get(0).has("rewards/accuracies")).isTrue();
+    // at step 1 the policy still equals its frozen reference copy: zero rewards
+    assertThat(metrics.get(0).get("rewards/chosen").asDouble())
+        .isEqualTo(0.0, org.assertj.core.data.Offset.offset(1e-4));
   }
 
   @Test
@@ -140,7 +141,7 @@ class ExamplesTest {
 
   @Test
   void mtBenchLocalAnswersWithATinyLocalModelAndGradesWithAFakeJudge(@TempDir Path dir) throws Exception {
-    Path model = tinyModel(dir);
+    Path model = TinyModels.withZephyrTokenizer(dir);
     Path bench = Files.createDirectories(dir.resolve("mt_bench"));
     for (String f : List.of("question.jsonl", "judge_prompts.jsonl")) {
       Files.copy(SharedData.path("mt_bench", f), bench.resolve(f));
@@ -158,20 +159,5 @@ class ExamplesTest {
     List<JsonNode> judgments = Jsonl.readAll(bench.resolve("model_judgment/gpt-4_single.jsonl"));
     assertThat(judgments).hasSize(2); // both turns of the one question
     assertThat(judgments).allSatisfy(j -> assertThat(j.get("score").asDouble()).isEqualTo(4.0));
-  }
-
-  /** A one-layer random Llama with the Zephyr tokenizer (as in the CLI's training tests). */
-  private static Path tinyModel(Path dir) throws Exception {
-    ModelConfig config = ModelConfig.builder().modelType(ModelType.LLAMA).vocabSize(32000).hiddenSize(16)
-        .intermediateSize(32).numHiddenLayers(1).numAttentionHeads(2).numKeyValueHeads(1).rmsNormEps(1e-5)
-        .ropeTheta(10000.0).maxPositionEmbeddings(512).bosTokenId(1).eosTokenIds(List.of(2)).build();
-    Path model = dir.resolve("model");
-    try (NDManager m = NDManager.newBaseManager(); LlamaModel lm = LlamaModel.random(config, 1, m)) {
-      lm.save(model);
-    }
-    for (String f : List.of("tokenizer.json", "tokenizer_config.json")) {
-      Files.copy(SharedData.path("tokenizers", "zephyr", f), model.resolve(f));
-    }
-    return model;
   }
 }

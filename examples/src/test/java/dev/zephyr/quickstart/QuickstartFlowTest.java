@@ -83,13 +83,52 @@ class QuickstartFlowTest {
     System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
     int code;
     try {
-      code = new CommandLine(new QuickstartCommand(QuickstartStages.unavailable())).execute("--small", "--work", work.toString());
+      code = new CommandLine(new QuickstartCommand(new UnavailableStages())).execute("--small", "--work", work.toString());
     } finally {
       System.setErr(old);
     }
     assertThat(code).isEqualTo(1);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("not wired").contains("rerun the same command");
     assertThat(work.resolve("world/held_out.jsonl")).exists();
+  }
+
+  /** Stages that fail with a clear message as soon as they are used, as a build without training would. */
+  static final class UnavailableStages implements QuickstartStages {
+    private static UnsupportedOperationException missing() {
+      return new UnsupportedOperationException(
+          "the quickstart's training stages (decoder, SFT/DPO trainers, feedback collection) are not wired into "
+              + "this build yet");
+    }
+
+    @Override
+    public Path initStudent(Path tokenizerDir, Path outDir, long seed) {
+      throw missing();
+    }
+
+    @Override
+    public SftStage pretraining() {
+      throw missing();
+    }
+
+    @Override
+    public SftStage sft() {
+      throw missing();
+    }
+
+    @Override
+    public FeedbackStage feedback(FeedbackSetup setup) {
+      throw missing();
+    }
+
+    @Override
+    public DpoStage dpo() {
+      throw missing();
+    }
+
+    @Override
+    public ModelLoader loader() {
+      throw missing();
+    }
   }
 
   /** Training simulated by error rates: pretraining 0.8, dSFT 0.4, DPO halves the error of its input. */

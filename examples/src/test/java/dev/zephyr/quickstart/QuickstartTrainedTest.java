@@ -2,11 +2,13 @@ package dev.zephyr.quickstart;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.io.Jsonl;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,7 +44,12 @@ class QuickstartTrainedTest {
     assertThat(dsftModel.resolve("config.json")).exists();
     assertThat(dsftModel.resolve("model.safetensors")).exists();
     assertThat(dsftModel.resolve("tokenizer.json")).exists();
-    assertThat(Jsonl.readAll(work.resolve("zephyr/03-ddpo/model/metrics.jsonl"))).isNotEmpty();
+    List<JsonNode> dpoMetrics = Jsonl.readAll(work.resolve("zephyr/03-ddpo/model/metrics.jsonl"));
+    assertThat(dpoMetrics).isNotEmpty();
+    // the results carry DPO's last logged step
+    JsonNode lastDpoStep = dpoMetrics.get(dpoMetrics.size() - 1);
+    assertThat(r.dpo().rewardsAccuracies()).isEqualTo(lastDpoStep.get("rewards/accuracies").asDouble());
+    assertThat(r.dpo().rewardsMargins()).isEqualTo(lastDpoStep.get("rewards/margins").asDouble());
     assertThat(Jsonl.readAll(work.resolve("zephyr/02-aif/completions.jsonl")).get(0).get("models"))
         .extracting(n -> n.asText()).containsExactlyInAnyOrder("base", "dsft-hot", "noisy-teacher", "teacher");
     assertThat(work.resolve(QuickstartCharts.TRAINING)).exists();
