@@ -2,7 +2,7 @@ package dev.zephyr.data.almost;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.zephyr.core.io.Jsonl;
-import dev.zephyr.data.io.JsonlAppender;
+import dev.zephyr.core.io.JsonlAppender;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -9,7 +9,7 @@ import dev.zephyr.data.feedback.RatingRecord.AspectRating;
 import dev.zephyr.data.feedback.RatingRecord.JudgeFailure;
 import dev.zephyr.data.feedback.RatingRecord.RatedCompletion;
 import dev.zephyr.data.feedback.UltraFeedbackRubric.Aspect;
-import dev.zephyr.data.io.JsonlAppender;
+import dev.zephyr.core.io.JsonlAppender;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -7,7 +7,7 @@ import dev.zephyr.core.chat.Completion;
 import dev.zephyr.core.chat.FinishReason;
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.SamplingParams;
-import dev.zephyr.data.io.JsonlAppender;
+import dev.zephyr.core.io.JsonlAppender;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;

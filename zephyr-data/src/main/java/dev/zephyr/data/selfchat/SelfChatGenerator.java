@@ -6,7 +6,7 @@ import dev.zephyr.core.chat.ChatResponse;
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.Role;
 import dev.zephyr.data.instruct.SelfInstructGenerator;
-import dev.zephyr.data.io.JsonlAppender;
+import dev.zephyr.core.io.JsonlAppender;
 import dev.zephyr.data.sft.SftRecord;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -24,7 +24,7 @@ import dev.zephyr.data.instruct.SeedTask;
 import dev.zephyr.data.instruct.SelfInstructConfig;
 import dev.zephyr.data.instruct.SelfInstructGenerator;
 import dev.zephyr.data.instruct.TaskInstances;
-import dev.zephyr.data.io.JsonlAppender;
+import dev.zephyr.core.io.JsonlAppender;
 import dev.zephyr.data.selfchat.ChatSeed;
 import dev.zephyr.data.selfchat.SelfChatConfig;
 import dev.zephyr.data.selfchat.SelfChatGenerator;

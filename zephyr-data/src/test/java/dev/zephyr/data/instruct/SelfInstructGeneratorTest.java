@@ -6,7 +6,7 @@ import dev.zephyr.core.chat.ChatRequest;
 import dev.zephyr.core.chat.Completion;
 import dev.zephyr.core.chat.FinishReason;
 import dev.zephyr.core.testing.SharedData;
-import dev.zephyr.data.io.JsonlAppender;
+import dev.zephyr.core.io.JsonlAppender;
 import dev.zephyr.data.testing.FunctionChatModel;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.io.Jsonl;
-import dev.zephyr.data.io.JsonlAppender;
+import dev.zephyr.core.io.JsonlAppender;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

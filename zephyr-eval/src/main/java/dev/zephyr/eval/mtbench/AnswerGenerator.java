@@ -6,7 +6,7 @@ import dev.zephyr.core.chat.ChatResponse;
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.io.Jsonl;
-import java.nio.file.Files;
+import dev.zephyr.core.io.JsonlAppender;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -73,13 +73,10 @@ public final class AnswerGenerator {
 
   /** Answers every question not yet in {@code answerFile}; returns the reorganised file's answers by id. */
   public Map<Integer, ModelAnswer> generate(List<Question> questions, Path answerFile) {
-    java.util.Set<Integer> done = new java.util.HashSet<>();
-    if (Files.exists(answerFile)) {
-      AppendLog.repair(answerFile);
-      done.addAll(MtBench.readAnswers(answerFile).keySet());
-    }
-    List<Question> todo = questions.stream().filter(q -> !done.contains(q.questionId())).toList();
-    try (AppendLog log = new AppendLog(answerFile)) {
+    // opening cuts a last line torn by an interrupted run, so the answers already there read cleanly
+    try (JsonlAppender log = JsonlAppender.open(answerFile)) {
+      java.util.Set<Integer> done = MtBench.readAnswers(answerFile).keySet();
+      List<Question> todo = questions.stream().filter(q -> !done.contains(q.questionId())).toList();
       for (int start = 0; start < todo.size(); start += batchSize) {
         List<Question> batch = todo.subList(start, Math.min(todo.size(), start + batchSize));
         for (ModelAnswer a : answerBatch(batch)) {

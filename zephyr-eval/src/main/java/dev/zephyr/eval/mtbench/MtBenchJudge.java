@@ -5,8 +5,7 @@ import dev.zephyr.core.chat.ChatRequest;
 import dev.zephyr.core.chat.ChatResponse;
 import dev.zephyr.core.chat.ProviderException;
 import dev.zephyr.core.chat.SamplingParams;
-import dev.zephyr.core.io.Jsonl;
-import java.nio.file.Files;
+import dev.zephyr.core.io.JsonlAppender;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -56,9 +55,8 @@ public final class MtBenchJudge {
     Set<String> done = new HashSet<>();
     // this model's judgments already in the file, in file order; the new ones are appended after them
     List<SingleJudgment> all = new ArrayList<>();
-    if (outFile != null && Files.exists(outFile)) {
-      AppendLog.repair(outFile);
-      for (SingleJudgment j : Jsonl.readAll(outFile, SingleJudgment.class)) {
+    if (outFile != null) {
+      for (SingleJudgment j : JsonlAppender.readComplete(outFile, SingleJudgment.class)) {
         done.add(key(j.questionId(), j.model(), j.turn(), j.judge()));
         if (j.model().equals(model)) {
           all.add(j);
@@ -71,7 +69,7 @@ public final class MtBenchJudge {
         todo.add(r);
       }
     }
-    try (AppendLog log = outFile == null ? null : new AppendLog(outFile)) {
+    try (JsonlAppender log = outFile == null ? null : JsonlAppender.open(outFile)) {
       for (int start = 0; start < todo.size(); start += batchSize) {
         List<JudgeRequest> batch = todo.subList(start, Math.min(todo.size(), start + batchSize));
         List<String> texts = call(batch);
@@ -97,14 +95,13 @@ public final class MtBenchJudge {
   public List<PairJudgment> judgePairwise(String model1, Map<Integer, ModelAnswer> answers1, String model2,
       Map<Integer, ModelAnswer> answers2, Path outFile) {
     Set<String> done = new HashSet<>();
-    if (outFile != null && Files.exists(outFile)) {
-      AppendLog.repair(outFile);
-      for (PairJudgment j : Jsonl.readAll(outFile, PairJudgment.class)) {
+    if (outFile != null) {
+      for (PairJudgment j : JsonlAppender.readComplete(outFile, PairJudgment.class)) {
         done.add(key(j.questionId(), j.model1() + "\u0000" + j.model2(), j.turn(), j.judge()));
       }
     }
     List<PairJudgment> out = new ArrayList<>();
-    try (AppendLog log = outFile == null ? null : new AppendLog(outFile)) {
+    try (JsonlAppender log = outFile == null ? null : JsonlAppender.open(outFile)) {
       for (int turn = 1; turn <= 2; turn++) {
         for (boolean ref : new boolean[] {false, true}) {
           List<JudgeRequest> g1 = new ArrayList<>();

@@ -1,9 +1,7 @@
-package dev.zephyr.data.io;
+package dev.zephyr.core.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.InvalidInputException;
-import dev.zephyr.core.io.Json;
-import dev.zephyr.core.io.Jsonl;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
