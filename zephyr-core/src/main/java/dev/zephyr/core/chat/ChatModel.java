@@ -16,6 +16,14 @@ public interface ChatModel extends AutoCloseable {
   /** A stable name for this model, used in file names, caches and reports. */
   String name();
 
+  /**
+   * The model part of response-cache keys ({@code CachedChatModel}): the model that actually answers, so that
+   * several configurations of one served model share cached calls. The default is {@link #name()}.
+   */
+  default String cacheKeyModel() {
+    return name();
+  }
+
   /** Answers every request, in order. */
   List<ChatResponse> complete(List<ChatRequest> requests);
 

@@ -4,7 +4,6 @@ import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.chat.ChatRequest;
 import dev.zephyr.core.chat.ChatResponse;
 import dev.zephyr.core.chat.ProviderException;
-import dev.zephyr.core.chat.openai.OpenAiChatModel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,19 +24,23 @@ public final class CachedChatModel implements ChatModel {
   private final String keyModel;
 
   /**
-   * Caches {@code delegate}'s calls in {@code store}. The key's model part is the endpoint model name for an
-   * {@link OpenAiChatModel} (so several configurations of one served model share entries) and {@link #name()}
-   * otherwise.
+   * Caches {@code delegate}'s calls in {@code store}, keyed with the delegate's {@link ChatModel#cacheKeyModel()}
+   * (an endpoint's model name, so several configurations of one served model share entries).
    */
   public CachedChatModel(ChatModel delegate, ResponseStore store) {
     this.delegate = delegate;
     this.store = store;
-    this.keyModel = delegate instanceof OpenAiChatModel o ? o.modelName() : delegate.name();
+    this.keyModel = delegate.cacheKeyModel();
   }
 
   @Override
   public String name() {
     return delegate.name();
+  }
+
+  @Override
+  public String cacheKeyModel() {
+    return keyModel;
   }
 
   /** The wrapped model. */

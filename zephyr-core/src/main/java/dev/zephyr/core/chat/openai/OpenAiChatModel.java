@@ -146,6 +146,12 @@ public final class OpenAiChatModel implements ChatModel {
     return modelName;
   }
 
+  /** The endpoint's model name: every client of one served model shares cached calls. */
+  @Override
+  public String cacheKeyModel() {
+    return modelName;
+  }
+
   @Override
   public List<ChatResponse> complete(List<ChatRequest> requests) {
     return ChatModel.completeViaEach(this, requests);
