@@ -145,7 +145,7 @@ final class MtBenchCommand implements Runnable {
         }
         MtBenchJudge requestsOnly = new MtBenchJudge(null, judgeModel, bench, batchSize);
         List<JudgeRequest> reqs =
-            pairwise ? pairRequests(bench, requestsOnly, a, b) : requestsOnly.requests().allSingle(a);
+            pairwise ? requestsOnly.requests().allPair(a, b) : requestsOnly.requests().allSingle(a);
         Jsonl.writeAll(out, reqs);
         System.out.println("wrote " + reqs.size() + " judge requests to " + out);
         return 0;
@@ -163,22 +163,6 @@ final class MtBenchCommand implements Runnable {
         }
       }
       return 0;
-    }
-
-    private static List<JudgeRequest> pairRequests(MtBench bench, MtBenchJudge judge, Map<Integer, ModelAnswer> a,
-        Map<Integer, ModelAnswer> b) {
-      List<JudgeRequest> out = new ArrayList<>();
-      for (int turn = 1; turn <= 2; turn++) {
-        for (boolean ref : new boolean[] {false, true}) {
-          for (Question q : bench.questions(ref)) {
-            if (a.containsKey(q.questionId()) && b.containsKey(q.questionId())) {
-              out.add(judge.requests().pair(q, a.get(q.questionId()), b.get(q.questionId()), turn));
-              out.add(judge.requests().pair(q, b.get(q.questionId()), a.get(q.questionId()), turn));
-            }
-          }
-        }
-      }
-      return out;
     }
   }
 

@@ -96,6 +96,27 @@ public final class JudgeRequests {
     return out;
   }
 
+  /**
+   * Every pairwise request over the questions both models answered, in FastChat's order (turn, then without and with
+   * reference), each question in both orders: {@code answers1} as A, then {@code answers2} as A.
+   */
+  public List<JudgeRequest> allPair(Map<Integer, ModelAnswer> answers1, Map<Integer, ModelAnswer> answers2) {
+    List<JudgeRequest> out = new ArrayList<>();
+    for (int turn = 1; turn <= 2; turn++) {
+      for (boolean ref : new boolean[] {false, true}) {
+        for (Question q : bench.questions(ref)) {
+          ModelAnswer a1 = answers1.get(q.questionId());
+          ModelAnswer a2 = answers2.get(q.questionId());
+          if (a1 != null && a2 != null && q.turns().size() >= turn) {
+            out.add(pair(q, a1, a2, turn));
+            out.add(pair(q, a2, a1, turn));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
   private Map<String, String> referenceValues(Question question) {
     Map<String, String> v = new HashMap<>();
     if (MtBench.NEED_REF_CATS.contains(question.category())) {

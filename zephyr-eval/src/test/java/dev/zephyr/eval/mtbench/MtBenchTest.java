@@ -72,6 +72,26 @@ class MtBenchTest {
   }
 
   @Test
+  void allPairwiseRequestsCoverCommonQuestionsInBothOrdersInFastChatOrder() {
+    Map<Integer, ModelAnswer> a = MtBench.readAnswers(RES.resolve("tiny-zephyr.jsonl"));
+    Map<Integer, ModelAnswer> b = new java.util.LinkedHashMap<>();
+    for (int qid : new int[] {81, 101}) {
+      b.put(qid, new ModelAnswer(qid, "x", "b", List.of(new ModelAnswer.Choice(0,
+          List.of("B first " + qid, "B second " + qid))), 0));
+    }
+    JudgeRequests jr = new JudgeRequests(BENCH, BENCH.referenceAnswers("gpt-4"), "gpt-4.jsonl");
+    List<JudgeRequest> got = jr.allPair(a, b);
+    Question q81 = BENCH.questions().stream().filter(x -> x.questionId() == 81).findFirst().orElseThrow();
+    Question q101 = BENCH.questions().stream().filter(x -> x.questionId() == 101).findFirst().orElseThrow();
+    // turn 1 without reference (81), turn 1 with reference (101), then turn 2 likewise; A/B then B/A each
+    assertThat(got).containsExactly(
+        jr.pair(q81, a.get(81), b.get(81), 1), jr.pair(q81, b.get(81), a.get(81), 1),
+        jr.pair(q101, a.get(101), b.get(101), 1), jr.pair(q101, b.get(101), a.get(101), 1),
+        jr.pair(q81, a.get(81), b.get(81), 2), jr.pair(q81, b.get(81), a.get(81), 2),
+        jr.pair(q101, a.get(101), b.get(101), 2), jr.pair(q101, b.get(101), a.get(101), 2));
+  }
+
+  @Test
   void missingReferenceIsAClearError() {
     JudgeRequests jr = new JudgeRequests(BENCH, Map.of(), "reference_answer/judge.jsonl");
     Map<Integer, ModelAnswer> answers = MtBench.readAnswers(RES.resolve("tiny-zephyr.jsonl"));
