@@ -52,7 +52,7 @@ public final class PipelineCommand implements Callable<Integer> {
   private final PrintStream out;
 
   public PipelineCommand() {
-    this(null, System.out);
+    this(new LocalRecipeStages(), System.out);
   }
 
   /** With the concrete stage factory (integration) or a mock (tests); null means none is wired in this build. */

@@ -32,7 +32,8 @@ import java.util.Set;
  * Stage kinds: {@code dsft} (artifact keys {@code dataset}, {@code model}), {@code aif} ({@code preferences},
  * {@code ratings}, {@code completions}, {@code sample_student}), {@code ddpo} ({@code preferences}, {@code model}),
  * {@code rm} ({@code comparisons}, {@code model}), {@code bon}, {@code sft} (trains on upstream demonstrations), and
- * {@code evaluate} (one key per evaluation). Relative paths are relative to the YAML file's directory. Every other key
+ * {@code evaluate} (one key per evaluation). Relative paths (artifact keys, and the option keys in
+ * {@link #OPTION_PATH_KEYS}, also inside each evaluation) are relative to the YAML file's directory. Every other key
  * is handed to {@link RecipeStages} unchanged.
  *
  * @param name recipe name
@@ -44,6 +45,13 @@ import java.util.Set;
 public record Recipe(String name, long seed, Path student, Path workDir, List<StageSpec> stages) {
   /** Stage kinds a recipe may use. */
   public static final Set<String> KINDS = Set.of("dsft", "aif", "ddpo", "rm", "bon", "sft", "evaluate");
+
+  /**
+   * Stage options (not artifacts) that name local files: benchmark directories and files of an evaluation, and the
+   * inputs of AI-feedback collection. Like artifact paths they are relative to the YAML file.
+   */
+  public static final Set<String> OPTION_PATH_KEYS = Set.of("bench_dir", "eval_set", "annotator_prompt", "prompts",
+      "rubric_templates", "principles", "cache");
 
   public Recipe {
     stages = List.copyOf(stages);
@@ -115,9 +123,35 @@ public record Recipe(String name, long seed, Path student, Path workDir, List<St
           options.put(key, baseDir.resolve(s).normalize().toString());
         }
       }
+      resolveOptionPaths(options, baseDir, source, field + "." + kind);
+      if (kind.equals("evaluate")) {
+        for (Map.Entry<String, Object> e : options.entrySet()) {
+          if (e.getValue() instanceof Map<?, ?> m) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> eval = (Map<String, Object>) m;
+            resolveOptionPaths(eval, baseDir, source, field + ".evaluate." + e.getKey());
+          }
+        }
+      }
       stages.add(new StageSpec(kind, options));
     }
     return new Recipe(name == null ? "recipe" : name, seed, student, workDir, stages);
+  }
+
+  /**
+   * Resolves the options that name files for the stage factories ({@link #OPTION_PATH_KEYS}) against the YAML
+   * file's directory, as the artifact keys are.
+   */
+  private static void resolveOptionPaths(Map<String, Object> options, Path baseDir, String source, String field) {
+    for (String key : OPTION_PATH_KEYS) {
+      Object v = options.get(key);
+      if (v != null) {
+        if (!(v instanceof String s)) {
+          throw InvalidInputException.field(source, field + "." + key, "expected a path");
+        }
+        options.put(key, baseDir.resolve(s).normalize().toString());
+      }
+    }
   }
 
   private static String text(JsonNode root, String key, String source, boolean required) {

@@ -1,0 +1,170 @@
+package dev.zephyr.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.zephyr.core.ZephyrException;
+import dev.zephyr.core.chat.ChatModel;
+import dev.zephyr.core.chat.ChatRequest;
+import dev.zephyr.core.chat.Message;
+import dev.zephyr.core.chat.SamplingParams;
+import dev.zephyr.core.io.Json;
+import dev.zephyr.train.pipeline.Recipe;
+import dev.zephyr.train.recipe.DpoConfig;
+import dev.zephyr.train.recipe.SftConfig;
+import dev.zephyr.train.optim.SchedulerType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code zephyr pipeline --config} with the real stages ({@link LocalRecipeStages}) on a tiny model. */
+class PipelineRecipeRunTest {
+  @TempDir Path dir;
+
+  private static final String SFT_DATA = """
+      {"messages": [{"role": "user", "content": "Name a colour."}, {"role": "assistant", "content": "Blue."}]}
+      {"messages": [{"role": "user", "content": "Say hi."}, {"role": "assistant", "content": "Hi!"}]}
+      {"messages": [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "4."}]}
+      """;
+  private static final String PREFS = """
+      {"chosen": [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "4."}], "rejected": [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "5."}]}
+      {"prompt": "Capital of France?", "chosen": " Paris.", "rejected": " Lyon."}
+      {"prompt": [{"role": "user", "content": "Hi"}], "chosen": [{"role": "assistant", "content": "Hello!"}], "rejected": [{"role": "assistant", "content": "Go away."}]}
+      """;
+
+  @Test
+  void dsftAifDdpoRecipeRunsEndToEndAndARerunSkipsEveryStage() throws Exception {
+    TinyModels.withZephyrTokenizer(dir); // dir/model
+    Files.writeString(dir.resolve("sft.jsonl"), SFT_DATA);
+    Files.writeString(dir.resolve("prefs.jsonl"), PREFS);
+    Path recipe = Files.writeString(dir.resolve("tiny.yaml"), """
+        name: tiny
+        seed: 7
+        student: model
+        work_dir: runs
+        stages:
+          - dsft:
+              dataset: sft.jsonl
+              max_length: 64
+              learning_rate: 1.0e-3
+              max_steps: 2
+              per_device_train_batch_size: 2
+              logging_steps: 1
+              save_steps: 1
+              save_total_limit: 1
+              disable_tqdm: true
+          - aif: {preferences: prefs.jsonl}
+          - ddpo:
+              beta: 0.2
+              loss_type: sigmoid
+              learning_rate: 1.0e-3
+              max_steps: 2
+              max_length: 64
+              per_device_train_batch_size: 2
+              precompute_ref_log_probs: true
+              logging_steps: 1
+              save_steps: 0
+              disable_tqdm: true
+        """);
+    CliRun first = CliRun.of("pipeline", "--config", recipe.toString());
+    assertThat(first.code()).as(first.err()).isZero();
+    Path runs = dir.resolve("runs");
+    assertThat(first.out()).contains("[01-dsft] running").contains("[03-ddpo] running")
+        .contains("final model: " + runs.resolve("03-ddpo/model"));
+
+    JsonNode dsft = Json.mapper().readTree(runs.resolve("01-dsft/manifest.json").toFile());
+    assertThat(dsft.get("status").asText()).isEqualTo("completed");
+    assertThat(dsft.get("config").get("stage").get("learning_rate").asDouble()).isEqualTo(1.0e-3);
+    assertThat(dsft.get("metrics").get("global_step").asDouble()).isEqualTo(2.0);
+    assertThat(dsft.get("metrics").get("train_loss").asDouble()).isBetween(0.5, 20.0);
+    // the trainer ran in the stage's model directory and left its checkpoint and log there
+    assertThat(runs.resolve("01-dsft/model/metrics.jsonl")).exists();
+    assertThat(runs.resolve("01-dsft/model/checkpoint-2")).exists();
+
+    JsonNode ddpo = Json.mapper().readTree(runs.resolve("03-ddpo/manifest.json").toFile());
+    assertThat(ddpo.get("status").asText()).isEqualTo("completed");
+    assertThat(ddpo.get("config").get("stage").get("beta").asDouble()).isEqualTo(0.2);
+    JsonNode m = ddpo.get("metrics");
+    assertThat(m.get("rewards/accuracies").asDouble()).isBetween(0.0, 1.0);
+    assertThat(m.has("rewards/margins")).isTrue();
+    assertThat(m.get("global_step").asDouble()).isEqualTo(2.0);
+    // DPO started from the dSFT model: its input digest is 01-dsft's output
+    assertThat(ddpo.get("inputs").toString()).contains("01-dsft");
+
+    try (ChatModel finalModel = new LocalRecipeStages().loader().open(runs.resolve("03-ddpo/model"))) {
+      assertThat(finalModel.name()).isEqualTo("03-ddpo/model");
+      var response = finalModel.complete(List.of(ChatRequest.of(List.of(Message.user("Hi")),
+          SamplingParams.builder().temperature(0).maxTokens(3).build()))).get(0);
+      assertThat(response.choices().get(0).completionTokens()).isBetween(1, 3);
+    }
+
+    CliRun second = CliRun.of("pipeline", "--config", recipe.toString());
+    assertThat(second.code()).as(second.err()).isZero();
+    assertThat(second.out()).contains("[01-dsft] unchanged, skipped").contains("[02-aif] unchanged, skipped")
+        .contains("[03-ddpo] unchanged, skipped").contains("01-dsft skipped").contains("03-ddpo skipped")
+        .doesNotContain("running");
+  }
+
+  @Test
+  void stageOptionsReachTheTrainingRunUnderTrlNames() {
+    SftConfig sft = LocalRecipeStages.sftConfig(Map.of("learning_rate", 3.0e-4, "lr_scheduler_type", "linear",
+        "max_length", 128, "assistant_only_loss", true), Path.of("m"), Path.of("d.jsonl"), Path.of("out"), 9);
+    assertThat(sft.training().learningRate()).isEqualTo(3.0e-4);
+    assertThat(sft.training().lrSchedulerType()).isEqualTo(SchedulerType.LINEAR);
+    assertThat(sft.training().seed()).isEqualTo(9); // the pipeline seed, as the stage sets none
+    assertThat(sft.training().outputDir()).isEqualTo(Path.of("out"));
+    assertThat(sft.maxLength()).isEqualTo(128);
+    assertThat(sft.lossMode()).isEqualTo(dev.zephyr.core.tokenizer.LossMode.ASSISTANT_ONLY);
+    assertThat(sft.modelNameOrPath()).isEqualTo(Path.of("m"));
+    assertThat(sft.datasets()).containsExactly(Path.of("d.jsonl"));
+
+    DpoConfig dpo = LocalRecipeStages.dpoConfig(Map.of("beta", 0.05, "learning_rate", "5e-7", "seed", 3),
+        Path.of("m"), Path.of("p.jsonl"), Path.of("out"), 9);
+    assertThat(dpo.loss().beta()).isEqualTo(0.05);
+    assertThat(dpo.training().learningRate()).isEqualTo(5e-7);
+    assertThat(dpo.training().seed()).isEqualTo(3);
+  }
+
+  @Test
+  void badOptionsAndUnwiredStagesFailWhenThePipelineIsPlanned() throws Exception {
+    LocalRecipeStages stages = new LocalRecipeStages();
+    assertThatThrownBy(() -> stages.evaluation("arena_hard", Map.of()))
+        .isInstanceOf(ZephyrException.class).hasMessageContaining("'arena_hard'")
+        .hasMessageContaining("alpaca_eval, mt_bench");
+    assertThatThrownBy(() -> stages.evaluation("mt_bench", Map.of("bench_dir", "b")))
+        .hasMessageContaining("evaluate.mt_bench.judge");
+    assertThatThrownBy(() -> stages.sft(Map.of("lr_scheduler_type", "sideways")))
+        .hasMessageContaining("lr_scheduler_type");
+    assertThatThrownBy(() -> stages.dpo(Map.of("output_dir", "x"))).hasMessageContaining("'output_dir' is set by");
+    assertThatThrownBy(() -> stages.feedback(Map.of("pool", List.of()))).hasMessageContaining("zephyr aif");
+
+    Files.createDirectories(dir.resolve("base"));
+    Path recipe = Files.writeString(dir.resolve("r.yaml"), """
+        name: e
+        student: base
+        stages:
+          - ddpo: {preferences: p.jsonl}
+          - evaluate: {arena_hard: {bench_dir: x}}
+        """);
+    CliRun r = CliRun.of("pipeline", "--config", recipe.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("unknown evaluation 'arena_hard'");
+    assertThat(dir.resolve("runs/e")).doesNotExist(); // nothing ran
+  }
+
+  @Test
+  void evaluationPathsAreRelativeToTheRecipe() throws Exception {
+    Path recipe = Files.writeString(dir.resolve("r.yaml"), """
+        student: base
+        stages:
+          - evaluate: {mt_bench: {bench_dir: data/mt_bench, judge: {base_url: "http://localhost:1/v1"}}}
+        """);
+    Map<String, Object> options = Recipe.load(recipe).stages().get(0).options();
+    assertThat(((Map<?, ?>) options.get("mt_bench")).get("bench_dir"))
+        .isEqualTo(dir.resolve("data/mt_bench").toString());
+  }
+}
