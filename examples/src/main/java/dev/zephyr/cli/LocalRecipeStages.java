@@ -29,8 +29,9 @@ import java.util.Map;
  * model. Each trained model is the Hugging Face directory {@code <stage dir>/model}; its checkpoints and
  * {@code metrics.jsonl} lie there too, so an interrupted stage resumes from its newest checkpoint.
  *
- * <p>Not wired: collecting AI feedback inside a recipe, the ALMoST reward-model and best-of-N stages. They fail while
- * the pipeline is planned, before anything runs, and say what to use instead.
+ * <p>AI feedback ({@code aif} with pool and judge settings) runs {@code zephyr aif}'s job ({@link RecipeFeedback}).
+ * Not wired: the ALMoST reward-model and best-of-N stages; they fail while the pipeline is planned, before anything
+ * runs, and say what to use instead.
  */
 public final class LocalRecipeStages implements RecipeStages {
   /** Keys this class sets itself: the model, data and output directory come from the pipeline. */
@@ -119,9 +120,7 @@ public final class LocalRecipeStages implements RecipeStages {
 
   @Override
   public FeedbackStage feedback(Map<String, Object> options) {
-    throw new ZephyrException("recipe stage aif: collecting AI feedback inside a recipe is not wired in the CLI yet;"
-        + " run `zephyr aif --config aif.yaml` and give its output as `aif: {preferences: OUT/preferences.jsonl}`"
-        + " (got options " + options.keySet() + ")");
+    return new RecipeFeedback(options);
   }
 
   @Override

@@ -10,6 +10,8 @@ import dev.zephyr.core.chat.ChatRequest;
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.io.Json;
+import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.core.testing.FakeOpenAiServer;
 import dev.zephyr.train.pipeline.Recipe;
 import dev.zephyr.train.recipe.DpoConfig;
 import dev.zephyr.train.recipe.SftConfig;
@@ -110,6 +112,57 @@ class PipelineRecipeRunTest {
   }
 
   @Test
+  void aifCollectsFeedbackFromThePoolAndDdpoTrainsOnIt() throws Exception {
+    TinyModels.withZephyrTokenizer(dir);
+    Files.writeString(dir.resolve("prompts.jsonl"), """
+        {"prompt": "Explain topic 1 briefly.", "prompt_id": "p1"}
+        {"prompt": "Explain topic 2 briefly.", "prompt_id": "p2"}
+        {"prompt": "Explain topic 3 briefly.", "prompt_id": "p3"}
+        """);
+    try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+      server.responder(FakeOpenAiServer::ratingOrAnswer);
+      String url = server.baseUrl();
+      Path recipe = Files.writeString(dir.resolve("aif.yaml"), """
+          name: fb
+          student: model
+          work_dir: runs
+          stages:
+            - aif:
+                prompts: prompts.jsonl
+                completions_per_prompt: 2
+                pool:
+                  - {name: a, base_url: "%s", model: teacher-a, max_retries: 1, max_tokens: 32}
+                  - {name: b, base_url: "%s", model: teacher-b, max_retries: 1, max_tokens: 32}
+                judge: {base_url: "%s", model: judge, max_retries: 1}
+                rubric: overall
+                binarize: {chosen: overall, rejected: random, ties: keep}
+            - ddpo: {beta: 0.1, max_steps: 1, max_length: 64, per_device_train_batch_size: 2, save_steps: 0,
+                     logging_steps: 1, disable_tqdm: true}
+          """.formatted(url, url, url));
+      CliRun run = CliRun.of("pipeline", "--config", recipe.toString());
+      assertThat(run.code()).as(run.err()).isZero();
+      Path aif = dir.resolve("runs/01-aif");
+      assertThat(Jsonl.readAll(aif.resolve("completions.jsonl"))).hasSize(3);
+      assertThat(Jsonl.readAll(aif.resolve("ratings.jsonl"))).hasSize(3);
+      List<JsonNode> prefs = Jsonl.readAll(aif.resolve("preferences.jsonl"));
+      JsonNode manifest = Json.mapper().readTree(aif.resolve("manifest.json").toFile());
+      assertThat(manifest.get("metrics").get("preference_pairs").asDouble()).isEqualTo(prefs.size()).isPositive();
+      assertThat(manifest.get("metrics").get("prompts").asDouble()).isEqualTo(3.0);
+      JsonNode ddpo = Json.mapper().readTree(dir.resolve("runs/02-ddpo/manifest.json").toFile());
+      assertThat(ddpo.get("inputs").get("preferences").get("path").asText())
+          .isEqualTo(aif.resolve("preferences.jsonl").toString());
+      assertThat(ddpo.get("metrics").has("rewards/accuracies")).isTrue();
+      int calls = server.requestCount();
+
+      // a rerun skips both stages and calls nobody
+      CliRun again = CliRun.of("pipeline", "--config", recipe.toString());
+      assertThat(again.code()).as(again.err()).isZero();
+      assertThat(again.out()).contains("[01-aif] unchanged, skipped").contains("[02-ddpo] unchanged, skipped");
+      assertThat(server.requestCount()).isEqualTo(calls);
+    }
+  }
+
+  @Test
   void stageOptionsReachTheTrainingRunUnderTrlNames() {
     SftConfig sft = LocalRecipeStages.sftConfig(Map.of("learning_rate", 3.0e-4, "lr_scheduler_type", "linear",
         "max_length", 128, "assistant_only_loss", true), Path.of("m"), Path.of("d.jsonl"), Path.of("out"), 9);
@@ -140,7 +193,9 @@ class PipelineRecipeRunTest {
     assertThatThrownBy(() -> stages.sft(Map.of("lr_scheduler_type", "sideways")))
         .hasMessageContaining("lr_scheduler_type");
     assertThatThrownBy(() -> stages.dpo(Map.of("output_dir", "x"))).hasMessageContaining("'output_dir' is set by");
-    assertThatThrownBy(() -> stages.feedback(Map.of("pool", List.of()))).hasMessageContaining("zephyr aif");
+    assertThatThrownBy(() -> stages.feedback(Map.of("output_dir", "x"))).hasMessageContaining("'output_dir'");
+    assertThatThrownBy(() -> stages.rewardModel(Map.of())).hasMessageContaining("rm: {model: DIR}");
+    assertThatThrownBy(() -> stages.bestOfN(Map.of())).hasMessageContaining("dsft: {dataset: FILE.jsonl}");
 
     Files.createDirectories(dir.resolve("base"));
     Path recipe = Files.writeString(dir.resolve("r.yaml"), """

@@ -47,11 +47,12 @@ public record Recipe(String name, long seed, Path student, Path workDir, List<St
   public static final Set<String> KINDS = Set.of("dsft", "aif", "ddpo", "rm", "bon", "sft", "evaluate");
 
   /**
-   * Stage options (not artifacts) that name local files: benchmark directories and files of an evaluation, and the
-   * inputs of AI-feedback collection. Like artifact paths they are relative to the YAML file.
+   * Stage options (not artifacts) that name local files, wherever they sit in a stage's options (an evaluation's
+   * mapping, a feedback pool entry): benchmark directories and files, the inputs of AI-feedback collection and local
+   * model directories. Like artifact paths they are relative to the YAML file.
    */
   public static final Set<String> OPTION_PATH_KEYS = Set.of("bench_dir", "eval_set", "annotator_prompt", "prompts",
-      "rubric_templates", "principles", "cache");
+      "rubric_templates", "principles", "cache", "local");
 
   public Recipe {
     stages = List.copyOf(stages);
@@ -124,32 +125,33 @@ public record Recipe(String name, long seed, Path student, Path workDir, List<St
         }
       }
       resolveOptionPaths(options, baseDir, source, field + "." + kind);
-      if (kind.equals("evaluate")) {
-        for (Map.Entry<String, Object> e : options.entrySet()) {
-          if (e.getValue() instanceof Map<?, ?> m) {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> eval = (Map<String, Object>) m;
-            resolveOptionPaths(eval, baseDir, source, field + ".evaluate." + e.getKey());
-          }
-        }
-      }
       stages.add(new StageSpec(kind, options));
     }
     return new Recipe(name == null ? "recipe" : name, seed, student, workDir, stages);
   }
 
   /**
-   * Resolves the options that name files for the stage factories ({@link #OPTION_PATH_KEYS}) against the YAML
-   * file's directory, as the artifact keys are.
+   * Resolves the options that name files for the stage factories ({@link #OPTION_PATH_KEYS}), at any depth, against
+   * the YAML file's directory, as the artifact keys are.
    */
+  @SuppressWarnings("unchecked")
   private static void resolveOptionPaths(Map<String, Object> options, Path baseDir, String source, String field) {
-    for (String key : OPTION_PATH_KEYS) {
-      Object v = options.get(key);
-      if (v != null) {
+    for (Map.Entry<String, Object> e : options.entrySet()) {
+      String key = e.getKey();
+      Object v = e.getValue();
+      if (OPTION_PATH_KEYS.contains(key) && v != null) {
         if (!(v instanceof String s)) {
           throw InvalidInputException.field(source, field + "." + key, "expected a path");
         }
-        options.put(key, baseDir.resolve(s).normalize().toString());
+        e.setValue(baseDir.resolve(s).normalize().toString());
+      } else if (v instanceof Map<?, ?> m) {
+        resolveOptionPaths((Map<String, Object>) m, baseDir, source, field + "." + key);
+      } else if (v instanceof List<?> list) {
+        for (int i = 0; i < list.size(); i++) {
+          if (list.get(i) instanceof Map<?, ?> m) {
+            resolveOptionPaths((Map<String, Object>) m, baseDir, source, field + "." + key + "[" + i + "]");
+          }
+        }
       }
     }
   }
