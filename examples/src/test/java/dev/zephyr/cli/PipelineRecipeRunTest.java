@@ -2,6 +2,7 @@ package dev.zephyr.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.ZephyrException;
@@ -12,6 +13,10 @@ import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.testing.FakeOpenAiServer;
+import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.eval.alpacaeval.AlpacaEvalFiles;
+import dev.zephyr.eval.alpacaeval.ModelOutput;
+import dev.zephyr.eval.alpacaeval.PositionSwitch;
 import dev.zephyr.train.pipeline.Recipe;
 import dev.zephyr.train.recipe.DpoConfig;
 import dev.zephyr.train.recipe.SftConfig;
@@ -159,6 +164,44 @@ class PipelineRecipeRunTest {
       assertThat(again.code()).as(again.err()).isZero();
       assertThat(again.out()).contains("[01-aif] unchanged, skipped").contains("[02-ddpo] unchanged, skipped");
       assertThat(server.requestCount()).isEqualTo(calls);
+    }
+  }
+
+  @Test
+  void evaluateStageRunsMtBenchAndAlpacaEvalOnTheStudentWithAnHttpJudge() throws Exception {
+    TinyModels.withZephyrTokenizer(dir);
+    List<ModelOutput> ref = AlpacaEvalFiles.readModelOutputs(
+        SharedData.path("alpaca_eval", "reference_outputs_text_davinci_003_ae1.json")).subList(0, 6);
+    AlpacaEvalFiles.writeJson(dir.resolve("eval_set.json"), ref);
+    try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+      // MT-Bench judge: 8 for first turns, 5 for second turns; AlpacaEval judge: the output shown first wins
+      server.responder((model, req) -> req.messages().stream().anyMatch(m -> m.content().contains("model_1"))
+          ? "[{'model': 'model_1', 'rank': 1}, {'model': 'model_2', 'rank': 2}]"
+          : req.messages().get(1).content().contains("<|The Start of Assistant A's") ? "Rating: [[5]]"
+          : "Rating: [[8]]");
+      String judge = "{base_url: \"" + server.baseUrl() + "\", model: gpt-4, api_key_env: ZEPHYR_TEST_UNSET_KEY}";
+      Path recipe = Files.writeString(dir.resolve("eval.yaml"), """
+          name: ev
+          student: model
+          work_dir: runs
+          stages:
+            - evaluate:
+                mt_bench: {bench_dir: %s, first_n: 2, max_new_token: 4, judge: %s}
+                alpaca_eval: {eval_set: eval_set.json, annotator_prompt: %s, annotator: alpaca_eval_gpt4,
+                              max_new_tokens: 4, judge: %s}
+          """.formatted(SharedData.path("mt_bench"), judge,
+          SharedData.path("alpaca_eval", "prompts", "alpaca_eval_gpt4.txt"), judge));
+      CliRun run = CliRun.of("pipeline", "--config", recipe.toString());
+      assertThat(run.code()).as(run.err()).isZero();
+      Path runs = dir.resolve("runs");
+      JsonNode mt = Json.mapper().readTree(runs.resolve("01-eval/manifest.json").toFile()).get("metrics");
+      assertThat(mt.get("score").asDouble()).isEqualTo(6.5);
+      assertThat(mt.get("turn1").asDouble()).isEqualTo(8.0);
+      assertThat(mt.get("turn2").asDouble()).isEqualTo(5.0);
+      long switched = ref.stream().filter(o -> PositionSwitch.isSwitched(o.instruction())).count();
+      JsonNode ae = Json.mapper().readTree(runs.resolve("02-eval/manifest.json").toFile()).get("metrics");
+      assertThat(ae.get("win_rate").asDouble()).isCloseTo(100.0 * switched / 6, within(1e-9));
+      assertThat(ae.has("length_controlled_winrate")).isTrue();
     }
   }
 
