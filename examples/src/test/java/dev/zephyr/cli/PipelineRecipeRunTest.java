@@ -255,6 +255,24 @@ class PipelineRecipeRunTest {
   }
 
   @Test
+  void dryRunChecksTheStagesOptionsAndTheShippedRecipesPass() throws Exception {
+    Path recipe = Files.writeString(dir.resolve("bad.yaml"), """
+        student: base
+        stages:
+          - dsft: {dataset: sft.jsonl, lr_scheduler_type: sideways}
+        """);
+    CliRun bad = CliRun.of("pipeline", "--config", recipe.toString(), "--dry-run");
+    assertThat(bad.code()).isEqualTo(1);
+    assertThat(bad.err()).contains("lr_scheduler_type").contains("sideways");
+    for (String builtin : List.of("zephyr-7b-beta", "zephyr-7b-beta-handbook")) {
+      CliRun ok = CliRun.of("pipeline", "--config", "builtin:" + builtin, "--dry-run", "--work",
+          dir.resolve(builtin).toString());
+      assertThat(ok.code()).as(ok.err()).isZero();
+      assertThat(ok.out()).contains("03-ddpo");
+    }
+  }
+
+  @Test
   void evaluationPathsAreRelativeToTheRecipe() throws Exception {
     Path recipe = Files.writeString(dir.resolve("r.yaml"), """
         student: base
