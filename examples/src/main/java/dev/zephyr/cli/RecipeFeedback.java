@@ -28,10 +28,12 @@ import java.util.Map;
  * {@code prompts}, {@code pool}, {@code judge}, {@code rubric}, {@code binarize}, {@code completions_per_prompt}...)
  * run with {@code output_dir} = the stage directory, so its response cache lets an interrupted stage resume without
  * paying twice. With {@code sample_student: true} the model from the previous stage joins the pool as
- * {@code student}. Started from given {@code ratings}, it only binarises them with the {@code binarize} settings.
+ * {@code student}, sampled with {@code student_sampling: {temperature, max_tokens, ...}} (pool-entry keys). Started from given {@code ratings}, it only binarises them with the {@code binarize} settings.
  */
 final class RecipeFeedback implements FeedbackStage {
   private static final String CONFIG_FILE = "aif.yaml";
+  /** Sampling settings of the student in the pool ({@code temperature}, {@code max_tokens}, ...). */
+  private static final String STUDENT_SAMPLING = "student_sampling";
   private final Map<String, Object> options;
 
   RecipeFeedback(Map<String, Object> options) {
@@ -52,9 +54,16 @@ final class RecipeFeedback implements FeedbackStage {
     Map<String, Object> o = new LinkedHashMap<>(options);
     o.put("output_dir", ctx.dir().toString());
     o.putIfAbsent("seed", ctx.seed());
+    Object studentSampling = o.remove(STUDENT_SAMPLING);
     if (ctx.inputs().containsKey(Artifacts.MODEL) && o.get("pool") instanceof List<?> pool) {
+      Map<String, Object> student = new LinkedHashMap<>();
+      if (studentSampling instanceof Map<?, ?> m) {
+        m.forEach((k, v) -> student.put(k.toString(), v));
+      }
+      student.put("name", "student");
+      student.put("local", ctx.input(Artifacts.MODEL).toString());
       List<Object> withStudent = new ArrayList<>(pool);
-      withStudent.add(Map.of("name", "student", "local", ctx.input(Artifacts.MODEL).toString()));
+      withStudent.add(student);
       o.put("pool", withStudent);
     }
     Object rubric = o.get("rubric");

@@ -141,13 +141,20 @@ class PipelineRecipeRunTest {
                 judge: {base_url: "%s", model: judge, max_retries: 1}
                 rubric: overall
                 binarize: {chosen: overall, rejected: random, ties: keep}
+                sample_student: true
+                student_sampling: {temperature: 1.0, max_tokens: 4}
             - ddpo: {beta: 0.1, max_steps: 1, max_length: 64, per_device_train_batch_size: 2, save_steps: 0,
                      logging_steps: 1, disable_tqdm: true}
           """.formatted(url, url, url));
       CliRun run = CliRun.of("pipeline", "--config", recipe.toString());
       assertThat(run.code()).as(run.err()).isZero();
       Path aif = dir.resolve("runs/01-aif");
-      assertThat(Jsonl.readAll(aif.resolve("completions.jsonl"))).hasSize(3);
+      List<JsonNode> completions = Jsonl.readAll(aif.resolve("completions.jsonl"));
+      assertThat(completions).hasSize(3);
+      // the student (the recipe's student model, as no dSFT ran) sampled in the pool with its own settings
+      assertThat(completions.toString()).contains("\"student\"");
+      assertThat(Files.readString(aif.resolve("aif.yaml"))).contains("max_tokens: 4")
+          .contains(dir.resolve("model").toString());
       assertThat(Jsonl.readAll(aif.resolve("ratings.jsonl"))).hasSize(3);
       List<JsonNode> prefs = Jsonl.readAll(aif.resolve("preferences.jsonl"));
       JsonNode manifest = Json.mapper().readTree(aif.resolve("manifest.json").toFile());
