@@ -33,7 +33,7 @@ import java.util.Set;
  * {@code ratings}, {@code completions}, {@code sample_student}), {@code ddpo} ({@code preferences}, {@code model}),
  * {@code rm} ({@code comparisons}, {@code model}), {@code bon}, {@code sft} (trains on upstream demonstrations), and
  * {@code evaluate} (one key per evaluation). Relative paths (artifact keys, and the option keys in
- * {@link #OPTION_PATH_KEYS}, also inside each evaluation) are relative to the YAML file's directory. Every other key
+ * {@link #OPTION_PATH_KEYS}, at any depth) are relative to the YAML file's directory. Every other key
  * is handed to {@link RecipeStages} unchanged.
  *
  * @param name recipe name
