@@ -29,9 +29,10 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code zephyr pipeline --config recipe.yaml}: runs a recipe (dSFT, AI feedback, dDPO, evaluation...) stage by
- * stage under its work directory; rerunning skips finished stages and resumes an interrupted one. Built-in recipes:
- * {@code --config builtin:zephyr-7b-beta} and {@code builtin:zephyr-7b-beta-handbook}. {@code --dry-run} prints the
- * plan, each stage's configuration and any missing local path, and runs nothing.
+ * stage under its work directory with {@link LocalRecipeStages}; rerunning skips finished stages and resumes an
+ * interrupted one. Built-in recipes: {@code --config builtin:zephyr-7b-beta} and
+ * {@code builtin:zephyr-7b-beta-handbook}. {@code --dry-run} checks every stage's options, prints the plan, each
+ * stage's configuration and any missing local path, and runs nothing.
  */
 @Command(name = "pipeline", mixinStandardHelpOptions = true,
     description = "Run a Zephyr recipe from YAML (see recipes/zephyr-7b-beta.yaml).")
@@ -45,17 +46,18 @@ public final class PipelineCommand implements Callable<Integer> {
   @Option(names = "--work", description = "Override the recipe's work_dir.")
   Path work;
 
-  @Option(names = "--dry-run", description = "Print the plan and check local paths; run nothing.")
+  @Option(names = "--dry-run", description = "Check the stages' options, print the plan and check local paths;"
+      + " run nothing.")
   boolean dryRun;
 
   private final RecipeStages stages;
   private final PrintStream out;
 
   public PipelineCommand() {
-    this(null, System.out);
+    this(new LocalRecipeStages(), System.out);
   }
 
-  /** With the concrete stage factory (integration) or a mock (tests); null means none is wired in this build. */
+  /** With a stage factory ({@link LocalRecipeStages}, or a mock in tests); null means none is wired. */
   public PipelineCommand(RecipeStages stages, PrintStream out) {
     this.stages = stages;
     this.out = out;
@@ -104,6 +106,10 @@ public final class PipelineCommand implements Callable<Integer> {
   }
 
   private int dryRun(Recipe recipe, Path workDir) {
+    if (stages != null) {
+      // the real stages read their options when built: a bad key or an unwired stage fails here, running nothing
+      recipe.toPipeline(stages);
+    }
     Pipeline p = recipe.toPipeline(new Describing());
     p.validate();
     out.println("recipe " + recipe.name() + " (seed " + recipe.seed() + ")");

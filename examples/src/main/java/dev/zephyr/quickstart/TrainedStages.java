@@ -302,7 +302,7 @@ public final class TrainedStages implements QuickstartStages {
    * The last value of each of {@code keys} in the trainer's {@code metrics.jsonl} (NaN when never logged), from one
    * read of the file.
    */
-  static Map<String, Double> lastLogged(Path outputDir, String... keys) {
+  public static Map<String, Double> lastLogged(Path outputDir, String... keys) {
     Map<String, Double> last = new LinkedHashMap<>();
     for (String key : keys) {
       last.put(key, Double.NaN);

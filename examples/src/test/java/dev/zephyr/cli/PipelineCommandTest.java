@@ -62,7 +62,7 @@ class PipelineCommandTest {
   }
 
   @Test
-  void runsARecipeWithTheWiredStagesAndFailsClearlyWithout() throws Exception {
+  void runsARecipeWithTheGivenStagesAndTheRealStagesRefuseADirectoryThatIsNoModel() throws Exception {
     Path base = Files.createDirectories(dir.resolve("base"));
     Files.writeString(base.resolve("config.json"), "{}");
     Files.writeString(dir.resolve("sft.jsonl"), "{\"messages\": []}\n");
@@ -97,7 +97,11 @@ class PipelineCommandTest {
         .contains("final model: " + dir.resolve("runs/t/02-ddpo/m"));
     assertThat(dir.resolve("runs/t/02-ddpo/manifest.json")).exists();
 
-    assertThat(new CommandLine(new PipelineCommand()).execute("--config", recipe.toString())).isEqualTo(1);
+    // the real stages (LocalRecipeStages) cannot train 'base', which holds no weights or tokenizer
+    assertThat(new CommandLine(new PipelineCommand()).execute("--config", recipe.toString(), "--work",
+        dir.resolve("real").toString())).isEqualTo(1);
+    assertThat(Files.readString(dir.resolve("real/01-dsft/manifest.json"))).contains("\"status\" : \"failed\"")
+        .contains("tokenizer.json");
     assertThat(new CommandLine(new PipelineCommand()).execute("--config", "builtin:nope")).isEqualTo(1);
   }
 }

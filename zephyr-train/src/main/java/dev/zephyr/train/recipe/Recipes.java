@@ -62,7 +62,23 @@ public final class Recipes {
 
   /** Loads an SFT recipe. */
   public static SftConfig loadSft(Path yaml) {
-    JsonNode n = read(yaml);
+    return parseSft(read(yaml), yaml.toString());
+  }
+
+  /**
+   * An SFT run from recipe options (a pipeline stage's keys, same names and checks as {@link #loadSft}); errors name
+   * {@code source}.
+   */
+  public static SftConfig sft(Map<String, ?> options, String source) {
+    return parseSft(Json.mapper().valueToTree(options), source);
+  }
+
+  /** A DPO run from recipe options (same names and checks as {@link #loadDpo}); errors name {@code source}. */
+  public static DpoConfig dpo(Map<String, ?> options, String source) {
+    return parseDpo(Json.mapper().valueToTree(options), source);
+  }
+
+  private static SftConfig parseSft(JsonNode n, String yaml) {
     Set<String> used = new TreeSet<>();
     SftConfig.Builder b = SftConfig.builder(outputDir(n, yaml));
     common(n, yaml, used, b.training());
@@ -87,7 +103,10 @@ public final class Recipes {
 
   /** Loads a DPO recipe. */
   public static DpoConfig loadDpo(Path yaml) {
-    JsonNode n = read(yaml);
+    return parseDpo(read(yaml), yaml.toString());
+  }
+
+  private static DpoConfig parseDpo(JsonNode n, String yaml) {
     Set<String> used = new TreeSet<>();
     DpoConfig.Builder b = DpoConfig.builder(outputDir(n, yaml));
     common(n, yaml, used, b.training());
@@ -160,14 +179,14 @@ public final class Recipes {
     }
   }
 
-  private static Path outputDir(JsonNode n, Path yaml) {
+  private static Path outputDir(JsonNode n, String yaml) {
     if (!n.hasNonNull("output_dir")) {
       throw InvalidInputException.field(yaml.toString(), "output_dir", "required");
     }
     return Path.of(n.get("output_dir").asText());
   }
 
-  private static Path model(JsonNode n, Path yaml, Set<String> used) {
+  private static Path model(JsonNode n, String yaml, Set<String> used) {
     used.add("model_name_or_path");
     if (!n.hasNonNull("model_name_or_path")) {
       throw InvalidInputException.field(yaml.toString(), "model_name_or_path", "required (a local model directory)");
@@ -175,7 +194,7 @@ public final class Recipes {
     return Path.of(n.get("model_name_or_path").asText());
   }
 
-  private static List<Path> datasets(JsonNode n, Path yaml, Set<String> used) {
+  private static List<Path> datasets(JsonNode n, String yaml, Set<String> used) {
     List<Path> out = new ArrayList<>();
     for (String k : List.of("dataset_path", "dataset_name")) {
       used.add(k);
@@ -197,7 +216,7 @@ public final class Recipes {
     return out;
   }
 
-  private static void common(JsonNode n, Path yaml, Set<String> used, TrainingArguments.Builder t) {
+  private static void common(JsonNode n, String yaml, Set<String> used, TrainingArguments.Builder t) {
     String src = yaml.toString();
     for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
@@ -247,7 +266,7 @@ public final class Recipes {
     }
   }
 
-  private static double doubleOf(JsonNode n, String k, Path yaml, Set<String> used) {
+  private static double doubleOf(JsonNode n, String k, String yaml, Set<String> used) {
     used.add(k);
     JsonNode v = n.get(k);
     // YAML reads 2.0e-5 as a number but "2e-5" may come as text
@@ -258,7 +277,7 @@ public final class Recipes {
     }
   }
 
-  private static int intOf(JsonNode n, String k, Path yaml, Set<String> used) {
+  private static int intOf(JsonNode n, String k, String yaml, Set<String> used) {
     used.add(k);
     JsonNode v = n.get(k);
     if (v.isIntegralNumber()) {
@@ -271,7 +290,7 @@ public final class Recipes {
     }
   }
 
-  private static void logIgnored(JsonNode n, Path yaml, Set<String> used) {
+  private static void logIgnored(JsonNode n, String yaml, Set<String> used) {
     List<String> ignored = new ArrayList<>();
     n.fieldNames().forEachRemaining(k -> {
       if (!used.contains(k)) {

@@ -1,0 +1,156 @@
+package dev.zephyr.cli;
+
+import dev.zephyr.core.ZephyrException;
+import dev.zephyr.core.chat.ChatModel;
+import dev.zephyr.core.eval.Evaluation;
+import dev.zephyr.quickstart.TrainedStages;
+import dev.zephyr.train.loop.Trainer;
+import dev.zephyr.train.pipeline.BestOfNStage;
+import dev.zephyr.train.pipeline.DpoStage;
+import dev.zephyr.train.pipeline.FeedbackStage;
+import dev.zephyr.train.pipeline.ModelLoader;
+import dev.zephyr.train.pipeline.RecipeStages;
+import dev.zephyr.train.pipeline.RewardModelStage;
+import dev.zephyr.train.pipeline.SftStage;
+import dev.zephyr.train.pipeline.StageContext;
+import dev.zephyr.train.recipe.DpoConfig;
+import dev.zephyr.train.recipe.Recipes;
+import dev.zephyr.train.recipe.SftConfig;
+import dev.zephyr.train.recipe.TrainingRuns;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The stages {@code zephyr pipeline --config recipe.yaml} runs: a stage's options are read with exactly the key
+ * handling of {@code zephyr sft|dpo --config} ({@link Recipes}), trained by {@link TrainingRuns}, evaluated with
+ * zephyr-eval's MT-Bench and AlpacaEval ({@link RecipeEvaluations}), and models are opened as the CLI's local chat
+ * model. Each trained model is the Hugging Face directory {@code <stage dir>/model}; its checkpoints and
+ * {@code metrics.jsonl} lie there too, so an interrupted stage resumes from its newest checkpoint.
+ *
+ * <p>AI feedback ({@code aif} with pool and judge settings) runs {@code zephyr aif}'s job ({@link RecipeFeedback}).
+ * Not wired: the ALMoST reward-model and best-of-N stages; they fail while the pipeline is planned, before anything
+ * runs, and say what to use instead.
+ */
+public final class LocalRecipeStages implements RecipeStages {
+  /** Keys this class sets itself: the model, data and output directory come from the pipeline. */
+  private static final List<String> PIPELINE_KEYS =
+      List.of("model_name_or_path", "dataset_path", "dataset_name", "dataset_mixture", "output_dir");
+
+  @Override
+  public SftStage sft(Map<String, Object> options) {
+    rejectPipelineKeys("sft", options);
+    // read once now so that a bad key fails while the pipeline is planned, not hours into a run
+    sftConfig(options, Path.of("model"), Path.of("dataset.jsonl"), Path.of("out"), 0);
+    return new SftStage() {
+      @Override
+      public Map<String, Object> config() {
+        return options;
+      }
+
+      @Override
+      public Path train(Path model, Path dataset, StageContext ctx) {
+        Path out = ctx.dir().resolve("model");
+        Trainer.TrainResult r = TrainingRuns.sft(sftConfig(options, model, dataset, out, ctx.seed()));
+        ctx.metric("train_loss", r.trainLoss());
+        ctx.metric("train_runtime", r.seconds());
+        ctx.metric("global_step", r.globalStep());
+        return out;
+      }
+    };
+  }
+
+  @Override
+  public DpoStage dpo(Map<String, Object> options) {
+    rejectPipelineKeys("ddpo", options);
+    dpoConfig(options, Path.of("model"), Path.of("preferences.jsonl"), Path.of("out"), 0);
+    return new DpoStage() {
+      @Override
+      public Map<String, Object> config() {
+        return options;
+      }
+
+      @Override
+      public Path train(Path model, Path preferences, StageContext ctx) {
+        Path out = ctx.dir().resolve("model");
+        Trainer.TrainResult r = TrainingRuns.dpo(dpoConfig(options, model, preferences, out, ctx.seed()));
+        ctx.metric("train_loss", r.trainLoss());
+        Map<String, Double> last = TrainedStages.lastLogged(out, "rewards/accuracies", "rewards/margins");
+        ctx.metrics(last);
+        ctx.metric("train_runtime", r.seconds());
+        ctx.metric("global_step", r.globalStep());
+        return out;
+      }
+    };
+  }
+
+  /**
+   * The SFT run of a recipe stage: {@code options} under the names {@code zephyr sft --config} reads, plus the
+   * pipeline's model, dataset and output directory; the pipeline seed unless the stage sets {@code seed}.
+   */
+  static SftConfig sftConfig(Map<String, Object> options, Path model, Path dataset, Path outputDir, long seed) {
+    return Recipes.sft(withRun(options, model, dataset, outputDir, seed), "recipe stage sft/dsft");
+  }
+
+  /** The DPO run of a recipe stage; see {@link #sftConfig}. */
+  static DpoConfig dpoConfig(Map<String, Object> options, Path model, Path preferences, Path outputDir, long seed) {
+    return Recipes.dpo(withRun(options, model, preferences, outputDir, seed), "recipe stage ddpo");
+  }
+
+  private static Map<String, Object> withRun(Map<String, Object> options, Path model, Path data, Path outputDir,
+      long seed) {
+    Map<String, Object> o = new LinkedHashMap<>(options);
+    o.put("model_name_or_path", model.toString());
+    o.put("dataset_path", data.toString());
+    o.put("output_dir", outputDir.toString());
+    o.putIfAbsent("seed", seed);
+    return o;
+  }
+
+  private static void rejectPipelineKeys(String kind, Map<String, Object> options) {
+    for (String k : PIPELINE_KEYS) {
+      if (options.containsKey(k)) {
+        throw new ZephyrException("recipe stage " + kind + ": '" + k + "' is set by the pipeline (the model comes from"
+            + " the previous stage or 'student', data from 'dataset'/'preferences', output under the work dir);"
+            + " remove it");
+      }
+    }
+  }
+
+  @Override
+  public FeedbackStage feedback(Map<String, Object> options) {
+    return new RecipeFeedback(options);
+  }
+
+  @Override
+  public RewardModelStage rewardModel(Map<String, Object> options) {
+    throw new ZephyrException("recipe stage rm: training a reward model from a recipe is not wired in the CLI;"
+        + " give a trained one with `rm: {model: DIR}`, or build the ALMoST pipeline in Java with RewardModel.of(...)");
+  }
+
+  @Override
+  public BestOfNStage bestOfN(Map<String, Object> options) {
+    throw new ZephyrException("recipe stage bon: best-of-N demonstrations are not wired in the CLI; generate them"
+        + " yourself and start an sft/dsft stage from them with `dsft: {dataset: FILE.jsonl}`, or use"
+        + " Pipeline.bestOfN(...) from Java");
+  }
+
+  @Override
+  public Evaluation evaluation(String name, Map<String, Object> options) {
+    return RecipeEvaluations.of(name, options);
+  }
+
+  @Override
+  public ModelLoader loader() {
+    return LocalRecipeStages::open;
+  }
+
+  /** A stage's model directory as the CLI's local chat model, named {@code <stage>/<dir>} (e.g. 03-ddpo/model). */
+  static ChatModel open(Path modelDir) {
+    Path abs = modelDir.toAbsolutePath().normalize();
+    String name = abs.getParent() == null ? abs.getFileName().toString()
+        : abs.getParent().getFileName() + "/" + abs.getFileName();
+    return ChatModels.underTest(name, null, abs, null, null);
+  }
+}

@@ -1,0 +1,293 @@
+package dev.zephyr.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.zephyr.core.ZephyrException;
+import dev.zephyr.core.chat.ChatModel;
+import dev.zephyr.core.chat.ChatRequest;
+import dev.zephyr.core.chat.Message;
+import dev.zephyr.core.chat.SamplingParams;
+import dev.zephyr.core.io.Json;
+import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.core.testing.FakeOpenAiServer;
+import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.eval.alpacaeval.AlpacaEvalFiles;
+import dev.zephyr.eval.alpacaeval.ModelOutput;
+import dev.zephyr.eval.alpacaeval.PositionSwitch;
+import dev.zephyr.train.pipeline.Recipe;
+import dev.zephyr.train.recipe.DpoConfig;
+import dev.zephyr.train.recipe.SftConfig;
+import dev.zephyr.train.optim.SchedulerType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code zephyr pipeline --config} with the real stages ({@link LocalRecipeStages}) on a tiny model. */
+class PipelineRecipeRunTest {
+  @TempDir Path dir;
+
+  private static final String SFT_DATA = """
+      {"messages": [{"role": "user", "content": "Name a colour."}, {"role": "assistant", "content": "Blue."}]}
+      {"messages": [{"role": "user", "content": "Say hi."}, {"role": "assistant", "content": "Hi!"}]}
+      {"messages": [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "4."}]}
+      """;
+  private static final String PREFS = """
+      {"chosen": [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "4."}], "rejected": [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "5."}]}
+      {"prompt": "Capital of France?", "chosen": " Paris.", "rejected": " Lyon."}
+      {"prompt": [{"role": "user", "content": "Hi"}], "chosen": [{"role": "assistant", "content": "Hello!"}], "rejected": [{"role": "assistant", "content": "Go away."}]}
+      """;
+
+  @Test
+  void dsftAifDdpoRecipeRunsEndToEndAndARerunSkipsEveryStage() throws Exception {
+    TinyModels.withZephyrTokenizer(dir); // dir/model
+    Files.writeString(dir.resolve("sft.jsonl"), SFT_DATA);
+    Files.writeString(dir.resolve("prefs.jsonl"), PREFS);
+    Path recipe = Files.writeString(dir.resolve("tiny.yaml"), """
+        name: tiny
+        seed: 7
+        student: model
+        work_dir: runs
+        stages:
+          - dsft:
+              dataset: sft.jsonl
+              max_length: 64
+              learning_rate: 1.0e-3
+              max_steps: 2
+              per_device_train_batch_size: 2
+              logging_steps: 1
+              save_steps: 1
+              save_total_limit: 1
+              disable_tqdm: true
+          - aif: {preferences: prefs.jsonl}
+          - ddpo:
+              beta: 0.2
+              loss_type: sigmoid
+              learning_rate: 1.0e-3
+              max_steps: 2
+              max_length: 64
+              per_device_train_batch_size: 2
+              precompute_ref_log_probs: true
+              logging_steps: 1
+              save_steps: 0
+              disable_tqdm: true
+        """);
+    CliRun first = CliRun.of("pipeline", "--config", recipe.toString());
+    assertThat(first.code()).as(first.err()).isZero();
+    Path runs = dir.resolve("runs");
+    assertThat(first.out()).contains("[01-dsft] running").contains("[03-ddpo] running")
+        .contains("final model: " + runs.resolve("03-ddpo/model"));
+
+    JsonNode dsft = Json.mapper().readTree(runs.resolve("01-dsft/manifest.json").toFile());
+    assertThat(dsft.get("status").asText()).isEqualTo("completed");
+    assertThat(dsft.get("config").get("stage").get("learning_rate").asDouble()).isEqualTo(1.0e-3);
+    assertThat(dsft.get("metrics").get("global_step").asDouble()).isEqualTo(2.0);
+    assertThat(dsft.get("metrics").get("train_loss").asDouble()).isBetween(0.5, 20.0);
+    // the trainer ran in the stage's model directory and left its checkpoint and log there
+    assertThat(runs.resolve("01-dsft/model/metrics.jsonl")).exists();
+    assertThat(runs.resolve("01-dsft/model/checkpoint-2")).exists();
+
+    JsonNode ddpo = Json.mapper().readTree(runs.resolve("03-ddpo/manifest.json").toFile());
+    assertThat(ddpo.get("status").asText()).isEqualTo("completed");
+    assertThat(ddpo.get("config").get("stage").get("beta").asDouble()).isEqualTo(0.2);
+    JsonNode m = ddpo.get("metrics");
+    assertThat(m.get("rewards/accuracies").asDouble()).isBetween(0.0, 1.0);
+    assertThat(m.has("rewards/margins")).isTrue();
+    assertThat(m.get("global_step").asDouble()).isEqualTo(2.0);
+    // DPO started from the dSFT model: its input digest is 01-dsft's output
+    assertThat(ddpo.get("inputs").toString()).contains("01-dsft");
+
+    try (ChatModel finalModel = new LocalRecipeStages().loader().open(runs.resolve("03-ddpo/model"))) {
+      assertThat(finalModel.name()).isEqualTo("03-ddpo/model");
+      var response = finalModel.complete(List.of(ChatRequest.of(List.of(Message.user("Hi")),
+          SamplingParams.builder().temperature(0).maxTokens(3).build()))).get(0);
+      assertThat(response.choices().get(0).completionTokens()).isBetween(1, 3);
+    }
+
+    CliRun second = CliRun.of("pipeline", "--config", recipe.toString());
+    assertThat(second.code()).as(second.err()).isZero();
+    assertThat(second.out()).contains("[01-dsft] unchanged, skipped").contains("[02-aif] unchanged, skipped")
+        .contains("[03-ddpo] unchanged, skipped").contains("01-dsft skipped").contains("03-ddpo skipped")
+        .doesNotContain("running");
+  }
+
+  @Test
+  void aifCollectsFeedbackFromThePoolAndDdpoTrainsOnIt() throws Exception {
+    TinyModels.withZephyrTokenizer(dir);
+    Files.writeString(dir.resolve("prompts.jsonl"), """
+        {"prompt": "Explain topic 1 briefly.", "prompt_id": "p1"}
+        {"prompt": "Explain topic 2 briefly.", "prompt_id": "p2"}
+        {"prompt": "Explain topic 3 briefly.", "prompt_id": "p3"}
+        """);
+    try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+      server.responder(FakeOpenAiServer::ratingOrAnswer);
+      String url = server.baseUrl();
+      Path recipe = Files.writeString(dir.resolve("aif.yaml"), """
+          name: fb
+          student: model
+          work_dir: runs
+          stages:
+            - aif:
+                prompts: prompts.jsonl
+                completions_per_prompt: 2
+                pool:
+                  - {name: a, base_url: "%s", model: teacher-a, max_retries: 1, max_tokens: 32}
+                  - {name: b, base_url: "%s", model: teacher-b, max_retries: 1, max_tokens: 32}
+                judge: {base_url: "%s", model: judge, max_retries: 1}
+                rubric: overall
+                binarize: {chosen: overall, rejected: random, ties: keep}
+                sample_student: true
+                student_sampling: {temperature: 1.0, max_tokens: 4}
+            - ddpo: {beta: 0.1, max_steps: 1, max_length: 64, per_device_train_batch_size: 2, save_steps: 0,
+                     logging_steps: 1, disable_tqdm: true}
+          """.formatted(url, url, url));
+      CliRun run = CliRun.of("pipeline", "--config", recipe.toString());
+      assertThat(run.code()).as(run.err()).isZero();
+      Path aif = dir.resolve("runs/01-aif");
+      List<JsonNode> completions = Jsonl.readAll(aif.resolve("completions.jsonl"));
+      assertThat(completions).hasSize(3);
+      // the student (the recipe's student model, as no dSFT ran) sampled in the pool with its own settings
+      assertThat(completions.toString()).contains("\"student\"");
+      assertThat(Files.readString(aif.resolve("aif.yaml"))).contains("max_tokens: 4")
+          .contains(dir.resolve("model").toString());
+      assertThat(Jsonl.readAll(aif.resolve("ratings.jsonl"))).hasSize(3);
+      List<JsonNode> prefs = Jsonl.readAll(aif.resolve("preferences.jsonl"));
+      JsonNode manifest = Json.mapper().readTree(aif.resolve("manifest.json").toFile());
+      assertThat(manifest.get("metrics").get("preference_pairs").asDouble()).isEqualTo(prefs.size()).isPositive();
+      assertThat(manifest.get("metrics").get("prompts").asDouble()).isEqualTo(3.0);
+      JsonNode ddpo = Json.mapper().readTree(dir.resolve("runs/02-ddpo/manifest.json").toFile());
+      assertThat(ddpo.get("inputs").get("preferences").get("path").asText())
+          .isEqualTo(aif.resolve("preferences.jsonl").toString());
+      assertThat(ddpo.get("metrics").has("rewards/accuracies")).isTrue();
+      int calls = server.requestCount();
+
+      // a rerun skips both stages and calls nobody
+      CliRun again = CliRun.of("pipeline", "--config", recipe.toString());
+      assertThat(again.code()).as(again.err()).isZero();
+      assertThat(again.out()).contains("[01-aif] unchanged, skipped").contains("[02-ddpo] unchanged, skipped");
+      assertThat(server.requestCount()).isEqualTo(calls);
+    }
+  }
+
+  @Test
+  void evaluateStageRunsMtBenchAndAlpacaEvalOnTheStudentWithAnHttpJudge() throws Exception {
+    TinyModels.withZephyrTokenizer(dir);
+    List<ModelOutput> ref = AlpacaEvalFiles.readModelOutputs(
+        SharedData.path("alpaca_eval", "reference_outputs_text_davinci_003_ae1.json")).subList(0, 6);
+    AlpacaEvalFiles.writeJson(dir.resolve("eval_set.json"), ref);
+    try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+      // MT-Bench judge: 8 for first turns, 5 for second turns; AlpacaEval judge: the output shown first wins
+      server.responder((model, req) -> req.messages().stream().anyMatch(m -> m.content().contains("model_1"))
+          ? "[{'model': 'model_1', 'rank': 1}, {'model': 'model_2', 'rank': 2}]"
+          : req.messages().get(1).content().contains("<|The Start of Assistant A's") ? "Rating: [[5]]"
+          : "Rating: [[8]]");
+      String judge = "{base_url: \"" + server.baseUrl() + "\", model: gpt-4, api_key_env: ZEPHYR_TEST_UNSET_KEY}";
+      Path recipe = Files.writeString(dir.resolve("eval.yaml"), """
+          name: ev
+          student: model
+          work_dir: runs
+          stages:
+            - evaluate:
+                mt_bench: {bench_dir: %s, first_n: 2, max_new_token: 4, judge: %s}
+                alpaca_eval: {eval_set: eval_set.json, annotator_prompt: %s, annotator: alpaca_eval_gpt4,
+                              max_new_tokens: 4, judge: %s}
+          """.formatted(SharedData.path("mt_bench"), judge,
+          SharedData.path("alpaca_eval", "prompts", "alpaca_eval_gpt4.txt"), judge));
+      CliRun run = CliRun.of("pipeline", "--config", recipe.toString());
+      assertThat(run.code()).as(run.err()).isZero();
+      Path runs = dir.resolve("runs");
+      JsonNode mt = Json.mapper().readTree(runs.resolve("01-eval/manifest.json").toFile()).get("metrics");
+      assertThat(mt.get("score").asDouble()).isEqualTo(6.5);
+      assertThat(mt.get("turn1").asDouble()).isEqualTo(8.0);
+      assertThat(mt.get("turn2").asDouble()).isEqualTo(5.0);
+      long switched = ref.stream().filter(o -> PositionSwitch.isSwitched(o.instruction())).count();
+      JsonNode ae = Json.mapper().readTree(runs.resolve("02-eval/manifest.json").toFile()).get("metrics");
+      assertThat(ae.get("win_rate").asDouble()).isCloseTo(100.0 * switched / 6, within(1e-9));
+      assertThat(ae.has("length_controlled_winrate")).isTrue();
+    }
+  }
+
+  @Test
+  void stageOptionsReachTheTrainingRunUnderTrlNames() {
+    SftConfig sft = LocalRecipeStages.sftConfig(Map.of("learning_rate", 3.0e-4, "lr_scheduler_type", "linear",
+        "max_length", 128, "assistant_only_loss", true), Path.of("m"), Path.of("d.jsonl"), Path.of("out"), 9);
+    assertThat(sft.training().learningRate()).isEqualTo(3.0e-4);
+    assertThat(sft.training().lrSchedulerType()).isEqualTo(SchedulerType.LINEAR);
+    assertThat(sft.training().seed()).isEqualTo(9); // the pipeline seed, as the stage sets none
+    assertThat(sft.training().outputDir()).isEqualTo(Path.of("out"));
+    assertThat(sft.maxLength()).isEqualTo(128);
+    assertThat(sft.lossMode()).isEqualTo(dev.zephyr.core.tokenizer.LossMode.ASSISTANT_ONLY);
+    assertThat(sft.modelNameOrPath()).isEqualTo(Path.of("m"));
+    assertThat(sft.datasets()).containsExactly(Path.of("d.jsonl"));
+
+    DpoConfig dpo = LocalRecipeStages.dpoConfig(Map.of("beta", 0.05, "learning_rate", "5e-7", "seed", 3),
+        Path.of("m"), Path.of("p.jsonl"), Path.of("out"), 9);
+    assertThat(dpo.loss().beta()).isEqualTo(0.05);
+    assertThat(dpo.training().learningRate()).isEqualTo(5e-7);
+    assertThat(dpo.training().seed()).isEqualTo(3);
+  }
+
+  @Test
+  void badOptionsAndUnwiredStagesFailWhenThePipelineIsPlanned() throws Exception {
+    LocalRecipeStages stages = new LocalRecipeStages();
+    assertThatThrownBy(() -> stages.evaluation("arena_hard", Map.of()))
+        .isInstanceOf(ZephyrException.class).hasMessageContaining("'arena_hard'")
+        .hasMessageContaining("alpaca_eval, mt_bench");
+    assertThatThrownBy(() -> stages.evaluation("mt_bench", Map.of("bench_dir", "b")))
+        .hasMessageContaining("evaluate.mt_bench.judge");
+    assertThatThrownBy(() -> stages.sft(Map.of("lr_scheduler_type", "sideways")))
+        .hasMessageContaining("lr_scheduler_type");
+    assertThatThrownBy(() -> stages.dpo(Map.of("output_dir", "x"))).hasMessageContaining("'output_dir' is set by");
+    assertThatThrownBy(() -> stages.feedback(Map.of("output_dir", "x"))).hasMessageContaining("'output_dir'");
+    assertThatThrownBy(() -> stages.rewardModel(Map.of())).hasMessageContaining("rm: {model: DIR}");
+    assertThatThrownBy(() -> stages.bestOfN(Map.of())).hasMessageContaining("dsft: {dataset: FILE.jsonl}");
+
+    Files.createDirectories(dir.resolve("base"));
+    Path recipe = Files.writeString(dir.resolve("r.yaml"), """
+        name: e
+        student: base
+        stages:
+          - ddpo: {preferences: p.jsonl}
+          - evaluate: {arena_hard: {bench_dir: x}}
+        """);
+    CliRun r = CliRun.of("pipeline", "--config", recipe.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("unknown evaluation 'arena_hard'");
+    assertThat(dir.resolve("runs/e")).doesNotExist(); // nothing ran
+  }
+
+  @Test
+  void dryRunChecksTheStagesOptionsAndTheShippedRecipesPass() throws Exception {
+    Path recipe = Files.writeString(dir.resolve("bad.yaml"), """
+        student: base
+        stages:
+          - dsft: {dataset: sft.jsonl, lr_scheduler_type: sideways}
+        """);
+    CliRun bad = CliRun.of("pipeline", "--config", recipe.toString(), "--dry-run");
+    assertThat(bad.code()).isEqualTo(1);
+    assertThat(bad.err()).contains("lr_scheduler_type").contains("sideways");
+    for (String builtin : List.of("zephyr-7b-beta", "zephyr-7b-beta-handbook")) {
+      CliRun ok = CliRun.of("pipeline", "--config", "builtin:" + builtin, "--dry-run", "--work",
+          dir.resolve(builtin).toString());
+      assertThat(ok.code()).as(ok.err()).isZero();
+      assertThat(ok.out()).contains("03-ddpo");
+    }
+  }
+
+  @Test
+  void evaluationPathsAreRelativeToTheRecipe() throws Exception {
+    Path recipe = Files.writeString(dir.resolve("r.yaml"), """
+        student: base
+        stages:
+          - evaluate: {mt_bench: {bench_dir: data/mt_bench, judge: {base_url: "http://localhost:1/v1"}}}
+        """);
+    Map<String, Object> options = Recipe.load(recipe).stages().get(0).options();
+    assertThat(((Map<?, ?>) options.get("mt_bench")).get("bench_dir"))
+        .isEqualTo(dir.resolve("data/mt_bench").toString());
+  }
+}
