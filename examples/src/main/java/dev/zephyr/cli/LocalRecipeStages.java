@@ -52,10 +52,7 @@ public final class LocalRecipeStages implements RecipeStages {
       @Override
       public Path train(Path model, Path dataset, StageContext ctx) {
         Path out = ctx.dir().resolve("model");
-        Trainer.TrainResult r = TrainingRuns.sft(sftConfig(options, model, dataset, out, ctx.seed()));
-        ctx.metric("train_loss", r.trainLoss());
-        ctx.metric("train_runtime", r.seconds());
-        ctx.metric("global_step", r.globalStep());
+        record(ctx, TrainingRuns.sft(sftConfig(options, model, dataset, out, ctx.seed())));
         return out;
       }
     };
@@ -74,15 +71,18 @@ public final class LocalRecipeStages implements RecipeStages {
       @Override
       public Path train(Path model, Path preferences, StageContext ctx) {
         Path out = ctx.dir().resolve("model");
-        Trainer.TrainResult r = TrainingRuns.dpo(dpoConfig(options, model, preferences, out, ctx.seed()));
-        ctx.metric("train_loss", r.trainLoss());
-        Map<String, Double> last = TrainedStages.lastLogged(out, "rewards/accuracies", "rewards/margins");
-        ctx.metrics(last);
-        ctx.metric("train_runtime", r.seconds());
-        ctx.metric("global_step", r.globalStep());
+        record(ctx, TrainingRuns.dpo(dpoConfig(options, model, preferences, out, ctx.seed())));
+        ctx.metrics(TrainedStages.lastLogged(out, "rewards/accuracies", "rewards/margins"));
         return out;
       }
     };
+  }
+
+  /** The trainer's summary as stage metrics, under transformers' names. */
+  private static void record(StageContext ctx, Trainer.TrainResult r) {
+    ctx.metric("train_loss", r.trainLoss());
+    ctx.metric("train_runtime", r.seconds());
+    ctx.metric("global_step", r.globalStep());
   }
 
   /**
