@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -51,6 +52,38 @@ public final class MetricsLog implements AutoCloseable {
     } catch (IOException e) {
       throw new CheckpointException("cannot rewrite " + file, e);
     }
+  }
+
+  /**
+   * The last logged value of every numeric key in {@code file} (the final metrics of a run, like the last entry of
+   * transformers' {@code log_history} per key); empty when the file does not exist. A torn last line is skipped.
+   */
+  public static Map<String, Double> lastValues(Path file) {
+    Map<String, Double> last = new LinkedHashMap<>();
+    if (!Files.isRegularFile(file)) {
+      return last;
+    }
+    try {
+      for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        if (line.isBlank()) {
+          continue;
+        }
+        JsonNode n;
+        try {
+          n = Json.mapper().readTree(line);
+        } catch (IOException partialLine) {
+          continue;
+        }
+        n.fields().forEachRemaining(e -> {
+          if (e.getValue().isNumber()) {
+            last.put(e.getKey(), e.getValue().asDouble());
+          }
+        });
+      }
+    } catch (IOException e) {
+      throw new CheckpointException("cannot read " + file, e);
+    }
+    return last;
   }
 
   /** Appends one line and flushes it. */

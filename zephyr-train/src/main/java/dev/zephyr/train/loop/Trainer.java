@@ -124,8 +124,23 @@ public final class Trainer<E, B> implements AutoCloseable {
     return optimizer;
   }
 
-  /** Outcome of {@link #train()}. */
-  public record TrainResult(long globalStep, double trainLoss, long numTokens, double seconds, long resumedFrom) {}
+  /**
+   * Outcome of {@link #train()}.
+   *
+   * @param globalStep the last step
+   * @param trainLoss mean loss over the steps this call ran (NaN when it ran none)
+   * @param numTokens tokens seen over the whole run, earlier attempts included
+   * @param seconds wall time of this call
+   * @param resumedFrom the checkpoint step this call started from (0 for a fresh run)
+   * @param lastLogged the last logged value of every metric in {@code metrics.jsonl} (loss, rewards/accuracies...),
+   *     over the whole run, so a run resumed at its end still reports them
+   */
+  public record TrainResult(long globalStep, double trainLoss, long numTokens, double seconds, long resumedFrom,
+      Map<String, Double> lastLogged) {
+    public TrainResult {
+      lastLogged = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(lastLogged));
+    }
+  }
 
   /** Runs (or resumes) training to the last step. */
   public TrainResult train() {
@@ -176,7 +191,7 @@ public final class Trainer<E, B> implements AutoCloseable {
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     return new TrainResult(totalSteps, lossSteps == 0 ? Double.NaN : lossTotal / lossSteps, numTokens, seconds,
-        latest.map(CheckpointStore::stepOf).orElse(0L));
+        latest.map(CheckpointStore::stepOf).orElse(0L), MetricsLog.lastValues(metricsFile));
   }
 
   private ProgressBar progressBar(long start) {

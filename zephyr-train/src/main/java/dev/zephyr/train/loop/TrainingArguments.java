@@ -54,6 +54,9 @@ public record TrainingArguments(
     boolean disableTqdm,
     boolean gradientCheckpointing) {
 
+  /** The output directory when none is given, as in transformers. */
+  public static final String DEFAULT_OUTPUT_DIR = "trainer_output";
+
   public TrainingArguments {
     Objects.requireNonNull(outputDir, "output_dir");
     Objects.requireNonNull(lrSchedulerType, "lr_scheduler_type");
@@ -78,6 +81,33 @@ public record TrainingArguments(
 
   public static Builder builder(Path outputDir) {
     return new Builder().outputDir(outputDir);
+  }
+
+  /**
+   * These arguments under transformers' {@code TrainingArguments} names, without {@code output_dir} (where a run
+   * writes is not a hyper-parameter): what stage manifests record.
+   */
+  public java.util.Map<String, Object> hfKeys() {
+    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("learning_rate", learningRate);
+    m.put("lr_scheduler_type", lrSchedulerType.hfName());
+    m.put("warmup_ratio", warmupRatio);
+    m.put("warmup_steps", warmupSteps);
+    m.put("num_train_epochs", numTrainEpochs);
+    m.put("max_steps", maxSteps);
+    m.put("per_device_train_batch_size", perDeviceTrainBatchSize);
+    m.put("gradient_accumulation_steps", gradientAccumulationSteps);
+    m.put("max_grad_norm", maxGradNorm);
+    m.put("weight_decay", weightDecay);
+    m.put("adam_beta1", adamBeta1);
+    m.put("adam_beta2", adamBeta2);
+    m.put("adam_epsilon", adamEpsilon);
+    m.put("seed", seed);
+    m.put("logging_steps", loggingSteps);
+    m.put("save_steps", saveSteps);
+    m.put("save_total_limit", saveTotalLimit);
+    m.put("gradient_checkpointing", gradientCheckpointing);
+    return m;
   }
 
   /** A builder preset with these values. */

@@ -37,6 +37,15 @@ public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path
     return new Builder(outputDir);
   }
 
+  /**
+   * A builder for a stage's settings: model, datasets, output directory and seed are filled in by the stage that runs
+   * it ({@link DpoRun}); standalone runs set {@code training().outputDir(...)} (default {@value TrainingArguments#DEFAULT_OUTPUT_DIR},
+   * as transformers').
+   */
+  public static Builder builder() {
+    return new Builder(Path.of(TrainingArguments.DEFAULT_OUTPUT_DIR));
+  }
+
   /** Builder; defaults are TRL v1.9's DPOConfig (beta 0.1, sigmoid, lr 1e-6, max_length 1024). */
   public static final class Builder {
     Path modelNameOrPath;

@@ -29,6 +29,15 @@ public record SftConfig(Path modelNameOrPath, List<Path> datasets, int maxLength
     return new Builder(outputDir);
   }
 
+  /**
+   * A builder for a stage's settings: model, datasets, output directory and seed are filled in by the stage that runs
+   * it ({@link SftRun}); standalone runs set {@code training().outputDir(...)} (default {@value TrainingArguments#DEFAULT_OUTPUT_DIR},
+   * as transformers').
+   */
+  public static Builder builder() {
+    return new Builder(Path.of(TrainingArguments.DEFAULT_OUTPUT_DIR));
+  }
+
   /** Builder; defaults are TRL's SFTConfig defaults (lr 2e-5, max_length 1024, no packing, loss on all tokens). */
   public static final class Builder {
     Path modelNameOrPath;

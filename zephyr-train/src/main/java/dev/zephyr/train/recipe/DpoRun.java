@@ -1,0 +1,60 @@
+package dev.zephyr.train.recipe;
+
+import dev.zephyr.train.dpo.DpoLossType;
+import dev.zephyr.train.pipeline.DpoStage;
+import dev.zephyr.train.pipeline.StageContext;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The ready DPO stage: trains the pipeline's current model on the stage's preference pairs with
+ * {@link TrainingRuns#dpo}, the same model frozen as the reference (or its cached log-probs, with
+ * {@code precompute_ref_log_probs}), from the hyper-parameters of a {@link DpoConfig} (its model, datasets, output
+ * directory and seed are replaced by the pipeline's; a {@code ref_model_name_or_path} is kept). The aligned model is
+ * {@code <stage dir>/model}; the stage's metrics are the trainer's final ones, TRL's {@code rewards/accuracies} and
+ * {@code rewards/margins} among them.
+ */
+public final class DpoRun implements DpoStage {
+  private final DpoConfig settings;
+
+  public DpoRun(DpoConfig settings) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+  }
+
+  /** The hyper-parameters this stage trains with. */
+  public DpoConfig settings() {
+    return settings;
+  }
+
+  @Override
+  public Map<String, Object> config() {
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("beta", settings.loss().beta());
+    c.put("loss_type", settings.loss().lossTypes().stream().map(DpoLossType::trlName).toList());
+    if (settings.loss().lossWeights() != null) {
+      c.put("loss_weights", settings.loss().lossWeights());
+    }
+    c.put("label_smoothing", settings.loss().labelSmoothing());
+    c.put("max_length", settings.maxLength());
+    c.put("precompute_ref_log_probs", settings.precomputeRefLogProbs());
+    c.put("pairs_per_forward", settings.pairsPerForward());
+    if (settings.refModelNameOrPath() != null) {
+      c.put("ref_model_name_or_path", settings.refModelNameOrPath().toString());
+    }
+    c.putAll(settings.training().hfKeys());
+    return c;
+  }
+
+  @Override
+  public Path train(Path model, Path preferences, StageContext ctx) {
+    Path out = ctx.dir().resolve("model");
+    DpoConfig run = new DpoConfig(model, settings.refModelNameOrPath(), List.of(preferences), settings.loss(),
+        settings.maxLength(), settings.precomputeRefLogProbs(), settings.pairsPerForward(),
+        settings.training().toBuilder().outputDir(out).seed(ctx.seed()).build());
+    ctx.metrics(SftRun.finalMetrics(TrainingRuns.dpo(run)));
+    return out;
+  }
+}

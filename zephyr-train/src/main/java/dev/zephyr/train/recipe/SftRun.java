@@ -1,0 +1,65 @@
+package dev.zephyr.train.recipe;
+
+import dev.zephyr.train.loop.Trainer;
+import dev.zephyr.train.pipeline.SftStage;
+import dev.zephyr.train.pipeline.StageContext;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The ready SFT stage: trains the pipeline's student on the stage's dataset with {@link TrainingRuns#sft}, from the
+ * hyper-parameters of an {@link SftConfig} (its model, datasets, output directory and seed are replaced by the
+ * pipeline's). The trained model is {@code <stage dir>/model}; the trainer's final metrics (the last logged value of
+ * each, plus {@code train_loss} and {@code train_runtime} as transformers reports them) become the stage's metrics.
+ *
+ * <pre>{@code
+ * SftConfig.Builder sft = SftConfig.builder().maxLength(2048);
+ * sft.training().learningRate(2e-5).numTrainEpochs(1);
+ * Pipeline.dsft(Dsft.of(new SftRun(sft.build())).fromDataset(demonstrations))...
+ * }</pre>
+ */
+public final class SftRun implements SftStage {
+  private final SftConfig settings;
+
+  public SftRun(SftConfig settings) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+  }
+
+  /** The hyper-parameters this stage trains with. */
+  public SftConfig settings() {
+    return settings;
+  }
+
+  @Override
+  public Map<String, Object> config() {
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("max_length", settings.maxLength());
+    c.put("packing", settings.packing());
+    c.put("loss_mode", settings.lossMode().name().toLowerCase(Locale.ROOT));
+    c.putAll(settings.training().hfKeys());
+    return c;
+  }
+
+  @Override
+  public Path train(Path model, Path dataset, StageContext ctx) {
+    Path out = ctx.dir().resolve("model");
+    SftConfig run = new SftConfig(model, List.of(dataset), settings.maxLength(), settings.packing(),
+        settings.lossMode(), settings.training().toBuilder().outputDir(out).seed(ctx.seed()).build());
+    ctx.metrics(finalMetrics(TrainingRuns.sft(run)));
+    return out;
+  }
+
+  /** What a finished trainer reports: every metric's last logged value, the mean loss and the wall time. */
+  static Map<String, Double> finalMetrics(Trainer.TrainResult r) {
+    Map<String, Double> m = new LinkedHashMap<>(r.lastLogged());
+    if (!Double.isNaN(r.trainLoss())) {
+      m.put("train_loss", r.trainLoss());
+    }
+    m.put("train_runtime", r.seconds());
+    return m;
+  }
+}
