@@ -10,6 +10,7 @@ public class InvalidInputException extends ZephyrException {
   private final String source;
   private final long line;
   private final String field;
+  private final String reason;
 
   public InvalidInputException(String source, long line, String field, String message) {
     this(source, line, field, message, null);
@@ -20,6 +21,7 @@ public class InvalidInputException extends ZephyrException {
     this.source = source;
     this.line = line;
     this.field = field;
+    this.reason = message;
   }
 
   /** An error about a field with no line (configs, headers). */
@@ -49,6 +51,11 @@ public class InvalidInputException extends ZephyrException {
   /** 1-based line number, or 0 when the input is not line oriented. */
   public long line() {
     return line;
+  }
+
+  /** The same error about another source (a record validated without knowing its file, then named by its loader). */
+  public InvalidInputException withSource(String newSource) {
+    return new InvalidInputException(newSource, line, field, reason, getCause());
   }
 
   /** Offending field or key; may be null. */

@@ -67,6 +67,8 @@ public final class Generator {
     final SplittableRandom rng;
     final Set<Integer> stopIds = new HashSet<>();
     final TokenPenalties penalties;
+    /** Tokens this row may generate: {@code max_tokens}, capped by what the context length leaves. */
+    final int budget;
     int[] seen;
     int seenCount;
     int generated;
@@ -84,10 +86,12 @@ public final class Generator {
       this.rng = new SplittableRandom(seed);
       stopIds.addAll(config.eosTokenIds());
       stopIds.addAll(params.stopTokenIds());
-      seen = Arrays.copyOf(prompt, prompt.length + params.maxTokens());
+      // a max_tokens beyond the context can never be reached: size buffers by what the context leaves
+      budget = (int) Math.max(1, Math.min(params.maxTokens(), (long) config.maxPositionEmbeddings() - prompt.length));
+      seen = Arrays.copyOf(prompt, prompt.length + budget);
       seenCount = prompt.length;
       penalties = TokenPenalties.of(params, prompt, config.vocabSize());
-      logprobs = params.logprobs() ? new float[params.maxTokens()] : null;
+      logprobs = params.logprobs() ? new float[budget] : null;
     }
 
     boolean done() {
@@ -251,7 +255,7 @@ public final class Generator {
         }
       }
     }
-    if (row.generated >= row.params.maxTokens() || contextFull) {
+    if (row.generated >= row.budget || contextFull) {
       finish(row, FinishReason.LENGTH, false);
     }
   }

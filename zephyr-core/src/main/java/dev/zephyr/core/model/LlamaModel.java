@@ -177,13 +177,18 @@ public final class LlamaModel implements AutoCloseable {
 
   /**
    * Loads a Hugging Face model directory ({@code config.json} plus {@code model.safetensors} or shards); BF16/F16
-   * weights are widened to float32. The model owns a sub-manager of {@code parent}.
+   * weights are widened to float32. The tensors' shapes are checked against the config before any is read, and NaN
+   * or infinite weights are refused with the tensor's name (see {@link CheckpointChecks}). The model owns a
+   * sub-manager of {@code parent}.
    */
   public static LlamaModel load(Path dir, NDManager parent) {
     ModelConfig config = ModelConfig.load(dir);
+    CheckpointChecks.headersMatch(config, dir);
     NDManager m = parent.newSubManager();
     try {
-      return new LlamaModel(config, Safetensors.load(dir, m), m);
+      Map<String, NDArray> weights = Safetensors.load(dir, m);
+      CheckpointChecks.finite(weights, dir);
+      return new LlamaModel(config, weights, m);
     } catch (RuntimeException e) {
       m.close();
       throw e;

@@ -64,6 +64,17 @@ public record ModelConfig(
     positive(src, "intermediate_size", intermediateSize);
     positive(src, "vocab_size", vocabSize);
     positive(src, "max_position_embeddings", maxPositionEmbeddings);
+    atMost(src, "hidden_size", hiddenSize, 65_536);
+    atMost(src, "num_hidden_layers", numHiddenLayers, 1_024);
+    atMost(src, "num_attention_heads", numAttentionHeads, 1_024);
+    atMost(src, "head_dim", headDim, 4_096);
+    atMost(src, "intermediate_size", intermediateSize, 1 << 20);
+    atMost(src, "vocab_size", vocabSize, 1 << 22);
+    atMost(src, "max_position_embeddings", maxPositionEmbeddings, 1 << 24);
+    if (numKeyValueHeads > numAttentionHeads) {
+      throw InvalidInputException.field(src, "num_key_value_heads", "must be at most num_attention_heads ("
+          + numAttentionHeads + "), got " + numKeyValueHeads);
+    }
     if (numAttentionHeads % numKeyValueHeads != 0) {
       throw InvalidInputException.field(src, "num_key_value_heads", "must divide num_attention_heads ("
           + numAttentionHeads + "), got " + numKeyValueHeads);
@@ -85,6 +96,18 @@ public record ModelConfig(
   private static void positive(String src, String key, int value) {
     if (value < 1) {
       throw InvalidInputException.field(src, key, "must be a positive integer, got " + value);
+    }
+  }
+
+  /**
+   * Sizes far beyond any released checkpoint (hidden 65536, 1024 layers or heads, intermediate 1M, vocabulary 4M,
+   * context 16M tokens) are refused before anything is allocated from them: a hostile config.json must not drive
+   * the JVM out of memory.
+   */
+  private static void atMost(String src, String key, long value, long max) {
+    if (value > max) {
+      throw InvalidInputException.field(src, key, "must be at most " + max + " (larger than any model this decoder"
+          + " can hold), got " + value);
     }
   }
 
@@ -128,6 +151,9 @@ public record ModelConfig(
     }
     int hidden = requiredInt(root, source, "hidden_size");
     int heads = requiredInt(root, source, "num_attention_heads");
+    // checked here too: head_dim is derived from them below
+    positive(source, "hidden_size", hidden);
+    positive(source, "num_attention_heads", heads);
     int kvHeads = optionalInt(root, source, "num_key_value_heads", heads);
     int headDim = optionalInt(root, source, "head_dim", 0);
     if (headDim == 0) {
@@ -151,6 +177,15 @@ public record ModelConfig(
       window = w.asInt();
     }
     boolean bias = type == ModelType.QWEN2 || root.path("attention_bias").asBoolean(false);
+    try {
+      return of(root, source, type, hidden, heads, kvHeads, headDim, window, bias);
+    } catch (InvalidInputException e) {
+      throw e.withSource(source); // the record's checks know only "config.json"
+    }
+  }
+
+  private static ModelConfig of(JsonNode root, String source, ModelType type, int hidden, int heads, int kvHeads,
+      int headDim, Integer window, boolean bias) {
     return new ModelConfig(
         type,
         hidden,
