@@ -147,9 +147,8 @@ final class AlpacaEvalCommand implements Runnable {
     @Override
     int execute() throws Exception {
       List<Annotation> ann = AlpacaEvalFiles.readAnnotations(annotations);
-      if (ann.isEmpty()) {
-        throw new ZephyrException("no annotations in " + annotations);
-      }
+      // before any reordering, so that an error's index is the record's place in the file
+      WinRate.requireScorable(ann.stream().map(Annotation::preference).toList(), annotations.toString());
       if (reference != null) {
         ann = inEvalOrder(ann, AlpacaEvalFiles.readModelOutputs(reference));
       }

@@ -89,6 +89,27 @@ class EvalCommandsTest {
   }
 
   @Test
+  void alpacaEvalScorePrintsNoWinRateFromInvalidOrMissingPreferences(@TempDir Path tmp) throws Exception {
+    String row = "{\"instruction\": \"i%d\", \"output_1\": \"a\", \"output_2\": \"b\", \"generator_1\": \"ref\","
+        + " \"generator_2\": \"m\", \"preference\": %s}";
+    for (String[] c : new String[][] {{"3.0", "[1].preference", "must be in [1, 2]"},
+        {"null", "[1].preference", "missing judgment"}, {"NaN", "[1].preference", "missing judgment"}}) {
+      Path file = tmp.resolve("annotations-" + c[0] + ".json");
+      Files.writeString(file, "[" + String.format(java.util.Locale.ROOT, row, 0, "2.0") + ", "
+          + String.format(java.util.Locale.ROOT, row, 1, c[0]) + "]");
+      CliRun r = zephyr("alpaca-eval", "score", "--annotations", file.toString());
+      assertThat(r.code()).as(c[0]).isEqualTo(1);
+      assertThat(r.err()).contains(file.toString()).contains(c[1]).contains(c[2]);
+      assertThat(r.out()).as("no leaderboard row is printed").doesNotContain("win_rate");
+    }
+    Path empty = tmp.resolve("empty.json");
+    Files.writeString(empty, "[]");
+    CliRun r = zephyr("alpaca-eval", "score", "--annotations", empty.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("no annotations");
+  }
+
+  @Test
   void badInputGivesAClearErrorAndExitCode(@TempDir Path tmp) throws Exception {
     CliRun r = zephyr("alpaca-eval", "score", "--annotations", tmp.resolve("missing.json").toString());
     assertThat(r.code()).isEqualTo(1);

@@ -1,5 +1,6 @@
 package dev.zephyr.eval.alpacaeval;
 
+import dev.zephyr.core.InvalidInputException;
 import java.util.Arrays;
 import java.util.List;
 
@@ -14,6 +15,31 @@ import java.util.List;
  */
 public final class WinRate {
   private WinRate() {}
+
+  /**
+   * Refuses annotations no win rate should be printed from: none at all, a missing preference (null or NaN: the judge
+   * gave no usable answer, so the row must be annotated again) or one outside [1, 2] (the legacy draw 0 is allowed).
+   * alpaca_eval drops such rows silently; here they name the file and the record instead.
+   *
+   * @throws InvalidInputException naming {@code source} and the record's index
+   */
+  public static void requireScorable(List<Double> preferences, String source) {
+    if (preferences.isEmpty()) {
+      throw new InvalidInputException(source, 0, null, "no annotations: nothing to score");
+    }
+    for (int i = 0; i < preferences.size(); i++) {
+      Double p = preferences.get(i);
+      if (p == null || p.isNaN()) {
+        throw new InvalidInputException(source, 0, "[" + i + "].preference",
+            "missing judgment (null or NaN); annotate again before scoring");
+      }
+      double x = scoredPreference(p);
+      if (x < 1 || x > 2) {
+        throw new InvalidInputException(source, 0, "[" + i + "].preference",
+            "must be in [1, 2] (1: reference preferred, 2: model preferred), got " + p);
+      }
+    }
+  }
 
   /** The leaderboard row without the length-controlled columns. */
   public static LeaderboardRow compute(String name, List<Double> preferences, List<String> modelOutputs) {
