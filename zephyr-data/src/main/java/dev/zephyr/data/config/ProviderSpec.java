@@ -22,7 +22,8 @@ import java.util.Set;
  *  timeout_seconds: 30, max_retries: 6, temperature: 1.0, top_p: 1.0, max_tokens: 512}</pre>
  * (decoding keys also {@code presence_penalty} and {@code frequency_penalty}, OpenAI's, in [-2, 2], and
  * {@code repetition_penalty}, vLLM's and transformers', > 0; the penalties are sent only when not neutral)
- * ({@code base_url} may be a list of URLs serving the same model; {@code headers} adds HTTP headers;
+ * ({@code max_concurrency}, requests in flight per URL, is 1 to 1024, default 16;
+ * {@code base_url} may be a list of URLs serving the same model; {@code headers} adds HTTP headers;
  * {@code use_principles: false} keeps UltraFeedback principles away from this model; {@code retry_backoff_ms} is the
  * first retry's wait, default 500, growing 1.5x per retry), or a local model directory
  * {@code {name: mine, local: MODEL_DIR, temperature: 0.7, max_tokens: 512}}. The key itself never appears in a config:
@@ -109,8 +110,10 @@ public record ProviderSpec(
   }
 
   private void validate(String source, String field) {
-    if (maxConcurrency != null && maxConcurrency < 1) {
-      throw InvalidInputException.field(source, field + ".max_concurrency", "must be >= 1, got " + maxConcurrency);
+    int maxPool = dev.zephyr.core.chat.openai.OpenAiChatModel.MAX_CONCURRENCY;
+    if (maxConcurrency != null && (maxConcurrency < 1 || maxConcurrency > maxPool)) {
+      throw InvalidInputException.field(source, field + ".max_concurrency", "must be in [1, " + maxPool + "], got "
+          + maxConcurrency);
     }
     if (timeoutSeconds != null && timeoutSeconds < 1) {
       throw InvalidInputException.field(source, field + ".timeout_seconds", "must be >= 1, got " + timeoutSeconds);

@@ -92,6 +92,9 @@ class AifConfigTest {
     assertThatThrownBy(() -> AifConfig.load(write(base.replace("model: m}", "model: m, max_concurency: 3}"))))
         .isInstanceOf(InvalidInputException.class).hasMessageContaining("aif.yaml")
         .hasMessageContaining("pool[0].max_concurency").hasMessageContaining("unknown key");
+    assertThatThrownBy(() -> AifConfig.load(write(base.replace("model: m}", "model: m, max_concurrency: 1000000}"))))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("aif.yaml")
+        .hasMessageContaining("pool[0].max_concurrency").hasMessageContaining("must be in [1, 1024], got 1000000");
     assertThatThrownBy(() -> AifConfig.load(write(base.replace("model: m}", "model: m, temperature: hot}"))))
         .hasMessageContaining("pool[0].temperature").hasMessageContaining("expected a number");
     assertThatThrownBy(() -> AifConfig.load(write(base.replace("pool: [{name: a, base_url: \"http://x/v1\", model: m}]",

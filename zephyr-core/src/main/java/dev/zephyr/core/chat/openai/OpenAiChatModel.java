@@ -61,7 +61,14 @@ public final class OpenAiChatModel implements ChatModel {
   private final String name;
   private final String modelName;
   private final List<Endpoint> endpoints;
+  /**
+   * The most requests in flight per endpoint: more would only queue on the server and hold a thread and a socket
+   * each here.
+   */
+  public static final int MAX_CONCURRENCY = 1024;
+
   private final String apiKey;
+  private final KeyRedactor redactor;
   private final Duration timeout;
   private final int maxRetries;
   private final Duration initialBackoff;
@@ -82,8 +89,8 @@ public final class OpenAiChatModel implements ChatModel {
     this.modelName = b.modelName;
     this.name = b.name != null ? b.name : b.modelName;
     int concurrency = b.maxConcurrency != null ? b.maxConcurrency : 16;
-    if (concurrency < 1) {
-      throw new IllegalArgumentException("maxConcurrency must be >= 1, got " + concurrency);
+    if (concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+      throw new IllegalArgumentException("maxConcurrency must be in [1, " + MAX_CONCURRENCY + "], got " + concurrency);
     }
     List<Endpoint> eps = new ArrayList<>();
     for (String url : b.baseUrls) {
@@ -100,6 +107,7 @@ public final class OpenAiChatModel implements ChatModel {
     } else {
       this.apiKey = null;
     }
+    this.redactor = apiKey == null ? null : new KeyRedactor(apiKey);
     this.timeout = b.timeout != null ? b.timeout : Duration.ofSeconds(60);
     this.maxRetries = b.maxRetries != null ? b.maxRetries : 2;
     if (maxRetries < 0) {
@@ -278,7 +286,8 @@ public final class OpenAiChatModel implements ChatModel {
       int status = response.statusCode();
       if (status == 200) {
         try {
-          return new Attempt(OpenAiWire.parseResponse(modelName, response.body()), null, 0);
+          // a server that echoes the key must not get it into caches and completion files
+          return new Attempt(OpenAiWire.parseResponse(modelName, redact(response.body())), null, 0);
         } catch (OpenAiWire.MalformedBodyException e) {
           return failed(status, true, e.getMessage() + " from " + endpoint.uri, null, 0);
         }
@@ -324,12 +333,9 @@ public final class OpenAiChatModel implements ChatModel {
     return s.length() > BODY_SNIPPET ? s.substring(0, BODY_SNIPPET) + "..." : s;
   }
 
-  /** Removes the API key from anything that may reach a log, an exception or a file. */
+  /** Removes the API key, and any piece of it, from anything that may reach a log, an exception or a file. */
   String redact(String text) {
-    if (apiKey == null || text == null) {
-      return text;
-    }
-    return text.replace(apiKey, "***");
+    return redactor == null ? text : redactor.apply(text);
   }
 
   /** Retry-After in delta-seconds (fractions accepted); an HTTP date or garbage counts as absent. */

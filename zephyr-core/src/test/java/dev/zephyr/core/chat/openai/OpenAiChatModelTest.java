@@ -184,6 +184,30 @@ class OpenAiChatModelTest {
   }
 
   @Test
+  void redactsAnyPieceOfTheKeyOfSixOrMoreCharactersFromAnswersAndErrors() {
+    // a server that echoes 12 characters of the key in a successful answer
+    server.responder((model, request) -> "your key starts with " + SECRET.substring(0, 12) + ", ends with "
+        + SECRET.substring(SECRET.length() - 6) + " and has 'SECR' in it");
+    try (OpenAiChatModel m = model().build()) {
+      assertThat(m.complete(req("x", 1)).text())
+          .isEqualTo("your key starts with ***, ends with *** and has 'SECR' in it");
+    }
+    KeyRedactor r = new KeyRedactor(SECRET);
+    assertThat(r.apply("a " + SECRET + " b")).isEqualTo("a *** b");
+    assertThat(r.apply("x SECRET y")).as("six characters").isEqualTo("x *** y");
+    assertThat(r.apply("x ECRET y")).as("five are kept").isEqualTo("x ECRET y");
+    assertThat(r.apply("x-SECRE y")).as("the run grows to the left too: '-SECRE' is in the key").isEqualTo("x*** y");
+    assertThat(r.apply("test-S" + "test-SECRET")).as("two pieces side by side").isEqualTo("******");
+    assertThat(r.apply("nothing here")).isEqualTo("nothing here");
+  }
+
+  @Test
+  void concurrencyHasAnUpperBound() {
+    assertThatThrownBy(() -> model().maxConcurrency(1_000_000).build())
+        .hasMessageContaining("maxConcurrency must be in [1, 1024], got 1000000");
+  }
+
+  @Test
   void failsClearlyWhenTheKeyVariableIsMissing() {
     assertThatThrownBy(() -> model().environment(name -> null).build())
         .hasMessageContaining("FAKE_KEY").hasMessageContaining("not set");
