@@ -1,11 +1,9 @@
 package dev.zephyr.cli;
 
-import dev.zephyr.core.ZephyrException;
 import dev.zephyr.data.config.AifConfig;
 import dev.zephyr.data.feedback.AifJob;
 import dev.zephyr.data.feedback.FeedbackCollector;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.Callable;
@@ -36,52 +34,46 @@ public final class AifCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintStream out = System.out;
-    PrintStream err = System.err;
+    AifConfig cfg = AifConfig.load(config);
+    AifJob job = new AifJob(cfg);
+    ProgressBar[] bar = new ProgressBar[1];
+    AifJob.Result result;
     try {
-      AifConfig cfg = AifConfig.load(config);
-      AifJob job = new AifJob(cfg);
-      ProgressBar[] bar = new ProgressBar[1];
-      AifJob.Result result;
-      try {
-        result = job.run(total -> {
-          if (!noProgress) {
-            bar[0] = new ProgressBarBuilder()
-                .setTaskName("aif")
-                .setInitialMax(total)
-                .setUnit(" calls", 1)
-                .setStyle(ProgressBarStyle.ASCII)
-                .showSpeed()
-                .setSpeedUnit(ChronoUnit.SECONDS)
-                .setUpdateIntervalMillis(500)
-                .setMaxRenderedLength(120)
-                .build();
-          }
-        }, n -> {
-          if (bar[0] != null) {
-            bar[0].stepBy(n);
-          }
-        });
-      } finally {
-        if (bar[0] != null) {
-          bar[0].close();
+      result = job.run(total -> {
+        if (!noProgress) {
+          bar[0] = new ProgressBarBuilder()
+              .setTaskName("aif")
+              .setInitialMax(total)
+              .setUnit(" calls", 1)
+              .setStyle(ProgressBarStyle.ASCII)
+              .showSpeed()
+              .setSpeedUnit(ChronoUnit.SECONDS)
+              .setUpdateIntervalMillis(500)
+              .setMaxRenderedLength(120)
+              .build();
         }
+      }, n -> {
+        if (bar[0] != null) {
+          bar[0].stepBy(n);
+        }
+      });
+    } finally {
+      if (bar[0] != null) {
+        bar[0].close();
       }
-      FeedbackCollector.Summary s = result.summary();
-      out.printf("prompts: %d (%d duplicates ignored, %d already rated before this run)%n", s.prompts(),
-          s.duplicatePrompts(), s.alreadyRated());
-      if (job.skippedPromptLines() > 0) {
-        out.printf("malformed prompt lines skipped: %d%n", job.skippedPromptLines());
-      }
-      out.printf("completions: %d calls, %d failed; judgments: %d calls, %d failed (raw text in ratings.jsonl)%n",
-          s.completionCalls(), s.completionFailures(), s.judgeCalls(), s.judgmentFailures());
-      out.printf("cache: %d hits, %d new calls%s%n", result.cacheHits(), result.cacheMisses(),
-          result.tornCacheLines() > 0 ? ", 1 torn line from an interrupted run dropped" : "");
-      out.printf("preferences: %d pairs, %d prompts without a pair -> %s%n", s.preferencePairs(),
-          s.promptsWithoutPair(), job.outputDir().resolve("preferences.jsonl"));
-      return 0;
-    } catch (ZephyrException | IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
-      err.println("zephyr aif: " + e.getMessage());
-      return 1;
     }
+    FeedbackCollector.Summary s = result.summary();
+    out.printf("prompts: %d (%d duplicates ignored, %d already rated before this run)%n", s.prompts(),
+        s.duplicatePrompts(), s.alreadyRated());
+    if (job.skippedPromptLines() > 0) {
+      out.printf("malformed prompt lines skipped: %d%n", job.skippedPromptLines());
+    }
+    out.printf("completions: %d calls, %d failed; judgments: %d calls, %d failed (raw text in ratings.jsonl)%n",
+        s.completionCalls(), s.completionFailures(), s.judgeCalls(), s.judgmentFailures());
+    out.printf("cache: %d hits, %d new calls%s%n", result.cacheHits(), result.cacheMisses(),
+        result.tornCacheLines() > 0 ? ", 1 torn line from an interrupted run dropped" : "");
+    out.printf("preferences: %d pairs, %d prompts without a pair -> %s%n", s.preferencePairs(),
+        s.promptsWithoutPair(), job.outputDir().resolve("preferences.jsonl"));
+    return 0;
   }
 }

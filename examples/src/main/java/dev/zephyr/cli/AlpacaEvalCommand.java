@@ -18,25 +18,22 @@ import dev.zephyr.eval.report.Reports;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code zephyr alpaca-eval generate|annotate|score}: alpaca_eval's workflow and files. */
 @Command(name = "alpaca-eval", mixinStandardHelpOptions = true,
     description = "AlpacaEval: generate model outputs, annotate them with a judge, score the annotations.",
     subcommands = {AlpacaEvalCommand.Generate.class, AlpacaEvalCommand.Annotate.class, AlpacaEvalCommand.Score.class})
-final class AlpacaEvalCommand implements Runnable {
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(System.out);
-  }
+final class AlpacaEvalCommand {
 
   @Command(name = "generate", mixinStandardHelpOptions = true,
       description = "Write model_outputs.json for the eval set; resumable.")
-  static final class Generate extends EvalCall {
+  static final class Generate implements Callable<Integer> {
     @Option(names = "--eval-set", required = true, description = "JSON list with the instructions (e.g. the reference"
         + " outputs file)")
     Path evalSet;
@@ -44,28 +41,30 @@ final class AlpacaEvalCommand implements Runnable {
     @Mixin
     ModelUnderTestOptions modelUnderTest;
 
-    @Option(names = "--generator", description = "generator name in the file (default: --model)")
-    String generator;
+    @Option(names = "--model-id", description = "generator name in the file (default: --model-name, else the"
+        + " --model directory's name)")
+    String modelId;
 
     @Option(names = "--out", required = true, description = "model_outputs.json")
     Path out;
 
-    @Option(names = "--max-new-tokens", defaultValue = "2048")
+    @Option(names = "--max-new-tokens", defaultValue = "2048", description = "most tokens per output")
     int maxNewTokens;
 
-    @Option(names = "--temperature", defaultValue = "0.7")
+    @Option(names = "--temperature", defaultValue = "0.7", description = "sampling temperature (0 = greedy)")
     double temperature;
 
-    @Option(names = "--batch-size", defaultValue = "8")
+    @Option(names = "--batch-size", defaultValue = "8", description = "instructions sent to the model at once")
     int batchSize;
 
     @Override
-    int execute() {
+    public Integer call() {
+      modelUnderTest.validate();
       List<ModelOutput> eval = AlpacaEvalFiles.readModelOutputs(evalSet);
       SamplingParams p = SamplingParams.builder().temperature(temperature).maxTokens(maxNewTokens).seed(0L).build();
       try (ChatModel m = modelUnderTest.open()) {
         List<ModelOutput> outputs = OutputGenerator.generate(m,
-            generator != null ? generator : modelUnderTest.displayName(), eval, p, batchSize, out);
+            modelId != null ? modelId : modelUnderTest.displayName(), eval, p, batchSize, out);
         System.out.println("wrote " + outputs.size() + " outputs to " + out);
       }
       return 0;
@@ -74,8 +73,11 @@ final class AlpacaEvalCommand implements Runnable {
 
   @Command(name = "annotate", mixinStandardHelpOptions = true,
       description = "Judge model outputs against the reference (position switching and parsing as alpaca_eval).")
-  static final class Annotate extends EvalCall {
-    @Option(names = "--model-outputs", required = true)
+  static final class Annotate implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model-outputs", required = true, description = "model_outputs.json of the model to judge")
     Path modelOutputs;
 
     @Option(names = "--reference", required = true, description = "reference outputs (eval order)")
@@ -88,7 +90,8 @@ final class AlpacaEvalCommand implements Runnable {
         description = "weighted_alpaca_eval_gpt4_turbo, alpaca_eval_clf_gpt4_turbo or alpaca_eval_gpt4")
     String annotator;
 
-    @Option(names = "--judge-model", defaultValue = "gpt-4-1106-preview")
+    @Option(names = "--judge-model", defaultValue = "gpt-4-1106-preview",
+        description = "the judge's model name at --judge-url")
     String judgeModel;
 
     @Mixin
@@ -97,16 +100,16 @@ final class AlpacaEvalCommand implements Runnable {
     @Option(names = "--out", description = "annotations.json (default: <model outputs dir>/<annotator>/annotations.json)")
     Path out;
 
-    @Option(names = "--batch-size", defaultValue = "8")
+    @Option(names = "--batch-size", defaultValue = "8", description = "judge requests sent at once")
     int batchSize;
 
     @Override
-    int execute() {
+    public Integer call() {
       PairwiseAnnotator.Parser parser = switch (annotator) {
         case "weighted_alpaca_eval_gpt4_turbo" -> PairwiseAnnotator.Parser.LOGPROB_WEIGHTED;
         case "alpaca_eval_clf_gpt4_turbo" -> PairwiseAnnotator.Parser.LOGPROB_BINARY;
         case "alpaca_eval_gpt4" -> PairwiseAnnotator.Parser.RANKING;
-        default -> throw badUsage("unknown --annotator " + annotator);
+        default -> throw CliErrors.usageError(spec, "unknown --annotator " + annotator);
       };
       Path file = out != null ? out
           : modelOutputs.toAbsolutePath().getParent().resolve(annotator).resolve("annotations.json");
@@ -123,7 +126,10 @@ final class AlpacaEvalCommand implements Runnable {
 
   @Command(name = "score", mixinStandardHelpOptions = true,
       description = "Print the leaderboard row (alpaca_eval column names) as one JSON object.")
-  static final class Score extends EvalCall {
+  static final class Score implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--annotations", required = true, description = "annotations.json, rows in eval-set order")
     Path annotations;
 
@@ -138,21 +144,22 @@ final class AlpacaEvalCommand implements Runnable {
         + " (the LC GLM matches instruction difficulty by position) and check that every instruction is there")
     Path reference;
 
-    @Option(names = "--name", description = "model name (default: generator_2)")
-    String name;
+    @Option(names = "--model-id", description = "model name in the leaderboard row (default: generator_2 of the"
+        + " annotations)")
+    String modelId;
 
     @Option(names = "--report-dir", description = "also write leaderboard.csv, alpaca_eval.md and win_rate.png there")
     Path reportDir;
 
     @Override
-    int execute() throws Exception {
+    public Integer call() throws Exception {
       List<Annotation> ann = AlpacaEvalFiles.readAnnotations(annotations);
       // before any reordering, so that an error's index is the record's place in the file
       WinRate.requireScorable(ann.stream().map(Annotation::preference).toList(), annotations.toString());
       if (reference != null) {
         ann = inEvalOrder(ann, AlpacaEvalFiles.readModelOutputs(reference));
       }
-      String model = name != null ? name : ann.get(0).generator2();
+      String model = modelId != null ? modelId : ann.get(0).generator2();
       List<Double> prefs = ann.stream().map(Annotation::preference).toList();
       LeaderboardRow row = WinRate.compute(model, prefs, ann.stream().map(Annotation::output2).toList());
       LengthControlledWinRate.Variant variant = regularization != null
@@ -160,7 +167,7 @@ final class AlpacaEvalCommand implements Runnable {
           : difficulty != null ? LengthControlledWinRate.Variant.LENGTH_CONTROLLED_NOREG
           : LengthControlledWinRate.Variant.LENGTH_CONTROLLED_MINIMAL;
       if (difficulty == null && regularization != null) {
-        throw badUsage("--regularization needs --instruction-difficulty");
+        throw CliErrors.usageError(spec, "--regularization needs --instruction-difficulty");
       }
       double[] d = difficulty != null ? AlpacaEvalFiles.readInstructionDifficulty(difficulty) : null;
       if (d != null && d.length != ann.size()) {

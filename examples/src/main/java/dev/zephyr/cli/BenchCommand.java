@@ -19,7 +19,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code zephyr bench forward|generate}: throughput of the decoder on a random Llama model, with the size flags and
@@ -33,24 +35,26 @@ import picocli.CommandLine.Parameters;
 public final class BenchCommand implements Callable<Integer> {
   enum Mode { forward, generate }
 
+  @Spec CommandSpec spec;
+
   // optional so that the 'train' subcommand parses without it
-  @Parameters(index = "0", arity = "0..1", description = "forward or generate") Mode mode;
+  @Parameters(index = "0", arity = "0..1", paramLabel = "MODE", description = "${COMPLETION-CANDIDATES}")
+  Mode mode;
   @Mixin RandomLlamaOptions shape;
   @Option(names = "--seq", description = "forward: sequence length (default 256); generate: prompt length (default 32)")
   Integer seq;
-  @Option(names = "--batch", defaultValue = "8") int batch;
+  @Option(names = "--batch", defaultValue = "8", description = "sequences per step") int batch;
   @Option(names = "--steps", defaultValue = "5", description = "timed forward steps (after one warm-up)") int steps;
   @Option(names = "--new-tokens", defaultValue = "128", description = "generate: new tokens per sequence")
   int newTokens;
-  @Option(names = "--seed", defaultValue = "0") long seed;
+  @Option(names = "--seed", defaultValue = "0", description = "seed of the weights and token ids") long seed;
   @Option(names = "--threads", defaultValue = "0",
       description = "libtorch intra-op threads (0 = libtorch default, or -Dai.djl.pytorch.num_threads)") int threads;
 
   @Override
-  public Integer call() {
+  public Integer call() throws Exception {
     if (mode == null) {
-      System.err.println("zephyr bench: give a mode (forward or generate) or the 'train' subcommand");
-      return 2;
+      throw CliErrors.usageError(spec, "give a mode (forward or generate) or the 'train' subcommand");
     }
     ModelConfig config = shape.config(4096);
     if (threads > 0) {
@@ -106,9 +110,6 @@ public final class BenchCommand implements Callable<Integer> {
       out.put("threads", ai.djl.pytorch.jni.JniUtils.getNumThreads());
       System.out.println(Json.mapper().writeValueAsString(out));
       return 0;
-    } catch (Exception e) {
-      System.err.println("bench failed: " + e.getMessage());
-      return 1;
     }
   }
 

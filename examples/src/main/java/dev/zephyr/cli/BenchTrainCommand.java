@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -40,14 +39,15 @@ import picocli.CommandLine.Option;
 public final class BenchTrainCommand implements Callable<Integer> {
   enum Mode { sft, dpo }
 
-  @Option(names = "--mode", defaultValue = "sft", description = "sft or dpo (default sft)") Mode mode;
+  @Option(names = "--mode", defaultValue = "sft", description = "${COMPLETION-CANDIDATES}") Mode mode;
   @Option(names = "--cached-ref", description = "dpo: reference log-probs computed once before training")
   boolean cachedRef;
   @Mixin RandomLlamaOptions shape;
-  @Option(names = "--seq", defaultValue = "256") int seq;
+  @Option(names = "--seq", defaultValue = "256", description = "tokens per sequence") int seq;
   @Option(names = "--batch", defaultValue = "8", description = "sequences (sft) or pairs (dpo) per step") int batch;
   @Option(names = "--steps", defaultValue = "5", description = "timed steps, after one warm-up step") int steps;
-  @Option(names = "--seed", defaultValue = "0") long seed;
+  @Option(names = "--seed", defaultValue = "0", description = "seed of the weights, token ids and data order")
+  long seed;
   @Option(names = "--chunk", defaultValue = "512",
       description = "tokens (over all rows) per vocabulary projection chunk of the two-pass LM head")
   int chunk;
@@ -61,7 +61,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
 
   public static void main(String[] args) {
     Runtime.configureDefaults();
-    System.exit(new CommandLine(new BenchTrainCommand()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+    System.exit(ZephyrCli.commandLine(new BenchTrainCommand()).execute(args));
   }
 
   @Override

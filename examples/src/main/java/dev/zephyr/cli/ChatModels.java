@@ -49,8 +49,9 @@ final class ChatModels {
   }
 
   /**
-   * The model under test: a local model directory when {@code modelPath} is given, else an OpenAI-compatible endpoint
-   * ({@code model} at {@code baseUrl}). Closing it frees the local model's native memory.
+   * The model under test: a local model directory when {@code modelPath} is given (named {@code model}, else after the
+   * directory), else an OpenAI-compatible endpoint ({@code model} at {@code baseUrl}). Closing it frees the local
+   * model's native memory.
    */
   static ChatModel underTest(String model, String baseUrl, Path modelPath, Path tokenizerDir, String apiKeyEnv) {
     if (modelPath != null) {
@@ -58,7 +59,7 @@ final class ChatModels {
       return closingAlso(local.chatModel(model != null ? model : modelPath.getFileName().toString()), local::close);
     }
     if (model == null || baseUrl == null) {
-      throw new ZephyrException("give either --model-path DIR or both --model NAME and --model-url URL");
+      throw new ZephyrException("give either a local model directory or both a model name and an endpoint URL");
     }
     return openAiCompatible(model, baseUrl, apiKeyEnv);
   }
@@ -82,16 +83,5 @@ final class ChatModels {
         alsoClose.run();
       }
     };
-  }
-
-  /** The name used in result files: {@code --model}, else the model directory's name. */
-  static String displayName(String model, Path modelPath) {
-    if (model != null) {
-      return model;
-    }
-    if (modelPath != null) {
-      return modelPath.toAbsolutePath().normalize().getFileName().toString();
-    }
-    throw new ZephyrException("give either --model-path DIR or both --model NAME and --model-url URL");
   }
 }

@@ -50,7 +50,7 @@ public final class ChatTemplateCommand implements Callable<Integer> {
   Path input;
 
   @Option(names = "--template", defaultValue = "tokenizer", paramLabel = "NAME",
-      description = "Template: tokenizer (its chat_template), zephyr or chatml. Default: ${DEFAULT-VALUE}.")
+      description = "Template: tokenizer (its chat_template), zephyr or chatml.")
   TemplateChoice template;
 
   @Option(names = "--template-file", paramLabel = "FILE.jinja", description = "Read the template from this file.")
@@ -64,8 +64,7 @@ public final class ChatTemplateCommand implements Callable<Integer> {
   public Integer call() {
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     if (!Files.isRegularFile(input)) {
-      System.err.println("error: input file not found: " + input);
-      return 2;
+      throw new ZephyrException("--input: no such file: " + input);
     }
     try (Tokenizer tokenizer = Tokenizer.load(tokenizerDir)) {
       ChatTokenizer chat = ChatTokenizer.of(tokenizer, chooseTemplate(tokenizer));
@@ -76,10 +75,8 @@ public final class ChatTemplateCommand implements Callable<Integer> {
         }
       }
       return 0;
-    } catch (ZephyrException e) {
-      out.flush();
-      System.err.println("error: " + e.getMessage());
-      return 1;
+    } finally {
+      out.flush(); // the lines before a failure stay ahead of its message
     }
   }
 

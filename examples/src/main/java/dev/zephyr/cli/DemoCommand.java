@@ -1,6 +1,7 @@
 package dev.zephyr.cli;
 
 import ai.djl.ndarray.NDManager;
+import dev.zephyr.core.ZephyrException;
 import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.generate.GeneratedSequence;
 import dev.zephyr.core.generate.GenerationRequest;
@@ -24,7 +25,8 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "Offline demo: build a tiny model, save it (HF layout), load it back, compare log-probs, generate.")
 public final class DemoCommand implements Callable<Integer> {
-  @Option(names = "--out", description = "where to save the model (default: a temporary directory)") Path out;
+  @Option(names = "--out", paramLabel = "DIR", description = "where to save the model (default: a temporary directory)")
+  Path out;
 
   @Override
   public Integer call() throws Exception {
@@ -54,8 +56,7 @@ public final class DemoCommand implements Callable<Integer> {
         System.out.printf("3. loaded it back: log-probs of %s agree to max |diff| = %.2e%n", Arrays.toString(prompt),
             maxDiff);
         if (maxDiff > 1e-5) {
-          System.err.println("error: the reloaded model disagrees with the saved one");
-          return 1;
+          throw new ZephyrException("the reloaded model disagrees with the saved one (max |diff| " + maxDiff + ")");
         }
         Generator generator = new Generator(loaded, null, manager);
         GeneratedSequence greedy = generator.generate(List.of(new GenerationRequest(prompt,

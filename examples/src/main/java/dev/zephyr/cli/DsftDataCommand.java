@@ -5,7 +5,6 @@ import dev.zephyr.data.sft.DsftDataConfig;
 import dev.zephyr.data.sft.DsftDataJob;
 import dev.zephyr.data.sft.ProviderFactory;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -74,7 +73,10 @@ public final class DsftDataCommand implements Callable<Integer> {
     this(null, System.out, System.err);
   }
 
-  /** For tests and embedding: a custom provider factory (null: {@link ProviderFactory#specs}) and streams. */
+  /**
+   * For tests and embedding: a custom provider factory (null: {@link ProviderFactory#specs}) and the streams for the
+   * job's output and progress (failures go to the command line's error writer, see {@link ZephyrCli#commandLine}).
+   */
   public DsftDataCommand(ProviderFactory providers, PrintStream out, PrintStream err) {
     this.providers = providers;
     this.out = out;
@@ -84,19 +86,13 @@ public final class DsftDataCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (!Files.isRegularFile(config)) {
-      err.println("dsft-data: no such config file: " + config);
-      return 2;
+      throw new ZephyrException("--config: no such file: " + config);
     }
-    try {
-      DsftDataConfig cfg = DsftDataConfig.load(config);
-      Path baseDir = config.toAbsolutePath().getParent();
-      ProviderFactory factory = providers != null ? providers : ProviderFactory.specs(config.toString(), baseDir);
-      new DsftDataJob(cfg, baseDir, factory, out, new ConsoleProgress(err)).run();
-      return 0;
-    } catch (ZephyrException | UncheckedIOException | IllegalArgumentException e) {
-      err.println("dsft-data: " + e.getMessage());
-      return 1;
-    }
+    DsftDataConfig cfg = DsftDataConfig.load(config);
+    Path baseDir = config.toAbsolutePath().getParent();
+    ProviderFactory factory = providers != null ? providers : ProviderFactory.specs(config.toString(), baseDir);
+    new DsftDataJob(cfg, baseDir, factory, out, new ConsoleProgress(err)).run();
+    return 0;
   }
 
 }

@@ -26,7 +26,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Help.Visibility;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code zephyr generate --model DIR --prompt-ids 1,5,9}: continues token-id prompts and prints one JSON object per
@@ -38,11 +41,16 @@ import picocli.CommandLine.Option;
     description = "Generate continuations of prompts (token ids, or chat messages formatted with the chat template)"
         + " with a local model; prints JSON lines.")
 public final class GenerateCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, description = "Hugging Face model directory") Path model;
+  enum TemplateChoice { tokenizer, zephyr, chatml }
+
+  @Spec CommandSpec spec;
+  @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model directory")
+  Path model;
   @Option(names = "--prompt-ids",
       description = "prompt token ids, comma-separated; several prompts separated by ';' are generated as one batch")
   String promptIds;
-  @Option(names = "--prompt", description = "a user message, formatted with the chat template (repeatable: a batch)")
+  @Option(names = "--prompt", showDefaultValue = Visibility.NEVER,
+      description = "a user message, formatted with the chat template (repeatable: a batch)")
   List<String> userPrompts = new ArrayList<>();
   @Option(names = "--messages", paramLabel = "FILE.jsonl",
       description = "conversations, one {\"messages\": [{\"role\": ..., \"content\": ...}]} per line")
@@ -50,13 +58,18 @@ public final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--tokenizer", paramLabel = "DIR",
       description = "tokenizer directory (tokenizer.json, tokenizer_config.json); default: the model directory")
   Path tokenizerDir;
-  @Option(names = "--template", defaultValue = "tokenizer",
-      description = "chat template: tokenizer (its chat_template), zephyr or chatml. Default: ${DEFAULT-VALUE}")
-  String template;
-  @Option(names = "--max-new-tokens", defaultValue = "64") int maxNewTokens;
-  @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default)") double temperature;
-  @Option(names = "--top-k", defaultValue = "0") int topK;
-  @Option(names = "--top-p", defaultValue = "1.0") double topP;
+  @Option(names = "--template", defaultValue = "tokenizer", paramLabel = "NAME",
+      description = "chat template: tokenizer (its chat_template), zephyr or chatml")
+  TemplateChoice template;
+  @Option(names = "--max-new-tokens", defaultValue = "64", description = "most new tokens per choice")
+  int maxNewTokens;
+  @Option(names = "--temperature", defaultValue = "0", description = "sampling temperature (0 = greedy)")
+  double temperature;
+  @Option(names = "--top-k", defaultValue = "0", description = "sample from the k most likely tokens (0 = all)")
+  int topK;
+  @Option(names = "--top-p", defaultValue = "1.0", description = "nucleus sampling: smallest set with this"
+      + " probability mass (1 = all)")
+  double topP;
   @Option(names = "--repetition-penalty", defaultValue = "1.0",
       description = "HF/vLLM repetition_penalty over prompt and generated tokens (> 0; 1 = off)")
   double repetitionPenalty;
@@ -68,53 +81,39 @@ public final class GenerateCommand implements Callable<Integer> {
   double frequencyPenalty;
   @Option(names = "--seed", description = "sampling seed (same seed, same output)") Long seed;
   @Option(names = "--n", defaultValue = "1", description = "choices per prompt") int n;
-  @Option(names = "--stop-token-ids", split = ",", description = "extra token ids that end generation (EOS always does)")
+  @Option(names = "--stop-token-ids", split = ",", showDefaultValue = Visibility.NEVER,
+      description = "extra token ids that end generation (EOS always does)")
   List<Integer> stopTokenIds = new ArrayList<>();
   @Option(names = "--logprobs", description = "also print each generated token's log-probability") boolean logprobs;
 
   @Override
   public Integer call() throws Exception {
-    List<int[]> prompts = new ArrayList<>();
-    SamplingParams params;
-    Tokenizer tokenizer = null;
     int sources = (promptIds != null ? 1 : 0) + (userPrompts.isEmpty() ? 0 : 1) + (messagesFile != null ? 1 : 0);
     if (sources != 1) {
-      System.err.println("error: give exactly one of --prompt-ids, --prompt or --messages");
-      return 2;
+      throw CliErrors.usageError(spec, "give exactly one of --prompt-ids, --prompt or --messages");
     }
-    try {
-      if (promptIds != null) {
-        for (String p : promptIds.split(";")) {
-          prompts.add(PromptFormatter.parseIds(p));
-        }
-      } else {
-        tokenizer = Tokenizer.load(tokenizerDir != null ? tokenizerDir : model);
+    SamplingParams params = samplingParams();
+    List<int[]> prompts = new ArrayList<>();
+    Tokenizer tokenizer = null;
+    if (promptIds != null) {
+      for (String p : promptIds.split(";")) {
+        prompts.add(TokenIds.parse(spec, "--prompt-ids", p));
+      }
+    } else {
+      tokenizer = Tokenizer.load(tokenizerDir != null ? tokenizerDir : model);
+      try {
         PromptFormatter formatter = ChatTokenizer.of(tokenizer, chatTemplate(tokenizer))::formatPrompt;
         for (List<Message> conversation : conversations()) {
           prompts.add(formatter.format(conversation));
         }
-      }
-      params = SamplingParams.builder().temperature(temperature).topK(topK).topP(topP)
-          .repetitionPenalty(repetitionPenalty).presencePenalty(presencePenalty).frequencyPenalty(frequencyPenalty)
-          .maxTokens(maxNewTokens).seed(seed).n(n).stopTokenIds(stopTokenIds)
-          .logprobs(logprobs).build();
-    } catch (ZephyrException | IllegalArgumentException e) {
-      if (tokenizer != null) {
+      } catch (RuntimeException e) {
         tokenizer.close();
+        throw e;
       }
-      System.err.println("error: " + e.getMessage());
-      return 2;
     }
-    try (Tokenizer tok = tokenizer; NDManager manager = NDManager.newBaseManager(); LlamaModel m = LlamaModel.load(model, manager)) {
-      for (int[] p : prompts) {
-        for (int id : p) {
-          if (id >= m.config().vocabSize()) {
-            System.err.println("error: --prompt-ids: token id " + id + " is outside the vocabulary (vocab_size "
-                + m.config().vocabSize() + ")");
-            return 2;
-          }
-        }
-      }
+    try (Tokenizer tok = tokenizer; NDManager manager = NDManager.newBaseManager();
+        LlamaModel m = LlamaModel.load(model, manager)) {
+      TokenIds.checkVocabulary(spec, "--prompt-ids", prompts, m.config().vocabSize());
       List<GenerationRequest> requests = new ArrayList<>();
       prompts.forEach(p -> requests.add(new GenerationRequest(p, params)));
       Detokenizer detokenizer = tok == null ? null : tok::decodeText;
@@ -122,43 +121,53 @@ public final class GenerateCommand implements Callable<Integer> {
       for (int i = 0; i < results.size(); i++) {
         GenerationResult r = results.get(i);
         for (int c = 0; c < r.choices().size(); c++) {
-          GeneratedSequence s = r.choices().get(c);
-          ObjectNode o = Json.mapper().createObjectNode();
-          o.put("prompt", i);
-          o.put("choice", c);
-          ArrayNode ids = o.putArray("token_ids");
-          for (int id : s.tokenIds()) {
-            ids.add(id);
-          }
-          if (s.text() != null) {
-            o.put("text", s.text());
-          }
-          o.put("finish_reason", s.finishReason().wireName());
-          o.put("prompt_tokens", r.promptTokens());
-          o.put("completion_tokens", s.length());
-          if (s.logprobs() != null) {
-            ArrayNode lp = o.putArray("logprobs");
-            for (float f : s.logprobs()) {
-              lp.add(f);
-            }
-          }
-          System.out.println(Json.mapper().writeValueAsString(o));
+          System.out.println(Json.mapper().writeValueAsString(line(i, c, r, r.choices().get(c))));
         }
       }
       return 0;
-    } catch (ZephyrException e) {
-      System.err.println("error: " + e.getMessage());
-      return 1;
     }
+  }
+
+  /** The sampling options; a value out of range is a usage error. */
+  private SamplingParams samplingParams() {
+    try {
+      return SamplingParams.builder().temperature(temperature).topK(topK).topP(topP)
+          .repetitionPenalty(repetitionPenalty).presencePenalty(presencePenalty).frequencyPenalty(frequencyPenalty)
+          .maxTokens(maxNewTokens).seed(seed).n(n).stopTokenIds(stopTokenIds)
+          .logprobs(logprobs).build();
+    } catch (IllegalArgumentException | ZephyrException e) {
+      throw CliErrors.usageError(spec, e.getMessage());
+    }
+  }
+
+  private static ObjectNode line(int prompt, int choice, GenerationResult r, GeneratedSequence s) {
+    ObjectNode o = Json.mapper().createObjectNode();
+    o.put("prompt", prompt);
+    o.put("choice", choice);
+    ArrayNode ids = o.putArray("token_ids");
+    for (int id : s.tokenIds()) {
+      ids.add(id);
+    }
+    if (s.text() != null) {
+      o.put("text", s.text());
+    }
+    o.put("finish_reason", s.finishReason().wireName());
+    o.put("prompt_tokens", r.promptTokens());
+    o.put("completion_tokens", s.length());
+    if (s.logprobs() != null) {
+      ArrayNode lp = o.putArray("logprobs");
+      for (float f : s.logprobs()) {
+        lp.add(f);
+      }
+    }
+    return o;
   }
 
   private ChatTemplate chatTemplate(Tokenizer tokenizer) {
     return switch (template) {
-      case "tokenizer" -> ChatTemplate.forTokenizer(tokenizer.config());
-      case "zephyr" -> ChatTemplate.zephyr();
-      case "chatml" -> ChatTemplate.chatml();
-      default -> throw InvalidInputException.field("--template", "template",
-          "expected tokenizer, zephyr or chatml, found '" + template + "'");
+      case tokenizer -> ChatTemplate.forTokenizer(tokenizer.config());
+      case zephyr -> ChatTemplate.zephyr();
+      case chatml -> ChatTemplate.chatml();
     };
   }
 

@@ -10,13 +10,16 @@ import picocli.CommandLine.Option;
  * answers by it) differ between benchmarks.
  */
 final class JudgeOptions {
-  @Option(names = "--judge-url", defaultValue = "https://api.openai.com/v1")
+  @Option(names = "--judge-url", defaultValue = "https://api.openai.com/v1", paramLabel = "URL",
+      description = "OpenAI-compatible base URL of the judge")
   String judgeUrl;
 
-  @Option(names = "--api-key-env", defaultValue = "OPENAI_API_KEY", description = "env var with the API key")
+  @Option(names = "--api-key-env", defaultValue = "OPENAI_API_KEY",
+      description = "environment variable with the judge's API key")
   String apiKeyEnv;
 
-  @Option(names = "--cache", description = "durable judge response cache (JSONL); reruns reuse its answers")
+  @Option(names = "--cache", paramLabel = "FILE.jsonl",
+      description = "durable judge response cache (JSONL); reruns reuse its answers")
   Path cache;
 
   /** The judge {@code judgeModel} at {@code --judge-url}, answering from {@code --cache} when given. */

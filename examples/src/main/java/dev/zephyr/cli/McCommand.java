@@ -9,15 +9,18 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code zephyr mc}: multiple-choice log-likelihood accuracy of a local model on a JSONL task. */
 @Command(name = "mc", mixinStandardHelpOptions = true,
     description = "Multiple-choice log-likelihood eval (lm-eval acc / acc_norm) on a JSONL task "
         + "({\"context\", \"choices\", \"gold\"} per line).")
-final class McCommand extends EvalCall {
-  @Option(names = "--task", required = true, description = "task JSONL")
+final class McCommand implements Callable<Integer> {
+  @Option(names = "--task", required = true, paramLabel = "FILE.jsonl", description = "task JSONL")
   Path task;
 
   @Option(names = "--format", defaultValue = "generic", description = "generic (context/choices/gold), arc,"
@@ -27,13 +30,22 @@ final class McCommand extends EvalCall {
   @Option(names = "--primer", description = "truthfulqa_mc1: file with the few-shot primer placed before each question")
   Path primer;
 
-  @Option(names = "--model-path", required = true, description = "Hugging Face model directory")
-  Path modelPath;
+  @Spec
+  CommandSpec spec;
 
-  @Option(names = "--tokenizer", description = "tokenizer directory (default: the model directory)")
+  // required, but checked in call(): picocli would not count the hidden --model-path towards a required option
+  @Option(names = "--model", paramLabel = "DIR", description = "Hugging Face model directory (required)")
+  Path model;
+
+  @Option(names = "--model-path", paramLabel = "DIR", hidden = true, description = "old name of --model")
+  void modelPath(Path dir) {
+    model = dir;
+  }
+
+  @Option(names = "--tokenizer", paramLabel = "DIR", description = "tokenizer directory (default: the model directory)")
   Path tokenizer;
 
-  @Option(names = "--batch-size", defaultValue = "8")
+  @Option(names = "--batch-size", defaultValue = "8", description = "continuations scored per forward pass")
   int batchSize;
 
   @Option(names = "--max-length", defaultValue = "2048", description = "longest input in tokens")
@@ -43,10 +55,13 @@ final class McCommand extends EvalCall {
   Path out;
 
   @Override
-  int execute() throws Exception {
+  public Integer call() throws Exception {
+    if (model == null) {
+      throw CliErrors.usageError(spec, "Missing required option: '--model=DIR'");
+    }
     String primerText = primer != null ? java.nio.file.Files.readString(primer) : "";
     List<McExample> examples = McTask.read(task, format, primerText);
-    try (LocalModels local = LocalModels.load(modelPath, tokenizer)) {
+    try (LocalModels local = LocalModels.load(model, tokenizer)) {
       McEvaluator.Result r = new McEvaluator(local.loglikelihood(maxLength), batchSize).evaluate(examples);
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("task", task.getFileName().toString());

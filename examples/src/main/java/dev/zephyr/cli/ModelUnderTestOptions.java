@@ -2,35 +2,62 @@ package dev.zephyr.cli;
 
 import dev.zephyr.core.chat.ChatModel;
 import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
- * Picocli mixin for the model an evaluation command talks to: a local Hugging Face model directory
- * ({@code --model-path}) or a model served at an OpenAI-compatible endpoint ({@code --model} at {@code --model-url}).
+ * Picocli mixin for the model an evaluation command talks to: a local Hugging Face model directory ({@code --model},
+ * as in every command) or a model served at an OpenAI-compatible endpoint ({@code --model-name} at
+ * {@code --model-url}).
  */
 final class ModelUnderTestOptions {
-  @Option(names = "--model", description = "model name at the endpoint (with --model-url)")
-  String model;
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec command;
 
-  @Option(names = "--model-url", description = "OpenAI-compatible base URL")
+  @Option(names = "--model", paramLabel = "DIR", description = "local Hugging Face model directory (or --model-url)")
+  Path model;
+
+  @Option(names = "--model-url", paramLabel = "URL",
+      description = "OpenAI-compatible base URL of a served model (instead of --model; needs --model-name)")
   String modelUrl;
 
-  @Option(names = "--model-path", description = "local Hugging Face model directory (instead of --model-url)")
-  Path modelPath;
+  @Option(names = "--model-name", paramLabel = "NAME", description = "the model's name: the one served at"
+      + " --model-url, and the name in result files (default with --model: the directory's name)")
+  String modelName;
 
-  @Option(names = "--tokenizer", description = "tokenizer directory for --model-path (default: the model's)")
+  @Option(names = "--tokenizer", paramLabel = "DIR",
+      description = "tokenizer directory for --model (default: the model directory)")
   Path tokenizerDir;
 
-  @Option(names = "--api-key-env", defaultValue = "OPENAI_API_KEY", description = "env var with the API key")
+  @Option(names = "--api-key-env", defaultValue = "OPENAI_API_KEY",
+      description = "environment variable with the API key for --model-url")
   String apiKeyEnv;
+
+  @Option(names = "--model-path", paramLabel = "DIR", hidden = true, description = "old name of --model")
+  void modelPath(Path dir) {
+    model = dir;
+  }
 
   /** The model; closing it frees a local model's native memory. */
   ChatModel open() {
-    return ChatModels.underTest(model, modelUrl, modelPath, tokenizerDir, apiKeyEnv);
+    validate();
+    return ChatModels.underTest(displayName(), modelUrl, model, tokenizerDir, apiKeyEnv);
   }
 
-  /** The name used in result files: {@code --model}, else the model directory's name. */
+  /** The name used in result files: {@code --model-name}, else the model directory's name. */
   String displayName() {
-    return ChatModels.displayName(model, modelPath);
+    validate();
+    return modelName != null ? modelName : model.toAbsolutePath().normalize().getFileName().toString();
+  }
+
+  /** A usage error unless exactly one of a model directory or a served model (URL and name) is given. */
+  void validate() {
+    if (model != null && modelUrl != null) {
+      throw CliErrors.usageError(command, "give --model DIR or --model-url URL, not both");
+    }
+    if (model == null && (modelUrl == null || modelName == null)) {
+      throw CliErrors.usageError(command, "give either --model DIR or both --model-url URL and --model-name NAME");
+    }
   }
 }

@@ -20,45 +20,47 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code zephyr mt-bench answer|judge|show}: FastChat's llm_judge workflow on a FastChat-layout directory. */
 @Command(name = "mt-bench", mixinStandardHelpOptions = true,
     description = "MT-Bench: generate answers, judge them (single or pairwise), show scores.",
     subcommands = {MtBenchCommand.Answer.class, MtBenchCommand.Judge.class, MtBenchCommand.Show.class})
-final class MtBenchCommand implements Runnable {
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(System.out);
-  }
+final class MtBenchCommand {
 
   /** Answer generation with an OpenAI-compatible model. */
   @Command(name = "answer", mixinStandardHelpOptions = true,
       description = "Generate answers (both turns) in FastChat model_answer format; resumable.")
-  static final class Answer extends EvalCall {
+  static final class Answer implements Callable<Integer> {
     @Option(names = "--bench-dir", required = true, description = "FastChat mt_bench directory (question.jsonl ...)")
     Path benchDir;
 
     @Mixin
     ModelUnderTestOptions modelUnderTest;
 
-    @Option(names = "--model-id", description = "model_id in the file and file stem (default: --model)")
+    @Option(names = "--model-id", description = "model_id in the file and its file stem (default: --model-name, else"
+        + " the --model directory's name)")
     String modelId;
 
     @Option(names = "--out", description = "answer file (default: BENCH/model_answer/<model-id>.jsonl)")
     Path out;
 
-    @Option(names = "--max-new-token", defaultValue = "1024", description = "max new tokens per turn")
+    @Option(names = "--max-new-tokens", defaultValue = "1024", description = "most new tokens per turn")
     int maxNewTokens;
 
-    @Option(names = "--num-choices", defaultValue = "1")
+    // a separate field: picocli would apply --max-new-tokens' default after a setter shared with it
+    @Option(names = "--max-new-token", hidden = true, description = "FastChat's name of --max-new-tokens")
+    Integer maxNewTokenFastChat;
+
+    @Option(names = "--num-choices", defaultValue = "1", description = "answers per question")
     int numChoices;
 
-    @Option(names = "--batch-size", defaultValue = "8")
+    @Option(names = "--batch-size", defaultValue = "8", description = "questions sent to the model at once")
     int batchSize;
 
     @Option(names = "--first-n", description = "only the first N questions (debugging)")
@@ -69,7 +71,8 @@ final class MtBenchCommand implements Runnable {
     String systemMessage;
 
     @Override
-    int execute() {
+    public Integer call() {
+      modelUnderTest.validate();
       MtBench bench = MtBench.load(benchDir);
       String id = modelId != null ? modelId : modelUnderTest.displayName();
       Path file = out != null ? out : benchDir.resolve("model_answer").resolve(id + ".jsonl");
@@ -79,25 +82,33 @@ final class MtBenchCommand implements Runnable {
       }
       try (ChatModel m = modelUnderTest.open()) {
         Map<Integer, ModelAnswer> answers =
-            new AnswerGenerator(m, id, maxNewTokens, numChoices, batchSize, systemMessage).generate(qs, file);
+            new AnswerGenerator(m, id, maxNewTokens(), numChoices, batchSize, systemMessage).generate(qs, file);
         System.out.println("wrote " + answers.size() + " answers to " + file);
       }
       return 0;
+    }
+
+    int maxNewTokens() {
+      return maxNewTokenFastChat != null ? maxNewTokenFastChat : maxNewTokens;
     }
   }
 
   /** Judging, or with --dry-run the judge requests it would send. */
   @Command(name = "judge", mixinStandardHelpOptions = true,
       description = "Judge answers with an LLM judge (FastChat prompts); --dry-run writes the requests instead.")
-  static final class Judge extends EvalCall {
-    @Option(names = "--bench-dir", required = true)
+  static final class Judge implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--bench-dir", required = true, description = "FastChat mt_bench directory (question.jsonl ...)")
     Path benchDir;
 
     @Option(names = "--answers", required = true, description = "answers in FastChat model_answer format")
     Path answers;
 
-    @Option(names = "--model-name", description = "model name (default: the answer file's stem, as FastChat)")
-    String modelName;
+    @Option(names = "--model-id", description = "the answers' model_id in the judgments (default: the answer file's"
+        + " stem, as FastChat)")
+    String modelId;
 
     @Option(names = "--judge-model", defaultValue = "gpt-4",
         description = "judge name; reference answers come from reference_answer/<judge-model>.jsonl")
@@ -119,29 +130,29 @@ final class MtBenchCommand implements Runnable {
         + "; with --dry-run the request file")
     Path out;
 
-    @Option(names = "--batch-size", defaultValue = "8")
+    @Option(names = "--batch-size", defaultValue = "8", description = "judge requests sent at once")
     int batchSize;
 
     @Override
-    int execute() {
+    public Integer call() {
       MtBench bench = MtBench.load(benchDir);
       boolean pairwise = switch (mode.toLowerCase(Locale.ROOT)) {
         case "single" -> false;
         case "pairwise", "pair" -> true;
-        default -> throw badUsage("--mode must be single or pairwise, got " + mode);
+        default -> throw CliErrors.usageError(spec, "--mode must be single or pairwise, got " + mode);
       };
       if (pairwise && baseline == null) {
-        throw badUsage("--mode pairwise needs --baseline FILE");
+        throw CliErrors.usageError(spec, "--mode pairwise needs --baseline FILE");
       }
       if (!Files.isRegularFile(answers)) {
         throw new ZephyrException("answer file not found: " + answers);
       }
-      String name = modelName != null ? modelName : MtBench.modelNameOf(answers);
+      String name = modelId != null ? modelId : MtBench.modelNameOf(answers);
       Map<Integer, ModelAnswer> a = MtBench.readAnswers(answers);
       Map<Integer, ModelAnswer> b = pairwise ? MtBench.readAnswers(baseline) : Map.of();
       if (dryRun) {
         if (out == null) {
-          throw badUsage("--dry-run needs --out FILE.jsonl");
+          throw CliErrors.usageError(spec, "--dry-run needs --out FILE.jsonl");
         }
         MtBenchJudge requestsOnly = new MtBenchJudge(null, judgeModel, bench, batchSize);
         List<JudgeRequest> reqs =
@@ -168,8 +179,8 @@ final class MtBenchCommand implements Runnable {
 
   /** Scores from a judgment file, as show_result.py, plus a Markdown table and the radar chart. */
   @Command(name = "show", mixinStandardHelpOptions = true, description = "Show MT-Bench scores from judgments.")
-  static final class Show extends EvalCall {
-    @Option(names = "--bench-dir", required = true)
+  static final class Show implements Callable<Integer> {
+    @Option(names = "--bench-dir", required = true, description = "FastChat mt_bench directory (question.jsonl ...)")
     Path benchDir;
 
     @Option(names = "--judgments", required = true, description = "model_judgment/<judge>_single.jsonl or _pair")
@@ -185,7 +196,7 @@ final class MtBenchCommand implements Runnable {
     Path reportDir;
 
     @Override
-    int execute() {
+    public Integer call() {
       MtBench bench = MtBench.load(benchDir);
       if (!Files.isRegularFile(judgments)) {
         throw new ZephyrException("judgment file not found: " + judgments);

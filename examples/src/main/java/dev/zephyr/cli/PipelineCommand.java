@@ -32,22 +32,22 @@ import picocli.CommandLine.Option;
  * stage under its work directory with {@link LocalRecipeStages}; rerunning skips finished stages and resumes an
  * interrupted one. Built-in recipes: {@code --config builtin:zephyr-7b-beta} and
  * {@code builtin:zephyr-7b-beta-handbook}. {@code --dry-run} checks every stage's options, prints the plan, each
- * stage's configuration and any missing local path, and runs nothing.
+ * stage's configuration and any missing local path, and runs nothing; it exits with 1 when anything is wrong.
  */
 @Command(name = "pipeline", mixinStandardHelpOptions = true,
     description = "Run a Zephyr recipe from YAML (see recipes/zephyr-7b-beta.yaml).")
 public final class PipelineCommand implements Callable<Integer> {
   private static final String BUILTIN = "builtin:";
 
-  @Option(names = "--config", required = true,
+  @Option(names = "--config", required = true, paramLabel = "FILE.yaml",
       description = "Recipe YAML file, or builtin:zephyr-7b-beta / builtin:zephyr-7b-beta-handbook.")
   String config;
 
-  @Option(names = "--work", description = "Override the recipe's work_dir.")
+  @Option(names = "--work", paramLabel = "DIR", description = "Override the recipe's work_dir.")
   Path work;
 
   @Option(names = "--dry-run", description = "Check the stages' options, print the plan and check local paths;"
-      + " run nothing.")
+      + " run nothing. Exits with 1 when a check fails or a path is missing.")
   boolean dryRun;
 
   private final RecipeStages stages;
@@ -65,27 +65,22 @@ public final class PipelineCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try {
-      Recipe recipe = loadRecipe();
-      Path workDir = work != null ? work : recipe.workDir();
-      if (dryRun) {
-        return dryRun(recipe, workDir);
-      }
-      if (stages == null) {
-        throw new ZephyrException("this build has no training stages wired in (SFT/DPO trainers, feedback "
-            + "collection, evaluators); use --dry-run to check the recipe");
-      }
-      Pipeline p = recipe.toPipeline(stages).listener(this::print);
-      PipelineResult r = p.run(recipe.student(), workDir);
-      out.println("final model: " + r.finalModel());
-      for (StageResult s : r.stages()) {
-        out.println(s.id() + " " + s.status().name().toLowerCase() + " " + s.metrics());
-      }
-      return 0;
-    } catch (RuntimeException e) {
-      System.err.println("zephyr pipeline: " + e.getMessage());
-      return 1;
+    Recipe recipe = loadRecipe();
+    Path workDir = work != null ? work : recipe.workDir();
+    if (dryRun) {
+      return dryRun(recipe, workDir);
     }
+    if (stages == null) {
+      throw new ZephyrException("this build has no training stages wired in (SFT/DPO trainers, feedback "
+          + "collection, evaluators); use --dry-run to check the recipe");
+    }
+    Pipeline p = recipe.toPipeline(stages).listener(this::print);
+    PipelineResult r = p.run(recipe.student(), workDir);
+    out.println("final model: " + r.finalModel());
+    for (StageResult s : r.stages()) {
+      out.println(s.id() + " " + s.status().name().toLowerCase() + " " + s.metrics());
+    }
+    return 0;
   }
 
   Recipe loadRecipe() {
@@ -125,7 +120,11 @@ public final class PipelineCommand implements Callable<Integer> {
         out.println("    " + g.getKey() + ": " + g.getValue() + (exists ? "" : "   [missing]"));
       }
     }
-    out.println(missing == 0 ? "all local paths exist" : missing + " local path(s) missing");
+    if (missing > 0) {
+      // the plan is printed; the missing paths make the check fail (exit code 1)
+      throw new ZephyrException(missing + " local path(s) missing (marked [missing] above)");
+    }
+    out.println("all local paths exist");
     return 0;
   }
 

@@ -1,5 +1,6 @@
 package dev.zephyr.cli;
 
+import dev.zephyr.core.ZephyrException;
 import dev.zephyr.quickstart.Quickstart;
 import dev.zephyr.quickstart.QuickstartStages;
 import dev.zephyr.quickstart.QuickstartWorld;
@@ -18,10 +19,11 @@ import picocli.CommandLine.Option;
     description = "Run the Zephyr recipe offline on a miniature world (rule-based teacher and judge) and print the ablation.")
 public final class QuickstartCommand implements Callable<Integer> {
 
-  @Option(names = "--seed", defaultValue = "42", description = "Seed for every random choice (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--seed", defaultValue = "42", description = "Seed for every random choice.")
   long seed;
 
-  @Option(names = "--work", defaultValue = "quickstart-work", description = "Directory for all artifacts (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--work", defaultValue = "quickstart-work", paramLabel = "DIR",
+      description = "Directory for all artifacts.")
   Path work;
 
   @Option(names = "--small", description = "The smaller setting the tests use (a smaller world and fewer training steps).")
@@ -53,9 +55,8 @@ public final class QuickstartCommand implements Callable<Integer> {
       new Quickstart(world, chosen, System.out).run(work);
       return 0;
     } catch (Exception e) {
-      System.err.println("zephyr quickstart: " + e.getMessage());
-      System.err.println("Artifacts so far are in " + work.toAbsolutePath() + "; rerun the same command to continue.");
-      return 1;
+      throw new ZephyrException(CliErrors.describe(e) + " (artifacts so far are in " + work.toAbsolutePath()
+          + "; rerun the same command to continue)", e);
     }
   }
 }

@@ -8,12 +8,12 @@ import picocli.CommandLine.Option;
 
 /** Picocli mixin for the shape of the randomly initialised Llama model the benchmark commands time. */
 final class RandomLlamaOptions {
-  @Option(names = "--vocab", defaultValue = "32000") int vocab;
-  @Option(names = "--hidden", defaultValue = "256") int hidden;
-  @Option(names = "--inter", defaultValue = "688") int inter;
-  @Option(names = "--layers", defaultValue = "4") int layers;
-  @Option(names = "--heads", defaultValue = "8") int heads;
-  @Option(names = "--kv-heads", defaultValue = "4") int kvHeads;
+  @Option(names = "--vocab", defaultValue = "32000", description = "vocabulary size") int vocab;
+  @Option(names = "--hidden", defaultValue = "256", description = "hidden size") int hidden;
+  @Option(names = "--inter", defaultValue = "688", description = "MLP intermediate size") int inter;
+  @Option(names = "--layers", defaultValue = "4", description = "decoder layers") int layers;
+  @Option(names = "--heads", defaultValue = "8", description = "attention heads") int heads;
+  @Option(names = "--kv-heads", defaultValue = "4", description = "key/value heads (GQA)") int kvHeads;
 
   /** The config of that shape (Llama norms and RoPE defaults, no EOS) with room for {@code maxPositions} tokens. */
   ModelConfig config(int maxPositions) {

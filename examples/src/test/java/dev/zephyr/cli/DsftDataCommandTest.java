@@ -15,6 +15,7 @@ import dev.zephyr.core.testing.FakeOpenAiServer;
 import dev.zephyr.core.testing.SharedData;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -126,7 +127,9 @@ class DsftDataCommandTest {
     ByteArrayOutputStream e = new ByteArrayOutputStream();
     DsftDataCommand cmd = new DsftDataCommand((key, spec) -> spec.path("name").asText().equals("user") ? user : teacher,
         new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
-    int exit = new CommandLine(cmd).execute("--config", yaml.toString());
+    CommandLine cl = ZephyrCli.commandLine(cmd);
+    cl.setErr(new PrintWriter(e, true, StandardCharsets.UTF_8)); // failures are reported there, progress on cmd's
+    int exit = cl.execute("--config", yaml.toString());
     return new Run(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
   }
 
@@ -203,7 +206,10 @@ class DsftDataCommandTest {
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.err()).contains("self_instruct").contains("self_chat");
 
-    assertThat(run(tmp.resolve("missing.yaml"), null, null).exit()).isEqualTo(2);
+    Run missing = run(tmp.resolve("missing.yaml"), null, null);
+    assertThat(missing.exit()).as("a missing input file is a failure, as in every command").isEqualTo(1);
+    assertThat(missing.err()).isEqualTo("zephyr dsft-data: --config: no such file: " + tmp.resolve("missing.yaml")
+        + System.lineSeparator());
   }
 
   @Test

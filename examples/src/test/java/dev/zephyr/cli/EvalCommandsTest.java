@@ -113,7 +113,7 @@ class EvalCommandsTest {
   void badInputGivesAClearErrorAndExitCode(@TempDir Path tmp) throws Exception {
     CliRun r = zephyr("alpaca-eval", "score", "--annotations", tmp.resolve("missing.json").toString());
     assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err()).startsWith("error: ").contains("missing.json");
+    assertThat(r.err()).startsWith("zephyr alpaca-eval score: ").contains("missing.json");
     Path bad = tmp.resolve("answers.jsonl");
     Files.writeString(bad, "{\"question_id\": 81, \"choices\": []}\n");
     CliRun r2 = zephyr("mt-bench", "judge", "--bench-dir", SharedData.path("mt_bench").toString(), "--answers",

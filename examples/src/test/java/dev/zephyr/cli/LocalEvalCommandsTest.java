@@ -38,9 +38,9 @@ class LocalEvalCommandsTest {
   @Test
   void mtBenchAnswerWithALocalModelWritesFastChatAnswersAndResumes() throws Exception {
     Path out = dir.resolve("model_answer/tiny-zephyr.jsonl");
-    String[] args = {"mt-bench", "answer", "--bench-dir", SharedData.path("mt_bench").toString(), "--model-path",
+    String[] args = {"mt-bench", "answer", "--bench-dir", SharedData.path("mt_bench").toString(), "--model",
         modelDir.toString(), "--tokenizer", SharedData.path("tokenizers", "zephyr").toString(), "--first-n", "2",
-        "--max-new-token", "6", "--out", out.toString()};
+        "--max-new-tokens", "6", "--out", out.toString()};
     CliRun r = EvalCommandsTest.zephyr(args);
     assertThat(r.code()).as(r.err()).isZero();
     List<JsonNode> lines = Jsonl.readAll(out);
@@ -61,7 +61,7 @@ class LocalEvalCommandsTest {
         + "{\"context\": \"The sky is\", \"choices\": [\"blue\", \"green\", \"loud\"], \"gold\": 0}\n");
     Path tokenizer = SharedData.path("tokenizers", "zephyr");
     Path metricsFile = dir.resolve("mc.json");
-    CliRun r = EvalCommandsTest.zephyr("mc", "--task", task.toString(), "--model-path",
+    CliRun r = EvalCommandsTest.zephyr("mc", "--task", task.toString(), "--model",
         modelDir.toString(), "--tokenizer", tokenizer.toString(), "--out", metricsFile.toString());
     assertThat(r.code()).as(r.err()).isZero();
     JsonNode m = Json.mapper().readTree(r.out());
@@ -76,7 +76,7 @@ class LocalEvalCommandsTest {
     Path lengths = dir.resolve("lengths.jsonl");
     Files.writeString(lengths, "{\"context\": \"Pick:\", \"choices\": [\" A\", \" a much longer answer that goes on"
         + " and on for many more words than the other one\"], \"gold\": 0}\n");
-    CliRun l = EvalCommandsTest.zephyr("mc", "--task", lengths.toString(), "--model-path", modelDir.toString(),
+    CliRun l = EvalCommandsTest.zephyr("mc", "--task", lengths.toString(), "--model", modelDir.toString(),
         "--tokenizer", tokenizer.toString());
     assertThat(l.code()).as(l.err()).isZero();
     McEvaluator.Result expected = evaluate(lengths);
@@ -87,7 +87,7 @@ class LocalEvalCommandsTest {
     Files.writeString(arc, "{\"question\": \"Which is a metal?\", \"choices\": {\"text\": [\"wood\", \"iron\"],"
         + " \"label\": [\"A\", \"B\"]}, \"answerKey\": \"B\"}\n");
     CliRun a = EvalCommandsTest.zephyr("mc", "--task", arc.toString(), "--format", "arc",
-        "--model-path", modelDir.toString(), "--tokenizer", SharedData.path("tokenizers", "zephyr").toString());
+        "--model", modelDir.toString(), "--tokenizer", SharedData.path("tokenizers", "zephyr").toString());
     assertThat(a.code()).as(a.err()).isZero();
     assertThat(Json.mapper().readTree(a.out()).get("n").asInt()).isEqualTo(1);
   }

@@ -51,14 +51,18 @@ class PipelineCommandTest {
   }
 
   @Test
-  void dryRunPrintsThePlanAndMissingPaths() {
+  void dryRunPrintsThePlanAndFailsOnMissingPaths() {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    int code = new CommandLine(new PipelineCommand(null, new PrintStream(buf, true, StandardCharsets.UTF_8)))
-        .execute("--config", "builtin:zephyr-7b-beta", "--dry-run", "--work", dir.toString());
+    java.io.StringWriter err = new java.io.StringWriter();
+    CommandLine cl =
+        ZephyrCli.commandLine(new PipelineCommand(null, new PrintStream(buf, true, StandardCharsets.UTF_8)));
+    cl.setErr(new java.io.PrintWriter(err, true));
+    int code = cl.execute("--config", "builtin:zephyr-7b-beta", "--dry-run", "--work", dir.toString());
     String out = buf.toString(StandardCharsets.UTF_8);
-    assertThat(code).isZero();
+    assertThat(code).as("missing inputs fail the check").isEqualTo(1);
     assertThat(out).contains("01-dsft").contains("02-aif").contains("03-ddpo").contains("04-eval").contains("05-eval")
-        .contains("\"beta\":0.1").contains("[missing]").contains("local path(s) missing");
+        .contains("\"beta\":0.1").contains("[missing]").doesNotContain("all local paths exist");
+    assertThat(err.toString()).startsWith("zephyr pipeline: ").contains("local path(s) missing");
   }
 
   @Test
@@ -98,10 +102,10 @@ class PipelineCommandTest {
     assertThat(dir.resolve("runs/t/02-ddpo/manifest.json")).exists();
 
     // the real stages (LocalRecipeStages) cannot train 'base', which holds no weights or tokenizer
-    assertThat(new CommandLine(new PipelineCommand()).execute("--config", recipe.toString(), "--work",
+    assertThat(ZephyrCli.commandLine(new PipelineCommand()).execute("--config", recipe.toString(), "--work",
         dir.resolve("real").toString())).isEqualTo(1);
     assertThat(Files.readString(dir.resolve("real/01-dsft/manifest.json"))).contains("\"status\" : \"failed\"")
         .contains("tokenizer.json");
-    assertThat(new CommandLine(new PipelineCommand()).execute("--config", "builtin:nope")).isEqualTo(1);
+    assertThat(ZephyrCli.commandLine(new PipelineCommand()).execute("--config", "builtin:nope")).isEqualTo(1);
   }
 }

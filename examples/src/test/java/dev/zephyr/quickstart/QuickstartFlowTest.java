@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.cli.QuickstartCommand;
+import dev.zephyr.cli.ZephyrCli;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.train.pipeline.DpoStage;
@@ -21,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Runs the quickstart end to end with simulated training: a "model" is a directory whose {@code error_rate} says how
@@ -83,7 +83,8 @@ class QuickstartFlowTest {
     System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
     int code;
     try {
-      code = new CommandLine(new QuickstartCommand(new UnavailableStages())).execute("--small", "--work", work.toString());
+      code = ZephyrCli.commandLine(new QuickstartCommand(new UnavailableStages())).execute("--small", "--work",
+          work.toString());
     } finally {
       System.setErr(old);
     }

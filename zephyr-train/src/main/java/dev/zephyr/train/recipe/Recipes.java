@@ -10,7 +10,9 @@ import dev.zephyr.train.optim.SchedulerType;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,10 +29,18 @@ import org.slf4j.LoggerFactory;
  */
 public final class Recipes {
   private static final Logger LOG = LoggerFactory.getLogger(Recipes.class);
-  private static final Set<String> TRAINING_KEYS = Set.of("output_dir", "learning_rate", "lr_scheduler_type",
+  // The keys each parser reads, in documentation order. The parsers check that they read no key missing here, so
+  // what sftKeys()/dpoKeys() report (zephyr sft/dpo --help) is what the code accepts.
+  private static final List<String> TRAINING_KEYS = List.of("output_dir", "learning_rate", "lr_scheduler_type",
       "warmup_ratio", "warmup_steps", "num_train_epochs", "max_steps", "per_device_train_batch_size",
       "gradient_accumulation_steps", "max_grad_norm", "weight_decay", "adam_beta1", "adam_beta2", "adam_epsilon",
       "seed", "logging_steps", "save_steps", "save_total_limit", "disable_tqdm", "gradient_checkpointing");
+  private static final List<String> MODEL_AND_DATA_KEYS = List.of("model_name_or_path", "dataset_path",
+      "dataset_name", "dataset_mixture");
+  private static final List<String> SFT_KEYS = List.of("max_length", "max_seq_length", "packing",
+      "assistant_only_loss", "completion_only_loss");
+  private static final List<String> DPO_KEYS = List.of("ref_model_name_or_path", "beta", "label_smoothing",
+      "max_length", "loss_type", "loss_weights", "rpo_alpha", "precompute_ref_log_probs", "pairs_per_forward");
 
   private Recipes() {}
 
@@ -58,6 +68,30 @@ public final class Recipes {
     b.training().learningRate(5e-7).lrSchedulerType(SchedulerType.COSINE).warmupRatio(0.1).numTrainEpochs(1)
         .perDeviceTrainBatchSize(8).gradientAccumulationSteps(16).weightDecay(0).seed(42);
     return b;
+  }
+
+  /**
+   * The keys {@link #loadSft} reads, by group ({@code training}, {@code model and data}, {@code sft}); any other key
+   * is accepted and logged as having no effect.
+   */
+  public static Map<String, List<String>> sftKeys() {
+    return keyGroups("sft", SFT_KEYS);
+  }
+
+  /**
+   * The keys {@link #loadDpo} reads, by group ({@code training}, {@code model and data}, {@code dpo}); any other key
+   * is accepted and logged as having no effect.
+   */
+  public static Map<String, List<String>> dpoKeys() {
+    return keyGroups("dpo", DPO_KEYS);
+  }
+
+  private static Map<String, List<String>> keyGroups(String kind, List<String> kindKeys) {
+    Map<String, List<String>> groups = new LinkedHashMap<>();
+    groups.put("training", TRAINING_KEYS);
+    groups.put("model and data", MODEL_AND_DATA_KEYS);
+    groups.put(kind, kindKeys);
+    return Collections.unmodifiableMap(groups);
   }
 
   /** Loads an SFT recipe. */
@@ -97,7 +131,7 @@ public final class Recipes {
     used.add("assistant_only_loss");
     used.add("completion_only_loss");
     b.lossMode(assistantOnly ? LossMode.ASSISTANT_ONLY : completionOnly ? LossMode.COMPLETION_ONLY : LossMode.ALL);
-    logIgnored(n, yaml, used);
+    logIgnored(n, yaml, used, sftKeys());
     return b.build();
   }
 
@@ -156,10 +190,10 @@ public final class Recipes {
     b.pairsPerForward(n.path("pairs_per_forward").asInt(0));
     used.add("pairs_per_forward");
     if (n.has("max_prompt_length")) {
+      // not marked used: it has no effect, so it is also listed with the other keys without effect
       LOG.warn("{}: max_prompt_length was removed in TRL 0.29; only max_length (keep_start) applies", yaml);
-      used.add("max_prompt_length");
     }
-    logIgnored(n, yaml, used);
+    logIgnored(n, yaml, used, dpoKeys());
     try {
       return b.build();
     } catch (IllegalArgumentException e) {
@@ -290,7 +324,12 @@ public final class Recipes {
     }
   }
 
-  private static void logIgnored(JsonNode n, String yaml, Set<String> used) {
+  private static void logIgnored(JsonNode n, String yaml, Set<String> used, Map<String, List<String>> declared) {
+    Set<String> undeclared = new TreeSet<>(used);
+    declared.values().forEach(undeclared::removeAll);
+    if (!undeclared.isEmpty()) {
+      throw new IllegalStateException("recipe parser reads keys missing from its key list: " + undeclared);
+    }
     List<String> ignored = new ArrayList<>();
     n.fieldNames().forEachRemaining(k -> {
       if (!used.contains(k)) {
