@@ -22,7 +22,7 @@ public final class SftCommand implements Callable<Integer> {
       SftConfig c = Recipes.loadSft(config);
       Trainer.TrainResult r = dev.zephyr.train.recipe.TrainingRuns.sft(c);
       System.err.printf("sft done: %d steps, train loss %.4f, %d tokens, %.1f s; model in %s%n", r.globalStep(),
-          r.trainLoss(), r.numTokens(), r.seconds(), c.training().outputDir());
+          r.trainLoss(), r.numTokens(), r.seconds(), c.outputDir());
       return 0;
     } catch (ZephyrException | java.io.UncheckedIOException e) {
       System.err.println("zephyr sft: " + e.getMessage());

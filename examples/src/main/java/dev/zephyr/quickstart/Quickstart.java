@@ -8,6 +8,7 @@ import dev.zephyr.train.pipeline.Pipeline;
 import dev.zephyr.train.pipeline.PipelineEvent;
 import dev.zephyr.train.pipeline.PipelineListener;
 import dev.zephyr.train.pipeline.PipelineResult;
+import dev.zephyr.train.pipeline.StageContext;
 import dev.zephyr.train.pipeline.StageResult;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -139,9 +140,9 @@ public final class Quickstart {
     return !Files.isRegularFile(a) || !Files.isRegularFile(b) || Files.mismatch(a, b) == -1;
   }
 
-  /** The trainer's {@code metrics.jsonl} next to the model a training stage returned. */
+  /** The trainer's {@code metrics.jsonl} in a training stage's run directory. */
   private static Path metrics(PipelineResult result, String stage) {
-    return result.stage(stage).orElseThrow().artifact(Artifacts.MODEL).resolve("metrics.jsonl");
+    return result.stage(stage).orElseThrow().dir().resolve(StageContext.RUN_DIR).resolve("metrics.jsonl");
   }
 
   private static Path answers(PipelineResult eval) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.cli.QuickstartCommand;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.core.testing.FileModes;
 import dev.zephyr.train.pipeline.DpoStage;
 import dev.zephyr.train.pipeline.FeedbackStage;
 import dev.zephyr.train.pipeline.ModelLoader;
@@ -67,6 +68,10 @@ class QuickstartFlowTest {
         .contains("[ablation/02-ddpo] running").contains("[eval/dsft+ddpo/01-eval] running");
     assertThat(work.resolve("zephyr/02-aif/manifest.json")).exists();
     assertThat(Jsonl.readAll(work.resolve("eval/dsft_ddpo/01-eval/results/answers.jsonl"))).hasSize(60);
+    // results JSON, charts, world files and manifests: the ordinary mode (0644/0755 under umask 022), not 0600
+    if (FileModes.posix(work)) {
+      FileModes.assertOrdinaryBelow(work);
+    }
 
     // Same seed again: every stage is unchanged, nothing reruns, the numbers are identical.
     buf.reset();

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Recipes {
   private static final Logger LOG = LoggerFactory.getLogger(Recipes.class);
-  private static final Set<String> TRAINING_KEYS = Set.of("output_dir", "learning_rate", "lr_scheduler_type",
+  private static final Set<String> TRAINING_KEYS = Set.of("learning_rate", "lr_scheduler_type",
       "warmup_ratio", "warmup_steps", "num_train_epochs", "max_steps", "per_device_train_batch_size",
       "gradient_accumulation_steps", "max_grad_norm", "weight_decay", "adam_beta1", "adam_beta2", "adam_epsilon",
       "seed", "logging_steps", "save_steps", "save_total_limit", "disable_tqdm", "gradient_checkpointing");
@@ -80,8 +80,10 @@ public final class Recipes {
 
   private static SftConfig parseSft(JsonNode n, String yaml) {
     Set<String> used = new TreeSet<>();
-    SftConfig.Builder b = SftConfig.builder(outputDir(n, yaml));
+    Path outputDir = outputDir(n, yaml, used);
+    SftConfig.Builder b = SftConfig.builder(outputDir);
     common(n, yaml, used, b.training());
+    b.runDir(runDir(n, yaml, used, outputDir));
     b.modelNameOrPath(model(n, yaml, used)).datasets(datasets(n, yaml, used));
     if (n.has("max_length")) {
       b.maxLength(intOf(n, "max_length", yaml, used));
@@ -108,8 +110,10 @@ public final class Recipes {
 
   private static DpoConfig parseDpo(JsonNode n, String yaml) {
     Set<String> used = new TreeSet<>();
-    DpoConfig.Builder b = DpoConfig.builder(outputDir(n, yaml));
+    Path outputDir = outputDir(n, yaml, used);
+    DpoConfig.Builder b = DpoConfig.builder(outputDir);
     common(n, yaml, used, b.training());
+    b.runDir(runDir(n, yaml, used, outputDir));
     b.modelNameOrPath(model(n, yaml, used)).datasets(datasets(n, yaml, used));
     if (n.hasNonNull("ref_model_name_or_path")) {
       b.refModelNameOrPath(Path.of(n.get("ref_model_name_or_path").asText()));
@@ -179,11 +183,27 @@ public final class Recipes {
     }
   }
 
-  private static Path outputDir(JsonNode n, String yaml) {
+  private static Path outputDir(JsonNode n, String yaml, Set<String> used) {
+    used.add("output_dir");
     if (!n.hasNonNull("output_dir")) {
-      throw InvalidInputException.field(yaml.toString(), "output_dir", "required");
+      throw InvalidInputException.field(yaml, "output_dir", "required (where the trained model is written)");
     }
     return Path.of(n.get("output_dir").asText());
+  }
+
+  /** {@code run_dir} (zephyr's own key), or the default beside {@code output_dir}. */
+  private static Path runDir(JsonNode n, String yaml, Set<String> used, Path outputDir) {
+    used.add("run_dir");
+    if (!n.hasNonNull("run_dir")) {
+      return RunDirs.besides(outputDir);
+    }
+    Path runDir = Path.of(n.get("run_dir").asText());
+    try {
+      RunDirs.check(outputDir, runDir);
+    } catch (IllegalArgumentException e) {
+      throw InvalidInputException.field(yaml, "run_dir", e.getMessage());
+    }
+    return runDir;
   }
 
   private static Path model(JsonNode n, String yaml, Set<String> used) {
@@ -227,7 +247,6 @@ public final class Recipes {
       }
       used.add(k);
       switch (k) {
-        case "output_dir" -> t.outputDir(Path.of(v.asText()));
         case "learning_rate" -> t.learningRate(doubleOf(n, k, yaml, used));
         case "lr_scheduler_type" -> {
           try {
