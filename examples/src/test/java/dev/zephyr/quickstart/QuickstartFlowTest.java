@@ -59,8 +59,8 @@ class QuickstartFlowTest {
     assertThat(json.get("seconds").isIntegralNumber()).isTrue();
     assertThat(QuickstartResults.read(work.resolve("quickstart-results.json")).rows()).isEqualTo(r.rows());
     java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(work.resolve("quickstart-scores.png").toFile());
-    assertThat(png.getWidth()).isEqualTo(800);
-    assertThat(png.getHeight()).isEqualTo(500);
+    assertThat(png.getWidth()).isEqualTo(2 * QuickstartCharts.PANEL_WIDTH);
+    assertThat(png.getHeight()).isEqualTo(QuickstartCharts.PANEL_HEIGHT);
 
     String printed = buf.toString(StandardCharsets.UTF_8);
     assertThat(printed).contains("RULE-BASED").contains("dSFT+dDPO").contains("rewards/accuracies 0.900")
