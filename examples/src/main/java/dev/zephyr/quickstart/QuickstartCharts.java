@@ -83,14 +83,19 @@ public final class QuickstartCharts {
   private static CategoryChart bars(String title, String yAxisTitle) {
     CategoryChart chart = new CategoryChartBuilder().width(PANEL_WIDTH).height(PANEL_HEIGHT).title(title)
         .xAxisTitle("model").yAxisTitle(yAxisTitle).build();
+    // one series per panel: the title says what it is, and each bar carries its value
     chart.getStyler().setLegendVisible(false);
+    chart.getStyler().setLabelsVisible(true).setLabelsFontColorAutomaticEnabled(false).setLabelsPosition(1.0);
+    chart.getStyler().setYAxisDecimalPattern("0.##");
     return chart;
   }
 
   private static XYChart lines(String title, String yAxisTitle) {
     XYChart chart = new XYChartBuilder().width(PANEL_WIDTH).height(PANEL_HEIGHT).title(title)
         .xAxisTitle("optimizer step").yAxisTitle(yAxisTitle).build();
-    chart.getStyler().setMarkerSize(3).setLegendPosition(Styler.LegendPosition.InsideNE);
+    // below the plot, where it never hides a curve
+    chart.getStyler().setMarkerSize(3).setLegendPosition(Styler.LegendPosition.OutsideS)
+        .setLegendLayout(Styler.LegendLayout.Horizontal);
     return chart;
   }
 

@@ -183,7 +183,7 @@ public final class Reports {
   public static XYChart trainingChart(Map<String, List<double[]>> series, TrainingPanel panel, int width, int height) {
     XYChart chart = new XYChartBuilder().width(width).height(height).title(panel.title())
         .xAxisTitle("optimizer step").yAxisTitle(panel.yAxisTitle()).build();
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS).setLegendLayout(Styler.LegendLayout.Horizontal);
     chart.getStyler().setYAxisMin(panel.yMin()).setYAxisMax(panel.yMax());
     for (String m : panel.metrics()) {
       List<double[]> points = series.get(m);
