@@ -28,7 +28,7 @@ public final class DpoCommand implements Callable<Integer> {
     DpoConfig c = Recipes.loadDpo(config);
     Trainer.TrainResult r = dev.zephyr.train.recipe.TrainingRuns.dpo(c);
     System.err.printf("dpo done: %d steps, train loss %.4f, %.1f s; model in %s%n", r.globalStep(),
-        r.trainLoss(), r.seconds(), c.training().outputDir());
+        r.trainLoss(), r.seconds(), c.outputDir());
     return 0;
   }
 }

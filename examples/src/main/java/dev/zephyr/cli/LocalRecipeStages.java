@@ -26,8 +26,9 @@ import java.util.Map;
  * The stages {@code zephyr pipeline --config recipe.yaml} runs: a stage's options are read with exactly the key
  * handling of {@code zephyr sft|dpo --config} ({@link Recipes}), trained by {@link TrainingRuns}, evaluated with
  * zephyr-eval's MT-Bench and AlpacaEval ({@link RecipeEvaluations}), and models are opened as the CLI's local chat
- * model. Each trained model is the Hugging Face directory {@code <stage dir>/model}; its checkpoints and
- * {@code metrics.jsonl} lie there too, so an interrupted stage resumes from its newest checkpoint.
+ * model. Each trained model is the clean Hugging Face directory {@code <stage dir>/model} (the recipe's
+ * {@code output_dir}); its checkpoints, {@code metrics.jsonl} and reference cache lie in {@code <stage dir>/run}
+ * ({@code run_dir}), so an interrupted stage resumes from its newest checkpoint there.
  *
  * <p>AI feedback ({@code aif} with pool and judge settings) runs {@code zephyr aif}'s job ({@link RecipeFeedback}).
  * Not wired: the ALMoST reward-model and best-of-N stages; they fail while the pipeline is planned, before anything
@@ -36,13 +37,13 @@ import java.util.Map;
 public final class LocalRecipeStages implements RecipeStages {
   /** Keys this class sets itself: the model, data and output directory come from the pipeline. */
   private static final List<String> PIPELINE_KEYS =
-      List.of("model_name_or_path", "dataset_path", "dataset_name", "dataset_mixture", "output_dir");
+      List.of("model_name_or_path", "dataset_path", "dataset_name", "dataset_mixture", "output_dir", "run_dir");
 
   @Override
   public SftStage sft(Map<String, Object> options) {
     rejectPipelineKeys("sft", options);
     // read once now so that a bad key fails while the pipeline is planned, not hours into a run
-    sftConfig(options, Path.of("model"), Path.of("dataset.jsonl"), Path.of("out"), 0);
+    sftConfig(options, Path.of("model"), Path.of("dataset.jsonl"), Path.of("stage"), 0);
     return new SftStage() {
       @Override
       public Map<String, Object> config() {
@@ -51,9 +52,9 @@ public final class LocalRecipeStages implements RecipeStages {
 
       @Override
       public Path train(Path model, Path dataset, StageContext ctx) {
-        Path out = ctx.dir().resolve("model");
-        record(ctx, TrainingRuns.sft(sftConfig(options, model, dataset, out, ctx.seed())));
-        return out;
+        SftConfig c = sftConfig(options, model, dataset, ctx.dir(), ctx.seed());
+        record(ctx, TrainingRuns.sft(c));
+        return c.outputDir();
       }
     };
   }
@@ -61,7 +62,7 @@ public final class LocalRecipeStages implements RecipeStages {
   @Override
   public DpoStage dpo(Map<String, Object> options) {
     rejectPipelineKeys("ddpo", options);
-    dpoConfig(options, Path.of("model"), Path.of("preferences.jsonl"), Path.of("out"), 0);
+    dpoConfig(options, Path.of("model"), Path.of("preferences.jsonl"), Path.of("stage"), 0);
     return new DpoStage() {
       @Override
       public Map<String, Object> config() {
@@ -70,10 +71,10 @@ public final class LocalRecipeStages implements RecipeStages {
 
       @Override
       public Path train(Path model, Path preferences, StageContext ctx) {
-        Path out = ctx.dir().resolve("model");
-        record(ctx, TrainingRuns.dpo(dpoConfig(options, model, preferences, out, ctx.seed())));
-        ctx.metrics(TrainedStages.lastLogged(out, "rewards/accuracies", "rewards/margins"));
-        return out;
+        DpoConfig c = dpoConfig(options, model, preferences, ctx.dir(), ctx.seed());
+        record(ctx, TrainingRuns.dpo(c));
+        ctx.metrics(TrainedStages.lastLogged(c.runDir(), "rewards/accuracies", "rewards/margins"));
+        return c.outputDir();
       }
     };
   }
@@ -87,23 +88,25 @@ public final class LocalRecipeStages implements RecipeStages {
 
   /**
    * The SFT run of a recipe stage: {@code options} under the names {@code zephyr sft --config} reads, plus the
-   * pipeline's model, dataset and output directory; the pipeline seed unless the stage sets {@code seed}.
+   * pipeline's model and dataset, {@code output_dir} = {@code stageDir/model} and {@code run_dir} =
+   * {@code stageDir/run}; the pipeline seed unless the stage sets {@code seed}.
    */
-  static SftConfig sftConfig(Map<String, Object> options, Path model, Path dataset, Path outputDir, long seed) {
-    return Recipes.sft(withRun(options, model, dataset, outputDir, seed), "recipe stage sft/dsft");
+  static SftConfig sftConfig(Map<String, Object> options, Path model, Path dataset, Path stageDir, long seed) {
+    return Recipes.sft(withRun(options, model, dataset, stageDir, seed), "recipe stage sft/dsft");
   }
 
   /** The DPO run of a recipe stage; see {@link #sftConfig}. */
-  static DpoConfig dpoConfig(Map<String, Object> options, Path model, Path preferences, Path outputDir, long seed) {
-    return Recipes.dpo(withRun(options, model, preferences, outputDir, seed), "recipe stage ddpo");
+  static DpoConfig dpoConfig(Map<String, Object> options, Path model, Path preferences, Path stageDir, long seed) {
+    return Recipes.dpo(withRun(options, model, preferences, stageDir, seed), "recipe stage ddpo");
   }
 
-  private static Map<String, Object> withRun(Map<String, Object> options, Path model, Path data, Path outputDir,
+  private static Map<String, Object> withRun(Map<String, Object> options, Path model, Path data, Path stageDir,
       long seed) {
     Map<String, Object> o = new LinkedHashMap<>(options);
     o.put("model_name_or_path", model.toString());
     o.put("dataset_path", data.toString());
-    o.put("output_dir", outputDir.toString());
+    o.put("output_dir", stageDir.resolve(StageContext.MODEL_DIR).toString());
+    o.put("run_dir", stageDir.resolve(StageContext.RUN_DIR).toString());
     o.putIfAbsent("seed", seed);
     return o;
   }

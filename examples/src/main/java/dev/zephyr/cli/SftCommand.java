@@ -28,7 +28,7 @@ public final class SftCommand implements Callable<Integer> {
     SftConfig c = Recipes.loadSft(config);
     Trainer.TrainResult r = dev.zephyr.train.recipe.TrainingRuns.sft(c);
     System.err.printf("sft done: %d steps, train loss %.4f, %d tokens, %.1f s; model in %s%n", r.globalStep(),
-        r.trainLoss(), r.numTokens(), r.seconds(), c.training().outputDir());
+        r.trainLoss(), r.numTokens(), r.seconds(), c.outputDir());
     return 0;
   }
 }

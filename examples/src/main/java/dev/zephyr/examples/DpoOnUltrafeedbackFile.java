@@ -12,8 +12,8 @@ import java.util.List;
  * DPO of a local Hugging Face model directory on an existing preference file in the {@code ultrafeedback_binarized}
  * layout ({@code prompt}, {@code chosen} and {@code rejected}, the last two as message lists), with the Zephyr-7B-beta
  * hyper-parameters ({@link Recipes#zephyr7bBetaDpo}: beta 0.1, sigmoid loss, lr 5e-7 linear, 3 epochs). The
- * reference model is a frozen copy of the starting model. The trained model, its tokenizer files and
- * {@code metrics.jsonl} (TRL metric names) are written to the output directory.
+ * reference model is a frozen copy of the starting model. The trained model and its tokenizer files are written to
+ * the output directory; {@code metrics.jsonl} (TRL metric names) and checkpoints to {@code OUTPUT_DIR-run} beside it.
  *
  * <p>An optional fourth argument caps the number of optimiser steps (for a quick try); the YAML-configured version
  * is {@code zephyr dpo --config FILE.yaml}.

@@ -8,6 +8,7 @@ import dev.zephyr.train.pipeline.Pipeline;
 import dev.zephyr.train.pipeline.PipelineEvent;
 import dev.zephyr.train.pipeline.PipelineListener;
 import dev.zephyr.train.pipeline.PipelineResult;
+import dev.zephyr.train.pipeline.StageContext;
 import dev.zephyr.train.pipeline.StageResult;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -115,15 +116,13 @@ public final class Quickstart {
         Math.round((System.nanoTime() - t0) / 1e9));
     Path file = results.write(work);
     Path chart = QuickstartCharts.scores(results, work);
-    Map<String, Path> curves = new LinkedHashMap<>();
-    curves.put("pretrain", metrics(base, "pretrain"));
-    curves.put("dSFT", metrics(zephyr, "dsft"));
-    curves.put("dDPO from dSFT", metrics(zephyr, "ddpo"));
-    curves.put("dDPO from base", metrics(ablation, "ddpo"));
-    Path training = QuickstartCharts.trainingCurves(curves, work);
+    Map<String, Path> sftCurves = new LinkedHashMap<>();
+    sftCurves.put("pretrain", metrics(base, "pretrain"));
+    sftCurves.put("dSFT", metrics(zephyr, "dsft"));
     Map<String, Path> dpoCurves = new LinkedHashMap<>();
-    dpoCurves.put("dSFT+dDPO", curves.get("dDPO from dSFT"));
-    dpoCurves.put("dDPO", curves.get("dDPO from base"));
+    dpoCurves.put("dSFT+dDPO", metrics(zephyr, "ddpo"));
+    dpoCurves.put("dDPO", metrics(ablation, "ddpo"));
+    Path training = QuickstartCharts.trainingCurves(sftCurves, dpoCurves, work);
     Path dpoChart = QuickstartCharts.dpoCurves(dpoCurves, work);
     out.println();
     out.print(results.table());
@@ -139,9 +138,9 @@ public final class Quickstart {
     return !Files.isRegularFile(a) || !Files.isRegularFile(b) || Files.mismatch(a, b) == -1;
   }
 
-  /** The trainer's {@code metrics.jsonl} next to the model a training stage returned. */
+  /** The trainer's {@code metrics.jsonl} in a training stage's run directory. */
   private static Path metrics(PipelineResult result, String stage) {
-    return result.stage(stage).orElseThrow().artifact(Artifacts.MODEL).resolve("metrics.jsonl");
+    return result.stage(stage).orElseThrow().dir().resolve(StageContext.RUN_DIR).resolve("metrics.jsonl");
   }
 
   private static Path answers(PipelineResult eval) {

@@ -43,8 +43,8 @@ import java.util.Map;
 /**
  * The quickstart's real stages: a tiny Llama student trained with zephyr-train's SFT and DPO trainers, AI feedback
  * collected with zephyr-data's {@link FeedbackCollector}, and the local decoder for sampling and evaluation. Each
- * trainer writes {@code metrics.jsonl} (TRL keys) and checkpoints into its stage directory, so an interrupted stage
- * resumes from its newest checkpoint.
+ * trainer writes {@code metrics.jsonl} (TRL keys) and checkpoints into its stage's {@link StageContext#runDir()}, so an
+ * interrupted stage resumes from its newest checkpoint, and exports the model alone to {@link StageContext#modelDir()}.
  */
 public final class TrainedStages implements QuickstartStages {
   private final Settings settings;
@@ -152,8 +152,8 @@ public final class TrainedStages implements QuickstartStages {
 
       @Override
       public Path train(Path model, Path dataset, StageContext ctx) {
-        Path out = ctx.dir().resolve("model");
-        TrainingArguments args = arguments(out, t, ctx.seed());
+        Path out = ctx.modelDir();
+        TrainingArguments args = arguments(ctx.runDir(), t, ctx.seed());
         try (NDManager root = NDManager.newBaseManager();
             Tokenizer tokenizer = Tokenizer.load(model);
             LlamaModel llama = LlamaModel.load(model, root)) {
@@ -167,7 +167,7 @@ public final class TrainedStages implements QuickstartStages {
             r = trainer.train();
           }
           TrainingRuns.export(llama, model, out);
-          ctx.metric("train_loss", lastLogged(out, "loss").get("loss"));
+          ctx.metric("train_loss", lastLogged(ctx.runDir(), "loss").get("loss"));
           ctx.metric("train_runtime", r.seconds());
         }
         return out;
@@ -191,15 +191,15 @@ public final class TrainedStages implements QuickstartStages {
 
       @Override
       public Path train(Path model, Path preferences, StageContext ctx) {
-        Path out = ctx.dir().resolve("model");
-        TrainingArguments args = arguments(out, t, ctx.seed());
+        Path out = ctx.modelDir();
+        TrainingArguments args = arguments(ctx.runDir(), t, ctx.seed());
         try (NDManager root = NDManager.newBaseManager();
             Tokenizer tokenizer = Tokenizer.load(model);
             LlamaModel policy = LlamaModel.load(model, root)) {
           ChatTokenizer tok = ChatTokenizer.of(tokenizer);
           List<DpoExample> pairs = DpoData.prepare(preferences, tok, MAX_LENGTH);
           // reference = the initial policy, its log-probs computed once and cached next to the checkpoints
-          pairs = ReferenceLogps.cached(out.resolve("ref_cache"), policy, tokenizer.dir().toString(), pairs,
+          pairs = ReferenceLogps.cached(ctx.runDir().resolve("ref_cache"), policy, tokenizer.dir().toString(), pairs,
               t.batchSize());
           Map<String, NDArray> params = new LinkedHashMap<>(policy.parameters());
           try (Trainer<DpoExample, DpoTask.Batch> trainer = new Trainer<>(args,
@@ -210,7 +210,7 @@ public final class TrainedStages implements QuickstartStages {
             trainer.train();
           }
           TrainingRuns.export(policy, model, out);
-          Map<String, Double> last = lastLogged(out, "loss", "rewards/accuracies", "rewards/margins");
+          Map<String, Double> last = lastLogged(ctx.runDir(), "loss", "rewards/accuracies", "rewards/margins");
           ctx.metric("train_loss", last.get("loss"));
           ctx.metric("rewards/accuracies", last.get("rewards/accuracies"));
           ctx.metric("rewards/margins", last.get("rewards/margins"));
@@ -283,9 +283,9 @@ public final class TrainedStages implements QuickstartStages {
     return dir -> LocalStudent.open(dir, dir.getParent().getFileName() + "/" + dir.getFileName());
   }
 
-  private static TrainingArguments arguments(Path out, Training t, long seed) {
+  private static TrainingArguments arguments(Path runDir, Training t, long seed) {
     long save = Math.max(10, t.maxSteps() / 4);
-    return TrainingArguments.builder(out).maxSteps(t.maxSteps()).perDeviceTrainBatchSize(t.batchSize())
+    return TrainingArguments.builder(runDir).maxSteps(t.maxSteps()).perDeviceTrainBatchSize(t.batchSize())
         .learningRate(t.learningRate()).lrSchedulerType(SchedulerType.COSINE).warmupRatio(0.1).weightDecay(0.0)
         .seed(seed).loggingSteps(5).saveSteps(save).saveTotalLimit(1).disableTqdm(true).build();
   }
@@ -302,12 +302,12 @@ public final class TrainedStages implements QuickstartStages {
    * The last value of each of {@code keys} in the trainer's {@code metrics.jsonl} (NaN when never logged), from one
    * read of the file.
    */
-  public static Map<String, Double> lastLogged(Path outputDir, String... keys) {
+  public static Map<String, Double> lastLogged(Path runDir, String... keys) {
     Map<String, Double> last = new LinkedHashMap<>();
     for (String key : keys) {
       last.put(key, Double.NaN);
     }
-    Path file = outputDir.resolve("metrics.jsonl");
+    Path file = runDir.resolve("metrics.jsonl");
     if (Files.isRegularFile(file)) {
       for (JsonNode rec : Jsonl.readAll(file)) {
         for (String key : keys) {

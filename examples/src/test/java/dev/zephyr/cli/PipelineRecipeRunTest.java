@@ -88,9 +88,15 @@ class PipelineRecipeRunTest {
     assertThat(dsft.get("config").get("stage").get("learning_rate").asDouble()).isEqualTo(1.0e-3);
     assertThat(dsft.get("metrics").get("global_step").asDouble()).isEqualTo(2.0);
     assertThat(dsft.get("metrics").get("train_loss").asDouble()).isBetween(0.5, 20.0);
-    // the trainer ran in the stage's model directory and left its checkpoint and log there
-    assertThat(runs.resolve("01-dsft/model/metrics.jsonl")).exists();
-    assertThat(runs.resolve("01-dsft/model/checkpoint-2")).exists();
+    // the trainer ran in the stage's run directory and left its checkpoint and log there; the model stands alone
+    assertThat(runs.resolve("01-dsft/run/metrics.jsonl")).exists();
+    assertThat(runs.resolve("01-dsft/run/checkpoint-2")).exists();
+    for (String stage : List.of("01-dsft", "03-ddpo")) {
+      try (java.util.stream.Stream<Path> files = Files.list(runs.resolve(stage).resolve("model"))) {
+        assertThat(files.map(p -> p.getFileName().toString())).as(stage).containsExactlyInAnyOrder("config.json",
+            "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json");
+      }
+    }
 
     JsonNode ddpo = Json.mapper().readTree(runs.resolve("03-ddpo/manifest.json").toFile());
     assertThat(ddpo.get("status").asText()).isEqualTo("completed");
@@ -215,18 +221,19 @@ class PipelineRecipeRunTest {
   @Test
   void stageOptionsReachTheTrainingRunUnderTrlNames() {
     SftConfig sft = LocalRecipeStages.sftConfig(Map.of("learning_rate", 3.0e-4, "lr_scheduler_type", "linear",
-        "max_length", 128, "assistant_only_loss", true), Path.of("m"), Path.of("d.jsonl"), Path.of("out"), 9);
+        "max_length", 128, "assistant_only_loss", true), Path.of("m"), Path.of("d.jsonl"), Path.of("stage"), 9);
     assertThat(sft.training().learningRate()).isEqualTo(3.0e-4);
     assertThat(sft.training().lrSchedulerType()).isEqualTo(SchedulerType.LINEAR);
     assertThat(sft.training().seed()).isEqualTo(9); // the pipeline seed, as the stage sets none
-    assertThat(sft.training().outputDir()).isEqualTo(Path.of("out"));
+    assertThat(sft.outputDir()).isEqualTo(Path.of("stage/model"));
+    assertThat(sft.runDir()).isEqualTo(Path.of("stage/run"));
     assertThat(sft.maxLength()).isEqualTo(128);
     assertThat(sft.lossMode()).isEqualTo(dev.zephyr.core.tokenizer.LossMode.ASSISTANT_ONLY);
     assertThat(sft.modelNameOrPath()).isEqualTo(Path.of("m"));
     assertThat(sft.datasets()).containsExactly(Path.of("d.jsonl"));
 
     DpoConfig dpo = LocalRecipeStages.dpoConfig(Map.of("beta", 0.05, "learning_rate", "5e-7", "seed", 3),
-        Path.of("m"), Path.of("p.jsonl"), Path.of("out"), 9);
+        Path.of("m"), Path.of("p.jsonl"), Path.of("stage"), 9);
     assertThat(dpo.loss().beta()).isEqualTo(0.05);
     assertThat(dpo.training().learningRate()).isEqualTo(5e-7);
     assertThat(dpo.training().seed()).isEqualTo(3);

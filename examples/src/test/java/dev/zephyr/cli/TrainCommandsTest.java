@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.core.testing.FileModes;
+import dev.zephyr.train.loop.Trainer;
+import dev.zephyr.train.recipe.Recipes;
+import dev.zephyr.train.recipe.TrainingRuns;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -43,10 +47,21 @@ class TrainCommandsTest {
         output_dir: %s
         """.formatted(model, sftData, sftOut));
     assertThat(ZephyrCli.run("sft", "--config", sftYaml.toString())).isZero();
-    for (String f : List.of("config.json", "model.safetensors", "tokenizer.json", "metrics.jsonl")) {
-      assertThat(sftOut.resolve(f)).exists();
+    // output_dir is the model a user loads, nothing else; the run's bookkeeping is in the sibling run_dir
+    assertThat(listing(sftOut)).containsExactlyInAnyOrder("config.json", "generation_config.json",
+        "model.safetensors", "tokenizer.json", "tokenizer_config.json");
+    Path sftRun = dir.resolve("sft-out-run");
+    assertThat(listing(sftRun)).contains("metrics.jsonl").anyMatch(n -> n.startsWith("checkpoint-"))
+        .noneMatch(n -> n.equals("model.safetensors"));
+    if (FileModes.posix(dir)) {
+      FileModes.assertOrdinaryBelow(dir.resolve("sft-out"));
+      FileModes.assertOrdinaryBelow(sftRun);
     }
-    List<JsonNode> metrics = Jsonl.readAll(sftOut.resolve("metrics.jsonl"));
+    // the same recipe again resumes from the newest checkpoint in run_dir: nothing left to train
+    Trainer.TrainResult again = TrainingRuns.sft(Recipes.loadSft(sftYaml));
+    assertThat(again.resumedFrom()).isEqualTo(again.globalStep()).isPositive();
+    assertThat(listing(sftOut)).doesNotContain("metrics.jsonl");
+    List<JsonNode> metrics = Jsonl.readAll(sftRun.resolve("metrics.jsonl"));
     assertThat(metrics).isNotEmpty();
     assertThat(metrics.get(0).get("learning_rate").asDouble()).isEqualTo(0.0); // warm-up starts at 0
 
@@ -72,14 +87,35 @@ class TrainCommandsTest {
         save_steps: 0
         disable_tqdm: true
         output_dir: %s
-        """.formatted(sftOut, dpoData, dpoOut));
+        run_dir: %s
+        """.formatted(sftOut, dpoData, dpoOut, dir.resolve("runs/dpo")));
     assertThat(ZephyrCli.run("dpo", "--config", dpoYaml.toString())).isZero();
-    assertThat(dpoOut.resolve("model.safetensors")).exists();
-    assertThat(Files.list(dpoOut.resolve("ref_cache")).count()).isEqualTo(1);
-    JsonNode first = Jsonl.readAll(dpoOut.resolve("metrics.jsonl")).get(0);
+    assertThat(listing(dpoOut)).containsExactlyInAnyOrder("config.json", "generation_config.json",
+        "model.safetensors", "tokenizer.json", "tokenizer_config.json");
+    Path dpoRun = dir.resolve("runs/dpo");
+    assertThat(Files.list(dpoRun.resolve("ref_cache")).count()).isEqualTo(1);
+    JsonNode first = Jsonl.readAll(dpoRun.resolve("metrics.jsonl")).get(0);
     assertThat(first.has("rewards/accuracies")).isTrue();
     // at step 1 the policy equals the reference: zero rewards
     assertThat(first.get("rewards/chosen").asDouble()).isEqualTo(0.0, org.assertj.core.data.Offset.offset(1e-4));
+  }
+
+  @Test
+  void anOutputDirHoldingCheckpointsIsRefusedBeforeTraining(@TempDir Path dir) throws Exception {
+    Path out = Files.createDirectories(dir.resolve("old-layout/checkpoint-10"));
+    Path yaml = dir.resolve("sft.yaml");
+    Files.writeString(yaml, "model_name_or_path: %s\ndataset_path: %s\noutput_dir: %s\n"
+        .formatted(dir.resolve("no-model"), dir.resolve("none.jsonl"), out.getParent()));
+    CliRun r = CliRun.of("sft", "--config", yaml.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("output_dir").contains("checkpoint-10").contains("old-layout-run");
+    assertThat(out).isDirectory(); // nothing was deleted
+  }
+
+  private static List<String> listing(Path dir) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
   }
 
   @Test

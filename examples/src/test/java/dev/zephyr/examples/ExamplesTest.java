@@ -101,7 +101,7 @@ class ExamplesTest {
     assertThat(out.resolve("model.safetensors")).isRegularFile();
     assertThat(out.resolve("config.json")).isRegularFile();
     assertThat(out.resolve("tokenizer.json")).isRegularFile();
-    List<JsonNode> metrics = Jsonl.readAll(out.resolve("metrics.jsonl"));
+    List<JsonNode> metrics = Jsonl.readAll(dir.resolve("dpo-run/metrics.jsonl"));
     // MAX_STEPS 2, logged every step
     assertThat(metrics).extracting(m -> m.get("step").asInt()).containsExactly(1, 2);
     assertThat(metrics.get(0).has("rewards/accuracies")).isTrue();

@@ -7,6 +7,7 @@ import dev.zephyr.cli.QuickstartCommand;
 import dev.zephyr.cli.ZephyrCli;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.core.testing.FileModes;
 import dev.zephyr.train.pipeline.DpoStage;
 import dev.zephyr.train.pipeline.FeedbackStage;
 import dev.zephyr.train.pipeline.ModelLoader;
@@ -58,8 +59,8 @@ class QuickstartFlowTest {
     assertThat(json.get("seconds").isIntegralNumber()).isTrue();
     assertThat(QuickstartResults.read(work.resolve("quickstart-results.json")).rows()).isEqualTo(r.rows());
     java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(work.resolve("quickstart-scores.png").toFile());
-    assertThat(png.getWidth()).isEqualTo(800);
-    assertThat(png.getHeight()).isEqualTo(500);
+    assertThat(png.getWidth()).isEqualTo(2 * QuickstartCharts.PANEL_WIDTH);
+    assertThat(png.getHeight()).isEqualTo(QuickstartCharts.PANEL_HEIGHT);
 
     String printed = buf.toString(StandardCharsets.UTF_8);
     assertThat(printed).contains("RULE-BASED").contains("dSFT+dDPO").contains("rewards/accuracies 0.900")
@@ -67,6 +68,10 @@ class QuickstartFlowTest {
         .contains("[ablation/02-ddpo] running").contains("[eval/dsft+ddpo/01-eval] running");
     assertThat(work.resolve("zephyr/02-aif/manifest.json")).exists();
     assertThat(Jsonl.readAll(work.resolve("eval/dsft_ddpo/01-eval/results/answers.jsonl"))).hasSize(60);
+    // results JSON, charts, world files and manifests: the ordinary mode (0644/0755 under umask 022), not 0600
+    if (FileModes.posix(work)) {
+      FileModes.assertOrdinaryBelow(work);
+    }
 
     // Same seed again: every stage is unchanged, nothing reruns, the numbers are identical.
     buf.reset();

@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.core.testing.FileModes;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,12 +43,17 @@ class QuickstartTrainedTest {
     assertThat(r.dpo().rewardsAccuracies()).as(printed).isGreaterThan(0.5);
     assertThat(r.dpo().rewardsMargins()).as(printed).isGreaterThan(0.0);
 
-    // real artifacts: a Hugging Face model directory with the tokenizer, the trainers' metrics, the pool's samples
-    Path dsftModel = work.resolve("zephyr/01-dsft/model");
-    assertThat(dsftModel.resolve("config.json")).exists();
-    assertThat(dsftModel.resolve("model.safetensors")).exists();
-    assertThat(dsftModel.resolve("tokenizer.json")).exists();
-    List<JsonNode> dpoMetrics = Jsonl.readAll(work.resolve("zephyr/03-ddpo/model/metrics.jsonl"));
+    // real artifacts: Hugging Face model directories holding the model and tokenizer only, the trainers' metrics
+    // and checkpoints in each stage's run directory, the pool's samples
+    for (String stage : List.of("base/01-pretrain", "zephyr/01-dsft", "zephyr/03-ddpo", "ablation/02-ddpo")) {
+      assertThat(listing(work.resolve(stage).resolve("model"))).as(stage).containsExactlyInAnyOrder("config.json",
+          "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
+          "special_tokens_map.json");
+      assertThat(listing(work.resolve(stage).resolve("run"))).as(stage).contains("metrics.jsonl")
+          .anyMatch(n -> n.startsWith("checkpoint-"));
+    }
+    assertThat(work.resolve("zephyr/03-ddpo/run/ref_cache")).isDirectory();
+    List<JsonNode> dpoMetrics = Jsonl.readAll(work.resolve("zephyr/03-ddpo/run/metrics.jsonl"));
     assertThat(dpoMetrics).isNotEmpty();
     // the results carry DPO's last logged step
     JsonNode lastDpoStep = dpoMetrics.get(dpoMetrics.size() - 1);
@@ -54,5 +63,15 @@ class QuickstartTrainedTest {
         .extracting(n -> n.asText()).containsExactlyInAnyOrder("base", "dsft-hot", "noisy-teacher", "teacher");
     assertThat(work.resolve(QuickstartCharts.TRAINING)).exists();
     assertThat(work.resolve(QuickstartCharts.DPO)).exists();
+    // results, charts, models and tokenizer files are readable like any file the user makes (0644 under umask 022)
+    if (FileModes.posix(work)) {
+      FileModes.assertOrdinaryBelow(work);
+    }
+  }
+
+  private static List<String> listing(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
   }
 }

@@ -6,14 +6,21 @@ import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Writes files so that readers see either the old content or the whole new content, never half of it: write a temp
  * file in the same directory, fsync, then rename over the target.
+ *
+ * <p>The temp file is created the way any program creates a file (mode 0666 less the process umask, so 0644 under the
+ * usual 022), not with {@link Files#createTempFile}, whose owner-only 0600 would carry over to the renamed target:
+ * results, charts and model files are meant to be read by others. Nothing here stores secrets; a writer that ever does
+ * must restrict the file itself.
  */
 public final class AtomicFiles {
   private AtomicFiles() {}
@@ -30,7 +37,7 @@ public final class AtomicFiles {
     Path tmp = null;
     try {
       Files.createDirectories(dir);
-      tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+      tmp = createTempFile(dir, target.getFileName().toString());
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
           OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
         writer.write(out);
@@ -47,6 +54,23 @@ public final class AtomicFiles {
           Files.deleteIfExists(tmp);
         } catch (IOException ignored) {
           // best effort: the temp file name starts with a dot and ends in .tmp
+        }
+      }
+    }
+  }
+
+  /** A new empty file {@code .NAME.RANDOM.tmp} in {@code dir}, with the mode an ordinary new file gets. */
+  private static Path createTempFile(Path dir, String name) throws IOException {
+    for (int attempt = 0; ; attempt++) {
+      String unique = Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
+      Path tmp = dir.resolve("." + name + "." + unique + ".tmp");
+      try {
+        // CREATE_NEW is O_EXCL: never opens a file someone else made under the same name
+        FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+        return tmp;
+      } catch (FileAlreadyExistsException e) {
+        if (attempt >= 9) {
+          throw e;
         }
       }
     }

@@ -9,12 +9,12 @@ import dev.zephyr.core.io.Json;
 import dev.zephyr.core.model.safetensors.Dtype;
 import dev.zephyr.core.model.safetensors.Safetensors;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -36,6 +36,16 @@ public final class ModelFiles {
   public static final long DEFAULT_MAX_SHARD_BYTES = 5_000_000_000L;
 
   private ModelFiles() {}
+
+  /**
+   * True for the names a saved model directory holds: {@code config.json}, {@code generation_config.json}, safetensors
+   * weights and their shard index, and {@link #TOKENIZER_FILES}. Anything else (checkpoints, logs, caches) belongs in a
+   * training run's own directory.
+   */
+  public static boolean isModelFile(String name) {
+    return name.equals("config.json") || name.equals("generation_config.json") || name.endsWith(".safetensors")
+        || name.equals("model.safetensors.index.json") || TOKENIZER_FILES.contains(name);
+  }
 
   /**
    * What to put in a model directory.
@@ -106,7 +116,6 @@ public final class ModelFiles {
       Files.createDirectories(parent);
       Files.createDirectory(staging);
       writeContents(staging, contents);
-      makeWorldReadable(staging);
       fsyncDirectory(staging);
       swapInto(staging, absolute, parent.resolve("." + name + ".old-" + unique));
       staging = null;
@@ -134,7 +143,10 @@ public final class ModelFiles {
         Path source = c.tokenizerSource().resolve(file);
         if (Files.isRegularFile(source)) {
           Path copy = dir.resolve(file);
-          Files.copy(source, copy);
+          // from a stream, so the copy gets a new file's mode rather than the source's (which may be owner-only)
+          try (InputStream in = Files.newInputStream(source)) {
+            Files.copy(in, copy);
+          }
           fsyncFile(copy);
         }
       }
@@ -166,20 +178,6 @@ public final class ModelFiles {
     fsyncDirectory(target.getParent());
     if (hadOld) {
       deleteQuietly(aside);
-    }
-  }
-
-  /** Temp files are created owner-only (0600); a saved model should be readable like any file the user writes. */
-  private static void makeWorldReadable(Path dir) throws IOException {
-    if (!dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-      return;
-    }
-    try (Stream<Path> files = Files.list(dir)) {
-      for (Path f : (Iterable<Path>) files::iterator) {
-        if (Files.isRegularFile(f)) {
-          Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
-        }
-      }
     }
   }
 

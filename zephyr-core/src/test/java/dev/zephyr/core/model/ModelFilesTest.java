@@ -10,10 +10,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.model.safetensors.Dtype;
 import dev.zephyr.core.model.safetensors.Safetensors;
+import dev.zephyr.core.testing.FileModes;
 import dev.zephyr.core.testing.SharedData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -139,5 +141,32 @@ class ModelFilesTest {
     Path file = Files.writeString(tmp.resolve("file"), "x");
     assertThatThrownBy(() -> ModelFiles.saveDirectory(file, config(), null, weights(), null))
         .hasMessageContaining("not a directory");
+  }
+
+  @Test
+  void savedFilesAreReadableByOthersEvenFromAnOwnerOnlyTokenizerSource() throws IOException {
+    org.junit.jupiter.api.Assumptions.assumeTrue(FileModes.posix(tmp));
+    Path source = Files.createDirectories(tmp.resolve("private-tokenizer"));
+    for (String f : List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")) {
+      Files.writeString(source.resolve(f), "{}");
+      Files.setPosixFilePermissions(source.resolve(f), PosixFilePermissions.fromString("rw-------"));
+    }
+    Path target = tmp.resolve("out/model");
+    ModelFiles.saveDirectory(target, config(), Map.of("eos_token_id", 2), weights(), source);
+
+    assertThat(listing(target)).containsExactlyInAnyOrder("config.json", "generation_config.json",
+        "model.safetensors", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json");
+    assertThat(listing(target)).allMatch(ModelFiles::isModelFile);
+    FileModes.assertOrdinaryBelow(tmp.resolve("out"));
+    assertThat(FileModes.mode(target.resolve("tokenizer.json"))).isNotEqualTo("rw-------");
+  }
+
+  @Test
+  void isModelFileKnowsWeightsConfigsAndTokenizerFilesOnly() {
+    assertThat(List.of("config.json", "generation_config.json", "model.safetensors",
+        "model-00001-of-00002.safetensors", "model.safetensors.index.json", "tokenizer.json", "tokenizer.model",
+        "chat_template.jinja")).allMatch(ModelFiles::isModelFile);
+    assertThat(List.of("checkpoint-10", "metrics.jsonl", "ref_cache", "trainer_state.json", "README.md"))
+        .noneMatch(ModelFiles::isModelFile);
   }
 }

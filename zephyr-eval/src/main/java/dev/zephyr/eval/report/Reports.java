@@ -6,6 +6,9 @@ import dev.zephyr.core.io.AtomicFiles;
 import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.eval.alpacaeval.LeaderboardRow;
 import dev.zephyr.eval.mtbench.MtBenchScores;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -140,14 +144,48 @@ public final class Reports {
     return series;
   }
 
-  /** A line chart of the named metrics against step (metrics missing from the file are left out). */
-  public static void trainingCurve(Map<String, List<double[]>> series, List<String> metrics, String title, Path png,
-      int width, int height) {
-    XYChart chart = new XYChartBuilder().width(width).height(height).title(title).xAxisTitle("step")
-        .yAxisTitle(String.join(", ", metrics)).build();
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
-    int added = 0;
-    for (String m : metrics) {
+  /**
+   * One training-curve chart: metrics of the same unit on one y axis.
+   *
+   * @param file PNG name without extension
+   * @param title chart title
+   * @param yAxisTitle quantity and unit
+   * @param metrics metric keys drawn, in legend order
+   * @param yMin fixed lower end of the y axis, or null to fit the data
+   * @param yMax fixed upper end of the y axis, or null to fit the data
+   */
+  public record TrainingPanel(String file, String title, String yAxisTitle, List<String> metrics, Double yMin,
+      Double yMax) {
+    /** A panel whose y axis fits the data. */
+    public TrainingPanel(String file, String title, String yAxisTitle, List<String> metrics) {
+      this(file, title, yAxisTitle, metrics, null, null);
+    }
+  }
+
+  /**
+   * The charts of {@link #trainingReport}: quantities of different scale never share an axis. Losses are natural-log
+   * cross-entropies (nats); TRL's implicit rewards are beta times log-probability ratios, also nats.
+   */
+  public static final List<TrainingPanel> TRAINING_PANELS = List.of(
+      new TrainingPanel("loss", "Training loss", "loss (nats)", List.of("loss", "eval_loss")),
+      new TrainingPanel("learning_rate", "Learning rate", "learning rate (dimensionless)", List.of("learning_rate")),
+      new TrainingPanel("rewards", "DPO implicit rewards", "reward = beta * log(pi / pi_ref) (nats)",
+          List.of("rewards/chosen", "rewards/rejected", "rewards/margins")),
+      new TrainingPanel("rewards_accuracies", "DPO reward accuracy", "fraction of pairs (chosen reward > rejected)",
+          List.of("rewards/accuracies"), 0.0, 1.0));
+
+  /**
+   * A line chart of {@code panel}'s metrics against the optimizer step; metrics missing from {@code series} are left
+   * out.
+   *
+   * @throws IllegalArgumentException if none of the panel's metrics is in {@code series}
+   */
+  public static XYChart trainingChart(Map<String, List<double[]>> series, TrainingPanel panel, int width, int height) {
+    XYChart chart = new XYChartBuilder().width(width).height(height).title(panel.title())
+        .xAxisTitle("optimizer step").yAxisTitle(panel.yAxisTitle()).build();
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS).setLegendLayout(Styler.LegendLayout.Horizontal);
+    chart.getStyler().setYAxisMin(panel.yMin()).setYAxisMax(panel.yMax());
+    for (String m : panel.metrics()) {
       List<double[]> points = series.get(m);
       if (points == null || points.isEmpty()) {
         continue;
@@ -155,32 +193,26 @@ public final class Reports {
       double[] x = points.stream().mapToDouble(p -> p[0]).toArray();
       double[] y = points.stream().mapToDouble(p -> p[1]).toArray();
       chart.addSeries(m, x, y).setMarker(points.size() > 50 ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);
-      added++;
     }
-    if (added == 0) {
-      throw new IllegalArgumentException("none of " + metrics + " is in the metrics file (have " + series.keySet()
-          + ")");
+    if (chart.getSeriesMap().isEmpty()) {
+      throw new IllegalArgumentException("none of " + panel.metrics() + " is in the metrics file (have "
+          + series.keySet() + ")");
     }
-    save(chart, png);
+    return chart;
   }
 
   /**
-   * The usual training report next to a metrics file: {@code loss.png} (loss and eval_loss), {@code learning_rate.png}
-   * and, for DPO, {@code rewards.png} (rewards/chosen, rewards/rejected, rewards/margins) when those exist. Returns
-   * the files written.
+   * The usual training report next to a metrics file, one PNG per {@link #TRAINING_PANELS} entry whose metrics exist:
+   * {@code loss.png}, {@code learning_rate.png} and, for DPO, {@code rewards.png} and {@code rewards_accuracies.png}.
+   * Returns the files written.
    */
   public static List<Path> trainingReport(Path metricsJsonl, Path outDir, int width, int height) {
     Map<String, List<double[]>> s = readMetrics(metricsJsonl);
     List<Path> written = new ArrayList<>();
-    Map<String, List<String>> charts = new LinkedHashMap<>();
-    charts.put("loss", List.of("loss", "eval_loss"));
-    charts.put("learning_rate", List.of("learning_rate"));
-    charts.put("rewards", List.of("rewards/chosen", "rewards/rejected", "rewards/margins"));
-    charts.put("rewards_accuracies", List.of("rewards/accuracies"));
-    for (var e : charts.entrySet()) {
-      if (e.getValue().stream().anyMatch(s::containsKey)) {
-        Path png = outDir.resolve(e.getKey() + ".png");
-        trainingCurve(s, e.getValue(), e.getKey().replace('_', ' '), png, width, height);
+    for (TrainingPanel panel : TRAINING_PANELS) {
+      if (panel.metrics().stream().anyMatch(s::containsKey)) {
+        Path png = outDir.resolve(panel.file() + ".png");
+        save(trainingChart(s, panel, width, height), png);
         written.add(png);
       }
     }
@@ -191,6 +223,42 @@ public final class Reports {
 
   static String f2(double v) {
     return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.2f", v);
+  }
+
+  /**
+   * Renders {@code panels} side by side, {@code columns} to a row, into one PNG, then writes it atomically: for
+   * quantities that must not share an axis but belong in one figure. Each panel is drawn at its own size in a cell as
+   * large as the largest panel; a short last row is left white.
+   */
+  public static void savePanels(List<? extends Chart<?, ?>> panels, int columns, Path png) {
+    if (panels.isEmpty() || columns < 1) {
+      throw new IllegalArgumentException("need at least one panel and one column, got " + panels.size() + " and "
+          + columns);
+    }
+    int cols = Math.min(columns, panels.size());
+    int rows = (panels.size() + cols - 1) / cols;
+    int cellWidth = panels.stream().mapToInt(Chart::getWidth).max().orElseThrow();
+    int cellHeight = panels.stream().mapToInt(Chart::getHeight).max().orElseThrow();
+    BufferedImage figure = new BufferedImage(cols * cellWidth, rows * cellHeight, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = figure.createGraphics();
+    try {
+      g.setColor(Color.WHITE);
+      g.fillRect(0, 0, figure.getWidth(), figure.getHeight());
+      for (int i = 0; i < panels.size(); i++) {
+        g.drawImage(BitmapEncoder.getBufferedImage(panels.get(i)), (i % cols) * cellWidth, (i / cols) * cellHeight,
+            null);
+      }
+    } finally {
+      g.dispose();
+    }
+    try {
+      ByteArrayOutputStream buf = new ByteArrayOutputStream();
+      ImageIO.write(figure, "png", buf);
+      byte[] bytes = buf.toByteArray();
+      AtomicFiles.write(png, out -> out.write(bytes));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot render " + png, e);
+    }
   }
 
   /** Renders a chart to PNG in memory, then writes it atomically. */

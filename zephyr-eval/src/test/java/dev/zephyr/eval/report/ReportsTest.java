@@ -65,8 +65,9 @@ class ReportsTest {
     for (int step = 1; step <= 20; step++) {
       sb.append(String.format(java.util.Locale.ROOT,
           "{\"step\": %d, \"epoch\": %.2f, \"loss\": %.4f, \"learning_rate\": %.6f, \"grad_norm\": 1.0,"
-              + " \"rewards/chosen\": %.3f, \"rewards/rejected\": %.3f, \"rewards/margins\": %.3f}%n",
-          step, step / 20.0, 0.69 / step, 5e-7 * step / 20, 0.01 * step, -0.01 * step, 0.02 * step));
+              + " \"rewards/chosen\": %.3f, \"rewards/rejected\": %.3f, \"rewards/margins\": %.3f,"
+              + " \"rewards/accuracies\": %.2f}%n",
+          step, step / 20.0, 0.69 / step, 5e-7 * step / 20, 0.01 * step, -0.01 * step, 0.02 * step, step / 20.0));
       if (step % 10 == 0) {
         sb.append("{\"step\": ").append(step).append(", \"eval_loss\": 0.5}\n");
       }
@@ -78,13 +79,57 @@ class ReportsTest {
     assertThat(s.get("loss").get(1)).containsExactly(2.0, 0.345);
     List<Path> written = Reports.trainingReport(metrics, tmp.resolve("report"), 400, 300);
     assertThat(written).extracting(p -> p.getFileName().toString())
-        .containsExactly("loss.png", "learning_rate.png", "rewards.png");
+        .containsExactly("loss.png", "learning_rate.png", "rewards.png", "rewards_accuracies.png");
     for (Path p : written) {
       assertImage(p, 400, 300);
     }
     Files.writeString(metrics, "{\"loss\": 1.0}\n");
     assertThatThrownBy(() -> Reports.readMetrics(metrics)).isInstanceOf(InvalidInputException.class)
         .hasMessageContaining("step");
+  }
+
+  @Test
+  void trainingChartsKeepQuantitiesOfDifferentScaleApartAndNameTheirUnits() {
+    Map<String, List<double[]>> s = Map.of(
+        "loss", List.of(new double[] {1, 0.7}, new double[] {2, 0.6}),
+        "rewards/margins", List.of(new double[] {1, 0.0}, new double[] {2, 4.6}),
+        "rewards/chosen", List.of(new double[] {1, 0.0}, new double[] {2, 2.0}),
+        "rewards/accuracies", List.of(new double[] {1, 0.5}, new double[] {2, 0.75}));
+    Map<String, org.knowm.xchart.XYChart> charts = new java.util.LinkedHashMap<>();
+    for (Reports.TrainingPanel panel : Reports.TRAINING_PANELS) {
+      if (panel.metrics().stream().anyMatch(s::containsKey)) {
+        charts.put(panel.file(), Reports.trainingChart(s, panel, 400, 300));
+      }
+    }
+    assertThat(charts).containsOnlyKeys("loss", "rewards", "rewards_accuracies");
+    assertThat(charts.get("rewards").getSeriesMap()).containsOnlyKeys("rewards/chosen", "rewards/margins");
+    assertThat(charts.get("rewards_accuracies").getSeriesMap()).containsOnlyKeys("rewards/accuracies");
+    assertThat(charts.get("rewards_accuracies").getStyler().getYAxisMax()).isEqualTo(1.0);
+    assertThat(charts.get("loss").getYAxisTitle()).isEqualTo("loss (nats)");
+    assertThat(charts.get("rewards").getYAxisTitle()).contains("(nats)");
+    assertThat(charts.get("rewards_accuracies").getYAxisTitle()).contains("fraction of pairs");
+    for (org.knowm.xchart.XYChart c : charts.values()) {
+      assertThat(c.getTitle()).isNotBlank();
+      assertThat(c.getXAxisTitle()).isEqualTo("optimizer step");
+    }
+    assertThatThrownBy(() -> Reports.trainingChart(s, Reports.TRAINING_PANELS.get(1), 400, 300))
+        .hasMessageContaining("learning_rate");
+  }
+
+  @Test
+  void panelsAreDrawnSideBySideInOnePng(@TempDir Path tmp) throws Exception {
+    List<org.knowm.xchart.CategoryChart> panels = new java.util.ArrayList<>();
+    for (String title : List.of("a", "b", "c")) {
+      org.knowm.xchart.CategoryChart c = new org.knowm.xchart.CategoryChartBuilder().width(200).height(150)
+          .title(title).build();
+      c.addSeries("s", List.of("x"), List.of(1.0));
+      panels.add(c);
+    }
+    Path png = tmp.resolve("fig.png");
+    Reports.savePanels(panels, 2, png);
+    assertImage(png, 400, 300); // 2 columns, 2 rows, the last one short
+    Reports.savePanels(panels.subList(0, 2), 2, png);
+    assertImage(png, 400, 150);
   }
 
   static void assertImage(Path png, int w, int h) throws Exception {

@@ -10,7 +10,8 @@ import java.util.Objects;
  * where it overrides transformers ({@code logging_steps = 10}), except {@code gradient_checkpointing}: off here as in
  * transformers, on in the TRL-shaped recipe configs ({@code SftConfig}, {@code DpoConfig}) as in TRL.
  *
- * @param outputDir where checkpoints ({@code checkpoint-N/}), {@code metrics.jsonl} and the final weights go
+ * @param outputDir the trainer's working directory: checkpoints ({@code checkpoint-N/}) and {@code metrics.jsonl};
+ *     the recipes' {@code run_dir}, while the finished model is exported to a directory of its own
  * @param learningRate peak learning rate
  * @param lrSchedulerType schedule shape
  * @param warmupRatio warm-up as a fraction of all steps (used when {@code warmupSteps == 0})

@@ -14,8 +14,16 @@ import java.util.function.Consumer;
  *
  * <p>When {@link #resuming()} is true the directory holds what an interrupted attempt with the same configuration
  * and inputs wrote; the stage decides what is already done (trainer checkpoints, response caches, partial JSONL).
+ *
+ * <p>A training stage trains in {@link #runDir()} ({@code checkpoint-N/}, {@code metrics.jsonl}, caches) and exports
+ * the finished model, model and tokenizer files only, to {@link #modelDir()}, which is what it returns.
  */
 public final class StageContext {
+  /** Name of a training stage's working directory inside its stage directory. */
+  public static final String RUN_DIR = "run";
+  /** Name of a training stage's finished model directory inside its stage directory. */
+  public static final String MODEL_DIR = "model";
+
   private final String id;
   private final String kind;
   private final Path dir;
@@ -63,6 +71,16 @@ public final class StageContext {
   /** This stage's own directory; everything it writes goes here. */
   public Path dir() {
     return dir;
+  }
+
+  /** {@code dir()/run}: where a training stage's trainer writes checkpoints, {@code metrics.jsonl} and caches. */
+  public Path runDir() {
+    return dir.resolve(RUN_DIR);
+  }
+
+  /** {@code dir()/model}: the clean Hugging Face directory a training stage exports its model to. */
+  public Path modelDir() {
+    return dir.resolve(MODEL_DIR);
   }
 
   /** Resolved inputs by artifact name. */

@@ -19,18 +19,30 @@ import java.util.Objects;
  * @param pairsPerForward {@code pairs_per_forward} (zephyr's own key): at most this many pairs per forward/backward
  *     within a micro-batch, with unchanged loss and gradients; 0 means half the micro-batch when the reference
  *     log-probs are precomputed and all of it otherwise (see {@link dev.zephyr.train.dpo.DpoTask})
- * @param training optimisation and bookkeeping
+ * @param outputDir {@code output_dir}: the trained model's Hugging Face directory (model and tokenizer files only),
+ *     replaced as a whole when training ends
+ * @param training optimisation and bookkeeping; its {@code outputDir} is this run's {@link #runDir()}
  */
 public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path> datasets, DpoLoss loss,
-    int maxLength, boolean precomputeRefLogProbs, int pairsPerForward, TrainingArguments training) {
+    int maxLength, boolean precomputeRefLogProbs, int pairsPerForward, Path outputDir, TrainingArguments training) {
 
   public DpoConfig {
     Objects.requireNonNull(loss);
     if (pairsPerForward < 0) {
       throw new IllegalArgumentException("pairs_per_forward must be >= 0, got " + pairsPerForward);
     }
+    Objects.requireNonNull(outputDir, "output_dir");
     Objects.requireNonNull(training);
     datasets = List.copyOf(datasets);
+    RunDirs.check(outputDir, training.outputDir());
+  }
+
+  /**
+   * {@code run_dir}: where the trainer writes {@code checkpoint-N/}, {@code metrics.jsonl} and (DPO)
+   * {@code ref_cache/}, and where a rerun resumes from; by default {@code <output_dir>-run} ({@link RunDirs}).
+   */
+  public Path runDir() {
+    return training.outputDir();
   }
 
   public static Builder builder(Path outputDir) {
@@ -38,9 +50,8 @@ public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path
   }
 
   /**
-   * A builder for a stage's settings: model, datasets, output directory and seed are filled in by the stage that runs
-   * it ({@link DpoRun}); standalone runs set {@code training().outputDir(...)} (default {@value TrainingArguments#DEFAULT_OUTPUT_DIR},
-   * as transformers').
+   * A builder for a stage's settings ({@link DpoRun} fills in model, datasets, directories and seed), or for a
+   * standalone run into {@value TrainingArguments#DEFAULT_OUTPUT_DIR}, transformers' default output directory.
    */
   public static Builder builder() {
     return new Builder(Path.of(TrainingArguments.DEFAULT_OUTPUT_DIR));
@@ -58,11 +69,13 @@ public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path
     int maxLength = 1024;
     boolean precomputeRefLogProbs;
     int pairsPerForward;
+    Path outputDir;
     TrainingArguments.Builder training;
 
     Builder(Path outputDir) {
+      this.outputDir = outputDir;
       // TRL turns gradient checkpointing on in its configs (transformers leaves it off)
-      training = TrainingArguments.builder(outputDir).learningRate(1e-6).gradientCheckpointing(true);
+      training = TrainingArguments.builder(RunDirs.besides(outputDir)).learningRate(1e-6).gradientCheckpointing(true);
     }
 
     public Builder modelNameOrPath(Path v) { modelNameOrPath = v; return this; }
@@ -75,12 +88,14 @@ public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path
     public Builder maxLength(int v) { maxLength = v; return this; }
     public Builder precomputeRefLogProbs(boolean v) { precomputeRefLogProbs = v; return this; }
     public Builder pairsPerForward(int v) { pairsPerForward = v; return this; }
+    /** {@code run_dir}; defaults to {@link RunDirs#besides} of the output directory. */
+    public Builder runDir(Path v) { training.outputDir(v); return this; }
     public TrainingArguments.Builder training() { return training; }
 
     public DpoConfig build() {
       return new DpoConfig(modelNameOrPath, refModelNameOrPath, datasets,
           new DpoLoss(beta, labelSmoothing, lossTypes, lossWeights), maxLength, precomputeRefLogProbs,
-          pairsPerForward, training.build());
+          pairsPerForward, outputDir, training.build());
     }
   }
 }

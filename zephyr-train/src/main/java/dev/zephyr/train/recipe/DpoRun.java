@@ -13,8 +13,8 @@ import java.util.Objects;
  * The ready DPO stage: trains the pipeline's current model on the stage's preference pairs with
  * {@link TrainingRuns#dpo}, the same model frozen as the reference (or its cached log-probs, with
  * {@code precompute_ref_log_probs}), from the hyper-parameters of a {@link DpoConfig} (its model, datasets, output
- * directory and seed are replaced by the pipeline's; a {@code ref_model_name_or_path} is kept). The aligned model is
- * {@code <stage dir>/model}; the stage's metrics are the trainer's final ones, TRL's {@code rewards/accuracies} and
+ * directory and seed are replaced by the pipeline's; a {@code ref_model_name_or_path} is kept). The trainer works in
+ * {@code <stage dir>/run} and the aligned model is {@code <stage dir>/model}; the stage's metrics are the trainer's final ones, TRL's {@code rewards/accuracies} and
  * {@code rewards/margins} among them.
  */
 public final class DpoRun implements DpoStage {
@@ -50,11 +50,10 @@ public final class DpoRun implements DpoStage {
 
   @Override
   public Path train(Path model, Path preferences, StageContext ctx) {
-    Path out = ctx.dir().resolve("model");
     DpoConfig run = new DpoConfig(model, settings.refModelNameOrPath(), List.of(preferences), settings.loss(),
-        settings.maxLength(), settings.precomputeRefLogProbs(), settings.pairsPerForward(),
-        settings.training().toBuilder().outputDir(out).seed(ctx.seed()).build());
+        settings.maxLength(), settings.precomputeRefLogProbs(), settings.pairsPerForward(), ctx.modelDir(),
+        settings.training().toBuilder().outputDir(ctx.runDir()).seed(ctx.seed()).build());
     ctx.metrics(SftRun.finalMetrics(TrainingRuns.dpo(run)));
-    return out;
+    return ctx.modelDir();
   }
 }

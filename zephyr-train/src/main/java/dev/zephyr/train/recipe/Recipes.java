@@ -31,12 +31,12 @@ public final class Recipes {
   private static final Logger LOG = LoggerFactory.getLogger(Recipes.class);
   // The keys each parser reads, in documentation order. The parsers check that they read no key missing here, so
   // what sftKeys()/dpoKeys() report (zephyr sft/dpo --help) is what the code accepts.
-  private static final List<String> TRAINING_KEYS = List.of("output_dir", "learning_rate", "lr_scheduler_type",
+  private static final List<String> TRAINING_KEYS = List.of("learning_rate", "lr_scheduler_type",
       "warmup_ratio", "warmup_steps", "num_train_epochs", "max_steps", "per_device_train_batch_size",
       "gradient_accumulation_steps", "max_grad_norm", "weight_decay", "adam_beta1", "adam_beta2", "adam_epsilon",
       "seed", "logging_steps", "save_steps", "save_total_limit", "disable_tqdm", "gradient_checkpointing");
   private static final List<String> MODEL_AND_DATA_KEYS = List.of("model_name_or_path", "dataset_path",
-      "dataset_name", "dataset_mixture");
+      "dataset_name", "dataset_mixture", "output_dir", "run_dir");
   private static final List<String> SFT_KEYS = List.of("max_length", "max_seq_length", "packing",
       "assistant_only_loss", "completion_only_loss");
   private static final List<String> DPO_KEYS = List.of("ref_model_name_or_path", "beta", "label_smoothing",
@@ -114,8 +114,10 @@ public final class Recipes {
 
   private static SftConfig parseSft(JsonNode n, String yaml) {
     Set<String> used = new TreeSet<>();
-    SftConfig.Builder b = SftConfig.builder(outputDir(n, yaml));
+    Path outputDir = outputDir(n, yaml, used);
+    SftConfig.Builder b = SftConfig.builder(outputDir);
     common(n, yaml, used, b.training());
+    b.runDir(runDir(n, yaml, used, outputDir));
     b.modelNameOrPath(model(n, yaml, used)).datasets(datasets(n, yaml, used));
     if (n.has("max_length")) {
       b.maxLength(intOf(n, "max_length", yaml, used));
@@ -142,8 +144,10 @@ public final class Recipes {
 
   private static DpoConfig parseDpo(JsonNode n, String yaml) {
     Set<String> used = new TreeSet<>();
-    DpoConfig.Builder b = DpoConfig.builder(outputDir(n, yaml));
+    Path outputDir = outputDir(n, yaml, used);
+    DpoConfig.Builder b = DpoConfig.builder(outputDir);
     common(n, yaml, used, b.training());
+    b.runDir(runDir(n, yaml, used, outputDir));
     b.modelNameOrPath(model(n, yaml, used)).datasets(datasets(n, yaml, used));
     if (n.hasNonNull("ref_model_name_or_path")) {
       b.refModelNameOrPath(Path.of(n.get("ref_model_name_or_path").asText()));
@@ -213,11 +217,27 @@ public final class Recipes {
     }
   }
 
-  private static Path outputDir(JsonNode n, String yaml) {
+  private static Path outputDir(JsonNode n, String yaml, Set<String> used) {
+    used.add("output_dir");
     if (!n.hasNonNull("output_dir")) {
-      throw InvalidInputException.field(yaml.toString(), "output_dir", "required");
+      throw InvalidInputException.field(yaml, "output_dir", "required (where the trained model is written)");
     }
     return Path.of(n.get("output_dir").asText());
+  }
+
+  /** {@code run_dir} (zephyr's own key), or the default beside {@code output_dir}. */
+  private static Path runDir(JsonNode n, String yaml, Set<String> used, Path outputDir) {
+    used.add("run_dir");
+    if (!n.hasNonNull("run_dir")) {
+      return RunDirs.besides(outputDir);
+    }
+    Path runDir = Path.of(n.get("run_dir").asText());
+    try {
+      RunDirs.check(outputDir, runDir);
+    } catch (IllegalArgumentException e) {
+      throw InvalidInputException.field(yaml, "run_dir", e.getMessage());
+    }
+    return runDir;
   }
 
   private static Path model(JsonNode n, String yaml, Set<String> used) {
@@ -261,7 +281,6 @@ public final class Recipes {
       }
       used.add(k);
       switch (k) {
-        case "output_dir" -> t.outputDir(Path.of(v.asText()));
         case "learning_rate" -> t.learningRate(doubleOf(n, k, yaml, used));
         case "lr_scheduler_type" -> {
           try {

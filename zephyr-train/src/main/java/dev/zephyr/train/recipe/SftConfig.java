@@ -15,14 +15,26 @@ import java.util.Objects;
  * @param packing best-fit-decreasing packing
  * @param lossMode all tokens, assistant tokens ({@code assistant_only_loss}) or the completion
  *     ({@code completion_only_loss})
- * @param training optimisation and bookkeeping
+ * @param outputDir {@code output_dir}: the trained model's Hugging Face directory (model and tokenizer files only),
+ *     replaced as a whole when training ends
+ * @param training optimisation and bookkeeping; its {@code outputDir} is this run's {@link #runDir()}
  */
 public record SftConfig(Path modelNameOrPath, List<Path> datasets, int maxLength, boolean packing, LossMode lossMode,
-    TrainingArguments training) {
+    Path outputDir, TrainingArguments training) {
 
   public SftConfig {
+    Objects.requireNonNull(outputDir, "output_dir");
     Objects.requireNonNull(training, "training arguments");
     datasets = List.copyOf(datasets);
+    RunDirs.check(outputDir, training.outputDir());
+  }
+
+  /**
+   * {@code run_dir}: where the trainer writes {@code checkpoint-N/}, {@code metrics.jsonl} and (DPO)
+   * {@code ref_cache/}, and where a rerun resumes from; by default {@code <output_dir>-run} ({@link RunDirs}).
+   */
+  public Path runDir() {
+    return training.outputDir();
   }
 
   public static Builder builder(Path outputDir) {
@@ -30,9 +42,8 @@ public record SftConfig(Path modelNameOrPath, List<Path> datasets, int maxLength
   }
 
   /**
-   * A builder for a stage's settings: model, datasets, output directory and seed are filled in by the stage that runs
-   * it ({@link SftRun}); standalone runs set {@code training().outputDir(...)} (default {@value TrainingArguments#DEFAULT_OUTPUT_DIR},
-   * as transformers').
+   * A builder for a stage's settings ({@link SftRun} fills in model, datasets, directories and seed), or for a
+   * standalone run into {@value TrainingArguments#DEFAULT_OUTPUT_DIR}, transformers' default output directory.
    */
   public static Builder builder() {
     return new Builder(Path.of(TrainingArguments.DEFAULT_OUTPUT_DIR));
@@ -45,11 +56,13 @@ public record SftConfig(Path modelNameOrPath, List<Path> datasets, int maxLength
     int maxLength = 1024;
     boolean packing;
     LossMode lossMode = LossMode.ALL;
+    Path outputDir;
     TrainingArguments.Builder training;
 
     Builder(Path outputDir) {
+      this.outputDir = outputDir;
       // TRL turns gradient checkpointing on in its configs (transformers leaves it off)
-      training = TrainingArguments.builder(outputDir).gradientCheckpointing(true);
+      training = TrainingArguments.builder(RunDirs.besides(outputDir)).gradientCheckpointing(true);
     }
 
     public Builder modelNameOrPath(Path v) { modelNameOrPath = v; return this; }
@@ -57,10 +70,12 @@ public record SftConfig(Path modelNameOrPath, List<Path> datasets, int maxLength
     public Builder maxLength(int v) { maxLength = v; return this; }
     public Builder packing(boolean v) { packing = v; return this; }
     public Builder lossMode(LossMode v) { lossMode = v; return this; }
+    /** {@code run_dir}; defaults to {@link RunDirs#besides} of the output directory. */
+    public Builder runDir(Path v) { training.outputDir(v); return this; }
     public TrainingArguments.Builder training() { return training; }
 
     public SftConfig build() {
-      return new SftConfig(modelNameOrPath, datasets, maxLength, packing, lossMode, training.build());
+      return new SftConfig(modelNameOrPath, datasets, maxLength, packing, lossMode, outputDir, training.build());
     }
   }
 }

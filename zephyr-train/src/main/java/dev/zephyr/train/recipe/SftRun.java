@@ -13,8 +13,9 @@ import java.util.Objects;
 /**
  * The ready SFT stage: trains the pipeline's student on the stage's dataset with {@link TrainingRuns#sft}, from the
  * hyper-parameters of an {@link SftConfig} (its model, datasets, output directory and seed are replaced by the
- * pipeline's). The trained model is {@code <stage dir>/model}; the trainer's final metrics (the last logged value of
- * each, plus {@code train_loss} and {@code train_runtime} as transformers reports them) become the stage's metrics.
+ * pipeline's). The trainer works in {@code <stage dir>/run} (checkpoints, {@code metrics.jsonl}) and the trained
+ * model is {@code <stage dir>/model}; the trainer's final metrics (the last logged value of each, plus
+ * {@code train_loss} and {@code train_runtime} as transformers reports them) become the stage's metrics.
  *
  * <pre>{@code
  * SftConfig.Builder sft = SftConfig.builder().maxLength(2048);
@@ -46,11 +47,11 @@ public final class SftRun implements SftStage {
 
   @Override
   public Path train(Path model, Path dataset, StageContext ctx) {
-    Path out = ctx.dir().resolve("model");
     SftConfig run = new SftConfig(model, List.of(dataset), settings.maxLength(), settings.packing(),
-        settings.lossMode(), settings.training().toBuilder().outputDir(out).seed(ctx.seed()).build());
+        settings.lossMode(), ctx.modelDir(), settings.training().toBuilder().outputDir(ctx.runDir()).seed(ctx.seed())
+        .build());
     ctx.metrics(finalMetrics(TrainingRuns.sft(run)));
-    return out;
+    return ctx.modelDir();
   }
 
   /** What a finished trainer reports: every metric's last logged value, the mean loss and the wall time. */

@@ -3,8 +3,10 @@ package dev.zephyr.train.recipe;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.zephyr.core.CheckpointException;
-import dev.zephyr.core.io.AtomicFiles;
+import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.core.model.ModelFiles;
+import dev.zephyr.core.model.safetensors.Dtype;
 import dev.zephyr.core.tokenizer.ChatTokenizer;
 import dev.zephyr.core.tokenizer.Tokenizer;
 import dev.zephyr.train.dpo.DpoData;
@@ -29,9 +31,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a recipe end to end: load the model and tokenizer from the local model directory, prepare the data, train
- * (resuming from {@code output_dir}'s newest checkpoint), and write a Hugging Face model directory into
- * {@code output_dir} (config.json, generation_config.json, model.safetensors, tokenizer files).
+ * Runs a recipe end to end: load the model and tokenizer from the local model directory, prepare the data, train in
+ * {@code run_dir} (checkpoints, {@code metrics.jsonl}, the DPO reference cache; a rerun resumes from its newest
+ * checkpoint), and write the trained model as a clean Hugging Face directory at {@code output_dir} (config.json,
+ * generation_config.json, model.safetensors, tokenizer files, nothing else).
  */
 public final class TrainingRuns {
   private static final Logger LOG = LoggerFactory.getLogger(TrainingRuns.class);
@@ -42,6 +45,7 @@ public final class TrainingRuns {
 
   /** Runs an SFT recipe; returns the trainer's result. */
   public static Trainer.TrainResult sft(SftConfig c) {
+    requireReplaceable(c.outputDir());
     try (NDManager root = NDManager.newBaseManager();
         Tokenizer tokenizer = Tokenizer.load(c.modelNameOrPath());
         LlamaModel model = LlamaModel.load(c.modelNameOrPath(), root)) {
@@ -55,13 +59,14 @@ public final class TrainingRuns {
           new LinkedHashMap<>(model.parameters()))) {
         r = t.train();
       }
-      export(model, c.modelNameOrPath(), c.training().outputDir());
+      export(model, c.modelNameOrPath(), c.outputDir());
       return r;
     }
   }
 
   /** Runs a DPO recipe; the reference is a frozen copy, another model, or cached log-probs. */
   public static Trainer.TrainResult dpo(DpoConfig c) {
+    requireReplaceable(c.outputDir());
     try (NDManager root = NDManager.newBaseManager();
         Tokenizer tokenizer = Tokenizer.load(c.modelNameOrPath());
         LlamaModel policy = LlamaModel.load(c.modelNameOrPath(), root)) {
@@ -76,7 +81,7 @@ public final class TrainingRuns {
         if (c.precomputeRefLogProbs()) {
           // the reference is the initial policy unless another model is named: no second model is loaded then
           LlamaModel ref = c.refModelNameOrPath() == null ? policy : (reference = LlamaModel.load(refDir, root));
-          pairs = ReferenceLogps.cached(c.training().outputDir().resolve("ref_cache"), ref,
+          pairs = ReferenceLogps.cached(c.runDir().resolve("ref_cache"), ref,
               tokenizerDigest(c.modelNameOrPath()), pairs, c.training().perDeviceTrainBatchSize());
           if (reference != null) {
             reference.close();
@@ -91,7 +96,7 @@ public final class TrainingRuns {
             new DpoTask(policy, reference, c.loss(), FusedHead.DEFAULT_CHUNK, c.pairsPerForward()), pairs, params)) {
           r = t.train();
         }
-        export(policy, c.modelNameOrPath(), c.training().outputDir());
+        export(policy, c.modelNameOrPath(), c.outputDir());
         return r;
       } finally {
         if (reference != null) {
@@ -113,28 +118,40 @@ public final class TrainingRuns {
     return sb.toString();
   }
 
-  /** Writes the model and the tokenizer files of {@code sourceDir} into {@code outputDir}, keeping its checkpoints. */
-  public static void export(LlamaModel model, Path sourceDir, Path outputDir) {
-    Path tmp = outputDir.resolve(".export-" + System.nanoTime());
-    try {
-      Files.createDirectories(outputDir);
-      model.save(tmp);
-      try (Stream<Path> s = Files.list(tmp)) {
-        for (Path f : s.toList()) {
-          AtomicFiles.move(f, outputDir.resolve(f.getFileName().toString()));
-        }
+  /**
+   * Writes {@code model} and the tokenizer files of {@code sourceDir} as a Hugging Face directory at {@code modelDir},
+   * replacing it as a whole (atomically, through {@link LlamaModel#save(Path, Dtype, Path)}).
+   *
+   * @throws InvalidInputException if {@code modelDir} holds anything that is not part of a model, which would be lost
+   */
+  public static void export(LlamaModel model, Path sourceDir, Path modelDir) {
+    requireReplaceable(modelDir);
+    model.save(modelDir, Dtype.F32, sourceDir);
+    LOG.info("model written to {}", modelDir);
+  }
+
+  /**
+   * Fails unless {@code modelDir} is absent or holds only model and tokenizer files: the export replaces it, and
+   * checking first means a misplaced {@code output_dir} (say, one that still holds checkpoints from a version that
+   * kept them there) fails before training, not after.
+   */
+  static void requireReplaceable(Path modelDir) {
+    if (!Files.isDirectory(modelDir)) {
+      if (Files.exists(modelDir)) {
+        throw InvalidInputException.field(modelDir.toString(), "output_dir", "exists and is not a directory");
       }
-      Files.deleteIfExists(tmp);
-      for (String f : TOKENIZER_FILES) {
-        Path p = sourceDir.resolve(f);
-        if (Files.exists(p)) {
-          byte[] bytes = Files.readAllBytes(p);
-          AtomicFiles.write(outputDir.resolve(f), out -> out.write(bytes));
-        }
-      }
-      LOG.info("model written to {}", outputDir);
+      return;
+    }
+    List<String> foreign;
+    try (Stream<Path> s = Files.list(modelDir)) {
+      foreign = s.map(p -> p.getFileName().toString()).filter(n -> !ModelFiles.isModelFile(n)).sorted().toList();
     } catch (IOException e) {
-      throw new CheckpointException("cannot write the model into " + outputDir, e);
+      throw new CheckpointException("cannot list " + modelDir, e);
+    }
+    if (!foreign.isEmpty()) {
+      throw InvalidInputException.field(modelDir.toString(), "output_dir", "holds " + foreign + ", which are not"
+          + " model files; output_dir is replaced by the trained model, and checkpoints belong in run_dir (default "
+          + RunDirs.besides(modelDir) + "). Move them there (checkpoint-N/ to resume) or choose another output_dir");
     }
   }
 }

@@ -47,7 +47,8 @@ class ReadyStagesTest {
 
     DpoConfig.Builder dpo = DpoConfig.builder().beta(0.01).lossTypes(List.of(DpoLossType.SIGMOID, DpoLossType.SFT))
         .lossWeights(List.of(1.0, 0.2));
-    assertThat(dpo.build().training().outputDir()).isEqualTo(Path.of("trainer_output"));
+    assertThat(dpo.build().outputDir()).isEqualTo(Path.of("trainer_output"));
+    assertThat(dpo.build().runDir()).isEqualTo(Path.of("trainer_output-run"));
     Map<String, Object> d = new DpoRun(dpo.build()).config();
     assertThat(d).containsEntry("beta", 0.01).containsEntry("loss_type", List.of("sigmoid", "sft"))
         .containsEntry("loss_weights", List.of(1.0, 0.2)).containsEntry("learning_rate", 1e-6)

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 class RecipeKeysTest {
   /** A valid value for every key either recipe kind lists; a key added to a list needs one here. */
   private static final Map<String, String> SAMPLE = Map.ofEntries(
-      Map.entry("output_dir", "out"), Map.entry("learning_rate", "1.0e-4"), Map.entry("lr_scheduler_type", "cosine"),
+      Map.entry("output_dir", "out"), Map.entry("run_dir", "out-checkpoints"), Map.entry("learning_rate", "1.0e-4"), Map.entry("lr_scheduler_type", "cosine"),
       Map.entry("warmup_ratio", "0.1"), Map.entry("warmup_steps", "3"), Map.entry("num_train_epochs", "2"),
       Map.entry("max_steps", "5"), Map.entry("per_device_train_batch_size", "2"),
       Map.entry("gradient_accumulation_steps", "2"), Map.entry("max_grad_norm", "0.5"),

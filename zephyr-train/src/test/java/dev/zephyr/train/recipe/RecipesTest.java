@@ -62,7 +62,8 @@ class RecipesTest {
     assertThat(c.training().perDeviceTrainBatchSize()).isEqualTo(8);
     assertThat(c.training().gradientAccumulationSteps()).isEqualTo(2);
     assertThat(c.training().saveSteps()).isEqualTo(100);
-    assertThat(c.training().outputDir()).isEqualTo(Path.of("data/zephyr-7b-dpo-full"));
+    assertThat(c.outputDir()).isEqualTo(Path.of("data/zephyr-7b-dpo-full"));
+    assertThat(c.runDir()).as("default run_dir beside output_dir").isEqualTo(Path.of("data/zephyr-7b-dpo-full-run"));
     assertThat(c.precomputeRefLogProbs()).isFalse();
     assertThat(c.pairsPerForward()).as("default: chosen by DpoTask").isZero();
     assertThat(c.training().gradientCheckpointing()).isTrue();
@@ -128,5 +129,35 @@ class RecipesTest {
     assertThat(now.training().numTrainEpochs()).isEqualTo(1.0);
     assertThat(now.training().lrSchedulerType()).isEqualTo(SchedulerType.COSINE);
     assertThat(now.loss().lossTypes()).isEqualTo(List.of(DpoLossType.SIGMOID));
+  }
+
+  @Test
+  void runDirIsItsOwnKeyBesideOutputDirByDefaultAndNeverInsideIt(@TempDir Path dir) throws Exception {
+    Path yaml = dir.resolve("sft.yaml");
+    Files.writeString(yaml, "model_name_or_path: /m\ndataset_path: /d\noutput_dir: out/zephyr-sft\n");
+    SftConfig byDefault = Recipes.loadSft(yaml);
+    assertThat(byDefault.outputDir()).isEqualTo(Path.of("out/zephyr-sft"));
+    assertThat(byDefault.runDir()).isEqualTo(Path.of("out/zephyr-sft-run"));
+
+    Files.writeString(yaml, "model_name_or_path: /m\ndataset_path: /d\noutput_dir: out/m\nrun_dir: /scratch/r\n");
+    SftConfig given = Recipes.loadSft(yaml);
+    assertThat(given.runDir()).isEqualTo(Path.of("/scratch/r"));
+    assertThat(given.training().outputDir()).as("the trainer works in run_dir").isEqualTo(Path.of("/scratch/r"));
+
+    for (String bad : List.of("out/m", "out/m/checkpoints", "./out/m")) {
+      Files.writeString(yaml, "model_name_or_path: /m\ndataset_path: /d\noutput_dir: out/m\nrun_dir: " + bad + "\n");
+      assertThatThrownBy(() -> Recipes.loadDpo(yaml)).as(bad).isInstanceOf(InvalidInputException.class)
+          .hasMessageContaining("sft.yaml").hasMessageContaining("run_dir").hasMessageContaining("out/m-run");
+    }
+    assertThatThrownBy(() -> DpoConfig.builder(Path.of("o")).runDir(Path.of("o/run")).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("inside");
+  }
+
+  @Test
+  void theDefaultRunDirIsASiblingEvenForDotPaths() {
+    assertThat(RunDirs.besides(Path.of("a/b/"))).isEqualTo(Path.of("a/b-run"));
+    assertThat(RunDirs.besides(Path.of("model"))).isEqualTo(Path.of("model-run"));
+    Path cwd = Path.of("").toAbsolutePath();
+    assertThat(RunDirs.besides(Path.of("."))).isEqualTo(cwd.resolveSibling(cwd.getFileName() + "-run"));
   }
 }
