@@ -22,6 +22,7 @@ import java.util.function.Consumer;
  * Rows of a dataset file as JSON trees with the file's own (Hugging Face) column names: JSON Lines ({@code .jsonl},
  * {@code .json} with one object per line) or Parquet ({@code .parquet}, the format the Hub serves), the latter read
  * through DuckDB so nested columns such as {@code messages} (a list of structs) come back as JSON arrays of objects.
+ * DuckDB ({@code org.duckdb:duckdb_jdbc}) is an optional dependency: add it to read Parquet.
  */
 public final class DatasetRows {
   private DatasetRows() {}
@@ -73,6 +74,7 @@ public final class DatasetRows {
   }
 
   private static Stats parquet(Path file, Consumer<Row> sink) {
+    DuckDb.requireDriver(file);
     String literal = "'" + file.toAbsolutePath().toString().replace("'", "''") + "'";
     try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
         Statement st = c.createStatement();

@@ -19,7 +19,7 @@ public final class CausalLm {
   private CausalLm() {}
 
   /**
-   * Block-diagonal causal bias {@code [B, 1, T, T]}: query i may see key j when j <= i and both belong to the same
+   * Block-diagonal causal bias {@code [B, 1, T, T]}: query i may see key j when j &lt;= i and both belong to the same
    * document ({@code docIds[b][i] == docIds[b][j] >= 0}); padding ({@code -1}) sees only itself.
    */
   public static NDArray attentionBias(NDManager m, int[][] docIds) {

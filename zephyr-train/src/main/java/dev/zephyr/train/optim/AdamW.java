@@ -11,11 +11,11 @@ import java.util.function.Predicate;
  * AdamW with the semantics of {@code torch.optim.AdamW} (amsgrad off, maximize off):
  *
  * <pre>
- *   p     <- p * (1 - lr * weight_decay)                    decoupled decay, with the scheduled lr
- *   m     <- beta1 * m + (1 - beta1) * g
- *   v     <- beta2 * v + (1 - beta2) * g^2
- *   denom <- sqrt(v) / sqrt(1 - beta2^t) + eps              eps added after the bias correction, as torch does
- *   p     <- p - (lr / (1 - beta1^t)) * m / denom
+ *   p     &lt;- p * (1 - lr * weight_decay)                    decoupled decay, with the scheduled lr
+ *   m     &lt;- beta1 * m + (1 - beta1) * g
+ *   v     &lt;- beta2 * v + (1 - beta2) * g^2
+ *   denom &lt;- sqrt(v) / sqrt(1 - beta2^t) + eps              eps added after the bias correction, as torch does
+ *   p     &lt;- p - (lr / (1 - beta1^t)) * m / denom
  * </pre>
  *
  * Weight decay is chosen per parameter: {@link Builder#noDecay} names the parameters that get none (Hugging Face's
