@@ -52,7 +52,7 @@ public final class LocalRecipeStages implements RecipeStages {
       @Override
       public Path train(Path model, Path dataset, StageContext ctx) {
         Path out = ctx.dir().resolve("model");
-        record(ctx, TrainingRuns.sft(sftConfig(options, model, dataset, out, ctx.seed())));
+        record(ctx, TrainingRuns.sft(sftConfig(options, model, dataset, out, ctx.seed()), ctx.progress()));
         return out;
       }
     };
@@ -71,7 +71,7 @@ public final class LocalRecipeStages implements RecipeStages {
       @Override
       public Path train(Path model, Path preferences, StageContext ctx) {
         Path out = ctx.dir().resolve("model");
-        record(ctx, TrainingRuns.dpo(dpoConfig(options, model, preferences, out, ctx.seed())));
+        record(ctx, TrainingRuns.dpo(dpoConfig(options, model, preferences, out, ctx.seed()), ctx.progress()));
         ctx.metrics(TrainedStages.lastLogged(out, "rewards/accuracies", "rewards/margins"));
         return out;
       }

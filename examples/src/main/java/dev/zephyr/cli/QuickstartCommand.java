@@ -1,5 +1,6 @@
 package dev.zephyr.cli;
 
+import dev.zephyr.core.progress.ConsoleProgress;
 import dev.zephyr.quickstart.Quickstart;
 import dev.zephyr.quickstart.QuickstartStages;
 import dev.zephyr.quickstart.QuickstartWorld;
@@ -50,7 +51,7 @@ public final class QuickstartCommand implements Callable<Integer> {
     QuickstartStages chosen = stages != null ? stages
         : new TrainedStages(small ? TrainedStages.Settings.small() : TrainedStages.Settings.defaults());
     try {
-      new Quickstart(world, chosen, System.out).run(work);
+      new Quickstart(world, chosen, System.out, ConsoleProgress.stderr()).run(work);
       return 0;
     } catch (Exception e) {
       System.err.println("zephyr quickstart: " + e.getMessage());
