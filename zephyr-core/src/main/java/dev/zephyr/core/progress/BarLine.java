@@ -30,11 +30,11 @@ final class BarLine implements ProgressBarConsumer {
         return; // an inner task owns the line until it ends
       }
       String line = rendered.length() > width ? rendered.substring(0, width) : rendered;
-      // pad over what a longer previous text left behind
-      String pad = " ".repeat(Math.max(0, drawn.length() - line.length()));
-      out.print("\r" + line + pad);
+      // pad over what a longer previous text left behind; the padded text is what erase() must cover
+      String padded = line + " ".repeat(Math.max(0, drawn.length() - line.length()));
+      out.print("\r" + padded);
       out.flush();
-      drawn = line;
+      drawn = padded;
     }
   }
 

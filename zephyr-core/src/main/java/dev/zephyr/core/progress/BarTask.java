@@ -35,6 +35,8 @@ final class BarTask implements Progress.Task {
         .setInitialMax(total)
         .setRenderer(new Renderer())
         .setUpdateIntervalMillis(500)
+        // redraw on every tick, not only when the count moved: elapsed time, ETA and status change between steps
+        .continuousUpdate()
         .setConsumer(line)
         // resumed work counts as done but not toward the rate and ETA
         .startsFrom(Math.max(0, alreadyDone), Duration.ZERO)

@@ -150,25 +150,31 @@ class ConsoleProgressTest {
   @Test
   void aBarIsRedrawnOnOneLineAndLinesPrintedAboveItLeaveItWhole() throws Exception {
     Progress p = ConsoleProgress.bar(out, 100);
-    String before;
     try (Progress.Task t = p.start("train", "steps", 10, 4)) {
       t.advance(1);
       t.status("loss 0.5");
-      before = awaitDrawn("5/10");
+      awaitDrawn("5/10");
       assertThat(ConsoleLine.barActive()).isTrue();
       ConsoleLine.printAbove(() -> out.println("12:00:00.000 WARN  a log line"));
-      String drawn = lastDrawn(before);
-      String after = text();
-      String erase = "\r" + " ".repeat(drawn.length()) + "\r";
-      // the bar is erased, the log line printed whole on its own line, the bar drawn again below it
-      assertThat(after).endsWith(erase + "12:00:00.000 WARN  a log line\n" + "\r" + drawn);
     }
     assertThat(ConsoleLine.barActive()).isFalse();
     String all = text();
-    assertThat(all).endsWith("\n");
-    String last = lastDrawn(all.substring(0, all.length() - 1));
+    String log = "12:00:00.000 WARN  a log line\n";
+    int at = all.indexOf(log);
+    String before = all.substring(0, at);
+    String after = all.substring(at + log.length());
+    // before the log line the bar's last text was blanked out and the cursor sent back to the line's start
+    String shown = before.substring(0, before.length() - 1);
+    shown = shown.substring(0, shown.lastIndexOf('\r'));
+    shown = shown.substring(shown.lastIndexOf('\r') + 1);
+    assertThat(before).endsWith(shown + "\r" + " ".repeat(shown.length()) + "\r");
+    assertThat(shown).contains("5/10 steps");
+    // after it the same text is drawn again, on the line below, and the bar ends with one line break
+    assertThat(after).startsWith("\r" + shown).endsWith("\n");
+    assertThat(after.substring(0, after.length() - 1)).doesNotContain("\n");
     // resumed from step 4: the bar starts there, and the final line carries the count and the status
-    assertThat(last).contains("train").contains("50%").contains("5/10 steps").contains("loss 0.5");
+    String last = lastDrawn(all.substring(0, all.length() - 1));
+    assertThat(last).startsWith("train  50% [").contains("5/10 steps").contains("loss 0.5");
   }
 
   /** The text after the last carriage return. */
@@ -176,11 +182,11 @@ class ConsoleProgressTest {
     return s.substring(s.lastIndexOf('\r') + 1);
   }
 
-  private String awaitDrawn(String needle) throws InterruptedException {
+  private void awaitDrawn(String needle) throws InterruptedException {
     for (int i = 0; i < 100; i++) {
       String s = text();
       if (s.contains("\r") && lastDrawn(s).contains(needle)) {
-        return s;
+        return;
       }
       Thread.sleep(50);
     }
