@@ -1,15 +1,13 @@
 package dev.zephyr.cli;
 
+import dev.zephyr.core.progress.ConsoleProgress;
+import dev.zephyr.core.progress.Progress;
 import dev.zephyr.data.config.AifConfig;
 import dev.zephyr.data.feedback.AifJob;
 import dev.zephyr.data.feedback.FeedbackCollector;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.temporal.ChronoUnit;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -36,32 +34,7 @@ public final class AifCommand implements Callable<Integer> {
     PrintStream out = System.out;
     AifConfig cfg = AifConfig.load(config);
     AifJob job = new AifJob(cfg);
-    ProgressBar[] bar = new ProgressBar[1];
-    AifJob.Result result;
-    try {
-      result = job.run(total -> {
-        if (!noProgress) {
-          bar[0] = new ProgressBarBuilder()
-              .setTaskName("aif")
-              .setInitialMax(total)
-              .setUnit(" calls", 1)
-              .setStyle(ProgressBarStyle.ASCII)
-              .showSpeed()
-              .setSpeedUnit(ChronoUnit.SECONDS)
-              .setUpdateIntervalMillis(500)
-              .setMaxRenderedLength(120)
-              .build();
-        }
-      }, n -> {
-        if (bar[0] != null) {
-          bar[0].stepBy(n);
-        }
-      });
-    } finally {
-      if (bar[0] != null) {
-        bar[0].close();
-      }
-    }
+    AifJob.Result result = job.run(noProgress ? Progress.NONE : ConsoleProgress.stderr());
     FeedbackCollector.Summary s = result.summary();
     out.printf("prompts: %d (%d duplicates ignored, %d already rated before this run)%n", s.prompts(),
         s.duplicatePrompts(), s.alreadyRated());

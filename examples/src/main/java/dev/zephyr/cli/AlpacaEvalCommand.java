@@ -5,6 +5,7 @@ import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.io.AtomicFiles;
 import dev.zephyr.core.io.Json;
+import dev.zephyr.core.progress.ConsoleProgress;
 import dev.zephyr.eval.alpacaeval.AlpacaEvalFiles;
 import dev.zephyr.eval.alpacaeval.Annotation;
 import dev.zephyr.eval.alpacaeval.JudgePromptTemplate;
@@ -64,7 +65,8 @@ final class AlpacaEvalCommand {
       SamplingParams p = SamplingParams.builder().temperature(temperature).maxTokens(maxNewTokens).seed(0L).build();
       try (ChatModel m = modelUnderTest.open()) {
         List<ModelOutput> outputs = OutputGenerator.generate(m,
-            modelId != null ? modelId : modelUnderTest.displayName(), eval, p, batchSize, out);
+            modelId != null ? modelId : modelUnderTest.displayName(), eval, p, batchSize, out,
+            ConsoleProgress.stderr());
         System.out.println("wrote " + outputs.size() + " outputs to " + out);
       }
       return 0;
@@ -115,7 +117,7 @@ final class AlpacaEvalCommand {
           : modelOutputs.toAbsolutePath().getParent().resolve(annotator).resolve("annotations.json");
       try (ChatModel judgeClient = judge.open(judgeModel)) {
         PairwiseAnnotator a = PairwiseAnnotator.builder().judge(judgeClient).template(JudgePromptTemplate.read(promptTemplate))
-            .annotatorName(annotator).parser(parser).batchSize(batchSize).build();
+            .annotatorName(annotator).parser(parser).batchSize(batchSize).progress(ConsoleProgress.stderr()).build();
         List<Annotation> ann = a.annotate(AlpacaEvalFiles.readModelOutputs(reference),
             AlpacaEvalFiles.readModelOutputs(modelOutputs), file);
         System.out.println("wrote " + ann.size() + " annotations to " + file);

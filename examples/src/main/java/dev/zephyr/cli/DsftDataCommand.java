@@ -1,6 +1,8 @@
 package dev.zephyr.cli;
 
 import dev.zephyr.core.ZephyrException;
+import dev.zephyr.core.progress.ConsoleProgress;
+import dev.zephyr.core.progress.Progress;
 import dev.zephyr.data.sft.DsftDataConfig;
 import dev.zephyr.data.sft.DsftDataJob;
 import dev.zephyr.data.sft.ProviderFactory;
@@ -68,19 +70,26 @@ public final class DsftDataCommand implements Callable<Integer> {
   private final ProviderFactory providers;
   private final PrintStream out;
   private final PrintStream err;
+  private final Progress progress;
 
   public DsftDataCommand() {
-    this(null, System.out, System.err);
+    this(null, System.out, System.err, ConsoleProgress.stderr());
   }
 
   /**
    * For tests and embedding: a custom provider factory (null: {@link ProviderFactory#specs}) and the streams for the
-   * job's output and progress (failures go to the command line's error writer, see {@link ZephyrCli#commandLine}).
+   * job's output and its progress, drawn as plain lines on {@code err} (failures go to the command line's error
+   * writer, see {@link ZephyrCli#commandLine}).
    */
   public DsftDataCommand(ProviderFactory providers, PrintStream out, PrintStream err) {
+    this(providers, out, err, ConsoleProgress.plain(err));
+  }
+
+  private DsftDataCommand(ProviderFactory providers, PrintStream out, PrintStream err, Progress progress) {
     this.providers = providers;
     this.out = out;
     this.err = err;
+    this.progress = progress;
   }
 
   @Override
@@ -91,7 +100,7 @@ public final class DsftDataCommand implements Callable<Integer> {
     DsftDataConfig cfg = DsftDataConfig.load(config);
     Path baseDir = config.toAbsolutePath().getParent();
     ProviderFactory factory = providers != null ? providers : ProviderFactory.specs(config.toString(), baseDir);
-    new DsftDataJob(cfg, baseDir, factory, out, new ConsoleProgress(err)).run();
+    new DsftDataJob(cfg, baseDir, factory, out, progress).run();
     return 0;
   }
 

@@ -18,6 +18,7 @@ import dev.zephyr.core.generate.PromptFormatter;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.core.progress.ConsoleProgress;
 import dev.zephyr.core.tokenizer.ChatTemplate;
 import dev.zephyr.core.tokenizer.ChatTokenizer;
 import dev.zephyr.core.tokenizer.Tokenizer;
@@ -117,7 +118,8 @@ public final class GenerateCommand implements Callable<Integer> {
       List<GenerationRequest> requests = new ArrayList<>();
       prompts.forEach(p -> requests.add(new GenerationRequest(p, params)));
       Detokenizer detokenizer = tok == null ? null : tok::decodeText;
-      List<GenerationResult> results = new Generator(m, detokenizer, manager).generate(requests);
+      List<GenerationResult> results = new Generator(m, detokenizer, manager).progress(ConsoleProgress.stderr())
+          .generate(requests);
       for (int i = 0; i < results.size(); i++) {
         GenerationResult r = results.get(i);
         for (int c = 0; c < r.choices().size(); c++) {

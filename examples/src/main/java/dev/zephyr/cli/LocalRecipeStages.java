@@ -53,7 +53,7 @@ public final class LocalRecipeStages implements RecipeStages {
       @Override
       public Path train(Path model, Path dataset, StageContext ctx) {
         SftConfig c = sftConfig(options, model, dataset, ctx.dir(), ctx.seed());
-        record(ctx, TrainingRuns.sft(c));
+        record(ctx, TrainingRuns.sft(c, ctx.progress()));
         return c.outputDir();
       }
     };
@@ -72,7 +72,7 @@ public final class LocalRecipeStages implements RecipeStages {
       @Override
       public Path train(Path model, Path preferences, StageContext ctx) {
         DpoConfig c = dpoConfig(options, model, preferences, ctx.dir(), ctx.seed());
-        record(ctx, TrainingRuns.dpo(c));
+        record(ctx, TrainingRuns.dpo(c, ctx.progress()));
         ctx.metrics(TrainedStages.lastLogged(c.runDir(), "rewards/accuracies", "rewards/margins"));
         return c.outputDir();
       }

@@ -2,6 +2,7 @@ package dev.zephyr.cli;
 
 import dev.zephyr.core.io.AtomicFiles;
 import dev.zephyr.core.io.Json;
+import dev.zephyr.core.progress.ConsoleProgress;
 import dev.zephyr.eval.mc.McEvaluator;
 import dev.zephyr.eval.mc.McExample;
 import dev.zephyr.eval.mc.McTask;
@@ -62,7 +63,8 @@ final class McCommand implements Callable<Integer> {
     String primerText = primer != null ? java.nio.file.Files.readString(primer) : "";
     List<McExample> examples = McTask.read(task, format, primerText);
     try (LocalModels local = LocalModels.load(model, tokenizer)) {
-      McEvaluator.Result r = new McEvaluator(local.loglikelihood(maxLength), batchSize).evaluate(examples);
+      McEvaluator.Result r = new McEvaluator(local.loglikelihood(maxLength), batchSize)
+          .evaluate(examples, ConsoleProgress.stderr());
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("task", task.getFileName().toString());
       m.put("format", format);

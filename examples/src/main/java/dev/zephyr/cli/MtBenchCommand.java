@@ -4,6 +4,7 @@ import dev.zephyr.core.ZephyrException;
 import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.io.AtomicFiles;
 import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.core.progress.ConsoleProgress;
 import dev.zephyr.eval.mtbench.AnswerGenerator;
 import dev.zephyr.eval.mtbench.JudgeRequest;
 import dev.zephyr.eval.mtbench.ModelAnswer;
@@ -82,7 +83,8 @@ final class MtBenchCommand {
       }
       try (ChatModel m = modelUnderTest.open()) {
         Map<Integer, ModelAnswer> answers =
-            new AnswerGenerator(m, id, maxNewTokens(), numChoices, batchSize, systemMessage).generate(qs, file);
+            new AnswerGenerator(m, id, maxNewTokens(), numChoices, batchSize, systemMessage)
+                .progress(ConsoleProgress.stderr()).generate(qs, file);
         System.out.println("wrote " + answers.size() + " answers to " + file);
       }
       return 0;
@@ -164,7 +166,8 @@ final class MtBenchCommand {
       Path file = out != null ? out : benchDir.resolve("model_judgment")
           .resolve(judgeModel + (pairwise ? "_pair.jsonl" : "_single.jsonl"));
       try (ChatModel judgeClient = judge.open(judgeModel)) {
-        MtBenchJudge mtJudge = new MtBenchJudge(judgeClient, judgeModel, bench, batchSize);
+        MtBenchJudge mtJudge =
+            new MtBenchJudge(judgeClient, judgeModel, bench, batchSize).progress(ConsoleProgress.stderr());
         if (pairwise) {
           List<PairJudgment> js = mtJudge.judgePairwise(name, a, MtBench.modelNameOf(baseline), b, file);
           System.out.println("judged " + js.size() + " pairs into " + file);

@@ -4,6 +4,7 @@ import dev.zephyr.core.ZephyrException;
 import dev.zephyr.core.eval.EvalReport;
 import dev.zephyr.core.eval.Evaluation;
 import dev.zephyr.core.io.Json;
+import dev.zephyr.core.progress.ConsoleProgress;
 import dev.zephyr.train.pipeline.BestOfNStage;
 import dev.zephyr.train.pipeline.DpoStage;
 import dev.zephyr.train.pipeline.FeedbackStage;
@@ -74,7 +75,7 @@ public final class PipelineCommand implements Callable<Integer> {
       throw new ZephyrException("this build has no training stages wired in (SFT/DPO trainers, feedback "
           + "collection, evaluators); use --dry-run to check the recipe");
     }
-    Pipeline p = recipe.toPipeline(stages).listener(this::print);
+    Pipeline p = recipe.toPipeline(stages).listener(this::print).progress(ConsoleProgress.stderr());
     PipelineResult r = p.run(recipe.student(), workDir);
     out.println("final model: " + r.finalModel());
     for (StageResult s : r.stages()) {
@@ -133,8 +134,6 @@ public final class PipelineCommand implements Callable<Integer> {
       out.println("[" + s.id() + "] " + (s.resuming() ? "resuming" : "running"));
     } else if (e instanceof PipelineEvent.StageSkipped s) {
       out.println("[" + s.id() + "] unchanged, skipped");
-    } else if (e instanceof PipelineEvent.StageProgress pr) {
-      out.printf("[%s] %3.0f%% %s%n", pr.id(), 100 * pr.fraction(), pr.message());
     }
   }
 

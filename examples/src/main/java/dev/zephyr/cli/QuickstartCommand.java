@@ -1,6 +1,7 @@
 package dev.zephyr.cli;
 
 import dev.zephyr.core.ZephyrException;
+import dev.zephyr.core.progress.ConsoleProgress;
 import dev.zephyr.quickstart.Quickstart;
 import dev.zephyr.quickstart.QuickstartStages;
 import dev.zephyr.quickstart.QuickstartWorld;
@@ -52,7 +53,7 @@ public final class QuickstartCommand implements Callable<Integer> {
     QuickstartStages chosen = stages != null ? stages
         : new TrainedStages(small ? TrainedStages.Settings.small() : TrainedStages.Settings.defaults());
     try {
-      new Quickstart(world, chosen, System.out).run(work);
+      new Quickstart(world, chosen, System.out, ConsoleProgress.stderr()).run(work);
       return 0;
     } catch (Exception e) {
       throw new ZephyrException(CliErrors.describe(e) + " (artifacts so far are in " + work.toAbsolutePath()

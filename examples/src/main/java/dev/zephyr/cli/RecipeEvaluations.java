@@ -7,6 +7,7 @@ import dev.zephyr.core.eval.EvalReport;
 import dev.zephyr.core.eval.Evaluation;
 import dev.zephyr.core.io.AtomicFiles;
 import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.core.progress.Progress;
 import dev.zephyr.eval.alpacaeval.AlpacaEvalFiles;
 import dev.zephyr.eval.alpacaeval.Annotation;
 import dev.zephyr.eval.alpacaeval.JudgePromptTemplate;
@@ -149,6 +150,11 @@ final class RecipeEvaluations {
 
     @Override
     public EvalReport evaluate(ChatModel model, Path outputDir) {
+      return evaluate(model, outputDir, Progress.NONE);
+    }
+
+    @Override
+    public EvalReport evaluate(ChatModel model, Path outputDir, Progress progress) {
       MtBench bench = MtBench.load(benchDir);
       String id = modelId(model);
       List<dev.zephyr.eval.mtbench.Question> qs = bench.questions();
@@ -156,10 +162,10 @@ final class RecipeEvaluations {
       qs = qs.subList(0, Math.min(firstN, qs.size()));
       Path answerFile = outputDir.resolve("model_answer").resolve(id + ".jsonl");
       Map<Integer, ModelAnswer> answers = new AnswerGenerator(model, id, o.integer("max_new_token", 1024), 1,
-          o.integer("batch_size", 8), null).generate(qs, answerFile);
+          o.integer("batch_size", 8), null).progress(progress).generate(qs, answerFile);
       Path judgments = outputDir.resolve("model_judgment").resolve(judge.model() + "_single.jsonl");
       try (ChatModel client = judge.open(outputDir.resolve("judge_cache.jsonl"))) {
-        new MtBenchJudge(client, judge.model(), bench, o.integer("batch_size", 8))
+        new MtBenchJudge(client, judge.model(), bench, o.integer("batch_size", 8)).progress(progress)
             .judgeSingle(id, answers, judgments);
       }
       List<MtBenchScores.SingleResult> res =
@@ -214,17 +220,22 @@ final class RecipeEvaluations {
 
     @Override
     public EvalReport evaluate(ChatModel model, Path outputDir) {
+      return evaluate(model, outputDir, Progress.NONE);
+    }
+
+    @Override
+    public EvalReport evaluate(ChatModel model, Path outputDir, Progress progress) {
       List<ModelOutput> reference = AlpacaEvalFiles.readModelOutputs(evalSet);
       SamplingParams p = SamplingParams.builder().temperature(o.number("temperature", 0.7))
           .maxTokens(o.integer("max_new_tokens", 2048)).seed(0L).build();
       Path outputsFile = outputDir.resolve("model_outputs.json");
       List<ModelOutput> outputs = OutputGenerator.generate(model, modelId(model), reference, p,
-          o.integer("batch_size", 8), outputsFile);
+          o.integer("batch_size", 8), outputsFile, progress);
       Path annotationsFile = outputDir.resolve(annotator).resolve("annotations.json");
       List<Annotation> ann;
       try (ChatModel client = judge.open(outputDir.resolve("judge_cache.jsonl"))) {
         ann = PairwiseAnnotator.builder().judge(client).template(JudgePromptTemplate.read(prompt))
-            .annotatorName(annotator).parser(parser).batchSize(o.integer("batch_size", 8)).build()
+            .annotatorName(annotator).parser(parser).batchSize(o.integer("batch_size", 8)).progress(progress).build()
             .annotate(reference, outputs, annotationsFile);
       }
       List<Double> prefs = ann.stream().map(Annotation::preference).toList();

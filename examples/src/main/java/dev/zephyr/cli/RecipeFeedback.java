@@ -75,12 +75,7 @@ final class RecipeFeedback implements FeedbackStage {
     byte[] yaml = Json.yaml().writeValueAsBytes(o);
     AtomicFiles.write(file, out -> out.write(yaml));
     AifJob job = new AifJob(AifConfig.load(file));
-    long[] total = {1};
-    long[] done = {0};
-    AifJob.Result r = job.run(t -> total[0] = Math.max(1, t), n -> {
-      done[0] += n;
-      ctx.progress((double) done[0] / total[0], "feedback calls");
-    });
+    AifJob.Result r = job.run(ctx.progress());
     FeedbackCollector.Summary s = r.summary();
     ctx.metric("prompts", s.prompts());
     ctx.metric("preference_pairs", s.preferencePairs());

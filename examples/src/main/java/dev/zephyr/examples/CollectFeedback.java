@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.chat.openai.OpenAiChatModel;
 import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.core.progress.ConsoleProgress;
 import dev.zephyr.data.feedback.Binarizer;
 import dev.zephyr.data.feedback.FeedbackCollector;
 import dev.zephyr.data.feedback.OverallRubric;
@@ -69,7 +70,7 @@ public final class CollectFeedback {
       FeedbackCollector collector = new FeedbackCollector(
           List.of(new FeedbackCollector.PoolMember(model, generator, sampling, false)),
           judge, OverallRubric.defaults(), null, Binarizer.zephyr(42), FeedbackCollector.Settings.defaults(42));
-      FeedbackCollector.Summary s = collector.run(prompts, out, n -> { });
+      FeedbackCollector.Summary s = collector.run(prompts, out, ConsoleProgress.stderr());
       System.out.printf("prompts: %d; completions: %d calls, %d failed; judgments: %d calls, %d failed%n",
           s.prompts(), s.completionCalls(), s.completionFailures(), s.judgeCalls(), s.judgmentFailures());
       System.out.printf("preferences: %d pairs -> %s%n", s.preferencePairs(), out.resolve("preferences.jsonl"));

@@ -2,6 +2,7 @@ package dev.zephyr.examples;
 
 import dev.zephyr.core.chat.openai.OpenAiChatModel;
 import dev.zephyr.core.generate.LocalChatModel;
+import dev.zephyr.core.progress.ConsoleProgress;
 import dev.zephyr.eval.mtbench.AnswerGenerator;
 import dev.zephyr.eval.mtbench.ModelAnswer;
 import dev.zephyr.eval.mtbench.MtBench;
@@ -68,7 +69,8 @@ public final class MtBenchLocal {
       Path answerFile = benchDir.resolve("model_answer").resolve(modelId + ".jsonl");
       try (LocalChatModel model = LocalChatModel.fromDirectory(modelDir)) {
         // FastChat's defaults: 1024 new tokens per turn, one choice; no system message
-        answers = new AnswerGenerator(model, modelId, 1024, 1, 8, null).generate(questions, answerFile);
+        answers = new AnswerGenerator(model, modelId, 1024, 1, 8, null).progress(ConsoleProgress.stderr())
+            .generate(questions, answerFile);
       }
       System.out.println("answers: " + answers.size() + " in " + answerFile);
 
@@ -77,7 +79,8 @@ public final class MtBenchLocal {
       List<SingleJudgment> judgments;
       try (OpenAiChatModel judge = OpenAiChatModel.builder().baseUrl(args[2]).modelName(judgeModel)
           .apiKeyEnv(keyEnv).build()) {
-        judgments = new MtBenchJudge(judge, judgeModel, bench, 8).judgeSingle(modelId, answers, judgmentFile);
+        judgments = new MtBenchJudge(judge, judgeModel, bench, 8).progress(ConsoleProgress.stderr())
+            .judgeSingle(modelId, answers, judgmentFile);
       }
       System.out.println("judgments: " + judgments.size() + " in " + judgmentFile);
       for (MtBenchScores.SingleResult r : MtBenchScores.single(judgments, bench::category)) {

@@ -1,6 +1,7 @@
 package dev.zephyr.examples;
 
 import dev.zephyr.core.chat.ChatModel;
+import dev.zephyr.core.progress.ConsoleProgress;
 import dev.zephyr.quickstart.ChattyTeacher;
 import dev.zephyr.quickstart.HeldOutEvaluation;
 import dev.zephyr.quickstart.NoisyTeacher;
@@ -85,6 +86,7 @@ public final class RecipeFromJava {
         .evaluate(new HeldOutEvaluation(files.heldOut(), judge, 32))
         .modelLoader(stages.loader())
         .listener(RecipeFromJava::print)
+        .progress(ConsoleProgress.stderr())                 // bars for the steps, calls and rows inside each stage
         .seed(seed)
         .run(student, work.resolve("recipe"));
   }
@@ -96,6 +98,7 @@ public final class RecipeFromJava {
         .aif(Aif.preferences(preferences))
         .ddpo(stages.dpo())
         .listener(RecipeFromJava::print)
+        .progress(ConsoleProgress.stderr())                 // bars for the steps, calls and rows inside each stage
         .seed(42)
         .run(student, work.resolve("recipe"));
   }
@@ -105,8 +108,6 @@ public final class RecipeFromJava {
       System.out.println("[" + s.id() + "] " + (s.resuming() ? "resuming" : "running"));
     } else if (e instanceof PipelineEvent.StageSkipped s) {
       System.out.println("[" + s.id() + "] unchanged, skipped");
-    } else if (e instanceof PipelineEvent.StageProgress p) {
-      System.out.printf("[%s] %3.0f%% %s%n", p.id(), 100 * p.fraction(), p.message());
     }
   }
 }

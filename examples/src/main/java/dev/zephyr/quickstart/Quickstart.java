@@ -1,6 +1,7 @@
 package dev.zephyr.quickstart;
 
 import dev.zephyr.core.chat.ChatModel;
+import dev.zephyr.core.progress.Progress;
 import dev.zephyr.train.pipeline.Aif;
 import dev.zephyr.train.pipeline.Artifacts;
 import dev.zephyr.train.pipeline.Dsft;
@@ -38,11 +39,18 @@ public final class Quickstart {
   private final QuickstartWorld world;
   private final QuickstartStages stages;
   private final PrintStream out;
+  private final Progress progress;
 
   public Quickstart(QuickstartWorld world, QuickstartStages stages, PrintStream out) {
+    this(world, stages, out, Progress.NONE);
+  }
+
+  /** With the stages' work (training steps, feedback calls...) reported to {@code progress}. */
+  public Quickstart(QuickstartWorld world, QuickstartStages stages, PrintStream out, Progress progress) {
     this.world = world;
     this.stages = stages;
     this.out = out;
+    this.progress = progress;
   }
 
   /** What the quickstart prints first, so nobody mistakes the demo's teacher and judge for LLMs. */
@@ -74,7 +82,7 @@ public final class Quickstart {
     }
 
     PipelineResult base = Pipeline.dsft(Dsft.of(stages.pretraining()).fromDataset(files.pretraining()).named("pretrain"))
-        .seed(seed).listener(progress("base")).run(init, work.resolve("base"));
+        .seed(seed).listener(stageLines("base")).progress(progress.scoped("base")).run(init, work.resolve("base"));
     Path baseModel = base.finalModel();
 
     QuickstartStages.FeedbackSetup setup =
@@ -82,12 +90,14 @@ public final class Quickstart {
     PipelineResult zephyr = Pipeline.dsft(Dsft.of(stages.sft()).fromDataset(files.demonstrations()))
         .aif(Aif.of(stages.feedback(setup)).samplingStudent())
         .ddpo(stages.dpo())
-        .seed(seed).listener(progress("zephyr")).run(baseModel, work.resolve("zephyr"));
+        .seed(seed).listener(stageLines("zephyr")).progress(progress.scoped("zephyr"))
+        .run(baseModel, work.resolve("zephyr"));
     Path dsftModel = zephyr.stage("dsft").orElseThrow().artifact(Artifacts.MODEL);
     Path preferences = zephyr.artifact(Artifacts.PREFERENCES).orElseThrow();
 
     PipelineResult ablation = Pipeline.empty().aif(Aif.preferences(preferences)).ddpo(stages.dpo())
-        .seed(seed).listener(progress("ablation")).run(baseModel, work.resolve("ablation"));
+        .seed(seed).listener(stageLines("ablation")).progress(progress.scoped("ablation"))
+        .run(baseModel, work.resolve("ablation"));
 
     Map<String, Path> models = new LinkedHashMap<>();
     models.put("base", baseModel);
@@ -98,7 +108,8 @@ public final class Quickstart {
     Map<String, PipelineResult> evals = new LinkedHashMap<>();
     for (Map.Entry<String, Path> m : models.entrySet()) {
       evals.put(m.getKey(), Pipeline.empty().evaluate(evaluation).modelLoader(stages.loader()).seed(seed)
-          .listener(progress("eval/" + m.getKey())).run(m.getValue(),
+          .listener(stageLines("eval/" + m.getKey())).progress(progress.scoped("eval/" + m.getKey()))
+          .run(m.getValue(),
               work.resolve("eval").resolve(m.getKey().replace('+', '_'))));
     }
 
@@ -147,18 +158,13 @@ public final class Quickstart {
     return eval.artifact(Artifacts.EVALUATION + "/answers").orElseThrow();
   }
 
-  /** Prints stage progress as {@code [zephyr/02-aif] running}. */
-  private PipelineListener progress(String pipeline) {
-    Map<String, Integer> printedFifths = new java.util.HashMap<>();
+  /**
+   * Prints a line when a stage starts, is skipped or finishes ({@code [zephyr/02-aif] running}); the work inside a
+   * stage is reported to the progress.
+   */
+  private PipelineListener stageLines(String pipeline) {
     return e -> {
-      if (e instanceof PipelineEvent.StageProgress p) {
-        // a line per fifth of the stage is enough to see that a long stage moves
-        int fifth = (int) Math.floor(p.fraction() * 5);
-        if (fifth > printedFifths.getOrDefault(p.id(), 0) && fifth < 5) {
-          printedFifths.put(p.id(), fifth);
-          out.printf(Locale.ROOT, "[%s/%s] %3.0f%% %s%n", pipeline, p.id(), 100 * p.fraction(), p.message());
-        }
-      } else if (e instanceof PipelineEvent.StageStarted s) {
+      if (e instanceof PipelineEvent.StageStarted s) {
         out.printf(Locale.ROOT, "[%s/%s] %s%n", pipeline, s.id(), s.resuming() ? "resuming" : "running");
       } else if (e instanceof PipelineEvent.StageSkipped s) {
         out.printf(Locale.ROOT, "[%s/%s] unchanged, skipped%n", pipeline, s.id());

@@ -131,16 +131,16 @@ public final class TrainedStages implements QuickstartStages {
 
   @Override
   public SftStage pretraining() {
-    return sftStage("pretrain", settings.pretrain(), LossMode.ALL);
+    return sftStage(settings.pretrain(), LossMode.ALL);
   }
 
   @Override
   public SftStage sft() {
     // the completion is what the student must learn; the prompts it only has to read
-    return sftStage("dsft", settings.sft(), LossMode.ASSISTANT_ONLY);
+    return sftStage(settings.sft(), LossMode.ASSISTANT_ONLY);
   }
 
-  private SftStage sftStage(String name, Training t, LossMode lossMode) {
+  private SftStage sftStage(Training t, LossMode lossMode) {
     return new SftStage() {
       @Override
       public Map<String, Object> config() {
@@ -158,13 +158,12 @@ public final class TrainedStages implements QuickstartStages {
             Tokenizer tokenizer = Tokenizer.load(model);
             LlamaModel llama = LlamaModel.load(model, root)) {
           ChatTokenizer tok = ChatTokenizer.of(tokenizer);
-          List<SftSequence> rows = SftData.prepare(dataset, tok, new SftData.Options(MAX_LENGTH, lossMode, false))
-              .rows();
+          List<SftSequence> rows = SftData.prepare(dataset, tok, new SftData.Options(MAX_LENGTH, lossMode, false),
+              ctx.progress()).rows();
           Trainer.TrainResult r;
           try (Trainer<SftSequence, SftTask.Batch> trainer = new Trainer<>(args, new SftTask(llama), rows,
               new LinkedHashMap<>(llama.parameters()))) {
-            report(trainer, ctx, name);
-            r = trainer.train();
+            r = trainer.progress(ctx.progress()).train();
           }
           TrainingRuns.export(llama, model, out);
           ctx.metric("train_loss", lastLogged(ctx.runDir(), "loss").get("loss"));
@@ -197,17 +196,16 @@ public final class TrainedStages implements QuickstartStages {
             Tokenizer tokenizer = Tokenizer.load(model);
             LlamaModel policy = LlamaModel.load(model, root)) {
           ChatTokenizer tok = ChatTokenizer.of(tokenizer);
-          List<DpoExample> pairs = DpoData.prepare(preferences, tok, MAX_LENGTH);
+          List<DpoExample> pairs = DpoData.prepare(preferences, tok, MAX_LENGTH, ctx.progress());
           // reference = the initial policy, its log-probs computed once and cached next to the checkpoints
           pairs = ReferenceLogps.cached(ctx.runDir().resolve("ref_cache"), policy, tokenizer.dir().toString(), pairs,
-              t.batchSize());
+              t.batchSize(), ctx.progress());
           Map<String, NDArray> params = new LinkedHashMap<>(policy.parameters());
           try (Trainer<DpoExample, DpoTask.Batch> trainer = new Trainer<>(args,
               new DpoTask(policy, null, new dev.zephyr.train.dpo.DpoLoss(settings.beta(), 0,
                   List.of(dev.zephyr.train.dpo.DpoLossType.SIGMOID, dev.zephyr.train.dpo.DpoLossType.SFT),
                   List.of(1.0, settings.sftWeight()))), pairs, params)) {
-            report(trainer, ctx, "ddpo");
-            trainer.train();
+            trainer.progress(ctx.progress()).train();
           }
           TrainingRuns.export(policy, model, out);
           Map<String, Double> last = lastLogged(ctx.runDir(), "loss", "rewards/accuracies", "rewards/margins");
@@ -248,12 +246,7 @@ public final class TrainedStages implements QuickstartStages {
           FeedbackCollector collector = new FeedbackCollector(pool, setup.judge(), rubric(), null,
               Binarizer.zephyr(setup.seed()), new FeedbackCollector.Settings(setup.completionsPerPrompt(),
                   setup.seed(), SamplingParams.greedy(256), 1, 256));
-          long total = (long) prompts.size() * collector.callsPerPrompt();
-          long[] done = {0};
-          FeedbackCollector.Summary s = collector.run(prompts, ctx.dir(), n -> {
-            done[0] += n;
-            ctx.progress((double) done[0] / total, "feedback calls");
-          });
+          FeedbackCollector.Summary s = collector.run(prompts, ctx.dir(), ctx.progress());
           ctx.metric("preference_pairs", s.preferencePairs());
           ctx.metric("judgment_failures", s.judgmentFailures());
         }
@@ -287,15 +280,7 @@ public final class TrainedStages implements QuickstartStages {
     long save = Math.max(10, t.maxSteps() / 4);
     return TrainingArguments.builder(runDir).maxSteps(t.maxSteps()).perDeviceTrainBatchSize(t.batchSize())
         .learningRate(t.learningRate()).lrSchedulerType(SchedulerType.COSINE).warmupRatio(0.1).weightDecay(0.0)
-        .seed(seed).loggingSteps(5).saveSteps(save).saveTotalLimit(1).disableTqdm(true).build();
-  }
-
-  /** Sends training progress to the pipeline's listeners. */
-  private static void report(Trainer<?, ?> trainer, StageContext ctx, String name) {
-    long total = trainer.totalSteps();
-    trainer.onLog(rec -> ctx.progress(((Number) rec.get("step")).doubleValue() / total,
-        String.format(Locale.ROOT, "%s step %s/%d loss %.4f", name, rec.get("step"), total,
-            ((Number) rec.get("loss")).doubleValue())));
+        .seed(seed).loggingSteps(5).saveSteps(save).saveTotalLimit(1).build();
   }
 
   /**

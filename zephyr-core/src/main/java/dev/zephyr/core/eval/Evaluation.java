@@ -1,6 +1,7 @@
 package dev.zephyr.core.eval;
 
 import dev.zephyr.core.chat.ChatModel;
+import dev.zephyr.core.progress.Progress;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -28,4 +29,12 @@ public interface Evaluation {
    * holds part of an earlier run, continues it instead of paying again for finished calls.
    */
   EvalReport evaluate(ChatModel model, Path outputDir);
+
+  /**
+   * Scores {@code model} as {@link #evaluate(ChatModel, Path)} does, reporting its long loops (answers, judge calls)
+   * to {@code progress}. Evaluations with such loops override this; the default ignores {@code progress}.
+   */
+  default EvalReport evaluate(ChatModel model, Path outputDir, Progress progress) {
+    return evaluate(model, outputDir);
+  }
 }

@@ -10,6 +10,7 @@ import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.model.KvCache;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.model.ModelConfig;
+import dev.zephyr.core.progress.Progress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -34,6 +35,7 @@ public final class Generator {
   private final int maxBatchRows;
   /** Test hook: called after each decode step with the step number. */
   private java.util.function.IntConsumer afterStep = step -> { };
+  private Progress progress = Progress.NONE;
 
   /**
    * @param detokenizer for stop strings and text; null leaves {@link GeneratedSequence#text()} null
@@ -51,6 +53,12 @@ public final class Generator {
 
   public Generator(LlamaModel model, Detokenizer detokenizer, NDManager manager) {
     this(model, detokenizer, manager, 16);
+  }
+
+  /** Reports finished sequences (task {@code generate}) with the generated tokens' rate; default none. */
+  public Generator progress(Progress sink) {
+    this.progress = java.util.Objects.requireNonNull(sink, "progress");
+    return this;
   }
 
   /** Registers a callback run after every decode step (tests watch memory with it). */
@@ -115,8 +123,12 @@ public final class Generator {
     // rows of similar prompt length together: less padding
     List<Row> order = new ArrayList<>(rows);
     order.sort((a, b) -> Integer.compare(a.prompt.length, b.prompt.length));
-    for (int start = 0; start < order.size(); start += maxBatchRows) {
-      decode(order.subList(start, Math.min(order.size(), start + maxBatchRows)));
+    try (Progress.Task task = progress.start("generate", "sequences", order.size(), 0)) {
+      for (int start = 0; start < order.size(); start += maxBatchRows) {
+        List<Row> batch = order.subList(start, Math.min(order.size(), start + maxBatchRows));
+        decode(batch);
+        task.advance(batch.size(), batch.stream().mapToLong(row -> row.generated).sum());
+      }
     }
     List<GenerationResult> results = new ArrayList<>();
     for (int r = 0; r < requests.size(); r++) {

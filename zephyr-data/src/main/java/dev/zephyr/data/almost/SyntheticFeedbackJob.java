@@ -3,6 +3,7 @@ package dev.zephyr.data.almost;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.io.JsonlAppender;
+import dev.zephyr.core.progress.Progress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -22,6 +23,7 @@ public final class SyntheticFeedbackJob {
   private final ConfigRanking ranking;
   private final AgreementFilter agreement;
   private final int batchSize;
+  private Progress progress = Progress.NONE;
 
   /**
    * @param agreement the optional reward-model agreement filter, or null
@@ -37,6 +39,12 @@ public final class SyntheticFeedbackJob {
     this.batchSize = batchSize;
   }
 
+  /** Reports prompts answered by every generator (task {@code respond}). */
+  public SyntheticFeedbackJob progress(Progress sink) {
+    this.progress = java.util.Objects.requireNonNull(sink, "progress");
+    return this;
+  }
+
   /** One prompt and every configuration's finished response (or BAD). */
   public record Responses(@JsonProperty("prompt") String prompt,
       @JsonProperty("responses") LinkedHashMap<String, String> responses) {}
@@ -50,8 +58,10 @@ public final class SyntheticFeedbackJob {
     for (Responses r : JsonlAppender.readComplete(responsesFile, Responses.class)) {
       done.add(r.prompt());
     }
-    List<String> todo = prompts.stream().distinct().filter(p -> !done.contains(p)).toList();
-    try (JsonlAppender out = JsonlAppender.open(responsesFile)) {
+    List<String> distinct = prompts.stream().distinct().toList();
+    List<String> todo = distinct.stream().filter(p -> !done.contains(p)).toList();
+    try (JsonlAppender out = JsonlAppender.open(responsesFile);
+        Progress.Task task = progress.start("respond", "prompts", distinct.size(), distinct.size() - todo.size())) {
       for (int s = 0; s < todo.size(); s += batchSize) {
         List<String> part = todo.subList(s, Math.min(todo.size(), s + batchSize));
         List<Map<String, String>> answers = generator.respond(part);
@@ -60,6 +70,7 @@ public final class SyntheticFeedbackJob {
           rows.add(new Responses(part.get(k), new LinkedHashMap<>(answers.get(k))));
         }
         out.appendAll(rows);
+        task.advance(part.size());
       }
     }
     Map<String, Map<String, String>> byPrompt = new LinkedHashMap<>();

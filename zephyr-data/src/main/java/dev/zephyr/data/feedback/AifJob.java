@@ -6,13 +6,13 @@ import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.chat.cache.CachedChatModel;
 import dev.zephyr.core.chat.cache.ResponseStore;
 import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.core.progress.Progress;
 import dev.zephyr.data.config.AifConfig;
 import dev.zephyr.data.config.ProviderSpec;
 import dev.zephyr.data.io.DatasetRows;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.LongConsumer;
 
 /**
  * Everything {@code zephyr aif} does, minus the console: read prompts, build the pool and the judge from their
@@ -51,8 +51,8 @@ public final class AifJob {
   /** The result of a run plus cache traffic. */
   public record Result(FeedbackCollector.Summary summary, long cacheHits, long cacheMisses, int tornCacheLines) {}
 
-  /** Runs the job; {@code progressTotal} receives the planned number of model calls before any call is made. */
-  public Result run(LongConsumer progressTotal, LongConsumer progress) {
+  /** Runs the job; its model calls are reported to {@code progress} (see {@link FeedbackCollector#run}). */
+  public Result run(Progress progress) {
     List<PromptRecord> prompts = prompts();
     Rubric rubric = switch (config.rubric()) {
       case "overall" -> OverallRubric.defaults();
@@ -82,7 +82,6 @@ public final class AifJob {
             new Binarizer(config.chosen(), config.rejected(), config.ties(), config.seed()),
             new FeedbackCollector.Settings(config.completionsPerPrompt(), config.seed(), judgeParams,
                 config.judgeAttempts(), config.chunkSize()));
-        progressTotal.accept((long) prompts.size() * collector.callsPerPrompt());
         FeedbackCollector.Summary summary = collector.run(prompts, config.outputDir(), progress);
         long hits = opened.stream().mapToLong(CachedChatModel::hits).sum();
         long misses = opened.stream().mapToLong(CachedChatModel::misses).sum();

@@ -10,6 +10,7 @@ import dev.zephyr.data.feedback.RatingRecord.JudgeFailure;
 import dev.zephyr.data.feedback.RatingRecord.RatedCompletion;
 import dev.zephyr.data.feedback.UltraFeedbackRubric.Aspect;
 import dev.zephyr.core.io.JsonlAppender;
+import dev.zephyr.core.progress.Progress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -146,10 +147,11 @@ public final class FeedbackCollector {
   /**
    * Runs (or finishes) the collection into {@code outputDir}.
    *
-   * @param progress receives the number of model calls that just finished (for a progress bar whose total is
-   *     {@code prompts.size() * callsPerPrompt()}); called from several threads
+   * @param progress receives task {@code feedback}: model calls, {@code prompts.size() * callsPerPrompt()} in all,
+   *     those of prompts rated by an earlier run (and of duplicate lines) counted as already done; reported from
+   *     several threads
    */
-  public Summary run(List<PromptRecord> prompts, Path outputDir, LongConsumer progress) {
+  public Summary run(List<PromptRecord> prompts, Path outputDir, Progress progress) {
     Map<String, PromptRecord> unique = new LinkedHashMap<>();
     for (PromptRecord p : prompts) {
       unique.putIfAbsent(p.promptId(), p);
@@ -176,22 +178,8 @@ public final class FeedbackCollector {
         }
       }
       alreadyRated = unique.size() - todo.size();
-      // work done by earlier runs (and duplicate lines) counts as done for the progress bar
-      progress.accept((alreadyRated + duplicates) * callsPerPrompt());
-      Map<String, CompletionRecord> written = loadCompletions(completionsOut.file(), todo);
-      // a two-stage pipeline: the judge rates chunk i while the pool completes chunk i + 1
-      Future<List<RatingRecord>> judging = null;
-      for (int from = 0; from < todo.size(); from += settings.chunkSize()) {
-        List<PromptRecord> chunk = todo.subList(from, Math.min(todo.size(), from + settings.chunkSize()));
-        List<CompletionRecord> completed = complete(chunk, written, completionsOut, poolThreads, progress, c);
-        if (judging != null) {
-          appendRatings(judging, ratingsOut, c);
-        }
-        judging = judgeThread.submit(() -> rate(completed, progress, c));
-      }
-      if (judging != null) {
-        appendRatings(judging, ratingsOut, c);
-      }
+      collect(todo, (long) prompts.size() * callsPerPrompt(), (alreadyRated + duplicates) * callsPerPrompt(),
+          completionsOut, ratingsOut, poolThreads, judgeThread, progress, c);
     } finally {
       poolThreads.shutdownNow();
       judgeThread.shutdownNow();
@@ -199,6 +187,29 @@ public final class FeedbackCollector {
     long[] pairs = writePreferences(outputDir);
     return new Summary(unique.size(), duplicates, alreadyRated, c.completionCalls.get(), c.completionFailures.get(),
         c.judgeCalls.get(), c.judgmentFailures.get(), c.rated.get(), pairs[0], pairs[1]);
+  }
+
+  /** Completes and rates {@code todo}, chunk by chunk, as one progress task of {@code totalCalls} model calls. */
+  private void collect(List<PromptRecord> todo, long totalCalls, long callsDone, JsonlAppender completionsOut,
+      JsonlAppender ratingsOut, ExecutorService poolThreads, ExecutorService judgeThread, Progress progress,
+      Counters c) {
+    try (Progress.Task task = progress.start("feedback", "calls", totalCalls, callsDone)) {
+      LongConsumer calls = task::advance;
+      Map<String, CompletionRecord> written = loadCompletions(completionsOut.file(), todo);
+      // a two-stage pipeline: the judge rates chunk i while the pool completes chunk i + 1
+      Future<List<RatingRecord>> judging = null;
+      for (int from = 0; from < todo.size(); from += settings.chunkSize()) {
+        List<PromptRecord> chunk = todo.subList(from, Math.min(todo.size(), from + settings.chunkSize()));
+        List<CompletionRecord> completed = complete(chunk, written, completionsOut, poolThreads, calls, c);
+        if (judging != null) {
+          appendRatings(judging, ratingsOut, c);
+        }
+        judging = judgeThread.submit(() -> rate(completed, calls, c));
+      }
+      if (judging != null) {
+        appendRatings(judging, ratingsOut, c);
+      }
+    }
   }
 
   private static void appendRatings(Future<List<RatingRecord>> judging, JsonlAppender out, Counters c) {

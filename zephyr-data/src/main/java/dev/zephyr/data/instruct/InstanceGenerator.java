@@ -8,6 +8,7 @@ import dev.zephyr.core.chat.FinishReason;
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.io.JsonlAppender;
+import dev.zephyr.core.progress.Progress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -48,11 +49,11 @@ public final class InstanceGenerator {
   private final int batchSize;
   private final int maxInstances;
   private final long seed;
-  private dev.zephyr.data.sft.Progress progress = dev.zephyr.data.sft.Progress.NONE;
+  private Progress progress = Progress.NONE;
   private double presencePenalty = ORIGINAL_PRESENCE_PENALTY;
 
   /** Reports processed tasks. */
-  public InstanceGenerator progress(dev.zephyr.data.sft.Progress p) {
+  public InstanceGenerator progress(Progress p) {
     this.progress = p;
     return this;
   }
@@ -109,8 +110,9 @@ public final class InstanceGenerator {
       }
     }
     int processed = 0;
-    progress.start("instances", instructions.size(), instructions.size() - todo.size());
-    try (JsonlAppender out = JsonlAppender.open(output)) {
+    try (JsonlAppender out = JsonlAppender.open(output);
+        Progress.Task task = progress.start("instances", "tasks", instructions.size(),
+            instructions.size() - todo.size())) {
       for (int start = 0; start < todo.size(); start += batchSize) {
         List<Integer> batch = todo.subList(start, Math.min(todo.size(), start + batchSize));
         boolean anyClf = batch.stream().anyMatch(isClassification::get);
@@ -134,11 +136,9 @@ public final class InstanceGenerator {
               sampleAtMost(parsed, new Random(SelfInstructGenerator.mix(seed, instructions.get(i).hashCode())))));
         }
         out.appendAll(results);
-        progress.advance(batch.size());
+        task.advance(batch.size(), responses.stream().mapToLong(ChatResponse::completionTokens).sum());
         processed += batch.size();
       }
-    } finally {
-      progress.finish();
     }
     return processed;
   }

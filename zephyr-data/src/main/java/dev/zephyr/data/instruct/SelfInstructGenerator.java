@@ -7,6 +7,7 @@ import dev.zephyr.core.chat.Completion;
 import dev.zephyr.core.chat.FinishReason;
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.io.JsonlAppender;
+import dev.zephyr.core.progress.Progress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -34,7 +35,7 @@ public final class SelfInstructGenerator {
   private final ChatModel model;
   private final SelfInstructConfig config;
   private final InstructionFilter filter;
-  private dev.zephyr.data.sft.Progress progress = dev.zephyr.data.sft.Progress.NONE;
+  private Progress progress = Progress.NONE;
 
   public SelfInstructGenerator(ChatModel model, SelfInstructConfig config, InstructionFilter filter) {
     this.model = model;
@@ -43,7 +44,7 @@ public final class SelfInstructGenerator {
   }
 
   /** Reports kept instructions against the target. */
-  public SelfInstructGenerator progress(dev.zephyr.data.sft.Progress p) {
+  public SelfInstructGenerator progress(Progress p) {
     this.progress = p;
     return this;
   }
@@ -80,8 +81,9 @@ public final class SelfInstructGenerator {
     int rounds = 0;
     int cut = 0;
     int tooSimilar = 0;
-    progress.start("self-instruct", config.targetInstructions(), Math.min(resumed, config.targetInstructions()));
-    try (JsonlAppender out = JsonlAppender.open(output)) {
+    try (JsonlAppender out = JsonlAppender.open(output);
+        Progress.Task task = progress.start("self-instruct", "instructions", config.targetInstructions(),
+            Math.min(resumed, config.targetInstructions()))) {
       while (machine.size() < config.targetInstructions() && round < config.maxRounds()) {
         Random rng = new Random(mix(config.seed(), round));
         List<ChatRequest> requests = new ArrayList<>();
@@ -123,13 +125,11 @@ public final class SelfInstructGenerator {
           }
         }
         out.appendAll(accepted);
-        progress.advance(accepted.size());
+        task.advance(accepted.size(), responses.stream().mapToLong(ChatResponse::completionTokens).sum());
         kept += accepted.size();
         rounds++;
         round++;
       }
-    } finally {
-      progress.finish();
     }
     return new Result(resumed, kept, rounds, cut, tooSimilar, new TreeMap<>(filter.droppedCounts()));
   }

@@ -7,6 +7,7 @@ import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.Role;
 import dev.zephyr.data.instruct.SelfInstructGenerator;
 import dev.zephyr.core.io.JsonlAppender;
+import dev.zephyr.core.progress.Progress;
 import dev.zephyr.data.sft.SftRecord;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,7 +33,7 @@ public final class SelfChatGenerator {
   private final ChatModel userSimulator;
   private final ChatModel assistant;
   private final SelfChatConfig config;
-  private dev.zephyr.data.sft.Progress progress = dev.zephyr.data.sft.Progress.NONE;
+  private Progress progress = Progress.NONE;
 
   public SelfChatGenerator(ChatModel userSimulator, ChatModel assistant, SelfChatConfig config) {
     this.userSimulator = userSimulator;
@@ -41,7 +42,7 @@ public final class SelfChatGenerator {
   }
 
   /** Reports finished conversations. */
-  public SelfChatGenerator progress(dev.zephyr.data.sft.Progress p) {
+  public SelfChatGenerator progress(Progress p) {
     this.progress = p;
     return this;
   }
@@ -70,8 +71,9 @@ public final class SelfChatGenerator {
     List<ChatSeed> todo = seeds.stream().filter(s -> !done.contains(s.id())).toList();
     int written = 0;
     int abandoned = 0;
-    progress.start("self-chat", seeds.size(), seeds.size() - todo.size());
-    try (JsonlAppender out = JsonlAppender.open(output)) {
+    try (JsonlAppender out = JsonlAppender.open(output);
+        Progress.Task task = progress.start("self-chat", "conversations", seeds.size(),
+            seeds.size() - todo.size())) {
       for (int start = 0; start < todo.size(); start += config.batchSize()) {
         List<ChatSeed> batch = todo.subList(start, Math.min(todo.size(), start + config.batchSize()));
         List<List<Message>> convs = converse(batch);
@@ -86,11 +88,9 @@ public final class SelfChatGenerator {
           finished.add(new Conversation(r.prompt(), r.promptId(), r.messages(), batch.get(i).id()));
         }
         out.appendAll(finished);
-        progress.advance(batch.size());
+        task.advance(batch.size());
         written += finished.size();
       }
-    } finally {
-      progress.finish();
     }
     return new Result(done.size(), written, abandoned);
   }

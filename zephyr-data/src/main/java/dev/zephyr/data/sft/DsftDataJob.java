@@ -25,6 +25,7 @@ import dev.zephyr.data.instruct.SelfInstructConfig;
 import dev.zephyr.data.instruct.SelfInstructGenerator;
 import dev.zephyr.data.instruct.TaskInstances;
 import dev.zephyr.core.io.JsonlAppender;
+import dev.zephyr.core.progress.Progress;
 import dev.zephyr.data.selfchat.ChatSeed;
 import dev.zephyr.data.selfchat.SelfChatConfig;
 import dev.zephyr.data.selfchat.SelfChatGenerator;
@@ -218,7 +219,9 @@ public final class DsftDataJob {
       clf.put(n.path("instruction").asText(), n.path("is_classification").asBoolean());
     }
     List<String> missing = instructions.stream().filter(i -> !clf.containsKey(i)).toList();
-    try (JsonlAppender clfLog = JsonlAppender.open(clfFile)) {
+    try (JsonlAppender clfLog = JsonlAppender.open(clfFile);
+        Progress.Task task = progress.start("classify", "instructions", instructions.size(),
+            instructions.size() - missing.size())) {
       for (int s = 0; s < missing.size(); s += batch) {
         List<String> part = missing.subList(s, Math.min(missing.size(), s + batch));
         List<Boolean> answers = gen.classify(part);
@@ -231,6 +234,7 @@ public final class DsftDataJob {
           rows.add(row);
         }
         clfLog.appendAll(rows);
+        task.advance(part.size());
       }
     }
     Path instFile = dir.resolve("instances.jsonl");
@@ -253,7 +257,9 @@ public final class DsftDataJob {
     int batch = orElse(config.selfInstruct().batchSize(), 5);
     SamplingParams p = providers.sampling("teacher", config.teacher(),
         SamplingParams.builder().temperature(0.7).topP(0.95).maxTokens(1024).build());
-    try (JsonlAppender out = JsonlAppender.open(file)) {
+    try (JsonlAppender out = JsonlAppender.open(file);
+        Progress.Task task = progress.start("teacher answers", "instructions", instructions.size(),
+            instructions.size() - todo.size())) {
       for (int s = 0; s < todo.size(); s += batch) {
         List<String> part = todo.subList(s, Math.min(todo.size(), s + batch));
         List<ChatRequest> reqs = new ArrayList<>();
@@ -270,6 +276,7 @@ public final class DsftDataJob {
           }
         }
         out.appendAll(recs);
+        task.advance(part.size(), rs.stream().mapToLong(ChatResponse::completionTokens).sum());
       }
     }
     return JsonlAppender.readComplete(file, SftRecord.class);

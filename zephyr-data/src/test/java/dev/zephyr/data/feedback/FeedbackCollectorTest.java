@@ -9,6 +9,7 @@ import dev.zephyr.core.chat.cache.CachedChatModel;
 import dev.zephyr.core.chat.cache.ResponseStore;
 import dev.zephyr.core.chat.openai.OpenAiChatModel;
 import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.core.progress.Progress;
 import dev.zephyr.core.testing.FakeOpenAiServer;
 import dev.zephyr.core.testing.FakeOpenAiServer.Fault;
 import dev.zephyr.core.testing.SharedData;
@@ -71,7 +72,11 @@ class FeedbackCollectorTest {
           Principles.load(SharedData.path("ultrafeedback", "principles_system_prompts.json")), Binarizer.zephyr(42),
           new FeedbackCollector.Settings(4, 42, SamplingParams.greedy(256), 3, 5));
       progressSteps.set(0);
-      return c.run(prompts, out, progressSteps::addAndGet);
+      return c.run(prompts, out, (task, unit, total, alreadyDone) -> {
+        assertThat(total).isEqualTo(prompts.size() * 8L);
+        progressSteps.set(alreadyDone);
+        return (units, tokens) -> progressSteps.addAndGet(units);
+      });
     }
   }
 
@@ -215,7 +220,7 @@ class FeedbackCollectorTest {
           UltraFeedbackRubric.load(SharedData.path("ultrafeedback", "templates")), null,
           new Binarizer(Binarizer.ChosenBy.MEAN, Binarizer.RejectedBy.RANDOM, Binarizer.TiePolicy.KEEP, 42),
           FeedbackCollector.Settings.defaults(7));
-      s = c.run(prompts(6), out, n -> { });
+      s = c.run(prompts(6), out, Progress.NONE);
     }
     assertThat(s.judgeCalls()).isEqualTo(24);
     assertThat(s.judgmentFailures()).isZero();
@@ -254,7 +259,7 @@ class FeedbackCollectorTest {
           new CombinedRubric(UltraFeedbackRubric.load(SharedData.path("ultrafeedback", "templates")),
               OverallRubric.defaults()), null, Binarizer.zephyr(42), FeedbackCollector.Settings.defaults(7));
       assertThat(c.judgeCallsPerPrompt()).isEqualTo(8);
-      s = c.run(prompts(3), out, n -> { });
+      s = c.run(prompts(3), out, Progress.NONE);
     }
     assertThat(s.judgeCalls()).isEqualTo(24);
     assertThat(s.preferencePairs()).isEqualTo(3);

@@ -12,6 +12,7 @@ import dev.zephyr.core.chat.Completion;
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.chat.TokenLogprob;
+import dev.zephyr.core.progress.Progress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,6 +55,7 @@ public final class PairwiseAnnotator {
   private final SamplingParams params;
   private final String seed;
   private final int batchSize;
+  private final Progress progress;
 
   private PairwiseAnnotator(Builder b) {
     this.judge = Objects.requireNonNull(b.judge, "judge");
@@ -62,6 +64,7 @@ public final class PairwiseAnnotator {
     this.parser = b.parser;
     this.seed = b.seed;
     this.batchSize = b.batchSize;
+    this.progress = b.progress;
     this.params = b.params != null ? b.params : defaultParams(b.parser);
   }
 
@@ -142,6 +145,19 @@ public final class PairwiseAnnotator {
     if (out.isEmpty()) {
       throw new InvalidInputException("model outputs", 0, "instruction", "no instruction matches the eval set");
     }
+    try (Progress.Task task = progress.start("annotate", "outputs", out.size(), out.size() - pending.size())) {
+      annotatePending(out, pending, annotationsFile, task);
+    }
+    if (annotationsFile != null && pending.isEmpty()) {
+      // nothing sent to the judge, so no batch saved: write the reused and draw annotations
+      AlpacaEvalFiles.writeJson(annotationsFile, out);
+    }
+    return out;
+  }
+
+  /** Judges the rows of {@code out} at {@code pending}, a batch at a time, saving after each batch. */
+  private void annotatePending(List<Annotation> out, List<Integer> pending, Path annotationsFile,
+      Progress.Task task) {
     for (int start = 0; start < pending.size(); start += batchSize) {
       List<Integer> batch = pending.subList(start, Math.min(pending.size(), start + batchSize));
       List<ChatRequest> requests = new ArrayList<>();
@@ -165,13 +181,9 @@ public final class PairwiseAnnotator {
       if (annotationsFile != null) {
         AlpacaEvalFiles.writeJson(annotationsFile, out);
       }
+      task.advance(batch.size());
       LOG.info("annotated {}/{}", Math.min(pending.size(), start + batchSize), pending.size());
     }
-    if (annotationsFile != null && pending.isEmpty()) {
-      // nothing sent to the judge, so no batch saved: write the reused and draw annotations
-      AlpacaEvalFiles.writeJson(annotationsFile, out);
-    }
-    return out;
   }
 
   private Annotation annotation(ModelOutput ref, ModelOutput m, String generator2, Double pref, JsonNode raw) {
@@ -229,6 +241,7 @@ public final class PairwiseAnnotator {
     private SamplingParams params;
     private String seed = PositionSwitch.DEFAULT_SEED;
     private int batchSize = 8;
+    private Progress progress = Progress.NONE;
 
     public Builder judge(ChatModel judge) {
       this.judge = judge;
@@ -266,6 +279,12 @@ public final class PairwiseAnnotator {
         throw new IllegalArgumentException("batch size must be >= 1");
       }
       this.batchSize = batchSize;
+      return this;
+    }
+
+    /** Reports outputs annotated (task {@code annotate}); default none. */
+    public Builder progress(Progress progress) {
+      this.progress = java.util.Objects.requireNonNull(progress, "progress");
       return this;
     }
 

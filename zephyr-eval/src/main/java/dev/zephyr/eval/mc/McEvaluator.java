@@ -1,5 +1,6 @@
 package dev.zephyr.eval.mc;
 
+import dev.zephyr.core.progress.Progress;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -38,6 +39,11 @@ public final class McEvaluator {
   public record Item(double[] loglikelihoods, int predicted, int predictedNorm, int gold) {}
 
   public Result evaluate(List<McExample> examples) {
+    return evaluate(examples, Progress.NONE);
+  }
+
+  /** Metrics over a task, reporting the scored choices (one log-likelihood request each) as task {@code score}. */
+  public Result evaluate(List<McExample> examples, Progress progress) {
     List<LoglikelihoodRequest> requests = new ArrayList<>();
     for (McExample e : examples) {
       for (String c : e.choices()) {
@@ -45,13 +51,17 @@ public final class McEvaluator {
       }
     }
     List<Loglikelihood> scores = new ArrayList<>(requests.size());
-    for (int start = 0; start < requests.size(); start += batchSize) {
-      List<LoglikelihoodRequest> batch = requests.subList(start, Math.min(requests.size(), start + batchSize));
-      List<Loglikelihood> got = model.loglikelihood(batch);
-      if (got.size() != batch.size()) {
-        throw new IllegalStateException("model returned " + got.size() + " scores for " + batch.size() + " requests");
+    try (Progress.Task task = progress.start("score", "choices", requests.size(), 0)) {
+      for (int start = 0; start < requests.size(); start += batchSize) {
+        List<LoglikelihoodRequest> batch = requests.subList(start, Math.min(requests.size(), start + batchSize));
+        List<Loglikelihood> got = model.loglikelihood(batch);
+        if (got.size() != batch.size()) {
+          throw new IllegalStateException("model returned " + got.size() + " scores for " + batch.size()
+              + " requests");
+        }
+        scores.addAll(got);
+        task.advance(batch.size());
       }
-      scores.addAll(got);
     }
     double[] acc = new double[examples.size()];
     double[] accNorm = new double[examples.size()];

@@ -7,6 +7,7 @@ import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.io.JsonlAppender;
+import dev.zephyr.core.progress.Progress;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -36,6 +37,7 @@ public final class AnswerGenerator {
   private final int numChoices;
   private final int batchSize;
   private final String systemMessage;
+  private Progress progress = Progress.NONE;
 
   /**
    * @param model the model under test (it applies its own chat template)
@@ -52,6 +54,12 @@ public final class AnswerGenerator {
     this.numChoices = numChoices;
     this.batchSize = Math.max(1, batchSize);
     this.systemMessage = systemMessage;
+  }
+
+  /** Reports questions answered (task {@code answer}) with the generated tokens' rate. */
+  public AnswerGenerator progress(Progress sink) {
+    this.progress = java.util.Objects.requireNonNull(sink, "progress");
+    return this;
   }
 
   /** FastChat's {@code temperature_config}; unknown categories get 0.7. */
@@ -77,12 +85,17 @@ public final class AnswerGenerator {
     try (JsonlAppender log = JsonlAppender.open(answerFile)) {
       java.util.Set<Integer> done = MtBench.readAnswers(answerFile).keySet();
       List<Question> todo = questions.stream().filter(q -> !done.contains(q.questionId())).toList();
-      for (int start = 0; start < todo.size(); start += batchSize) {
-        List<Question> batch = todo.subList(start, Math.min(todo.size(), start + batchSize));
-        for (ModelAnswer a : answerBatch(batch)) {
-          log.append(a);
+      try (Progress.Task task = progress.start("answer", "questions", questions.size(),
+          questions.size() - todo.size())) {
+        for (int start = 0; start < todo.size(); start += batchSize) {
+          List<Question> batch = todo.subList(start, Math.min(todo.size(), start + batchSize));
+          generatedTokens = 0;
+          for (ModelAnswer a : answerBatch(batch)) {
+            log.append(a);
+          }
+          task.advance(batch.size(), generatedTokens);
+          LOG.info("answered {}/{}", Math.min(todo.size(), start + batchSize), todo.size());
         }
-        LOG.info("answered {}/{}", Math.min(todo.size(), start + batchSize), todo.size());
       }
     }
     return reorganize(answerFile);
@@ -139,9 +152,14 @@ public final class AnswerGenerator {
     return out;
   }
 
+  /** Completion tokens of the current batch, for the token rate. */
+  private long generatedTokens;
+
   private List<String> complete(List<ChatRequest> requests) {
     try {
-      return model.complete(requests).stream().map(ChatResponse::text).map(String::strip).toList();
+      List<ChatResponse> responses = model.complete(requests);
+      responses.forEach(r -> generatedTokens += r.completionTokens());
+      return responses.stream().map(ChatResponse::text).map(String::strip).toList();
     } catch (RuntimeException e) {
       // FastChat records "ERROR" for a generation that raised; a batch failure is retried one by one
       List<String> out = new ArrayList<>();

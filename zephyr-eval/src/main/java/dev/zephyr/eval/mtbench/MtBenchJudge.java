@@ -6,6 +6,7 @@ import dev.zephyr.core.chat.ChatResponse;
 import dev.zephyr.core.chat.ProviderException;
 import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.io.JsonlAppender;
+import dev.zephyr.core.progress.Progress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -31,6 +32,7 @@ public final class MtBenchJudge {
   private final MtBench bench;
   private final JudgeRequests requests;
   private final int batchSize;
+  private Progress progress = Progress.NONE;
 
   /**
    * @param judge the judge model; may be null when only {@link #requests()} is used (dry runs)
@@ -44,6 +46,12 @@ public final class MtBenchJudge {
     this.batchSize = Math.max(1, batchSize);
     this.requests = new JudgeRequests(bench, bench.referenceAnswers(judgeName),
         bench.dir().resolve("reference_answer").resolve(judgeName + ".jsonl").toString());
+  }
+
+  /** Reports judge calls (task {@code judge}). */
+  public MtBenchJudge progress(Progress sink) {
+    this.progress = java.util.Objects.requireNonNull(sink, "progress");
+    return this;
   }
 
   public JudgeRequests requests() {
@@ -69,10 +77,13 @@ public final class MtBenchJudge {
         todo.add(r);
       }
     }
-    try (JsonlAppender log = outFile == null ? null : JsonlAppender.open(outFile)) {
+    long planned = requests.allSingle(answers).size();
+    try (JsonlAppender log = outFile == null ? null : JsonlAppender.open(outFile);
+        Progress.Task task = progress.start("judge " + model, "calls", planned, planned - todo.size())) {
       for (int start = 0; start < todo.size(); start += batchSize) {
         List<JudgeRequest> batch = todo.subList(start, Math.min(todo.size(), start + batchSize));
         List<String> texts = call(batch);
+        task.advance(batch.size());
         for (int k = 0; k < batch.size(); k++) {
           JudgeRequest r = batch.get(k);
           String text = texts.get(k);
@@ -100,44 +111,57 @@ public final class MtBenchJudge {
         done.add(key(j.questionId(), j.model1() + "\u0000" + j.model2(), j.turn(), j.judge()));
       }
     }
-    List<PairJudgment> out = new ArrayList<>();
-    try (JsonlAppender log = outFile == null ? null : JsonlAppender.open(outFile)) {
-      for (int turn = 1; turn <= 2; turn++) {
-        for (boolean ref : new boolean[] {false, true}) {
-          List<JudgeRequest> g1 = new ArrayList<>();
-          List<JudgeRequest> g2 = new ArrayList<>();
-          for (Question q : bench.questions(ref)) {
-            ModelAnswer a1 = answers1.get(q.questionId());
-            ModelAnswer a2 = answers2.get(q.questionId());
-            if (a1 == null || a2 == null || q.turns().size() < turn) {
-              continue;
-            }
-            String prompt = JudgeRequests.pairPromptName(q.category(), turn);
-            if (done.contains(key(q.questionId(), model1 + "\u0000" + model2, turn, List.of(judgeName, prompt)))) {
-              continue;
-            }
-            g1.add(requests.pair(q, a1, a2, turn));
-            g2.add(requests.pair(q, a2, a1, turn));
+    // both orders of every (question, turn) not judged yet, grouped by turn and reference prompt
+    List<PairGroup> groups = new ArrayList<>();
+    long judgedBefore = 0;
+    long pending = 0;
+    for (int turn = 1; turn <= 2; turn++) {
+      for (boolean ref : new boolean[] {false, true}) {
+        PairGroup g = new PairGroup(turn, new ArrayList<>(), new ArrayList<>());
+        for (Question q : bench.questions(ref)) {
+          ModelAnswer a1 = answers1.get(q.questionId());
+          ModelAnswer a2 = answers2.get(q.questionId());
+          if (a1 == null || a2 == null || q.turns().size() < turn) {
+            continue;
           }
-          for (int start = 0; start < g1.size(); start += batchSize) {
-            int end = Math.min(g1.size(), start + batchSize);
-            List<JudgeRequest> batch = new ArrayList<>(g1.subList(start, end));
-            batch.addAll(g2.subList(start, end));
-            List<String> texts = call(batch);
-            int m = end - start;
-            for (int k = 0; k < m; k++) {
-              JudgeRequest r1 = batch.get(k);
-              JudgeRequest r2 = batch.get(m + k);
-              String t1 = texts.get(k);
-              String t2 = texts.get(m + k);
-              PairJudgment j = new PairJudgment(r1.questionId(), model1, model2,
-                  map(winner(r1, t1), "model_1", "model_2"),
-                  map(winner(r2, t2), "model_2", "model_1"),
-                  List.of(judgeName, r1.judgePrompt()), r1.userPrompt(), t1, r2.userPrompt(), t2, turn, now());
-              out.add(j);
-              if (log != null) {
-                log.append(j);
-              }
+          String prompt = JudgeRequests.pairPromptName(q.category(), turn);
+          if (done.contains(key(q.questionId(), model1 + "\u0000" + model2, turn, List.of(judgeName, prompt)))) {
+            judgedBefore += 2;
+            continue;
+          }
+          g.ab().add(requests.pair(q, a1, a2, turn));
+          g.ba().add(requests.pair(q, a2, a1, turn));
+        }
+        pending += 2L * g.ab().size();
+        groups.add(g);
+      }
+    }
+    List<PairJudgment> out = new ArrayList<>();
+    try (JsonlAppender log = outFile == null ? null : JsonlAppender.open(outFile);
+        Progress.Task task = progress.start("judge " + model1 + " vs " + model2, "calls", judgedBefore + pending,
+            judgedBefore)) {
+      for (PairGroup g : groups) {
+        List<JudgeRequest> g1 = g.ab();
+        List<JudgeRequest> g2 = g.ba();
+        for (int start = 0; start < g1.size(); start += batchSize) {
+          int end = Math.min(g1.size(), start + batchSize);
+          List<JudgeRequest> batch = new ArrayList<>(g1.subList(start, end));
+          batch.addAll(g2.subList(start, end));
+          List<String> texts = call(batch);
+          task.advance(batch.size());
+          int m = end - start;
+          for (int k = 0; k < m; k++) {
+            JudgeRequest r1 = batch.get(k);
+            JudgeRequest r2 = batch.get(m + k);
+            String t1 = texts.get(k);
+            String t2 = texts.get(m + k);
+            PairJudgment j = new PairJudgment(r1.questionId(), model1, model2,
+                map(winner(r1, t1), "model_1", "model_2"),
+                map(winner(r2, t2), "model_2", "model_1"),
+                List.of(judgeName, r1.judgePrompt()), r1.userPrompt(), t1, r2.userPrompt(), t2, g.turn(), now());
+            out.add(j);
+            if (log != null) {
+              log.append(j);
             }
           }
         }
@@ -145,6 +169,9 @@ public final class MtBenchJudge {
     }
     return out;
   }
+
+  /** Judge requests of one turn and prompt kind, in both answer orders. */
+  private record PairGroup(int turn, List<JudgeRequest> ab, List<JudgeRequest> ba) {}
 
   /** "A", "B", "tie" or "error" by the prompt's output format ({@code [[A]]} or {@code [[rating_a,rating_b]]}). */
   private String winner(JudgeRequest r, String judgment) {

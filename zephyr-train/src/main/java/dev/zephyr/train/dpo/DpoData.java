@@ -5,6 +5,7 @@ import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.Role;
 import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.core.progress.Progress;
 import dev.zephyr.core.tokenizer.ChatTokenizer;
 import dev.zephyr.core.tokenizer.PromptCompletion;
 import java.nio.file.Path;
@@ -27,18 +28,33 @@ public final class DpoData {
 
   /** Reads and tokenizes a JSONL preference file. */
   public static List<DpoExample> prepare(Path jsonl, ChatTokenizer tok, int maxLength) {
-    return prepare(Jsonl.readAll(jsonl), jsonl.toString(), tok, maxLength);
+    return prepare(jsonl, tok, maxLength, Progress.NONE);
   }
 
+  /** Reads and tokenizes a JSONL preference file, reporting rows as task {@code tokenize <file name>}. */
+  public static List<DpoExample> prepare(Path jsonl, ChatTokenizer tok, int maxLength, Progress progress) {
+    return prepare(Jsonl.readAll(jsonl), jsonl.toString(), "tokenize " + jsonl.getFileName(), tok, maxLength,
+        progress);
+  }
+
+  /** Tokenizes rows already read; {@code source} names them in errors. */
   public static List<DpoExample> prepare(List<JsonNode> rows, String source, ChatTokenizer tok, int maxLength) {
+    return prepare(rows, source, "tokenize " + source, tok, maxLength, Progress.NONE);
+  }
+
+  private static List<DpoExample> prepare(List<JsonNode> rows, String source, String taskName, ChatTokenizer tok,
+      int maxLength, Progress progress) {
     List<DpoExample> out = new ArrayList<>();
     int dropped = 0;
-    for (int i = 0; i < rows.size(); i++) {
-      DpoExample e = tokenize(rows.get(i), source, i + 1, tok).truncated(maxLength);
-      if (e == null) {
-        dropped++;
-      } else {
-        out.add(e);
+    try (Progress.Task task = progress.start(taskName, "rows", rows.size(), 0)) {
+      for (int i = 0; i < rows.size(); i++) {
+        DpoExample e = tokenize(rows.get(i), source, i + 1, tok).truncated(maxLength);
+        task.advance(1);
+        if (e == null) {
+          dropped++;
+        } else {
+          out.add(e);
+        }
       }
     }
     if (dropped > 0) {

@@ -10,6 +10,7 @@ import dev.zephyr.core.CheckpointException;
 import dev.zephyr.core.io.AtomicFiles;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.core.progress.Progress;
 import dev.zephyr.train.loop.FusedHead;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -65,10 +66,16 @@ public final class ReferenceLogps {
 
   /** Computes the reference log-probs of every example with {@code reference}, {@code batchSize} pairs at a time. */
   public static List<DpoExample> compute(LlamaModel reference, List<DpoExample> examples, int batchSize) {
+    return compute(reference, examples, batchSize, Progress.NONE);
+  }
+
+  /** As {@link #compute(LlamaModel, List, int)}, reporting pairs done as task {@code reference log-probs}. */
+  public static List<DpoExample> compute(LlamaModel reference, List<DpoExample> examples, int batchSize,
+      Progress progress) {
     List<DpoExample> out = new ArrayList<>(examples.size());
     boolean grad = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
-    try {
+    try (Progress.Task task = progress.start("reference log-probs", "pairs", examples.size(), 0)) {
       for (int start = 0; start < examples.size(); start += batchSize) {
         List<DpoExample> part = examples.subList(start, Math.min(examples.size(), start + batchSize));
         try (NDScope scope = new NDScope()) {
@@ -79,11 +86,20 @@ public final class ReferenceLogps {
             out.add(part.get(i).withReference(lp[i], lp[part.size() + i]));
           }
         }
+        task.advance(part.size(), tokens(part));
       }
     } finally {
       JniUtils.setGradMode(grad);
     }
     return out;
+  }
+
+  private static long tokens(List<DpoExample> pairs) {
+    long n = 0;
+    for (DpoExample e : pairs) {
+      n += 2L * e.promptIds().length + e.chosenIds().length + e.rejectedIds().length;
+    }
+    return n;
   }
 
   /**
@@ -92,6 +108,12 @@ public final class ReferenceLogps {
    */
   public static List<DpoExample> cached(Path cacheDir, LlamaModel reference, String tokenizerDigest,
       List<DpoExample> examples, int batchSize) {
+    return cached(cacheDir, reference, tokenizerDigest, examples, batchSize, Progress.NONE);
+  }
+
+  /** As {@link #cached(Path, LlamaModel, String, List, int)}, reporting the computation (not a cache read). */
+  public static List<DpoExample> cached(Path cacheDir, LlamaModel reference, String tokenizerDigest,
+      List<DpoExample> examples, int batchSize, Progress progress) {
     MessageDigest md = sha256();
     md.update(datasetDigest(examples).getBytes(java.nio.charset.StandardCharsets.UTF_8));
     md.update(modelDigest(reference).getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -114,7 +136,7 @@ public final class ReferenceLogps {
         LOG.info("reference log-probs read from {}", file);
         return out;
       }
-      List<DpoExample> out = compute(reference, examples, batchSize);
+      List<DpoExample> out = compute(reference, examples, batchSize, progress);
       ObjectNode n = Json.mapper().createObjectNode();
       n.put("key", key);
       n.put("num_examples", out.size());

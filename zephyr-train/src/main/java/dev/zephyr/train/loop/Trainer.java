@@ -10,6 +10,8 @@ import ai.djl.training.GradientCollector;
 import dev.zephyr.core.CheckpointException;
 import dev.zephyr.core.ZephyrException;
 import dev.zephyr.core.model.safetensors.Safetensors;
+import dev.zephyr.core.progress.ConsoleProgress;
+import dev.zephyr.core.progress.Progress;
 import dev.zephyr.train.optim.AdamW;
 import dev.zephyr.train.optim.GradientClipping;
 import dev.zephyr.train.optim.LrSchedule;
@@ -18,15 +20,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +33,9 @@ import org.slf4j.LoggerFactory;
  * The one training loop behind SFT, DPO and reward training: shuffled micro-batches, gradient accumulation with
  * token-correct normalisation, global-norm clipping, AdamW, a transformers learning-rate schedule, JSONL metrics,
  * a progress bar, atomic checkpoints and resume.
+ *
+ * <p>Progress: a task {@code train} counting steps, with token rate and loss, reported to {@link #progress(Progress)}
+ * (by default a bar on the error stream, as transformers draws one; none with {@code disable_tqdm}).
  *
  * <p>Memory: the parameters belong to the caller's manager; the optimizer moments to a sub-manager that
  * {@link #close()} releases. Each step runs inside its own {@link NDScope}, so everything a step allocates is freed
@@ -61,6 +63,7 @@ public final class Trainer<E, B> implements AutoCloseable {
   private final LrSchedule schedule;
   private final List<Consumer<Map<String, Object>>> logListeners = new ArrayList<>();
   private final List<Consumer<Long>> stepListeners = new ArrayList<>();
+  private Progress progress;
   private Path lastCheckpoint;
 
   /**
@@ -105,6 +108,12 @@ public final class Trainer<E, B> implements AutoCloseable {
   /** Called with the completed step count after every step (and after its checkpoint, if any). */
   public Trainer<E, B> onStepEnd(Consumer<Long> listener) {
     stepListeners.add(listener);
+    return this;
+  }
+
+  /** Where the steps are reported (default {@link ConsoleProgress#stderr()}); {@code disable_tqdm} silences it. */
+  public Trainer<E, B> progress(Progress sink) {
+    this.progress = Objects.requireNonNull(sink, "progress");
     return this;
   }
 
@@ -162,7 +171,9 @@ public final class Trainer<E, B> implements AutoCloseable {
     long t0 = System.nanoTime();
     double lossTotal = 0;
     long lossSteps = 0;
-    try (MetricsLog metrics = new MetricsLog(metricsFile); ProgressBar bar = progressBar(start)) {
+    Progress sink = args.disableTqdm() ? Progress.NONE : progress != null ? progress : ConsoleProgress.stderr();
+    try (MetricsLog metrics = new MetricsLog(metricsFile);
+        Progress.Task bar = sink.start("train", "steps", totalSteps, start)) {
       metrics.truncateAfter(start);
       Window window = new Window();
       for (long step = start; step < totalSteps; step++) {
@@ -182,29 +193,14 @@ public final class Trainer<E, B> implements AutoCloseable {
         if (args.saveSteps() > 0 && done % args.saveSteps() == 0) {
           lastCheckpoint = save(done, numTokens);
         }
-        if (bar != null) {
-          bar.stepTo(done);
-          bar.setExtraMessage(String.format(" loss %.4f", out.loss));
-        }
+        bar.status(String.format(Locale.ROOT, "loss %.4f", out.loss));
+        bar.advance(1, out.tokens);
         stepListeners.forEach(l -> l.accept(done));
       }
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     return new TrainResult(totalSteps, lossSteps == 0 ? Double.NaN : lossTotal / lossSteps, numTokens, seconds,
         latest.map(CheckpointStore::stepOf).orElse(0L), MetricsLog.lastValues(metricsFile));
-  }
-
-  private ProgressBar progressBar(long start) {
-    if (args.disableTqdm()) {
-      return null;
-    }
-    return new ProgressBarBuilder()
-        .setTaskName("train")
-        .setInitialMax(totalSteps)
-        .setStyle(ProgressBarStyle.ASCII)
-        .setConsumer(new ConsoleProgressBarConsumer(System.err))
-        .startsFrom(start, java.time.Duration.ZERO)
-        .build();
   }
 
   private record StepOutcome(double loss, double gradNorm, double lr, long tokens, double seconds,

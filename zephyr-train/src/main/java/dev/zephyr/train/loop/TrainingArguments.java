@@ -29,7 +29,7 @@ import java.util.Objects;
  * @param loggingSteps a metrics line every this many steps
  * @param saveSteps a checkpoint every this many steps (0 = none)
  * @param saveTotalLimit checkpoints kept, oldest deleted first (0 = keep all)
- * @param disableTqdm no console progress bar
+ * @param disableTqdm no progress reports at all (training steps, data preparation, reference log-probs)
  * @param gradientCheckpointing recompute each decoder layer's activations during backward instead of keeping them
  *     (less memory, one more decoder forward per step; see {@link DecoderGraph})
  */

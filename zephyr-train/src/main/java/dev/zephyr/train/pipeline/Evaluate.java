@@ -61,7 +61,7 @@ public final class Evaluate implements Stage {
     java.nio.file.Files.createDirectories(results);
     EvalReport report;
     try (ChatModel model = loader.open(ctx.input(Artifacts.MODEL))) {
-      report = evaluation.evaluate(model, results);
+      report = evaluation.evaluate(model, results, ctx.progress());
     }
     if (report == null) {
       throw new PipelineException(ctx.id(), "evaluation '" + evaluation.name() + "' returned no report");

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.eval.Evaluation;
 import dev.zephyr.core.io.Json;
+import dev.zephyr.core.progress.Progress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -56,17 +57,20 @@ public final class Pipeline {
   private final List<PipelineListener> listeners;
   private final ModelLoader modelLoader;
   private final long seed;
+  private final Progress progress;
 
-  private Pipeline(List<Stage> stages, List<PipelineListener> listeners, ModelLoader modelLoader, long seed) {
+  private Pipeline(List<Stage> stages, List<PipelineListener> listeners, ModelLoader modelLoader, long seed,
+      Progress progress) {
     this.stages = List.copyOf(stages);
     this.listeners = List.copyOf(listeners);
     this.modelLoader = modelLoader;
     this.seed = seed;
+    this.progress = progress;
   }
 
   /** A pipeline with no stages; add them fluently. */
   public static Pipeline empty() {
-    return new Pipeline(List.of(), List.of(), null, 42);
+    return new Pipeline(List.of(), List.of(), null, 42, Progress.NONE);
   }
 
   /** Starts with dSFT: the stage generates demonstrations and trains the student on them. */
@@ -133,24 +137,32 @@ public final class Pipeline {
   public Pipeline then(Stage stage) {
     List<Stage> next = new ArrayList<>(stages);
     next.add(java.util.Objects.requireNonNull(stage, "stage"));
-    return new Pipeline(next, listeners, modelLoader, seed);
+    return new Pipeline(next, listeners, modelLoader, seed, progress);
   }
 
-  /** Adds a listener for progress events. */
+  /** Adds a listener for stage events (started, skipped, finished, failed). */
   public Pipeline listener(PipelineListener listener) {
     List<PipelineListener> next = new ArrayList<>(listeners);
     next.add(java.util.Objects.requireNonNull(listener, "listener"));
-    return new Pipeline(stages, next, modelLoader, seed);
+    return new Pipeline(stages, next, modelLoader, seed, progress);
   }
 
   /** How evaluation (and stages that sample a model) open a model directory as a {@link ChatModel}. */
   public Pipeline modelLoader(ModelLoader loader) {
-    return new Pipeline(stages, listeners, loader, seed);
+    return new Pipeline(stages, listeners, loader, seed, progress);
   }
 
   /** The seed every stage derives its randomness from (default 42); part of every fingerprint. */
   public Pipeline seed(long newSeed) {
-    return new Pipeline(stages, listeners, modelLoader, newSeed);
+    return new Pipeline(stages, listeners, modelLoader, newSeed, progress);
+  }
+
+  /**
+   * Where the stages' long loops report, each task named after its stage ({@code [01-dsft] train}); default
+   * {@link Progress#NONE}, {@code ConsoleProgress.stderr()} for bars. Not part of any fingerprint.
+   */
+  public Pipeline progress(Progress sink) {
+    return new Pipeline(stages, listeners, modelLoader, seed, java.util.Objects.requireNonNull(sink, "progress"));
   }
 
   /** The stages in order. */
@@ -280,7 +292,8 @@ public final class Pipeline {
         started.toString(), null, null, attempts, null).write(dir);
     emit(new PipelineEvent.StageStarted(id, stage.kind(), dir, resuming));
 
-    StageContext ctx = new StageContext(id, stage.kind(), dir, inputs, resuming, seed, modelLoader, this::emit);
+    StageContext ctx =
+        new StageContext(id, stage.kind(), dir, inputs, resuming, seed, modelLoader, this::emit, progress);
     StageOutput output;
     try {
       output = stage.run(ctx);

@@ -3,7 +3,10 @@ package dev.zephyr.train.pipeline;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Progress of a pipeline run, as values a {@link PipelineListener} receives in order. */
+/**
+ * The course of a pipeline run, stage by stage, as values a {@link PipelineListener} receives in order. Progress
+ * within a stage (steps, prompts, calls) goes to {@link Pipeline#progress} instead.
+ */
 public sealed interface PipelineEvent {
 
   /** The run begins; {@code plan} lists the stage ids in order. */
@@ -14,9 +17,6 @@ public sealed interface PipelineEvent {
 
   /** A stage is skipped because its configuration and input digests match a completed run. */
   record StageSkipped(String id, String kind, Path dir) implements PipelineEvent {}
-
-  /** A running stage reports progress in [0, 1]. */
-  record StageProgress(String id, String kind, double fraction, String message) implements PipelineEvent {}
 
   /** A stage finished (ran, resumed or skipped). */
   record StageFinished(StageResult result) implements PipelineEvent {}

@@ -1,5 +1,6 @@
 package dev.zephyr.train.pipeline;
 
+import dev.zephyr.core.progress.Progress;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -9,8 +10,8 @@ import java.util.function.Consumer;
 
 /**
  * What a running stage gets from the pipeline: its own directory ({@code workDir/<nn>-<stage>/}), its resolved input
- * artifacts, whether an earlier attempt left work in that directory, the pipeline seed, and a way to report progress
- * and metrics.
+ * artifacts, whether an earlier attempt left work in that directory, the pipeline seed, where to report progress,
+ * and a way to record metrics.
  *
  * <p>When {@link #resuming()} is true the directory holds what an interrupted attempt with the same configuration
  * and inputs wrote; the stage decides what is already done (trainer checkpoints, response caches, partial JSONL).
@@ -32,6 +33,7 @@ public final class StageContext {
   private final long seed;
   private final ModelLoader modelLoader;
   private final Consumer<PipelineEvent> events;
+  private final Progress progress;
   private final Map<String, Double> metrics = new LinkedHashMap<>();
 
   StageContext(
@@ -42,7 +44,8 @@ public final class StageContext {
       boolean resuming,
       long seed,
       ModelLoader modelLoader,
-      Consumer<PipelineEvent> events) {
+      Consumer<PipelineEvent> events,
+      Progress progress) {
     this.id = id;
     this.kind = kind;
     this.dir = dir;
@@ -51,11 +54,12 @@ public final class StageContext {
     this.seed = seed;
     this.modelLoader = modelLoader;
     this.events = events;
+    this.progress = progress.scoped(id);
   }
 
   /** A context for calling a stage directly (tests, custom drivers): no loader, events dropped. */
   public static StageContext standalone(String kind, Path dir, Map<String, Path> inputs, long seed) {
-    return new StageContext("00-" + kind, kind, dir, inputs, false, seed, null, e -> {});
+    return new StageContext("00-" + kind, kind, dir, inputs, false, seed, null, e -> {}, Progress.NONE);
   }
 
   /** Directory name, {@code "02-aif"}. */
@@ -112,9 +116,12 @@ public final class StageContext {
     return Optional.ofNullable(modelLoader);
   }
 
-  /** Reports progress in [0, 1] with a short message; listeners receive a {@link PipelineEvent.StageProgress}. */
-  public void progress(double fraction, String message) {
-    events.accept(new PipelineEvent.StageProgress(id, kind, Math.max(0, Math.min(1, fraction)), message));
+  /**
+   * Where the stage's long loops report (training steps, data preparation, generation, judging): the pipeline's
+   * {@link Pipeline#progress progress}, with task names scoped by this stage's id ({@code [02-aif] feedback}).
+   */
+  public Progress progress() {
+    return progress;
   }
 
   /** Records a final metric of this stage (TRL names where they exist); it lands in the manifest and result. */

@@ -53,7 +53,7 @@ public final class DpoRun implements DpoStage {
     DpoConfig run = new DpoConfig(model, settings.refModelNameOrPath(), List.of(preferences), settings.loss(),
         settings.maxLength(), settings.precomputeRefLogProbs(), settings.pairsPerForward(), ctx.modelDir(),
         settings.training().toBuilder().outputDir(ctx.runDir()).seed(ctx.seed()).build());
-    ctx.metrics(SftRun.finalMetrics(TrainingRuns.dpo(run)));
+    ctx.metrics(SftRun.finalMetrics(TrainingRuns.dpo(run, ctx.progress())));
     return ctx.modelDir();
   }
 }

@@ -50,7 +50,7 @@ public final class SftRun implements SftStage {
     SftConfig run = new SftConfig(model, List.of(dataset), settings.maxLength(), settings.packing(),
         settings.lossMode(), ctx.modelDir(), settings.training().toBuilder().outputDir(ctx.runDir()).seed(ctx.seed())
         .build());
-    ctx.metrics(finalMetrics(TrainingRuns.sft(run)));
+    ctx.metrics(finalMetrics(TrainingRuns.sft(run, ctx.progress())));
     return ctx.modelDir();
   }
 

@@ -7,6 +7,8 @@ import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.model.ModelFiles;
 import dev.zephyr.core.model.safetensors.Dtype;
+import dev.zephyr.core.progress.ConsoleProgress;
+import dev.zephyr.core.progress.Progress;
 import dev.zephyr.core.tokenizer.ChatTokenizer;
 import dev.zephyr.core.tokenizer.Tokenizer;
 import dev.zephyr.train.dpo.DpoData;
@@ -35,6 +37,9 @@ import org.slf4j.LoggerFactory;
  * {@code run_dir} (checkpoints, {@code metrics.jsonl}, the DPO reference cache; a rerun resumes from its newest
  * checkpoint), and write the trained model as a clean Hugging Face directory at {@code output_dir} (config.json,
  * generation_config.json, model.safetensors, tokenizer files, nothing else).
+ *
+ * <p>Data preparation, reference log-probs and training steps report to the given {@link Progress} (a bar on the
+ * error stream by default, as {@code trl sft} draws one); {@code disable_tqdm: true} silences all of them.
  */
 public final class TrainingRuns {
   private static final Logger LOG = LoggerFactory.getLogger(TrainingRuns.class);
@@ -43,37 +48,50 @@ public final class TrainingRuns {
 
   private TrainingRuns() {}
 
-  /** Runs an SFT recipe; returns the trainer's result. */
+  /** Runs an SFT recipe with progress on the error stream; returns the trainer's result. */
   public static Trainer.TrainResult sft(SftConfig c) {
+    return sft(c, ConsoleProgress.stderr());
+  }
+
+  /** Runs an SFT recipe reporting to {@code progress}; returns the trainer's result. */
+  public static Trainer.TrainResult sft(SftConfig c, Progress progress) {
     requireReplaceable(c.outputDir());
+    Progress p = c.training().disableTqdm() ? Progress.NONE : progress;
     try (NDManager root = NDManager.newBaseManager();
         Tokenizer tokenizer = Tokenizer.load(c.modelNameOrPath());
         LlamaModel model = LlamaModel.load(c.modelNameOrPath(), root)) {
       ChatTokenizer tok = ChatTokenizer.of(tokenizer);
       List<SftSequence> rows = new ArrayList<>();
       for (Path d : c.datasets()) {
-        rows.addAll(SftData.prepare(d, tok, new SftData.Options(c.maxLength(), c.lossMode(), c.packing())).rows());
+        rows.addAll(SftData.prepare(d, tok, new SftData.Options(c.maxLength(), c.lossMode(), c.packing()), p)
+            .rows());
       }
       Trainer.TrainResult r;
       try (Trainer<SftSequence, SftTask.Batch> t = new Trainer<>(c.training(), new SftTask(model), rows,
           new LinkedHashMap<>(model.parameters()))) {
-        r = t.train();
+        r = t.progress(p).train();
       }
       export(model, c.modelNameOrPath(), c.outputDir());
       return r;
     }
   }
 
-  /** Runs a DPO recipe; the reference is a frozen copy, another model, or cached log-probs. */
+  /** Runs a DPO recipe with progress on the error stream; see {@link #dpo(DpoConfig, Progress)}. */
   public static Trainer.TrainResult dpo(DpoConfig c) {
+    return dpo(c, ConsoleProgress.stderr());
+  }
+
+  /** Runs a DPO recipe; the reference is a frozen copy, another model, or cached log-probs. */
+  public static Trainer.TrainResult dpo(DpoConfig c, Progress progress) {
     requireReplaceable(c.outputDir());
+    Progress p = c.training().disableTqdm() ? Progress.NONE : progress;
     try (NDManager root = NDManager.newBaseManager();
         Tokenizer tokenizer = Tokenizer.load(c.modelNameOrPath());
         LlamaModel policy = LlamaModel.load(c.modelNameOrPath(), root)) {
       ChatTokenizer tok = ChatTokenizer.of(tokenizer);
       List<DpoExample> pairs = new ArrayList<>();
       for (Path d : c.datasets()) {
-        pairs.addAll(DpoData.prepare(d, tok, c.maxLength()));
+        pairs.addAll(DpoData.prepare(d, tok, c.maxLength(), p));
       }
       Path refDir = c.refModelNameOrPath() != null ? c.refModelNameOrPath() : c.modelNameOrPath();
       LlamaModel reference = null;
@@ -82,7 +100,7 @@ public final class TrainingRuns {
           // the reference is the initial policy unless another model is named: no second model is loaded then
           LlamaModel ref = c.refModelNameOrPath() == null ? policy : (reference = LlamaModel.load(refDir, root));
           pairs = ReferenceLogps.cached(c.runDir().resolve("ref_cache"), ref,
-              tokenizerDigest(c.modelNameOrPath()), pairs, c.training().perDeviceTrainBatchSize());
+              tokenizerDigest(c.modelNameOrPath()), pairs, c.training().perDeviceTrainBatchSize(), p);
           if (reference != null) {
             reference.close();
             reference = null;
@@ -94,7 +112,7 @@ public final class TrainingRuns {
         Map<String, NDArray> params = new LinkedHashMap<>(policy.parameters());
         try (Trainer<DpoExample, DpoTask.Batch> t = new Trainer<>(c.training(),
             new DpoTask(policy, reference, c.loss(), FusedHead.DEFAULT_CHUNK, c.pairsPerForward()), pairs, params)) {
-          r = t.train();
+          r = t.progress(p).train();
         }
         export(policy, c.modelNameOrPath(), c.outputDir());
         return r;

@@ -7,6 +7,7 @@ import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.Role;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.core.progress.Progress;
 import dev.zephyr.core.tokenizer.ChatTokenizer;
 import dev.zephyr.core.tokenizer.LossMode;
 import dev.zephyr.core.tokenizer.PromptCompletion;
@@ -49,26 +50,45 @@ public final class SftData {
 
   /** Reads and prepares a JSONL file. */
   public static Prepared prepare(Path jsonl, ChatTokenizer tok, Options options) {
+    return prepare(jsonl, tok, options, Progress.NONE);
+  }
+
+  /** Reads and prepares a JSONL file, reporting rows as task {@code tokenize <file name>}. */
+  public static Prepared prepare(Path jsonl, ChatTokenizer tok, Options options, Progress progress) {
     List<JsonNode> rows = Jsonl.readAll(jsonl);
-    return prepare(rows, jsonl.toString(), tok, options);
+    return prepare(rows, jsonl.toString(), "tokenize " + jsonl.getFileName(), tok, options, progress);
   }
 
   /** Prepares rows already read; {@code source} names them in errors. */
   public static Prepared prepare(List<JsonNode> rows, String source, ChatTokenizer tok, Options options) {
+    return prepare(rows, source, tok, options, Progress.NONE);
+  }
+
+  /** Prepares rows already read, reporting them as task {@code tokenize <source>}. */
+  public static Prepared prepare(List<JsonNode> rows, String source, ChatTokenizer tok, Options options,
+      Progress progress) {
+    return prepare(rows, source, "tokenize " + source, tok, options, progress);
+  }
+
+  private static Prepared prepare(List<JsonNode> rows, String source, String taskName, ChatTokenizer tok,
+      Options options, Progress progress) {
     List<SftSequence> out = new ArrayList<>();
     int truncated = 0;
     int dropped = 0;
-    for (int i = 0; i < rows.size(); i++) {
-      SftSequence s = tokenize(rows.get(i), source, i + 1, tok, options.lossMode());
-      if (s.length() > options.maxLength()) {
-        s = keepStart(s, options.maxLength());
-        truncated++;
+    try (Progress.Task task = progress.start(taskName, "rows", rows.size(), 0)) {
+      for (int i = 0; i < rows.size(); i++) {
+        SftSequence s = tokenize(rows.get(i), source, i + 1, tok, options.lossMode());
+        task.advance(1, s.length());
+        if (s.length() > options.maxLength()) {
+          s = keepStart(s, options.maxLength());
+          truncated++;
+        }
+        if (s.lossTokens() == 0) {
+          dropped++;
+          continue;
+        }
+        out.add(s);
       }
-      if (s.lossTokens() == 0) {
-        dropped++;
-        continue;
-      }
-      out.add(s);
     }
     if (dropped > 0) {
       LOG.warn("{}: dropped {} of {} examples with no loss token left (loss mode {}, max_length {})", source,

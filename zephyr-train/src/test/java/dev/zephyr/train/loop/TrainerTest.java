@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.core.progress.Progress;
 import dev.zephyr.train.optim.SchedulerType;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -123,6 +124,77 @@ class TrainerTest {
             assertThat(Float.isFinite(f)).isTrue();
           }
         }
+      }
+    }
+  }
+
+  /** What a trainer reported: the task's start and every advance. */
+  private static final class RecordedProgress implements Progress {
+    final List<String> starts = new ArrayList<>();
+    long steps;
+    long tokens;
+    String status;
+
+    @Override
+    public Task start(String task, String unit, long total, long alreadyDone) {
+      starts.add(task + " " + unit + " " + alreadyDone + "/" + total);
+      return new Task() {
+        @Override
+        public void advance(long units, long tokenCount) {
+          steps += units;
+          tokens += tokenCount;
+        }
+
+        @Override
+        public void status(String text) {
+          status = text;
+        }
+      };
+    }
+  }
+
+  @Test
+  void reportsStepsWithTokensAndLossAndAResumedRunStartsAtItsCheckpoint(@TempDir Path dir) throws Exception {
+    List<ToyTask.Example> data = ToyTask.data(24, D, V, 4);
+    TrainingArguments a = args(dir).disableTqdm(false).perDeviceTrainBatchSize(4).maxSteps(6).saveSteps(3).build();
+    RecordedProgress first = new RecordedProgress();
+    try (NDManager m = NDManager.newBaseManager();
+        Trainer<ToyTask.Example, ToyTask.Batch> t = new Trainer<>(a, new ToyTask(D, V), data,
+            ToyTask.init(m, D, H, V, 1))) {
+      t.progress(first).train();
+    }
+    assertThat(first.starts).containsExactly("train steps 0/6");
+    assertThat(first.steps).isEqualTo(6);
+    long logged = Jsonl.readAll(dir.resolve("metrics.jsonl")).get(5).get("num_tokens").asLong();
+    assertThat(first.tokens).isEqualTo(logged).isPositive();
+    assertThat(first.status).matches("loss \\d+\\.\\d{4}");
+
+    // as if killed after step 3: the rerun resumes from checkpoint-3 and reports the 3 steps left
+    deleteTree(dir.resolve("checkpoint-6"));
+    RecordedProgress resumed = new RecordedProgress();
+    try (NDManager m = NDManager.newBaseManager();
+        Trainer<ToyTask.Example, ToyTask.Batch> t = new Trainer<>(a, new ToyTask(D, V), data,
+            ToyTask.init(m, D, H, V, 1))) {
+      t.progress(resumed).train();
+    }
+    assertThat(resumed.starts).containsExactly("train steps 3/6");
+    assertThat(resumed.steps).isEqualTo(3);
+
+    // disable_tqdm silences even an explicit progress
+    RecordedProgress silenced = new RecordedProgress();
+    try (NDManager m = NDManager.newBaseManager();
+        Trainer<ToyTask.Example, ToyTask.Batch> t = new Trainer<>(
+            args(dir.resolve("quiet")).perDeviceTrainBatchSize(4).maxSteps(2).build(), new ToyTask(D, V), data,
+            ToyTask.init(m, D, H, V, 1))) {
+      t.progress(silenced).train();
+    }
+    assertThat(silenced.starts).isEmpty();
+  }
+
+  private static void deleteTree(Path root) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> s = Files.walk(root)) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
       }
     }
   }

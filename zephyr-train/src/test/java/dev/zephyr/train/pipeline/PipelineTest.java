@@ -17,6 +17,11 @@ import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.eval.EvalReport;
 import dev.zephyr.core.eval.Evaluation;
 import dev.zephyr.core.io.Json;
+import dev.zephyr.core.progress.ConsoleProgress;
+import dev.zephyr.core.progress.Progress;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,7 +79,7 @@ class PipelineTest {
     evaluatedModel = mock(ChatModel.class);
     evaluation = mock(Evaluation.class);
     when(evaluation.name()).thenReturn("held_out");
-    when(evaluation.evaluate(any(), any())).thenAnswer(inv -> {
+    when(evaluation.evaluate(any(), any(), any())).thenAnswer(inv -> {
       Path dir = inv.getArgument(1);
       Path answers = Files.writeString(Files.createDirectories(dir).resolve("answers.jsonl"), "a");
       return new EvalReport("held_out", "m", Map.of("judge_score", 7.5), Map.of("answers", answers));
@@ -101,7 +106,7 @@ class PipelineTest {
     order.verify(feedback).ratings(eq(aifDir.resolve("completions.jsonl")), any());
     order.verify(feedback).binarize(eq(aifDir.resolve("ratings.jsonl")), any());
     order.verify(dpo).train(eq(dsftModel), eq(aifDir.resolve("preferences.jsonl")), any());
-    order.verify(evaluation).evaluate(eq(evaluatedModel), eq(work.resolve("04-eval/results").toAbsolutePath()));
+    order.verify(evaluation).evaluate(eq(evaluatedModel), eq(work.resolve("04-eval/results").toAbsolutePath()), any());
     verify(evaluatedModel).close();
 
     assertThat(result.stages()).extracting(StageResult::id).containsExactly("01-dsft", "02-aif", "03-ddpo", "04-eval");
@@ -139,7 +144,7 @@ class PipelineTest {
     verify(sft, times(1)).train(any(), any(), any());
     verify(feedback, times(1)).completions(any());
     verify(dpo, times(1)).train(any(), any(), any());
-    verify(evaluation, times(1)).evaluate(any(), any());
+    verify(evaluation, times(1)).evaluate(any(), any(), any());
     assertThat(second.stages()).extracting(StageResult::status).containsOnly(StageResult.Status.SKIPPED);
     assertThat(second.finalModel()).isEqualTo(first.finalModel());
     assertThat(second.metrics("ddpo")).isEqualTo(first.metrics("ddpo"));
@@ -156,7 +161,7 @@ class PipelineTest {
         StageResult.Status.SKIPPED, StageResult.Status.SKIPPED, StageResult.Status.RAN, StageResult.Status.SKIPPED);
     verify(dpo, times(2)).train(any(), any(), any());
     // The DPO model bytes did not change here, so the evaluation's input digest matched and it was skipped.
-    verify(evaluation, times(1)).evaluate(any(), any());
+    verify(evaluation, times(1)).evaluate(any(), any(), any());
 
     // A new dSFT learning rate gives a new dSFT model, whose digest changes every input downstream of it.
     when(sft.config()).thenReturn(Map.of("learning_rate", 1e-5, "num_train_epochs", 1));
@@ -298,6 +303,24 @@ class PipelineTest {
     verify(sft, never()).demonstrations(any());
     assertThat(r.stages()).extracting(StageResult::id).containsExactly("01-rm", "02-bon", "03-sft");
     assertThat(r.finalModel()).isEqualTo(work.resolve("03-sft/model").toAbsolutePath());
+  }
+
+  @Test
+  void stagesReportToThePipelinesProgressUnderTheirStageId() throws Exception {
+    doAnswer(inv -> {
+      StageContext ctx = inv.getArgument(2);
+      try (Progress.Task t = ctx.progress().start("train", "steps", 2, 0)) {
+        t.advance(2);
+      }
+      return writeModel(ctx, "dpo");
+    }).when(dpo).train(any(), any(), any());
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    long[] clock = {0};
+    Progress lines = ConsoleProgress.plain(new PrintStream(bytes, true, StandardCharsets.UTF_8), () -> clock[0]++);
+    zephyr().progress(lines.scoped("zephyr")).run(student, work);
+    assertThat(bytes.toString(StandardCharsets.UTF_8).split("\n")).hasSize(2).allSatisfy(
+        line -> assertThat(line).startsWith("[zephyr/03-ddpo] train "));
+    verify(evaluation).evaluate(any(), any(), any());
   }
 
   @Test
