@@ -17,13 +17,17 @@ import java.util.Random;
  * Throughput of dSFT cleaning on synthetic conversations (every 20th a near duplicate, every 50th an exact one,
  * one in 100 contaminated with an MT-Bench turn). Prints records per second and the report.
  *
- * <pre>java -cp examples/target/zephyr.jar dev.zephyr.examples.DsftCleaningBenchmark /work/shared/data 20000</pre>
+ * <p>Arguments: a data directory holding {@code mt_bench/question.jsonl} and
+ * {@code alpaca_eval/reference_outputs_gpt4_1106_preview.json} (default {@code testdata}, the repository's test data,
+ * so run it from the repository root), and the number of conversations (default 20000).
+ *
+ * <pre>java -cp examples/target/zephyr.jar dev.zephyr.examples.DsftCleaningBenchmark testdata 20000</pre>
  */
 public final class DsftCleaningBenchmark {
   private DsftCleaningBenchmark() {}
 
   public static void main(String[] args) {
-    Path data = Path.of(args.length > 0 ? args[0] : "shared/data");
+    Path data = Path.of(args.length > 0 ? args[0] : "testdata");
     int n = args.length > 1 ? Integer.parseInt(args[1]) : 20_000;
     List<EvalPrompts.EvalPrompt> evalPrompts = new ArrayList<>(EvalPrompts.mtBench(
         data.resolve("mt_bench/question.jsonl")));

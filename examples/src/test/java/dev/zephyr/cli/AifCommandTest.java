@@ -11,7 +11,7 @@ import dev.zephyr.core.model.ModelType;
 import dev.zephyr.core.model.safetensors.Dtype;
 import dev.zephyr.core.testing.FakeOpenAiServer;
 import dev.zephyr.core.testing.FakeOpenAiServer.Fault;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -63,7 +63,7 @@ class AifCommandTest {
         rubric: overall
         binarize: {chosen: overall, rejected: random, ties: keep}
         %s
-        """.formatted(SharedData.path("ultrafeedback", "principles_system_prompts.json"), baseUrl, baseUrl, baseUrl,
+        """.formatted(TestData.path("ultrafeedback", "principles_system_prompts.json"), baseUrl, baseUrl, baseUrl,
         extra);
     Path cfg = dir.resolve("aif.yaml");
     Files.writeString(cfg, yaml);
@@ -145,7 +145,7 @@ class AifCommandTest {
         .build();
     try (NDManager manager = NDManager.newBaseManager();
         LlamaModel model = LlamaModel.random(config, 7, manager)) {
-      model.save(dir.resolve("tiny-model"), Dtype.F32, SharedData.path("tokenizers", "zephyr"));
+      model.save(dir.resolve("tiny-model"), Dtype.F32, TestData.path("tokenizers", "zephyr"));
     }
     Files.writeString(cfg, Files.readString(cfg).replace("max_tokens: 128", "max_tokens: 6"));
     r = run("aif", "--config", cfg.toString(), "--no-progress");

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.io.Json;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,7 +41,7 @@ class ChatTemplateCommandTest {
   /** The golden records of one tokenizer, as command input lines. */
   static List<JsonNode> golden(String tokenizer) throws IOException {
     List<JsonNode> out = new ArrayList<>();
-    for (String line : Files.readAllLines(SharedData.path("golden", "chat_templates.jsonl"))) {
+    for (String line : Files.readAllLines(TestData.path("golden", "chat_templates.jsonl"))) {
       JsonNode n = Json.mapper().readTree(line);
       if (n.get("tokenizer").asText().equals(tokenizer)) {
         out.add(n);
@@ -65,7 +65,7 @@ class ChatTemplateCommandTest {
   @Test
   void reproducesTheZephyrGoldensWithMasks(@TempDir Path dir) throws IOException {
     List<JsonNode> golden = golden("zephyr");
-    Run r = run("chat-template", "--tokenizer", SharedData.path("tokenizers", "zephyr").toString(),
+    Run r = run("chat-template", "--tokenizer", TestData.path("tokenizers", "zephyr").toString(),
         "--input", inputOf(dir, golden).toString());
     assertThat(r.exitCode()).as(r.stderr()).isZero();
     assertThat(r.lines()).hasSize(golden.size());
@@ -94,7 +94,7 @@ class ChatTemplateCommandTest {
   @Test
   void qwen3GoldensThroughThePythonCompatibilityRewrites(@TempDir Path dir) throws IOException {
     List<JsonNode> golden = golden("qwen3");
-    Run r = run("chat-template", "--tokenizer", SharedData.path("tokenizers", "qwen3").toString(),
+    Run r = run("chat-template", "--tokenizer", TestData.path("tokenizers", "qwen3").toString(),
         "--input", inputOf(dir, golden).toString());
     assertThat(r.exitCode()).as(r.stderr()).isZero();
     for (int i = 0; i < golden.size(); i++) {
@@ -115,7 +115,7 @@ class ChatTemplateCommandTest {
     Path template = dir.resolve("t.jinja");
     Files.writeString(template, "{% for m in messages[::2] %}{{ m['content'] }}{% endfor %}");
     List<JsonNode> golden = golden("zephyr").subList(0, 2);
-    Run r = run("chat-template", "--tokenizer", SharedData.path("tokenizers", "zephyr").toString(),
+    Run r = run("chat-template", "--tokenizer", TestData.path("tokenizers", "zephyr").toString(),
         "--input", inputOf(dir, golden).toString(), "--template-file", template.toString());
     assertThat(r.exitCode()).isZero();
     assertThat(r.lines()).hasSize(2);
@@ -132,7 +132,7 @@ class ChatTemplateCommandTest {
     Path input = dir.resolve("in.jsonl");
     Files.writeString(input, "{\"messages\": [{\"role\": \"assistant\", \"content\": \"x\"}]}\n"
         + "{\"messages\": [{\"role\": \"user\", \"content\": \"ok\"}], \"add_generation_prompt\": true}\n");
-    Run r = run("chat-template", "--tokenizer", SharedData.path("tokenizers", "zephyr").toString(),
+    Run r = run("chat-template", "--tokenizer", TestData.path("tokenizers", "zephyr").toString(),
         "--input", input.toString(), "--template-file", template.toString());
     assertThat(r.exitCode()).isZero();
     assertThat(r.lines().get(0).get("error").asText()).isEqualTo("first must be user");
@@ -143,7 +143,7 @@ class ChatTemplateCommandTest {
   void badInputNamesFileLineAndField(@TempDir Path dir) throws IOException {
     Path input = dir.resolve("bad.jsonl");
     Files.writeString(input, "{\"messages\": [{\"role\": \"user\", \"content\": \"a\"}]}\n{\"message\": []}\n");
-    Run r = run("chat-template", "--tokenizer", SharedData.path("tokenizers", "zephyr").toString(),
+    Run r = run("chat-template", "--tokenizer", TestData.path("tokenizers", "zephyr").toString(),
         "--input", input.toString());
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.lines()).hasSize(1);

@@ -9,7 +9,7 @@ import dev.zephyr.core.generate.GenerationRequest;
 import dev.zephyr.core.generate.Generator;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.model.LlamaModel;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -40,7 +40,7 @@ class DecoderCommandsTest {
 
   @Test
   void logprobsPrintsTheReferenceRows() throws Exception {
-    Path fixture = SharedData.path("fixtures", "qwen2-tied-bf16");
+    Path fixture = TestData.path("fixtures", "qwen2-tied-bf16");
     JsonNode expected = Json.mapper().readTree(fixture.resolve("expected_logprobs.json").toFile());
     CliRun r = run("logprobs", "--model", fixture.toString(), "--ids", "1,42,43,44,45;1,5,9");
     assertThat(r.code()).as(r.err()).isZero();
@@ -60,7 +60,7 @@ class DecoderCommandsTest {
 
   @Test
   void badInputGivesClearErrorsAndNonZeroCodes() {
-    Path fixture = SharedData.path("fixtures", "llama-gqa-f32");
+    Path fixture = TestData.path("fixtures", "llama-gqa-f32");
     CliRun bad = run("logprobs", "--model", fixture.toString(), "--ids", "1,x");
     assertThat(bad.code()).isEqualTo(2);
     assertThat(bad.err()).contains("token id #2 is not an integer: 'x'");
@@ -74,7 +74,7 @@ class DecoderCommandsTest {
 
   @Test
   void generateIsGreedyByDefaultAndSeededSamplingRepeats() throws Exception {
-    Path fixture = SharedData.path("fixtures", "mistral-window8-f32");
+    Path fixture = TestData.path("fixtures", "mistral-window8-f32");
     CliRun a = run("generate", "--model", fixture.toString(), "--prompt-ids", "1,5,9", "--max-new-tokens", "5",
         "--temperature", "0.9", "--top-p", "0.9", "--seed", "11");
     CliRun b = run("generate", "--model", fixture.toString(), "--prompt-ids", "1,5,9", "--max-new-tokens", "5",
@@ -89,7 +89,7 @@ class DecoderCommandsTest {
 
   @Test
   void generateAppliesPenaltiesAsTheLibraryDoes() throws Exception {
-    Path fixture = SharedData.path("fixtures", "mistral-window8-f32");
+    Path fixture = TestData.path("fixtures", "mistral-window8-f32");
     CliRun plain = run("generate", "--model", fixture.toString(), "--prompt-ids", "1,5,9", "--max-new-tokens", "12");
     CliRun penalised = run("generate", "--model", fixture.toString(), "--prompt-ids", "1,5,9", "--max-new-tokens",
         "12", "--presence-penalty", "2", "--frequency-penalty", "1", "--repetition-penalty", "1.3");

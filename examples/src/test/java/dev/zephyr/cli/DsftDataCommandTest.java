@@ -12,7 +12,7 @@ import dev.zephyr.core.chat.ProviderException;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.testing.FakeOpenAiServer;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -114,9 +114,9 @@ class DsftDataCommandTest {
           batch_size: 2
         clean:
           decontaminate: {mt_bench: %s, alpaca_eval: %s}
-        """.formatted(SharedData.path("self_instruct", "seed_tasks.jsonl"),
-        SharedData.path("mt_bench", "question.jsonl"),
-        SharedData.path("alpaca_eval", "reference_outputs_gpt4_1106_preview.json")));
+        """.formatted(TestData.path("self_instruct", "seed_tasks.jsonl"),
+        TestData.path("mt_bench", "question.jsonl"),
+        TestData.path("alpaca_eval", "reference_outputs_gpt4_1106_preview.json")));
     return yaml;
   }
 
@@ -272,7 +272,7 @@ class DsftDataCommandTest {
           user_simulator: {name: user, base_url: "%1$s", model: user-model, max_retries: 4, retry_backoff_ms: 5}
           self_instruct: {seed_tasks: %2$s, num_instructions: 3, batch_size: 2}
           self_chat: {seeds: q.txt, min_turns: 2, max_turns: 2}
-          """.formatted(server.baseUrl(), SharedData.path("self_instruct", "seed_tasks.jsonl")));
+          """.formatted(server.baseUrl(), TestData.path("self_instruct", "seed_tasks.jsonl")));
       ByteArrayOutputStream o = new ByteArrayOutputStream();
       ByteArrayOutputStream e = new ByteArrayOutputStream();
       int exit = new CommandLine(new DsftDataCommand(null, new PrintStream(o, true, StandardCharsets.UTF_8),

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.testing.FakeOpenAiServer;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -69,7 +69,7 @@ class DsftDataKillTest {
                          retry_backoff_ms: 5}
         self_instruct: {seed_tasks: %2$s, num_instructions: 12, batch_size: 4}
         self_chat: {seeds: seeds.jsonl, min_turns: 2, max_turns: 3, batch_size: 4}
-        """.formatted(baseUrl, SharedData.path("self_instruct", "seed_tasks.jsonl"), outDir));
+        """.formatted(baseUrl, TestData.path("self_instruct", "seed_tasks.jsonl"), outDir));
     return yaml;
   }
 

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.io.Json;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -23,7 +23,7 @@ class EvalCommandsTest {
   @Test
   void mtBenchDryRunWritesTheRequestsFastChatWouldSend(@TempDir Path tmp) throws Exception {
     Path out = tmp.resolve("requests.jsonl");
-    CliRun r = zephyr("mt-bench", "judge", "--bench-dir", SharedData.path("mt_bench").toString(), "--answers",
+    CliRun r = zephyr("mt-bench", "judge", "--bench-dir", TestData.path("mt_bench").toString(), "--answers",
         MT_RES.resolve("tiny-zephyr.jsonl").toString(), "--judge-model", "gpt-4", "--dry-run", "--out", out.toString());
     assertThat(r.code()).as(r.err()).isZero();
     List<String> got = Files.readAllLines(out);
@@ -50,7 +50,7 @@ class EvalCommandsTest {
       }
     }
     Files.writeString(judgments, sb.toString());
-    CliRun r = zephyr("mt-bench", "show", "--bench-dir", SharedData.path("mt_bench").toString(), "--judgments",
+    CliRun r = zephyr("mt-bench", "show", "--bench-dir", TestData.path("mt_bench").toString(), "--judgments",
         judgments.toString());
     assertThat(r.code()).as(r.err()).isZero();
     // turn 1: 2..9 -> 5.5; turn 2: 2..8 (writing's -1 dropped) -> 5; pooled: (44 + 35) / 15 = 5.27;
@@ -64,8 +64,8 @@ class EvalCommandsTest {
   @Test
   void alpacaEvalScorePrintsTheLeaderboardRow(@TempDir Path tmp) throws Exception {
     CliRun r = zephyr("alpaca-eval", "score", "--annotations",
-        SharedData.path("alpaca_eval", "check", "OpenHermes-2.5-Mistral-7B.annotations.json").toString(),
-        "--instruction-difficulty", SharedData.path("alpaca_eval", "instruction_difficulty_reconstructed.csv").toString(),
+        TestData.path("alpaca_eval", "check", "OpenHermes-2.5-Mistral-7B.annotations.json").toString(),
+        "--instruction-difficulty", TestData.path("alpaca_eval", "instruction_difficulty_reconstructed.csv").toString(),
         "--report-dir", tmp.toString());
     assertThat(r.code()).as(r.err()).isZero();
     JsonNode row = Json.mapper().readTree(r.out());
@@ -116,11 +116,11 @@ class EvalCommandsTest {
     assertThat(r.err()).startsWith("zephyr alpaca-eval score: ").contains("missing.json");
     Path bad = tmp.resolve("answers.jsonl");
     Files.writeString(bad, "{\"question_id\": 81, \"choices\": []}\n");
-    CliRun r2 = zephyr("mt-bench", "judge", "--bench-dir", SharedData.path("mt_bench").toString(), "--answers",
+    CliRun r2 = zephyr("mt-bench", "judge", "--bench-dir", TestData.path("mt_bench").toString(), "--answers",
         bad.toString(), "--dry-run", "--out", tmp.resolve("x.jsonl").toString());
     assertThat(r2.code()).isEqualTo(1);
     assertThat(r2.err()).contains("answers.jsonl:1").contains("choices");
-    CliRun r3 = zephyr("mt-bench", "judge", "--bench-dir", SharedData.path("mt_bench").toString(), "--answers",
+    CliRun r3 = zephyr("mt-bench", "judge", "--bench-dir", TestData.path("mt_bench").toString(), "--answers",
         bad.toString(), "--mode", "pairwise");
     assertThat(r3.code()).isEqualTo(2);
     assertThat(r3.err()).contains("--baseline");
@@ -129,15 +129,15 @@ class EvalCommandsTest {
   @Test
   void scoreWithReferenceRestoresEvalOrderForTheGlm(@TempDir Path tmp) throws Exception {
     com.fasterxml.jackson.databind.node.ArrayNode rows = (com.fasterxml.jackson.databind.node.ArrayNode) Json.mapper()
-        .readTree(SharedData.path("alpaca_eval", "check", "OpenHermes-2.5-Mistral-7B.annotations.json").toFile());
+        .readTree(TestData.path("alpaca_eval", "check", "OpenHermes-2.5-Mistral-7B.annotations.json").toFile());
     java.util.List<JsonNode> list = new java.util.ArrayList<>();
     rows.forEach(list::add);
     java.util.Collections.reverse(list);
     Path reversed = tmp.resolve("annotations.json");
     Json.mapper().writeValue(reversed.toFile(), list);
-    String diff = SharedData.path("alpaca_eval", "instruction_difficulty_reconstructed.csv").toString();
+    String diff = TestData.path("alpaca_eval", "instruction_difficulty_reconstructed.csv").toString();
     CliRun inOrder = zephyr("alpaca-eval", "score", "--annotations", reversed.toString(), "--instruction-difficulty", diff,
-        "--reference", SharedData.path("alpaca_eval", "reference_outputs_gpt4_1106_preview.json").toString());
+        "--reference", TestData.path("alpaca_eval", "reference_outputs_gpt4_1106_preview.json").toString());
     assertThat(inOrder.code()).as(inOrder.err()).isZero();
     assertThat(Json.mapper().readTree(inOrder.out()).get("length_controlled_winrate").asDouble())
         .isCloseTo(13.414276, within(1e-5));
@@ -170,7 +170,7 @@ class EvalCommandsTest {
     }
     Files.writeString(base, sb.toString());
     Path out = tmp.resolve("pair_requests.jsonl");
-    CliRun r = zephyr("mt-bench", "judge", "--bench-dir", SharedData.path("mt_bench").toString(), "--answers",
+    CliRun r = zephyr("mt-bench", "judge", "--bench-dir", TestData.path("mt_bench").toString(), "--answers",
         MT_RES.resolve("tiny-zephyr.jsonl").toString(), "--mode", "pairwise", "--baseline", base.toString(),
         "--dry-run", "--out", out.toString());
     assertThat(r.code()).as(r.err()).isZero();

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.chat.Message;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import dev.zephyr.core.tokenizer.ChatTokenizer;
 import dev.zephyr.core.tokenizer.Tokenizer;
 import dev.zephyr.core.tokenizer.TinyTokenizers;
@@ -28,7 +28,7 @@ class GenerateChatTest {
   @Test
   void promptIsFormattedWithTheTemplate(@TempDir Path dir) throws IOException {
     Path tok = TinyTokenizers.characterLevel(dir.resolve("tok"));
-    String model = SharedData.path("fixtures", "llama-gqa-f32").toString();
+    String model = TestData.path("fixtures", "llama-gqa-f32").toString();
     ChatTemplateCommandTest.Run chat = ChatTemplateCommandTest.run("generate", "--model", model,
         "--tokenizer", tok.toString(), "--prompt", "Hi", "--max-new-tokens", "4");
     assertThat(chat.exitCode()).as(chat.stderr()).isZero();
@@ -66,7 +66,7 @@ class GenerateChatTest {
   @Test
   void exactlyOnePromptSource() throws IOException {
     ChatTemplateCommandTest.Run r = ChatTemplateCommandTest.run("generate", "--model",
-        SharedData.path("fixtures", "llama-gqa-f32").toString(), "--prompt", "Hi", "--prompt-ids", "1,2");
+        TestData.path("fixtures", "llama-gqa-f32").toString(), "--prompt", "Hi", "--prompt-ids", "1,2");
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.stderr()).contains("exactly one of --prompt-ids, --prompt or --messages");
   }

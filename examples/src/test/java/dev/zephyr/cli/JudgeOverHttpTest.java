@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.testing.FakeOpenAiServer;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import dev.zephyr.eval.alpacaeval.AlpacaEvalFiles;
 import dev.zephyr.eval.alpacaeval.ModelOutput;
 import dev.zephyr.eval.alpacaeval.PositionSwitch;
@@ -28,7 +28,7 @@ class JudgeOverHttpTest {
           ? "Rating: [[5]]" : "Rating: [[8]]");
       Path judgments = tmp.resolve("gpt-4_single.jsonl");
       Path cache = tmp.resolve("judge_cache.jsonl");
-      String[] judge = {"mt-bench", "judge", "--bench-dir", SharedData.path("mt_bench").toString(), "--answers",
+      String[] judge = {"mt-bench", "judge", "--bench-dir", TestData.path("mt_bench").toString(), "--answers",
           EvalCommandsTest.MT_RES.resolve("tiny-zephyr.jsonl").toString(), "--judge-model", "gpt-4", "--judge-url",
           server.baseUrl(), "--api-key-env", "ZEPHYR_TEST_UNSET_KEY", "--out", judgments.toString(), "--cache",
           cache.toString()};
@@ -39,7 +39,7 @@ class JudgeOverHttpTest {
       assertThat(lines.get(0).get("model").asText()).isEqualTo("tiny-zephyr");
       assertThat(server.requestCount()).isEqualTo(12);
       CliRun show = EvalCommandsTest.zephyr("mt-bench", "show", "--bench-dir",
-          SharedData.path("mt_bench").toString(), "--judgments", judgments.toString());
+          TestData.path("mt_bench").toString(), "--judgments", judgments.toString());
       assertThat(show.code()).as(show.err()).isZero();
       assertThat(show.out()).contains("| tiny-zephyr | 6.50 | 8.00 | 5.00 |");
       // a fresh judgment file with the same cache: no new HTTP calls
@@ -54,7 +54,7 @@ class JudgeOverHttpTest {
   @Test
   void alpacaEvalAnnotateWithTheRankingJudge(@TempDir Path tmp) throws Exception {
     List<ModelOutput> ref = AlpacaEvalFiles.readModelOutputs(
-        SharedData.path("alpaca_eval", "reference_outputs_text_davinci_003_ae1.json")).subList(0, 4);
+        TestData.path("alpaca_eval", "reference_outputs_text_davinci_003_ae1.json")).subList(0, 4);
     List<ModelOutput> mine = new ArrayList<>();
     for (ModelOutput o : ref) {
       mine.add(new ModelOutput(o.dataset(), o.instruction(), "my answer to: " + o.instruction(), "tiny"));
@@ -68,7 +68,7 @@ class JudgeOverHttpTest {
       server.responder((model, req) -> "[{'model': 'model_1', 'rank': 1}, {'model': 'model_2', 'rank': 2}]");
       CliRun r = EvalCommandsTest.zephyr("alpaca-eval", "annotate", "--model-outputs",
           outputs.toString(), "--reference", refFile.toString(), "--prompt-template",
-          SharedData.path("alpaca_eval", "prompts", "alpaca_eval_gpt4.txt").toString(), "--annotator",
+          TestData.path("alpaca_eval", "prompts", "alpaca_eval_gpt4.txt").toString(), "--annotator",
           "alpaca_eval_gpt4", "--judge-model", "gpt-4", "--judge-url", server.baseUrl(), "--api-key-env",
           "ZEPHYR_TEST_UNSET_KEY");
       assertThat(r.code()).as(r.err()).isZero();

@@ -8,7 +8,7 @@ import dev.zephyr.core.io.Json;
 import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.model.ModelConfig;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import dev.zephyr.eval.mc.McEvaluator;
 import dev.zephyr.eval.mc.McTask;
 import java.nio.file.Files;
@@ -38,8 +38,8 @@ class LocalEvalCommandsTest {
   @Test
   void mtBenchAnswerWithALocalModelWritesFastChatAnswersAndResumes() throws Exception {
     Path out = dir.resolve("model_answer/tiny-zephyr.jsonl");
-    String[] args = {"mt-bench", "answer", "--bench-dir", SharedData.path("mt_bench").toString(), "--model",
-        modelDir.toString(), "--tokenizer", SharedData.path("tokenizers", "zephyr").toString(), "--first-n", "2",
+    String[] args = {"mt-bench", "answer", "--bench-dir", TestData.path("mt_bench").toString(), "--model",
+        modelDir.toString(), "--tokenizer", TestData.path("tokenizers", "zephyr").toString(), "--first-n", "2",
         "--max-new-tokens", "6", "--out", out.toString()};
     CliRun r = EvalCommandsTest.zephyr(args);
     assertThat(r.code()).as(r.err()).isZero();
@@ -59,7 +59,7 @@ class LocalEvalCommandsTest {
     Path task = dir.resolve("task.jsonl");
     Files.writeString(task, "{\"context\": \"Question: 2+2?\\nAnswer:\", \"choices\": [\"4\", \"5\"], \"gold\": 0}\n"
         + "{\"context\": \"The sky is\", \"choices\": [\"blue\", \"green\", \"loud\"], \"gold\": 0}\n");
-    Path tokenizer = SharedData.path("tokenizers", "zephyr");
+    Path tokenizer = TestData.path("tokenizers", "zephyr");
     Path metricsFile = dir.resolve("mc.json");
     CliRun r = EvalCommandsTest.zephyr("mc", "--task", task.toString(), "--model",
         modelDir.toString(), "--tokenizer", tokenizer.toString(), "--out", metricsFile.toString());
@@ -87,14 +87,14 @@ class LocalEvalCommandsTest {
     Files.writeString(arc, "{\"question\": \"Which is a metal?\", \"choices\": {\"text\": [\"wood\", \"iron\"],"
         + " \"label\": [\"A\", \"B\"]}, \"answerKey\": \"B\"}\n");
     CliRun a = EvalCommandsTest.zephyr("mc", "--task", arc.toString(), "--format", "arc",
-        "--model", modelDir.toString(), "--tokenizer", SharedData.path("tokenizers", "zephyr").toString());
+        "--model", modelDir.toString(), "--tokenizer", TestData.path("tokenizers", "zephyr").toString());
     assertThat(a.code()).as(a.err()).isZero();
     assertThat(Json.mapper().readTree(a.out()).get("n").asInt()).isEqualTo(1);
   }
 
   /** McEvaluator on the same model and generic task, at the mc command's defaults (max length 2048, batch 8). */
   private static McEvaluator.Result evaluate(Path task) {
-    try (LocalModels local = LocalModels.load(modelDir, SharedData.path("tokenizers", "zephyr"))) {
+    try (LocalModels local = LocalModels.load(modelDir, TestData.path("tokenizers", "zephyr"))) {
       return new McEvaluator(local.loglikelihood(2048), 8).evaluate(McTask.read(task, "generic", ""));
     }
   }

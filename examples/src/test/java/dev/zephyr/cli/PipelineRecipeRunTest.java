@@ -13,7 +13,7 @@ import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.testing.FakeOpenAiServer;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import dev.zephyr.eval.alpacaeval.AlpacaEvalFiles;
 import dev.zephyr.eval.alpacaeval.ModelOutput;
 import dev.zephyr.eval.alpacaeval.PositionSwitch;
@@ -184,7 +184,7 @@ class PipelineRecipeRunTest {
   void evaluateStageRunsMtBenchAndAlpacaEvalOnTheStudentWithAnHttpJudge() throws Exception {
     TinyModels.withZephyrTokenizer(dir);
     List<ModelOutput> ref = AlpacaEvalFiles.readModelOutputs(
-        SharedData.path("alpaca_eval", "reference_outputs_text_davinci_003_ae1.json")).subList(0, 6);
+        TestData.path("alpaca_eval", "reference_outputs_text_davinci_003_ae1.json")).subList(0, 6);
     AlpacaEvalFiles.writeJson(dir.resolve("eval_set.json"), ref);
     try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
       // MT-Bench judge: 8 for first turns, 5 for second turns; AlpacaEval judge: the output shown first wins
@@ -202,8 +202,8 @@ class PipelineRecipeRunTest {
                 mt_bench: {bench_dir: %s, first_n: 2, max_new_token: 4, judge: %s}
                 alpaca_eval: {eval_set: eval_set.json, annotator_prompt: %s, annotator: alpaca_eval_gpt4,
                               max_new_tokens: 4, judge: %s}
-          """.formatted(SharedData.path("mt_bench"), judge,
-          SharedData.path("alpaca_eval", "prompts", "alpaca_eval_gpt4.txt"), judge));
+          """.formatted(TestData.path("mt_bench"), judge,
+          TestData.path("alpaca_eval", "prompts", "alpaca_eval_gpt4.txt"), judge));
       CliRun run = CliRun.of("pipeline", "--config", recipe.toString());
       assertThat(run.code()).as(run.err()).isZero();
       Path runs = dir.resolve("runs");

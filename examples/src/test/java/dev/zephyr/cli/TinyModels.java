@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.model.ModelConfig;
 import dev.zephyr.core.model.ModelType;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,7 +23,7 @@ public final class TinyModels {
       lm.save(model);
     }
     for (String f : List.of("tokenizer.json", "tokenizer_config.json")) {
-      Files.copy(SharedData.path("tokenizers", "zephyr", f), model.resolve(f));
+      Files.copy(TestData.path("tokenizers", "zephyr", f), model.resolve(f));
     }
     return model;
   }

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.cli.TinyModels;
 import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.testing.FakeOpenAiServer;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -67,7 +67,7 @@ class ExamplesTest {
     assertThat(dpo.code()).isEqualTo(1);
     assertThat(dpo.err()).contains("no config.json").contains("no-model");
 
-    Outcome mt = capture(MtBenchLocal::run, SharedData.path("mt_bench").toString(),
+    Outcome mt = capture(MtBenchLocal::run, TestData.path("mt_bench").toString(),
         dir.resolve("no-model").toString(), "http://127.0.0.1:1/v1");
     assertThat(mt.code()).isEqualTo(1);
     assertThat(mt.err()).contains("no config.json").contains("no-model");
@@ -144,7 +144,7 @@ class ExamplesTest {
     Path model = TinyModels.withZephyrTokenizer(dir);
     Path bench = Files.createDirectories(dir.resolve("mt_bench"));
     for (String f : List.of("question.jsonl", "judge_prompts.jsonl")) {
-      Files.copy(SharedData.path("mt_bench", f), bench.resolve(f));
+      Files.copy(TestData.path("mt_bench", f), bench.resolve(f));
     }
     Outcome run;
     try (FakeOpenAiServer judge = FakeOpenAiServer.start()) {

@@ -49,7 +49,7 @@ class JlamaParityTest {
   @MethodSource("checkpoints")
   void logProbsMatchJlama(String label, ModelConfig config, Dtype dtype) throws Exception {
     Path dir = tmp.resolve("tiny");
-    // std 0.25 (like the shared fixtures) so the distributions are far from uniform and a mismatch would show.
+    // std 0.25 (like the testdata fixtures) so the distributions are far from uniform and a mismatch would show.
     TinyCheckpoints.write(dir, config, 42, 0.25, dtype);
     int[] ids = randomIds(new SplittableRandom(3), 24, config.vocabSize());
 

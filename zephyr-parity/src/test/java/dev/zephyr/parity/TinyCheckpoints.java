@@ -7,7 +7,7 @@ import dev.zephyr.core.model.ModelConfig;
 import dev.zephyr.core.model.ModelFiles;
 import dev.zephyr.core.model.ModelType;
 import dev.zephyr.core.model.safetensors.Dtype;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,7 +67,7 @@ final class TinyCheckpoints {
       }
       ModelFiles.saveDirectory(dir, new ModelFiles.Contents(config.toJsonNode(),
           Map.of("bos_token_id", 1, "eos_token_id", 2), weights, dtype, ModelFiles.DEFAULT_MAX_SHARD_BYTES,
-          SharedData.path("tokenizers", "zephyr")));
+          TestData.path("tokenizers", "zephyr")));
     }
   }
 }

@@ -273,7 +273,7 @@ class GeneratorTest {
 
   @Test
   void localChatModelLoadsAFixtureDirectory() {
-    try (LocalChatModel chat = LocalChatModel.load(dev.zephyr.core.testing.SharedData.path("fixtures",
+    try (LocalChatModel chat = LocalChatModel.load(dev.zephyr.core.testing.TestData.path("fixtures",
         "llama-gqa-f32"), PromptFormatter.tokenIdsInLastMessage(), Detokenizer.tokenIds())) {
       assertThat(chat.name()).isEqualTo("llama-gqa-f32");
       ChatResponse r = chat.complete(ChatRequest.of(List.of(Message.user("1,5,9")), SamplingParams.greedy(4)));

@@ -5,14 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.io.Json;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The three shared fixtures reproduce the PyTorch reference's log-softmax at every position to 1e-4. */
+/** The three testdata fixtures reproduce the PyTorch reference's log-softmax at every position to 1e-4. */
 class FixtureParityTest {
   static NDManager manager;
   static int threads;
@@ -32,7 +32,7 @@ class FixtureParityTest {
   @ParameterizedTest
   @ValueSource(strings = {"llama-gqa-f32", "qwen2-tied-bf16", "mistral-window8-f32"})
   void logProbsMatchReference(String fixture) throws Exception {
-    Path dir = SharedData.path("fixtures", fixture);
+    Path dir = TestData.path("fixtures", fixture);
     JsonNode expected = Json.mapper().readTree(dir.resolve("expected_logprobs.json").toFile());
     try (LlamaModel model = LlamaModel.load(dir, manager)) {
       JsonNode inputs = expected.get("input_ids");

@@ -6,21 +6,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.io.Json;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ModelConfigTest {
   @Test
   void readsTheFixtures() {
-    ModelConfig q = ModelConfig.load(SharedData.path("fixtures", "qwen2-tied-bf16"));
+    ModelConfig q = ModelConfig.load(TestData.path("fixtures", "qwen2-tied-bf16"));
     assertThat(q.modelType()).isEqualTo(ModelType.QWEN2);
     assertThat(q.attentionBias()).isTrue();
     assertThat(q.tieWordEmbeddings()).isTrue();
     assertThat(q.ropeTheta()).isEqualTo(1e6);
     assertThat(q.headDim()).isEqualTo(16);
     assertThat(q.slidingWindow()).isNull();
-    ModelConfig m = ModelConfig.load(SharedData.path("fixtures", "mistral-window8-f32", "config.json"));
+    ModelConfig m = ModelConfig.load(TestData.path("fixtures", "mistral-window8-f32", "config.json"));
     assertThat(m.slidingWindow()).isEqualTo(8);
     assertThat(m.numKeyValueHeads()).isEqualTo(1);
     assertThat(m.eosTokenIds()).containsExactly(2);

@@ -11,7 +11,7 @@ import dev.zephyr.core.io.Json;
 import dev.zephyr.core.model.safetensors.Dtype;
 import dev.zephyr.core.model.safetensors.Safetensors;
 import dev.zephyr.core.testing.FileModes;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,7 +65,7 @@ class ModelFilesTest {
   @Test
   void writesConfigsWeightsAndTokenizerFiles() throws IOException {
     Path target = tmp.resolve("model");
-    Path tokenizer = SharedData.path("tokenizers", "zephyr");
+    Path tokenizer = TestData.path("tokenizers", "zephyr");
     Map<String, Object> generation = Map.of("bos_token_id", 1, "eos_token_id", 2);
     ModelFiles.saveDirectory(target, config(), generation, weights(), tokenizer);
 

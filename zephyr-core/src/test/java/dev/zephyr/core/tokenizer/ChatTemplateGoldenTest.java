@@ -7,7 +7,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.TemplateException;
 import dev.zephyr.core.io.Json;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -20,26 +20,27 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every record of shared/data/golden/chat_templates.jsonl (rendered by Python Jinja2 in transformers' setup, ids from
- * Hugging Face's tokenizer): all four tokenizers, qwen3 included (its Python-only constructs are rewritten by
- * PythonCompat), must match byte for byte and id for id.
+ * Every record of testdata/golden/chat_templates.jsonl (rendered by Python Jinja2 in transformers' setup, ids from
+ * Hugging Face's JavaScript tokenizer; testdata/tools/chat_golden.py): all four tokenizers, qwen3 included (its
+ * Python-only constructs are rewritten by PythonCompat), must match byte for byte and id for id, and a template that
+ * raised in Python must raise here with the same message.
  */
 class ChatTemplateGoldenTest {
   private static final Map<String, Tokenizer> TOKENIZERS = new HashMap<>();
 
   static Stream<JsonNode> records() throws IOException {
     List<JsonNode> out = new ArrayList<>();
-    for (String line : Files.readAllLines(SharedData.path("golden", "chat_templates.jsonl"))) {
+    for (String line : Files.readAllLines(TestData.path("golden", "chat_templates.jsonl"))) {
       if (!line.isBlank()) {
         out.add(Json.mapper().readTree(line));
       }
     }
-    assertThat(out).hasSize(64);
+    assertThat(out).hasSize(66);
     return out.stream();
   }
 
   private static synchronized Tokenizer tokenizer(String name) {
-    return TOKENIZERS.computeIfAbsent(name, n -> Tokenizer.load(SharedData.path("tokenizers", n)));
+    return TOKENIZERS.computeIfAbsent(name, n -> Tokenizer.load(TestData.path("tokenizers", n)));
   }
 
   @AfterAll
@@ -58,7 +59,8 @@ class ChatTemplateGoldenTest {
     boolean agp = record.get("add_generation_prompt").asBoolean();
     if (record.has("error")) {
       assertThatThrownBy(() -> template.renderMaps(messages, agp, Map.of()))
-          .isInstanceOf(TemplateException.class);
+          .isInstanceOf(TemplateException.class)
+          .hasMessage(record.get("error").asText());
       return;
     }
     assertThat(template.unsupportedConstruct()).isEmpty();

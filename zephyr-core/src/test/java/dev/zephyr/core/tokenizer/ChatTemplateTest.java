@@ -161,7 +161,7 @@ class ChatTemplateTest {
   /** Qwen3's template (from the tokenizer files) on cases the goldens do not cover: think blocks and tools. */
   @Test
   void qwen3ThinkBlocksAndToolsRenderLikeTransformers() {
-    TokenizerConfig qwen = TokenizerConfig.load(dev.zephyr.core.testing.SharedData.path("tokenizers", "qwen3"));
+    TokenizerConfig qwen = TokenizerConfig.load(dev.zephyr.core.testing.TestData.path("tokenizers", "qwen3"));
     ChatTemplate t = ChatTemplate.forTokenizer(qwen);
     assertThat(t.unsupportedConstruct()).isEmpty();
     assertThat(t.render(List.of(Message.user("Q"), Message.assistant("<think>\nR\n</think>\n\nA")), false))

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.zephyr.core.TemplateException;
 import dev.zephyr.core.chat.Message;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -24,18 +24,24 @@ class ChatTokenizerTest {
       + "{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>\n' }}{% endif %}";
 
   static Tokenizer zephyr;
-  static Tokenizer llama;
+  /**
+   * Llama 3's layout without Llama's licence: Qwen3's byte-level BPE with a post-processor that adds BOS, and a
+   * header-style template that writes BOS itself and ends turns with its EOS {@code <|turn_end|>}
+   * (testdata/tools/make_qwen3_headers.py).
+   */
+  static Tokenizer headers;
+  static final int HEADERS_BOS = 151669;
 
   @BeforeAll
   static void load() {
-    zephyr = Tokenizer.load(SharedData.path("tokenizers", "zephyr"));
-    llama = Tokenizer.load(SharedData.path("tokenizers", "llama3_1"));
+    zephyr = Tokenizer.load(TestData.path("tokenizers", "zephyr"));
+    headers = Tokenizer.load(TestData.path("tokenizers", "qwen3_headers"));
   }
 
   @AfterAll
   static void close() {
     zephyr.close();
-    llama.close();
+    headers.close();
   }
 
   static final List<Message> TWO_TURNS = List.of(
@@ -103,13 +109,13 @@ class ChatTokenizerTest {
   }
 
   @Test
-  void llamaTemplateMaskEndsWithEotId() {
-    ChatTokenizer chat = ChatTokenizer.of(llama);
+  void headerTemplateMaskEndsWithTheEndOfTurnToken() {
+    ChatTokenizer chat = ChatTokenizer.of(headers);
     TokenizedChat t = chat.applyChatTemplate(TWO_TURNS.subList(1, 5), false);
-    assertThat(maskedRuns(llama, t.inputIds(), t.assistantMask()))
-        .containsExactly("Hello!<|eot_id|>", "Sure thing.<|eot_id|>");
-    assertThat(t.inputIds()[0]).isEqualTo(llama.bosTokenId().getAsInt());
-    assertThat(t.inputIds()[1]).isNotEqualTo(llama.bosTokenId().getAsInt());
+    assertThat(maskedRuns(headers, t.inputIds(), t.assistantMask()))
+        .containsExactly("Hello!<|turn_end|>", "Sure thing.<|turn_end|>");
+    assertThat(t.inputIds()[0]).isEqualTo(HEADERS_BOS).isEqualTo(headers.bosTokenId().getAsInt());
+    assertThat(t.inputIds()[1]).isNotEqualTo(HEADERS_BOS);
   }
 
   @Test
@@ -149,20 +155,20 @@ class ChatTokenizerTest {
 
   @Test
   void doubleBosIsDetected() {
-    ChatTokenizer chat = ChatTokenizer.of(llama);
+    ChatTokenizer chat = ChatTokenizer.of(headers);
     String rendered = chat.render(List.of(Message.user("Hi")), true);
-    assertThat(rendered).startsWith("<|begin_of_text|>");
+    assertThat(rendered).startsWith("<|text_start|>");
     // The template already wrote bos_token; letting the post-processor add another doubles it.
     assertThatThrownBy(() -> chat.encodeText(rendered, true))
         .isInstanceOf(TokenizationException.class)
         .hasMessageContaining("BOS twice")
-        .hasMessageContaining("<|begin_of_text|>");
+        .hasMessageContaining("<|text_start|>");
     int[] once = chat.encodeText(rendered, false);
-    assertThat(once[0]).isEqualTo(128000);
-    assertThat(once[1]).isNotEqualTo(128000);
+    assertThat(once[0]).isEqualTo(HEADERS_BOS);
+    assertThat(once[1]).isNotEqualTo(HEADERS_BOS);
     int[] twice = chat.withDoubleBosPolicy(ChatTokenizer.Policy.WARN).encodeText(rendered, true);
-    assertThat(twice[0]).isEqualTo(128000);
-    assertThat(twice[1]).isEqualTo(128000);
+    assertThat(twice[0]).isEqualTo(HEADERS_BOS);
+    assertThat(twice[1]).isEqualTo(HEADERS_BOS);
   }
 
   @Test
@@ -205,19 +211,20 @@ class ChatTokenizerTest {
 
   @Test
   void promptFormatterAndDetokenizerAdapters() {
-    ChatTokenizer chat = ChatTokenizer.of(llama);
+    ChatTokenizer chat = ChatTokenizer.of(headers);
     int[] prompt = chat.formatPrompt(List.of(Message.user("Hi")));
-    assertThat(prompt).containsExactly(llama.encode(
-        "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
-            + "<|start_header_id|>assistant<|end_header_id|>\n\n", false));
-    int[] generated = llama.encode("Hello there!<|eot_id|>", false);
-    assertThat(llama.decodeText(generated)).isEqualTo("Hello there!");
+    assertThat(prompt).containsExactly(headers.encode(
+        "<|text_start|><|header_start|>user<|header_end|>\n\nHi<|turn_end|>"
+            + "<|header_start|>assistant<|header_end|>\n\n", false));
+    int[] generated = headers.encode("Hello there!<|turn_end|>", false);
+    assertThat(headers.decodeText(generated)).isEqualTo("Hello there!");
   }
 
   @Test
   void longBoundaryMismatchShowsTheTokensAroundTheDifference() {
-    // Llama-3's pre-tokenizer keeps a prompt-final space apart from a following word only when tokenized alone.
-    ChatTokenizer chat = ChatTokenizer.of(llama);
+    // Byte-level BPE pre-tokenizers (Llama 3's, Qwen's) keep a prompt-final space apart from a following word only
+    // when the prompt is tokenized alone.
+    ChatTokenizer chat = ChatTokenizer.of(headers);
     String prompt = "one two three four five six seven eight nine ten eleven twelve ";
     assertThatThrownBy(() -> chat.splitPromptCompletionText(prompt, "answer", false))
         .isInstanceOf(TokenizationException.class)
@@ -240,8 +247,8 @@ class ChatTokenizerTest {
 
   @Test
   void extraVariablesReachTheTemplate() {
-    TokenizedChat t = ChatTokenizer.of(llama).applyChatTemplateMaps(
-        ChatTemplate.toMaps(List.of(Message.user("x"))), false, Map.of("bos_token", "<|begin_of_text|>"));
-    assertThat(t.rendered()).isEqualTo("<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nx<|eot_id|>");
+    TokenizedChat t = ChatTokenizer.of(headers).applyChatTemplateMaps(
+        ChatTemplate.toMaps(List.of(Message.user("x"))), false, Map.of("bos_token", "<|im_start|>"));
+    assertThat(t.rendered()).isEqualTo("<|im_start|><|header_start|>user<|header_end|>\n\nx<|turn_end|>");
   }
 }

@@ -12,7 +12,7 @@ import dev.zephyr.core.generate.GenerationRequest;
 import dev.zephyr.core.generate.Generator;
 import dev.zephyr.core.generate.LocalChatModel;
 import dev.zephyr.core.model.LlamaModel;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -30,7 +30,7 @@ class LocalChatModelTemplateTest {
       // "<|user|>\nHi</s>\n<|assistant|>\n": one id per character, "</s>" one id.
       assertThat(prompt).hasSize("<|user|>\nHi".length() + 1 + "\n<|assistant|>\n".length());
       assertThat(tok.decode(prompt, false)).isEqualTo("<|user|>\nHi</s>\n<|assistant|>\n");
-      LlamaModel model = LlamaModel.load(SharedData.path("fixtures", "llama-gqa-f32"), manager);
+      LlamaModel model = LlamaModel.load(TestData.path("fixtures", "llama-gqa-f32"), manager);
       try (LocalChatModel local = new LocalChatModel("tiny", model, chat::formatPrompt, tok::decodeText, manager,
           true)) {
         SamplingParams greedy = SamplingParams.builder().temperature(0).maxTokens(6).build();

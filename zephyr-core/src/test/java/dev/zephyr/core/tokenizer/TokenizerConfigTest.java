@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.io.Json;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TokenizerConfigTest {
   @Test
   void zephyrConfigHasStringTokensAndTheUnboundedSentinel() {
-    TokenizerConfig c = TokenizerConfig.load(SharedData.path("tokenizers", "zephyr"));
+    TokenizerConfig c = TokenizerConfig.load(TestData.path("tokenizers", "zephyr"));
     assertThat(c.bosToken()).isEqualTo("<s>");
     assertThat(c.eosToken()).isEqualTo("</s>");
     assertThat(c.padToken()).isEqualTo("</s>");
@@ -31,7 +31,7 @@ class TokenizerConfigTest {
 
   @Test
   void deepseekConfigHasAddedTokenObjects() {
-    TokenizerConfig c = TokenizerConfig.load(SharedData.path("tokenizers", "deepseek_v3"));
+    TokenizerConfig c = TokenizerConfig.load(TestData.path("tokenizers", "deepseek_v3"));
     assertThat(c.bosToken()).isEqualTo("<｜begin▁of▁sentence｜>");
     assertThat(c.eosToken()).isEqualTo("<｜end▁of▁sentence｜>");
     assertThat(c.padToken()).isEqualTo("<｜end▁of▁sentence｜>");
@@ -41,11 +41,12 @@ class TokenizerConfigTest {
   }
 
   @Test
-  void llamaConfigWithoutAddBosKey() {
-    TokenizerConfig c = TokenizerConfig.load(SharedData.path("tokenizers", "llama3_1"));
+  void headerConfigWithoutAddBosKey() {
+    TokenizerConfig c = TokenizerConfig.load(TestData.path("tokenizers", "qwen3_headers"));
     assertThat(c.addBosToken()).isNull();
     assertThat(c.unboundedLength()).isTrue();
-    assertThat(c.eosToken()).isEqualTo("<|eot_id|>");
+    assertThat(c.bosToken()).isEqualTo("<|text_start|>");
+    assertThat(c.eosToken()).isEqualTo("<|turn_end|>");
   }
 
   @Test

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.zephyr.core.InvalidInputException;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -17,7 +17,7 @@ class TokenizerTest {
 
   @BeforeAll
   static void load() {
-    zephyr = Tokenizer.load(SharedData.path("tokenizers", "zephyr"));
+    zephyr = Tokenizer.load(TestData.path("tokenizers", "zephyr"));
   }
 
   @AfterAll

@@ -22,8 +22,8 @@ import java.util.regex.Pattern;
 /**
  * Self-Instruct steps 2 and 3: decide whether each instruction is a classification task, then generate input/output
  * instances, output-first for classification tasks and input-first otherwise. The three prompt templates are files
- * the user supplies (the originals live in {@code shared/data/self_instruct/templates/}); each prompt is the template,
- * a space, the instruction and a newline.
+ * the user supplies (the repository keeps the originals in {@code testdata/self_instruct/templates/}); each prompt is
+ * the template, a space, the instruction and a newline.
  *
  * <p>Results are appended per batch; a rerun skips instructions already in the output file.
  */

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.Role;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import dev.zephyr.core.io.JsonlAppender;
 import dev.zephyr.data.selfchat.ChatSeed;
 import dev.zephyr.data.testing.FunctionChatModel;
@@ -25,7 +25,7 @@ class AlmostPipelineTest {
   @Test
   void promptedGeneratorsMarkBadResponses() throws Exception {
     DemonstrationPrompt faithful = new DemonstrationPrompt(
-        Files.readString(SharedData.path("almost", "Faithful_prompt.txt")));
+        Files.readString(TestData.path("almost", "Faithful_prompt.txt")));
     GeneratorConfig big = new GeneratorConfig("big-Faithful-3shot", 13, 3, GeneratorConfig.FAITHFUL);
     GeneratorConfig small = new GeneratorConfig("small-Faithful-1shot", 7, 1, GeneratorConfig.FAITHFUL);
     FunctionChatModel bigModel = FunctionChatModel.text("big",
@@ -93,7 +93,7 @@ class AlmostPipelineTest {
   @Test
   void rmspWithDemonstrationsPromptsAlmostStyle() throws Exception {
     DemonstrationPrompt faithful = new DemonstrationPrompt(
-        Files.readString(SharedData.path("almost", "Faithful_prompt.txt")));
+        Files.readString(TestData.path("almost", "Faithful_prompt.txt")));
     FunctionChatModel assistant = FunctionChatModel.text("assistant",
         r -> " An answer of some length here.\n\nHuman: leaked turn");
     RmspSelfPlay rmsp = new RmspSelfPlay(FunctionChatModel.text("u", r -> "Go on."), assistant, BY_LENGTH,

@@ -2,7 +2,7 @@ package dev.zephyr.data.almost;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import dev.zephyr.data.testing.FunctionChatModel;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -36,7 +36,7 @@ class QueryGeneratorTest {
       long s = r.params().seed();
       return " ignored\nQuery: Which quokka habitats near river " + Math.floorMod(s, 1000) + " flood yearly?\nQuery: x";
     });
-    QueryGenerator g = QueryGenerator.fromSeedFile(model, SharedData.path("almost", "seed_prompts.txt"), 5);
+    QueryGenerator g = QueryGenerator.fromSeedFile(model, TestData.path("almost", "seed_prompts.txt"), 5);
     List<String> mined = g.generate(2, 3);
     String p = model.requests.get(0).messages().get(0).content();
     assertThat(p).startsWith("### Instruction: Please generate initial query to start conversation with bot.\n\n")

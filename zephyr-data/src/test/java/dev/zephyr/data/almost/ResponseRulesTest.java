@@ -2,7 +2,7 @@ package dev.zephyr.data.almost;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import java.nio.file.Files;
 import org.junit.jupiter.api.Test;
 
@@ -37,8 +37,8 @@ class ResponseRulesTest {
   @Test
   void demonstrationPromptFromTheAlmostFiles() throws Exception {
     DemonstrationPrompt faithful = new DemonstrationPrompt(
-        Files.readString(SharedData.path("almost", "Faithful_prompt.txt")));
-    DemonstrationPrompt hhh = new DemonstrationPrompt(Files.readString(SharedData.path("almost", "HHH_prompt.txt")));
+        Files.readString(TestData.path("almost", "Faithful_prompt.txt")));
+    DemonstrationPrompt hhh = new DemonstrationPrompt(Files.readString(TestData.path("almost", "HHH_prompt.txt")));
     assertThat(faithful.maxShots()).isEqualTo(3);
     assertThat(hhh.maxShots()).isEqualTo(14);
     String p = faithful.render(1, "Is salt needed?");

@@ -3,7 +3,7 @@ package dev.zephyr.data.almost;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.zephyr.core.io.Jsonl;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import dev.zephyr.data.testing.FunctionChatModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +16,7 @@ class SyntheticFeedbackJobTest {
 
   @Test
   void respondsOnceRanksFiltersAndWritesComparisons() throws Exception {
-    DemonstrationPrompt hhh = new DemonstrationPrompt(Files.readString(SharedData.path("almost", "HHH_prompt.txt")));
+    DemonstrationPrompt hhh = new DemonstrationPrompt(Files.readString(TestData.path("almost", "HHH_prompt.txt")));
     GeneratorConfig big = new GeneratorConfig("13b-HHH-5shot", 13, 5, GeneratorConfig.HHH);
     GeneratorConfig small = new GeneratorConfig("7b-HHH-1shot", 7, 1, GeneratorConfig.HHH);
     // the big model writes a longer answer; for the second prompt the small model is useless (BAD)

@@ -2,25 +2,25 @@ package dev.zephyr.data.clean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class DecontaminatorTest {
   static List<EvalPrompts.EvalPrompt> evalPrompts() {
-    List<EvalPrompts.EvalPrompt> all = new ArrayList<>(EvalPrompts.mtBench(SharedData.path("mt_bench", "question.jsonl")));
-    all.addAll(EvalPrompts.alpacaEval(SharedData.path("alpaca_eval", "reference_outputs_gpt4_1106_preview.json")));
+    List<EvalPrompts.EvalPrompt> all = new ArrayList<>(EvalPrompts.mtBench(TestData.path("mt_bench", "question.jsonl")));
+    all.addAll(EvalPrompts.alpacaEval(TestData.path("alpaca_eval", "reference_outputs_gpt4_1106_preview.json")));
     return all;
   }
 
   @Test
   void readsTheBenchmarks() {
-    List<EvalPrompts.EvalPrompt> mt = EvalPrompts.mtBench(SharedData.path("mt_bench", "question.jsonl"));
+    List<EvalPrompts.EvalPrompt> mt = EvalPrompts.mtBench(TestData.path("mt_bench", "question.jsonl"));
     assertThat(mt).hasSize(160); // 80 questions x 2 turns
     assertThat(mt.get(0).source()).isEqualTo("mt_bench:81:1");
     List<EvalPrompts.EvalPrompt> ae = EvalPrompts.alpacaEval(
-        SharedData.path("alpaca_eval", "reference_outputs_gpt4_1106_preview.json"));
+        TestData.path("alpaca_eval", "reference_outputs_gpt4_1106_preview.json"));
     assertThat(ae).hasSize(805);
     assertThat(ae.get(0).text())
         .isEqualTo("What are the names of some famous actors that started their careers on Broadway?");

@@ -12,7 +12,7 @@ import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.progress.Progress;
 import dev.zephyr.core.testing.FakeOpenAiServer;
 import dev.zephyr.core.testing.FakeOpenAiServer.Fault;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import dev.zephyr.data.feedback.RatingRecord.RatedCompletion;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,7 +69,7 @@ class FeedbackCollectorTest {
           new FeedbackCollector.PoolMember("a", endpoint("teacher-a", store), SamplingParams.defaults(), true),
           new FeedbackCollector.PoolMember("b", endpoint("teacher-b", store), SamplingParams.defaults(), false));
       FeedbackCollector c = new FeedbackCollector(pool, endpoint("judge", store), OverallRubric.defaults(),
-          Principles.load(SharedData.path("ultrafeedback", "principles_system_prompts.json")), Binarizer.zephyr(42),
+          Principles.load(TestData.path("ultrafeedback", "principles_system_prompts.json")), Binarizer.zephyr(42),
           new FeedbackCollector.Settings(4, 42, SamplingParams.greedy(256), 3, 5));
       progressSteps.set(0);
       return c.run(prompts, out, (task, unit, total, alreadyDone) -> {
@@ -217,7 +217,7 @@ class FeedbackCollectorTest {
           new FeedbackCollector.PoolMember("d", endpoint("teacher-d", store), SamplingParams.defaults(), true),
           new FeedbackCollector.PoolMember("e", endpoint("teacher-e", store), SamplingParams.defaults(), true));
       FeedbackCollector c = new FeedbackCollector(pool, endpoint("judge", store),
-          UltraFeedbackRubric.load(SharedData.path("ultrafeedback", "templates")), null,
+          UltraFeedbackRubric.load(TestData.path("ultrafeedback", "templates")), null,
           new Binarizer(Binarizer.ChosenBy.MEAN, Binarizer.RejectedBy.RANDOM, Binarizer.TiePolicy.KEEP, 42),
           FeedbackCollector.Settings.defaults(7));
       s = c.run(prompts(6), out, Progress.NONE);
@@ -256,7 +256,7 @@ class FeedbackCollectorTest {
       List<FeedbackCollector.PoolMember> pool = List.of(
           new FeedbackCollector.PoolMember("a", endpoint("teacher-a", store), SamplingParams.defaults(), true));
       FeedbackCollector c = new FeedbackCollector(pool, endpoint("judge", store),
-          new CombinedRubric(UltraFeedbackRubric.load(SharedData.path("ultrafeedback", "templates")),
+          new CombinedRubric(UltraFeedbackRubric.load(TestData.path("ultrafeedback", "templates")),
               OverallRubric.defaults()), null, Binarizer.zephyr(42), FeedbackCollector.Settings.defaults(7));
       assertThat(c.judgeCallsPerPrompt()).isEqualTo(8);
       s = c.run(prompts(3), out, Progress.NONE);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.Role;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import dev.zephyr.data.feedback.RatingRecord.AspectRating;
 import dev.zephyr.data.feedback.UltraFeedbackRubric.Aspect;
 import java.util.LinkedHashMap;
@@ -38,7 +38,7 @@ class RubricParsingTest {
   }
 
   private static UltraFeedbackRubric official() {
-    return UltraFeedbackRubric.load(SharedData.path("ultrafeedback", "templates"));
+    return UltraFeedbackRubric.load(TestData.path("ultrafeedback", "templates"));
   }
 
   @Test
@@ -125,7 +125,7 @@ class RubricParsingTest {
 
   @Test
   void principlesFollowTheReleasedCodeMix() {
-    Principles p = Principles.load(SharedData.path("ultrafeedback", "principles_system_prompts.json"));
+    Principles p = Principles.load(TestData.path("ultrafeedback", "principles_system_prompts.json"));
     java.util.Random random = new java.util.Random(1);
     Map<String, Integer> counts = new java.util.TreeMap<>();
     for (int i = 0; i < 20_000; i++) {
@@ -155,7 +155,7 @@ class RubricParsingTest {
     assertThat(OverallRubric.parseOverallScore("a\nOverall Score: 0").error()).contains("outside 1..10");
     assertThat(OverallRubric.parseOverallScore("a\nOverall Score: great").ok()).isFalse();
 
-    OverallRubric critique = OverallRubric.ultraFeedbackCritique(SharedData.path("ultrafeedback", "templates"));
+    OverallRubric critique = OverallRubric.ultraFeedbackCritique(TestData.path("ultrafeedback", "templates"));
     assertThat(critique.parse("Feedback.\nOverall Score: 6").value()).isEqualTo(6.0);
     assertThat(critique.parse("Rating: [[6]]").ok()).isFalse();
     assertThat(critique.instructionFor("Q?", "honesty", "Be honest.")).isEqualTo("Q?\nNote: Be honest.");

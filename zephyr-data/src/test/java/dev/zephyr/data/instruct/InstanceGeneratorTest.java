@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.zephyr.core.chat.Completion;
 import dev.zephyr.core.chat.FinishReason;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import dev.zephyr.core.io.JsonlAppender;
 import dev.zephyr.data.sft.SftRecord;
 import dev.zephyr.data.testing.FunctionChatModel;
@@ -18,7 +18,7 @@ class InstanceGeneratorTest {
   @TempDir Path tmp;
 
   private static String template(String name) throws Exception {
-    return Files.readString(SharedData.path("self_instruct", "templates", name));
+    return Files.readString(TestData.path("self_instruct", "templates", name));
   }
 
   @Test

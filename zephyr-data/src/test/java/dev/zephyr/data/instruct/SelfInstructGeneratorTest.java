@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.zephyr.core.chat.ChatRequest;
 import dev.zephyr.core.chat.Completion;
 import dev.zephyr.core.chat.FinishReason;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import dev.zephyr.core.io.JsonlAppender;
 import dev.zephyr.data.testing.FunctionChatModel;
 import java.nio.file.Files;
@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SelfInstructGeneratorTest {
-  private static final List<SeedTask> SEEDS = SeedTask.load(SharedData.path("self_instruct", "seed_tasks.jsonl"));
+  private static final List<SeedTask> SEEDS = SeedTask.load(TestData.path("self_instruct", "seed_tasks.jsonl"));
   private static final String[] VOCAB = ("apple river castle engine planet violin garden winter rocket bridge "
       + "candle desert forest harbor island jungle kettle ladder marble needle ocean pencil quartz saddle tunnel "
       + "umbrella valley wagon yacht zebra anchor basket cactus dragon eagle falcon glacier hammer igloo jacket "

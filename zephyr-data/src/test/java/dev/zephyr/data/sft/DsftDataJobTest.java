@@ -10,7 +10,7 @@ import dev.zephyr.core.chat.Completion;
 import dev.zephyr.core.chat.FinishReason;
 import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.io.Jsonl;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import dev.zephyr.data.instruct.SeedTask;
 import dev.zephyr.data.instruct.SelfInstructConfig;
 import dev.zephyr.data.testing.FunctionChatModel;
@@ -61,13 +61,13 @@ class DsftDataJobTest {
           instances: {templates_dir: %s, presence_penalty: 1.5}
         clean: {truecase: false, near_dedup: {enabled: false}}
         test_fraction: 0.5
-        """.formatted(SharedData.path("self_instruct", "seed_tasks.jsonl"),
-        SharedData.path("self_instruct", "templates")));
+        """.formatted(TestData.path("self_instruct", "seed_tasks.jsonl"),
+        TestData.path("self_instruct", "templates")));
     FunctionChatModel t = teacher();
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     DsftDataJob.Summary s = new DsftDataJob(DsftDataConfig.load(yaml), tmp, (k, spec) -> t,
         new PrintStream(log, true)).run();
-    List<String> clfSeeds = SeedTask.load(SharedData.path("self_instruct", "seed_tasks.jsonl")).stream()
+    List<String> clfSeeds = SeedTask.load(TestData.path("self_instruct", "seed_tasks.jsonl")).stream()
         .filter(SeedTask::isClassification).map(x -> x.instruction().replaceAll("\\s+", " ").strip()).toList();
     assertThat(clfSeeds).hasSize(26);
     String firstPrompt = t.requests.get(0).messages().get(0).content();
@@ -107,7 +107,7 @@ class DsftDataJobTest {
           num_instructions: 2
           top_p: 0.9
         clean: {truecase: false, near_dedup: {enabled: false}}
-        """.formatted(SharedData.path("self_instruct", "seed_tasks.jsonl")));
+        """.formatted(TestData.path("self_instruct", "seed_tasks.jsonl")));
     FunctionChatModel t = teacher();
     ProviderFactory specs = ProviderFactory.specs(yaml.toString(), tmp);
     ProviderFactory providers = new ProviderFactory() {
@@ -153,7 +153,7 @@ class DsftDataJobTest {
           presence_penalty: 2
           frequency_penalty: 0
         clean: {truecase: false, near_dedup: {enabled: false}}
-        """.formatted(SharedData.path("self_instruct", "seed_tasks.jsonl"));
+        """.formatted(TestData.path("self_instruct", "seed_tasks.jsonl"));
     Files.writeString(yaml, text);
     FunctionChatModel t = teacher();
     new DsftDataJob(DsftDataConfig.load(yaml), tmp, (k, spec) -> t, new PrintStream(new ByteArrayOutputStream(),

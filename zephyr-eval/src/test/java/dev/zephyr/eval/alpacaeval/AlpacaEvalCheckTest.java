@@ -3,7 +3,7 @@ package dev.zephyr.eval.alpacaeval;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,9 +19,9 @@ class AlpacaEvalCheckTest {
   @BeforeAll
   static void load() {
     annotations = AlpacaEvalFiles.readAnnotations(
-        SharedData.path("alpaca_eval", "check", "OpenHermes-2.5-Mistral-7B.annotations.json"));
+        TestData.path("alpaca_eval", "check", "OpenHermes-2.5-Mistral-7B.annotations.json"));
     reference = AlpacaEvalFiles.readModelOutputs(
-        SharedData.path("alpaca_eval", "reference_outputs_gpt4_1106_preview.json"));
+        TestData.path("alpaca_eval", "reference_outputs_gpt4_1106_preview.json"));
   }
 
   @Test
@@ -42,7 +42,7 @@ class AlpacaEvalCheckTest {
   @Test
   void avgLengthOfTheModelOutputsFileMatches() {
     List<ModelOutput> outputs = AlpacaEvalFiles.readModelOutputs(
-        SharedData.path("alpaca_eval", "check", "OpenHermes-2.5-Mistral-7B.model_outputs.json"));
+        TestData.path("alpaca_eval", "check", "OpenHermes-2.5-Mistral-7B.model_outputs.json"));
     assertThat(WinRate.averageLength(outputs.stream().map(ModelOutput::output).toList())).isEqualTo(1107);
   }
 
@@ -74,7 +74,7 @@ class AlpacaEvalCheckTest {
   @Test
   void lengthControlledWithoutTheRegularisationSetIsTheNoregVariant() {
     double[] difficulty = AlpacaEvalFiles.readInstructionDifficulty(
-        SharedData.path("alpaca_eval", "instruction_difficulty_reconstructed.csv"));
+        TestData.path("alpaca_eval", "instruction_difficulty_reconstructed.csv"));
     LengthControlledWinRate.Result lc = LengthControlledWinRate.compute(
         annotations.stream().map(Annotation::output1).toList(),
         annotations.stream().map(Annotation::output2).toList(),
@@ -88,7 +88,7 @@ class AlpacaEvalCheckTest {
   @Test
   void regularisationSetPinsTheLengthSlopeInV1() {
     double[] difficulty = AlpacaEvalFiles.readInstructionDifficulty(
-        SharedData.path("alpaca_eval", "instruction_difficulty_reconstructed.csv"));
+        TestData.path("alpaca_eval", "instruction_difficulty_reconstructed.csv"));
     // a stand-in for df_gamed: two "gamed baselines" whose preference follows sigmoid(-3 tanh(sdl) + d)
     java.util.List<LengthControlledWinRate.RegularizationRow> gamed = new java.util.ArrayList<>();
     for (int copy = 0; copy < 2; copy++) {

@@ -14,7 +14,7 @@ import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.chat.TokenLogprob;
 import dev.zephyr.core.chat.TokenLogprob.TopLogprob;
 import dev.zephyr.core.io.Json;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import dev.zephyr.eval.testing.ScriptedChatModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,12 +28,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 class AlpacaEvalTest {
   static final JudgePromptTemplate AE2 =
-      JudgePromptTemplate.read(SharedData.path("alpaca_eval", "prompts", "alpaca_eval_clf_gpt4_turbo.txt"));
+      JudgePromptTemplate.read(TestData.path("alpaca_eval", "prompts", "alpaca_eval_clf_gpt4_turbo.txt"));
 
   @Test
   void judgeMessagesMatchAlpacaEvalForSwitchedAndUnswitchedRows() throws Exception {
     List<Annotation> ann = AlpacaEvalFiles.readAnnotations(
-        SharedData.path("alpaca_eval", "check", "OpenHermes-2.5-Mistral-7B.annotations.json"));
+        TestData.path("alpaca_eval", "check", "OpenHermes-2.5-Mistral-7B.annotations.json"));
     PairwiseAnnotator annotator = PairwiseAnnotator.builder().judge(ScriptedChatModel.text("j", r -> "m"))
         .template(AE2).build();
     for (String line : Files.readAllLines(Paths.get("src/test/resources/alpacaeval/ae2_prompt_golden.jsonl"))) {
@@ -88,7 +88,7 @@ class AlpacaEvalTest {
   @Test
   void annotatorSwitchesParsesUnswitchesSkipsIdenticalAndResumes(@TempDir Path tmp) {
     List<ModelOutput> ref = AlpacaEvalFiles.readModelOutputs(
-        SharedData.path("alpaca_eval", "reference_outputs_gpt4_1106_preview.json")).subList(0, 6);
+        TestData.path("alpaca_eval", "reference_outputs_gpt4_1106_preview.json")).subList(0, 6);
     List<ModelOutput> model = new ArrayList<>();
     for (int i = 0; i < ref.size(); i++) {
       // row 2 repeats the reference: a draw without a judge call
@@ -160,7 +160,7 @@ class AlpacaEvalTest {
 
   @Test
   void rankingAnnotatorUndoesTheSwitch() {
-    JudgePromptTemplate ae1 = JudgePromptTemplate.read(SharedData.path("alpaca_eval", "prompts", "alpaca_eval_gpt4.txt"));
+    JudgePromptTemplate ae1 = JudgePromptTemplate.read(TestData.path("alpaca_eval", "prompts", "alpaca_eval_gpt4.txt"));
     ScriptedChatModel judge = ScriptedChatModel.text("gpt-4",
         r -> "[{'model': 'model_1', 'rank': 1}, {'model': 'model_2', 'rank': 2}]");
     PairwiseAnnotator a = PairwiseAnnotator.builder().judge(judge).template(ae1).annotatorName("alpaca_eval_gpt4")
@@ -201,7 +201,7 @@ class AlpacaEvalTest {
   @Test
   void publishedWeightsWithReconstructedDifficultyGiveThePublishedLc() {
     double[] d = AlpacaEvalFiles.readInstructionDifficulty(
-        SharedData.path("alpaca_eval", "instruction_difficulty_reconstructed.csv"));
+        TestData.path("alpaca_eval", "instruction_difficulty_reconstructed.csv"));
     assertThat(d).hasSize(805);
     // OpenHermes-2.5-Mistral-7B's row of alpaca_eval's
     // metrics/weights/weighted_alpaca_eval_gpt4_turbo/length_controlled_v1/baseline_gpt4_1106_preview.csv

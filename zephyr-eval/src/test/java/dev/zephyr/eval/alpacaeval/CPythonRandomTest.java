@@ -2,7 +2,7 @@ package dev.zephyr.eval.alpacaeval;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +25,7 @@ class CPythonRandomTest {
   @Test
   void switchSeedsOfTheEvalSetMatchCPython() {
     List<ModelOutput> ref = AlpacaEvalFiles.readModelOutputs(
-        SharedData.path("alpaca_eval", "reference_outputs_gpt4_1106_preview.json"));
+        TestData.path("alpaca_eval", "reference_outputs_gpt4_1106_preview.json"));
     // random.Random("is_switched_outputs" + instruction + "0").random() for the first three instructions
     assertThat(new CPythonRandom("is_switched_outputs" + ref.get(0).instruction() + "0").random())
         .isEqualTo(0.7568804589113483);

@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDManager;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.model.LogProbs;
 import dev.zephyr.core.model.ModelConfig;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import dev.zephyr.core.tokenizer.Tokenizer;
 import java.util.Arrays;
 import java.util.List;
@@ -25,7 +25,7 @@ class LocalLoglikelihoodModelTest {
   @BeforeAll
   static void open() {
     manager = NDManager.newBaseManager();
-    tokenizer = Tokenizer.load(SharedData.path("tokenizers", "zephyr"));
+    tokenizer = Tokenizer.load(TestData.path("tokenizers", "zephyr"));
     ModelConfig c = ModelConfig.builder().vocabSize(32000).hiddenSize(16).numAttentionHeads(2).numKeyValueHeads(1)
         .intermediateSize(24).numHiddenLayers(1).build();
     model = LlamaModel.random(c, 5, 0.5, manager);

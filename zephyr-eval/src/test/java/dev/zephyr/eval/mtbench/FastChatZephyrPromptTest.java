@@ -3,7 +3,7 @@ package dev.zephyr.eval.mtbench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.zephyr.core.chat.Message;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import dev.zephyr.core.tokenizer.ChatTokenizer;
 import dev.zephyr.core.tokenizer.Tokenizer;
 import java.util.List;
@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class FastChatZephyrPromptTest {
   @Test
   void emptySystemMessageReproducesFastChatsZephyrPrompt() {
-    try (Tokenizer tok = Tokenizer.load(SharedData.path("tokenizers", "zephyr"))) {
+    try (Tokenizer tok = Tokenizer.load(TestData.path("tokenizers", "zephyr"))) {
       ChatTokenizer chat = ChatTokenizer.of(tok);
       String turn1 = chat.render(List.of(Message.system(""), Message.user("Q1")), true);
       assertThat(turn1).isEqualTo("<|system|>\n</s>\n<|user|>\nQ1</s>\n<|assistant|>\n");

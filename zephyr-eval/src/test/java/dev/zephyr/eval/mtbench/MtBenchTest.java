@@ -12,7 +12,7 @@ import dev.zephyr.core.chat.ProviderException;
 import dev.zephyr.core.chat.Role;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.io.Jsonl;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import dev.zephyr.eval.testing.ScriptedChatModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class MtBenchTest {
   static final Path RES = Paths.get("src/test/resources/mtbench");
-  static final MtBench BENCH = MtBench.load(SharedData.path("mt_bench"));
+  static final MtBench BENCH = MtBench.load(TestData.path("mt_bench"));
 
   @Test
   void loadsTheFastChatDirectory() {

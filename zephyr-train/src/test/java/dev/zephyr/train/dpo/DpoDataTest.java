@@ -4,21 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.io.Json;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import dev.zephyr.core.tokenizer.ChatTokenizer;
 import dev.zephyr.core.tokenizer.Tokenizer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** DPO data tokenisation with the Zephyr tokenizer and chat template from the shared data. */
+/** DPO data tokenisation with the Zephyr tokenizer and chat template from testdata/. */
 class DpoDataTest {
   static Tokenizer tokenizer;
   static ChatTokenizer tok;
 
   @BeforeAll
   static void load() {
-    tokenizer = Tokenizer.load(SharedData.path("tokenizers", "zephyr"));
+    tokenizer = Tokenizer.load(TestData.path("tokenizers", "zephyr"));
     tok = ChatTokenizer.of(tokenizer);
   }
 

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDManager;
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.model.LlamaModel;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import dev.zephyr.core.tokenizer.ChatTokenizer;
 import dev.zephyr.core.tokenizer.Tokenizer;
 import dev.zephyr.train.TinyModels;
@@ -17,7 +17,7 @@ class ChatRewardModelTest {
   @Test
   void scoresConversationsTheSameAloneAndInAPaddedBatch() {
     try (NDManager m = NDManager.newBaseManager();
-        Tokenizer tok = Tokenizer.load(SharedData.path("tokenizers", "zephyr"))) {
+        Tokenizer tok = Tokenizer.load(TestData.path("tokenizers", "zephyr"))) {
       LlamaModel decoder = LlamaModel.random(TinyModels.config(32000), 3, 0.2, m);
       RewardModel rm = RewardModel.withNewHead(decoder, 1.0, 2);
       ChatRewardModel scorer = new ChatRewardModel(rm, ChatTokenizer.of(tok), 4, 512);

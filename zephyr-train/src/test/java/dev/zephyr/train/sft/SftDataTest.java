@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.io.Json;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import dev.zephyr.core.tokenizer.ChatTokenizer;
 import dev.zephyr.core.tokenizer.LossMode;
 import dev.zephyr.core.tokenizer.Tokenizer;
@@ -15,14 +15,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** SFT data preparation with the Zephyr tokenizer and chat template from the shared data. */
+/** SFT data preparation with the Zephyr tokenizer and chat template from testdata/. */
 class SftDataTest {
   static Tokenizer tokenizer;
   static ChatTokenizer tok;
 
   @BeforeAll
   static void load() {
-    tokenizer = Tokenizer.load(SharedData.path("tokenizers", "zephyr"));
+    tokenizer = Tokenizer.load(TestData.path("tokenizers", "zephyr"));
     tok = ChatTokenizer.of(tokenizer);
   }
 

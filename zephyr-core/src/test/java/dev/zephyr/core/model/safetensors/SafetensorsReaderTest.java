@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.zephyr.core.CheckpointException;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Reading the shared fixtures, and refusing hostile or damaged files with errors that name file and tensor. */
+/** Reading the testdata fixtures, and refusing hostile or damaged files with errors that name file and tensor. */
 class SafetensorsReaderTest {
   @TempDir Path tmp;
   private NDManager manager;
@@ -39,7 +39,7 @@ class SafetensorsReaderTest {
 
   @Test
   void readsLlamaF32FixtureInFileOrderWithExactValues() {
-    Path dir = SharedData.path("fixtures", "llama-gqa-f32");
+    Path dir = TestData.path("fixtures", "llama-gqa-f32");
     Map<String, NDArray> w = Safetensors.load(dir, manager);
     assertThat(w).hasSize(21);
     List<String> names = List.copyOf(w.keySet());
@@ -58,7 +58,7 @@ class SafetensorsReaderTest {
 
   @Test
   void readsBf16FixtureWidenedToFloat32() {
-    Path file = SharedData.path("fixtures", "qwen2-tied-bf16", "model.safetensors");
+    Path file = TestData.path("fixtures", "qwen2-tied-bf16", "model.safetensors");
     SafetensorsHeader header = Safetensors.readHeader(file);
     assertThat(header.metadata()).containsEntry("format", "pt");
     assertThat(header.tensors()).hasSize(26);
@@ -82,7 +82,7 @@ class SafetensorsReaderTest {
 
   @Test
   void readsMistralFixtureShapes() {
-    Map<String, NDArray> w = Safetensors.load(SharedData.path("fixtures", "mistral-window8-f32"), manager);
+    Map<String, NDArray> w = Safetensors.load(TestData.path("fixtures", "mistral-window8-f32"), manager);
     assertThat(w.get("model.layers.0.self_attn.k_proj.weight").getShape()).isEqualTo(new Shape(16, 64));
     assertThat(w.get("model.layers.0.self_attn.q_proj.weight").toFloatArray()[0]).isEqualTo(-0.17860281467437744f);
   }
@@ -271,7 +271,7 @@ class SafetensorsReaderTest {
   @Test
   void aSingleFileWinsOverAnIndexAsInTransformers() throws IOException {
     Path dir = Files.createDirectories(tmp.resolve("both"));
-    Files.copy(SharedData.path("fixtures", "llama-gqa-f32", "model.safetensors"), dir.resolve("model.safetensors"));
+    Files.copy(TestData.path("fixtures", "llama-gqa-f32", "model.safetensors"), dir.resolve("model.safetensors"));
     Files.writeString(dir.resolve(Safetensors.INDEX_FILE), "{\"weight_map\":{\"w\":\"missing.safetensors\"}}");
     assertThat(Safetensors.checkpointFiles(dir)).containsExactly(dir.resolve("model.safetensors"));
     assertThat(Safetensors.load(dir, manager)).hasSize(21);

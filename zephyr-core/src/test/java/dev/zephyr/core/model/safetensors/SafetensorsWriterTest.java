@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.io.Json;
-import dev.zephyr.core.testing.SharedData;
+import dev.zephyr.core.testing.TestData;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -41,7 +41,7 @@ class SafetensorsWriterTest {
 
   @Test
   void rewritingTheF32FixtureReproducesItsBytesExactly() throws IOException {
-    Path original = SharedData.path("fixtures", "llama-gqa-f32", "model.safetensors");
+    Path original = TestData.path("fixtures", "llama-gqa-f32", "model.safetensors");
     Path copy = tmp.resolve("copy.safetensors");
     Safetensors.save(copy, Safetensors.load(original, manager), Dtype.F32);
     assertThat(Files.readAllBytes(copy)).isEqualTo(Files.readAllBytes(original));
@@ -49,7 +49,7 @@ class SafetensorsWriterTest {
 
   @Test
   void rewritingTheBf16FixtureReproducesItsBytesExactly() throws IOException {
-    Path original = SharedData.path("fixtures", "qwen2-tied-bf16", "model.safetensors");
+    Path original = TestData.path("fixtures", "qwen2-tied-bf16", "model.safetensors");
     Path copy = tmp.resolve("copy.safetensors");
     Safetensors.save(copy, Safetensors.load(original, manager), Dtype.BF16);
     assertThat(Files.readAllBytes(copy)).isEqualTo(Files.readAllBytes(original));
