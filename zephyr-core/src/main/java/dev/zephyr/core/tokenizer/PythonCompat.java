@@ -331,6 +331,7 @@ final class PythonCompat {
           repr(sb, e.getKey(), true);
           sb.append(": ");
           repr(sb, e.getValue(), true);
+          TemplateGuard.length(sb.length());
         }
         sb.append('}');
       } else if (v instanceof Collection<?> c) {
@@ -340,6 +341,7 @@ final class PythonCompat {
           sb.append(first ? "" : ", ");
           first = false;
           repr(sb, o, true);
+          TemplateGuard.length(sb.length());
         }
         sb.append(']');
       } else if (quoted) {
@@ -521,7 +523,7 @@ final class PythonCompat {
     }
 
     public static String replace2(Object s, Object old, Object replacement) {
-      return str(s, "replace").replace(str(old, "replace"), str(replacement, "replace"));
+      return replace3(s, old, replacement, -1L);
     }
 
     public static String replace3(Object s, Object old, Object replacement, Object count) {
@@ -529,6 +531,7 @@ final class PythonCompat {
       String o = str(old, "replace");
       String r = str(replacement, "replace");
       int max = ((Number) count).intValue();
+      checkReplacedLength(str, o, r, max);
       if (max < 0) {
         return str.replace(o, r);
       }
@@ -545,14 +548,34 @@ final class PythonCompat {
       return b.append(str.substring(from)).toString();
     }
 
+    /** Fails before building a replacement result longer than the render's output limit allows. */
+    private static void checkReplacedLength(String s, String old, String replacement, int max) {
+      if (replacement.length() <= old.length()) {
+        return;
+      }
+      long hits = 0;
+      if (old.isEmpty()) {
+        hits = s.length() + 1L;
+      } else {
+        for (int at = s.indexOf(old); at >= 0 && (max < 0 || hits < max); at = s.indexOf(old, at + old.length())) {
+          hits++;
+        }
+      }
+      TemplateGuard.length(s.length() + hits * (replacement.length() - old.length()));
+    }
+
     public static String join1(Object sep, Object items) {
       String s = str(sep, "join");
       if (!(items instanceof Iterable<?> it)) {
         throw new TemplateException("can only join an iterable");
       }
       List<String> parts = new ArrayList<>();
+      long length = 0;
       for (Object o : it) {
-        parts.add(str(o, "join"));
+        String part = str(o, "join");
+        length += part.length() + (parts.isEmpty() ? 0 : s.length());
+        TemplateGuard.length(length);
+        parts.add(part);
       }
       return String.join(s, parts);
     }
