@@ -426,8 +426,8 @@ public final class ChatTemplate {
     return baseConfig()
         .withMaxOutputSize(guard.outputCap())
         .withMaxStringLength(guard.outputCap())
-        .withMaxListSize(limits.maxArgument())
-        .withMaxMapSize(limits.maxArgument())
+        .withMaxListSize(guard.maxCollection())
+        .withMaxMapSize(guard.maxCollection())
         // One more than the limit, so that TemplateGuard.range sees a list that is too long instead of a cut one.
         .withRangeLimit(limits.maxArgument() == Integer.MAX_VALUE ? Integer.MAX_VALUE : limits.maxArgument() + 1)
         .withEnableRecursiveMacroCalls(true)

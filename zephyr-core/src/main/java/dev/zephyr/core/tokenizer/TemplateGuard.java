@@ -46,6 +46,8 @@ final class TemplateGuard {
   private final long inputChars;
   /** Printed sizes of the lists and dicts the render was given, so filters on them need not walk them again. */
   private final Map<Object, Long> inputSizes;
+  /** Items a list or dict may hold: the argument limit, or more when the input itself holds more. */
+  private final int maxCollection;
   private final long deadlineNanos;
   /** The first limit this render hit; rendering is single-threaded, so no synchronisation. */
   private TemplateException failure;
@@ -55,14 +57,16 @@ final class TemplateGuard {
     this.deadlineNanos = System.nanoTime() + limits.renderTime().toNanos();
     this.inputSizes = new IdentityHashMap<>();
     long total = 0;
+    int[] largest = {0};
     for (Map.Entry<String, ?> e : input.entrySet()) {
-      long size = printedSize(e.getValue(), Long.MAX_VALUE);
+      long size = printedSize(e.getValue(), Long.MAX_VALUE, largest);
       if (isContainer(e.getValue())) {
         inputSizes.put(e.getValue(), size);
       }
       total += e.getKey().length() + size;
     }
     this.inputChars = total;
+    this.maxCollection = Math.max(limits.maxArgument(), largest[0]);
   }
 
   /** A guard whose clock starts now, for a render of {@code input} (the messages and variables the template sees). */
@@ -76,9 +80,10 @@ final class TemplateGuard {
 
   /**
    * About how many characters {@code value} prints as: its strings plus two per item (separators, short numbers),
-   * through lists and dicts, walked without recursion and only until the count passes {@code stopAbove}.
+   * through lists and dicts, walked without recursion and only until the count passes {@code stopAbove}. When
+   * {@code largest} is given, its only element is raised to the item count of the largest list or dict met.
    */
-  private long printedSize(Object value, long stopAbove) {
+  private long printedSize(Object value, long stopAbove, int[] largest) {
     long total = 0;
     long visited = 0;
     Deque<Object> pending = new ArrayDeque<>();
@@ -92,11 +97,17 @@ final class TemplateGuard {
       } else if (v instanceof CharSequence s) {
         total += s.length();
       } else if (v instanceof Map<?, ?> m) {
+        if (largest != null) {
+          largest[0] = Math.max(largest[0], m.size());
+        }
         m.forEach((k, x) -> {
           pending.push(k == null ? "" : k);
           pending.push(x == null ? "" : x);
         });
       } else if (v instanceof Collection<?> c) {
+        if (largest != null) {
+          largest[0] = Math.max(largest[0], c.size());
+        }
         c.forEach(x -> pending.push(x == null ? "" : x));
       }
       if (++visited % 4096 == 0) {
@@ -123,7 +134,7 @@ final class TemplateGuard {
    * times would otherwise be expanded in full.
    */
   void checkPrintedSize(String filter, Object value) {
-    if (isContainer(value) && printedSize(value, outputCap()) > outputCap()) {
+    if (isContainer(value) && printedSize(value, outputCap(), null) > outputCap()) {
       throw fail(outputExceeded("value passed to the filter '" + filter + "'"));
     }
   }
@@ -136,6 +147,11 @@ final class TemplateGuard {
   long outputCap() {
     long cap = limits.maxOutputChars() + inputChars;
     return cap < 0 ? Long.MAX_VALUE : cap;
+  }
+
+  /** Items a list or dict may hold in this render (Jinjava's list and dict size limit). */
+  int maxCollection() {
+    return maxCollection;
   }
 
   /** The first limit this render hit, or null. */
@@ -217,7 +233,7 @@ final class TemplateGuard {
     }
     if (error.getReason() == TemplateError.ErrorReason.COLLECTION_TOO_BIG
         || anyCause(error.getException(), CollectionTooBigException.class::isInstance)) {
-      return new TemplateException("chat template built a list or dict of more than " + limits.maxArgument()
+      return new TemplateException("chat template built a list or dict of more than " + maxCollection
           + " items, over the argument limit (TemplateLimits.maxArgument = " + limits.maxArgument() + "); "
           + TemplateLimits.HOW_TO_CHANGE);
     }

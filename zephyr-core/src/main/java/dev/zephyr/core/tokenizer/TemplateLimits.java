@@ -10,19 +10,21 @@ import java.util.Objects;
  * exceeded, fails the render with a {@link dev.zephyr.core.TemplateException} that names the limit, its value and this
  * record.
  *
- * <p>The defaults ({@link #DEFAULTS}) are far above what real chat templates need (the Llama 3, Mistral, Qwen and
- * DeepSeek templates render a conversation in milliseconds, a few characters beyond the messages themselves, with
- * fewer than 15 levels of nesting):
+ * <p>The defaults ({@link #DEFAULTS}) leave real chat templates far from every limit (the Zephyr, Llama 3.1, Qwen3
+ * and DeepSeek-V3 templates of the golden tests nest at most 5 levels deep and render a conversation in
+ * milliseconds):
  * <ul>
- *   <li>{@code renderTime} 5 s: wall-clock time of one render, checked between template nodes and loop steps;</li>
- *   <li>{@code maxOutputChars} 1 MiB (1,048,576): characters a render may produce or build in one string, on top of
- *       the characters of the conversation and variables it was given (so a long conversation never trips it);</li>
+ *   <li>{@code renderTime} 5 s: wall-clock time of one render, checked before every template node Jinjava renders
+ *       and inside the built-ins that loop;</li>
+ *   <li>{@code maxOutputChars} 1 MiB (1,048,576): characters a render may produce, build into one string, or hand to
+ *       a filter as a list or dict, on top of the characters of the conversation and variables it was given (so a
+ *       long conversation never trips it);</li>
  *   <li>{@code maxDepth} 100: nesting of blocks ({@code for}, {@code if}, {@code macro}...) plus brackets in the
  *       source, and the depth of recursive macro calls;</li>
  *   <li>{@code maxArgument} 100,000: the largest size argument a built-in may be asked to allocate for (the indent of
  *       {@code tojson} and {@code indent}, the width of {@code center} and of {@code format} fields, the length of
- *       {@code range}, the size of {@code batch} and {@code round}), and the most items a list or dict built by the
- *       template may hold.</li>
+ *       {@code range}, the size of {@code batch} and {@code round}), and the most items a list or dict may hold
+ *       (or as many as the largest list or dict the render was given).</li>
  * </ul>
  *
  * <p>Change them with {@link ChatTemplate#withLimits} or {@link ChatTokenizer#withTemplateLimits}, for example
