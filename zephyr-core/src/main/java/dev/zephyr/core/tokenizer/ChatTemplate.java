@@ -288,8 +288,8 @@ public final class ChatTemplate {
         if (raised != null) {
           throw new TemplateException(raised.getMessage(), raised);
         }
-        throw new TemplateException("chat template error at line " + error.getLineno() + ": " + error.getMessage(),
-            error.getException());
+        throw new TemplateException("chat template error at line " + error.getLineno() + ": "
+            + TemplateCode.abbreviate(String.valueOf(error.getMessage())), error.getException());
       }
     }
     String out = result.getOutput();

@@ -20,14 +20,12 @@ final class TemplateNesting {
 
   /** The deepest nesting of blocks plus brackets anywhere in {@code source}; 0 for plain text. */
   static int depth(String source) {
-    Matcher code = PythonCompat.CODE.matcher(source);
     int blocks = 0;
     int deepest = 0;
     boolean inRaw = false;
-    while (code.find()) {
-      boolean statement = code.group(2) != null;
-      String body = statement ? code.group(2) : code.group(1);
-      String name = statement ? tagName(body) : "";
+    for (TemplateCode.Block code : TemplateCode.blocks(source)) {
+      String body = code.body();
+      String name = code.statement() ? tagName(body) : "";
       if (inRaw) {
         if (name.equals("endraw")) {
           inRaw = false;

@@ -86,6 +86,40 @@ class ChatTemplateLimitsTest {
         .isInstanceOf(TemplateException.class).hasMessageContaining("TemplateLimits.renderTime"));
   }
 
+  @ParameterizedTest
+  @ValueSource(ints = {0, 1, 2, 3, 4, 5})
+  void loadingAHostileSourceTakesTimeLinearInItsLength(int which) {
+    // Each of these stalled (cubic or quadratic regular expressions) or overflowed the stack while the template was
+    // being loaded, before any render limit applied.
+    int n = 100_000;
+    String source = switch (which) {
+      case 0 -> "{{ [" + ":".repeat(n) + "] }}";
+      case 1 -> "{{".repeat(n);
+      case 2 -> "{{ x" + " ".repeat(n) + "- }}";
+      case 3 -> "{{ '" + "\\\\".repeat(n) + "' }}";
+      case 4 -> "{% set ns = namespace(" + "a=(1),".repeat(n) + ") %}";
+      default -> "{{ x" + ".strip()".repeat(n) + " }}";
+    };
+    assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+      try {
+        ChatTemplate.of(source);
+      } catch (TemplateException refused) {
+        assertThat(refused.getMessage()).hasSizeLessThan(1000);
+      }
+    });
+  }
+
+  @Test
+  void longLiteralsAreStillRecognisedWhileLoading() {
+    String literal = "'" + "\\'x".repeat(20_000) + "'";
+    // Inside a literal, a Python-only construct is just text.
+    assertThat(ChatTemplate.of("{{ " + literal + " }}{{ ''.startswith('a') }}").unsupportedConstruct()).isEmpty();
+    assertThat(ChatTemplate.of("{{ " + literal + " ~ x[1:2:3] }}").unsupportedConstruct()).get().asString()
+        .contains("extended slice '[1:2:3]'");
+    assertThat(ChatTemplate.of("{% set ns = namespace(a=" + literal + ") %}{{ ns.a|length }}")
+        .renderMaps(ONE_MESSAGE, false, Map.of())).isEqualTo("40000");
+  }
+
   // ---- output ----
 
   @Test
