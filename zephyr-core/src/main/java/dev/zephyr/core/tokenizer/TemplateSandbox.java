@@ -89,11 +89,24 @@ final class TemplateSandbox {
   private static void checkIndent(Object var, Object[] args, Map<String, Object> kwargs) {
     Object width = arg(args, kwargs, 0, "width");
     TemplateGuard.argument("indent(width)", width);
-    if (width instanceof Number n && var != null) {
+    long spaces = count(width);
+    if (spaces > 0 && var != null) {
       String text = var.toString();
       long lines = text.chars().filter(c -> c == '\n').count() + 1;
-      TemplateGuard.length(text.length() + lines * Math.max(0, n.longValue()));
+      TemplateGuard.length(text.length() + lines * spaces);
     }
+  }
+
+  /** A size argument as a number (a string of digits too, as filters receive them), saturating; 0 if neither. */
+  private static long count(Object value) {
+    if (value instanceof Number n) {
+      return Math.max(0, n.longValue());
+    }
+    if (value instanceof CharSequence s && s.toString().strip().matches("\\d+")) {
+      String digits = s.toString().strip();
+      return digits.length() > 18 ? Long.MAX_VALUE : Long.parseLong(digits);
+    }
+    return 0;
   }
 
   /** {@code format}: each field's width and precision are bounded, and so is their sum. */
@@ -108,7 +121,7 @@ final class TemplateSandbox {
       for (int group = 1; group <= 2; group++) {
         if (m.group(group) != null) {
           TemplateGuard.argument("the format field '" + m.group() + "'", m.group(group));
-          total += Long.parseLong(m.group(group));
+          total = Math.min(Long.MAX_VALUE / 2, total + count(m.group(group)));
         }
       }
     }
