@@ -40,6 +40,11 @@ import java.util.regex.Pattern;
  * detected when the template is created; rendering such a template throws a {@link TemplateException} naming the
  * construct instead of producing wrong text.
  *
+ * <p>Templates come from model directories and are treated as untrusted: every render is bounded in time, output,
+ * nesting depth and argument sizes by {@link TemplateLimits} ({@link TemplateLimits#DEFAULTS} unless
+ * {@link #withLimits} says otherwise), and, as in transformers' sandbox, there is no loader: {@code include},
+ * {@code import}, {@code from} and {@code extends} fail, and no file or classpath resource can be read.
+ *
  * <p>Immutable and thread-safe.
  */
 public final class ChatTemplate {
@@ -76,28 +81,48 @@ public final class ChatTemplate {
   private final boolean insertEmptySystemMessage;
   private final Optional<String> unsupported;
   private final boolean hasGenerationBlocks;
+  /** Blocks plus brackets at the deepest point of the source ({@link TemplateNesting}). */
+  private final int nesting;
+  private final TemplateLimits limits;
 
   private ChatTemplate(String source, String effective, Optional<String> unsupported, boolean hasGenerationBlocks,
-      Map<String, Object> variables, boolean insertEmptySystemMessage) {
+      int nesting, Map<String, Object> variables, boolean insertEmptySystemMessage, TemplateLimits limits) {
     this.source = source;
     this.effective = effective;
     this.unsupported = unsupported;
     this.hasGenerationBlocks = hasGenerationBlocks;
+    this.nesting = nesting;
     this.variables = Map.copyOf(variables);
     this.insertEmptySystemMessage = insertEmptySystemMessage;
+    this.limits = Objects.requireNonNull(limits, "limits");
   }
 
-  /** A template from its Jinja source, with no special-token variables yet (see {@link #withSpecialTokens}). */
+  /**
+   * A template from its Jinja source, with no special-token variables yet (see {@link #withSpecialTokens}), rendered
+   * under {@link TemplateLimits#DEFAULTS}.
+   */
   public static ChatTemplate of(String source) {
     Objects.requireNonNull(source, "source");
     String effective = PythonCompat.rewrite(source);
     return new ChatTemplate(source, effective, TemplateSupport.unsupportedConstruct(effective),
-        GENERATION_TAG.matcher(source).find(), Map.of(), false);
+        GENERATION_TAG.matcher(source).find(), TemplateNesting.depth(source), Map.of(), false,
+        TemplateLimits.DEFAULTS);
   }
 
-  /** A copy with other variables and system-message setting; the source is not rewritten or checked again. */
-  private ChatTemplate with(Map<String, Object> newVariables, boolean insert) {
-    return new ChatTemplate(source, effective, unsupported, hasGenerationBlocks, newVariables, insert);
+  /** A copy with other variables, system-message setting and limits; the source is not rewritten or checked again. */
+  private ChatTemplate with(Map<String, Object> newVariables, boolean insert, TemplateLimits newLimits) {
+    return new ChatTemplate(source, effective, unsupported, hasGenerationBlocks, nesting, newVariables, insert,
+        newLimits);
+  }
+
+  /** A copy rendered under other limits (time, output, depth, argument sizes); see {@link TemplateLimits}. */
+  public ChatTemplate withLimits(TemplateLimits newLimits) {
+    return with(variables, insertEmptySystemMessage, Objects.requireNonNull(newLimits, "limits"));
+  }
+
+  /** The limits every render of this template runs under. */
+  public TemplateLimits limits() {
+    return limits;
   }
 
   /** The alignment-handbook Zephyr template; {@code eos_token} must be supplied ({@link #withSpecialTokens}). */
@@ -128,14 +153,14 @@ public final class ChatTemplate {
     putIfNotNull(v, "eos_token", config.eosToken());
     putIfNotNull(v, "pad_token", config.padToken());
     putIfNotNull(v, "unk_token", config.unkToken());
-    return with(v, insertEmptySystemMessage);
+    return with(v, insertEmptySystemMessage, limits);
   }
 
   /** A copy with extra variables available to every render ({@code date_string}, {@code tools}, ...). */
   public ChatTemplate withVariables(Map<String, ?> extra) {
     Map<String, Object> v = new LinkedHashMap<>(variables);
     v.putAll(extra);
-    return with(v, insertEmptySystemMessage);
+    return with(v, insertEmptySystemMessage, limits);
   }
 
   /**
@@ -143,7 +168,7 @@ public final class ChatTemplate {
    * message, as the original Zephyr recipe did (alignment-handbook {@code maybe_insert_system_message}).
    */
   public ChatTemplate withEmptySystemMessage(boolean insert) {
-    return with(variables, insert);
+    return with(variables, insert, limits);
   }
 
   /** The Jinja source. */
@@ -170,7 +195,8 @@ public final class ChatTemplate {
    * Renders messages given as maps (so they may carry {@code tool_calls}, {@code reasoning_content}, ...), with
    * per-call extra variables.
    *
-   * @throws TemplateException when the template raises, fails, or uses an unsupported construct
+   * @throws TemplateException when the template raises, fails, uses an unsupported construct, or exceeds one of its
+   *     {@link #limits()}
    */
   public String renderMaps(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt,
       Map<String, ?> extra) {
@@ -212,6 +238,10 @@ public final class ChatTemplate {
       throw new TemplateException("unsupported chat template construct: " + unsupported.get()
           + "; refusing to render rather than produce text that differs from transformers");
     }
+    if (nesting > limits.maxDepth()) {
+      throw new TemplateException("chat template nests " + nesting + " levels deep (blocks plus brackets), over the"
+          + " depth limit of " + limits.maxDepth() + " (TemplateLimits.maxDepth); " + TemplateLimits.HOW_TO_CHANGE);
+    }
     List<Map<String, Object>> msgs = new ArrayList<>();
     if (insertEmptySystemMessage && (messages.isEmpty() || !"system".equals(messages.get(0).get("role")))) {
       Map<String, Object> system = new LinkedHashMap<>();
@@ -230,23 +260,40 @@ public final class ChatTemplate {
     context.put("messages", msgs);
     context.put("add_generation_prompt", addGenerationPrompt);
     context.put(TRACK_VARIABLE, track);
+    TemplateGuard guard = TemplateGuard.start(limits, context);
     RenderResult result;
-    try {
-      result = JINJAVA.renderForResult(effective, context);
+    try (TemplateGuard.Scope scope = guard.enter()) {
+      result = JINJAVA.renderForResult(effective, context, renderConfig(guard));
+    } catch (TemplateGuard.Abort abort) {
+      throw abort.exception();
+    } catch (StackOverflowError tooDeep) {
+      // Long operator or filter chains nest in Jinjava's expression parser without brackets, so the source check
+      // cannot see them; the stack has unwound by now, and the render left no state behind.
+      throw new TemplateException("chat template nests too deeply: rendering it overflowed the Java stack (a long"
+          + " chain of filters or operators, or recursion; TemplateLimits.maxDepth = " + limits.maxDepth()
+          + " bounds blocks, brackets and macro recursion)");
     } catch (RuntimeException e) {
       throw new TemplateException("chat template failed: " + messageOf(e), e);
     }
+    if (guard.failure() != null) {
+      throw guard.failure();
+    }
     for (TemplateError error : result.getErrors()) {
+      TemplateException limit = guard.limitError(error);
+      if (limit != null) {
+        throw limit;
+      }
       if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
         RaisedByTemplate raised = findRaised(error.getException());
         if (raised != null) {
           throw new TemplateException(raised.getMessage(), raised);
         }
-        throw new TemplateException("chat template error at line " + error.getLineno() + ": " + error.getMessage(),
-            error.getException());
+        throw new TemplateException("chat template error at line " + error.getLineno() + ": "
+            + TemplateCode.abbreviate(String.valueOf(error.getMessage())), error.getException());
       }
     }
     String out = result.getOutput();
+    guard.checkLength(out.length());
     return track ? stripSentinels(out) : new Rendered(out, List.of());
   }
 
@@ -353,10 +400,10 @@ public final class ChatTemplate {
     return sb.toString();
   }
 
-  private static Jinjava newJinjava() {
+  private static JinjavaConfig.Builder baseConfig() {
     // Jlama's settings (PromptSupport): trim/lstrip blocks plus the overrides that make whitespace control and
     // expression trimming behave like Python Jinja2. LegacyOverrides.ALL is worse (drops newlines).
-    JinjavaConfig config = JinjavaConfig.newBuilder()
+    return JinjavaConfig.newBuilder()
         .withTrimBlocks(true)
         .withLstripBlocks(true)
         .withLegacyOverrides(LegacyOverrides.newBuilder()
@@ -366,8 +413,31 @@ public final class ChatTemplate {
             .withKeepNullableLoopValues(true)
             .withUsePyishObjectMapper(true)
             .build())
+        .withDisabled(TemplateSandbox.DISABLED)
+        .withRestrictedMethods(TemplateSandbox.RESTRICTED_METHODS);
+  }
+
+  /**
+   * The configuration of one render: the base settings plus Jinjava's own bounds set from the guard's limits, recursive
+   * macros allowed as in Jinja2 (up to the depth limit), and the guard's clock checked before every node.
+   */
+  private static JinjavaConfig renderConfig(TemplateGuard guard) {
+    TemplateLimits limits = guard.limits();
+    return baseConfig()
+        .withMaxOutputSize(guard.outputCap())
+        .withMaxStringLength(guard.outputCap())
+        .withMaxListSize(guard.maxCollection())
+        .withMaxMapSize(guard.maxCollection())
+        // One more than the limit, so that TemplateGuard.range sees a list that is too long instead of a cut one.
+        .withRangeLimit(limits.maxArgument() == Integer.MAX_VALUE ? Integer.MAX_VALUE : limits.maxArgument() + 1)
+        .withEnableRecursiveMacroCalls(true)
+        .withMaxMacroRecursionDepth(limits.maxDepth())
+        .withNodePreProcessor(guard.preProcessor())
         .build();
-    Jinjava jinjava = new Jinjava(config);
+  }
+
+  private static Jinjava newJinjava() {
+    Jinjava jinjava = new Jinjava(baseConfig().build());
     jinjava.registerFunction(new ELFunctionDefinition("", "raise_exception", ChatTemplate.class, "raiseException",
         String.class));
     jinjava.registerFunction(new ELFunctionDefinition("", "strftime_now", ChatTemplate.class, "strftimeNow",
@@ -375,6 +445,7 @@ public final class ChatTemplate {
     jinjava.registerFilter(new ToJson());
     PythonCompat.register(jinjava);
     jinjava.registerTag(new GenerationTag());
+    TemplateSandbox.install(jinjava);
     return jinjava;
   }
 
@@ -395,6 +466,7 @@ public final class ChatTemplate {
       StringBuilder sb = new StringBuilder();
       for (Node child : tagNode.getChildren()) {
         sb.append(child.render(interpreter).getValue());
+        TemplateGuard.length(sb.length());
       }
       if (Boolean.TRUE.equals(interpreter.getContext().get(TRACK_VARIABLE))) {
         return GENERATION_START + sb.toString() + GENERATION_END;
@@ -421,6 +493,7 @@ public final class ChatTemplate {
       if (indent == null && args.length > 0) {
         indent = args[0];
       }
+      TemplateGuard.argument("tojson(indent=...)", indent);
       String indentText = null;
       if (indent instanceof Number n) {
         indentText = " ".repeat(n.intValue());

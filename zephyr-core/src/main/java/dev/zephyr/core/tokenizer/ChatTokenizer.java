@@ -69,6 +69,11 @@ public final class ChatTokenizer {
         appendEos);
   }
 
+  /** A copy whose template renders under other limits (time, output, depth, argument sizes; {@link TemplateLimits}). */
+  public ChatTokenizer withTemplateLimits(TemplateLimits limits) {
+    return new ChatTokenizer(tokenizer, template.withLimits(limits), boundaryPolicy, doubleBosPolicy, appendEos);
+  }
+
   /** A copy with another policy for prompt ids that are not a prefix of the joint ids. */
   public ChatTokenizer withBoundaryPolicy(Policy policy) {
     return new ChatTokenizer(tokenizer, template, policy, doubleBosPolicy, appendEos);

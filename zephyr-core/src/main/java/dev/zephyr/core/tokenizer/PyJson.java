@@ -58,6 +58,7 @@ final class PyJson {
     } else {
       quote(sb, v.toString());
     }
+    TemplateGuard.length(sb.length());
   }
 
   private void writeMap(StringBuilder sb, Map<?, ?> m, int level) {
@@ -104,6 +105,7 @@ final class PyJson {
 
   private void newline(StringBuilder sb, int level) {
     if (indent != null) {
+      TemplateGuard.length(sb.length() + 1L + (long) indent.length() * level);
       sb.append('\n').append(indent.repeat(level));
     }
   }

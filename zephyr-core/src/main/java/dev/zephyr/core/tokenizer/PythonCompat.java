@@ -23,16 +23,16 @@ import java.util.regex.Pattern;
  * Anything else stays as written, and {@link TemplateSupport} refuses what Jinjava would get wrong.
  */
 final class PythonCompat {
-  /** The code inside {@code {{ }}} (group 1) or {@code {% %}} (group 2). */
-  static final Pattern CODE = Pattern.compile("\\{\\{(.*?)\\}\\}|\\{%(.*?)%\\}", Pattern.DOTALL);
   private static final Pattern METHOD = Pattern.compile(
       "\\.(startswith|endswith|split|lstrip|rstrip|strip|upper|lower|title|capitalize|replace|join)\\s*\\(");
   private static final Pattern REVERSE_SLICE = Pattern.compile("\\[\\s*:\\s*:\\s*-\\s*1\\s*\\]");
   private static final Pattern SET_NAMESPACE = Pattern.compile(
       "^(-?\\s*set\\s+[A-Za-z_][A-Za-z0-9_]*\\s*=\\s*namespace\\s*\\()(.*)(\\)\\s*-?\\s*)$", Pattern.DOTALL);
+  /** Plain values other than string literals, which {@link TemplateCode#isStringLiteral} recognises. */
   private static final Pattern PLAIN_VALUE = Pattern.compile(
-      "\\s*(true|false|True|False|none|None|-?\\d+(\\.\\d+)?|'(?:[^'\\\\]|\\\\.)*'|\"(?:[^\"\\\\]|\\\\.)*\""
-          + "|\\[\\s*\\]|\\{\\s*\\})\\s*");
+      "\\s*(true|false|True|False|none|None|-?\\d+(\\.\\d+)?|\\[\\s*\\]|\\{\\s*\\})\\s*");
+  /** Python method calls and reverse slices one expression may have rewritten. */
+  private static final int MAX_REWRITES = 1000;
   private static final Pattern KEYWORD_ARG = Pattern.compile("\\s*([A-Za-z_][A-Za-z0-9_]*)\\s*=(.*)", Pattern.DOTALL);
 
   private PythonCompat() {}
@@ -40,17 +40,16 @@ final class PythonCompat {
   /** The template with the supported Python-only constructs rewritten. */
   static String rewrite(String template) {
     StringBuilder out = new StringBuilder(template.length());
-    Matcher m = CODE.matcher(template);
     int last = 0;
     int[] counter = {0};
-    while (m.find()) {
-      out.append(template, last, m.start());
-      if (m.group(1) != null) {
-        out.append("{{").append(wrapOutput(rewriteExpression(m.group(1)))).append("}}");
+    for (TemplateCode.Block code : TemplateCode.blocks(template)) {
+      out.append(template, last, code.start());
+      if (code.statement()) {
+        out.append(rewriteStatement(rewriteExpression(code.body()), counter));
       } else {
-        out.append(rewriteStatement(rewriteExpression(m.group(2)), counter));
+        out.append("{{").append(wrapOutput(rewriteExpression(code.body()))).append("}}");
       }
-      last = m.end();
+      last = code.end();
     }
     return out.append(template.substring(last)).toString();
   }
@@ -60,11 +59,29 @@ final class PythonCompat {
    * Python (Jinjava prints {@code true}); whitespace-control dashes stay outside the call.
    */
   private static String wrapOutput(String expr) {
-    Matcher m = Pattern.compile("^(-?)(\\s*)(.*?)(\\s*)(-?)$", Pattern.DOTALL).matcher(expr);
-    if (!m.matches() || m.group(3).isBlank()) {
+    // Split as ^(-?)(\s*)(.*?)(\s*)(-?)$ would, by scanning in from both ends (that regex is quadratic in a long run
+    // of spaces).
+    int start = expr.startsWith("-") ? 1 : 0;
+    while (start < expr.length() && isRegexSpace(expr.charAt(start))) {
+      start++;
+    }
+    int end = expr.length();
+    if (end > start && expr.charAt(end - 1) == '-') {
+      end--;
+    }
+    while (end > start && isRegexSpace(expr.charAt(end - 1))) {
+      end--;
+    }
+    String inner = expr.substring(start, end);
+    if (inner.isBlank()) {
       return expr;
     }
-    return m.group(1) + m.group(2) + "pystr_out_0(" + m.group(3) + ")" + m.group(4) + m.group(5);
+    return expr.substring(0, start) + "pystr_out_0(" + inner + ")" + expr.substring(end);
+  }
+
+  /** The characters of the regex class {@code \s}. */
+  private static boolean isRegexSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r';
   }
 
   private static String rewriteStatement(String body, int[] counter) {
@@ -80,7 +97,8 @@ final class PythonCompat {
     List<String> newArgs = new ArrayList<>();
     for (String arg : splitTopLevel(args)) {
       Matcher kw = KEYWORD_ARG.matcher(arg);
-      if (arg.isBlank() || !kw.matches() || PLAIN_VALUE.matcher(kw.group(2)).matches()) {
+      if (arg.isBlank() || !kw.matches() || PLAIN_VALUE.matcher(kw.group(2)).matches()
+          || TemplateCode.isStringLiteral(kw.group(2).strip())) {
         newArgs.add(arg);
         continue;
       }
@@ -100,8 +118,15 @@ final class PythonCompat {
 
   /** Rewrites method calls and reverse slices in one expression, leftmost first, until none is left. */
   static String rewriteExpression(String expr) {
+    // Each rewrite rescans the expression, so refuse up front what would take more than MAX_REWRITES of them.
+    String blankedExpr = blankLiterals(expr);
+    if (METHOD.matcher(blankedExpr).results().count() + REVERSE_SLICE.matcher(blankedExpr).results().count()
+        > MAX_REWRITES) {
+      throw new TemplateException("chat template expression too complex to rewrite (more than " + MAX_REWRITES
+          + " Python method calls and reverse slices): " + TemplateCode.abbreviate(expr));
+    }
     String s = expr;
-    for (int guard = 0; guard < 1000; guard++) {
+    for (int guard = 0; guard < MAX_REWRITES; guard++) {
       String blanked = blankLiterals(s);
       Matcher slice = REVERSE_SLICE.matcher(blanked);
       Matcher method = METHOD.matcher(blanked);
@@ -134,8 +159,9 @@ final class PythonCompat {
           + (arity == 0 ? "" : ", " + args) + ")";
       s = s.substring(0, start) + call + s.substring(close + 1);
     }
-    throw new TemplateException("chat template expression too complex to rewrite: " + expr);
+    throw new TemplateException("chat template expression too complex to rewrite: " + TemplateCode.abbreviate(expr));
   }
+
 
   /** Start of the postfix chain (names, dots, calls, subscripts, literals, groups) that ends just before {@code end}. */
   private static int receiverStart(String blanked, int end) {
@@ -331,6 +357,7 @@ final class PythonCompat {
           repr(sb, e.getKey(), true);
           sb.append(": ");
           repr(sb, e.getValue(), true);
+          TemplateGuard.length(sb.length());
         }
         sb.append('}');
       } else if (v instanceof Collection<?> c) {
@@ -340,6 +367,7 @@ final class PythonCompat {
           sb.append(first ? "" : ", ");
           first = false;
           repr(sb, o, true);
+          TemplateGuard.length(sb.length());
         }
         sb.append(']');
       } else if (quoted) {
@@ -521,7 +549,7 @@ final class PythonCompat {
     }
 
     public static String replace2(Object s, Object old, Object replacement) {
-      return str(s, "replace").replace(str(old, "replace"), str(replacement, "replace"));
+      return replace3(s, old, replacement, -1L);
     }
 
     public static String replace3(Object s, Object old, Object replacement, Object count) {
@@ -529,6 +557,7 @@ final class PythonCompat {
       String o = str(old, "replace");
       String r = str(replacement, "replace");
       int max = ((Number) count).intValue();
+      checkReplacedLength(str, o, r, max);
       if (max < 0) {
         return str.replace(o, r);
       }
@@ -545,14 +574,34 @@ final class PythonCompat {
       return b.append(str.substring(from)).toString();
     }
 
+    /** Fails before building a replacement result longer than the render's output limit allows. */
+    private static void checkReplacedLength(String s, String old, String replacement, int max) {
+      if (replacement.length() <= old.length()) {
+        return;
+      }
+      long hits = 0;
+      if (old.isEmpty()) {
+        hits = s.length() + 1L;
+      } else {
+        for (int at = s.indexOf(old); at >= 0 && (max < 0 || hits < max); at = s.indexOf(old, at + old.length())) {
+          hits++;
+        }
+      }
+      TemplateGuard.length(s.length() + hits * (replacement.length() - old.length()));
+    }
+
     public static String join1(Object sep, Object items) {
       String s = str(sep, "join");
       if (!(items instanceof Iterable<?> it)) {
         throw new TemplateException("can only join an iterable");
       }
       List<String> parts = new ArrayList<>();
+      long length = 0;
       for (Object o : it) {
-        parts.add(str(o, "join"));
+        String part = str(o, "join");
+        length += part.length() + (parts.isEmpty() ? 0 : s.length());
+        TemplateGuard.length(length);
+        parts.add(part);
       }
       return String.join(s, parts);
     }

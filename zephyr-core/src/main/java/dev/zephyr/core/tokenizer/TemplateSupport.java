@@ -11,8 +11,8 @@ import java.util.regex.Pattern;
  * string literals blanked out.
  */
 final class TemplateSupport {
-  private static final Pattern STRING_LITERAL = Pattern.compile("'(?:[^'\\\\]|\\\\.)*'|\"(?:[^\"\\\\]|\\\\.)*\"");
-  private static final Pattern EXTENDED_SLICE = Pattern.compile("\\[[^\\[\\]]*:[^\\[\\]]*:[^\\[\\]]*\\]");
+  /** Brackets holding two colons; the parts stop at a colon or bracket and never backtrack, so matching is linear. */
+  private static final Pattern EXTENDED_SLICE = Pattern.compile("\\[[^\\[\\]:]*+:[^\\[\\]:]*+:[^\\[\\]]*+\\]");
   private static final Pattern PY_METHOD = Pattern.compile(
       "\\.(startswith|endswith|lstrip|rstrip|split|rsplit|splitlines|upper|lower|title|capitalize|casefold|swapcase"
           + "|format|join|count|find|rfind|index|rindex|isdigit|isalpha|isalnum|isspace|isupper|islower|removeprefix"
@@ -31,10 +31,8 @@ final class TemplateSupport {
 
   /** The first unsupported construct in {@code template}, described for an error message; empty when none. */
   static Optional<String> unsupportedConstruct(String template) {
-    Matcher code = PythonCompat.CODE.matcher(template);
-    while (code.find()) {
-      String raw = code.group(1) != null ? code.group(1) : code.group(2);
-      String expr = STRING_LITERAL.matcher(raw).replaceAll("''");
+    for (TemplateCode.Block code : TemplateCode.blocks(template)) {
+      String expr = TemplateCode.collapseLiterals(code.body());
       Matcher m = EXTENDED_SLICE.matcher(expr);
       if (m.find()) {
         return Optional.of("extended slice '" + m.group() + "' (Python step slicing; use |reverse)");

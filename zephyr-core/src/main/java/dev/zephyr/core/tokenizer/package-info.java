@@ -8,6 +8,10 @@
  *       length sentinel, named templates, {@code chat_template.jinja}).</li>
  *   <li>{@link dev.zephyr.core.tokenizer.ChatTemplate}: Jinja chat templates rendered as transformers renders them,
  *       with Python-only constructs either rewritten exactly or refused by name; built-in Zephyr and ChatML.</li>
+ *   <li>{@link dev.zephyr.core.tokenizer.TemplateLimits}: templates from model directories are untrusted, so every
+ *       render is bounded (by default 5 s, 1 MiB of output beyond the conversation's own text, nesting depth 100,
+ *       size arguments and collections up to 100,000) and, as in transformers, has no loader: {@code include},
+ *       {@code import}, {@code from} and {@code extends} fail and no file or classpath resource is read.</li>
  *   <li>{@link dev.zephyr.core.tokenizer.ChatTokenizer}: {@code apply_chat_template(tokenize=True)} with assistant and
  *       completion masks, joint prompt/completion splitting with a prefix check, double-BOS and missing-EOS checks,
  *       and the prompt formatter for generation.</li>

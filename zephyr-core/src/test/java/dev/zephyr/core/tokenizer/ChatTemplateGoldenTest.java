@@ -54,6 +54,8 @@ class ChatTemplateGoldenTest {
     String name = record.get("tokenizer").asText();
     Tokenizer tok = tokenizer(name);
     ChatTemplate template = ChatTemplate.forTokenizer(tok.config());
+    // The real templates render byte for byte under the default limits (time, output, depth, arguments, no loader).
+    assertThat(template.limits()).isEqualTo(TemplateLimits.DEFAULTS);
     List<Map<String, Object>> messages =
         Json.mapper().convertValue(record.get("messages"), new TypeReference<List<Map<String, Object>>>() {});
     boolean agp = record.get("add_generation_prompt").asBoolean();
