@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.TemplateException;
+import dev.zephyr.core.TemplateLimitException;
 import dev.zephyr.core.ZephyrException;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.io.Jsonl;
@@ -68,11 +69,20 @@ public final class ChatTemplateCommand implements Callable<Integer> {
     }
     try (Tokenizer tokenizer = Tokenizer.load(tokenizerDir)) {
       ChatTokenizer chat = ChatTokenizer.of(tokenizer, chooseTemplate(tokenizer));
+      long rows = 0;
+      long failed = 0;
       try (Jsonl.Reader<JsonNode> reader = Jsonl.reader(input, JsonNode.class, Jsonl.OnError.FAIL)) {
         while (reader.hasNext()) {
-          JsonNode record = reader.next();
-          out.println(Jsonl.toLine(process(chat, record, reader.lineNumber())));
+          ObjectNode result = process(chat, reader.next(), reader.lineNumber());
+          rows++;
+          failed += result.has("error") ? 1 : 0;
+          out.println(Jsonl.toLine(result));
         }
+      }
+      if (failed > 0) {
+        // every row is written, but a run with rows that did not render is not a success
+        throw new ZephyrException(failed + " of " + rows + " conversations in " + input
+            + " could not be rendered (their lines carry \"error\")");
       }
       return 0;
     } finally {
@@ -111,6 +121,10 @@ public final class ChatTemplateCommand implements Callable<Integer> {
       result.put("rendered", t.rendered());
       putInts(result.putArray("input_ids"), t.inputIds());
       putInts(result.putArray("assistant_mask"), t.assistantMask());
+    } catch (TemplateLimitException limit) {
+      // a limit would stop a second render the same way (after the same seconds, for the time limit)
+      result.removeAll();
+      result.put("error", limit.getMessage());
     } catch (TemplateException | TokenizationException maskOrTemplateError) {
       // The template may render fine while the mask cannot be derived (a template that rewrites earlier turns, such
       // as Qwen3's think blocks, and has no {% generation %} blocks): report the text and ids, and why no mask.

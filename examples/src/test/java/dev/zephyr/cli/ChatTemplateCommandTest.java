@@ -117,7 +117,8 @@ class ChatTemplateCommandTest {
     List<JsonNode> golden = golden("zephyr").subList(0, 2);
     Run r = run("chat-template", "--tokenizer", TestData.path("tokenizers", "zephyr").toString(),
         "--input", inputOf(dir, golden).toString(), "--template-file", template.toString());
-    assertThat(r.exitCode()).isZero();
+    assertThat(r.exitCode()).as("rows that did not render make the run a failure").isEqualTo(1);
+    assertThat(r.stderr()).contains("2 of 2 conversations").contains("could not be rendered");
     assertThat(r.lines()).hasSize(2);
     assertThat(r.lines().get(0).get("error").asText())
         .contains("unsupported chat template construct")
@@ -134,7 +135,8 @@ class ChatTemplateCommandTest {
         + "{\"messages\": [{\"role\": \"user\", \"content\": \"ok\"}], \"add_generation_prompt\": true}\n");
     Run r = run("chat-template", "--tokenizer", TestData.path("tokenizers", "zephyr").toString(),
         "--input", input.toString(), "--template-file", template.toString());
-    assertThat(r.exitCode()).isZero();
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.stderr()).contains("1 of 2 conversations");
     assertThat(r.lines().get(0).get("error").asText()).isEqualTo("first must be user");
     assertThat(r.lines().get(1).get("rendered").asText()).isEqualTo("ok");
   }

@@ -33,7 +33,8 @@ class ChatTemplateSandboxCliTest {
         "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n", StandardCharsets.UTF_8);
     CliRun r = CliRun.of("chat-template", "--tokenizer", tokenizer.toString(), "--input", input.toString(),
         "--template-file", templateFile.toString());
-    assertThat(r.err()).doesNotContain("Exception", "Error:", "\tat ");
+    assertThat(r.err()).doesNotContain("Exception", "Error:", "\tat ").contains("1 of 1 conversations");
+    assertThat(r.code()).as("a conversation that did not render fails the run").isEqualTo(1);
     return r.out().strip();
   }
 

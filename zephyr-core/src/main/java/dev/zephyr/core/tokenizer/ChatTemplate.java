@@ -12,6 +12,7 @@ import com.hubspot.jinjava.lib.tag.Tag;
 import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.tree.TagNode;
 import dev.zephyr.core.TemplateException;
+import dev.zephyr.core.TemplateLimitException;
 import dev.zephyr.core.chat.Message;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -239,7 +240,7 @@ public final class ChatTemplate {
           + "; refusing to render rather than produce text that differs from transformers");
     }
     if (nesting > limits.maxDepth()) {
-      throw new TemplateException("chat template nests " + nesting + " levels deep (blocks plus brackets), over the"
+      throw new TemplateLimitException("chat template nests " + nesting + " levels deep (blocks plus brackets), over the"
           + " depth limit of " + limits.maxDepth() + " (TemplateLimits.maxDepth); " + TemplateLimits.HOW_TO_CHANGE);
     }
     List<Map<String, Object>> msgs = new ArrayList<>();
@@ -269,7 +270,7 @@ public final class ChatTemplate {
     } catch (StackOverflowError tooDeep) {
       // Long operator or filter chains nest in Jinjava's expression parser without brackets, so the source check
       // cannot see them; the stack has unwound by now, and the render left no state behind.
-      throw new TemplateException("chat template nests too deeply: rendering it overflowed the Java stack (a long"
+      throw new TemplateLimitException("chat template nests too deeply: rendering it overflowed the Java stack (a long"
           + " chain of filters or operators, or recursion; TemplateLimits.maxDepth = " + limits.maxDepth()
           + " bounds blocks, brackets and macro recursion)");
     } catch (RuntimeException e) {

@@ -13,6 +13,7 @@ import com.hubspot.jinjava.objects.collections.PyList;
 import com.hubspot.jinjava.objects.collections.PyMap;
 import com.hubspot.jinjava.tree.Node;
 import dev.zephyr.core.TemplateException;
+import dev.zephyr.core.TemplateLimitException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Duration;
@@ -214,7 +215,7 @@ final class TemplateGuard {
 
   void checkTime() {
     if (System.nanoTime() - deadlineNanos > 0) {
-      throw fail(new TemplateException("chat template did not finish within the render time limit of "
+      throw fail(new TemplateLimitException("chat template did not finish within the render time limit of "
           + describe(limits.renderTime()) + " (TemplateLimits.renderTime); " + TemplateLimits.HOW_TO_CHANGE));
     }
   }
@@ -233,13 +234,13 @@ final class TemplateGuard {
     }
     if (error.getReason() == TemplateError.ErrorReason.COLLECTION_TOO_BIG
         || anyCause(error.getException(), CollectionTooBigException.class::isInstance)) {
-      return new TemplateException("chat template built a list or dict of more than " + maxCollection
+      return new TemplateLimitException("chat template built a list or dict of more than " + maxCollection
           + " items, over the argument limit (TemplateLimits.maxArgument = " + limits.maxArgument() + "); "
           + TemplateLimits.HOW_TO_CHANGE);
     }
     if (error.getCategory() == BasicTemplateErrorCategory.CYCLE_DETECTED) {
       // Jinjava reports this as a warning and renders nothing for the call.
-      return new TemplateException("chat template macro recursion: " + error.getMessage() + ", over the depth limit"
+      return new TemplateLimitException("chat template macro recursion: " + error.getMessage() + ", over the depth limit"
           + " (TemplateLimits.maxDepth = " + limits.maxDepth() + "); " + TemplateLimits.HOW_TO_CHANGE);
     }
     return null;
@@ -255,7 +256,7 @@ final class TemplateGuard {
   }
 
   TemplateException outputExceeded(String what) {
-    return new TemplateException("chat template " + what + " exceeds the output limit of " + outputCap()
+    return new TemplateLimitException("chat template " + what + " exceeds the output limit of " + outputCap()
         + " characters (TemplateLimits.maxOutputChars = " + limits.maxOutputChars() + " plus the " + inputChars
         + " characters of the conversation and variables); " + TemplateLimits.HOW_TO_CHANGE);
   }
@@ -263,7 +264,7 @@ final class TemplateGuard {
   /** Fails when a size argument such as {@code tojson(indent=N)} exceeds {@link TemplateLimits#maxArgument}. */
   void checkArgument(String call, Object value) {
     if (exceeds(value, limits.maxArgument())) {
-      throw fail(new TemplateException("chat template asks " + call + " for " + value
+      throw fail(new TemplateLimitException("chat template asks " + call + " for " + value
           + ", over the argument limit of " + limits.maxArgument() + " (TemplateLimits.maxArgument); "
           + TemplateLimits.HOW_TO_CHANGE));
     }
@@ -334,7 +335,7 @@ final class TemplateGuard {
     List<Integer> values = Functions.range(first, rest);
     TemplateGuard guard = CURRENT.get();
     if (guard != null && values.size() > guard.limits.maxArgument()) {
-      throw guard.fail(new TemplateException("chat template calls range(...) for more than "
+      throw guard.fail(new TemplateLimitException("chat template calls range(...) for more than "
           + guard.limits.maxArgument() + " numbers, over the argument limit (TemplateLimits.maxArgument = "
           + guard.limits.maxArgument() + "); " + TemplateLimits.HOW_TO_CHANGE));
     }
