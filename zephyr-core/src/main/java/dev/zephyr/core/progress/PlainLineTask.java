@@ -4,8 +4,9 @@ import java.io.PrintStream;
 import java.util.function.LongSupplier;
 
 /**
- * A task drawn as plain lines for logs and pipes: one line when it starts and one each time the integer percent
- * changes, never a carriage return.
+ * A task drawn as plain lines for logs and pipes: one line when it starts, one each time the integer percent changes
+ * (but at most one a second, so that a task of a few seconds does not fill a log with a hundred lines) and always
+ * the line at 100%; never a carriage return.
  */
 final class PlainLineTask implements Progress.Task {
   private final PrintStream out;
@@ -18,7 +19,11 @@ final class PlainLineTask implements Progress.Task {
   private long done;
   private long tokens;
   private String status;
+  /** The shortest time between two lines, except for the first and the last. */
+  static final long MIN_INTERVAL_NANOS = 1_000_000_000L;
+
   private int printedPercent = -1;
+  private long printedNanos;
   private boolean closed;
 
   PlainLineTask(PrintStream out, LongSupplier nanoClock, String task, String unit, long total, long alreadyDone) {
@@ -55,11 +60,14 @@ final class PlainLineTask implements Progress.Task {
 
   private void printIfNewPercent() {
     int percent = ProgressLine.percent(done, total);
-    if (percent == printedPercent) {
+    long now = nanoClock.getAsLong();
+    boolean soon = printedPercent >= 0 && now - printedNanos < MIN_INTERVAL_NANOS;
+    if (percent == printedPercent || (soon && percent < 100)) {
       return;
     }
     printedPercent = percent;
-    double seconds = (nanoClock.getAsLong() - startNanos) / 1e9;
+    printedNanos = now;
+    double seconds = (now - startNanos) / 1e9;
     String line = ProgressLine.format(task, unit, done, total, done - alreadyDone, tokens, seconds, status);
     ConsoleLine.printAbove(() -> {
       out.println(line);
