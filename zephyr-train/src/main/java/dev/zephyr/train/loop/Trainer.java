@@ -372,16 +372,15 @@ public final class Trainer<E, B> implements AutoCloseable {
           + " hyper-parameters", checkpoint);
     } else {
       List<CheckpointConfig.Difference> changed = stored.get().differences(checkpointConfig());
+      String listed = String.join("; ", changed.stream().map(Object::toString).toList());
       if (!changed.isEmpty() && !args.allowConfigChange()) {
-        throw new CheckpointException(checkpoint + " was written with other hyper-parameters: "
-            + String.join("; ", changed.stream().map(Object::toString).toList()) + ". Resuming would train the rest"
-            + " of the run with the new values. Restore the checkpoint's values to resume, use another run_dir (or"
-            + " delete this one) to start over, or pass --allow-config-change (recipe key allow_config_change: true)"
-            + " to continue from the checkpoint with the new values");
+        throw new CheckpointException(checkpoint + " was written with other hyper-parameters: " + listed
+            + ". Resuming would train the rest of the run with the new values. Restore the checkpoint's values to"
+            + " resume, use another run_dir (or delete this one) to start over, or pass --allow-config-change"
+            + " (recipe key allow_config_change: true) to continue from the checkpoint with the new values");
       }
       if (!changed.isEmpty()) {
-        LOG.warn("resuming {} with changed hyper-parameters (allow_config_change): {}", checkpoint,
-            String.join("; ", changed.stream().map(Object::toString).toList()));
+        LOG.warn("resuming {} with changed hyper-parameters (allow_config_change): {}", checkpoint, listed);
       }
     }
     Map<String, float[]> avg = new LinkedHashMap<>();
