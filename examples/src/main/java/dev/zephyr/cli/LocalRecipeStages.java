@@ -38,6 +38,27 @@ public final class LocalRecipeStages implements RecipeStages {
   /** Keys this class sets itself: the model, data and output directory come from the pipeline. */
   private static final List<String> PIPELINE_KEYS =
       List.of("model_name_or_path", "dataset_path", "dataset_name", "dataset_mixture", "output_dir", "run_dir");
+  /** Says how to resume, not what to compute: kept out of the stage's fingerprint, so setting it never reruns it. */
+  private static final String ALLOW_CONFIG_CHANGE = "allow_config_change";
+
+  private final boolean allowConfigChange;
+
+  /** The stages as {@code zephyr pipeline} runs them. */
+  public LocalRecipeStages() {
+    this(false);
+  }
+
+  private LocalRecipeStages(boolean allowConfigChange) {
+    this.allowConfigChange = allowConfigChange;
+  }
+
+  /**
+   * The same stages, whose trainers resume from a checkpoint written with other hyper-parameters, with a warning
+   * ({@code zephyr pipeline --allow-config-change}).
+   */
+  public LocalRecipeStages allowingConfigChange() {
+    return new LocalRecipeStages(true);
+  }
 
   @Override
   public SftStage sft(Map<String, Object> options) {
@@ -47,12 +68,15 @@ public final class LocalRecipeStages implements RecipeStages {
     return new SftStage() {
       @Override
       public Map<String, Object> config() {
-        return options;
+        return fingerprinted(options);
       }
 
       @Override
       public Path train(Path model, Path dataset, StageContext ctx) {
         SftConfig c = sftConfig(options, model, dataset, ctx.dir(), ctx.seed());
+        if (allowConfigChange) {
+          c = c.withTraining(c.training().toBuilder().allowConfigChange(true).build());
+        }
         record(ctx, TrainingRuns.sft(c, ctx.progress()));
         return c.outputDir();
       }
@@ -66,12 +90,15 @@ public final class LocalRecipeStages implements RecipeStages {
     return new DpoStage() {
       @Override
       public Map<String, Object> config() {
-        return options;
+        return fingerprinted(options);
       }
 
       @Override
       public Path train(Path model, Path preferences, StageContext ctx) {
         DpoConfig c = dpoConfig(options, model, preferences, ctx.dir(), ctx.seed());
+        if (allowConfigChange) {
+          c = c.withTraining(c.training().toBuilder().allowConfigChange(true).build());
+        }
         record(ctx, TrainingRuns.dpo(c, ctx.progress()));
         ctx.metrics(TrainedStages.lastLogged(c.runDir(), "rewards/accuracies", "rewards/margins"));
         return c.outputDir();
@@ -108,6 +135,16 @@ public final class LocalRecipeStages implements RecipeStages {
     o.put("output_dir", stageDir.resolve(StageContext.MODEL_DIR).toString());
     o.put("run_dir", stageDir.resolve(StageContext.RUN_DIR).toString());
     o.putIfAbsent("seed", seed);
+    return o;
+  }
+
+  /** A training stage's options as its fingerprint sees them: without {@code allow_config_change}. */
+  private static Map<String, Object> fingerprinted(Map<String, Object> options) {
+    if (!options.containsKey(ALLOW_CONFIG_CHANGE)) {
+      return options;
+    }
+    Map<String, Object> o = new LinkedHashMap<>(options);
+    o.remove(ALLOW_CONFIG_CHANGE);
     return o;
   }
 

@@ -51,6 +51,11 @@ public final class PipelineCommand implements Callable<Integer> {
       + " run nothing. Exits with 1 when a check fails or a path is missing.")
   boolean dryRun;
 
+  @Option(names = "--allow-config-change", description = "Let a training stage resume from its checkpoint even if"
+      + " its effective hyper-parameters differ from the ones the checkpoint stores (a stage whose recipe options"
+      + " changed is rerun from scratch anyway); a warning names them.")
+  boolean allowConfigChange;
+
   private final RecipeStages stages;
   private final PrintStream out;
 
@@ -75,7 +80,9 @@ public final class PipelineCommand implements Callable<Integer> {
       throw new ZephyrException("this build has no training stages wired in (SFT/DPO trainers, feedback "
           + "collection, evaluators); use --dry-run to check the recipe");
     }
-    Pipeline p = recipe.toPipeline(stages).listener(this::print).progress(ConsoleProgress.stderr());
+    RecipeStages wired = allowConfigChange && stages instanceof LocalRecipeStages local
+        ? local.allowingConfigChange() : stages;
+    Pipeline p = recipe.toPipeline(wired).listener(this::print).progress(ConsoleProgress.stderr());
     PipelineResult r = p.run(recipe.student(), workDir);
     out.println("final model: " + r.finalModel());
     for (StageResult s : r.stages()) {

@@ -219,6 +219,56 @@ class PipelineRecipeRunTest {
   }
 
   @Test
+  void aStageResumesFromACheckpointWithOtherHyperParametersOnlyWithAllowConfigChange() throws Exception {
+    TinyModels.withZephyrTokenizer(dir);
+    Files.writeString(dir.resolve("sft.jsonl"), SFT_DATA);
+    String recipeText = """
+        name: tiny
+        student: model
+        work_dir: runs
+        stages:
+          - dsft:
+              dataset: sft.jsonl
+              max_length: 64
+              learning_rate: 1.0e-3
+              max_steps: 2
+              per_device_train_batch_size: 2
+              save_steps: 1
+              disable_tqdm: true
+        """;
+    Path recipe = Files.writeString(dir.resolve("tiny.yaml"), recipeText);
+    assertThat(CliRun.of("pipeline", "--config", recipe.toString()).code()).isZero();
+    // as if a version with another learning rate wrote checkpoint-1 and the stage was then killed
+    Path stage = dir.resolve("runs/01-dsft");
+    Path manifest = stage.resolve("manifest.json");
+    Files.writeString(manifest, Files.readString(manifest).replace("\"completed\"", "\"failed\""));
+    try (java.util.stream.Stream<Path> s = Files.walk(stage.resolve("run/checkpoint-2"))) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+    Path stored = stage.resolve("run/checkpoint-1/training_config.json");
+    com.fasterxml.jackson.databind.node.ObjectNode config =
+        (com.fasterxml.jackson.databind.node.ObjectNode) Json.mapper().readTree(stored.toFile());
+    ((com.fasterxml.jackson.databind.node.ObjectNode) config.get("config")).put("learning_rate", 5.0e-4);
+    Files.writeString(stored, config.toString());
+
+    CliRun refused = CliRun.of("pipeline", "--config", recipe.toString());
+    assertThat(refused.code()).isEqualTo(1);
+    assertThat(refused.err()).contains("learning_rate: checkpoint 0.0005, now 0.001").contains("--allow-config-change");
+    CliRun allowed = CliRun.of("pipeline", "--config", recipe.toString(), "--allow-config-change");
+    assertThat(allowed.code()).as(allowed.err()).isZero();
+    assertThat(allowed.out()).contains("[01-dsft] resuming");
+    assertThat(stage.resolve("run/checkpoint-2")).exists();
+
+    // the recipe key says how to resume, not what to train: adding it does not rerun the finished stage
+    Files.writeString(recipe, recipeText + "      allow_config_change: true\n");
+    CliRun again = CliRun.of("pipeline", "--config", recipe.toString());
+    assertThat(again.code()).as(again.err()).isZero();
+    assertThat(again.out()).contains("[01-dsft] unchanged, skipped");
+  }
+
+  @Test
   void stageOptionsReachTheTrainingRunUnderTrlNames() {
     SftConfig sft = LocalRecipeStages.sftConfig(Map.of("learning_rate", 3.0e-4, "lr_scheduler_type", "linear",
         "max_length", 128, "assistant_only_loss", true), Path.of("m"), Path.of("d.jsonl"), Path.of("stage"), 9);

@@ -8,6 +8,7 @@ import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.progress.Progress;
 import dev.zephyr.core.tokenizer.ChatTokenizer;
 import dev.zephyr.core.tokenizer.PromptCompletion;
+import dev.zephyr.train.loop.CharBudget;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,12 +20,24 @@ import org.slf4j.LoggerFactory;
  * as strings or message lists; without {@code prompt} (the {@code ultrafeedback_binarized} layout, where chosen and
  * rejected are whole conversations) the prompt is their longest common prefix of turns. Prompt and completion are
  * tokenized jointly and split at the prompt (no boundary merges); prompt + completion is cut to {@code max_length}
- * keeping the start, and pairs whose prompt alone fills {@code max_length} are dropped and counted.
+ * keeping the start, and pairs whose prompt alone fills {@code max_length} are dropped and counted. Before tokenisation
+ * the prompt and each completion are cut to a character budget derived from {@code max_length} ({@link CharBudget}),
+ * so one huge row cannot stall preparation; the cut pairs are counted, and the tokens kept are those of the whole row.
  */
 public final class DpoData {
   private static final Logger LOG = LoggerFactory.getLogger(DpoData.class);
 
   private DpoData() {}
+
+  /**
+   * Tokenized pairs and what was done to get them.
+   *
+   * @param pairs the pairs, each cut to {@code max_length}
+   * @param rows rows read
+   * @param dropped pairs whose prompt alone has {@code max_length} tokens or more
+   * @param cutToBudget rows whose text exceeded the character budget and was cut before tokenisation
+   */
+  public record Prepared(List<DpoExample> pairs, int rows, int dropped, int cutToBudget) {}
 
   /** Reads and tokenizes a JSONL preference file. */
   public static List<DpoExample> prepare(Path jsonl, ChatTokenizer tok, int maxLength) {
@@ -34,26 +47,33 @@ public final class DpoData {
   /** Reads and tokenizes a JSONL preference file, reporting rows as task {@code tokenize <file name>}. */
   public static List<DpoExample> prepare(Path jsonl, ChatTokenizer tok, int maxLength, Progress progress) {
     return prepare(Jsonl.readAll(jsonl), jsonl.toString(), "tokenize " + jsonl.getFileName(), tok, maxLength,
-        progress);
+        progress).pairs();
   }
 
   /** Tokenizes rows already read; {@code source} names them in errors. */
   public static List<DpoExample> prepare(List<JsonNode> rows, String source, ChatTokenizer tok, int maxLength) {
+    return prepare(rows, source, "tokenize " + source, tok, maxLength, Progress.NONE).pairs();
+  }
+
+  /** Tokenizes rows already read, with the counts of dropped and cut rows. */
+  public static Prepared prepareCounted(List<JsonNode> rows, String source, ChatTokenizer tok, int maxLength) {
     return prepare(rows, source, "tokenize " + source, tok, maxLength, Progress.NONE);
   }
 
-  private static List<DpoExample> prepare(List<JsonNode> rows, String source, String taskName, ChatTokenizer tok,
+  private static Prepared prepare(List<JsonNode> rows, String source, String taskName, ChatTokenizer tok,
       int maxLength, Progress progress) {
     List<DpoExample> out = new ArrayList<>();
     int dropped = 0;
+    int cut = 0;
     try (Progress.Task task = progress.start(taskName, "rows", rows.size(), 0)) {
       for (int i = 0; i < rows.size(); i++) {
-        DpoExample e = tokenize(rows.get(i), source, i + 1, tok).truncated(maxLength);
+        Bounded b = tokenizeBounded(rows.get(i), source, i + 1, tok, maxLength);
         task.advance(1);
-        if (e == null) {
+        cut += b.cut() ? 1 : 0;
+        if (b.pair() == null) {
           dropped++;
         } else {
-          out.add(e);
+          out.add(b.pair());
         }
       }
     }
@@ -61,13 +81,110 @@ public final class DpoData {
       LOG.warn("{}: dropped {} of {} pairs whose prompt alone has max_length {} tokens or more", source, dropped,
           rows.size(), maxLength);
     }
+    if (cut > 0) {
+      LOG.info("{}: cut the text of {} pairs longer than {} characters before tokenising (max_length {})", source,
+          cut, CharBudget.charsFor(maxLength), maxLength);
+    }
     if (out.isEmpty()) {
       throw new InvalidInputException(source, 0, null, "no usable preference pair");
     }
-    return out;
+    LOG.info("{}: {} of {} pairs kept{}", source, out.size(), rows.size(),
+        cut > 0 ? ", " + cut + " cut to the character budget" : "");
+    return new Prepared(out, rows.size(), dropped, cut);
+  }
+
+  /** A pair cut to {@code max_length} (null: dropped) and whether its text was cut to the character budget first. */
+  private record Bounded(DpoExample pair, boolean cut) {}
+
+  /**
+   * Tokenizes a row whose prompt and completions are cut to the character budget of {@code max_length}, doubling the
+   * budget while a cut row gives too few tokens to be sure the cut lies beyond the tokens that truncation keeps.
+   */
+  private static Bounded tokenizeBounded(JsonNode row, String source, long line, ChatTokenizer tok, int maxLength) {
+    Parts whole = parts(row, source, line);
+    for (CharBudget budget = CharBudget.forMaxLength(maxLength); ; budget = budget.doubled()) {
+      Parts cut = whole.cut(budget);
+      if (!cut.wasCut()) {
+        return new Bounded(tokenize(whole, tok).truncated(maxLength), false);
+      }
+      if (cut.promptFillsBudget()) {
+        // the pair is dropped if its prompt alone, cut, still has max_length tokens; the completions do not matter
+        PromptCompletion c = cut.split(tok, true);
+        if (CharBudget.enoughTokens(c.promptIds().length, maxLength)) {
+          return new Bounded(null, true);
+        }
+        continue;
+      }
+      PromptCompletion c = cut.split(tok, true);
+      PromptCompletion r = cut.split(tok, false);
+      if ((!cut.chosenCut() || CharBudget.enoughTokens(c.promptIds().length + c.completionIds().length, maxLength))
+          && (!cut.rejectedCut()
+              || CharBudget.enoughTokens(r.promptIds().length + r.completionIds().length, maxLength))) {
+        return new Bounded(DpoExample.of(c.promptIds(), c.completionIds(), r.completionIds()).truncated(maxLength),
+            true);
+      }
+    }
   }
 
   static DpoExample tokenize(JsonNode row, String source, long line, ChatTokenizer tok) {
+    return tokenize(parts(row, source, line), tok);
+  }
+
+  private static DpoExample tokenize(Parts p, ChatTokenizer tok) {
+    PromptCompletion c = p.split(tok, true);
+    PromptCompletion r = p.split(tok, false);
+    return DpoExample.of(c.promptIds(), c.completionIds(), r.completionIds());
+  }
+
+  /**
+   * A row's prompt and completions before tokenisation: strings, or message lists with the prompt split off.
+   *
+   * @param promptFillsBudget the prompt used the whole character budget (completions left empty or minimal)
+   * @param chosenCut the chosen completion (or the prompt before it) was cut
+   * @param rejectedCut the same for the rejected completion
+   */
+  private record Parts(String promptText, String chosenText, String rejectedText, List<Message> prompt,
+      List<Message> chosen, List<Message> rejected, boolean promptFillsBudget, boolean chosenCut,
+      boolean rejectedCut) {
+
+    static Parts text(String prompt, String chosen, String rejected) {
+      return new Parts(prompt, chosen, rejected, null, null, null, false, false, false);
+    }
+
+    static Parts messages(List<Message> prompt, List<Message> chosen, List<Message> rejected) {
+      return new Parts(null, null, null, prompt, chosen, rejected, false, false, false);
+    }
+
+    boolean wasCut() {
+      return chosenCut || rejectedCut;
+    }
+
+    /** The prompt and then each completion taken from {@code budget}; the completions share what the prompt left. */
+    Parts cut(CharBudget budget) {
+      boolean text = promptText != null;
+      String pt = text ? budget.take(promptText) : null;
+      List<Message> pm = text ? null : budget.takeMessages(prompt);
+      // after a prompt that fills the budget a string completion is empty, so it cannot merge with the prompt's end
+      CharBudget forChosen = budget.remainder();
+      CharBudget forRejected = budget.remainder();
+      String ct = text ? forChosen.take(chosenText) : null;
+      String rt = text ? forRejected.take(rejectedText) : null;
+      List<Message> cm = text ? null : forChosen.takeMessages(chosen);
+      List<Message> rm = text ? null : forRejected.takeMessages(rejected);
+      return new Parts(pt, ct, rt, pm, cm, rm, budget.cut() || budget.left() == 0, budget.cut() || forChosen.cut(),
+          budget.cut() || forRejected.cut());
+    }
+
+    /** Prompt + chosen (or rejected) tokenized jointly and split at the prompt, as TRL does. */
+    PromptCompletion split(ChatTokenizer tok, boolean ofChosen) {
+      if (promptText != null) {
+        return tok.splitPromptCompletionText(promptText, ofChosen ? chosenText : rejectedText, true);
+      }
+      return tok.splitPromptCompletion(prompt, ofChosen ? chosen : rejected);
+    }
+  }
+
+  private static Parts parts(JsonNode row, String source, long line) {
     JsonNode chosen = require(row, "chosen", source, line);
     JsonNode rejected = require(row, "rejected", source, line);
     JsonNode prompt = row.get("prompt");
@@ -75,9 +192,7 @@ public final class DpoData {
       if (prompt == null || !prompt.isTextual()) {
         throw new InvalidInputException(source, line, "prompt", "string pairs need a string 'prompt'");
       }
-      PromptCompletion c = tok.splitPromptCompletionText(prompt.asText(), chosen.asText(), true);
-      PromptCompletion r = tok.splitPromptCompletionText(prompt.asText(), rejected.asText(), true);
-      return DpoExample.of(c.promptIds(), c.completionIds(), r.completionIds());
+      return Parts.text(prompt.asText(), chosen.asText(), rejected.asText());
     }
     List<Message> c = messages(chosen, source, line, "chosen");
     List<Message> r = messages(rejected, source, line, "rejected");
@@ -103,9 +218,7 @@ public final class DpoData {
     if (c.isEmpty() || r.isEmpty()) {
       throw new InvalidInputException(source, line, "chosen", "chosen and rejected need a completion turn");
     }
-    PromptCompletion cc = tok.splitPromptCompletion(p, c);
-    PromptCompletion rc = tok.splitPromptCompletion(p, r);
-    return DpoExample.of(cc.promptIds(), cc.completionIds(), rc.completionIds());
+    return Parts.messages(p, c, r);
   }
 
   private static List<Message> withoutPrefix(List<Message> turns, List<Message> prefix) {

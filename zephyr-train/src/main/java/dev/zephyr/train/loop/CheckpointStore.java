@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Training checkpoints under {@code output_dir/checkpoint-N/}: {@code model.safetensors} (F32 weights, HF names, written by core's Safetensors writer),
  * {@code optimizer.safetensors} ({@code NAME.exp_avg}, {@code NAME.exp_avg_sq}), {@code trainer_state.json} (step,
- * scheduler position, seed, data position). A checkpoint is assembled in a hidden temporary directory and renamed into
+ * scheduler position, seed, data position) and {@code training_config.json} (the hyper-parameters that shape the result,
+ * with their digest: {@link CheckpointConfig}; absent from checkpoints of earlier versions). A checkpoint is assembled in a hidden temporary directory and renamed into
  * place, so a directory named {@code checkpoint-N} is always complete; leftovers of an interrupted write are deleted.
  */
 public final class CheckpointStore {
@@ -31,6 +32,7 @@ public final class CheckpointStore {
   static final String MODEL = "model.safetensors";
   static final String OPTIMIZER = "optimizer.safetensors";
   static final String STATE = "trainer_state.json";
+  static final String CONFIG = "training_config.json";
   private static final String PREFIX = "checkpoint-";
 
   private final Path outputDir;
@@ -40,7 +42,8 @@ public final class CheckpointStore {
   }
 
   /** Writes checkpoint {@code step} atomically and returns its directory. */
-  public Path save(TrainerState state, Map<String, NDArray> weights, Map<String, NDArray> optimizerState) {
+  public Path save(TrainerState state, CheckpointConfig config, Map<String, NDArray> weights,
+      Map<String, NDArray> optimizerState) {
     Path target = outputDir.resolve(PREFIX + state.globalStep());
     Path tmp = outputDir.resolve(".tmp-" + PREFIX + state.globalStep());
     try {
@@ -51,6 +54,8 @@ public final class CheckpointStore {
       Safetensors.save(tmp.resolve(OPTIMIZER), optimizerState, Dtype.F32);
       AtomicFiles.writeString(tmp.resolve(STATE),
           Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(state));
+      AtomicFiles.writeString(tmp.resolve(CONFIG),
+          Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(config.toJson()));
       fsyncDir(tmp);
       deleteTree(target); // only when re-saving the same step after a resume
       AtomicFiles.move(tmp, target);
@@ -105,6 +110,19 @@ public final class CheckpointStore {
       return Json.mapper().readValue(checkpoint.resolve(STATE).toFile(), TrainerState.class);
     } catch (IOException e) {
       throw new CheckpointException("cannot read " + checkpoint.resolve(STATE), e);
+    }
+  }
+
+  /** The stored hyper-parameters of a checkpoint; empty for a checkpoint written before zephyr stored them. */
+  public static Optional<CheckpointConfig> readConfig(Path checkpoint) {
+    Path file = checkpoint.resolve(CONFIG);
+    if (!Files.exists(file)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(CheckpointConfig.fromJson(Json.mapper().readTree(file.toFile())));
+    } catch (IOException | IllegalArgumentException e) {
+      throw new CheckpointException("cannot read " + file + ": " + e.getMessage(), e);
     }
   }
 

@@ -42,7 +42,11 @@ import org.slf4j.LoggerFactory;
  * when it ends. Determinism: the data order is a function of (seed, epoch) and per-step generators of (seed, step), so
  * a run resumed from a checkpoint performs exactly the same operations as an uninterrupted one.
  *
- * <p>An existing checkpoint in {@code output_dir} is resumed automatically (the newest complete one).
+ * <p>An existing checkpoint in {@code output_dir} is resumed automatically (the newest complete one), but only when it
+ * continues the same run: the number of examples, the total step count and the seed must match, and so must the
+ * result-shaping hyper-parameters each checkpoint stores ({@link TrainingArguments#resultKeys()} plus the caller's
+ * {@link #taskConfig task keys}); a difference fails with a {@link CheckpointException} naming every differing key,
+ * unless {@code allow_config_change} is set, which continues with the new values after a warning.
  *
  * @param <E> example type
  * @param <B> micro-batch type
@@ -65,6 +69,7 @@ public final class Trainer<E, B> implements AutoCloseable {
   private final List<Consumer<Long>> stepListeners = new ArrayList<>();
   private Progress progress;
   private Path lastCheckpoint;
+  private Map<String, Object> taskConfig = Map.of();
 
   /**
    * @param params trainable parameters by HF name (float32), updated in place; they get {@code requiresGradient}
@@ -115,6 +120,28 @@ public final class Trainer<E, B> implements AutoCloseable {
   public Trainer<E, B> progress(Progress sink) {
     this.progress = Objects.requireNonNull(sink, "progress");
     return this;
+  }
+
+  /**
+   * The task's own result-shaping hyper-parameters under their recipe names (DPO's {@code beta}, {@code loss_type},
+   * SFT's {@code max_length}, {@code packing}...), stored with each checkpoint beside the training arguments' and
+   * compared on resume. Keys that only change how the work is done (memory, logging) do not belong here.
+   */
+  public Trainer<E, B> taskConfig(Map<String, ?> keys) {
+    this.taskConfig = new LinkedHashMap<>(keys);
+    return this;
+  }
+
+  /** What each checkpoint of this run stores: the training arguments' result keys and the task keys. */
+  public CheckpointConfig checkpointConfig() {
+    Map<String, Object> all = new LinkedHashMap<>(args.resultKeys());
+    taskConfig.forEach((k, v) -> {
+      if (all.containsKey(k)) {
+        throw new IllegalArgumentException("task key " + k + " is already a training argument");
+      }
+      all.put(k, v);
+    });
+    return CheckpointConfig.of(all);
   }
 
   public long totalSteps() {
@@ -330,7 +357,7 @@ public final class Trainer<E, B> implements AutoCloseable {
     Map<String, NDArray> opt = new LinkedHashMap<>();
     optimizer.expAvg().forEach((k, v) -> opt.put(k + ".exp_avg", v));
     optimizer.expAvgSq().forEach((k, v) -> opt.put(k + ".exp_avg_sq", v));
-    Path dir = checkpoints.save(st, params, opt);
+    Path dir = checkpoints.save(st, checkpointConfig(), params, opt);
     checkpoints.prune(args.saveTotalLimit());
     LOG.info("saved checkpoint {}", dir);
     return dir;
@@ -338,10 +365,23 @@ public final class Trainer<E, B> implements AutoCloseable {
 
   private TrainerState restore(Path checkpoint) {
     TrainerState st = CheckpointStore.readState(checkpoint);
-    if (st.numExamples() != examples.size() || st.maxSteps() != totalSteps || st.seed() != args.seed()) {
-      throw new CheckpointException(checkpoint + " was written by a different run (" + st.numExamples()
-          + " examples, " + st.maxSteps() + " steps, seed " + st.seed() + "; now " + examples.size() + ", "
-          + totalSteps + ", " + args.seed() + "); use another output_dir or delete it");
+    requireSameRun(checkpoint, st);
+    Optional<CheckpointConfig> stored = CheckpointStore.readConfig(checkpoint);
+    if (stored.isEmpty()) {
+      LOG.info("{} stores no training config (written before zephyr kept one): resuming without comparing"
+          + " hyper-parameters", checkpoint);
+    } else {
+      List<CheckpointConfig.Difference> changed = stored.get().differences(checkpointConfig());
+      String listed = String.join("; ", changed.stream().map(Object::toString).toList());
+      if (!changed.isEmpty() && !args.allowConfigChange()) {
+        throw new CheckpointException(checkpoint + " was written with other hyper-parameters: " + listed
+            + ". Resuming would train the rest of the run with the new values. Restore the checkpoint's values to"
+            + " resume, use another run_dir (or delete this one) to start over, or pass --allow-config-change"
+            + " (recipe key allow_config_change: true) to continue from the checkpoint with the new values");
+      }
+      if (!changed.isEmpty()) {
+        LOG.warn("resuming {} with changed hyper-parameters (allow_config_change): {}", checkpoint, listed);
+      }
     }
     Map<String, float[]> avg = new LinkedHashMap<>();
     Map<String, float[]> avgSq = new LinkedHashMap<>();
@@ -367,6 +407,28 @@ public final class Trainer<E, B> implements AutoCloseable {
     }
     optimizer.restore(avg, avgSq, st.optimizerStep());
     return st;
+  }
+
+  /**
+   * The checkpoint must continue this run: same examples, total steps and seed, which fix the data order and the
+   * schedule's length, so no flag overrides them.
+   */
+  private void requireSameRun(Path checkpoint, TrainerState st) {
+    List<String> differ = new ArrayList<>();
+    if (st.numExamples() != examples.size()) {
+      differ.add("training examples: checkpoint " + st.numExamples() + ", now " + examples.size());
+    }
+    if (st.maxSteps() != totalSteps) {
+      differ.add("total steps: checkpoint " + st.maxSteps() + ", now " + totalSteps);
+    }
+    if (st.seed() != args.seed()) {
+      differ.add("seed: checkpoint " + st.seed() + ", now " + args.seed());
+    }
+    if (!differ.isEmpty()) {
+      throw new CheckpointException(checkpoint + " was written by a different run (" + String.join("; ", differ)
+          + "); the data order and the schedule depend on these, so it cannot be resumed, even with"
+          + " allow_config_change. Use another run_dir or delete this one to start over");
+    }
   }
 
   /** Metrics averaged over the steps since the last log line. */

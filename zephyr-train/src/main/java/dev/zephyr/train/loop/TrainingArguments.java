@@ -32,6 +32,8 @@ import java.util.Objects;
  * @param disableTqdm no progress reports at all (training steps, data preparation, reference log-probs)
  * @param gradientCheckpointing recompute each decoder layer's activations during backward instead of keeping them
  *     (less memory, one more decoder forward per step; see {@link DecoderGraph})
+ * @param allowConfigChange {@code allow_config_change} (zephyr's own key): resume from a checkpoint written with other
+ *     {@linkplain #resultKeys() result-shaping} hyper-parameters, with a warning naming them, instead of refusing
  */
 public record TrainingArguments(
     Path outputDir,
@@ -53,7 +55,8 @@ public record TrainingArguments(
     long saveSteps,
     int saveTotalLimit,
     boolean disableTqdm,
-    boolean gradientCheckpointing) {
+    boolean gradientCheckpointing,
+    boolean allowConfigChange) {
 
   /** The output directory when none is given, as in transformers. */
   public static final String DEFAULT_OUTPUT_DIR = "trainer_output";
@@ -62,21 +65,35 @@ public record TrainingArguments(
     Objects.requireNonNull(outputDir, "output_dir");
     Objects.requireNonNull(lrSchedulerType, "lr_scheduler_type");
     require(learningRate >= 0 && Double.isFinite(learningRate), "learning_rate", learningRate);
-    require(warmupRatio >= 0 && warmupRatio <= 1, "warmup_ratio", warmupRatio);
     require(warmupSteps >= 0, "warmup_steps", warmupSteps);
     require(maxSteps > 0 || numTrainEpochs > 0, "num_train_epochs", numTrainEpochs);
     require(perDeviceTrainBatchSize > 0, "per_device_train_batch_size", perDeviceTrainBatchSize);
     require(gradientAccumulationSteps > 0, "gradient_accumulation_steps", gradientAccumulationSteps);
-    require(maxGradNorm >= 0, "max_grad_norm", maxGradNorm);
-    require(weightDecay >= 0, "weight_decay", weightDecay);
+    require(warmupRatio >= 0 && warmupRatio <= 1, "warmup_ratio", warmupRatio);
+    require(maxGradNorm >= 0 && Double.isFinite(maxGradNorm), "max_grad_norm", maxGradNorm);
+    require(weightDecay >= 0 && Double.isFinite(weightDecay), "weight_decay", weightDecay);
+    // torch.optim.AdamW's own checks: betas in [0, 1), eps >= 0 (here also finite)
+    require(adamBeta1 >= 0 && adamBeta1 < 1, "adam_beta1", adamBeta1, "in [0, 1)");
+    require(adamBeta2 >= 0 && adamBeta2 < 1, "adam_beta2", adamBeta2, "in [0, 1)");
+    require(adamEpsilon >= 0 && Double.isFinite(adamEpsilon), "adam_epsilon", adamEpsilon, "finite and >= 0");
     require(loggingSteps > 0, "logging_steps", loggingSteps);
     require(saveSteps >= 0, "save_steps", saveSteps);
     require(saveTotalLimit >= 0, "save_total_limit", saveTotalLimit);
   }
 
+  /** The source named by validation errors; recipe loaders replace it with their file ({@code withSource}). */
+  public static final String SOURCE = "TrainingArguments";
+
   private static void require(boolean ok, String key, Object value) {
     if (!ok) {
-      throw dev.zephyr.core.InvalidInputException.field("TrainingArguments", key, "invalid value " + value);
+      throw dev.zephyr.core.InvalidInputException.field(SOURCE, key, "invalid value " + value);
+    }
+  }
+
+  private static void require(boolean ok, String key, Object value, String expected) {
+    if (!ok) {
+      throw dev.zephyr.core.InvalidInputException.field(SOURCE, key, "expected a value " + expected + ", found "
+          + value);
     }
   }
 
@@ -111,6 +128,37 @@ public record TrainingArguments(
     return m;
   }
 
+  /**
+   * The arguments that change what training computes, under transformers' names: what a checkpoint stores and a
+   * resume compares ({@link Trainer}). Left out as bookkeeping: {@code logging_steps}, {@code save_steps},
+   * {@code save_total_limit}, {@code disable_tqdm} (what is logged, saved or drawn), {@code gradient_checkpointing}
+   * (the same gradients, recomputed instead of stored) and {@code allow_config_change}; also
+   * {@code num_train_epochs} when {@code max_steps} decides the length, and {@code warmup_ratio} when
+   * {@code warmup_steps} decides the warm-up, since neither is used then.
+   */
+  public java.util.Map<String, Object> resultKeys() {
+    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("learning_rate", learningRate);
+    m.put("lr_scheduler_type", lrSchedulerType.hfName());
+    if (warmupSteps == 0) {
+      m.put("warmup_ratio", warmupRatio);
+    }
+    m.put("warmup_steps", warmupSteps);
+    if (maxSteps <= 0) {
+      m.put("num_train_epochs", numTrainEpochs);
+    }
+    m.put("max_steps", maxSteps);
+    m.put("per_device_train_batch_size", perDeviceTrainBatchSize);
+    m.put("gradient_accumulation_steps", gradientAccumulationSteps);
+    m.put("max_grad_norm", maxGradNorm);
+    m.put("weight_decay", weightDecay);
+    m.put("adam_beta1", adamBeta1);
+    m.put("adam_beta2", adamBeta2);
+    m.put("adam_epsilon", adamEpsilon);
+    m.put("seed", seed);
+    return m;
+  }
+
   /** A builder preset with these values. */
   public Builder toBuilder() {
     Builder b = new Builder();
@@ -134,6 +182,7 @@ public record TrainingArguments(
     b.saveTotalLimit = saveTotalLimit;
     b.disableTqdm = disableTqdm;
     b.gradientCheckpointing = gradientCheckpointing;
+    b.allowConfigChange = allowConfigChange;
     return b;
   }
 
@@ -159,6 +208,7 @@ public record TrainingArguments(
     private int saveTotalLimit = 0;
     private boolean disableTqdm = false;
     private boolean gradientCheckpointing = false;
+    private boolean allowConfigChange = false;
 
     public Builder outputDir(Path v) { outputDir = v; return this; }
     public Builder learningRate(double v) { learningRate = v; return this; }
@@ -180,12 +230,13 @@ public record TrainingArguments(
     public Builder saveTotalLimit(int v) { saveTotalLimit = v; return this; }
     public Builder disableTqdm(boolean v) { disableTqdm = v; return this; }
     public Builder gradientCheckpointing(boolean v) { gradientCheckpointing = v; return this; }
+    public Builder allowConfigChange(boolean v) { allowConfigChange = v; return this; }
 
     public TrainingArguments build() {
       return new TrainingArguments(outputDir, learningRate, lrSchedulerType, warmupRatio, warmupSteps,
           numTrainEpochs, maxSteps, perDeviceTrainBatchSize, gradientAccumulationSteps, maxGradNorm, weightDecay,
           adamBeta1, adamBeta2, adamEpsilon, seed, loggingSteps, saveSteps, saveTotalLimit, disableTqdm,
-          gradientCheckpointing);
+          gradientCheckpointing, allowConfigChange);
     }
   }
 }

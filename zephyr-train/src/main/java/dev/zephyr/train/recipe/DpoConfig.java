@@ -1,10 +1,13 @@
 package dev.zephyr.train.recipe;
 
+import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.train.dpo.DpoLoss;
 import dev.zephyr.train.dpo.DpoLossType;
 import dev.zephyr.train.loop.TrainingArguments;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -26,8 +29,15 @@ import java.util.Objects;
 public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path> datasets, DpoLoss loss,
     int maxLength, boolean precomputeRefLogProbs, int pairsPerForward, Path outputDir, TrainingArguments training) {
 
+  /** The source named by validation errors; {@link Recipes} replaces it with the recipe file. */
+  public static final String SOURCE = "DpoConfig";
+
   public DpoConfig {
     Objects.requireNonNull(loss);
+    if (maxLength < 2) {
+      throw InvalidInputException.field(SOURCE, "max_length", "expected at least 2 tokens (a prompt token and a"
+          + " completion token), found " + maxLength);
+    }
     if (pairsPerForward < 0) {
       throw new IllegalArgumentException("pairs_per_forward must be >= 0, got " + pairsPerForward);
     }
@@ -43,6 +53,30 @@ public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path
    */
   public Path runDir() {
     return training.outputDir();
+  }
+
+  /**
+   * The DPO keys that shape the result (the trainer stores them with each checkpoint and compares them on resume):
+   * {@code beta}, {@code loss_type}, {@code loss_weights}, {@code label_smoothing}, {@code max_length}.
+   * Not {@code precompute_ref_log_probs} or {@code pairs_per_forward}: the same reference log-probs and gradients,
+   * computed at another time or in other slices.
+   */
+  public Map<String, Object> taskKeys() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("beta", loss.beta());
+    m.put("loss_type", loss.lossTypes().stream().map(DpoLossType::trlName).toList());
+    if (loss.lossWeights() != null) {
+      m.put("loss_weights", loss.lossWeights());
+    }
+    m.put("label_smoothing", loss.labelSmoothing());
+    m.put("max_length", maxLength);
+    return m;
+  }
+
+  /** The same run with other training arguments (e.g. {@code allow_config_change} from the command line). */
+  public DpoConfig withTraining(TrainingArguments newTraining) {
+    return new DpoConfig(modelNameOrPath, refModelNameOrPath, datasets, loss, maxLength, precomputeRefLogProbs,
+        pairsPerForward, outputDir, newTraining);
   }
 
   public static Builder builder(Path outputDir) {

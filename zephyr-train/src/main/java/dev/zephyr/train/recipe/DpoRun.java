@@ -1,6 +1,5 @@
 package dev.zephyr.train.recipe;
 
-import dev.zephyr.train.dpo.DpoLossType;
 import dev.zephyr.train.pipeline.DpoStage;
 import dev.zephyr.train.pipeline.StageContext;
 import java.nio.file.Path;
@@ -32,13 +31,7 @@ public final class DpoRun implements DpoStage {
   @Override
   public Map<String, Object> config() {
     Map<String, Object> c = new LinkedHashMap<>();
-    c.put("beta", settings.loss().beta());
-    c.put("loss_type", settings.loss().lossTypes().stream().map(DpoLossType::trlName).toList());
-    if (settings.loss().lossWeights() != null) {
-      c.put("loss_weights", settings.loss().lossWeights());
-    }
-    c.put("label_smoothing", settings.loss().labelSmoothing());
-    c.put("max_length", settings.maxLength());
+    c.putAll(settings.taskKeys());
     c.put("precompute_ref_log_probs", settings.precomputeRefLogProbs());
     c.put("pairs_per_forward", settings.pairsPerForward());
     if (settings.refModelNameOrPath() != null) {

@@ -34,7 +34,8 @@ public final class Recipes {
   private static final List<String> TRAINING_KEYS = List.of("learning_rate", "lr_scheduler_type",
       "warmup_ratio", "warmup_steps", "num_train_epochs", "max_steps", "per_device_train_batch_size",
       "gradient_accumulation_steps", "max_grad_norm", "weight_decay", "adam_beta1", "adam_beta2", "adam_epsilon",
-      "seed", "logging_steps", "save_steps", "save_total_limit", "disable_tqdm", "gradient_checkpointing");
+      "seed", "logging_steps", "save_steps", "save_total_limit", "disable_tqdm", "gradient_checkpointing",
+      "allow_config_change");
   private static final List<String> MODEL_AND_DATA_KEYS = List.of("model_name_or_path", "dataset_path",
       "dataset_name", "dataset_mixture", "output_dir", "run_dir");
   private static final List<String> SFT_KEYS = List.of("max_length", "max_seq_length", "packing",
@@ -134,7 +135,13 @@ public final class Recipes {
     used.add("completion_only_loss");
     b.lossMode(assistantOnly ? LossMode.ASSISTANT_ONLY : completionOnly ? LossMode.COMPLETION_ONLY : LossMode.ALL);
     logIgnored(n, yaml, used, sftKeys());
-    return b.build();
+    try {
+      return b.build();
+    } catch (InvalidInputException e) {
+      throw inRecipe(e, yaml);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidInputException(yaml, 0, null, e.getMessage());
+    }
   }
 
   /** Loads a DPO recipe. */
@@ -200,9 +207,21 @@ public final class Recipes {
     logIgnored(n, yaml, used, dpoKeys());
     try {
       return b.build();
+    } catch (InvalidInputException e) {
+      throw inRecipe(e, yaml);
     } catch (IllegalArgumentException e) {
       throw new InvalidInputException(yaml.toString(), 0, null, e.getMessage());
     }
+  }
+
+  /**
+   * A value that the config records refused while building (they do not know the file): the same error, naming the
+   * recipe. Errors that already name a file are kept as they are.
+   */
+  private static InvalidInputException inRecipe(InvalidInputException e, String yaml) {
+    boolean unnamed = e.source() == null || e.source().equals(TrainingArguments.SOURCE)
+        || e.source().equals(SftConfig.SOURCE) || e.source().equals(DpoConfig.SOURCE);
+    return unnamed ? e.withSource(yaml) : e;
   }
 
   private static JsonNode read(Path yaml) {
@@ -312,8 +331,9 @@ public final class Recipes {
         case "logging_steps" -> t.loggingSteps(intOf(n, k, yaml, used));
         case "save_steps" -> t.saveSteps(intOf(n, k, yaml, used));
         case "save_total_limit" -> t.saveTotalLimit(intOf(n, k, yaml, used));
-        case "disable_tqdm" -> t.disableTqdm(v.asBoolean());
-        case "gradient_checkpointing" -> t.gradientCheckpointing(v.asBoolean());
+        case "disable_tqdm" -> t.disableTqdm(boolOf(v, k, src));
+        case "gradient_checkpointing" -> t.gradientCheckpointing(boolOf(v, k, src));
+        case "allow_config_change" -> t.allowConfigChange(boolOf(v, k, src));
         default -> throw new IllegalStateException(k);
       }
     }
@@ -328,6 +348,17 @@ public final class Recipes {
     } catch (NumberFormatException e) {
       throw InvalidInputException.field(yaml.toString(), k, "expected a number, found '" + v.asText() + "'");
     }
+  }
+
+  private static boolean boolOf(JsonNode v, String k, String yaml) {
+    if (v.isBoolean()) {
+      return v.asBoolean();
+    }
+    String text = v.asText().trim();
+    if (text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false")) {
+      return Boolean.parseBoolean(text);
+    }
+    throw InvalidInputException.field(yaml, k, "expected true or false, found '" + v.asText() + "'");
   }
 
   private static int intOf(JsonNode n, String k, String yaml, Set<String> used) {

@@ -1,9 +1,13 @@
 package dev.zephyr.train.recipe;
 
+import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.tokenizer.LossMode;
 import dev.zephyr.train.loop.TrainingArguments;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -22,9 +26,16 @@ import java.util.Objects;
 public record SftConfig(Path modelNameOrPath, List<Path> datasets, int maxLength, boolean packing, LossMode lossMode,
     Path outputDir, TrainingArguments training) {
 
+  /** The source named by validation errors; {@link Recipes} replaces it with the recipe file. */
+  public static final String SOURCE = "SftConfig";
+
   public SftConfig {
     Objects.requireNonNull(outputDir, "output_dir");
     Objects.requireNonNull(training, "training arguments");
+    Objects.requireNonNull(lossMode, "loss mode");
+    if (maxLength < 2) {
+      throw InvalidInputException.field(SOURCE, "max_length", "expected at least 2 tokens, found " + maxLength);
+    }
     datasets = List.copyOf(datasets);
     RunDirs.check(outputDir, training.outputDir());
   }
@@ -35,6 +46,23 @@ public record SftConfig(Path modelNameOrPath, List<Path> datasets, int maxLength
    */
   public Path runDir() {
     return training.outputDir();
+  }
+
+  /**
+   * The SFT keys that shape the result (the trainer stores them with each checkpoint and compares them on resume):
+   * {@code max_length}, {@code packing}, {@code loss_mode}.
+   */
+  public Map<String, Object> taskKeys() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("max_length", maxLength);
+    m.put("packing", packing);
+    m.put("loss_mode", lossMode.name().toLowerCase(Locale.ROOT));
+    return m;
+  }
+
+  /** The same run with other training arguments (e.g. {@code allow_config_change} from the command line). */
+  public SftConfig withTraining(TrainingArguments newTraining) {
+    return new SftConfig(modelNameOrPath, datasets, maxLength, packing, lossMode, outputDir, newTraining);
   }
 
   public static Builder builder(Path outputDir) {

@@ -6,7 +6,6 @@ import dev.zephyr.train.pipeline.StageContext;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -38,9 +37,7 @@ public final class SftRun implements SftStage {
   @Override
   public Map<String, Object> config() {
     Map<String, Object> c = new LinkedHashMap<>();
-    c.put("max_length", settings.maxLength());
-    c.put("packing", settings.packing());
-    c.put("loss_mode", settings.lossMode().name().toLowerCase(Locale.ROOT));
+    c.putAll(settings.taskKeys());
     c.putAll(settings.training().hfKeys());
     return c;
   }

@@ -69,7 +69,7 @@ public final class TrainingRuns {
       Trainer.TrainResult r;
       try (Trainer<SftSequence, SftTask.Batch> t = new Trainer<>(c.training(), new SftTask(model), rows,
           new LinkedHashMap<>(model.parameters()))) {
-        r = t.progress(p).train();
+        r = t.progress(p).taskConfig(c.taskKeys()).train();
       }
       export(model, c.modelNameOrPath(), c.outputDir());
       return r;
@@ -112,7 +112,7 @@ public final class TrainingRuns {
         Map<String, NDArray> params = new LinkedHashMap<>(policy.parameters());
         try (Trainer<DpoExample, DpoTask.Batch> t = new Trainer<>(c.training(),
             new DpoTask(policy, reference, c.loss(), FusedHead.DEFAULT_CHUNK, c.pairsPerForward()), pairs, params)) {
-          r = t.progress(p).train();
+          r = t.progress(p).taskConfig(c.taskKeys()).train();
         }
         export(policy, c.modelNameOrPath(), c.outputDir());
         return r;

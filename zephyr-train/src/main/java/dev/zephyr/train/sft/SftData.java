@@ -12,6 +12,7 @@ import dev.zephyr.core.tokenizer.ChatTokenizer;
 import dev.zephyr.core.tokenizer.LossMode;
 import dev.zephyr.core.tokenizer.PromptCompletion;
 import dev.zephyr.core.tokenizer.TokenizedChat;
+import dev.zephyr.train.loop.CharBudget;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +30,9 @@ import org.slf4j.LoggerFactory;
  *       loss on the completion only unless the mode is {@link LossMode#ALL};</li>
  *   <li>{@code text}: plain text with the tokenizer's special tokens and EOS appended when missing; loss on all.</li>
  * </ul>
- * Rows longer than {@code max_length} keep their start; rows with no loss token left are dropped and counted.
+ * Rows longer than {@code max_length} keep their start; rows with no loss token left are dropped and counted. Before
+ * tokenisation a row's text is cut to a character budget derived from {@code max_length} ({@link CharBudget}), so one
+ * huge row cannot stall preparation; the cut rows are counted, and the tokens kept are those of the whole row.
  */
 public final class SftData {
   private static final Logger LOG = LoggerFactory.getLogger(SftData.class);
@@ -45,8 +48,17 @@ public final class SftData {
     }
   }
 
-  /** Prepared rows and what was done to get them. */
-  public record Prepared(List<SftSequence> rows, int examples, int truncated, int droppedFullyMasked) {}
+  /**
+   * Prepared rows and what was done to get them.
+   *
+   * @param rows training rows (packed when packing is on)
+   * @param examples rows read
+   * @param truncated examples longer than {@code max_length}, cut to it (keep_start)
+   * @param droppedFullyMasked examples with no loss token left, dropped
+   * @param cutToBudget examples whose text exceeded the character budget and was cut before tokenisation
+   */
+  public record Prepared(List<SftSequence> rows, int examples, int truncated, int droppedFullyMasked,
+      int cutToBudget) {}
 
   /** Reads and prepares a JSONL file. */
   public static Prepared prepare(Path jsonl, ChatTokenizer tok, Options options) {
@@ -75,9 +87,12 @@ public final class SftData {
     List<SftSequence> out = new ArrayList<>();
     int truncated = 0;
     int dropped = 0;
+    int cut = 0;
     try (Progress.Task task = progress.start(taskName, "rows", rows.size(), 0)) {
       for (int i = 0; i < rows.size(); i++) {
-        SftSequence s = tokenize(rows.get(i), source, i + 1, tok, options.lossMode());
+        Bounded b = tokenizeBounded(rows.get(i), source, i + 1, tok, options);
+        SftSequence s = b.sequence();
+        cut += b.cut() ? 1 : 0;
         task.advance(1, s.length());
         if (s.length() > options.maxLength()) {
           s = keepStart(s, options.maxLength());
@@ -97,27 +112,56 @@ public final class SftData {
     if (truncated > 0) {
       LOG.info("{}: truncated {} examples to max_length {} (keep_start)", source, truncated, options.maxLength());
     }
+    if (cut > 0) {
+      LOG.info("{}: cut the text of {} examples longer than {} characters before tokenising (max_length {})",
+          source, cut, CharBudget.charsFor(options.maxLength()), options.maxLength());
+    }
     if (out.isEmpty()) {
       throw new InvalidInputException(source, 0, null, "no usable example: every example was fully masked");
     }
     List<SftSequence> rowsOut = options.packing() ? Packing.bestFitDecreasing(out, options.maxLength()) : out;
-    LOG.info("{}: {} examples -> {} rows{}", source, out.size(), rowsOut.size(), options.packing() ? " (packed)" : "");
-    return new Prepared(rowsOut, rows.size(), truncated, dropped);
+    LOG.info("{}: {} examples -> {} rows{}{}", source, out.size(), rowsOut.size(),
+        options.packing() ? " (packed)" : "", cut > 0 ? ", " + cut + " cut to the character budget" : "");
+    return new Prepared(rowsOut, rows.size(), truncated, dropped, cut);
+  }
+
+  /** A tokenized example and whether its text was cut to the character budget first. */
+  record Bounded(SftSequence sequence, boolean cut) {}
+
+  /**
+   * Tokenizes a row whose text is cut to the character budget of {@code max_length}, doubling the budget while a cut
+   * row gives too few tokens to be sure the cut lies beyond the tokens that truncation keeps.
+   */
+  static Bounded tokenizeBounded(JsonNode row, String source, long line, ChatTokenizer tok, Options options) {
+    for (CharBudget budget = CharBudget.forMaxLength(options.maxLength()); ; budget = budget.doubled()) {
+      SftSequence s = tokenize(row, source, line, tok, options.lossMode(), budget);
+      if (!budget.cut() || CharBudget.enoughTokens(s.length(), options.maxLength())) {
+        return new Bounded(s, budget.cut());
+      }
+    }
   }
 
   static SftSequence tokenize(JsonNode row, String source, long line, ChatTokenizer tok, LossMode mode) {
+    return tokenize(row, source, line, tok, mode, CharBudget.of(Long.MAX_VALUE));
+  }
+
+  private static SftSequence tokenize(JsonNode row, String source, long line, ChatTokenizer tok, LossMode mode,
+      CharBudget budget) {
     if (row.has("messages")) {
-      TokenizedChat chat = tok.applyChatTemplateMaps(maps(row.get("messages"), source, line, "messages"), false,
-          Map.of());
+      TokenizedChat chat = tok.applyChatTemplateMaps(
+          budget.takeContents(maps(row.get("messages"), source, line, "messages")), false, Map.of());
       return SftSequence.of(chat.inputIds(), chat.lossMask(mode));
     }
     if (row.has("prompt") && row.has("completion")) {
       PromptCompletion pc;
       if (row.get("prompt").isTextual() && row.get("completion").isTextual()) {
-        pc = tok.splitPromptCompletionText(row.get("prompt").asText(), row.get("completion").asText(), true);
+        // a cut prompt leaves no budget, so the completion is empty and cannot merge with the prompt's last token
+        String prompt = budget.take(row.get("prompt").asText());
+        pc = tok.splitPromptCompletionText(prompt, budget.take(row.get("completion").asText()), true);
       } else {
-        pc = tok.splitPromptCompletion(messages(row.get("prompt"), source, line, "prompt"),
-            messages(row.get("completion"), source, line, "completion"));
+        List<Message> prompt = budget.takeMessages(messages(row.get("prompt"), source, line, "prompt"));
+        pc = tok.splitPromptCompletion(prompt,
+            budget.takeMessages(messages(row.get("completion"), source, line, "completion")));
       }
       int[] mask = mode == LossMode.ALL ? ones(pc.inputIds().length) : pc.completionMask();
       return SftSequence.of(pc.inputIds(), mask);
@@ -126,7 +170,7 @@ public final class SftData {
       if (!row.get("text").isTextual()) {
         throw new InvalidInputException(source, line, "text", "expected a string");
       }
-      int[] ids = tok.encodeText(row.get("text").asText(), true);
+      int[] ids = tok.encodeText(budget.take(row.get("text").asText()), true);
       OptionalInt eos = tok.tokenizer().eosTokenId();
       if (eos.isPresent() && (ids.length == 0 || ids[ids.length - 1] != eos.getAsInt())) {
         ids = java.util.Arrays.copyOf(ids, ids.length + 1);

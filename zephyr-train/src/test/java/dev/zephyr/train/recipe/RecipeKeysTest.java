@@ -29,7 +29,7 @@ class RecipeKeysTest {
       Map.entry("weight_decay", "0.01"), Map.entry("adam_beta1", "0.8"), Map.entry("adam_beta2", "0.99"),
       Map.entry("adam_epsilon", "1.0e-6"), Map.entry("seed", "7"), Map.entry("logging_steps", "1"),
       Map.entry("save_steps", "10"), Map.entry("save_total_limit", "2"), Map.entry("disable_tqdm", "true"),
-      Map.entry("gradient_checkpointing", "false"), Map.entry("model_name_or_path", "/m"),
+      Map.entry("gradient_checkpointing", "false"), Map.entry("allow_config_change", "true"), Map.entry("model_name_or_path", "/m"),
       Map.entry("dataset_path", "/d.jsonl"), Map.entry("dataset_name", "/e.jsonl"),
       Map.entry("dataset_mixture", "{datasets: [{id: /f.jsonl}]}"), Map.entry("max_length", "64"),
       Map.entry("max_seq_length", "32"), Map.entry("packing", "true"), Map.entry("assistant_only_loss", "true"),

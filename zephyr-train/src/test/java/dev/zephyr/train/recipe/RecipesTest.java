@@ -160,4 +160,35 @@ class RecipesTest {
     Path cwd = Path.of("").toAbsolutePath();
     assertThat(RunDirs.besides(Path.of("."))).isEqualTo(cwd.resolveSibling(cwd.getFileName() + "-run"));
   }
+
+  @Test
+  void outOfRangeTrainingValuesNameTheFieldAndTheRecipeFile(@TempDir Path dir) throws Exception {
+    Path yaml = dir.resolve("sft.yaml");
+    String base = "model_name_or_path: /m\ndataset_path: /d\noutput_dir: /o\n";
+    for (String[] bad : new String[][] {{"adam_beta2: 1.5", "adam_beta2", "1.5"}, {"adam_beta1: -0.1", "adam_beta1",
+        "-0.1"}, {"adam_epsilon: Infinity", "adam_epsilon", "Infinity"}, {"weight_decay: NaN", "weight_decay", "NaN"},
+        {"max_length: 1", "max_length", "1"}, {"disable_tqdm: maybe", "disable_tqdm", "maybe"}}) {
+      Files.writeString(yaml, base + bad[0] + "\n");
+      assertThatThrownBy(() -> Recipes.loadSft(yaml)).as(bad[0]).isInstanceOf(InvalidInputException.class)
+          .hasMessageStartingWith(yaml.toString()).hasMessageContaining("field '" + bad[1] + "'")
+          .hasMessageContaining(bad[2]);
+      Path dpo = dir.resolve("dpo.yaml");
+      Files.writeString(dpo, base + bad[0] + "\n");
+      assertThatThrownBy(() -> Recipes.loadDpo(dpo)).as(bad[0]).isInstanceOf(InvalidInputException.class)
+          .hasMessageStartingWith(dpo.toString()).hasMessageContaining("field '" + bad[1] + "'");
+    }
+  }
+
+  @Test
+  void allowConfigChangeIsARecipeKeyOffByDefault(@TempDir Path dir) throws Exception {
+    Path yaml = dir.resolve("dpo.yaml");
+    Files.writeString(yaml, "model_name_or_path: /m\ndataset_path: /d\noutput_dir: /o\n");
+    assertThat(Recipes.loadDpo(yaml).training().allowConfigChange()).isFalse();
+    Files.writeString(yaml, Files.readString(yaml) + "allow_config_change: true\n");
+    DpoConfig c = Recipes.loadDpo(yaml);
+    assertThat(c.training().allowConfigChange()).isTrue();
+    assertThat(c.training().hfKeys()).as("not a hyper-parameter").doesNotContainKey("allow_config_change");
+    assertThat(new DpoRun(c).config()).doesNotContainKey("allow_config_change");
+    assertThat(c.taskKeys()).containsOnlyKeys("beta", "loss_type", "loss_weights", "label_smoothing", "max_length");
+  }
 }

@@ -1,0 +1,112 @@
+package dev.zephyr.train.recipe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.core.model.ModelConfig;
+import dev.zephyr.core.model.ModelType;
+import dev.zephyr.core.testing.TestData;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A DPO run with cached reference log-probs, killed with SIGKILL after a checkpoint and run again, ends with the same
+ * model, bit for bit, and the same metrics as an unbroken run.
+ */
+class DpoResumeAfterKillTest {
+
+  private static Process start(Path model, Path data, Path out, long sleepMs, Path log) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx512m");
+    cmd.addAll(List.of("-Dai.djl.offline=true", "-Dai.djl.default_engine=PyTorch", "-Dai.djl.pytorch.num_threads=1",
+        "-Dai.djl.pytorch.num_interop_threads=1"));
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(DpoKillRun.class.getName());
+    cmd.addAll(List.of(model.toString(), data.toString(), out.resolve("model").toString(),
+        out.resolve("run").toString(), String.valueOf(sleepMs)));
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  /** A two-layer random Llama with the Zephyr tokenizer. */
+  private static Path tinyModel(Path dir) throws Exception {
+    ModelConfig config = ModelConfig.builder().modelType(ModelType.LLAMA).vocabSize(32000).hiddenSize(16)
+        .intermediateSize(32).numHiddenLayers(2).numAttentionHeads(2).numKeyValueHeads(1).rmsNormEps(1e-5)
+        .ropeTheta(10000.0).maxPositionEmbeddings(128).bosTokenId(1).eosTokenIds(List.of(2)).build();
+    Path model = dir.resolve("init");
+    try (NDManager m = NDManager.newBaseManager(); LlamaModel lm = LlamaModel.random(config, 7, 0.2, m)) {
+      lm.save(model);
+    }
+    for (String f : List.of("tokenizer.json", "tokenizer_config.json")) {
+      Files.copy(TestData.path("tokenizers", "zephyr", f), model.resolve(f));
+    }
+    return model;
+  }
+
+  private static Path preferences(Path dir) throws Exception {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 10; i++) {
+      sb.append("{\"prompt\": \"What is %d plus %d?\", \"chosen\": \" %d.\", \"rejected\": \" %d, I think.\"}\n"
+          .formatted(i, i + 1, 2 * i + 1, 2 * i + 3));
+      sb.append(("{\"prompt\": [{\"role\": \"user\", \"content\": \"Spell %d.\"}], \"chosen\": [{\"role\": "
+          + "\"assistant\", \"content\": \"%s\"}], \"rejected\": [{\"role\": \"assistant\", \"content\": \"No.\"}]}\n")
+          .formatted(i, Integer.toString(i).chars().mapToObj(c -> String.valueOf((char) c)).toList()));
+    }
+    return Files.writeString(dir.resolve("prefs.jsonl"), sb);
+  }
+
+  @Test
+  void killedDpoRunResumesToTheSameModel(@TempDir Path tmp) throws Exception {
+    Path model = tinyModel(tmp);
+    Path data = preferences(tmp);
+
+    Path straight = tmp.resolve("straight");
+    Process a = start(model, data, straight, 0, tmp.resolve("a.log"));
+    assertThat(a.waitFor(180, TimeUnit.SECONDS)).isTrue();
+    assertThat(a.exitValue()).as(Files.readString(tmp.resolve("a.log"))).isZero();
+
+    Path broken = tmp.resolve("broken");
+    Process b = start(model, data, broken, 200, tmp.resolve("b.log"));
+    long deadline = System.currentTimeMillis() + 180_000;
+    while (!Files.exists(broken.resolve("run/checkpoint-4")) && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(broken.resolve("run/checkpoint-4")).exists();
+    b.destroyForcibly(); // SIGKILL on Linux
+    assertThat(b.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(broken.resolve("model")).as("killed before the end: no model yet").doesNotExist();
+    assertThat(broken.resolve("run/checkpoint-" + DpoKillRun.STEPS)).doesNotExist();
+    try (var s = Files.list(broken.resolve("run/ref_cache"))) {
+      assertThat(s.count()).as("reference log-probs cached before training").isEqualTo(1);
+    }
+
+    Process c = start(model, data, broken, 0, tmp.resolve("c.log"));
+    assertThat(c.waitFor(180, TimeUnit.SECONDS)).isTrue();
+    String resumedLog = Files.readString(tmp.resolve("c.log"));
+    assertThat(c.exitValue()).as(resumedLog).isZero();
+
+    assertThat(Files.readAllBytes(broken.resolve("model/model.safetensors")))
+        .isEqualTo(Files.readAllBytes(straight.resolve("model/model.safetensors")));
+    List<JsonNode> m1 = Jsonl.readAll(straight.resolve("run/metrics.jsonl"));
+    List<JsonNode> m2 = Jsonl.readAll(broken.resolve("run/metrics.jsonl"));
+    assertThat(m2).hasSize(DpoKillRun.STEPS);
+    for (int i = 0; i < DpoKillRun.STEPS; i++) {
+      assertThat(m2.get(i).get("step").asLong()).isEqualTo(i + 1);
+      for (String k : List.of("loss", "rewards/margins", "rewards/accuracies", "grad_norm")) {
+        assertThat(m2.get(i).get(k).asDouble()).as("step %d %s", i + 1, k).isEqualTo(m1.get(i).get(k).asDouble());
+      }
+    }
+    // the model learned something from the pairs: not the initial weights
+    assertThat(Files.readAllBytes(straight.resolve("model/model.safetensors")))
+        .isNotEqualTo(Files.readAllBytes(model.resolve("model.safetensors")));
+  }
+}
