@@ -51,8 +51,10 @@ import org.slf4j.LoggerFactory;
  * limit. A batched {@link #complete(List)} runs up to the sum of those limits concurrently. Retries use exponential
  * backoff with jitter on 429, 408, 5xx, timeouts, connection failures and malformed or truncated bodies, waiting at
  * least what a {@code Retry-After} header asks; other 4xx fail at once. Failures are {@link ProviderException}s that
- * say which and whether retrying could help. The API key is sent only in the {@code Authorization} header and is
- * redacted from every message this class produces.
+ * say which and whether retrying could help. After {@value #DEFAULT_STOP_AFTER_IDENTICAL_FAILURES} calls in a row
+ * failed with the same 401, 403 or 404 (a wrong key, a forbidden or unknown model) the model stops: later calls fail at
+ * once with {@link dev.zephyr.core.chat.ProviderStoppedException} without being sent. The API key is sent only in the
+ * {@code Authorization} header and is redacted from every message this class produces.
  */
 public final class OpenAiChatModel implements ChatModel {
   private static final Logger LOG = LoggerFactory.getLogger(OpenAiChatModel.class);
@@ -66,6 +68,8 @@ public final class OpenAiChatModel implements ChatModel {
    * each here.
    */
   public static final int MAX_CONCURRENCY = 1024;
+  /** Calls in a row failing with the same 401, 403 or 404 after which a model stops sending (see the builder). */
+  public static final int DEFAULT_STOP_AFTER_IDENTICAL_FAILURES = 3;
 
   private final String apiKey;
   private final KeyRedactor redactor;
@@ -75,6 +79,7 @@ public final class OpenAiChatModel implements ChatModel {
   private final double backoffMultiplier;
   private final Duration maxBackoff;
   private final Map<String, String> customHeaders;
+  private final FailureStreak streak;
   private final HttpClient http;
   private final ExecutorService workers;
   private final AtomicInteger roundRobin = new AtomicInteger();
@@ -117,6 +122,8 @@ public final class OpenAiChatModel implements ChatModel {
     this.backoffMultiplier = b.backoffMultiplier != null ? b.backoffMultiplier : 1.5;
     this.maxBackoff = b.maxBackoff != null ? b.maxBackoff : Duration.ofSeconds(60);
     this.customHeaders = Map.copyOf(b.customHeaders);
+    this.streak = new FailureStreak(b.stopAfterIdenticalFailures != null
+        ? b.stopAfterIdenticalFailures : DEFAULT_STOP_AFTER_IDENTICAL_FAILURES);
     this.http = HttpClient.newBuilder()
         .connectTimeout(timeout)
         .version(HttpClient.Version.HTTP_1_1)
@@ -209,8 +216,23 @@ public final class OpenAiChatModel implements ChatModel {
     handler.onResult(index, response, null);
   }
 
-  /** One request with retries. */
+  /**
+   * One request with retries, refused without sending once the model has stopped; its final outcome feeds the
+   * failure streak.
+   */
   private ChatResponse call(ChatRequest request) {
+    streak.check();
+    try {
+      ChatResponse response = callWithRetries(request);
+      streak.success();
+      return response;
+    } catch (ProviderException e) {
+      streak.failure(e);
+      throw e;
+    }
+  }
+
+  private ChatResponse callWithRetries(ChatRequest request) {
     byte[] body;
     try {
       body = Json.mapper().writeValueAsBytes(OpenAiWire.requestBody(modelName, request));
@@ -365,7 +387,7 @@ public final class OpenAiChatModel implements ChatModel {
   /**
    * Builder in LangChain4j style: setters named after the property, boxed values, {@code null} means the default.
    * Defaults: timeout 60 s (connect and whole request), 2 retries, 16 concurrent requests per endpoint, backoff 500 ms
-   * growing 1.5x per retry up to 60 s.
+   * growing 1.5x per retry up to 60 s, stop after 3 identical endpoint-level failures in a row.
    */
   public static final class Builder {
     private final List<String> baseUrls = new ArrayList<>();
@@ -379,6 +401,7 @@ public final class OpenAiChatModel implements ChatModel {
     private Duration initialBackoff;
     private Double backoffMultiplier;
     private Duration maxBackoff;
+    private Integer stopAfterIdenticalFailures;
     private final Map<String, String> customHeaders = new LinkedHashMap<>();
 
     private Builder() {}
@@ -452,6 +475,15 @@ public final class OpenAiChatModel implements ChatModel {
     /** Cap on the computed backoff (a longer Retry-After still wins). */
     public Builder maxBackoff(Duration maxBackoff) {
       this.maxBackoff = maxBackoff;
+      return this;
+    }
+
+    /**
+     * Calls in a row that must fail with the same 401, 403 or 404 before the model stops sending (default
+     * {@value OpenAiChatModel#DEFAULT_STOP_AFTER_IDENTICAL_FAILURES}); 0 never stops.
+     */
+    public Builder stopAfterIdenticalFailures(Integer calls) {
+      this.stopAfterIdenticalFailures = calls;
       return this;
     }
 
