@@ -27,11 +27,9 @@ final class FailureStreak {
     this.limit = limit;
   }
 
-  /** Throws a fresh {@link ProviderStoppedException} once the model has stopped. */
-  synchronized void check() {
-    if (stoppedBy != null) {
-      throw new ProviderStoppedException(count, stoppedBy);
-    }
+  /** A fresh {@link ProviderStoppedException} once the model has stopped, else null. */
+  synchronized ProviderStoppedException stopped() {
+    return stoppedBy == null ? null : new ProviderStoppedException(count, stoppedBy);
   }
 
   synchronized void success() {

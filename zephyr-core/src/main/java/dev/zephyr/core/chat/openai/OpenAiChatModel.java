@@ -4,6 +4,7 @@ import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.chat.ChatRequest;
 import dev.zephyr.core.chat.ChatResponse;
 import dev.zephyr.core.chat.ProviderException;
+import dev.zephyr.core.chat.ProviderStoppedException;
 import dev.zephyr.core.io.Json;
 import java.io.IOException;
 import java.net.URI;
@@ -216,23 +217,8 @@ public final class OpenAiChatModel implements ChatModel {
     handler.onResult(index, response, null);
   }
 
-  /**
-   * One request with retries, refused without sending once the model has stopped; its final outcome feeds the
-   * failure streak.
-   */
+  /** One request with retries; refused without sending once the model has stopped. */
   private ChatResponse call(ChatRequest request) {
-    streak.check();
-    try {
-      ChatResponse response = callWithRetries(request);
-      streak.success();
-      return response;
-    } catch (ProviderException e) {
-      streak.failure(e);
-      throw e;
-    }
-  }
-
-  private ChatResponse callWithRetries(ChatRequest request) {
     byte[] body;
     try {
       body = Json.mapper().writeValueAsBytes(OpenAiWire.requestBody(modelName, request));
@@ -273,62 +259,80 @@ public final class OpenAiChatModel implements ChatModel {
 
   private record Attempt(ChatResponse response, ProviderException failure, long retryAfterMillis) {}
 
+  /**
+   * One attempt. The failure streak is checked and fed while the endpoint permit is held, so that with one request in
+   * flight no call is sent after the one that completed a streak.
+   */
   private Attempt attempt(byte[] body) {
     Endpoint endpoint = acquireEndpoint();
     try {
-      HttpRequest.Builder rb = HttpRequest.newBuilder(endpoint.uri)
-          .timeout(timeout)
-          .header("Content-Type", "application/json")
-          .header("Accept", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-      customHeaders.forEach(rb::header);
-      if (apiKey != null) {
-        rb.header("Authorization", "Bearer " + apiKey);
+      ProviderStoppedException stopped = streak.stopped();
+      if (stopped != null) {
+        return new Attempt(null, stopped, 0);
       }
-      HttpResponse<String> response;
-      // the request timeout of java.net.http stops at the headers; a body that stalls half way needs this bound
-      CompletableFuture<HttpResponse<String>> pending =
-          http.sendAsync(rb.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-      try {
-        response = pending.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (TimeoutException e) {
-        pending.cancel(true);
-        return failed(0, true, "timed out after " + timeout.toMillis() + " ms at " + endpoint.uri, e, 0);
-      } catch (ExecutionException e) {
-        Throwable cause = e.getCause() != null ? e.getCause() : e;
-        if (cause instanceof HttpTimeoutException) {
-          return failed(0, true, "timed out after " + timeout.toMillis() + " ms at " + endpoint.uri, cause, 0);
-        }
-        return failed(0, true, "I/O error at " + endpoint.uri + ": " + cause, cause, 0);
-      } catch (InterruptedException e) {
-        pending.cancel(true);
-        Thread.currentThread().interrupt();
-        return failed(0, false, "interrupted", e, 0);
+      Attempt result = send(endpoint, body);
+      if (result.failure != null) {
+        streak.failure(result.failure);
+      } else {
+        streak.success();
       }
-      int status = response.statusCode();
-      if (status == 200) {
-        try {
-          // a server that echoes the key must not get it into caches and completion files
-          return new Attempt(OpenAiWire.parseResponse(modelName, redact(response.body())), null, 0);
-        } catch (OpenAiWire.MalformedBodyException e) {
-          return failed(status, true, e.getMessage() + " from " + endpoint.uri, null, 0);
-        }
-      }
-      String snippet = snippet(response.body());
-      long retryAfter = retryAfterMillis(response);
-      return switch (status) {
-        case 401, 403 -> failed(status, false, "authentication failed at " + endpoint.uri
-            + " (check the variable named by api_key_env): " + snippet, null, 0);
-        case 404 -> failed(status, false, "model or endpoint not found at " + endpoint.uri + ": " + snippet, null, 0);
-        case 408, 409, 425, 429 -> failed(status, true, (status == 429 ? "rate limited" : "temporary refusal")
-            + " at " + endpoint.uri + ": " + snippet, null, retryAfter);
-        default -> status >= 500
-            ? failed(status, true, "server error at " + endpoint.uri + ": " + snippet, null, retryAfter)
-            : failed(status, false, "invalid request at " + endpoint.uri + ": " + snippet, null, 0);
-      };
+      return result;
     } finally {
       endpoint.permits.release();
     }
+  }
+
+  private Attempt send(Endpoint endpoint, byte[] body) {
+    HttpRequest.Builder rb = HttpRequest.newBuilder(endpoint.uri)
+        .timeout(timeout)
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    customHeaders.forEach(rb::header);
+    if (apiKey != null) {
+      rb.header("Authorization", "Bearer " + apiKey);
+    }
+    HttpResponse<String> response;
+    // the request timeout of java.net.http stops at the headers; a body that stalls half way needs this bound
+    CompletableFuture<HttpResponse<String>> pending =
+        http.sendAsync(rb.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    try {
+      response = pending.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      pending.cancel(true);
+      return failed(0, true, "timed out after " + timeout.toMillis() + " ms at " + endpoint.uri, e, 0);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof HttpTimeoutException) {
+        return failed(0, true, "timed out after " + timeout.toMillis() + " ms at " + endpoint.uri, cause, 0);
+      }
+      return failed(0, true, "I/O error at " + endpoint.uri + ": " + cause, cause, 0);
+    } catch (InterruptedException e) {
+      pending.cancel(true);
+      Thread.currentThread().interrupt();
+      return failed(0, false, "interrupted", e, 0);
+    }
+    int status = response.statusCode();
+    if (status == 200) {
+      try {
+        // a server that echoes the key must not get it into caches and completion files
+        return new Attempt(OpenAiWire.parseResponse(modelName, redact(response.body())), null, 0);
+      } catch (OpenAiWire.MalformedBodyException e) {
+        return failed(status, true, e.getMessage() + " from " + endpoint.uri, null, 0);
+      }
+    }
+    String snippet = snippet(response.body());
+    long retryAfter = retryAfterMillis(response);
+    return switch (status) {
+      case 401, 403 -> failed(status, false, "authentication failed at " + endpoint.uri
+          + " (check the variable named by api_key_env): " + snippet, null, 0);
+      case 404 -> failed(status, false, "model or endpoint not found at " + endpoint.uri + ": " + snippet, null, 0);
+      case 408, 409, 425, 429 -> failed(status, true, (status == 429 ? "rate limited" : "temporary refusal")
+          + " at " + endpoint.uri + ": " + snippet, null, retryAfter);
+      default -> status >= 500
+          ? failed(status, true, "server error at " + endpoint.uri + ": " + snippet, null, retryAfter)
+          : failed(status, false, "invalid request at " + endpoint.uri + ": " + snippet, null, 0);
+    };
   }
 
   private Attempt failed(int status, boolean retryable, String message, Throwable cause, long retryAfterMillis) {
