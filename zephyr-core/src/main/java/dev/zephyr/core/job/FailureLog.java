@@ -37,7 +37,6 @@ public final class FailureLog implements AutoCloseable {
    * {@code *.jsonl} of a directory (FastChat's {@code model_answer/}) must not take it for an output.
    */
   public static final String SUFFIX = ".failures";
-  private static final int LOGGED = 3;
 
   private final Path file;
   private JsonlAppender out;
@@ -88,15 +87,18 @@ public final class FailureLog implements AutoCloseable {
     if (failure instanceof ProviderStoppedException stopped) {
       if (stop == null) {
         stop = stopped;
-        LOG.warn("{}", stopped.getMessage());
+        LOG.info("{}", stopped.getMessage());
       }
       return false;
     }
     failures++;
     failedItems.add(item);
-    if (failures <= LOGGED) {
+    // the first failure is worth a warning during a long run; the rest are in the file (and at INFO)
+    if (failures == 1) {
       LOG.warn("{} {} failed for good: {}{}", call, item, failure.getMessage(),
-          failures == LOGGED && file != null ? " (further failures go to " + file + " only)" : "");
+          file != null ? " (this run's failed calls are listed in " + file + ")" : "");
+    } else {
+      LOG.info("{} {} failed for good: {}", call, item, failure.getMessage());
     }
     if (file != null) {
       if (out == null) {

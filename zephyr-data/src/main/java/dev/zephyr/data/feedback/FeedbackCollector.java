@@ -4,6 +4,7 @@ import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.chat.ChatRequest;
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.ProviderException;
+import dev.zephyr.core.chat.ProviderStoppedException;
 import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.io.Jsonl;
@@ -102,6 +103,7 @@ public final class FeedbackCollector {
    *
    * @param prompts distinct prompts
    * @param alreadyRated prompts rated by earlier runs
+   * @param completionCalls completion calls sent (calls refused because their provider had stopped are not counted)
    * @param completionFailures completion calls that failed for good (in {@code failures.jsonl})
    * @param judgeCallFailures judge calls that failed for good (in {@code failures.jsonl})
    * @param judgmentFailures judgments whose every attempt was answered but never parsed (in {@code ratings.jsonl})
@@ -368,7 +370,9 @@ public final class FeedbackCollector {
       running.add(threads.submit(() -> member.model().completeEach(
           work.stream().map(Planned::request).toList(), (i, response, failure) -> {
             Planned w = work.get(i);
-            c.completionCalls.incrementAndGet();
+            if (!(failure instanceof ProviderStoppedException)) {
+              c.completionCalls.incrementAndGet();
+            }
             progress.accept(1);
             if (failure != null) {
               if (c.failed(chunk.get(w.prompt()).promptId(), "completion by " + member.name(), failure)) {
@@ -514,7 +518,9 @@ public final class FeedbackCollector {
       boolean last = attempt == settings.judgeAttempts() - 1;
       judge.completeEach(requests, (i, response, failure) -> {
         Task t = batch.get(i);
-        c.judgeCalls.incrementAndGet();
+        if (!(failure instanceof ProviderStoppedException)) {
+          c.judgeCalls.incrementAndGet();
+        }
         synchronized (t) {
           if (failure != null) {
             // the provider already retried this call: another attempt (a new seed) would be a different judgment
