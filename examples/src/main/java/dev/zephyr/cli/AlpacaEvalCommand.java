@@ -126,7 +126,8 @@ final class AlpacaEvalCommand {
             AlpacaEvalFiles.readModelOutputs(modelOutputs), file);
         long unparsed = r.annotations().stream().filter(x -> x.preference() == null).count();
         System.out.println(file + " holds " + r.annotations().size() + " annotations"
-            + (unparsed > 0 ? ", " + unparsed + " without a usable preference (the judge's answer did not parse)" : ""));
+            + (unparsed > 0 ? ", " + unparsed + " without a usable preference (the judge's answer did not parse)"
+            : ""));
         return JobEnd.report("zephyr alpaca-eval annotate", r.counts(), r.failuresFile(), r.stopReason());
       }
     }

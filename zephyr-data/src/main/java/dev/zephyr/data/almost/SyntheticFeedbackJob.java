@@ -18,9 +18,9 @@ import java.util.Set;
  * ALMoST steps 1b and 1c as one resumable job: every generator answers every prompt (appended per batch to
  * {@code responses.jsonl}, so a rerun only asks for prompts not yet answered), then the synthetic comparisons are
  * built with the heuristic filter, optionally checked by a reward model, and written atomically to
- * {@code comparisons.jsonl} in the {@code ultrafeedback_binarized} layout. A prompt one of whose calls fails for good is
- * listed in {@code failures.jsonl} and not written, so the next run asks again; {@code comparisons.jsonl} is written
- * only when every prompt has all its responses.
+ * {@code comparisons.jsonl} in the {@code ultrafeedback_binarized} layout. A prompt one of whose calls fails for good
+ * is listed in {@code failures.jsonl} and not written, so the next run asks again; {@code comparisons.jsonl} is
+ * written only when every prompt has all its responses.
  */
 public final class SyntheticFeedbackJob {
   private final PromptedResponseGenerator generator;
