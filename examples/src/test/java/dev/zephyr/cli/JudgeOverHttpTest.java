@@ -93,6 +93,35 @@ class JudgeOverHttpTest {
   }
 
   @Test
+  void mtBenchAnswerWithARefusedCallWritesNoErrorAnswerAndTheRerunAnswers(@TempDir Path tmp) throws Exception {
+    try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+      // the server refuses the third question's first turn (400); one request at a time (--batch-size 1), so the
+      // body the server received last is the one it decides about
+      Path file = tmp.resolve("served.jsonl");
+      String third = Json.mapper().writeValueAsString(
+          Jsonl.readAll(TestData.path("mt_bench", "question.jsonl")).get(2).get("turns").get(0).asText());
+      server.responder((model, req) -> "an answer").faults((key, attempt) -> server.bodies()
+          .get(server.bodies().size() - 1).contains(third) ? FakeOpenAiServer.Fault.BAD_REQUEST
+          : FakeOpenAiServer.Fault.NONE);
+      String[] answer = {"mt-bench", "answer", "--bench-dir", TestData.path("mt_bench").toString(), "--model-url",
+          server.baseUrl(), "--model-name", "served", "--api-key-env", "ZEPHYR_TEST_UNSET_KEY", "--first-n", "3",
+          "--max-new-tokens", "8", "--batch-size", "1", "--out", file.toString()};
+      CliRun r = EvalCommandsTest.zephyr(answer);
+      assertThat(r.code()).isEqualTo(1);
+      assertThat(r.out()).contains("questions: 2 done, 1 failed, 0 pending");
+      assertThat(Files.readString(file)).doesNotContain("ERROR");
+      assertThat(Jsonl.readAll(file)).hasSize(2);
+      assertThat(Files.readString(tmp.resolve("served.jsonl.failures"))).contains("HTTP 400");
+
+      server.faults((key, attempt) -> FakeOpenAiServer.Fault.NONE);
+      CliRun fixed = EvalCommandsTest.zephyr(answer);
+      assertThat(fixed.code()).as(fixed.err()).isZero();
+      assertThat(fixed.out()).contains("questions: 3 done, 0 failed, 0 pending");
+      assertThat(Jsonl.readAll(file)).hasSize(3);
+    }
+  }
+
+  @Test
   void mtBenchJudgeRefusesAnswersToQuestionsTheBenchDoesNotHave(@TempDir Path tmp) throws Exception {
     Path answers = tmp.resolve("stranger.jsonl");
     Files.writeString(answers, "{\"question_id\": 81, \"model_id\": \"s\", \"choices\": [{\"index\": 0,"
