@@ -12,8 +12,8 @@ public final class ProviderStoppedException extends ProviderException {
    * @param lastFailure the failure that completed the streak; its status and detail are repeated in this message
    */
   public ProviderStoppedException(int failuresInARow, ProviderException lastFailure) {
-    super(lastFailure.provider(), lastFailure.status(), false, "stopped after " + failuresInARow
-        + " calls in a row failed with the same status; the last: " + lastFailure.detail(), null);
+    super(lastFailure.provider(), lastFailure.status(), false, failuresInARow
+        + " calls in a row failed with the same status, so no more are sent; the last: " + lastFailure.detail(), null);
     this.failuresInARow = failuresInARow;
   }
 

@@ -57,7 +57,7 @@ class FailureLogTest {
       assertThat(log.failed("item-1")).isTrue();
       assertThat(log.failed("item-2")).isFalse();
       assertThat(log.stopped()).isTrue();
-      assertThat(log.stopReason()).contains("stopped after 3 calls in a row").contains("HTTP 401");
+      assertThat(log.stopReason()).contains("3 calls in a row failed with the same status, so no more are sent").contains("HTTP 401");
     }
     assertThat(answers.get(0).text()).isEqualTo("ok:a");
     assertThat(answers.get(1)).isNull();

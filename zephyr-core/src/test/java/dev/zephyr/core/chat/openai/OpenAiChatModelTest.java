@@ -233,7 +233,7 @@ class OpenAiChatModelTest {
         .allSatisfy(f -> {
           assertThat(f.status()).isEqualTo(401);
           assertThat(f.retryable()).isFalse();
-          assertThat(f.getMessage()).contains("stopped after 3 calls in a row failed with the same status")
+          assertThat(f.getMessage()).contains("m: 3 calls in a row failed with the same status, so no more are sent; the last: ")
               .contains("authentication failed at " + server.baseUrl() + "/chat/completions")
               .contains("(HTTP 401)").doesNotContain(SECRET);
         });
