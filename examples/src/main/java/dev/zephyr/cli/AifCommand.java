@@ -13,14 +13,17 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code zephyr aif --config FILE.yaml}: UltraFeedback-style AI feedback. Writes {@code completions.jsonl},
- * {@code ratings.jsonl} and {@code preferences.jsonl} into the config's {@code output_dir}; run it again after a crash
- * and it finishes the job without duplicates and without paying again for calls that had completed.
+ * {@code ratings.jsonl} and, once every prompt is rated, {@code preferences.jsonl} into the config's
+ * {@code output_dir}; calls that failed for good go to {@code failures.jsonl} and the command exits 1. Run it again
+ * after a crash or a failure and it finishes the job without duplicates and without paying again for calls that had
+ * completed.
  */
 @Command(
     name = "aif",
     mixinStandardHelpOptions = true,
     description = "Collect AI feedback: sample completions from a pool of models, have a judge rate them, binarize"
-        + " into preference pairs (ultrafeedback_binarized layout). Resumable: rerun the same command after a crash.")
+        + " into preference pairs (ultrafeedback_binarized layout). Resumable: rerun the same command after a crash."
+        + " Exits 1 unless every prompt is rated; failed calls are listed in output_dir/failures.jsonl.")
 public final class AifCommand implements Callable<Integer> {
 
   @Option(names = "--config", required = true, paramLabel = "FILE.yaml", description = "The aif configuration.")
@@ -41,12 +44,17 @@ public final class AifCommand implements Callable<Integer> {
     if (job.skippedPromptLines() > 0) {
       out.printf("malformed prompt lines skipped: %d%n", job.skippedPromptLines());
     }
-    out.printf("completions: %d calls, %d failed; judgments: %d calls, %d failed (raw text in ratings.jsonl)%n",
-        s.completionCalls(), s.completionFailures(), s.judgeCalls(), s.judgmentFailures());
+    out.printf("completions: %d calls, %d failed; judgments: %d calls, %d failed, %d unparsable (raw text in"
+        + " ratings.jsonl)%n", s.completionCalls(), s.completionFailures(), s.judgeCalls(), s.judgeCallFailures(),
+        s.judgmentFailures());
     out.printf("cache: %d hits, %d new calls%s%n", result.cacheHits(), result.cacheMisses(),
         result.tornCacheLines() > 0 ? ", 1 torn line from an interrupted run dropped" : "");
-    out.printf("preferences: %d pairs, %d prompts without a pair -> %s%n", s.preferencePairs(),
-        s.promptsWithoutPair(), job.outputDir().resolve("preferences.jsonl"));
-    return 0;
+    if (s.complete()) {
+      out.printf("preferences: %d pairs, %d prompts without a pair -> %s%n", s.preferencePairs(),
+          s.promptsWithoutPair(), job.outputDir().resolve("preferences.jsonl"));
+    } else {
+      out.println("preferences: not written until every prompt is rated");
+    }
+    return JobEnd.report("zephyr aif", s.counts(), s.failuresFile(), s.stopReason());
   }
 }

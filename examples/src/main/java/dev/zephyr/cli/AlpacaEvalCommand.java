@@ -33,7 +33,9 @@ import picocli.CommandLine.Spec;
 final class AlpacaEvalCommand {
 
   @Command(name = "generate", mixinStandardHelpOptions = true,
-      description = "Write model_outputs.json for the eval set; resumable.")
+      description = {"Write model_outputs.json for the eval set; resumable.",
+          "An instruction whose call fails for good is left out; it is listed in OUT.failures, the command exits 1"
+              + " and the next run asks again."})
   static final class Generate implements Callable<Integer> {
     @Option(names = "--eval-set", required = true, description = "JSON list with the instructions (e.g. the reference"
         + " outputs file)")
@@ -64,17 +66,19 @@ final class AlpacaEvalCommand {
       List<ModelOutput> eval = AlpacaEvalFiles.readModelOutputs(evalSet);
       SamplingParams p = SamplingParams.builder().temperature(temperature).maxTokens(maxNewTokens).seed(0L).build();
       try (ChatModel m = modelUnderTest.open()) {
-        List<ModelOutput> outputs = OutputGenerator.generate(m,
+        OutputGenerator.Result r = OutputGenerator.generate(m,
             modelId != null ? modelId : modelUnderTest.displayName(), eval, p, batchSize, out,
             ConsoleProgress.stderr());
-        System.out.println("wrote " + outputs.size() + " outputs to " + out);
+        System.out.println(out + " holds " + r.outputs().size() + " outputs");
+        return JobEnd.report("zephyr alpaca-eval generate", r.counts(), r.failuresFile(), r.stopReason());
       }
-      return 0;
     }
   }
 
   @Command(name = "annotate", mixinStandardHelpOptions = true,
-      description = "Judge model outputs against the reference (position switching and parsing as alpaca_eval).")
+      description = {"Judge model outputs against the reference (position switching and parsing as alpaca_eval).",
+          "A row whose judge call fails for good is left out of annotations.json; it is listed in"
+              + " annotations.json.failures, the command exits 1 and the next run judges it."})
   static final class Annotate implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -118,11 +122,14 @@ final class AlpacaEvalCommand {
       try (ChatModel judgeClient = judge.open(judgeModel)) {
         PairwiseAnnotator a = PairwiseAnnotator.builder().judge(judgeClient).template(JudgePromptTemplate.read(promptTemplate))
             .annotatorName(annotator).parser(parser).batchSize(batchSize).progress(ConsoleProgress.stderr()).build();
-        List<Annotation> ann = a.annotate(AlpacaEvalFiles.readModelOutputs(reference),
+        PairwiseAnnotator.Result r = a.annotate(AlpacaEvalFiles.readModelOutputs(reference),
             AlpacaEvalFiles.readModelOutputs(modelOutputs), file);
-        System.out.println("wrote " + ann.size() + " annotations to " + file);
+        long unparsed = r.annotations().stream().filter(x -> x.preference() == null).count();
+        System.out.println(file + " holds " + r.annotations().size() + " annotations"
+            + (unparsed > 0 ? ", " + unparsed + " without a usable preference (the judge's answer did not parse)"
+            : ""));
+        return JobEnd.report("zephyr alpaca-eval annotate", r.counts(), r.failuresFile(), r.stopReason());
       }
-      return 0;
     }
   }
 

@@ -73,8 +73,20 @@ final class ChatModels {
       }
 
       @Override
+      public String cacheKeyModel() {
+        return chat.cacheKeyModel();
+      }
+
+      @Override
       public List<ChatResponse> complete(List<ChatRequest> requests) {
         return chat.complete(requests);
+      }
+
+      // the wrapped model's own per-request delivery: the default would resend a whole batch one by one after a
+      // single failure
+      @Override
+      public void completeEach(List<ChatRequest> requests, ResultHandler handler) {
+        chat.completeEach(requests, handler);
       }
 
       @Override

@@ -23,13 +23,16 @@ import picocli.CommandLine.Option;
       "with Self-Instruct input/output instances) and/or UltraChat-style self-chat between a user simulator and the",
       "teacher; then truecases, drops persona answers, removes exact and near duplicates and decontaminates against",
       "MT-Bench / AlpacaEval prompts. Rerunning after a crash continues where it stopped.",
+      "A call that fails for good is never written as a result: it is listed in output_dir/failures.jsonl, the",
+      "command exits 1 and the next run does it again; the cleaned files are written only by a run that leaves",
+      "nothing failed or pending.",
     },
     footer = {
       "",
       "Output (in output_dir): self_instruct/machine_instructions.jsonl, self_instruct/answers.jsonl or",
       "  self_instruct/{is_classification,instances}.jsonl, self_chat.jsonl, train_sft.jsonl [test_sft.jsonl],",
-      "  cleaning_report.json, cache/responses.jsonl. Demonstrations use the ultrachat_200k layout",
-      "  {prompt, prompt_id, messages}.",
+      "  cleaning_report.json, cache/responses.jsonl, failures.jsonl (the latest run's failed calls, when any).",
+      "  Demonstrations use the ultrachat_200k layout {prompt, prompt_id, messages}.",
       "",
       "YAML keys (relative paths resolve against the YAML file's directory; unknown keys are errors):",
       "  output_dir: DIR                      (required)",
@@ -100,8 +103,8 @@ public final class DsftDataCommand implements Callable<Integer> {
     DsftDataConfig cfg = DsftDataConfig.load(config);
     Path baseDir = config.toAbsolutePath().getParent();
     ProviderFactory factory = providers != null ? providers : ProviderFactory.specs(config.toString(), baseDir);
-    new DsftDataJob(cfg, baseDir, factory, out, progress).run();
-    return 0;
+    DsftDataJob.Summary s = new DsftDataJob(cfg, baseDir, factory, out, progress).run();
+    return JobEnd.report(out, err, "zephyr dsft-data", s.counts(), s.failuresFile(), s.stopReason());
   }
 
 }

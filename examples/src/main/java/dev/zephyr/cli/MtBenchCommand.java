@@ -7,6 +7,7 @@ import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.progress.ConsoleProgress;
 import dev.zephyr.eval.mtbench.AnswerGenerator;
 import dev.zephyr.eval.mtbench.JudgeRequest;
+import dev.zephyr.eval.mtbench.JudgmentCoverage;
 import dev.zephyr.eval.mtbench.ModelAnswer;
 import dev.zephyr.eval.mtbench.MtBench;
 import dev.zephyr.eval.mtbench.MtBenchJudge;
@@ -36,7 +37,9 @@ final class MtBenchCommand {
 
   /** Answer generation with an OpenAI-compatible model. */
   @Command(name = "answer", mixinStandardHelpOptions = true,
-      description = "Generate answers (both turns) in FastChat model_answer format; resumable.")
+      description = {"Generate answers (both turns) in FastChat model_answer format; resumable.",
+          "A question whose call fails for good is not written; it is listed in ANSWER_FILE.failures, the command"
+              + " exits 1 and the next run answers it."})
   static final class Answer implements Callable<Integer> {
     @Option(names = "--bench-dir", required = true, description = "FastChat mt_bench directory (question.jsonl ...)")
     Path benchDir;
@@ -82,12 +85,11 @@ final class MtBenchCommand {
         qs = qs.subList(0, Math.min(firstN, qs.size()));
       }
       try (ChatModel m = modelUnderTest.open()) {
-        Map<Integer, ModelAnswer> answers =
-            new AnswerGenerator(m, id, maxNewTokens(), numChoices, batchSize, systemMessage)
-                .progress(ConsoleProgress.stderr()).generate(qs, file);
-        System.out.println("wrote " + answers.size() + " answers to " + file);
+        AnswerGenerator.Result r = new AnswerGenerator(m, id, maxNewTokens(), numChoices, batchSize, systemMessage)
+            .progress(ConsoleProgress.stderr()).generate(qs, file);
+        System.out.println(file + " holds " + r.answers().size() + " answers");
+        return JobEnd.report("zephyr mt-bench answer", r.counts(), r.failuresFile(), r.stopReason());
       }
-      return 0;
     }
 
     int maxNewTokens() {
@@ -97,7 +99,10 @@ final class MtBenchCommand {
 
   /** Judging, or with --dry-run the judge requests it would send. */
   @Command(name = "judge", mixinStandardHelpOptions = true,
-      description = "Judge answers with an LLM judge (FastChat prompts); --dry-run writes the requests instead.")
+      description = {"Judge answers with an LLM judge (FastChat prompts); --dry-run writes the requests instead.",
+          "A judgment whose call fails for good is not written (FastChat writes $ERROR$ and score -1); it is listed"
+              + " in JUDGMENT_FILE.failures, the command exits 1 and the next run judges it. Answers to questions"
+              + " the bench does not have are refused."})
   static final class Judge implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -151,7 +156,11 @@ final class MtBenchCommand {
       }
       String name = modelId != null ? modelId : MtBench.modelNameOf(answers);
       Map<Integer, ModelAnswer> a = MtBench.readAnswers(answers);
+      bench.requireKnownQuestions(a, answers.toString());
       Map<Integer, ModelAnswer> b = pairwise ? MtBench.readAnswers(baseline) : Map.of();
+      if (pairwise) {
+        bench.requireKnownQuestions(b, baseline.toString());
+      }
       if (dryRun) {
         if (out == null) {
           throw CliErrors.usageError(spec, "--dry-run needs --out FILE.jsonl");
@@ -168,20 +177,22 @@ final class MtBenchCommand {
       try (ChatModel judgeClient = judge.open(judgeModel)) {
         MtBenchJudge mtJudge =
             new MtBenchJudge(judgeClient, judgeModel, bench, batchSize).progress(ConsoleProgress.stderr());
-        if (pairwise) {
-          List<PairJudgment> js = mtJudge.judgePairwise(name, a, MtBench.modelNameOf(baseline), b, file);
-          System.out.println("judged " + js.size() + " pairs into " + file);
-        } else {
-          List<SingleJudgment> js = mtJudge.judgeSingle(name, a, file);
-          System.out.println("judgments for " + name + ": " + js.size() + " in " + file);
-        }
+        MtBenchJudge.Result<?> r = pairwise
+            ? mtJudge.judgePairwise(name, a, MtBench.modelNameOf(baseline), b, file)
+            : mtJudge.judgeSingle(name, a, file);
+        System.out.println(file + " holds " + r.judgments().size() + (pairwise ? " pair judgments of " + name
+            + " vs " + MtBench.modelNameOf(baseline) : " judgments of " + name));
+        return JobEnd.report("zephyr mt-bench judge", r.counts(), r.failuresFile(), r.stopReason());
       }
-      return 0;
     }
   }
 
   /** Scores from a judgment file, as show_result.py, plus a Markdown table and the radar chart. */
-  @Command(name = "show", mixinStandardHelpOptions = true, description = "Show MT-Bench scores from judgments.")
+  @Command(name = "show", mixinStandardHelpOptions = true, description = {"Show MT-Bench scores from judgments.",
+      "Exits 1 when a judgment a score needs is missing or has no rating (score -1, an error verdict), or names a"
+          + " question the bench does not have: the table is then printed for inspection, but mt_bench.md and the"
+          + " chart are not written. A model's judgments are needed for the questions in its answer file (--answers,"
+          + " else BENCH/model_answer/<model>.jsonl when it exists), else for every question of the bench."})
   static final class Show implements Callable<Integer> {
     @Option(names = "--bench-dir", required = true, description = "FastChat mt_bench directory (question.jsonl ...)")
     Path benchDir;
@@ -198,6 +209,11 @@ final class MtBenchCommand {
     @Option(names = "--report-dir", description = "where mt_bench.md and the PNG go (default: next to judgments)")
     Path reportDir;
 
+    @Option(names = "--answers", arity = "1..*", paramLabel = "FILE",
+        description = "single mode: answer files (FastChat layout; the model is the file's stem) whose questions the"
+            + " judgments must cover")
+    List<Path> answerFiles = new ArrayList<>();
+
     @Override
     public Integer call() {
       MtBench bench = MtBench.load(benchDir);
@@ -206,8 +222,11 @@ final class MtBenchCommand {
       }
       Path dir = reportDir != null ? reportDir : judgments.toAbsolutePath().getParent();
       if (mode.toLowerCase(Locale.ROOT).startsWith("pair")) {
-        List<MtBenchScores.PairResult> res =
-            MtBenchScores.pairwise(Jsonl.readAll(judgments, PairJudgment.class), baseline);
+        List<PairJudgment> pairJudgments = Jsonl.readAll(judgments, PairJudgment.class);
+        List<MtBenchScores.PairResult> res = MtBenchScores.pairwise(pairJudgments, baseline);
+        if (res.isEmpty()) {
+          throw new ZephyrException("no pairwise judgments with a verdict in " + judgments);
+        }
         StringBuilder sb = new StringBuilder();
         var t = new dev.zephyr.eval.report.MarkdownTable(List.of("model", "win", "loss", "tie", "win_rate",
             "loss_rate", "win_rate_adjusted"));
@@ -216,22 +235,54 @@ final class MtBenchCommand {
               f(r.winRateAdjusted())));
         }
         sb.append(t.render());
-        AtomicFiles.writeString(dir.resolve("mt_bench_pairwise.md"), sb.toString());
         System.out.print(sb);
+        if (incomplete(JudgmentCoverage.pairwise(bench, pairJudgments, baseline))) {
+          return 1;
+        }
+        AtomicFiles.writeString(dir.resolve("mt_bench_pairwise.md"), sb.toString());
         return 0;
       }
-      List<MtBenchScores.SingleResult> res =
-          MtBenchScores.single(Jsonl.readAll(judgments, SingleJudgment.class), bench::category);
+      List<SingleJudgment> all = Jsonl.readAll(judgments, SingleJudgment.class);
+      // no score from zero rated judgments: such a model gets no row
+      List<MtBenchScores.SingleResult> res = MtBenchScores.single(all, bench::category).stream()
+          .filter(r -> r.judged() > 0).toList();
       if (res.isEmpty()) {
-        throw new ZephyrException("no judgments in " + judgments);
+        throw new ZephyrException("no judgment with a rating in " + judgments);
       }
       String md = Reports.mtBenchTable(res).render();
+      System.out.print(md);
+      if (incomplete(JudgmentCoverage.single(bench, all, this::answersOf))) {
+        return 1;
+      }
       AtomicFiles.writeString(dir.resolve("mt_bench.md"), md);
       if (Reports.categories(res).size() >= 3) {
         Reports.mtBenchRadar(res, dir.resolve("mt_bench_radar.png"), Reports.WIDTH, Reports.HEIGHT);
       }
-      System.out.print(md);
       return 0;
+    }
+
+    /** The answers of {@code model}: from --answers, else BENCH/model_answer/MODEL.jsonl, else null (all questions). */
+    private Map<Integer, ModelAnswer> answersOf(String model) {
+      for (Path f : answerFiles) {
+        if (MtBench.modelNameOf(f).equals(model)) {
+          return MtBench.readAnswers(f);
+        }
+      }
+      Path fastChat = benchDir.resolve("model_answer").resolve(model + ".jsonl");
+      return answerFiles.isEmpty() && Files.isRegularFile(fastChat) ? MtBench.readAnswers(fastChat) : null;
+    }
+
+    /** Says on stderr which models lack judgments; true when any does. */
+    private boolean incomplete(List<JudgmentCoverage> coverage) {
+      List<JudgmentCoverage> lacking = coverage.stream().filter(c -> !c.complete()).toList();
+      for (JudgmentCoverage c : lacking) {
+        System.err.println("zephyr mt-bench show: incomplete: " + c.describe());
+      }
+      if (!lacking.isEmpty()) {
+        System.err.println("zephyr mt-bench show: the scores above are not MT-Bench scores and no report file was"
+            + " written; judge what is missing (zephyr mt-bench judge) and show again");
+      }
+      return !lacking.isEmpty();
     }
 
     private static String f(double v) {

@@ -7,6 +7,7 @@ import dev.zephyr.core.eval.EvalReport;
 import dev.zephyr.core.eval.Evaluation;
 import dev.zephyr.core.io.AtomicFiles;
 import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.core.job.WorkCounts;
 import dev.zephyr.core.progress.Progress;
 import dev.zephyr.eval.alpacaeval.AlpacaEvalFiles;
 import dev.zephyr.eval.alpacaeval.Annotation;
@@ -121,6 +122,19 @@ final class RecipeEvaluations {
     }
   }
 
+  /**
+   * Fails the evaluation unless every item of a step is done, so no metric is computed from partial answers or
+   * judgments; a rerun of the stage retries what failed.
+   */
+  static void requireDone(String step, WorkCounts counts, Path failures, String stopReason) {
+    if (stopReason != null || !counts.complete()) {
+      throw new ZephyrException(step + " not finished (" + counts.line() + ")"
+          + (stopReason != null ? "; stopped: " + stopReason : "")
+          + (failures != null && java.nio.file.Files.exists(failures) ? "; failed calls are listed in " + failures : "")
+          + "; run the stage again to retry");
+    }
+  }
+
   /** A file-name-safe id for the model under test ({@code 03-ddpo/model} becomes {@code 03-ddpo_model}). */
   static String modelId(ChatModel model) {
     return model.name().replaceAll("[^A-Za-z0-9._-]", "_");
@@ -161,12 +175,15 @@ final class RecipeEvaluations {
       int firstN = o.integer("first_n", qs.size());
       qs = qs.subList(0, Math.min(firstN, qs.size()));
       Path answerFile = outputDir.resolve("model_answer").resolve(id + ".jsonl");
-      Map<Integer, ModelAnswer> answers = new AnswerGenerator(model, id, o.integer("max_new_token", 1024), 1,
+      AnswerGenerator.Result answered = new AnswerGenerator(model, id, o.integer("max_new_token", 1024), 1,
           o.integer("batch_size", 8), null).progress(progress).generate(qs, answerFile);
+      requireDone("mt_bench answers", answered.counts(), answered.failuresFile(), answered.stopReason());
+      Map<Integer, ModelAnswer> answers = answered.answers();
       Path judgments = outputDir.resolve("model_judgment").resolve(judge.model() + "_single.jsonl");
       try (ChatModel client = judge.open(outputDir.resolve("judge_cache.jsonl"))) {
-        new MtBenchJudge(client, judge.model(), bench, o.integer("batch_size", 8)).progress(progress)
-            .judgeSingle(id, answers, judgments);
+        MtBenchJudge.Result<SingleJudgment> judged = new MtBenchJudge(client, judge.model(), bench,
+            o.integer("batch_size", 8)).progress(progress).judgeSingle(id, answers, judgments);
+        requireDone("mt_bench judgments", judged.counts(), judged.failuresFile(), judged.stopReason());
       }
       List<MtBenchScores.SingleResult> res =
           MtBenchScores.single(Jsonl.readAll(judgments, SingleJudgment.class), bench::category);
@@ -229,14 +246,18 @@ final class RecipeEvaluations {
       SamplingParams p = SamplingParams.builder().temperature(o.number("temperature", 0.7))
           .maxTokens(o.integer("max_new_tokens", 2048)).seed(0L).build();
       Path outputsFile = outputDir.resolve("model_outputs.json");
-      List<ModelOutput> outputs = OutputGenerator.generate(model, modelId(model), reference, p,
+      OutputGenerator.Result generated = OutputGenerator.generate(model, modelId(model), reference, p,
           o.integer("batch_size", 8), outputsFile, progress);
+      requireDone("alpaca_eval outputs", generated.counts(), generated.failuresFile(), generated.stopReason());
       Path annotationsFile = outputDir.resolve(annotator).resolve("annotations.json");
       List<Annotation> ann;
       try (ChatModel client = judge.open(outputDir.resolve("judge_cache.jsonl"))) {
-        ann = PairwiseAnnotator.builder().judge(client).template(JudgePromptTemplate.read(prompt))
-            .annotatorName(annotator).parser(parser).batchSize(o.integer("batch_size", 8)).progress(progress).build()
-            .annotate(reference, outputs, annotationsFile);
+        PairwiseAnnotator.Result annotated = PairwiseAnnotator.builder().judge(client)
+            .template(JudgePromptTemplate.read(prompt)).annotatorName(annotator).parser(parser)
+            .batchSize(o.integer("batch_size", 8)).progress(progress).build()
+            .annotate(reference, generated.outputs(), annotationsFile);
+        requireDone("alpaca_eval annotations", annotated.counts(), annotated.failuresFile(), annotated.stopReason());
+        ann = annotated.annotations();
       }
       List<Double> prefs = ann.stream().map(Annotation::preference).toList();
       LeaderboardRow row = WinRate.compute(modelId(model), prefs, ann.stream().map(Annotation::output2).toList())

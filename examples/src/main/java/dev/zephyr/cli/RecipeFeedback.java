@@ -76,11 +76,11 @@ final class RecipeFeedback implements FeedbackStage {
     AtomicFiles.write(file, out -> out.write(yaml));
     AifJob job = new AifJob(AifConfig.load(file));
     AifJob.Result r = job.run(ctx.progress());
-    FeedbackCollector.Summary s = r.summary();
+    // a stage with failed or pending prompts fails, so the pipeline never trains on partial feedback
+    FeedbackCollector.Summary s = r.summary().requireComplete();
     ctx.metric("prompts", s.prompts());
     ctx.metric("preference_pairs", s.preferencePairs());
     ctx.metric("prompts_without_pair", s.promptsWithoutPair());
-    ctx.metric("completion_failures", s.completionFailures());
     ctx.metric("judgment_failures", s.judgmentFailures());
     return ctx.dir().resolve("completions.jsonl");
   }

@@ -71,8 +71,14 @@ public final class CollectFeedback {
           List.of(new FeedbackCollector.PoolMember(model, generator, sampling, false)),
           judge, OverallRubric.defaults(), null, Binarizer.zephyr(42), FeedbackCollector.Settings.defaults(42));
       FeedbackCollector.Summary s = collector.run(prompts, out, ConsoleProgress.stderr());
-      System.out.printf("prompts: %d; completions: %d calls, %d failed; judgments: %d calls, %d failed%n",
-          s.prompts(), s.completionCalls(), s.completionFailures(), s.judgeCalls(), s.judgmentFailures());
+      System.out.printf("completions: %d calls, %d failed; judgments: %d calls, %d failed, %d unparsable%n",
+          s.completionCalls(), s.completionFailures(), s.judgeCalls(), s.judgeCallFailures(), s.judgmentFailures());
+      System.out.println(s.counts().line());
+      if (!s.complete()) {
+        System.err.println("CollectFeedback: not finished" + (s.stopReason() != null ? "; stopped: " + s.stopReason()
+            : "") + "; failed calls are listed in " + s.failuresFile() + "; run it again to retry");
+        return 1;
+      }
       System.out.printf("preferences: %d pairs -> %s%n", s.preferencePairs(), out.resolve("preferences.jsonl"));
       return 0;
     } catch (RuntimeException e) {

@@ -65,24 +65,35 @@ public final class MtBenchLocal {
       var questions = bench.questions();
       questions = questions.subList(0, Math.min(firstN, questions.size()));
 
-      Map<Integer, ModelAnswer> answers;
+      AnswerGenerator.Result answered;
       Path answerFile = benchDir.resolve("model_answer").resolve(modelId + ".jsonl");
       try (LocalChatModel model = LocalChatModel.fromDirectory(modelDir)) {
         // FastChat's defaults: 1024 new tokens per turn, one choice; no system message
-        answers = new AnswerGenerator(model, modelId, 1024, 1, 8, null).progress(ConsoleProgress.stderr())
+        answered = new AnswerGenerator(model, modelId, 1024, 1, 8, null).progress(ConsoleProgress.stderr())
             .generate(questions, answerFile);
       }
-      System.out.println("answers: " + answers.size() + " in " + answerFile);
+      System.out.println("answers: " + answered.counts().line() + " in " + answerFile);
+      if (!answered.counts().complete()) {
+        System.err.println("MtBenchLocal: not every question was answered; see " + answered.failuresFile());
+        return 1;
+      }
+      Map<Integer, ModelAnswer> answers = answered.answers();
 
       Path judgmentFile = benchDir.resolve("model_judgment").resolve(judgeModel + "_single.jsonl");
       String keyEnv = System.getenv("OPENAI_API_KEY") != null ? "OPENAI_API_KEY" : null;
-      List<SingleJudgment> judgments;
+      MtBenchJudge.Result<SingleJudgment> judged;
       try (OpenAiChatModel judge = OpenAiChatModel.builder().baseUrl(args[2]).modelName(judgeModel)
           .apiKeyEnv(keyEnv).build()) {
-        judgments = new MtBenchJudge(judge, judgeModel, bench, 8).progress(ConsoleProgress.stderr())
+        judged = new MtBenchJudge(judge, judgeModel, bench, 8).progress(ConsoleProgress.stderr())
             .judgeSingle(modelId, answers, judgmentFile);
       }
-      System.out.println("judgments: " + judgments.size() + " in " + judgmentFile);
+      System.out.println("judgments: " + judged.counts().line() + " in " + judgmentFile);
+      if (!judged.counts().complete()) {
+        System.err.println("MtBenchLocal: not every answer was judged"
+            + (judged.stopReason() != null ? " (" + judged.stopReason() + ")" : "") + "; see " + judged.failuresFile());
+        return 1;
+      }
+      List<SingleJudgment> judgments = judged.judgments();
       for (MtBenchScores.SingleResult r : MtBenchScores.single(judgments, bench::category)) {
         System.out.printf(Locale.ROOT, "%s: score %.2f (turn 1 %.2f, turn 2 %.2f), %d judged, %d failed%n",
             r.model(), r.score(), r.turn1(), r.turn2(), r.judged(), r.failed());

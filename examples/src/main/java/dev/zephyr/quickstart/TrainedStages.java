@@ -246,7 +246,7 @@ public final class TrainedStages implements QuickstartStages {
           FeedbackCollector collector = new FeedbackCollector(pool, setup.judge(), rubric(), null,
               Binarizer.zephyr(setup.seed()), new FeedbackCollector.Settings(setup.completionsPerPrompt(),
                   setup.seed(), SamplingParams.greedy(256), 1, 256));
-          FeedbackCollector.Summary s = collector.run(prompts, ctx.dir(), ctx.progress());
+          FeedbackCollector.Summary s = collector.run(prompts, ctx.dir(), ctx.progress()).requireComplete();
           ctx.metric("preference_pairs", s.preferencePairs());
           ctx.metric("judgment_failures", s.judgmentFailures());
         }

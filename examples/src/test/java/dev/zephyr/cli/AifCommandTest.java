@@ -103,6 +103,51 @@ class AifCommandTest {
     assertThat(Jsonl.readAll(out.resolve("preferences.jsonl"))).isEqualTo(prefs);
   }
 
+  @Test
+  void aRejectedKeyExitsOneWithCountsAndNoPreferencesAndTheRerunWithAGoodKeyFinishes() throws Exception {
+    server.faults((key, attempt) -> Fault.BAD_KEY);
+    Path cfg = setUp(dir, server.baseUrl(), 10, "");
+    CliRun r = run("aif", "--config", cfg.toString(), "--no-progress");
+    assertThat(r.code()).as(r.out() + r.err()).isEqualTo(1);
+    assertThat(r.out()).contains("prompts: 0 done, ").contains("preferences: not written");
+    assertThat(r.err()).contains("zephyr aif: stopped:").contains("HTTP 401")
+        .contains("authentication failed at " + server.baseUrl() + "/chat/completions")
+        .contains("failures.jsonl").contains("run the same command again");
+    // three 401s in a row per pool member stop it: a handful of requests, not one per planned call
+    assertThat(server.requestCount()).isLessThan(20);
+    Path out = dir.resolve("out");
+    assertThat(out.resolve("preferences.jsonl")).doesNotExist();
+    assertThat(Jsonl.readAll(out.resolve("completions.jsonl"))).isEmpty();
+    assertThat(Jsonl.readAll(out.resolve("ratings.jsonl"))).isEmpty();
+    assertThat(Jsonl.readAll(out.resolve("failures.jsonl"))).isNotEmpty()
+        .allSatisfy(f -> assertThat(f.get("status").asInt()).isEqualTo(401));
+
+    // the key is fixed: the same command in the same directory makes the calls and writes the pairs
+    server.faults((key, attempt) -> Fault.NONE);
+    server.resetCounts();
+    CliRun fixed = run("aif", "--config", cfg.toString(), "--no-progress");
+    assertThat(fixed.code()).as(fixed.err()).isZero();
+    assertThat(fixed.out()).contains("0 already rated").contains("prompts: 10 done, 0 failed, 0 pending")
+        .contains("preferences: 10 pairs");
+    assertThat(server.requestCount()).isEqualTo(80);
+    assertThat(Jsonl.readAll(out.resolve("preferences.jsonl"))).hasSize(10);
+    assertThat(out.resolve("failures.jsonl")).doesNotExist();
+  }
+
+  @Test
+  void aJudgeThatKeepsFailingLeavesThoseRatingsForTheNextRun() throws Exception {
+    // nothing listens where the judge should be: its calls fail through every retry; the pool answers
+    Path cfg = setUp(dir, server.baseUrl(), 3, "");
+    Files.writeString(cfg, Files.readString(cfg).replace("judge: {base_url: \"" + server.baseUrl() + "\"",
+        "judge: {base_url: \"http://127.0.0.1:9/v1\""));
+    CliRun r = run("aif", "--config", cfg.toString(), "--no-progress");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.out()).contains("prompts: 0 done, 3 failed, 0 pending");
+    assertThat(r.err()).doesNotContain("stopped:").contains("3 prompts failed");
+    assertThat(Jsonl.readAll(dir.resolve("out").resolve("completions.jsonl"))).hasSize(3);
+    assertThat(Jsonl.readAll(dir.resolve("out").resolve("ratings.jsonl"))).isEmpty();
+  }
+
   private static List<String> fieldNames(JsonNode node) {
     List<String> names = new ArrayList<>();
     node.fieldNames().forEachRemaining(names::add);

@@ -174,7 +174,13 @@ class DsftDataCommandTest {
     FakeModel failing = new FakeModel("teacher", total - 4); // the outage starts at the first batch's second turn
     Run crashed = run(yaml, failing, new FakeModel("user", -1));
     assertThat(crashed.exit()).isEqualTo(1);
-    assertThat(crashed.err()).contains("injected outage");
+    // every conversation the outage touched failed; nothing of them is written, the failures are listed
+    assertThat(crashed.out()).contains("self-instruct instructions: 6 done, 0 failed, 0 pending")
+        .contains("self-chat conversations: 0 done, 5 failed, 0 pending");
+    assertThat(crashed.err()).contains("zephyr dsft-data: not finished: 5 self-chat conversations failed")
+        .contains(out.resolve("failures.jsonl").toString());
+    assertThat(Files.readString(out.resolve("failures.jsonl"))).contains("injected outage");
+    assertThat(Files.readAllLines(out.resolve("self_chat.jsonl"))).isEmpty();
     assertThat(out.resolve("train_sft.jsonl")).doesNotExist();
 
     FakeModel teacher = new FakeModel("teacher", -1);

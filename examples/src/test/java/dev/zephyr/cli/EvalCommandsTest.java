@@ -36,29 +36,88 @@ class EvalCommandsTest {
     }
   }
 
-  @Test
-  void mtBenchShowPrintsTheTableAndWritesTheChart(@TempDir Path tmp) throws Exception {
-    Path judgments = tmp.resolve("gpt-4_single.jsonl");
+  /** Single judgments of model "tiny" for 8 questions, both turns; {@code score} gives each score. */
+  private static Path judgments(Path file, int[] ids, java.util.function.BiFunction<Integer, Integer, Integer> score)
+      throws Exception {
     StringBuilder sb = new StringBuilder();
-    int[] ids = {81, 91, 101, 111, 121, 131, 141, 151};
     for (int i = 0; i < ids.length; i++) {
       for (int turn = 1; turn <= 2; turn++) {
-        int score = turn == 1 ? i + 2 : (i == 0 ? -1 : i + 1);
         sb.append("{\"question_id\": ").append(ids[i]).append(", \"model\": \"tiny\", \"judge\": [\"gpt-4\", \"x\"],"
-            + " \"user_prompt\": \"\", \"judgment\": \"\", \"score\": ").append(score).append(", \"turn\": ")
-            .append(turn).append(", \"tstamp\": 0}\n");
+            + " \"user_prompt\": \"\", \"judgment\": \"\", \"score\": ").append(score.apply(i, turn))
+            .append(", \"turn\": ").append(turn).append(", \"tstamp\": 0}\n");
       }
     }
-    Files.writeString(judgments, sb.toString());
+    Files.writeString(file, sb.toString());
+    return file;
+  }
+
+  /** A FastChat answer file of model "tiny" (its stem) answering {@code ids}. */
+  private static Path answers(Path dir, int[] ids) throws Exception {
+    StringBuilder sb = new StringBuilder();
+    for (int id : ids) {
+      sb.append("{\"question_id\": ").append(id).append(", \"model_id\": \"tiny\", \"choices\": [{\"index\": 0,"
+          + " \"turns\": [\"a\", \"b\"]}]}\n");
+    }
+    Path file = dir.resolve("tiny.jsonl");
+    Files.writeString(file, sb.toString());
+    return file;
+  }
+
+  @Test
+  void mtBenchShowPrintsTheTableAndWritesTheChart(@TempDir Path tmp) throws Exception {
+    int[] ids = {81, 91, 101, 111, 121, 131, 141, 151};
+    Path judgments = judgments(tmp.resolve("gpt-4_single.jsonl"), ids,
+        (i, turn) -> turn == 1 ? i + 2 : (i == 0 ? 8 : i + 1));
     CliRun r = zephyr("mt-bench", "show", "--bench-dir", TestData.path("mt_bench").toString(), "--judgments",
-        judgments.toString());
+        judgments.toString(), "--answers", answers(tmp, ids).toString());
     assertThat(r.code()).as(r.err()).isZero();
-    // turn 1: 2..9 -> 5.5; turn 2: 2..8 (writing's -1 dropped) -> 5; pooled: (44 + 35) / 15 = 5.27;
-    // writing = 2 (only turn 1), roleplay = (3 + 2) / 2, ...
+    // turn 1: 2..9 -> 5.5; turn 2: 8, 2..8 -> 5.375; pooled: (44 + 43) / 16;
+    // writing = (2 + 8) / 2, roleplay = (3 + 2) / 2, ...
     assertThat(r.out()).contains(String.format(java.util.Locale.ROOT,
-        "| tiny | %.2f | 5.50 | 5.00 | 2.00 | 2.50 | 3.50 | 4.50 | 5.50 | 6.50 | 7.50 | 8.50 |", 79.0 / 15));
+        "| tiny | %.2f | 5.50 | 5.38 | 5.00 | 2.50 | 3.50 | 4.50 | 5.50 | 6.50 | 7.50 | 8.50 |", 87.0 / 16));
     assertThat(Files.readString(tmp.resolve("mt_bench.md"))).isEqualTo(r.out());
     assertThat(javax.imageio.ImageIO.read(tmp.resolve("mt_bench_radar.png").toFile()).getWidth()).isEqualTo(800);
+  }
+
+  @Test
+  void mtBenchShowExitsOneWhenJudgmentsAreMissingOrUnratedOrOfUnknownQuestions(@TempDir Path tmp)
+      throws Exception {
+    int[] ids = {81, 91, 101, 111, 121, 131, 141, 151};
+    // writing's second turn has no rating (-1); FastChat's show_result drops it silently
+    Path judgments = judgments(tmp.resolve("gpt-4_single.jsonl"), ids,
+        (i, turn) -> turn == 1 ? i + 2 : (i == 0 ? -1 : i + 1));
+    Path answers = answers(tmp, ids);
+    CliRun r = zephyr("mt-bench", "show", "--bench-dir", TestData.path("mt_bench").toString(), "--judgments",
+        judgments.toString(), "--answers", answers.toString());
+    assertThat(r.code()).isEqualTo(1);
+    // the table is shown for inspection (the -1 dropped, as FastChat does), but no report file is written
+    assertThat(r.out()).contains(String.format(java.util.Locale.ROOT,
+        "| tiny | %.2f | 5.50 | 5.00 | 2.00 | 2.50 |", 79.0 / 15));
+    assertThat(r.err()).contains("tiny: 15 of 16 judgments rated, 1 without a rating");
+    assertThat(tmp.resolve("mt_bench.md")).doesNotExist();
+    assertThat(tmp.resolve("mt_bench_radar.png")).doesNotExist();
+
+    // answers to 8 questions, judgments for 7 of them: the eighth is missing
+    Path fewer = judgments(tmp.resolve("fewer.jsonl"), java.util.Arrays.copyOf(ids, 7), (i, turn) -> 5);
+    CliRun missing = zephyr("mt-bench", "show", "--bench-dir", TestData.path("mt_bench").toString(), "--judgments",
+        fewer.toString(), "--answers", answers.toString());
+    assertThat(missing.code()).isEqualTo(1);
+    assertThat(missing.err()).contains("tiny: 14 of 16 judgments rated, 2 missing");
+
+    // a judgment of a question the bench does not have
+    Path strange = judgments(tmp.resolve("strange.jsonl"), new int[] {81, 9001}, (i, turn) -> 5);
+    CliRun unknown = zephyr("mt-bench", "show", "--bench-dir", TestData.path("mt_bench").toString(), "--judgments",
+        strange.toString(), "--answers", answers(tmp, new int[] {81}).toString());
+    assertThat(unknown.code()).isEqualTo(1);
+    assertThat(unknown.err()).contains("unknown question ids [9001]");
+
+    // every judgment without a rating: no score at all
+    Path none = judgments(tmp.resolve("none.jsonl"), ids, (i, turn) -> -1);
+    CliRun noScore = zephyr("mt-bench", "show", "--bench-dir", TestData.path("mt_bench").toString(), "--judgments",
+        none.toString());
+    assertThat(noScore.code()).isEqualTo(1);
+    assertThat(noScore.out()).doesNotContain("| tiny |");
+    assertThat(noScore.err()).contains("no judgment with a rating");
   }
 
   @Test

@@ -181,6 +181,44 @@ class PipelineRecipeRunTest {
   }
 
   @Test
+  void anAifStageWithFailedCallsFailsAndTheRerunFinishesIt() throws Exception {
+    TinyModels.withZephyrTokenizer(dir);
+    Files.writeString(dir.resolve("prompts.jsonl"), """
+        {"prompt": "Explain topic 1 briefly.", "prompt_id": "p1"}
+        {"prompt": "Explain topic 2 briefly.", "prompt_id": "p2"}
+        """);
+    try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+      server.responder(FakeOpenAiServer::ratingOrAnswer).faults((key, attempt) -> FakeOpenAiServer.Fault.BAD_KEY);
+      String url = server.baseUrl();
+      Path recipe = Files.writeString(dir.resolve("aif.yaml"), """
+          name: fb
+          student: model
+          work_dir: runs
+          stages:
+            - aif:
+                prompts: prompts.jsonl
+                completions_per_prompt: 2
+                pool:
+                  - {name: a, base_url: "%s", model: teacher-a, max_retries: 1, max_tokens: 32}
+                judge: {base_url: "%s", model: judge, max_retries: 1}
+                rubric: overall
+          """.formatted(url, url));
+      CliRun run = CliRun.of("pipeline", "--config", recipe.toString());
+      assertThat(run.code()).isEqualTo(1);
+      assertThat(run.err()).contains("AI feedback not finished").contains("HTTP 401");
+      Path aif = dir.resolve("runs/01-aif");
+      assertThat(aif.resolve("preferences.jsonl")).doesNotExist();
+
+      server.faults((key, attempt) -> FakeOpenAiServer.Fault.NONE);
+      CliRun again = CliRun.of("pipeline", "--config", recipe.toString());
+      assertThat(again.code()).as(again.err()).isZero();
+      assertThat(Jsonl.readAll(aif.resolve("preferences.jsonl"))).isNotEmpty();
+      assertThat(Json.mapper().readTree(aif.resolve("manifest.json").toFile()).get("metrics").get("prompts")
+          .asDouble()).isEqualTo(2.0);
+    }
+  }
+
+  @Test
   void evaluateStageRunsMtBenchAndAlpacaEvalOnTheStudentWithAnHttpJudge() throws Exception {
     TinyModels.withZephyrTokenizer(dir);
     List<ModelOutput> ref = AlpacaEvalFiles.readModelOutputs(

@@ -10,6 +10,7 @@ public class ProviderException extends ZephyrException {
   private final String provider;
   private final int status;
   private final boolean retryable;
+  private final String detail;
 
   public ProviderException(String provider, int status, boolean retryable, String message, Throwable cause) {
     super(provider + ": " + message + (status > 0 ? " (HTTP " + status + ")" : "")
@@ -17,6 +18,7 @@ public class ProviderException extends ZephyrException {
     this.provider = provider;
     this.status = status;
     this.retryable = retryable;
+    this.detail = message;
   }
 
   public ProviderException(String provider, int status, boolean retryable, String message) {
@@ -33,5 +35,10 @@ public class ProviderException extends ZephyrException {
 
   public boolean retryable() {
     return retryable;
+  }
+
+  /** What went wrong, without the provider name, status and retry note that {@link #getMessage()} adds. */
+  public String detail() {
+    return detail;
   }
 }

@@ -5,6 +5,7 @@ import dev.zephyr.core.chat.ChatRequest;
 import dev.zephyr.core.chat.ChatResponse;
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.SamplingParams;
+import dev.zephyr.core.job.FailureLog;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,21 +37,42 @@ public final class PromptedResponseGenerator {
     this.generators = List.copyOf(generators);
   }
 
-  /** For each query (in order), configuration name to finished response or BAD. */
+  /**
+   * For each query (in order), configuration name to finished response or BAD; null for a query one of whose calls
+   * failed or was not sent.
+   */
   public List<Map<String, String>> respond(List<String> queries) {
+    return respond(queries, FailureLog.inMemory());
+  }
+
+  /**
+   * As {@link #respond(List)}, recording calls that fail for good in {@code failures} under the query's text; once a
+   * query has lost a call, the other configurations are not asked about it.
+   */
+  public List<Map<String, String>> respond(List<String> queries, FailureLog failures) {
     List<Map<String, String>> out = new ArrayList<>();
     for (int q = 0; q < queries.size(); q++) {
       out.add(new LinkedHashMap<>());
     }
     for (Generator g : generators) {
+      List<Integer> open = new ArrayList<>();
       List<ChatRequest> requests = new ArrayList<>();
-      for (String query : queries) {
-        String prompt = g.demonstrations().render(g.config().shots(), query);
-        requests.add(ChatRequest.of(List.of(Message.user(prompt)), g.sampling()));
-      }
-      List<ChatResponse> responses = g.model().complete(requests);
       for (int q = 0; q < queries.size(); q++) {
-        out.get(q).put(g.config().name(), ResponseRules.finish(responses.get(q).text()));
+        if (out.get(q) != null) {
+          open.add(q);
+          String prompt = g.demonstrations().render(g.config().shots(), queries.get(q));
+          requests.add(ChatRequest.of(List.of(Message.user(prompt)), g.sampling()));
+        }
+      }
+      FailureLog.Answers answers = failures.answer(g.model(), requests, k -> queries.get(open.get(k)),
+          "response of " + g.config().name());
+      for (int k = 0; k < open.size(); k++) {
+        ChatResponse r = answers.get(k);
+        if (r == null) {
+          out.set(open.get(k), null);
+        } else {
+          out.get(open.get(k)).put(g.config().name(), ResponseRules.finish(r.text()));
+        }
       }
     }
     return out;

@@ -23,8 +23,8 @@ public record CompletionRecord(
   }
 
   /**
-   * One sampled completion. A call that failed for good has {@code response == null} and says why in {@code error};
-   * it is kept so every planned item is accounted for, and it is never rated.
+   * One sampled completion. Only answered calls are written; {@code error} (with {@code response == null}) is read from
+   * files of earlier versions, which wrote failed calls here, so that such a record can be recognised and done again.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Sample(

@@ -3,14 +3,21 @@ package dev.zephyr.data.feedback;
 import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.chat.ChatRequest;
 import dev.zephyr.core.chat.Message;
+import dev.zephyr.core.chat.ProviderException;
+import dev.zephyr.core.chat.ProviderStoppedException;
 import dev.zephyr.core.chat.SamplingParams;
+import dev.zephyr.core.io.Json;
 import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.core.job.FailureLog;
+import dev.zephyr.core.job.WorkCounts;
 import dev.zephyr.data.feedback.RatingRecord.AspectRating;
 import dev.zephyr.data.feedback.RatingRecord.JudgeFailure;
 import dev.zephyr.data.feedback.RatingRecord.RatedCompletion;
 import dev.zephyr.data.feedback.UltraFeedbackRubric.Aspect;
 import dev.zephyr.core.io.JsonlAppender;
 import dev.zephyr.core.progress.Progress;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -23,6 +30,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -34,11 +42,20 @@ import java.util.function.Supplier;
  * UltraFeedback-style AI feedback collection, resumable: for each prompt sample K completions from a pool of models
  * (each optionally steered by a principle system prompt), have the judge rate them, and binarize the ratings into
  * preference pairs. Writes {@code completions.jsonl} and {@code ratings.jsonl} (one line per prompt, appended and
- * fsynced chunk by chunk) and, at the end, {@code preferences.jsonl} (rewritten atomically from all ratings).
+ * fsynced chunk by chunk) and, when every prompt is rated, {@code preferences.jsonl} (rewritten atomically from all
+ * ratings).
  *
- * <p>A rerun skips prompts already rated, reuses completions already written, and, when the models are wrapped in a
- * {@link dev.zephyr.core.chat.cache.CachedChatModel}, pays only for calls that never finished: every random choice and
- * every request seed is derived from the run seed and the prompt id, so a rerun issues byte-identical requests.
+ * <p>Only finished work enters those files. A call that fails for good (after the model's own retries) goes to
+ * {@code failures.jsonl} ({@link FailureLog}) instead: a prompt with a failed completion is neither written to
+ * {@code completions.jsonl} nor rated, a prompt with a failed judge call is not written to {@code ratings.jsonl}, and
+ * the prompt counts as failed. When a provider stops after repeated identical failures (a wrong key) no new chunk is
+ * started and the prompts not reached count as pending. A judge answer that never parses is a result, not a failure:
+ * it is kept in the rating's {@code failures} list with the raw text.
+ *
+ * <p>A rerun skips prompts already rated, retries the failed and pending ones, reuses completions already written, and,
+ * when the models are wrapped in a {@link dev.zephyr.core.chat.cache.CachedChatModel}, pays only for calls that never
+ * finished: every random choice and every request seed is derived from the run seed and the prompt id, so a rerun
+ * issues byte-identical requests.
  */
 public final class FeedbackCollector {
 
@@ -81,7 +98,23 @@ public final class FeedbackCollector {
     }
   }
 
-  /** What a run did; counts cover this run's work except where noted. */
+  /**
+   * What a run did; call counts cover this run's calls.
+   *
+   * @param prompts distinct prompts
+   * @param alreadyRated prompts rated by earlier runs
+   * @param completionCalls completion calls sent (calls refused because their provider had stopped are not counted)
+   * @param completionFailures completion calls that failed for good (in {@code failures.jsonl})
+   * @param judgeCallFailures judge calls that failed for good (in {@code failures.jsonl})
+   * @param judgmentFailures judgments whose every attempt was answered but never parsed (in {@code ratings.jsonl})
+   * @param ratedPrompts prompts rated by this run
+   * @param preferencePairs pairs in {@code preferences.jsonl}; 0 when it was not written
+   * @param promptsWithoutPair rated prompts that gave no pair (ties, unparsed judgments)
+   * @param counts prompts done (rated, by any run), failed and pending; {@code preferences.jsonl} is written only when
+   *     {@link WorkCounts#complete()}
+   * @param stopReason why the run stopped early (a provider that kept failing with the same status), or null
+   * @param failuresFile where this run's failed calls are listed (it exists only when some failed)
+   */
   public record Summary(
       long prompts,
       long duplicatePrompts,
@@ -89,10 +122,34 @@ public final class FeedbackCollector {
       long completionCalls,
       long completionFailures,
       long judgeCalls,
+      long judgeCallFailures,
       long judgmentFailures,
       long ratedPrompts,
       long preferencePairs,
-      long promptsWithoutPair) {}
+      long promptsWithoutPair,
+      WorkCounts counts,
+      String stopReason,
+      Path failuresFile) {
+
+    /** True when {@code preferences.jsonl} was written from every prompt's rating. */
+    public boolean complete() {
+      return counts.complete();
+    }
+
+    /**
+     * Returns this summary when every prompt is rated, else throws naming the counts, the stop reason and the failures
+     * file: for callers, such as pipeline stages, that must not go on from partial feedback.
+     */
+    public Summary requireComplete() {
+      if (!complete()) {
+        throw new dev.zephyr.core.ZephyrException("AI feedback not finished (" + counts.line() + ")"
+            + (stopReason != null ? "; stopped: " + stopReason : "")
+            + (completionFailures + judgeCallFailures > 0 ? "; failed calls are listed in " + failuresFile : "")
+            + "; run it again to retry");
+      }
+      return this;
+    }
+  }
 
   private final List<PoolMember> pool;
   private final ChatModel judge;
@@ -157,7 +214,6 @@ public final class FeedbackCollector {
       unique.putIfAbsent(p.promptId(), p);
     }
     long duplicates = prompts.size() - unique.size();
-    Counters c = new Counters();
     ExecutorService poolThreads = Executors.newFixedThreadPool(pool.size() + 1, r -> {
       Thread t = new Thread(r, "feedback-pool");
       t.setDaemon(true);
@@ -169,8 +225,13 @@ public final class FeedbackCollector {
       return t;
     });
     long alreadyRated;
-    try (JsonlAppender completionsOut = JsonlAppender.open(outputDir.resolve("completions.jsonl"), "prompt_id");
-        JsonlAppender ratingsOut = JsonlAppender.open(outputDir.resolve("ratings.jsonl"), "prompt_id")) {
+    long done;
+    Counters c;
+    try (FailureLog failures = FailureLog.inDirectory(outputDir);
+        JsonlAppender completionsOut = JsonlAppender.open(outputDir.resolve("completions.jsonl"), "prompt_id");
+        JsonlAppender ratingsOut = JsonlAppender.open(outputDir.resolve("ratings.jsonl"),
+            FeedbackCollector::ratedPromptId)) {
+      c = new Counters(failures);
       List<PromptRecord> todo = new ArrayList<>();
       for (PromptRecord p : unique.values()) {
         if (!ratingsOut.contains(p.promptId())) {
@@ -180,13 +241,29 @@ public final class FeedbackCollector {
       alreadyRated = unique.size() - todo.size();
       collect(todo, (long) prompts.size() * callsPerPrompt(), (alreadyRated + duplicates) * callsPerPrompt(),
           completionsOut, ratingsOut, poolThreads, judgeThread, progress, c);
+      done = unique.keySet().stream().filter(ratingsOut::contains).count();
     } finally {
       poolThreads.shutdownNow();
       judgeThread.shutdownNow();
     }
-    long[] pairs = writePreferences(outputDir);
+    WorkCounts counts = WorkCounts.of("prompts", unique.size(), done, c.failedPrompts.size());
+    long[] pairs = counts.complete() ? writePreferences(outputDir) : new long[2];
     return new Summary(unique.size(), duplicates, alreadyRated, c.completionCalls.get(), c.completionFailures.get(),
-        c.judgeCalls.get(), c.judgmentFailures.get(), c.rated.get(), pairs[0], pairs[1]);
+        c.judgeCalls.get(), c.judgeCallFailures.get(), c.judgmentFailures.get(), c.rated.get(), pairs[0], pairs[1],
+        counts, c.failures.stopReason(), c.failures.file());
+  }
+
+  /**
+   * The resume key of a {@code ratings.jsonl} line: its prompt id, or null for a line that earlier versions wrote for a
+   * prompt whose calls had failed (so that prompt is rated again).
+   */
+  private static String ratedPromptId(com.fasterxml.jackson.databind.JsonNode line) {
+    try {
+      RatingRecord r = Json.mapper().treeToValue(line, RatingRecord.class);
+      return r.hasFailedCalls() ? null : r.promptId();
+    } catch (IOException e) {
+      throw new UncheckedIOException("not a rating line: " + e.getMessage(), e);
+    }
   }
 
   /** Completes and rates {@code todo}, chunk by chunk, as one progress task of {@code totalCalls} model calls. */
@@ -198,7 +275,7 @@ public final class FeedbackCollector {
       Map<String, CompletionRecord> written = loadCompletions(completionsOut.file(), todo);
       // a two-stage pipeline: the judge rates chunk i while the pool completes chunk i + 1
       Future<List<RatingRecord>> judging = null;
-      for (int from = 0; from < todo.size(); from += settings.chunkSize()) {
+      for (int from = 0; from < todo.size() && !c.failures.stopped(); from += settings.chunkSize()) {
         List<PromptRecord> chunk = todo.subList(from, Math.min(todo.size(), from + settings.chunkSize()));
         List<CompletionRecord> completed = complete(chunk, written, completionsOut, poolThreads, calls, c);
         if (judging != null) {
@@ -218,12 +295,29 @@ public final class FeedbackCollector {
     c.rated.addAndGet(ratings.size());
   }
 
+  /** One run's counts, its failure log and the prompts that failed. */
   private static final class Counters {
+    final FailureLog failures;
     final AtomicLong completionCalls = new AtomicLong();
     final AtomicLong completionFailures = new AtomicLong();
     final AtomicLong judgeCalls = new AtomicLong();
+    final AtomicLong judgeCallFailures = new AtomicLong();
     final AtomicLong judgmentFailures = new AtomicLong();
     final AtomicLong rated = new AtomicLong();
+    final Set<String> failedPrompts = ConcurrentHashMap.newKeySet();
+
+    Counters(FailureLog failures) {
+      this.failures = failures;
+    }
+
+    /** Records a call that failed; true when it counts against the prompt (false: it was never sent). */
+    boolean failed(String promptId, String call, ProviderException failure) {
+      boolean counts = failures.record(promptId, call, failure);
+      if (counts) {
+        failedPrompts.add(promptId);
+      }
+      return counts;
+    }
   }
 
   private static Map<String, CompletionRecord> loadCompletions(Path file, List<PromptRecord> todo) {
@@ -234,7 +328,8 @@ public final class FeedbackCollector {
     try (Jsonl.Reader<CompletionRecord> r = Jsonl.reader(file, CompletionRecord.class, Jsonl.OnError.FAIL)) {
       while (r.hasNext()) {
         CompletionRecord c = r.next();
-        if (wanted.contains(c.promptId())) {
+        // earlier versions wrote failed calls here too: such a record is done again
+        if (wanted.contains(c.promptId()) && c.completions().stream().allMatch(CompletionRecord.Sample::ok)) {
           out.put(c.promptId(), c);
         }
       }
@@ -275,20 +370,23 @@ public final class FeedbackCollector {
       running.add(threads.submit(() -> member.model().completeEach(
           work.stream().map(Planned::request).toList(), (i, response, failure) -> {
             Planned w = work.get(i);
+            if (!(failure instanceof ProviderStoppedException)) {
+              c.completionCalls.incrementAndGet();
+            }
+            progress.accept(1);
+            if (failure != null) {
+              if (c.failed(chunk.get(w.prompt()).promptId(), "completion by " + member.name(), failure)) {
+                c.completionFailures.incrementAndGet();
+              }
+              return;
+            }
             String principle = w.principle() == null ? null : w.principle().principle();
             String system = w.principle() == null ? null : w.principle().systemPrompt();
-            CompletionRecord.Sample s = failure != null
-                ? new CompletionRecord.Sample(member.name(), principle, system, null, null, failure.getMessage())
-                : new CompletionRecord.Sample(member.name(), principle, system, response.text(),
-                    response.first().finishReason().wireName(), null);
-            if (failure != null) {
-              c.completionFailures.incrementAndGet();
-            }
+            CompletionRecord.Sample s = new CompletionRecord.Sample(member.name(), principle, system,
+                response.text(), response.first().finishReason().wireName(), null);
             synchronized (samples) {
               samples[w.prompt()][w.slot()] = s;
             }
-            c.completionCalls.incrementAndGet();
-            progress.accept(1);
           })));
     }
     await(running);
@@ -297,6 +395,11 @@ public final class FeedbackCollector {
     for (int p = 0; p < chunk.size(); p++) {
       PromptRecord prompt = chunk.get(p);
       CompletionRecord r = written.get(prompt.promptId());
+      if (r == null && java.util.Arrays.asList(samples[p]).contains(null)) {
+        // a completion failed or was never sent: nothing of this prompt is written or rated in this run
+        progress.accept(judgeCallsPerPrompt());
+        continue;
+      }
       if (r == null) {
         List<String> models = new ArrayList<>();
         for (int slot = 0; slot < k; slot++) {
@@ -359,6 +462,8 @@ public final class FeedbackCollector {
     final List<String> raw = new ArrayList<>();
     String error;
     Object result;
+    /** A call of this judgment failed for good, or was never sent: the prompt is not rated in this run. */
+    boolean unfinished;
 
     Task(int prompt, int completion, Aspect aspect, int[] order, Supplier<List<Message>> messages) {
       this.prompt = prompt;
@@ -373,9 +478,9 @@ public final class FeedbackCollector {
     }
   }
 
+  /** Rates complete completion records; a prompt with an unfinished judge call gets no rating in this run. */
   private List<RatingRecord> rate(List<CompletionRecord> records, LongConsumer progress, Counters c) {
     List<Task> tasks = new ArrayList<>();
-    Map<Integer, List<JudgeFailure>> failures = new HashMap<>();
     for (int p = 0; p < records.size(); p++) {
       CompletionRecord r = records.get(p);
       OverallRubric overall = overall();
@@ -383,23 +488,11 @@ public final class FeedbackCollector {
       if (overall != null) {
         for (int i = 0; i < r.completions().size(); i++) {
           CompletionRecord.Sample s = r.completions().get(i);
-          if (s.ok()) {
-            tasks.add(new Task(p, i, null, null, () -> overall.messages(
-                overall.instructionFor(r.prompt(), s.principle(), s.customSystemPrompt()), s.response())));
-          } else {
-            progress.accept(1);
-          }
+          tasks.add(new Task(p, i, null, null, () -> overall.messages(
+              overall.instructionFor(r.prompt(), s.principle(), s.customSystemPrompt()), s.response())));
         }
       }
       if (uf != null) {
-        long ok = r.completions().stream().filter(CompletionRecord.Sample::ok).count();
-        if (ok < r.completions().size()) {
-          failures.computeIfAbsent(p, x -> new ArrayList<>()).add(new JudgeFailure(null, "all",
-              "only " + ok + " of " + r.completions().size() + " completions exist; UltraFeedback rates them together",
-              List.of()));
-          progress.accept(Aspect.values().length);
-          continue;
-        }
         for (Aspect aspect : Aspect.values()) {
           int[] order = shuffledOrder(r.promptId(), aspect, r.completions().size());
           tasks.add(new Task(p, -1, aspect, order, () -> {
@@ -425,11 +518,16 @@ public final class FeedbackCollector {
       boolean last = attempt == settings.judgeAttempts() - 1;
       judge.completeEach(requests, (i, response, failure) -> {
         Task t = batch.get(i);
-        c.judgeCalls.incrementAndGet();
+        if (!(failure instanceof ProviderStoppedException)) {
+          c.judgeCalls.incrementAndGet();
+        }
         synchronized (t) {
           if (failure != null) {
-            t.raw.add("");
-            t.error = "judge call failed: " + failure.getMessage();
+            // the provider already retried this call: another attempt (a new seed) would be a different judgment
+            t.unfinished = true;
+            if (c.failed(records.get(t.prompt).promptId(), "judge " + t.id(), failure)) {
+              c.judgeCallFailures.incrementAndGet();
+            }
           } else {
             String text = response.text();
             t.raw.add(text);
@@ -441,19 +539,20 @@ public final class FeedbackCollector {
               t.error = j.error();
             }
           }
-          if (t.result != null || last) {
+          if (t.result != null || t.unfinished || last) {
             progress.accept(1);
           }
         }
       });
       List<Task> still = new ArrayList<>();
       for (Task t : batch) {
-        if (t.result == null) {
+        if (t.result == null && !t.unfinished) {
           still.add(t);
         }
       }
       open = still;
     }
+    Map<Integer, List<JudgeFailure>> failures = new HashMap<>();
     for (Task t : open) {
       c.judgmentFailures.incrementAndGet();
       failures.computeIfAbsent(t.prompt, x -> new ArrayList<>()).add(new JudgeFailure(
@@ -466,7 +565,10 @@ public final class FeedbackCollector {
     }
     List<RatingRecord> out = new ArrayList<>(records.size());
     for (int p = 0; p < records.size(); p++) {
-      out.add(assemble(records.get(p), byPrompt.getOrDefault(p, List.of()), failures.getOrDefault(p, List.of())));
+      List<Task> mine = byPrompt.getOrDefault(p, List.of());
+      if (mine.stream().noneMatch(t -> t.unfinished)) {
+        out.add(assemble(records.get(p), mine, failures.getOrDefault(p, List.of())));
+      }
     }
     return out;
   }
@@ -520,19 +622,29 @@ public final class FeedbackCollector {
 
   // ---------------------------------------------------------------- binarization
 
-  /** Rewrites {@code preferences.jsonl} from every rating; returns {pairs, prompts without a pair}. */
+  /**
+   * Rewrites {@code preferences.jsonl} from every rating (the last line of a prompt wins; lines of failed calls that
+   * earlier versions wrote are skipped); returns {pairs, prompts without a pair}.
+   */
   private long[] writePreferences(Path outputDir) {
     Path ratings = outputDir.resolve("ratings.jsonl");
     long[] counts = new long[2];
-    List<PreferenceRecord> pairs = new ArrayList<>();
+    Map<String, RatingRecord> latest = new LinkedHashMap<>();
     try (Jsonl.Reader<RatingRecord> r = Jsonl.reader(ratings, RatingRecord.class, Jsonl.OnError.FAIL)) {
       while (r.hasNext()) {
-        List<PreferenceRecord> p = binarizer.binarize(r.next());
-        if (p.isEmpty()) {
-          counts[1]++;
+        RatingRecord rating = r.next();
+        if (!rating.hasFailedCalls()) {
+          latest.put(rating.promptId(), rating);
         }
-        pairs.addAll(p);
       }
+    }
+    List<PreferenceRecord> pairs = new ArrayList<>();
+    for (RatingRecord rating : latest.values()) {
+      List<PreferenceRecord> p = binarizer.binarize(rating);
+      if (p.isEmpty()) {
+        counts[1]++;
+      }
+      pairs.addAll(p);
     }
     counts[0] = pairs.size();
     Jsonl.writeAll(outputDir.resolve("preferences.jsonl"), pairs);

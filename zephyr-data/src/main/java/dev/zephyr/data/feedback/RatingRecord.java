@@ -8,8 +8,9 @@ import java.util.Map;
 /**
  * One line of {@code ratings.jsonl}: the completions of a prompt with the judge's verdicts, in the
  * {@code openbmb/UltraFeedback} layout ({@code annotations} per aspect with string {@code Rating}s, {@code critique},
- * {@code overall_score}, {@code fine-grained_score}). Judgments that could not be parsed after every retry are listed in
- * {@code failures} with the judge's raw text; the completions they concern carry no score.
+ * {@code overall_score}, {@code fine-grained_score}). Judgments the judge answered but that could not be parsed after
+ * every attempt are listed in {@code failures} with the judge's raw text; the completions they concern carry no score.
+ * Calls that failed at the provider never reach this file (they are in {@code failures.jsonl}).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RatingRecord(
@@ -19,9 +20,23 @@ public record RatingRecord(
     List<RatedCompletion> completions,
     List<JudgeFailure> failures) {
 
+  /** How earlier versions began the error of a judge call that failed at the provider. */
+  static final String FAILED_CALL_PREFIX = "judge call failed:";
+
   public RatingRecord {
     completions = List.copyOf(completions);
     failures = failures == null ? List.of() : List.copyOf(failures);
+  }
+
+  /**
+   * True for a line that earlier versions wrote although a call behind it had failed (a completion without a response,
+   * or a judge call that failed at the provider): such a line is not a rating, and the prompt is rated again. Current
+   * versions list failed calls in {@code failures.jsonl} and never write them here.
+   */
+  @com.fasterxml.jackson.annotation.JsonIgnore
+  public boolean hasFailedCalls() {
+    return completions.stream().anyMatch(c -> c.response() == null)
+        || failures.stream().anyMatch(f -> f.error() != null && f.error().startsWith(FAILED_CALL_PREFIX));
   }
 
   /** A completion with its ratings. */
@@ -53,7 +68,7 @@ public record RatingRecord(
    * @param completionIndex the completion judged, or null for a judgment over all completions
    * @param aspect the UltraFeedback aspect, or {@code overall}
    * @param error why the last attempt was rejected
-   * @param raw the judge's text of every attempt (empty strings for calls that failed at the provider)
+   * @param raw the judge's text of every attempt
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record JudgeFailure(

@@ -8,6 +8,8 @@ import dev.zephyr.core.chat.FinishReason;
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.io.JsonlAppender;
+import dev.zephyr.core.job.FailureLog;
+import dev.zephyr.core.job.WorkCounts;
 import dev.zephyr.core.progress.Progress;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,7 +27,8 @@ import java.util.regex.Pattern;
  * the user supplies (the repository keeps the originals in {@code testdata/self_instruct/templates/}); each prompt is
  * the template, a space, the instruction and a newline.
  *
- * <p>Results are appended per batch; a rerun skips instructions already in the output file.
+ * <p>Results are appended per batch; a rerun skips instructions already in the output file. A call that fails for good
+ * is recorded in the {@link FailureLog} and its instruction is left out, so the next run does it again.
  */
 public final class InstanceGenerator {
   private static final Pattern EXAMPLE_SPLIT = Pattern.compile("Example\\s?\\d*\\.?");
@@ -50,7 +53,14 @@ public final class InstanceGenerator {
   private final int maxInstances;
   private final long seed;
   private Progress progress = Progress.NONE;
+  private FailureLog failures = FailureLog.inMemory();
   private double presencePenalty = ORIGINAL_PRESENCE_PENALTY;
+
+  /** Where calls that fail for good are recorded (default: counted only). */
+  public InstanceGenerator failures(FailureLog log) {
+    this.failures = Objects.requireNonNull(log, "failures");
+    return this;
+  }
 
   /** Reports processed tasks. */
   public InstanceGenerator progress(Progress p) {
@@ -78,7 +88,10 @@ public final class InstanceGenerator {
     this.seed = seed;
   }
 
-  /** Asks the model whether a task is classification (greedy, 3 tokens, "Yes"/"yes"/"YES" means yes). */
+  /**
+   * Asks the model whether a task is classification (greedy, 3 tokens, "Yes"/"yes"/"YES" means yes); null for an
+   * instruction whose call failed (recorded in the failure log) or was not sent.
+   */
   public List<Boolean> classify(List<String> instructions) {
     if (templates.classification() == null) {
       throw new IllegalStateException("no classification template configured");
@@ -89,16 +102,21 @@ public final class InstanceGenerator {
       String prompt = templates.classification() + " " + inst.strip() + "\n" + "Is it classification?";
       requests.add(ChatRequest.of(List.of(Message.user(prompt)), p));
     }
+    FailureLog.Answers answers = failures.answer(model, requests, instructions::get, "classification");
     List<Boolean> out = new ArrayList<>();
-    for (ChatResponse r : model.complete(requests)) {
-      String a = r.text().strip();
-      out.add(a.equals("Yes") || a.equals("yes") || a.equals("YES"));
+    for (int i = 0; i < instructions.size(); i++) {
+      ChatResponse r = answers.get(i);
+      String a = r == null ? null : r.text().strip();
+      out.add(a == null ? null : a.equals("Yes") || a.equals("yes") || a.equals("YES"));
     }
     return out;
   }
 
-  /** Generates instances for every instruction not yet in {@code output}; returns the number of tasks processed. */
-  public int run(List<String> instructions, List<Boolean> isClassification, Path output) {
+  /**
+   * Generates instances for every instruction not yet in {@code output}; returns the given instructions' counts (done:
+   * in the file; failed: a call failed in this run; pending: not reached because a provider stopped).
+   */
+  public WorkCounts run(List<String> instructions, List<Boolean> isClassification, Path output) {
     Set<String> done = new HashSet<>();
     for (TaskInstances t : JsonlAppender.readComplete(output, TaskInstances.class)) {
       done.add(t.instruction());
@@ -109,11 +127,12 @@ public final class InstanceGenerator {
         todo.add(i);
       }
     }
-    int processed = 0;
+    int written = 0;
+    int failed = 0;
     try (JsonlAppender out = JsonlAppender.open(output);
         Progress.Task task = progress.start("instances", "tasks", instructions.size(),
             instructions.size() - todo.size())) {
-      for (int start = 0; start < todo.size(); start += batchSize) {
+      for (int start = 0; start < todo.size() && !failures.stopped(); start += batchSize) {
         List<Integer> batch = todo.subList(start, Math.min(todo.size(), start + batchSize));
         boolean anyClf = batch.stream().anyMatch(isClassification::get);
         SamplingParams p = SamplingParams.builder().temperature(0).maxTokens(anyClf ? 300 : 350)
@@ -124,11 +143,16 @@ public final class InstanceGenerator {
               ? templates.outputFirstForClassification() : templates.inputFirstForGeneration();
           requests.add(ChatRequest.of(List.of(Message.user(template + " " + instructions.get(i).strip() + "\n")), p));
         }
-        List<ChatResponse> responses = model.complete(requests);
+        FailureLog.Answers answers = failures.answer(model, requests, b -> instructions.get(batch.get(b)),
+            "instances");
         List<TaskInstances> results = new ArrayList<>();
         for (int b = 0; b < batch.size(); b++) {
           int i = batch.get(b);
-          Completion c = responses.get(b).first();
+          if (answers.get(b) == null) {
+            failed += answers.failed(b) ? 1 : 0;
+            continue;
+          }
+          Completion c = answers.get(b).first();
           boolean cutOff = c.finishReason() == FinishReason.LENGTH;
           List<SeedTask.Instance> parsed = isClassification.get(i)
               ? parseClassification(c.text(), cutOff) : parseGeneration(c.text(), cutOff);
@@ -136,11 +160,12 @@ public final class InstanceGenerator {
               sampleAtMost(parsed, new Random(SelfInstructGenerator.mix(seed, instructions.get(i).hashCode())))));
         }
         out.appendAll(results);
-        task.advance(batch.size(), responses.stream().mapToLong(ChatResponse::completionTokens).sum());
-        processed += batch.size();
+        task.advance(batch.size(), answers.completionTokens());
+        written += results.size();
       }
     }
-    return processed;
+    return WorkCounts.of("self-instruct tasks", instructions.size(), instructions.size() - todo.size() + written,
+        failed);
   }
 
   /** Parses an input-first response: examples split on "Example k.", each an optional input and an output. */

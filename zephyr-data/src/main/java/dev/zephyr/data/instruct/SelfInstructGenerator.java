@@ -7,6 +7,8 @@ import dev.zephyr.core.chat.Completion;
 import dev.zephyr.core.chat.FinishReason;
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.io.JsonlAppender;
+import dev.zephyr.core.job.FailureLog;
+import dev.zephyr.core.job.WorkCounts;
 import dev.zephyr.core.progress.Progress;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,13 +31,15 @@ import java.util.TreeMap;
  * {@code r} draws its examples from {@code Random(seed, r)} and the current pool, so a rerun after a crash resumes at
  * the next batch (redoing a batch whose write was cut short) and produces exactly what an uninterrupted run would.
  * Once the target is reached the rest of that batch is discarded; raising the target later continues with the next
- * batch.
+ * batch. A call that fails for good is recorded in the {@link FailureLog} and ends the run before that batch is
+ * written (later batches depend on it), leaving the missing instructions pending for the next run.
  */
 public final class SelfInstructGenerator {
   private final ChatModel model;
   private final SelfInstructConfig config;
   private final InstructionFilter filter;
   private Progress progress = Progress.NONE;
+  private FailureLog failures = FailureLog.inMemory();
 
   public SelfInstructGenerator(ChatModel model, SelfInstructConfig config, InstructionFilter filter) {
     this.model = model;
@@ -49,9 +53,20 @@ public final class SelfInstructGenerator {
     return this;
   }
 
-  /** Counts of one run (this process only; resumed work is counted in {@code resumed}). */
+  /** Where calls that fail for good are recorded (default: counted only). */
+  public SelfInstructGenerator failures(FailureLog log) {
+    this.failures = java.util.Objects.requireNonNull(log, "failures");
+    return this;
+  }
+
+  /**
+   * Counts of one run (this process only; resumed work is counted in {@code resumed}).
+   *
+   * @param counts instructions against the target: done, and pending when a failed or unsent call ended the run
+   *     early (a run that used up {@code max_rounds} leaves nothing pending: it did what it was asked)
+   */
   public record Result(int resumed, int kept, int rounds, int responsesCutByLength, int tooSimilar,
-      Map<String, Integer> filterDrops) {}
+      Map<String, Integer> filterDrops, WorkCounts counts) {}
 
   /** Generates until the output file holds {@code targetInstructions} instructions. */
   public Result run(List<SeedTask> seeds, Path output) {
@@ -81,10 +96,15 @@ public final class SelfInstructGenerator {
     int rounds = 0;
     int cut = 0;
     int tooSimilar = 0;
+    boolean interrupted = false;
     try (JsonlAppender out = JsonlAppender.open(output);
         Progress.Task task = progress.start("self-instruct", "instructions", config.targetInstructions(),
             Math.min(resumed, config.targetInstructions()))) {
       while (machine.size() < config.targetInstructions() && round < config.maxRounds()) {
+        if (failures.stopped()) {
+          interrupted = true;
+          break;
+        }
         Random rng = new Random(mix(config.seed(), round));
         List<ChatRequest> requests = new ArrayList<>();
         for (int k = 0; k < config.batchSize(); k++) {
@@ -92,7 +112,17 @@ public final class SelfInstructGenerator {
           requests.add(ChatRequest.of(List.of(Message.user(prompt)),
               config.sampling().toBuilder().seed(mix(config.seed(), round * 1000L + k)).build()));
         }
-        List<ChatResponse> responses = model.complete(requests);
+        int batch = round;
+        FailureLog.Answers answers = failures.answer(model, requests, k -> "batch " + batch + " request " + k,
+            "self-instruct");
+        if (!answers.allAnswered()) {
+          interrupted = true;
+          break;
+        }
+        List<ChatResponse> responses = new ArrayList<>();
+        for (int k = 0; k < requests.size(); k++) {
+          responses.add(answers.get(k));
+        }
         List<MachineInstruction> accepted = new ArrayList<>();
         for (ChatResponse response : responses) {
           Completion c = response.first();
@@ -131,7 +161,10 @@ public final class SelfInstructGenerator {
         round++;
       }
     }
-    return new Result(resumed, kept, rounds, cut, tooSimilar, new TreeMap<>(filter.droppedCounts()));
+    int have = Math.min(machine.size(), config.targetInstructions());
+    WorkCounts counts = new WorkCounts("self-instruct instructions", have, 0,
+        interrupted ? config.targetInstructions() - have : 0);
+    return new Result(resumed, kept, rounds, cut, tooSimilar, new TreeMap<>(filter.droppedCounts()), counts);
   }
 
   /** {@code min(machineInstructions, |machine|)} machine instructions plus seeds to fill up, shuffled. */

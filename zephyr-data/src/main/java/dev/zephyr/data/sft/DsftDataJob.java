@@ -25,6 +25,8 @@ import dev.zephyr.data.instruct.SelfInstructConfig;
 import dev.zephyr.data.instruct.SelfInstructGenerator;
 import dev.zephyr.data.instruct.TaskInstances;
 import dev.zephyr.core.io.JsonlAppender;
+import dev.zephyr.core.job.FailureLog;
+import dev.zephyr.core.job.WorkCounts;
 import dev.zephyr.core.progress.Progress;
 import dev.zephyr.data.selfchat.ChatSeed;
 import dev.zephyr.data.selfchat.SelfChatConfig;
@@ -57,7 +59,11 @@ import java.util.Set;
  *       </li>
  * </ul>
  * Every generation file is append-only and skipped work is recognised on rerun, so rerunning after a crash finishes
- * the job without repeating finished calls or writing duplicates.
+ * the job without repeating finished calls or writing duplicates. Calls that fail for good are listed in
+ * {@code failures.jsonl}, never written as results, and done again by the next run; when a provider stops after
+ * repeated identical failures (a wrong key) the remaining work is left pending. The cleaned files
+ * ({@code train_sft.jsonl}, {@code test_sft.jsonl}, {@code cleaning_report.json}) are written only by a run that leaves
+ * nothing failed or pending, so they never hold a partial result.
  */
 public final class DsftDataJob {
   private final DsftDataConfig config;
@@ -83,8 +89,22 @@ public final class DsftDataJob {
     this.progress = progress;
   }
 
-  /** What the run produced. */
-  public record Summary(int selfInstructRecords, int selfChatRecords, int train, int test, CleaningReport report) {}
+  /**
+   * What the run produced.
+   *
+   * @param counts done / failed / pending per generation step that ran
+   * @param report the cleaning report, or null when the run was not complete and nothing was cleaned
+   * @param stopReason why the run stopped early (a provider that kept failing with the same status), or null
+   * @param failuresFile where this run's failed calls are listed (it exists only when some failed)
+   */
+  public record Summary(int selfInstructRecords, int selfChatRecords, int train, int test, CleaningReport report,
+      List<WorkCounts> counts, String stopReason, Path failuresFile) {
+
+    /** True when every generation step finished: the cleaned files were written. */
+    public boolean complete() {
+      return stopReason == null && counts.stream().allMatch(WorkCounts::complete);
+    }
+  }
 
   public Summary run() {
     Path out = resolve(config.outputDir());
@@ -94,19 +114,25 @@ public final class DsftDataJob {
     ChatModel teacher = withCache(providers.create("teacher", config.teacher()), store);
     ChatModel user = config.userSimulator() == null ? teacher
         : withCache(providers.create("user_simulator", config.userSimulator()), store);
+    FailureLog failures = FailureLog.inDirectory(out);
     try {
       List<SftRecord> all = new ArrayList<>();
+      List<WorkCounts> counts = new ArrayList<>();
       int si = 0;
       int sc = 0;
       if (config.selfInstruct() != null) {
-        List<SftRecord> recs = selfInstruct(teacher, out.resolve("self_instruct"), seed);
+        List<SftRecord> recs = selfInstruct(teacher, out.resolve("self_instruct"), seed, failures, counts);
         si = recs.size();
         all.addAll(recs);
       }
       if (config.selfChat() != null) {
-        List<SftRecord> recs = selfChat(user, teacher, out.resolve("self_chat.jsonl"), seed);
+        List<SftRecord> recs = selfChat(user, teacher, out.resolve("self_chat.jsonl"), seed, failures, counts);
         sc = recs.size();
         all.addAll(recs);
+      }
+      if (failures.stopped() || !counts.stream().allMatch(WorkCounts::complete)) {
+        log.println("dsft-data: not finished; the cleaned files are written once nothing has failed or is pending");
+        return new Summary(si, sc, 0, 0, null, counts, failures.stopReason(), failures.file());
       }
       DsftCleaner.Result cleaned = cleaner(seed).clean(all);
       log.println(cleaned.report().summary());
@@ -129,8 +155,9 @@ public final class DsftDataJob {
         throw new UncheckedIOException(e);
       }
       log.printf("dsft-data: %d train, %d test demonstrations in %s%n", train.size(), test.size(), out);
-      return new Summary(si, sc, train.size(), test.size(), cleaned.report());
+      return new Summary(si, sc, train.size(), test.size(), cleaned.report(), counts, null, failures.file());
     } finally {
+      failures.close();
       if (store != null) {
         long hits = hits(teacher) + (user != teacher ? hits(user) : 0);
         long misses = misses(teacher) + (user != teacher ? misses(user) : 0);
@@ -162,7 +189,8 @@ public final class DsftDataJob {
     return m instanceof CachedChatModel c ? c.misses() : 0;
   }
 
-  private List<SftRecord> selfInstruct(ChatModel teacher, Path dir, long seed) {
+  private List<SftRecord> selfInstruct(ChatModel teacher, Path dir, long seed, FailureLog failures,
+      List<WorkCounts> counts) {
     DsftDataConfig.SelfInstruct c = config.selfInstruct();
     List<SeedTask> seeds = SeedTask.load(resolve(c.seedTasks()));
     boolean clfOnly = orElse(c.classificationOnly(), false);
@@ -190,20 +218,21 @@ public final class DsftDataJob {
     InstructionFilter filter = new InstructionFilter(3, 150, blacklist, orElse(c.lowercaseRest(), true));
     Path machineFile = dir.resolve("machine_instructions.jsonl");
     SelfInstructGenerator.Result r = new SelfInstructGenerator(teacher, sic, filter).progress(progress)
-        .run(seeds, machineFile);
+        .failures(failures).run(seeds, machineFile);
+    counts.add(r.counts());
     log.printf("self-instruct: %d resumed, %d new instructions in %d batches (%d too similar, %d cut by length, "
         + "dropped %s)%n", r.resumed(), r.kept(), r.rounds(), r.tooSimilar(), r.responsesCutByLength(),
         r.filterDrops());
     List<String> instructions = JsonlAppender.readComplete(machineFile, MachineInstruction.class).stream()
         .map(MachineInstruction::instruction).toList();
     if (c.instances() != null) {
-      return instances(teacher, dir, instructions, c.instances(), seed);
+      return instances(teacher, dir, instructions, c.instances(), seed, failures, counts);
     }
-    return answers(teacher, dir.resolve("answers.jsonl"), instructions, seed);
+    return answers(teacher, dir.resolve("answers.jsonl"), instructions, seed, failures, counts);
   }
 
   private List<SftRecord> instances(ChatModel teacher, Path dir, List<String> instructions,
-      DsftDataConfig.Instances ic, long seed) {
+      DsftDataConfig.Instances ic, long seed, FailureLog failures, List<WorkCounts> counts) {
     String tdir = ic.templatesDir() == null ? "." : ic.templatesDir();
     var templates = new InstanceGenerator.Templates(
         readText(tdir + "/clf_task_template_1.txt", "self_instruct.instances.templates_dir"),
@@ -212,21 +241,25 @@ public final class DsftDataJob {
     int batch = orElse(ic.batchSize(), 5);
     InstanceGenerator gen = new InstanceGenerator(teacher, templates, batch, orElse(ic.maxInstances(), 5), seed)
         .presencePenalty(orElse(ic.presencePenalty(), InstanceGenerator.ORIGINAL_PRESENCE_PENALTY))
-        .progress(progress);
+        .progress(progress).failures(failures);
     Path clfFile = dir.resolve("is_classification.jsonl");
     Map<String, Boolean> clf = new HashMap<>();
     for (var n : JsonlAppender.readComplete(clfFile)) {
       clf.put(n.path("instruction").asText(), n.path("is_classification").asBoolean());
     }
     List<String> missing = instructions.stream().filter(i -> !clf.containsKey(i)).toList();
+    long failuresBefore = failures.failures();
     try (JsonlAppender clfLog = JsonlAppender.open(clfFile);
         Progress.Task task = progress.start("classify", "instructions", instructions.size(),
             instructions.size() - missing.size())) {
-      for (int s = 0; s < missing.size(); s += batch) {
+      for (int s = 0; s < missing.size() && !failures.stopped(); s += batch) {
         List<String> part = missing.subList(s, Math.min(missing.size(), s + batch));
         List<Boolean> answers = gen.classify(part);
         List<Map<String, Object>> rows = new ArrayList<>();
         for (int k = 0; k < part.size(); k++) {
+          if (answers.get(k) == null) {
+            continue; // failed or not sent: classified by the next run
+          }
           clf.put(part.get(k), answers.get(k));
           Map<String, Object> row = new LinkedHashMap<>();
           row.put("instruction", part.get(k));
@@ -237,8 +270,11 @@ public final class DsftDataJob {
         task.advance(part.size());
       }
     }
+    long unclassified = failures.failures() - failuresBefore;
     Path instFile = dir.resolve("instances.jsonl");
-    gen.run(instructions, instructions.stream().map(clf::get).toList(), instFile);
+    List<String> classified = instructions.stream().filter(clf::containsKey).toList();
+    WorkCounts tasks = gen.run(classified, classified.stream().map(clf::get).toList(), instFile);
+    counts.add(WorkCounts.of(tasks.unit(), instructions.size(), tasks.done(), tasks.failed() + unclassified));
     List<SftRecord> out = new ArrayList<>();
     for (TaskInstances t : JsonlAppender.readComplete(instFile, TaskInstances.class)) {
       out.addAll(t.toSft());
@@ -248,7 +284,8 @@ public final class DsftDataJob {
   }
 
   /** The teacher answers each instruction (distillation); appended per batch, skipped on rerun. */
-  private List<SftRecord> answers(ChatModel teacher, Path file, List<String> instructions, long seed) {
+  private List<SftRecord> answers(ChatModel teacher, Path file, List<String> instructions, long seed,
+      FailureLog failures, List<WorkCounts> counts) {
     Set<String> done = new HashSet<>();
     for (SftRecord r : JsonlAppender.readComplete(file, SftRecord.class)) {
       done.add(r.prompt());
@@ -257,32 +294,44 @@ public final class DsftDataJob {
     int batch = orElse(config.selfInstruct().batchSize(), 5);
     SamplingParams p = providers.sampling("teacher", config.teacher(),
         SamplingParams.builder().temperature(0.7).topP(0.95).maxTokens(1024).build());
+    long answered = 0;
+    long failed = 0;
     try (JsonlAppender out = JsonlAppender.open(file);
         Progress.Task task = progress.start("teacher answers", "instructions", instructions.size(),
             instructions.size() - todo.size())) {
-      for (int s = 0; s < todo.size(); s += batch) {
+      for (int s = 0; s < todo.size() && !failures.stopped(); s += batch) {
         List<String> part = todo.subList(s, Math.min(todo.size(), s + batch));
         List<ChatRequest> reqs = new ArrayList<>();
         for (String inst : part) {
           reqs.add(ChatRequest.of(List.of(Message.user(inst)),
               p.toBuilder().seed(SelfInstructGenerator.mix(seed, inst.hashCode())).build()));
         }
-        List<ChatResponse> rs = teacher.complete(reqs);
+        FailureLog.Answers rs = failures.answer(teacher, reqs, part::get, "teacher answer");
         List<SftRecord> recs = new ArrayList<>();
         for (int k = 0; k < part.size(); k++) {
-          String a = rs.get(k).text().strip();
+          ChatResponse r = rs.get(k);
+          if (r == null) {
+            failed += rs.failed(k) ? 1 : 0;
+            continue;
+          }
+          answered++;
+          String a = r.text().strip();
+          // an empty answer is a result too: dropped, not retried
           if (!a.isEmpty()) {
             recs.add(SftRecord.of(List.of(Message.user(part.get(k)), Message.assistant(a))));
           }
         }
         out.appendAll(recs);
-        task.advance(part.size(), rs.stream().mapToLong(ChatResponse::completionTokens).sum());
+        task.advance(part.size(), rs.completionTokens());
       }
     }
+    counts.add(WorkCounts.of("teacher answers", instructions.size(), instructions.size() - todo.size() + answered,
+        failed));
     return JsonlAppender.readComplete(file, SftRecord.class);
   }
 
-  private List<SftRecord> selfChat(ChatModel user, ChatModel teacher, Path file, long seed) {
+  private List<SftRecord> selfChat(ChatModel user, ChatModel teacher, Path file, long seed, FailureLog failures,
+      List<WorkCounts> counts) {
     DsftDataConfig.SelfChat c = config.selfChat();
     int minTurns = orElse(c.minTurns(), 3);
     SelfChatConfig d = SelfChatConfig.defaults(minTurns, orElse(c.maxTurns(), Math.max(minTurns, 7)), seed);
@@ -297,8 +346,9 @@ public final class DsftDataJob {
         c.topicOpenerPrompt() == null ? d.topicOpenerPrompt()
             : readText(c.topicOpenerPrompt(), "self_chat.topic_opener_prompt"),
         c.assistantSystemPrompt(), userSampling, assistantSampling, orElse(c.batchSize(), 8), seed);
-    SelfChatGenerator.Result r = new SelfChatGenerator(user, teacher, sc).progress(progress)
+    SelfChatGenerator.Result r = new SelfChatGenerator(user, teacher, sc).progress(progress).failures(failures)
         .run(ChatSeed.load(resolve(c.seeds())), file);
+    counts.add(r.counts());
     log.printf("self-chat: %d resumed, %d new conversations, %d abandoned%n", r.resumed(), r.written(), r.abandoned());
     return JsonlAppender.readComplete(file, SelfChatGenerator.Conversation.class).stream()
         .map(SelfChatGenerator.Conversation::toSft).toList();

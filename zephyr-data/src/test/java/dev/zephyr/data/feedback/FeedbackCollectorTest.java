@@ -172,6 +172,96 @@ class FeedbackCollectorTest {
     assertThat(Jsonl.readAll(out.resolve("completions.jsonl"), CompletionRecord.class)).hasSize(14);
   }
 
+  private FeedbackCollector.Summary runWithJudgeAt(FakeOpenAiServer judgeServer, List<PromptRecord> prompts, Path out) {
+    try (ResponseStore store = ResponseStore.open(out.resolve("cache.jsonl"))) {
+      List<FeedbackCollector.PoolMember> pool = List.of(
+          new FeedbackCollector.PoolMember("a", endpoint("teacher-a", store), SamplingParams.defaults(), false),
+          new FeedbackCollector.PoolMember("b", endpoint("teacher-b", store), SamplingParams.defaults(), false));
+      OpenAiChatModel judge = OpenAiChatModel.builder().baseUrl(judgeServer.baseUrl()).modelName("judge")
+          .timeout(Duration.ofMillis(500)).initialBackoff(Duration.ofMillis(5)).maxRetries(4).maxConcurrency(4)
+          .build();
+      CachedChatModel cachedJudge = new CachedChatModel(judge, store);
+      models.add(cachedJudge);
+      FeedbackCollector c = new FeedbackCollector(pool, cachedJudge, OverallRubric.defaults(), null,
+          Binarizer.zephyr(42), new FeedbackCollector.Settings(4, 42, SamplingParams.greedy(256), 3, 4));
+      return c.run(prompts, out, Progress.NONE);
+    }
+  }
+
+  @Test
+  void aJudgeThatRejectsTheKeyRatesNothingStopsAndTheRerunWithAGoodKeyFinishes() throws Exception {
+    server.responder(FakeOpenAiServer::ratingOrAnswer);
+    Path out = dir.resolve("badkey");
+    try (FakeOpenAiServer judgeServer = FakeOpenAiServer.start()) {
+      judgeServer.responder(FakeOpenAiServer::ratingOrAnswer).faults((key, attempt) -> Fault.BAD_KEY);
+      FeedbackCollector.Summary s = runWithJudgeAt(judgeServer, prompts(12), out);
+      assertThat(s.complete()).isFalse();
+      assertThat(s.counts().done()).isZero();
+      assertThat(s.counts().failed()).isPositive();
+      assertThat(s.counts().failed() + s.counts().pending()).isEqualTo(12);
+      // three 401s in a row stop the judge: far fewer requests than the 48 judgments, every one a failed call
+      assertThat(s.judgeCallFailures()).isEqualTo(judgeServer.requestCount());
+      assertThat(judgeServer.requestCount()).isLessThan(12);
+      assertThat(s.stopReason()).contains("judge").contains("HTTP 401").contains("authentication failed at "
+          + judgeServer.baseUrl());
+      assertThat(Jsonl.readAll(out.resolve("ratings.jsonl"))).isEmpty();
+      assertThat(out.resolve("preferences.jsonl")).doesNotExist();
+      List<com.fasterxml.jackson.databind.JsonNode> failures = Jsonl.readAll(s.failuresFile());
+      assertThat(failures).hasSize((int) s.judgeCallFailures()).allSatisfy(f -> {
+        assertThat(f.get("status").asInt()).isEqualTo(401);
+        assertThat(f.get("call").asText()).startsWith("judge overall/");
+      });
+      // what completed is kept: those completions are not asked for again
+      assertThat(Jsonl.readAll(out.resolve("completions.jsonl"), CompletionRecord.class))
+          .allSatisfy(r -> assertThat(r.completions()).allSatisfy(x -> assertThat(x.ok()).isTrue()));
+      long completedBefore = Jsonl.readAll(out.resolve("completions.jsonl")).size();
+
+      judgeServer.faults((key, attempt) -> Fault.NONE);
+      server.resetCounts();
+      FeedbackCollector.Summary fixed = runWithJudgeAt(judgeServer, prompts(12), out);
+      assertThat(fixed.complete()).isTrue();
+      assertThat(fixed.counts()).isEqualTo(new dev.zephyr.core.job.WorkCounts("prompts", 12, 0, 0));
+      assertThat(fixed.alreadyRated()).isZero();
+      assertThat(server.requestCount()).isEqualTo((12 - completedBefore) * 4);
+      assertThat(Jsonl.readAll(out.resolve("ratings.jsonl"))).hasSize(12);
+      assertThat(Jsonl.readAll(out.resolve("preferences.jsonl"))).hasSize((int) fixed.preferencePairs())
+          .hasSizeGreaterThan(0);
+      assertThat(out.resolve("failures.jsonl")).doesNotExist();
+    }
+  }
+
+  @Test
+  void linesThatEarlierVersionsWroteForFailedCallsAreDoneAgain() throws Exception {
+    server.responder(FakeOpenAiServer::ratingOrAnswer);
+    Path out = dir.resolve("legacy");
+    List<PromptRecord> ps = prompts(2);
+    // prompt 0: a completion whose call had failed; prompt 1: rated while every judge call failed (HTTP 401)
+    List<CompletionRecord.Sample> failedSample = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      failedSample.add(i == 2 ? new CompletionRecord.Sample("a", null, null, null, null, "a: authentication failed")
+          : new CompletionRecord.Sample("a", null, null, "text " + i, "stop", null));
+    }
+    Jsonl.writeAll(out.resolve("completions.jsonl"), List.of(new CompletionRecord(ps.get(0).promptId(),
+        ps.get(0).prompt(), ps.get(0).source(), List.of("a", "a", "a", "a"), failedSample)));
+    List<RatedCompletion> unrated = new ArrayList<>();
+    List<RatingRecord.JudgeFailure> judgeFailed = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      unrated.add(new RatedCompletion("a", null, null, "text " + i, null, null, null, null));
+      judgeFailed.add(new RatingRecord.JudgeFailure(i, "overall", "judge call failed: judge: authentication failed"
+          + " (HTTP 401) [not retryable]", List.of("", "", "")));
+    }
+    Jsonl.writeAll(out.resolve("ratings.jsonl"), List.of(new RatingRecord(ps.get(1).promptId(), ps.get(1).prompt(),
+        "overall", unrated, judgeFailed)));
+
+    FeedbackCollector.Summary s = runOverall(ps, out);
+    assertThat(s.alreadyRated()).isZero();
+    assertThat(s.complete()).isTrue();
+    assertThat(s.ratedPrompts()).isEqualTo(2);
+    assertThat(s.completionCalls()).isEqualTo(8);
+    assertThat(Jsonl.readAll(out.resolve("preferences.jsonl"), PreferenceRecord.class))
+        .extracting(PreferenceRecord::promptId).containsExactlyInAnyOrder(ps.get(0).promptId(), ps.get(1).promptId());
+  }
+
   private static final Pattern TEXT = Pattern.compile("<text (\\d)> (.*?)(?=\\n<text \\d>|\\n\\n### Output)",
       Pattern.DOTALL);
 

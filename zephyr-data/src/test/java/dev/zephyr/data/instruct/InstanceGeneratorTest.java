@@ -6,6 +6,7 @@ import dev.zephyr.core.chat.Completion;
 import dev.zephyr.core.chat.FinishReason;
 import dev.zephyr.core.testing.TestData;
 import dev.zephyr.core.io.JsonlAppender;
+import dev.zephyr.core.job.WorkCounts;
 import dev.zephyr.data.sft.SftRecord;
 import dev.zephyr.data.testing.FunctionChatModel;
 import java.nio.file.Files;
@@ -89,14 +90,16 @@ class InstanceGeneratorTest {
     assertThat(model.requests.get(0).params().maxTokens()).isEqualTo(3);
 
     Path out = tmp.resolve("instances.jsonl");
-    assertThat(gen.run(tasks.subList(0, 2), clf.subList(0, 2), out)).isEqualTo(2);
+    assertThat(gen.run(tasks.subList(0, 2), clf.subList(0, 2), out))
+        .isEqualTo(new WorkCounts("self-instruct tasks", 2, 0, 0));
     assertThat(model.requests.get(3).messages().get(0).content())
         .isEqualTo(templates.outputFirstForClassification() + " Classify the sentiment of a review.\n");
     assertThat(model.requests.get(3).params().maxTokens()).isEqualTo(300); // batch holds a classification task
     assertThat(model.requests.get(4).messages().get(0).content())
         .isEqualTo(templates.inputFirstForGeneration() + " Write a haiku about rain.\n");
     int before = model.requests.size();
-    assertThat(gen.run(tasks, clf, out)).isEqualTo(1); // resumes: only the third task is new
+    // resumes: only the third task is new
+    assertThat(gen.run(tasks, clf, out)).isEqualTo(new WorkCounts("self-instruct tasks", 3, 0, 0));
     assertThat(model.requests.size() - before).isEqualTo(1);
     assertThat(model.requests.get(before).params().maxTokens()).isEqualTo(350);
 

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.zephyr.core.chat.ChatRequest;
 import dev.zephyr.core.chat.Completion;
 import dev.zephyr.core.chat.FinishReason;
-import dev.zephyr.core.testing.TestData;
 import dev.zephyr.core.io.JsonlAppender;
+import dev.zephyr.core.job.FailureLog;
+import dev.zephyr.core.job.WorkCounts;
+import dev.zephyr.core.testing.TestData;
 import dev.zephyr.data.testing.FunctionChatModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,16 +133,22 @@ class SelfInstructGeneratorTest {
       }
 
       public List<dev.zephyr.core.chat.ChatResponse> complete(List<ChatRequest> reqs) {
-        if (++calls[0] == 3) {
+        if (++calls[0] >= 3) { // an outage from the third batch on
           throw new dev.zephyr.core.chat.ProviderException("crashing", 500, true, "boom");
         }
         return inner.complete(reqs);
       }
     };
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SelfInstructGenerator(crashing, config(15),
-        InstructionFilter.selfInstructDefaults()).run(SEEDS, resumed)).hasMessageContaining("boom");
+    // the failed batch ends the run: nothing of it is written and the missing instructions are pending
+    FailureLog failures = FailureLog.inMemory();
+    SelfInstructGenerator.Result crashed = new SelfInstructGenerator(crashing, config(15),
+        InstructionFilter.selfInstructDefaults()).failures(failures).run(SEEDS, resumed);
+    assertThat(failures.failures()).isEqualTo(config(15).batchSize());
     int afterCrash = Files.readAllLines(resumed).size();
     assertThat(afterCrash).isBetween(1, 14);
+    assertThat(crashed.counts()).isEqualTo(new WorkCounts("self-instruct instructions", afterCrash, 0,
+        15 - afterCrash));
+    assertThat(crashed.counts().complete()).isFalse();
     // a kill mid-write leaves a torn line of the next batch: it is cut off, and that batch redone
     String line = Files.readAllLines(whole).get(afterCrash);
     Files.writeString(resumed, line.substring(0, 20), java.nio.file.StandardOpenOption.APPEND);
@@ -150,6 +158,7 @@ class SelfInstructGeneratorTest {
     assertThat(r.resumed()).isPositive().isLessThanOrEqualTo(afterCrash); // the batch before the tear may be redone
     assertThat(Files.readAllBytes(resumed)).isEqualTo(Files.readAllBytes(whole));
     assertThat(Files.readAllLines(whole)).hasSize(15);
+    assertThat(r.counts()).isEqualTo(new WorkCounts("self-instruct instructions", 15, 0, 0));
   }
 
   @Test

@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.zephyr.core.chat.ChatRequest;
 import dev.zephyr.core.chat.Message;
+import dev.zephyr.core.chat.ProviderException;
 import dev.zephyr.core.chat.Role;
 import dev.zephyr.core.io.JsonlAppender;
+import dev.zephyr.core.job.FailureLog;
+import dev.zephyr.core.job.WorkCounts;
 import dev.zephyr.data.sft.SftRecord;
 import dev.zephyr.data.testing.FunctionChatModel;
 import java.nio.file.Files;
@@ -102,6 +105,34 @@ class SelfChatGeneratorTest {
         .run(ChatSeed.load(seeds()), tmp.resolve("c.jsonl"));
     assertThat(r.written()).isZero();
     assertThat(r.abandoned()).isEqualTo(3);
+  }
+
+  @Test
+  void aConversationWithAFailedCallIsNotWrittenAndIsPlayedByTheNextRun() throws Exception {
+    // the teacher's call on the second turn of the sourdough conversation fails for good
+    FunctionChatModel flaky = FunctionChatModel.text("teacher", r -> {
+      if (r.messages().size() > 1 && r.messages().get(0).content().contains("sourdough")) {
+        throw new ProviderException("teacher", 503, true, "overloaded");
+      }
+      return "Answer to: " + FunctionChatModel.lastText(r);
+    });
+    SelfChatConfig cfg = SelfChatConfig.defaults(2, 2, 5);
+    Path out = tmp.resolve("chat.jsonl");
+    FailureLog failures = FailureLog.inDirectory(tmp);
+    SelfChatGenerator.Result r;
+    try (failures) {
+      r = new SelfChatGenerator(simulator(), flaky, cfg).failures(failures).run(ChatSeed.load(seeds()), out);
+    }
+    assertThat(r.counts()).isEqualTo(new WorkCounts("self-chat conversations", 2, 1, 0));
+    assertThat(JsonlAppender.readComplete(out, SelfChatGenerator.Conversation.class))
+        .extracting(SelfChatGenerator.Conversation::seedId).containsExactly("q1", "seed-3");
+    assertThat(Files.readString(tmp.resolve("failures.jsonl"))).contains("\"item\":\"t1\"").contains("overloaded");
+
+    FunctionChatModel fixed = teacher();
+    SelfChatGenerator.Result again = new SelfChatGenerator(simulator(), fixed, cfg).run(ChatSeed.load(seeds()), out);
+    assertThat(again.counts()).isEqualTo(new WorkCounts("self-chat conversations", 3, 0, 0));
+    assertThat(again.written()).isEqualTo(1);
+    assertThat(fixed.requests).allSatisfy(q -> assertThat(q.messages().get(0).content()).contains("sourdough"));
   }
 
   @Test

@@ -7,9 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.chat.Completion;
+import dev.zephyr.core.chat.ProviderException;
 import dev.zephyr.core.chat.FinishReason;
 import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.core.job.WorkCounts;
 import dev.zephyr.core.testing.TestData;
 import dev.zephyr.data.instruct.SeedTask;
 import dev.zephyr.data.instruct.SelfInstructConfig;
@@ -20,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -95,6 +98,58 @@ class DsftDataJobTest {
     new DsftDataJob(DsftDataConfig.load(yaml), tmp, (k, spec) -> t, new PrintStream(log, true)).run();
     assertThat(t.requests).hasSize(calls);
   }
+  @Test
+  void failedClassificationAndInstanceCallsLeaveTheirTasksForTheNextRunAndNoTrainFile() throws Exception {
+    Path yaml = tmp.resolve("job.yaml");
+    Files.writeString(yaml, """
+        output_dir: out
+        seed: 3
+        teacher: {name: teacher, base_url: "http://127.0.0.1:9/v1", model: t}
+        self_instruct:
+          seed_tasks: %s
+          num_instructions: 4
+          classification_only: true
+          instances: {templates_dir: %s}
+        clean: {truecase: false, near_dedup: {enabled: false}}
+        """.formatted(TestData.path("self_instruct", "seed_tasks.jsonl"),
+        TestData.path("self_instruct", "templates")));
+    FunctionChatModel healthy = teacher();
+    // the first classification prompt and the first instance prompt the teacher sees fail every time
+    AtomicReference<String> badQuestion = new AtomicReference<>();
+    AtomicReference<String> badInstances = new AtomicReference<>();
+    FunctionChatModel flaky = FunctionChatModel.completion("teacher", r -> {
+      String p = r.messages().get(0).content();
+      boolean question = p.endsWith("Is it classification?");
+      boolean instances = !question && !p.endsWith("\n9.");
+      if (question && (badQuestion.compareAndSet(null, p) || p.equals(badQuestion.get()))
+          || instances && (badInstances.compareAndSet(null, p) || p.equals(badInstances.get()))) {
+        throw new ProviderException("teacher", 503, true, "overloaded");
+      }
+      return healthy.complete(r).first();
+    });
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    DsftDataJob.Summary s = new DsftDataJob(DsftDataConfig.load(yaml), tmp, (k, spec) -> flaky,
+        new PrintStream(log, true)).run();
+    assertThat(s.complete()).isFalse();
+    assertThat(s.counts()).containsExactly(new WorkCounts("self-instruct instructions", 4, 0, 0),
+        new WorkCounts("self-instruct tasks", 2, 2, 0));
+    Path out = tmp.resolve("out");
+    assertThat(Jsonl.readAll(out.resolve("self_instruct/is_classification.jsonl"))).hasSize(3);
+    assertThat(Jsonl.readAll(out.resolve("self_instruct/instances.jsonl"))).hasSize(2);
+    assertThat(Jsonl.readAll(out.resolve("failures.jsonl"))).hasSize(2);
+    assertThat(out.resolve("train_sft.jsonl")).doesNotExist();
+    assertThat(out.resolve("cleaning_report.json")).doesNotExist();
+
+    FunctionChatModel fixed = teacher();
+    DsftDataJob.Summary again = new DsftDataJob(DsftDataConfig.load(yaml), tmp, (k, spec) -> fixed,
+        new PrintStream(log, true)).run();
+    assertThat(again.complete()).isTrue();
+    // one classification and two instance prompts: only what failed
+    assertThat(fixed.requests).hasSize(3);
+    assertThat(Jsonl.readAll(out.resolve("train_sft.jsonl"))).hasSize(8);
+    assertThat(out.resolve("failures.jsonl")).doesNotExist();
+  }
+
   @Test
   void providerDecodingHoldsUnlessTheBlockSetsTheKey() throws Exception {
     Path yaml = tmp.resolve("job.yaml");

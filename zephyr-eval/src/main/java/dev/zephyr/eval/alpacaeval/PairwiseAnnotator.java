@@ -12,14 +12,18 @@ import dev.zephyr.core.chat.Completion;
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.chat.TokenLogprob;
+import dev.zephyr.core.job.FailureLog;
+import dev.zephyr.core.job.WorkCounts;
 import dev.zephyr.core.progress.Progress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * get 1.5 without a call.
  *
  * <p>Annotations are saved atomically after every batch and reused on the next run (matched on instruction and both
- * outputs), so an interrupted run loses no finished judgment.
+ * outputs), so an interrupted run loses no finished judgment. The file holds only rows the judge answered (or draws):
+ * a row whose call fails for good is left out and listed in {@code annotations.json.failures} ({@link FailureLog}), so
+ * the next run judges it again; when the judge stops after repeated identical failures the rest stays pending.
  */
 public final class PairwiseAnnotator {
   private static final Logger LOG = LoggerFactory.getLogger(PairwiseAnnotator.class);
@@ -103,10 +109,20 @@ public final class PairwiseAnnotator {
   }
 
   /**
+   * What a run left in the annotations file.
+   *
+   * @param annotations the finished rows in reference order (a row whose judgment did not parse has a null preference)
+   * @param counts rows done (in the file), failed (the judge call failed for good in this run) and pending
+   * @param stopReason why the run stopped early (the judge kept failing with the same status), or null
+   * @param failuresFile where this run's failed calls are listed (it exists only when some failed), or null
+   */
+  public record Result(List<Annotation> annotations, WorkCounts counts, String stopReason, Path failuresFile) {}
+
+  /**
    * Annotates the model's outputs against the reference, in reference order (instructions the model did not answer
    * are skipped). With {@code annotationsFile} non-null, earlier annotations there are reused and progress is saved.
    */
-  public List<Annotation> annotate(List<ModelOutput> reference, List<ModelOutput> model, Path annotationsFile) {
+  public Result annotate(List<ModelOutput> reference, List<ModelOutput> model, Path annotationsFile) {
     Map<String, ModelOutput> byInstruction = new HashMap<>();
     for (ModelOutput o : model) {
       byInstruction.put(o.instruction(), o);
@@ -121,6 +137,7 @@ public final class PairwiseAnnotator {
     }
     List<Annotation> out = new ArrayList<>();
     List<Integer> pending = new ArrayList<>();
+    Set<Integer> open = new HashSet<>();
     int missing = 0;
     for (ModelOutput ref : reference) {
       ModelOutput m = byInstruction.get(ref.instruction());
@@ -137,6 +154,7 @@ public final class PairwiseAnnotator {
       } else {
         out.add(annotation(ref, m, generator2, null, null));
         pending.add(out.size() - 1);
+        open.add(out.size() - 1);
       }
     }
     if (missing > 0) {
@@ -145,20 +163,40 @@ public final class PairwiseAnnotator {
     if (out.isEmpty()) {
       throw new InvalidInputException("model outputs", 0, "instruction", "no instruction matches the eval set");
     }
-    try (Progress.Task task = progress.start("annotate", "outputs", out.size(), out.size() - pending.size())) {
-      annotatePending(out, pending, annotationsFile, task);
+    int failed;
+    FailureLog failures = annotationsFile == null ? FailureLog.inMemory() : FailureLog.besideFile(annotationsFile);
+    try (failures; Progress.Task task = progress.start("annotate", "outputs", out.size(),
+        out.size() - pending.size())) {
+      failed = annotatePending(out, pending, open, annotationsFile, task, failures);
     }
     if (annotationsFile != null && pending.isEmpty()) {
       // nothing sent to the judge, so no batch saved: write the reused and draw annotations
       AlpacaEvalFiles.writeJson(annotationsFile, out);
     }
-    return out;
+    List<Annotation> finished = finished(out, open);
+    return new Result(finished, WorkCounts.of("annotations", out.size(), finished.size(), failed),
+        failures.stopReason(), failures.file());
   }
 
-  /** Judges the rows of {@code out} at {@code pending}, a batch at a time, saving after each batch. */
-  private void annotatePending(List<Annotation> out, List<Integer> pending, Path annotationsFile,
-      Progress.Task task) {
-    for (int start = 0; start < pending.size(); start += batchSize) {
+  /** The rows not waiting for the judge, in order. */
+  private static List<Annotation> finished(List<Annotation> out, Set<Integer> open) {
+    List<Annotation> rows = new ArrayList<>();
+    for (int i = 0; i < out.size(); i++) {
+      if (!open.contains(i)) {
+        rows.add(out.get(i));
+      }
+    }
+    return rows;
+  }
+
+  /**
+   * Judges the rows of {@code out} at {@code pending}, a batch at a time, saving the finished rows after each batch;
+   * rows the judge answered leave {@code open}. Returns the rows whose call failed for good.
+   */
+  private int annotatePending(List<Annotation> out, List<Integer> pending, Set<Integer> open, Path annotationsFile,
+      Progress.Task task, FailureLog failures) {
+    int failed = 0;
+    for (int start = 0; start < pending.size() && !failures.stopped(); start += batchSize) {
       List<Integer> batch = pending.subList(start, Math.min(pending.size(), start + batchSize));
       List<ChatRequest> requests = new ArrayList<>();
       List<Boolean> switched = new ArrayList<>();
@@ -169,21 +207,29 @@ public final class PairwiseAnnotator {
         switched.add(call.switched());
       }
       long t0 = System.nanoTime();
-      List<ChatResponse> responses = judge.complete(requests);
+      FailureLog.Answers answers = failures.answer(judge, requests,
+          k -> OutputGenerator.abbreviate(out.get(batch.get(k)).instruction()), "annotation");
       double seconds = (System.nanoTime() - t0) / 1e9 / batch.size();
       for (int k = 0; k < batch.size(); k++) {
+        ChatResponse response = answers.get(k);
+        if (response == null) {
+          failed += answers.failed(k) ? 1 : 0;
+          continue;
+        }
         Annotation a = out.get(batch.get(k));
-        Completion c = responses.get(k).first();
+        Completion c = response.first();
         double p = parse(c, switched.get(k));
         out.set(batch.get(k), new Annotation(a.instruction(), a.output1(), a.generator1(), a.dataset(), a.output2(),
             a.generator2(), annotatorName, Double.isNaN(p) ? null : p, null, seconds, rawCompletion(c)));
+        open.remove(batch.get(k));
       }
       if (annotationsFile != null) {
-        AlpacaEvalFiles.writeJson(annotationsFile, out);
+        AlpacaEvalFiles.writeJson(annotationsFile, finished(out, open));
       }
       task.advance(batch.size());
       LOG.info("annotated {}/{}", Math.min(pending.size(), start + batchSize), pending.size());
     }
+    return failed;
   }
 
   private Annotation annotation(ModelOutput ref, ModelOutput m, String generator2, Double pref, JsonNode raw) {

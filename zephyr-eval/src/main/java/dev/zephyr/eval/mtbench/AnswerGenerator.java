@@ -7,6 +7,8 @@ import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.io.JsonlAppender;
+import dev.zephyr.core.job.FailureLog;
+import dev.zephyr.core.job.WorkCounts;
 import dev.zephyr.core.progress.Progress;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -21,10 +23,13 @@ import org.slf4j.LoggerFactory;
  * Generates MT-Bench answers the way FastChat's {@code gen_model_answer.py} does: every turn of a question in one
  * conversation, the model's own earlier answers in the context of later turns; temperature by category (greedy below
  * 1e-4), {@code max_new_tokens} 1024 by default, one choice per seed 0..n-1; answers stripped of surrounding
- * whitespace (the chat model already cuts stop strings and special tokens), "ERROR" for a failed generation.
+ * whitespace (the chat model already cuts stop strings and special tokens).
  *
  * <p>Each finished question is appended to the answer file at once; a rerun skips question ids already there; at the
  * end the file is rewritten sorted by question id with one line per id (the last wins), as {@code reorg_answer_file}.
+ * Where FastChat writes "ERROR" as the answer of a failed generation, a question with a call that fails for good is
+ * not written at all: the call goes to {@code ANSWER_FILE.failures} ({@link FailureLog}) and the next run answers the
+ * question again. When the model stops after repeated identical failures the questions not reached stay pending.
  */
 public final class AnswerGenerator {
   private static final Logger LOG = LoggerFactory.getLogger(AnswerGenerator.class);
@@ -79,30 +84,53 @@ public final class AnswerGenerator {
     return (t < 1e-4 ? b.temperature(0) : b.temperature(t)).build();
   }
 
-  /** Answers every question not yet in {@code answerFile}; returns the reorganised file's answers by id. */
-  public Map<Integer, ModelAnswer> generate(List<Question> questions, Path answerFile) {
+  /**
+   * What a run left in the answer file.
+   *
+   * @param answers the reorganised file's answers by question id
+   * @param counts the questions asked for: done (in the file), failed (a call failed for good in this run), pending
+   * @param stopReason why the run stopped early (the model kept failing with the same status), or null
+   * @param failuresFile where this run's failed calls are listed (it exists only when some failed)
+   */
+  public record Result(Map<Integer, ModelAnswer> answers, WorkCounts counts, String stopReason, Path failuresFile) {}
+
+  /** Answers every question not yet in {@code answerFile}. */
+  public Result generate(List<Question> questions, Path answerFile) {
+    int failed = 0;
+    FailureLog failures = FailureLog.besideFile(answerFile);
     // opening cuts a last line torn by an interrupted run, so the answers already there read cleanly
-    try (JsonlAppender log = JsonlAppender.open(answerFile)) {
+    try (failures; JsonlAppender log = JsonlAppender.open(answerFile)) {
       java.util.Set<Integer> done = MtBench.readAnswers(answerFile).keySet();
       List<Question> todo = questions.stream().filter(q -> !done.contains(q.questionId())).toList();
       try (Progress.Task task = progress.start("answer", "questions", questions.size(),
           questions.size() - todo.size())) {
-        for (int start = 0; start < todo.size(); start += batchSize) {
+        for (int start = 0; start < todo.size() && !failures.stopped(); start += batchSize) {
           List<Question> batch = todo.subList(start, Math.min(todo.size(), start + batchSize));
           generatedTokens = 0;
-          for (ModelAnswer a : answerBatch(batch)) {
+          for (ModelAnswer a : answerBatch(batch, failures)) {
             log.append(a);
           }
+          failed += (int) batch.stream().filter(q -> failures.failed(item(q))).count();
           task.advance(batch.size(), generatedTokens);
           LOG.info("answered {}/{}", Math.min(todo.size(), start + batchSize), todo.size());
         }
       }
     }
-    return reorganize(answerFile);
+    Map<Integer, ModelAnswer> answers = reorganize(answerFile);
+    long answered = questions.stream().filter(q -> answers.containsKey(q.questionId())).count();
+    return new Result(answers, WorkCounts.of("questions", questions.size(), answered, failed),
+        failures.stopReason(), failures.file());
   }
 
-  /** Answers a batch of questions: all first turns together, then all second turns, and so on. */
-  List<ModelAnswer> answerBatch(List<Question> batch) {
+  private static String item(Question q) {
+    return "question " + q.questionId();
+  }
+
+  /**
+   * Answers a batch of questions: all first turns together, then all second turns, and so on; a question one of whose
+   * calls failed or was not sent is left out (the failure is in {@code failures}).
+   */
+  private List<ModelAnswer> answerBatch(List<Question> batch, FailureLog failures) {
     int maxTurns = batch.stream().mapToInt(q -> q.turns().size()).max().orElse(0);
     List<ModelAnswer> out = new ArrayList<>();
     List<List<List<String>>> turns = new ArrayList<>(); // [question][choice][turn]
@@ -113,12 +141,13 @@ public final class AnswerGenerator {
       }
       turns.add(perChoice);
     }
+    boolean[] lost = new boolean[batch.size()];
     for (int t = 0; t < maxTurns; t++) {
       List<ChatRequest> requests = new ArrayList<>();
       List<int[]> where = new ArrayList<>();
       for (int qi = 0; qi < batch.size(); qi++) {
         Question q = batch.get(qi);
-        if (t >= q.turns().size()) {
+        if (t >= q.turns().size() || lost[qi]) {
           continue;
         }
         for (int c = 0; c < numChoices; c++) {
@@ -136,12 +165,22 @@ public final class AnswerGenerator {
           where.add(new int[] {qi, c});
         }
       }
-      List<String> texts = complete(requests);
-      for (int k = 0; k < texts.size(); k++) {
-        turns.get(where.get(k)[0]).get(where.get(k)[1]).add(texts.get(k));
+      FailureLog.Answers answers = failures.answer(model, requests, k -> item(batch.get(where.get(k)[0])),
+          "answer turn " + (t + 1));
+      for (int k = 0; k < requests.size(); k++) {
+        ChatResponse r = answers.get(k);
+        if (r == null) {
+          lost[where.get(k)[0]] = true;
+          continue;
+        }
+        generatedTokens += r.completionTokens();
+        turns.get(where.get(k)[0]).get(where.get(k)[1]).add(r.text().strip());
       }
     }
     for (int qi = 0; qi < batch.size(); qi++) {
+      if (lost[qi]) {
+        continue;
+      }
       List<ModelAnswer.Choice> choices = new ArrayList<>();
       for (int c = 0; c < numChoices; c++) {
         choices.add(new ModelAnswer.Choice(c, List.copyOf(turns.get(qi).get(c))));
@@ -154,26 +193,6 @@ public final class AnswerGenerator {
 
   /** Completion tokens of the current batch, for the token rate. */
   private long generatedTokens;
-
-  private List<String> complete(List<ChatRequest> requests) {
-    try {
-      List<ChatResponse> responses = model.complete(requests);
-      responses.forEach(r -> generatedTokens += r.completionTokens());
-      return responses.stream().map(ChatResponse::text).map(String::strip).toList();
-    } catch (RuntimeException e) {
-      // FastChat records "ERROR" for a generation that raised; a batch failure is retried one by one
-      List<String> out = new ArrayList<>();
-      for (ChatRequest r : requests) {
-        try {
-          out.add(model.complete(r).text().strip());
-        } catch (RuntimeException single) {
-          LOG.error("generation failed: {}", single.getMessage());
-          out.add("ERROR");
-        }
-      }
-      return out;
-    }
-  }
 
   /** Rewrites the file sorted by question id, one line per id (the last one wins). */
   public static Map<Integer, ModelAnswer> reorganize(Path answerFile) {

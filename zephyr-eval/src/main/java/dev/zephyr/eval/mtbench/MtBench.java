@@ -118,6 +118,21 @@ public final class MtBench {
     return out;
   }
 
+  /**
+   * Refuses answers to questions this bench does not have: they could never be judged, so a judging run over them
+   * would end with nothing to show for it.
+   *
+   * @throws InvalidInputException naming {@code source} and the unknown ids
+   */
+  public void requireKnownQuestions(Map<Integer, ModelAnswer> answers, String source) {
+    List<Integer> unknown = answers.keySet().stream().filter(id -> category(id) == null).sorted().toList();
+    if (!unknown.isEmpty()) {
+      throw new InvalidInputException(source, 0, "question_id", unknown.size() + " of " + answers.size()
+          + " answers are to questions that " + dir.resolve("question.jsonl") + " does not have: "
+          + (unknown.size() <= 10 ? unknown : unknown.subList(0, 10) + " and " + (unknown.size() - 10) + " more"));
+    }
+  }
+
   /** The model name FastChat derives from an answer file: its name without {@code .jsonl}. */
   public static String modelNameOf(Path answerFile) {
     String f = answerFile.getFileName().toString();

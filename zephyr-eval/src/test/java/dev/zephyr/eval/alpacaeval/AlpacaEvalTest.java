@@ -10,10 +10,12 @@ import dev.zephyr.core.chat.ChatRequest;
 import dev.zephyr.core.chat.Completion;
 import dev.zephyr.core.chat.FinishReason;
 import dev.zephyr.core.chat.Message;
+import dev.zephyr.core.chat.ProviderException;
 import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.chat.TokenLogprob;
 import dev.zephyr.core.chat.TokenLogprob.TopLogprob;
 import dev.zephyr.core.io.Json;
+import dev.zephyr.core.job.WorkCounts;
 import dev.zephyr.core.testing.TestData;
 import dev.zephyr.eval.testing.ScriptedChatModel;
 import java.nio.file.Files;
@@ -101,7 +103,9 @@ class AlpacaEvalTest {
             List.of(new TopLogprob("m", Math.log(0.8)), new TopLogprob("M", Math.log(0.2)))))));
     Path file = tmp.resolve("tiny/weighted_alpaca_eval_gpt4_turbo/annotations.json");
     PairwiseAnnotator annotator = PairwiseAnnotator.builder().judge(judge).template(AE2).batchSize(2).build();
-    List<Annotation> ann = annotator.annotate(ref, model, file);
+    PairwiseAnnotator.Result result = annotator.annotate(ref, model, file);
+    assertThat(result.counts()).isEqualTo(new WorkCounts("annotations", 6, 0, 0));
+    List<Annotation> ann = result.annotations();
     assertThat(judge.seen).hasSize(5);
     assertThat(judge.seen).allSatisfy(r -> {
       assertThat(r.params().maxTokens()).isEqualTo(1);
@@ -127,7 +131,8 @@ class AlpacaEvalTest {
     }
     // resume: a fresh annotator calls nothing
     ScriptedChatModel judge2 = ScriptedChatModel.text("judge", r -> "m");
-    List<Annotation> again = PairwiseAnnotator.builder().judge(judge2).template(AE2).build().annotate(ref, model, file);
+    List<Annotation> again = PairwiseAnnotator.builder().judge(judge2).template(AE2).build().annotate(ref, model, file)
+        .annotations();
     assertThat(judge2.seen).isEmpty();
     assertThat(again).extracting(Annotation::preference)
         .containsExactlyElementsOf(ann.stream().map(Annotation::preference).toList());
@@ -147,15 +152,60 @@ class AlpacaEvalTest {
     List<ModelOutput> expected = List.of(new ModelOutput("helpful_base", "one", "answer to one", "tiny"),
         new ModelOutput("helpful_base", "two", "kept", "tiny"), new ModelOutput("koala", "three", "answer to three",
             "tiny"));
-    assertThat(OutputGenerator.generate(model, "tiny", evalSet, params, 1, file)).isEqualTo(expected);
+    OutputGenerator.Result result = OutputGenerator.generate(model, "tiny", evalSet, params, 1, file);
+    assertThat(result.outputs()).isEqualTo(expected);
+    assertThat(result.counts()).isEqualTo(new WorkCounts("instructions", 3, 0, 0));
     assertThat(model.seen).extracting(r -> r.messages()).containsExactly(List.of(Message.user("one")),
         List.of(Message.user("three")));
     assertThat(AlpacaEvalFiles.readModelOutputs(file)).isEqualTo(expected);
     // a rerun has nothing left to generate and leaves the same file
     ScriptedChatModel again = ScriptedChatModel.text("tiny", r -> "new");
-    assertThat(OutputGenerator.generate(again, "tiny", evalSet, params, 2, file)).isEqualTo(expected);
+    assertThat(OutputGenerator.generate(again, "tiny", evalSet, params, 2, file).outputs()).isEqualTo(expected);
     assertThat(again.seen).isEmpty();
     assertThat(AlpacaEvalFiles.readModelOutputs(file)).isEqualTo(expected);
+  }
+
+  @Test
+  void failedCallsLeaveRowsOutOfTheFilesAndTheNextRunDoesThem(@TempDir Path tmp) throws Exception {
+    List<ModelOutput> evalSet = List.of(new ModelOutput("helpful_base", "one", "ref 1", "gpt4"),
+        new ModelOutput("helpful_base", "two", "ref 2", "gpt4"), new ModelOutput("koala", "three", "ref 3", "gpt4"));
+    Path outputs = tmp.resolve("model_outputs.json");
+    SamplingParams params = SamplingParams.builder().temperature(0).maxTokens(16).build();
+    ScriptedChatModel flaky = ScriptedChatModel.text("tiny", r -> {
+      if (r.messages().get(0).content().equals("two")) {
+        throw new ProviderException("tiny", 502, true, "bad gateway");
+      }
+      return "answer to " + r.messages().get(0).content();
+    });
+    OutputGenerator.Result generated = OutputGenerator.generate(flaky, "tiny", evalSet, params, 3, outputs);
+    assertThat(generated.counts()).isEqualTo(new WorkCounts("instructions", 2, 1, 0));
+    assertThat(AlpacaEvalFiles.readModelOutputs(outputs)).extracting(ModelOutput::instruction)
+        .containsExactly("one", "three");
+    assertThat(Files.readString(tmp.resolve("model_outputs.json.failures"))).contains("instruction 1: two")
+        .contains("bad gateway");
+
+    // the judge fails on the row of "three"; its row is left out of annotations.json, not written with a null
+    List<ModelOutput> reference = evalSet;
+    ScriptedChatModel judge = new ScriptedChatModel("judge", r -> {
+      if (r.messages().stream().anyMatch(m -> m.content().contains("answer to three"))) {
+        throw new ProviderException("judge", 500, true, "internal error");
+      }
+      return new Completion("m", FinishReason.LENGTH, 1, List.of(new TokenLogprob("m", Math.log(0.8),
+          List.of(new TopLogprob("m", Math.log(0.8)), new TopLogprob("M", Math.log(0.2))))));
+    });
+    Path annotations = tmp.resolve("ann/annotations.json");
+    PairwiseAnnotator.Result annotated = PairwiseAnnotator.builder().judge(judge).template(AE2).build()
+        .annotate(reference, generated.outputs(), annotations);
+    assertThat(annotated.counts()).isEqualTo(new WorkCounts("annotations", 1, 1, 0));
+    assertThat(AlpacaEvalFiles.readAnnotations(annotations)).extracting(Annotation::instruction)
+        .containsExactly("one");
+    assertThat(tmp.resolve("ann/annotations.json.failures")).exists();
+
+    ScriptedChatModel fixedModel = ScriptedChatModel.text("tiny", r -> "answer to " + r.messages().get(0).content());
+    OutputGenerator.Result all = OutputGenerator.generate(fixedModel, "tiny", evalSet, params, 3, outputs);
+    assertThat(fixedModel.seen).hasSize(1);
+    assertThat(all.counts().complete()).isTrue();
+    assertThat(tmp.resolve("model_outputs.json.failures")).doesNotExist();
   }
 
   @Test
@@ -167,7 +217,8 @@ class AlpacaEvalTest {
         .parser(PairwiseAnnotator.Parser.RANKING).build();
     ModelOutput r0 = new ModelOutput(null, "What are the names of some famous actors that started their careers on "
         + "Broadway?", "ref", "text_davinci_003");
-    List<Annotation> ann = a.annotate(List.of(r0), List.of(new ModelOutput(null, r0.instruction(), "mine", "m")), null);
+    List<Annotation> ann = a.annotate(List.of(r0), List.of(new ModelOutput(null, r0.instruction(), "mine", "m")), null)
+        .annotations();
     // that instruction is switched: "model_1" shown first is our model -> preference 2
     assertThat(ann.get(0).preference()).isEqualTo(2.0);
     assertThat(judge.seen.get(0).params().temperature()).isEqualTo(0);

@@ -12,6 +12,8 @@ import dev.zephyr.core.chat.ProviderException;
 import dev.zephyr.core.chat.Role;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.core.job.FailureLog;
+import dev.zephyr.core.job.WorkCounts;
 import dev.zephyr.core.testing.TestData;
 import dev.zephyr.eval.testing.ScriptedChatModel;
 import java.nio.file.Files;
@@ -139,8 +141,11 @@ class MtBenchTest {
     });
     Path out = tmp.resolve("model_judgment/gpt-4_single.jsonl");
     MtBenchJudge mj = new MtBenchJudge(judge, "gpt-4", BENCH, 5);
-    List<SingleJudgment> js = mj.judgeSingle("tiny-zephyr", answers, out);
+    MtBenchJudge.Result<SingleJudgment> result = mj.judgeSingle("tiny-zephyr", answers, out);
+    List<SingleJudgment> js = result.judgments();
     assertThat(js).hasSize(12);
+    // an unparseable verdict is a judgment (score -1), not a failed call
+    assertThat(result.counts()).isEqualTo(new WorkCounts("judgments", 12, 0, 0));
     assertThat(judge.seen).allSatisfy(r -> {
       assertThat(r.params().temperature()).isEqualTo(0);
       assertThat(r.params().maxTokens()).isEqualTo(2048);
@@ -154,7 +159,8 @@ class MtBenchTest {
 
     // rerun: nothing left to judge
     ScriptedChatModel judge2 = ScriptedChatModel.text("judge", r -> "Rating: [[1]]");
-    List<SingleJudgment> again = new MtBenchJudge(judge2, "gpt-4", BENCH, 5).judgeSingle("tiny-zephyr", answers, out);
+    List<SingleJudgment> again = new MtBenchJudge(judge2, "gpt-4", BENCH, 5).judgeSingle("tiny-zephyr", answers, out)
+        .judgments();
     assertThat(judge2.seen).isEmpty();
     // the rerun returns the judgments of the first run, read back from the file in the same order
     assertThat(again).extracting(SingleJudgment::questionId, SingleJudgment::turn, SingleJudgment::judgment,
@@ -184,32 +190,86 @@ class MtBenchTest {
     // simulate a crash in the middle of writing the second judgment
     Files.writeString(out, lines.get(0) + "\n" + lines.get(1).substring(0, 40));
     ScriptedChatModel judge2 = ScriptedChatModel.text("judge", r -> "[[3]]");
-    List<SingleJudgment> js = new MtBenchJudge(judge2, "gpt-4", BENCH, 1).judgeSingle("m", answers, out);
+    List<SingleJudgment> js = new MtBenchJudge(judge2, "gpt-4", BENCH, 1).judgeSingle("m", answers, out).judgments();
     assertThat(judge2.seen).hasSize(1);
     assertThat(js).extracting(SingleJudgment::turn, SingleJudgment::scoreValue)
         .containsExactly(org.assertj.core.groups.Tuple.tuple(1, 6.0), org.assertj.core.groups.Tuple.tuple(2, 3.0));
   }
 
   @Test
-  void providerFailureIsRecordedAsErrorWithScoreMinusOne(@TempDir Path tmp) {
+  void aFailedJudgeCallIsListedAsAFailureNotWrittenAsAJudgmentAndJudgedByTheNextRun(@TempDir Path tmp)
+      throws Exception {
     Map<Integer, ModelAnswer> answers = Map.of(81, MtBench.readAnswers(RES.resolve("tiny-zephyr.jsonl")).get(81));
-    ScriptedChatModel judge = ScriptedChatModel.text("judge", r -> {
+    Path out = tmp.resolve("gpt-4_single.jsonl");
+    ScriptedChatModel down = ScriptedChatModel.text("judge", r -> {
       throw new ProviderException("fake", 500, true, "down");
     });
-    List<SingleJudgment> js = new MtBenchJudge(judge, "gpt-4", BENCH, 4).judgeSingle("m", answers, null);
-    assertThat(js).hasSize(2).allSatisfy(j -> {
-      assertThat(j.judgment()).isEqualTo("$ERROR$");
-      assertThat(j.score()).isEqualTo(-1L);
-    });
-    // one failing call in a batch does not take the others down
+    MtBenchJudge.Result<SingleJudgment> failed = new MtBenchJudge(down, "gpt-4", BENCH, 4).judgeSingle("m", answers,
+        out);
+    assertThat(failed.judgments()).isEmpty();
+    assertThat(failed.counts()).isEqualTo(new WorkCounts("judgments", 0, 2, 0));
+    assertThat(Jsonl.readAll(out)).as("no $ERROR$ / -1 line").isEmpty();
+    assertThat(failed.failuresFile()).isEqualTo(tmp.resolve("gpt-4_single.jsonl.failures"));
+    assertThat(Jsonl.readAll(failed.failuresFile(), FailureLog.Entry.class)).extracting(FailureLog.Entry::item,
+        FailureLog.Entry::status).containsExactly(
+            org.assertj.core.groups.Tuple.tuple("question 81 turn 1 (single-v1)", 500),
+            org.assertj.core.groups.Tuple.tuple("question 81 turn 2 (single-v1-multi-turn)", 500));
+
+    // one failing call in a batch does not take the others down; the rerun asks only for what failed
     ScriptedChatModel flaky = ScriptedChatModel.text("judge", r -> {
       if (r.messages().get(1).content().contains("Answer two to 81")) {
         throw new ProviderException("fake", 400, false, "bad request");
       }
       return "[[7]]";
     });
-    List<SingleJudgment> js2 = new MtBenchJudge(flaky, "gpt-4", BENCH, 4).judgeSingle("m", answers, null);
-    assertThat(js2).extracting(SingleJudgment::score).containsExactly(7L, -1L);
+    MtBenchJudge.Result<SingleJudgment> half = new MtBenchJudge(flaky, "gpt-4", BENCH, 4).judgeSingle("m", answers,
+        out);
+    assertThat(half.judgments()).extracting(SingleJudgment::turn, SingleJudgment::scoreValue)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(1, 7.0));
+    assertThat(half.counts()).isEqualTo(new WorkCounts("judgments", 1, 1, 0));
+
+    ScriptedChatModel fixed = ScriptedChatModel.text("judge", r -> "[[5]]");
+    MtBenchJudge.Result<SingleJudgment> done = new MtBenchJudge(fixed, "gpt-4", BENCH, 4).judgeSingle("m", answers,
+        out);
+    assertThat(fixed.seen).hasSize(1);
+    assertThat(done.counts()).isEqualTo(new WorkCounts("judgments", 2, 0, 0));
+    assertThat(done.judgments()).extracting(SingleJudgment::turn, SingleJudgment::scoreValue).containsExactly(
+        org.assertj.core.groups.Tuple.tuple(1, 7.0), org.assertj.core.groups.Tuple.tuple(2, 5.0));
+    assertThat(done.failuresFile()).as("a run without failures leaves no failures file").doesNotExist();
+  }
+
+  @Test
+  void errorLinesOfEarlierVersionsAreJudgedAgain(@TempDir Path tmp) throws Exception {
+    Map<Integer, ModelAnswer> answers = Map.of(81, MtBench.readAnswers(RES.resolve("tiny-zephyr.jsonl")).get(81));
+    Path out = tmp.resolve("gpt-4_single.jsonl");
+    Files.writeString(out, "{\"question_id\": 81, \"model\": \"m\", \"judge\": [\"gpt-4\", \"single-v1\"],"
+        + " \"user_prompt\": \"\", \"judgment\": \"$ERROR$\", \"score\": -1, \"turn\": 1, \"tstamp\": 0}\n");
+    ScriptedChatModel judge = ScriptedChatModel.text("judge", r -> "[[8]]");
+    MtBenchJudge.Result<SingleJudgment> r = new MtBenchJudge(judge, "gpt-4", BENCH, 4).judgeSingle("m", answers, out);
+    assertThat(judge.seen).hasSize(2);
+    assertThat(r.counts().complete()).isTrue();
+    assertThat(r.judgments()).extracting(SingleJudgment::scoreValue).containsExactly(8.0, 8.0);
+  }
+
+  @Test
+  void pairwiseWritesAVerdictOnlyWhenBothGamesWereJudged(@TempDir Path tmp) {
+    Map<Integer, ModelAnswer> a = Map.of(81, MtBench.readAnswers(RES.resolve("tiny-zephyr.jsonl")).get(81));
+    Map<Integer, ModelAnswer> b = Map.of(81, new ModelAnswer(81, "x", "base", List.of(new ModelAnswer.Choice(0,
+        List.of("B first", "B second"))), 0));
+    // game 2 of turn 1 (base shown first) fails
+    ScriptedChatModel judge = ScriptedChatModel.text("judge", r -> {
+      String u = r.messages().get(1).content();
+      if (u.indexOf("B first") < u.indexOf("Answer one to 81") && !u.contains("B second")) {
+        throw new ProviderException("fake", 503, true, "busy");
+      }
+      return "[[A]]";
+    });
+    Path file = tmp.resolve("pair.jsonl");
+    MtBenchJudge.Result<PairJudgment> r = new MtBenchJudge(judge, "gpt-4", BENCH, 4)
+        .judgePairwise("tiny-zephyr", a, "base", b, file);
+    assertThat(r.judgments()).extracting(PairJudgment::turn).containsExactly(2);
+    assertThat(r.counts()).isEqualTo(new WorkCounts("pair judgments", 1, 1, 0));
+    assertThat(Jsonl.readAll(file)).hasSize(1);
   }
 
   @Test
@@ -230,7 +290,7 @@ class MtBenchTest {
     // a judge that always prefers whatever is shown as Assistant A: every game pair is inconsistent -> tie
     ScriptedChatModel biased = ScriptedChatModel.text("judge", r -> "[[A]]");
     List<PairJudgment> pj = new MtBenchJudge(biased, "gpt-4", BENCH, 3)
-        .judgePairwise("tiny-zephyr", a, "base", b, tmp.resolve("pair.jsonl"));
+        .judgePairwise("tiny-zephyr", a, "base", b, tmp.resolve("pair.jsonl")).judgments();
     assertThat(pj).hasSize(12);
     assertThat(biased.seen).hasSize(24);
     assertThat(pj.get(0).g1Winner()).isEqualTo("model_1");
@@ -248,7 +308,7 @@ class MtBenchTest {
       return ia < ib ? "[[A]]" : "[[B]]";
     });
     List<PairJudgment> pj2 = new MtBenchJudge(fair, "gpt-4", BENCH, 3)
-        .judgePairwise("tiny-zephyr", a, "base", b, null);
+        .judgePairwise("tiny-zephyr", a, "base", b, null).judgments();
     MtBenchScores.PairResult r2 = MtBenchScores.pairwise(pj2, "base").get(0);
     assertThat(r2.win()).isEqualTo(12);
     assertThat(r2.winRate()).isEqualTo(1.0);
@@ -275,7 +335,9 @@ class MtBenchTest {
         "  reply " + r.messages().size() + " t=" + r.params().temperature() + "\n");
     Path file = tmp.resolve("model_answer/tiny.jsonl");
     AnswerGenerator gen = new AnswerGenerator(model, "tiny", 1024, 1, 2, null);
-    Map<Integer, ModelAnswer> out = gen.generate(qs, file);
+    AnswerGenerator.Result result = gen.generate(qs, file);
+    assertThat(result.counts()).isEqualTo(new WorkCounts("questions", 3, 0, 0));
+    Map<Integer, ModelAnswer> out = result.answers();
     assertThat(out).containsOnlyKeys(81, 111, 141);
     assertThat(out.get(81).choices().get(0).turns()).containsExactly("reply 1 t=0.7", "reply 3 t=0.7");
     assertThat(out.get(111).choices().get(0).turns()).containsExactly("reply 1 t=0.0", "reply 3 t=0.0");
@@ -290,6 +352,33 @@ class MtBenchTest {
     gen.generate(qs, file);
     assertThat(model.seen).hasSize(calls);
     assertThat(Jsonl.readAll(file)).extracting(n -> n.get("question_id").asInt()).containsExactly(81, 111, 141);
+  }
+
+  @Test
+  void aQuestionWithAFailedCallIsNotWrittenAndIsAnsweredByTheNextRun(@TempDir Path tmp) throws Exception {
+    List<Question> qs = BENCH.questions().stream()
+        .filter(q -> List.of(81, 111, 141).contains(q.questionId())).toList();
+    Path file = tmp.resolve("model_answer/tiny.jsonl");
+    // the second turn of question 111 fails for good
+    ScriptedChatModel flaky = ScriptedChatModel.text("tiny", r -> {
+      if (r.messages().size() == 3 && r.messages().get(0).content().equals(qs.get(1).turns().get(0))) {
+        throw new ProviderException("tiny", 503, true, "overloaded");
+      }
+      return "reply " + r.messages().size();
+    });
+    AnswerGenerator.Result first = new AnswerGenerator(flaky, "tiny", 64, 1, 3, null).generate(qs, file);
+    assertThat(first.counts()).isEqualTo(new WorkCounts("questions", 2, 1, 0));
+    assertThat(first.answers()).containsOnlyKeys(81, 141);
+    assertThat(Files.readString(file)).as("no ERROR answer").doesNotContain("ERROR");
+    assertThat(Files.readString(file.resolveSibling("tiny.jsonl.failures"))).contains("question 111")
+        .contains("overloaded");
+
+    ScriptedChatModel fixed = ScriptedChatModel.text("tiny", r -> "reply " + r.messages().size());
+    AnswerGenerator.Result second = new AnswerGenerator(fixed, "tiny", 64, 1, 3, null).generate(qs, file);
+    assertThat(fixed.seen).hasSize(2); // both turns of question 111 only
+    assertThat(second.counts()).isEqualTo(new WorkCounts("questions", 3, 0, 0));
+    assertThat(second.answers().get(111).choices().get(0).turns()).containsExactly("reply 1", "reply 3");
+    assertThat(file.resolveSibling("tiny.jsonl.failures")).doesNotExist();
   }
 
   private static SingleJudgment sj(int q, String m, int turn, double score) {

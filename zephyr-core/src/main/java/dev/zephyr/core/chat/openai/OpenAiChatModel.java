@@ -4,6 +4,7 @@ import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.chat.ChatRequest;
 import dev.zephyr.core.chat.ChatResponse;
 import dev.zephyr.core.chat.ProviderException;
+import dev.zephyr.core.chat.ProviderStoppedException;
 import dev.zephyr.core.io.Json;
 import java.io.IOException;
 import java.net.URI;
@@ -51,8 +52,10 @@ import org.slf4j.LoggerFactory;
  * limit. A batched {@link #complete(List)} runs up to the sum of those limits concurrently. Retries use exponential
  * backoff with jitter on 429, 408, 5xx, timeouts, connection failures and malformed or truncated bodies, waiting at
  * least what a {@code Retry-After} header asks; other 4xx fail at once. Failures are {@link ProviderException}s that
- * say which and whether retrying could help. The API key is sent only in the {@code Authorization} header and is
- * redacted from every message this class produces.
+ * say which and whether retrying could help. After {@value #DEFAULT_STOP_AFTER_IDENTICAL_FAILURES} calls in a row
+ * failed with the same 401, 403 or 404 (a wrong key, a forbidden or unknown model) the model stops: later calls fail at
+ * once with {@link dev.zephyr.core.chat.ProviderStoppedException} without being sent. The API key is sent only in the
+ * {@code Authorization} header and is redacted from every message this class produces.
  */
 public final class OpenAiChatModel implements ChatModel {
   private static final Logger LOG = LoggerFactory.getLogger(OpenAiChatModel.class);
@@ -66,6 +69,8 @@ public final class OpenAiChatModel implements ChatModel {
    * each here.
    */
   public static final int MAX_CONCURRENCY = 1024;
+  /** Calls in a row failing with the same 401, 403 or 404 after which a model stops sending (see the builder). */
+  public static final int DEFAULT_STOP_AFTER_IDENTICAL_FAILURES = 3;
 
   private final String apiKey;
   private final KeyRedactor redactor;
@@ -75,6 +80,7 @@ public final class OpenAiChatModel implements ChatModel {
   private final double backoffMultiplier;
   private final Duration maxBackoff;
   private final Map<String, String> customHeaders;
+  private final FailureStreak streak;
   private final HttpClient http;
   private final ExecutorService workers;
   private final AtomicInteger roundRobin = new AtomicInteger();
@@ -117,6 +123,8 @@ public final class OpenAiChatModel implements ChatModel {
     this.backoffMultiplier = b.backoffMultiplier != null ? b.backoffMultiplier : 1.5;
     this.maxBackoff = b.maxBackoff != null ? b.maxBackoff : Duration.ofSeconds(60);
     this.customHeaders = Map.copyOf(b.customHeaders);
+    this.streak = new FailureStreak(b.stopAfterIdenticalFailures != null
+        ? b.stopAfterIdenticalFailures : DEFAULT_STOP_AFTER_IDENTICAL_FAILURES);
     this.http = HttpClient.newBuilder()
         .connectTimeout(timeout)
         .version(HttpClient.Version.HTTP_1_1)
@@ -209,7 +217,7 @@ public final class OpenAiChatModel implements ChatModel {
     handler.onResult(index, response, null);
   }
 
-  /** One request with retries. */
+  /** One request with retries; refused without sending once the model has stopped. */
   private ChatResponse call(ChatRequest request) {
     byte[] body;
     try {
@@ -251,62 +259,80 @@ public final class OpenAiChatModel implements ChatModel {
 
   private record Attempt(ChatResponse response, ProviderException failure, long retryAfterMillis) {}
 
+  /**
+   * One attempt. The failure streak is checked and fed while the endpoint permit is held, so that with one request in
+   * flight no call is sent after the one that completed a streak.
+   */
   private Attempt attempt(byte[] body) {
     Endpoint endpoint = acquireEndpoint();
     try {
-      HttpRequest.Builder rb = HttpRequest.newBuilder(endpoint.uri)
-          .timeout(timeout)
-          .header("Content-Type", "application/json")
-          .header("Accept", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-      customHeaders.forEach(rb::header);
-      if (apiKey != null) {
-        rb.header("Authorization", "Bearer " + apiKey);
+      ProviderStoppedException stopped = streak.stopped();
+      if (stopped != null) {
+        return new Attempt(null, stopped, 0);
       }
-      HttpResponse<String> response;
-      // the request timeout of java.net.http stops at the headers; a body that stalls half way needs this bound
-      CompletableFuture<HttpResponse<String>> pending =
-          http.sendAsync(rb.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-      try {
-        response = pending.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (TimeoutException e) {
-        pending.cancel(true);
-        return failed(0, true, "timed out after " + timeout.toMillis() + " ms at " + endpoint.uri, e, 0);
-      } catch (ExecutionException e) {
-        Throwable cause = e.getCause() != null ? e.getCause() : e;
-        if (cause instanceof HttpTimeoutException) {
-          return failed(0, true, "timed out after " + timeout.toMillis() + " ms at " + endpoint.uri, cause, 0);
-        }
-        return failed(0, true, "I/O error at " + endpoint.uri + ": " + cause, cause, 0);
-      } catch (InterruptedException e) {
-        pending.cancel(true);
-        Thread.currentThread().interrupt();
-        return failed(0, false, "interrupted", e, 0);
+      Attempt result = send(endpoint, body);
+      if (result.failure != null) {
+        streak.failure(result.failure);
+      } else {
+        streak.success();
       }
-      int status = response.statusCode();
-      if (status == 200) {
-        try {
-          // a server that echoes the key must not get it into caches and completion files
-          return new Attempt(OpenAiWire.parseResponse(modelName, redact(response.body())), null, 0);
-        } catch (OpenAiWire.MalformedBodyException e) {
-          return failed(status, true, e.getMessage() + " from " + endpoint.uri, null, 0);
-        }
-      }
-      String snippet = snippet(response.body());
-      long retryAfter = retryAfterMillis(response);
-      return switch (status) {
-        case 401, 403 -> failed(status, false, "authentication failed at " + endpoint.uri
-            + " (check the variable named by api_key_env): " + snippet, null, 0);
-        case 404 -> failed(status, false, "model or endpoint not found at " + endpoint.uri + ": " + snippet, null, 0);
-        case 408, 409, 425, 429 -> failed(status, true, (status == 429 ? "rate limited" : "temporary refusal")
-            + " at " + endpoint.uri + ": " + snippet, null, retryAfter);
-        default -> status >= 500
-            ? failed(status, true, "server error at " + endpoint.uri + ": " + snippet, null, retryAfter)
-            : failed(status, false, "invalid request at " + endpoint.uri + ": " + snippet, null, 0);
-      };
+      return result;
     } finally {
       endpoint.permits.release();
     }
+  }
+
+  private Attempt send(Endpoint endpoint, byte[] body) {
+    HttpRequest.Builder rb = HttpRequest.newBuilder(endpoint.uri)
+        .timeout(timeout)
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    customHeaders.forEach(rb::header);
+    if (apiKey != null) {
+      rb.header("Authorization", "Bearer " + apiKey);
+    }
+    HttpResponse<String> response;
+    // the request timeout of java.net.http stops at the headers; a body that stalls half way needs this bound
+    CompletableFuture<HttpResponse<String>> pending =
+        http.sendAsync(rb.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    try {
+      response = pending.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      pending.cancel(true);
+      return failed(0, true, "timed out after " + timeout.toMillis() + " ms at " + endpoint.uri, e, 0);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof HttpTimeoutException) {
+        return failed(0, true, "timed out after " + timeout.toMillis() + " ms at " + endpoint.uri, cause, 0);
+      }
+      return failed(0, true, "I/O error at " + endpoint.uri + ": " + cause, cause, 0);
+    } catch (InterruptedException e) {
+      pending.cancel(true);
+      Thread.currentThread().interrupt();
+      return failed(0, false, "interrupted", e, 0);
+    }
+    int status = response.statusCode();
+    if (status == 200) {
+      try {
+        // a server that echoes the key must not get it into caches and completion files
+        return new Attempt(OpenAiWire.parseResponse(modelName, redact(response.body())), null, 0);
+      } catch (OpenAiWire.MalformedBodyException e) {
+        return failed(status, true, e.getMessage() + " from " + endpoint.uri, null, 0);
+      }
+    }
+    String snippet = snippet(response.body());
+    long retryAfter = retryAfterMillis(response);
+    return switch (status) {
+      case 401, 403 -> failed(status, false, "authentication failed at " + endpoint.uri
+          + " (check the variable named by api_key_env): " + snippet, null, 0);
+      case 404 -> failed(status, false, "model or endpoint not found at " + endpoint.uri + ": " + snippet, null, 0);
+      case 408, 409, 425, 429 -> failed(status, true, (status == 429 ? "rate limited" : "temporary refusal")
+          + " at " + endpoint.uri + ": " + snippet, null, retryAfter);
+      default -> status >= 500
+          ? failed(status, true, "server error at " + endpoint.uri + ": " + snippet, null, retryAfter)
+          : failed(status, false, "invalid request at " + endpoint.uri + ": " + snippet, null, 0);
+    };
   }
 
   private Attempt failed(int status, boolean retryable, String message, Throwable cause, long retryAfterMillis) {
@@ -365,7 +391,7 @@ public final class OpenAiChatModel implements ChatModel {
   /**
    * Builder in LangChain4j style: setters named after the property, boxed values, {@code null} means the default.
    * Defaults: timeout 60 s (connect and whole request), 2 retries, 16 concurrent requests per endpoint, backoff 500 ms
-   * growing 1.5x per retry up to 60 s.
+   * growing 1.5x per retry up to 60 s, stop after 3 identical endpoint-level failures in a row.
    */
   public static final class Builder {
     private final List<String> baseUrls = new ArrayList<>();
@@ -379,6 +405,7 @@ public final class OpenAiChatModel implements ChatModel {
     private Duration initialBackoff;
     private Double backoffMultiplier;
     private Duration maxBackoff;
+    private Integer stopAfterIdenticalFailures;
     private final Map<String, String> customHeaders = new LinkedHashMap<>();
 
     private Builder() {}
@@ -452,6 +479,15 @@ public final class OpenAiChatModel implements ChatModel {
     /** Cap on the computed backoff (a longer Retry-After still wins). */
     public Builder maxBackoff(Duration maxBackoff) {
       this.maxBackoff = maxBackoff;
+      return this;
+    }
+
+    /**
+     * Calls in a row that must fail with the same 401, 403 or 404 before the model stops sending (default
+     * {@value OpenAiChatModel#DEFAULT_STOP_AFTER_IDENTICAL_FAILURES}); 0 never stops.
+     */
+    public Builder stopAfterIdenticalFailures(Integer calls) {
+      this.stopAfterIdenticalFailures = calls;
       return this;
     }
 

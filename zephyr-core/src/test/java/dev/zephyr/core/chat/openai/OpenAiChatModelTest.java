@@ -8,6 +8,7 @@ import dev.zephyr.core.chat.ChatResponse;
 import dev.zephyr.core.chat.FinishReason;
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.ProviderException;
+import dev.zephyr.core.chat.ProviderStoppedException;
 import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.chat.cache.CacheKey;
 import dev.zephyr.core.testing.FakeOpenAiServer;
@@ -211,6 +212,61 @@ class OpenAiChatModelTest {
   void failsClearlyWhenTheKeyVariableIsMissing() {
     assertThatThrownBy(() -> model().environment(name -> null).build())
         .hasMessageContaining("FAKE_KEY").hasMessageContaining("not set");
+  }
+
+  @Test
+  void stopsSendingAfterThreeCallsInARowFailWithTheSame401() {
+    server.faults((key, attempt) -> Fault.BAD_KEY);
+    List<ProviderException> failures = new CopyOnWriteArrayList<>();
+    List<ChatRequest> twenty = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      twenty.add(req("q" + i, i));
+    }
+    // one request in flight at a time, so "in a row" is exact
+    try (OpenAiChatModel m = model().maxConcurrency(1).build()) {
+      m.completeEach(twenty, (i, response, failure) -> failures.add(failure));
+    }
+    assertThat(failures).hasSize(20);
+    // the three that were sent say what went wrong; every later call was refused without a request
+    assertThat(server.requestCount()).isEqualTo(3);
+    assertThat(failures.stream().filter(f -> f instanceof ProviderStoppedException)).hasSize(17)
+        .allSatisfy(f -> {
+          assertThat(f.status()).isEqualTo(401);
+          assertThat(f.retryable()).isFalse();
+          assertThat(f.getMessage()).contains("m: 3 calls in a row failed with the same status, so no more are sent; the last: ")
+              .contains("authentication failed at " + server.baseUrl() + "/chat/completions")
+              .contains("(HTTP 401)").doesNotContain(SECRET);
+        });
+  }
+
+  @Test
+  void aSuccessOrAnotherStatusBreaksTheStreakAndZeroNeverStops() {
+    // 401, 401, success, 401, 401, 400, 401, 401: never three identical endpoint failures in a row
+    Fault[] plan = {Fault.BAD_KEY, Fault.BAD_KEY, Fault.NONE, Fault.BAD_KEY, Fault.BAD_KEY, Fault.BAD_REQUEST,
+        Fault.BAD_KEY, Fault.BAD_KEY};
+    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+    server.faults((key, attempt) -> plan[n.getAndIncrement() % plan.length]);
+    try (OpenAiChatModel m = model().maxConcurrency(1).build()) {
+      for (int i = 0; i < plan.length; i++) {
+        try {
+          m.complete(req("q" + i, i));
+        } catch (ProviderStoppedException e) {
+          throw new AssertionError("stopped at call " + i, e);
+        } catch (ProviderException expected) {
+          // the planned failure
+        }
+      }
+    }
+    assertThat(server.requestCount()).isEqualTo(plan.length);
+    server.resetCounts();
+    server.faults((key, attempt) -> Fault.BAD_KEY);
+    try (OpenAiChatModel m = model().stopAfterIdenticalFailures(0).build()) {
+      for (int i = 0; i < 6; i++) {
+        int k = i;
+        assertThatThrownBy(() -> m.complete(req("z" + k, k))).isNotInstanceOf(ProviderStoppedException.class);
+      }
+    }
+    assertThat(server.requestCount()).isEqualTo(6);
   }
 
   @Test
