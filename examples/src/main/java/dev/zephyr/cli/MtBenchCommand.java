@@ -243,6 +243,7 @@ final class MtBenchCommand {
         return 0;
       }
       List<SingleJudgment> all = Jsonl.readAll(judgments, SingleJudgment.class);
+      MtBenchScores.requireRatingsInRange(all, judgments.toString());
       // no score from zero rated judgments: such a model gets no row
       List<MtBenchScores.SingleResult> res = MtBenchScores.single(all, bench::category).stream()
           .filter(r -> r.judged() > 0).toList();

@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,12 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
  * classpath resource.
  */
 class ChatTemplateSandboxCliTest {
-  @BeforeAll
-  static void initLogging() {
-    // Logback prints its own status lines to stdout on first use; get that over with before capturing stdout.
-    org.slf4j.LoggerFactory.getLogger(ChatTemplateSandboxCliTest.class).debug("init");
-  }
-
   /** The single output line of rendering one short conversation with {@code template}. */
   private static String renderOne(Path dir, String template) throws IOException {
     Path tokenizer = TinyTokenizers.characterLevel(Files.createDirectories(dir.resolve("tok")));

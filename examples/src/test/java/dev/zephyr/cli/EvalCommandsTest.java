@@ -111,6 +111,15 @@ class EvalCommandsTest {
     assertThat(unknown.code()).isEqualTo(1);
     assertThat(unknown.err()).contains("unknown question ids [9001]");
 
+    // a rating outside FastChat's 1-10 scale: no score, the file and record named
+    Path eleven = judgments(tmp.resolve("eleven.jsonl"), ids, (i, turn) -> i == 2 && turn == 2 ? 11 : 5);
+    CliRun outOfRange = zephyr("mt-bench", "show", "--bench-dir", TestData.path("mt_bench").toString(),
+        "--judgments", eleven.toString());
+    assertThat(outOfRange.code()).isEqualTo(1);
+    assertThat(outOfRange.out()).doesNotContain("| tiny |");
+    assertThat(outOfRange.err()).contains(eleven.toString()).contains("[record 6].score")
+        .contains("must be in [1, 10]").contains("got 11.0");
+
     // every judgment without a rating: no score at all
     Path none = judgments(tmp.resolve("none.jsonl"), ids, (i, turn) -> -1);
     CliRun noScore = zephyr("mt-bench", "show", "--bench-dir", TestData.path("mt_bench").toString(), "--judgments",

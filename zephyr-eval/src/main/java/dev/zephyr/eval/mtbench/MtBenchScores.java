@@ -1,5 +1,6 @@
 package dev.zephyr.eval.mtbench;
 
+import dev.zephyr.core.InvalidInputException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,6 +35,23 @@ public final class MtBenchScores {
       double winRateAdjusted) {}
 
   /** Single-mode results per model, in first-seen order; categories come from {@code categoryOf}. */
+  /**
+   * Refuses a rating no MT-Bench score may be computed from: FastChat's single-answer ratings run from 1 to 10, and -1
+   * marks a judgment without one (counted as unrated, not refused); anything else (0, 11, NaN) names the file and the
+   * record.
+   *
+   * @throws InvalidInputException naming {@code source} and the 1-based record
+   */
+  public static void requireRatingsInRange(List<SingleJudgment> judgments, String source) {
+    for (int i = 0; i < judgments.size(); i++) {
+      double s = judgments.get(i).scoreValue();
+      if (s != -1 && !(s >= 1 && s <= 10)) {
+        throw new InvalidInputException(source, 0, "[record " + (i + 1) + "].score",
+            "a rating must be in [1, 10] (or -1 for none), got " + s);
+      }
+    }
+  }
+
   public static List<SingleResult> single(List<SingleJudgment> judgments, Function<Integer, String> categoryOf) {
     Map<String, List<SingleJudgment>> byModel = new LinkedHashMap<>();
     for (SingleJudgment j : judgments) {
