@@ -137,25 +137,15 @@ public record TrainingArguments(
    * {@code warmup_steps} decides the warm-up, since neither is used then.
    */
   public java.util.Map<String, Object> resultKeys() {
-    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
-    m.put("learning_rate", learningRate);
-    m.put("lr_scheduler_type", lrSchedulerType.hfName());
-    if (warmupSteps == 0) {
-      m.put("warmup_ratio", warmupRatio);
+    java.util.Map<String, Object> m = hfKeys();
+    m.keySet().removeAll(java.util.List.of("logging_steps", "save_steps", "save_total_limit",
+        "gradient_checkpointing"));
+    if (warmupSteps != 0) {
+      m.remove("warmup_ratio");
     }
-    m.put("warmup_steps", warmupSteps);
-    if (maxSteps <= 0) {
-      m.put("num_train_epochs", numTrainEpochs);
+    if (maxSteps > 0) {
+      m.remove("num_train_epochs");
     }
-    m.put("max_steps", maxSteps);
-    m.put("per_device_train_batch_size", perDeviceTrainBatchSize);
-    m.put("gradient_accumulation_steps", gradientAccumulationSteps);
-    m.put("max_grad_norm", maxGradNorm);
-    m.put("weight_decay", weightDecay);
-    m.put("adam_beta1", adamBeta1);
-    m.put("adam_beta2", adamBeta2);
-    m.put("adam_epsilon", adamEpsilon);
-    m.put("seed", seed);
     return m;
   }
 
