@@ -99,8 +99,11 @@ public final class LocalRecipeStages implements RecipeStages {
         if (allowConfigChange) {
           c = c.withTraining(c.training().toBuilder().allowConfigChange(true).build());
         }
-        record(ctx, TrainingRuns.dpo(c, ctx.progress()));
-        ctx.metrics(TrainedStages.lastLogged(c.runDir(), "rewards/accuracies", "rewards/margins"));
+        Trainer.TrainResult r = TrainingRuns.dpo(c, ctx.progress());
+        record(ctx, r);
+        for (String key : List.of("rewards/accuracies", "rewards/margins")) {
+          ctx.metric(key, r.lastLogged().getOrDefault(key, Double.NaN));
+        }
         return c.outputDir();
       }
     };

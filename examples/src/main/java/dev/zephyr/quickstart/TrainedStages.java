@@ -32,7 +32,6 @@ import dev.zephyr.train.recipe.TrainingRuns;
 import dev.zephyr.train.sft.SftData;
 import dev.zephyr.train.sft.SftSequence;
 import dev.zephyr.train.sft.SftTask;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -166,7 +165,7 @@ public final class TrainedStages implements QuickstartStages {
             r = trainer.progress(ctx.progress()).train();
           }
           TrainingRuns.export(llama, model, out);
-          ctx.metric("train_loss", lastLogged(ctx.runDir(), "loss").get("loss"));
+          ctx.metric("train_loss", r.lastLogged().getOrDefault("loss", Double.NaN));
           ctx.metric("train_runtime", r.seconds());
         }
         return out;
@@ -201,17 +200,18 @@ public final class TrainedStages implements QuickstartStages {
           pairs = ReferenceLogps.cached(ctx.runDir().resolve("ref_cache"), policy, tokenizer.dir().toString(), pairs,
               t.batchSize(), ctx.progress());
           Map<String, NDArray> params = new LinkedHashMap<>(policy.parameters());
+          Trainer.TrainResult r;
           try (Trainer<DpoExample, DpoTask.Batch> trainer = new Trainer<>(args,
               new DpoTask(policy, null, new dev.zephyr.train.dpo.DpoLoss(settings.beta(), 0,
                   List.of(dev.zephyr.train.dpo.DpoLossType.SIGMOID, dev.zephyr.train.dpo.DpoLossType.SFT),
                   List.of(1.0, settings.sftWeight()))), pairs, params)) {
-            trainer.progress(ctx.progress()).train();
+            r = trainer.progress(ctx.progress()).train();
           }
           TrainingRuns.export(policy, model, out);
-          Map<String, Double> last = lastLogged(ctx.runDir(), "loss", "rewards/accuracies", "rewards/margins");
-          ctx.metric("train_loss", last.get("loss"));
-          ctx.metric("rewards/accuracies", last.get("rewards/accuracies"));
-          ctx.metric("rewards/margins", last.get("rewards/margins"));
+          Map<String, Double> last = r.lastLogged();
+          ctx.metric("train_loss", last.getOrDefault("loss", Double.NaN));
+          ctx.metric("rewards/accuracies", last.getOrDefault("rewards/accuracies", Double.NaN));
+          ctx.metric("rewards/margins", last.getOrDefault("rewards/margins", Double.NaN));
           ctx.metric("pairs", pairs.size());
         }
         return out;
@@ -281,27 +281,5 @@ public final class TrainedStages implements QuickstartStages {
     return TrainingArguments.builder(runDir).maxSteps(t.maxSteps()).perDeviceTrainBatchSize(t.batchSize())
         .learningRate(t.learningRate()).lrSchedulerType(SchedulerType.COSINE).warmupRatio(0.1).weightDecay(0.0)
         .seed(seed).loggingSteps(5).saveSteps(save).saveTotalLimit(1).build();
-  }
-
-  /**
-   * The last value of each of {@code keys} in the trainer's {@code metrics.jsonl} (NaN when never logged), from one
-   * read of the file.
-   */
-  public static Map<String, Double> lastLogged(Path runDir, String... keys) {
-    Map<String, Double> last = new LinkedHashMap<>();
-    for (String key : keys) {
-      last.put(key, Double.NaN);
-    }
-    Path file = runDir.resolve("metrics.jsonl");
-    if (Files.isRegularFile(file)) {
-      for (JsonNode rec : Jsonl.readAll(file)) {
-        for (String key : keys) {
-          if (rec.has(key)) {
-            last.put(key, rec.get(key).asDouble());
-          }
-        }
-      }
-    }
-    return last;
   }
 }
