@@ -21,13 +21,8 @@ class ResidentMemoryTest {
 
   @Test
   void vmRssIsFlatOver300Steps(@TempDir Path tmp) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xms96m", "-Xmx96m", "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC"));
-    // one libtorch thread: on a loaded machine spinning worker threads make small steps 20x slower
-    cmd.addAll(List.of("-Dai.djl.offline=true", "-Dai.djl.default_engine=PyTorch", "-Dai.djl.pytorch.num_threads=1",
-        "-Dai.djl.pytorch.num_interop_threads=1"));
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), RssRun.class.getName(), tmp.toString(),
-        String.valueOf(STEPS)));
+    List<String> cmd = ChildJvm.command(List.of("-Xms96m", "-Xmx96m", "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC"),
+        RssRun.class, tmp.toString(), String.valueOf(STEPS));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().put("MALLOC_ARENA_MAX", "2");
     Process p = pb.start();

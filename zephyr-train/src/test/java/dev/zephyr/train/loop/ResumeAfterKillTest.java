@@ -7,7 +7,6 @@ import dev.zephyr.core.io.Jsonl;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -18,16 +17,7 @@ class ResumeAfterKillTest {
   static final int STEPS = 30;
 
   private static Process start(Path out, long sleepMs, Path log) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx512m");
-    cmd.addAll(List.of("-Dai.djl.offline=true", "-Dai.djl.default_engine=PyTorch", "-Dai.djl.pytorch.num_threads=1",
-        "-Dai.djl.pytorch.num_interop_threads=1"));
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(ToyRun.class.getName());
-    cmd.addAll(List.of(out.toString(), String.valueOf(STEPS), "5", String.valueOf(sleepMs)));
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return ChildJvm.start(log, ToyRun.class, out.toString(), String.valueOf(STEPS), "5", String.valueOf(sleepMs));
   }
 
   @Test

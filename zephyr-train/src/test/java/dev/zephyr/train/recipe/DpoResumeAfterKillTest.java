@@ -7,11 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.model.ModelConfig;
+import dev.zephyr.train.loop.ChildJvm;
 import dev.zephyr.core.model.ModelType;
 import dev.zephyr.core.testing.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -24,17 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 class DpoResumeAfterKillTest {
 
   private static Process start(Path model, Path data, Path out, long sleepMs, Path log) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx512m");
-    cmd.addAll(List.of("-Dai.djl.offline=true", "-Dai.djl.default_engine=PyTorch", "-Dai.djl.pytorch.num_threads=1",
-        "-Dai.djl.pytorch.num_interop_threads=1"));
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(DpoKillRun.class.getName());
-    cmd.addAll(List.of(model.toString(), data.toString(), out.resolve("model").toString(),
-        out.resolve("run").toString(), String.valueOf(sleepMs)));
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return ChildJvm.start(log, DpoKillRun.class, model.toString(), data.toString(), out.resolve("model").toString(),
+        out.resolve("run").toString(), String.valueOf(sleepMs));
   }
 
   /** A two-layer random Llama with the Zephyr tokenizer. */
