@@ -135,13 +135,7 @@ public final class Recipes {
     used.add("completion_only_loss");
     b.lossMode(assistantOnly ? LossMode.ASSISTANT_ONLY : completionOnly ? LossMode.COMPLETION_ONLY : LossMode.ALL);
     logIgnored(n, yaml, used, sftKeys());
-    try {
-      return b.build();
-    } catch (InvalidInputException e) {
-      throw inRecipe(e, yaml);
-    } catch (IllegalArgumentException e) {
-      throw new InvalidInputException(yaml, 0, null, e.getMessage());
-    }
+    return built(b::build, yaml);
   }
 
   /** Loads a DPO recipe. */
@@ -205,12 +199,17 @@ public final class Recipes {
       LOG.warn("{}: max_prompt_length was removed in TRL 0.29; only max_length (keep_start) applies", yaml);
     }
     logIgnored(n, yaml, used, dpoKeys());
+    return built(b::build, yaml);
+  }
+
+  /** Builds a config record; what it refuses is an error in the recipe {@code yaml}. */
+  private static <T> T built(java.util.function.Supplier<T> build, String yaml) {
     try {
-      return b.build();
+      return build.get();
     } catch (InvalidInputException e) {
       throw inRecipe(e, yaml);
     } catch (IllegalArgumentException e) {
-      throw new InvalidInputException(yaml.toString(), 0, null, e.getMessage());
+      throw new InvalidInputException(yaml, 0, null, e.getMessage());
     }
   }
 
