@@ -9,9 +9,6 @@ record CliRun(int code, String out, String err) {
 
   /** Runs {@code zephyr ARGS}; synchronized because System.out and System.err are process-wide. */
   static synchronized CliRun of(String... args) {
-    // logback prints its start-up status (several logback-test.xml on a reactor class path) to System.out once, at
-    // its first use: let that happen before stdout is captured, or the first command's output starts with it
-    org.slf4j.LoggerFactory.getILoggerFactory();
     PrintStream oldOut = System.out;
     PrintStream oldErr = System.err;
     ByteArrayOutputStream out = new ByteArrayOutputStream();
