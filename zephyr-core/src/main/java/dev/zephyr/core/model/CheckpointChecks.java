@@ -32,7 +32,7 @@ final class CheckpointChecks {
         fileOf.put(t.name(), f);
       }
     }
-    for (Map.Entry<String, Shape> e : LlamaModel.parameterShapes(config).entrySet()) {
+    for (Map.Entry<String, Shape> e : LlamaWeights.parameterShapes(config).entrySet()) {
       TensorInfo t = inFiles.get(e.getKey());
       if (t == null) {
         if (e.getKey().endsWith(".bias")) {

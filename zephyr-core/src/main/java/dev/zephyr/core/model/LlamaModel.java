@@ -9,16 +9,12 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import dev.zephyr.core.CheckpointException;
-import dev.zephyr.core.io.Json;
 import dev.zephyr.core.model.safetensors.Dtype;
-import dev.zephyr.core.model.safetensors.Safetensors;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * The Llama-family decoder (llama, mistral, qwen2) as plain NDArray functions over a map of Hugging Face-named
@@ -30,29 +26,18 @@ import java.util.SplittableRandom;
  * the map means used), Mistral sliding window (query i sees keys j with i - window &lt; j &lt;= i), tied or untied LM
  * head, padding through an attention mask with position ids from its cumulative sum, and a {@link KvCache}.
  *
+ * <p>Weight loading, saving and random initialisation are in {@link LlamaWeights}; padding masks, position ids and the
+ * attention bias in {@code AttentionMasks}.
+ *
  * <p>Every intermediate array lives in an {@link NDScope} inside the call; only the result escapes (and is registered
  * with the caller's scope, if any).
  */
 public final class LlamaModel implements AutoCloseable {
-  /** Additive mask value: finite so that fully masked (padding) query rows give a uniform softmax, not NaN. */
-  static final float MASKED = -1e30f;
-
   private final ModelConfig config;
   private final Map<String, NDArray> parameters;
   private final NDManager manager;
   private final float[] invFreq;
   private final LayerNames[] layers;
-
-  /** Parameter names of one decoder layer, built once. */
-  private record LayerNames(String q, String k, String v, String o, String gate, String up, String down,
-      String inputNorm, String postNorm) {
-    static LayerNames of(int i) {
-      String p = "model.layers." + i + ".";
-      return new LayerNames(p + "self_attn.q_proj", p + "self_attn.k_proj", p + "self_attn.v_proj",
-          p + "self_attn.o_proj", p + "mlp.gate_proj", p + "mlp.up_proj", p + "mlp.down_proj",
-          p + "input_layernorm.weight", p + "post_attention_layernorm.weight");
-    }
-  }
 
   /**
    * Wraps existing parameters (checked against the config). The model owns {@code manager} when it is not null and
@@ -67,7 +52,7 @@ public final class LlamaModel implements AutoCloseable {
     for (int i = 0; i < layers.length; i++) {
       layers[i] = LayerNames.of(i);
     }
-    validate();
+    LlamaWeights.validate(config, parameters);
   }
 
   /** Rotary inverse frequencies {@code 1 / theta^(2i/d)}, rescaled when the config asks for it. */
@@ -89,58 +74,9 @@ public final class LlamaModel implements AutoCloseable {
     return out;
   }
 
-  /** Expected shape of every parameter, in Hugging Face naming and order. */
+  /** Expected shape of every parameter, in Hugging Face naming and order; see {@link LlamaWeights}. */
   public static Map<String, Shape> parameterShapes(ModelConfig c) {
-    Map<String, Shape> s = new LinkedHashMap<>();
-    int h = c.hiddenSize();
-    int q = c.numAttentionHeads() * c.headDim();
-    int kv = c.numKeyValueHeads() * c.headDim();
-    s.put("model.embed_tokens.weight", new Shape(c.vocabSize(), h));
-    for (int i = 0; i < c.numHiddenLayers(); i++) {
-      LayerNames n = LayerNames.of(i);
-      s.put(n.q + ".weight", new Shape(q, h));
-      s.put(n.k + ".weight", new Shape(kv, h));
-      s.put(n.v + ".weight", new Shape(kv, h));
-      s.put(n.o + ".weight", new Shape(h, q));
-      if (c.attentionBias()) {
-        s.put(n.q + ".bias", new Shape(q));
-        s.put(n.k + ".bias", new Shape(kv));
-        s.put(n.v + ".bias", new Shape(kv));
-        if (c.modelType() == ModelType.LLAMA) {
-          s.put(n.o + ".bias", new Shape(h));
-        }
-      }
-      s.put(n.gate + ".weight", new Shape(c.intermediateSize(), h));
-      s.put(n.up + ".weight", new Shape(c.intermediateSize(), h));
-      s.put(n.down + ".weight", new Shape(h, c.intermediateSize()));
-      s.put(n.inputNorm, new Shape(h));
-      s.put(n.postNorm, new Shape(h));
-    }
-    s.put("model.norm.weight", new Shape(h));
-    if (!c.tieWordEmbeddings()) {
-      s.put("lm_head.weight", new Shape(c.vocabSize(), h));
-    }
-    return s;
-  }
-
-  private void validate() {
-    for (Map.Entry<String, Shape> e : parameterShapes(config).entrySet()) {
-      String name = e.getKey();
-      NDArray a = parameters.get(name);
-      if (a == null) {
-        if (name.endsWith(".bias")) {
-          continue; // biases are optional: present means used
-        }
-        throw new CheckpointException("missing parameter '" + name + "' (expected shape " + e.getValue() + ")");
-      }
-      if (!a.getShape().equals(e.getValue())) {
-        throw new CheckpointException("parameter '" + name + "' has shape " + a.getShape() + ", config.json implies "
-            + e.getValue());
-      }
-      if (a.getDataType() != DataType.FLOAT32) {
-        throw new CheckpointException("parameter '" + name + "' is " + a.getDataType() + ", expected float32");
-      }
-    }
+    return LlamaWeights.parameterShapes(c);
   }
 
   /**
@@ -154,45 +90,12 @@ public final class LlamaModel implements AutoCloseable {
   /** Like {@link #random(ModelConfig, long, NDManager)} with a chosen standard deviation. */
   public static LlamaModel random(ModelConfig config, long seed, double std, NDManager parent) {
     NDManager m = parent.newSubManager();
-    Map<String, NDArray> params = new LinkedHashMap<>();
-    for (Map.Entry<String, Shape> e : parameterShapes(config).entrySet()) {
-      String name = e.getKey();
-      Shape shape = e.getValue();
-      float[] data = new float[Math.toIntExact(shape.size())];
-      if (name.endsWith("norm.weight")) {
-        java.util.Arrays.fill(data, 1f);
-      } else if (!name.endsWith(".bias")) {
-        // one stream per tensor, so adding a tensor does not change the others
-        SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + name.hashCode());
-        for (int i = 0; i < data.length; i++) {
-          data[i] = (float) (gaussian(rng) * std);
-        }
-      }
-      NDArray a = m.create(data, shape);
-      a.setName(name);
-      params.put(name, a);
-    }
-    return new LlamaModel(config, params, m);
+    return new LlamaModel(config, LlamaWeights.random(config, seed, std, m), m);
   }
 
-  /**
-   * Loads a Hugging Face model directory ({@code config.json} plus {@code model.safetensors} or shards); BF16/F16
-   * weights are widened to float32. The tensors' shapes are checked against the config before any is read, and NaN
-   * or infinite weights are refused with the tensor's name (see {@link CheckpointChecks}). The model owns a
-   * sub-manager of {@code parent}.
-   */
+  /** Loads a Hugging Face model directory; see {@link LlamaWeights#load}. */
   public static LlamaModel load(Path dir, NDManager parent) {
-    ModelConfig config = ModelConfig.load(dir);
-    CheckpointChecks.headersMatch(config, dir);
-    NDManager m = parent.newSubManager();
-    try {
-      Map<String, NDArray> weights = Safetensors.load(dir, m);
-      CheckpointChecks.finite(weights, dir);
-      return new LlamaModel(config, weights, m);
-    } catch (RuntimeException e) {
-      m.close();
-      throw e;
-    }
+    return LlamaWeights.load(dir, parent);
   }
 
   /** Saves as a Hugging Face directory with float32 weights; see {@link #save(Path, Dtype, Path)}. */
@@ -200,38 +103,9 @@ public final class LlamaModel implements AutoCloseable {
     save(dir, Dtype.F32, null);
   }
 
-  /**
-   * Writes {@code config.json}, {@code generation_config.json}, the weights ({@code dtype} F32, BF16 or F16; sharded
-   * above 5 GB like transformers) and the tokenizer files found in {@code tokenizerSource} (may be null), atomically
-   * through {@link ModelFiles#saveDirectory}.
-   */
+  /** Saves as a Hugging Face directory; see {@link LlamaWeights#save}. */
   public void save(Path dir, Dtype dtype, Path tokenizerSource) {
-    ModelFiles.saveDirectory(dir, ModelFiles.Contents.of(config.toJsonNode(), generationConfig(), parameters,
-        tokenizerSource).withDtype(dtype));
-  }
-
-  private com.fasterxml.jackson.databind.node.ObjectNode generationConfig() {
-    var o = Json.mapper().createObjectNode();
-    if (config.bosTokenId() != null) {
-      o.put("bos_token_id", config.bosTokenId());
-    }
-    if (config.eosTokenIds().size() == 1) {
-      o.put("eos_token_id", config.eosTokenIds().get(0));
-    } else if (!config.eosTokenIds().isEmpty()) {
-      var a = o.putArray("eos_token_id");
-      config.eosTokenIds().forEach(a::add);
-    }
-    if (config.padTokenId() != null) {
-      o.put("pad_token_id", config.padTokenId());
-    }
-    return o;
-  }
-
-  /** Standard normal via Box-Muller (SplittableRandom has no nextGaussian on Java 17). */
-  private static double gaussian(SplittableRandom rng) {
-    double u1 = rng.nextDouble();
-    double u2 = rng.nextDouble();
-    return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+    LlamaWeights.save(config, parameters, dir, dtype, tokenizerSource);
   }
 
   public ModelConfig config() {
@@ -328,85 +202,18 @@ public final class LlamaModel implements AutoCloseable {
     int batch = (int) shape.get(0);
     int t = (int) shape.get(1);
     int past = cache == null ? 0 : cache.length();
-    long[][] mask = fullMask(attentionMask, batch, t, past, cache);
+    long[][] mask = AttentionMasks.fullMask(attentionMask, batch, t, past, cache);
     NDManager m = inputIds.getManager();
     if (positionIds == null) {
-      positionIds = m.create(positions(mask, batch, t, past), new Shape(batch, t));
+      positionIds = m.create(AttentionMasks.positions(mask, batch, t, past), new Shape(batch, t));
     }
-    NDArray bias = attentionBias(m, mask, batch, t, past);
+    NDArray bias = AttentionMasks.attentionBias(m, mask, batch, t, past, config.slidingWindow());
     NDArray h = decoder(inputIds, positionIds, bias, cache);
     if (cache != null) {
       cache.recordMask(mask);
       cache.advance(t);
     }
     return h;
-  }
-
-  /** The mask over past + current tokens, or null when nothing is padded. */
-  private static long[][] fullMask(NDArray attentionMask, int batch, int t, int past, KvCache cache) {
-    long[][] pastMask = cache == null ? null : cache.mask();
-    if (attentionMask == null && pastMask == null) {
-      return null;
-    }
-    long[][] full = new long[batch][past + t];
-    long[] given = attentionMask == null ? null : attentionMask.toType(DataType.INT64, false).toLongArray();
-    int width = attentionMask == null ? 0 : (int) attentionMask.getShape().get(1);
-    if (given != null && width != t && width != past + t) {
-      throw new IllegalArgumentException("attentionMask has width " + width + ", expected " + t + " or " + (past + t));
-    }
-    boolean padded = false;
-    for (int b = 0; b < batch; b++) {
-      for (int j = 0; j < past + t; j++) {
-        long v;
-        if (given != null && width == past + t) {
-          v = given[b * width + j];
-        } else if (j < past) {
-          v = pastMask == null ? 1 : pastMask[b][j];
-        } else {
-          v = given == null ? 1 : given[b * width + (j - past)];
-        }
-        full[b][j] = v;
-        padded |= v == 0;
-      }
-    }
-    return padded || cache != null ? full : null;
-  }
-
-  /** transformers' position ids: cumulative sum of the mask minus one, 1 on padding. */
-  private static long[] positions(long[][] mask, int batch, int t, int past) {
-    long[] pos = new long[batch * t];
-    for (int b = 0; b < batch; b++) {
-      long count = 0;
-      for (int j = 0; j < past + t; j++) {
-        long mj = mask == null ? 1 : mask[b][j];
-        count += mj;
-        if (j >= past) {
-          pos[b * t + j - past] = mj == 0 ? 1 : count - 1;
-        }
-      }
-    }
-    return pos;
-  }
-
-  /** Additive bias {@code [B or 1, 1, T, S]}: causal, sliding window, padding. */
-  private NDArray attentionBias(NDManager m, long[][] mask, int batch, int t, int past) {
-    int s = past + t;
-    Integer window = config.slidingWindow();
-    int rows = mask == null ? 1 : batch;
-    float[] bias = new float[rows * t * s];
-    for (int b = 0; b < rows; b++) {
-      for (int i = 0; i < t; i++) {
-        int q = past + i;
-        int base = (b * t + i) * s;
-        for (int j = 0; j < s; j++) {
-          boolean allowed = j <= q && (window == null || j > q - window) && (mask == null || mask[b][j] != 0);
-          if (!allowed) {
-            bias[base + j] = MASKED;
-          }
-        }
-      }
-    }
-    return m.create(bias, new Shape(rows, 1, t, s));
   }
 
   /** Embedding, the decoder layers and the final norm. */
@@ -464,7 +271,7 @@ public final class LlamaModel implements AutoCloseable {
       int hd = config.headDim();
       NDManager m = inputIds.getManager();
       if (positionIds == null) {
-        positionIds = m.create(positions(null, batch, t, 0), new Shape(batch, t));
+        positionIds = m.create(AttentionMasks.positions(null, batch, t, 0), new Shape(batch, t));
       }
       // RoPE tables once per forward: [B, 1, T, hd]; the attention scale is folded into the query tables.
       NDArray freqs = positionIds.toType(DataType.FLOAT32, false).expandDims(2).mul(m.create(invFreq));
@@ -504,10 +311,10 @@ public final class LlamaModel implements AutoCloseable {
     int hd = config.headDim();
     int rep = nh / nkv;
 
-    NDArray y = rmsNorm(x, param(n.inputNorm));
-    NDArray q = linear(y, n.q).reshape(batch, t, nh, hd).transpose(0, 2, 1, 3);
-    NDArray k = linear(y, n.k).reshape(batch, t, nkv, hd).transpose(0, 2, 1, 3);
-    NDArray v = linear(y, n.v).reshape(batch, t, nkv, hd).transpose(0, 2, 1, 3);
+    NDArray y = rmsNorm(x, param(n.inputNorm()));
+    NDArray q = linear(y, n.q()).reshape(batch, t, nh, hd).transpose(0, 2, 1, 3);
+    NDArray k = linear(y, n.k()).reshape(batch, t, nkv, hd).transpose(0, 2, 1, 3);
+    NDArray v = linear(y, n.v()).reshape(batch, t, nkv, hd).transpose(0, 2, 1, 3);
     q = rope(q, cosQ, sinQ);
     k = rope(k, cos, sin);
     if (cache != null) {
@@ -520,12 +327,12 @@ public final class LlamaModel implements AutoCloseable {
     NDArray scores = q.reshape(batch, nkv, (long) rep * t, hd).matMul(k.transpose(0, 1, 3, 2));
     NDArray probs = scores.reshape(batch, nkv, rep, t, s).add(bias5).softmax(-1).reshape(batch, nkv, (long) rep * t, s);
     NDArray attn = probs.matMul(v).reshape(batch, nh, t, hd).transpose(0, 2, 1, 3).reshape(batch, t, (long) nh * hd);
-    x = x.add(linear(attn, n.o));
+    x = x.add(linear(attn, n.o()));
 
-    y = rmsNorm(x, param(n.postNorm));
-    NDArray gate = linear(y, n.gate);
-    NDArray act = gate.mul(Activation.sigmoid(gate)).mul(linear(y, n.up));
-    return x.add(linear(act, n.down));
+    y = rmsNorm(x, param(n.postNorm()));
+    NDArray gate = linear(y, n.gate());
+    NDArray act = gate.mul(Activation.sigmoid(gate)).mul(linear(y, n.up()));
+    return x.add(linear(act, n.down()));
   }
 
   /** x·cos + rotate_half(x)·sin, with the sign of rotate_half folded into the sin table. */

@@ -1,0 +1,161 @@
+package dev.zephyr.core.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.zephyr.core.CheckpointException;
+import dev.zephyr.core.io.Json;
+import dev.zephyr.core.model.safetensors.Dtype;
+import dev.zephyr.core.model.safetensors.Safetensors;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The parameters of a Llama-family decoder on disk and in memory: the shapes a config implies (Hugging Face names and
+ * order), checking a parameter map against them, random initialisation as transformers does it, and loading and
+ * saving Hugging Face model directories. The decoder itself is {@link LlamaModel}.
+ */
+public final class LlamaWeights {
+  private LlamaWeights() {}
+
+  /** Expected shape of every parameter, in Hugging Face naming and order. */
+  public static Map<String, Shape> parameterShapes(ModelConfig c) {
+    Map<String, Shape> s = new LinkedHashMap<>();
+    int h = c.hiddenSize();
+    int q = c.numAttentionHeads() * c.headDim();
+    int kv = c.numKeyValueHeads() * c.headDim();
+    s.put("model.embed_tokens.weight", new Shape(c.vocabSize(), h));
+    for (int i = 0; i < c.numHiddenLayers(); i++) {
+      LayerNames n = LayerNames.of(i);
+      s.put(n.q() + ".weight", new Shape(q, h));
+      s.put(n.k() + ".weight", new Shape(kv, h));
+      s.put(n.v() + ".weight", new Shape(kv, h));
+      s.put(n.o() + ".weight", new Shape(h, q));
+      if (c.attentionBias()) {
+        s.put(n.q() + ".bias", new Shape(q));
+        s.put(n.k() + ".bias", new Shape(kv));
+        s.put(n.v() + ".bias", new Shape(kv));
+        if (c.modelType() == ModelType.LLAMA) {
+          s.put(n.o() + ".bias", new Shape(h));
+        }
+      }
+      s.put(n.gate() + ".weight", new Shape(c.intermediateSize(), h));
+      s.put(n.up() + ".weight", new Shape(c.intermediateSize(), h));
+      s.put(n.down() + ".weight", new Shape(h, c.intermediateSize()));
+      s.put(n.inputNorm(), new Shape(h));
+      s.put(n.postNorm(), new Shape(h));
+    }
+    s.put("model.norm.weight", new Shape(h));
+    if (!c.tieWordEmbeddings()) {
+      s.put("lm_head.weight", new Shape(c.vocabSize(), h));
+    }
+    return s;
+  }
+
+  /** Every parameter the config implies is present (biases may be absent) with its shape, in float32. */
+  static void validate(ModelConfig config, Map<String, NDArray> parameters) {
+    for (Map.Entry<String, Shape> e : parameterShapes(config).entrySet()) {
+      String name = e.getKey();
+      NDArray a = parameters.get(name);
+      if (a == null) {
+        if (name.endsWith(".bias")) {
+          continue; // biases are optional: present means used
+        }
+        throw new CheckpointException("missing parameter '" + name + "' (expected shape " + e.getValue() + ")");
+      }
+      if (!a.getShape().equals(e.getValue())) {
+        throw new CheckpointException("parameter '" + name + "' has shape " + a.getShape() + ", config.json implies "
+            + e.getValue());
+      }
+      if (a.getDataType() != DataType.FLOAT32) {
+        throw new CheckpointException("parameter '" + name + "' is " + a.getDataType() + ", expected float32");
+      }
+    }
+  }
+
+  /**
+   * Parameters initialised as transformers initialises them: weights ~ N(0, std²), norms 1, biases 0, owned by
+   * {@code m}. The bytes depend only on the config, the seed and the standard deviation.
+   */
+  static Map<String, NDArray> random(ModelConfig config, long seed, double std, NDManager m) {
+    Map<String, NDArray> params = new LinkedHashMap<>();
+    for (Map.Entry<String, Shape> e : parameterShapes(config).entrySet()) {
+      String name = e.getKey();
+      Shape shape = e.getValue();
+      float[] data = new float[Math.toIntExact(shape.size())];
+      if (name.endsWith("norm.weight")) {
+        Arrays.fill(data, 1f);
+      } else if (!name.endsWith(".bias")) {
+        // one stream per tensor, so adding a tensor does not change the others
+        SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + name.hashCode());
+        for (int i = 0; i < data.length; i++) {
+          data[i] = (float) (gaussian(rng) * std);
+        }
+      }
+      NDArray a = m.create(data, shape);
+      a.setName(name);
+      params.put(name, a);
+    }
+    return params;
+  }
+
+  /**
+   * Loads a Hugging Face model directory ({@code config.json} plus {@code model.safetensors} or shards); BF16/F16
+   * weights are widened to float32. The tensors' shapes are checked against the config before any is read, and NaN
+   * or infinite weights are refused with the tensor's name (see {@link CheckpointChecks}). The model owns a
+   * sub-manager of {@code parent}.
+   */
+  public static LlamaModel load(Path dir, NDManager parent) {
+    ModelConfig config = ModelConfig.load(dir);
+    CheckpointChecks.headersMatch(config, dir);
+    NDManager m = parent.newSubManager();
+    try {
+      Map<String, NDArray> weights = Safetensors.load(dir, m);
+      CheckpointChecks.finite(weights, dir);
+      return new LlamaModel(config, weights, m);
+    } catch (RuntimeException e) {
+      m.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Writes {@code config.json}, {@code generation_config.json}, the weights ({@code dtype} F32, BF16 or F16; sharded
+   * above 5 GB like transformers) and the tokenizer files found in {@code tokenizerSource} (may be null), atomically
+   * through {@link ModelFiles#saveDirectory}.
+   */
+  public static void save(ModelConfig config, Map<String, NDArray> parameters, Path dir, Dtype dtype,
+      Path tokenizerSource) {
+    ModelFiles.saveDirectory(dir, ModelFiles.Contents.of(config.toJsonNode(), generationConfig(config), parameters,
+        tokenizerSource).withDtype(dtype));
+  }
+
+  private static ObjectNode generationConfig(ModelConfig config) {
+    var o = Json.mapper().createObjectNode();
+    if (config.bosTokenId() != null) {
+      o.put("bos_token_id", config.bosTokenId());
+    }
+    if (config.eosTokenIds().size() == 1) {
+      o.put("eos_token_id", config.eosTokenIds().get(0));
+    } else if (!config.eosTokenIds().isEmpty()) {
+      var a = o.putArray("eos_token_id");
+      config.eosTokenIds().forEach(a::add);
+    }
+    if (config.padTokenId() != null) {
+      o.put("pad_token_id", config.padTokenId());
+    }
+    return o;
+  }
+
+  /** Standard normal via Box-Muller (SplittableRandom has no nextGaussian on Java 17). */
+  private static double gaussian(SplittableRandom rng) {
+    double u1 = rng.nextDouble();
+    double u2 = rng.nextDouble();
+    return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+  }
+}
