@@ -38,15 +38,21 @@ public final class LlamaModel implements AutoCloseable {
   private final NDManager manager;
   private final float[] invFreq;
   private final LayerNames[] layers;
+  private final LinearAdapter adapter;
 
   /**
    * Wraps existing parameters (checked against the config). The model owns {@code manager} when it is not null and
    * closes it in {@link #close()}.
    */
   public LlamaModel(ModelConfig config, Map<String, NDArray> parameters, NDManager manager) {
+    this(config, parameters, manager, null);
+  }
+
+  private LlamaModel(ModelConfig config, Map<String, NDArray> parameters, NDManager manager, LinearAdapter adapter) {
     this.config = config;
     this.parameters = parameters;
     this.manager = manager;
+    this.adapter = adapter;
     this.invFreq = inverseFrequencies(config);
     this.layers = new LayerNames[config.numHiddenLayers()];
     for (int i = 0; i < layers.length; i++) {
@@ -108,6 +114,19 @@ public final class LlamaModel implements AutoCloseable {
     LlamaWeights.save(config, parameters, dir, dtype, tokenizerSource);
   }
 
+  /**
+   * This model's parameters with {@code adapter} applied (LoRA): a view that shares the base arrays, owns nothing
+   * (closing it frees nothing) and leaves this model, the frozen base, unchanged.
+   */
+  public LlamaModel withAdapter(LinearAdapter adapter) {
+    return new LlamaModel(config, parameters, null, java.util.Objects.requireNonNull(adapter, "adapter"));
+  }
+
+  /** The adapter this view applies, or null for a plain model. */
+  public LinearAdapter adapter() {
+    return adapter;
+  }
+
   public ModelConfig config() {
     return config;
   }
@@ -131,9 +150,6 @@ public final class LlamaModel implements AutoCloseable {
   public KvCache newCache(NDManager parent) {
     return new KvCache(config.numHiddenLayers(), parent);
   }
-
-  // ---------------------------------------------------------------------------------------------------------------
-  // Forward passes
 
   /**
    * Logits {@code [B, T, V]} float32.
@@ -174,20 +190,21 @@ public final class LlamaModel implements AutoCloseable {
 
   /** The LM head matrix {@code [V, H]}: {@code lm_head.weight}, or the embedding when tied. */
   public NDArray headWeight() {
+    NDArray replaced = adapter == null ? null : adapter.replacement("lm_head.weight");
+    if (replaced != null) {
+      return replaced;
+    }
+    // a tied head is the base embedding even when embed_tokens has a trained copy, as in PEFT
     NDArray w = parameters.get("lm_head.weight");
     return w != null ? w : parameters.get("model.embed_tokens.weight");
   }
 
-  private interface Computation {
-    NDArray run();
-  }
-
   /** Runs {@code c} in a fresh scope; only its result survives, handed to the caller's scope. */
-  private static NDArray escape(Computation c) {
+  private static NDArray escape(java.util.function.Supplier<NDArray> c) {
     NDArray out;
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
-      out = c.run();
+      out = c.get();
       NDScope.unregister(out);
     }
     NDScope.register(out);
@@ -348,14 +365,20 @@ public final class LlamaModel implements AutoCloseable {
     return x.div(variance.add(config.rmsNormEps()).sqrt()).mul(weight);
   }
 
+  /** x·Wᵀ + b, plus the adapter's term when the adapter targets this projection: the one hook for LoRA. */
   private NDArray linear(NDArray x, String prefix) {
     NDArray w = param(prefix + ".weight");
     NDArray b = parameters.get(prefix + ".bias");
-    return (b == null ? Linear.linear(x, w) : Linear.linear(x, w, b)).singletonOrThrow();
+    NDArray y = (b == null ? Linear.linear(x, w) : Linear.linear(x, w, b)).singletonOrThrow();
+    NDArray delta = adapter == null ? null : adapter.delta(prefix, x);
+    return delta == null ? y : y.add(delta);
   }
 
   private NDArray param(String name) {
-    NDArray a = parameters.get(name);
+    NDArray a = adapter == null ? null : adapter.replacement(name);
+    if (a == null) {
+      a = parameters.get(name);
+    }
     if (a == null) {
       throw new CheckpointException("missing parameter '" + name + "'");
     }
