@@ -58,6 +58,11 @@ public class InvalidInputException extends ZephyrException {
     return new InvalidInputException(newSource, line, field, reason, getCause());
   }
 
+  /** What is wrong, without the source and field. */
+  public String reason() {
+    return reason;
+  }
+
   /** Offending field or key; may be null. */
   public String field() {
     return field;

@@ -39,12 +39,13 @@ public final class ModelFiles {
 
   /**
    * True for the names a saved model directory holds: {@code config.json}, {@code generation_config.json}, safetensors
-   * weights and their shard index, and {@link #TOKENIZER_FILES}. Anything else (checkpoints, logs, caches) belongs in a
+   * weights and their shard index, {@link #TOKENIZER_FILES}, and a PEFT adapter's {@code adapter_config.json}. Anything else (checkpoints, logs, caches) belongs in a
    * training run's own directory.
    */
   public static boolean isModelFile(String name) {
     return name.equals("config.json") || name.equals("generation_config.json") || name.endsWith(".safetensors")
-        || name.equals("model.safetensors.index.json") || TOKENIZER_FILES.contains(name);
+        || name.equals("model.safetensors.index.json") || TOKENIZER_FILES.contains(name)
+        || name.equals("adapter_config.json");
   }
 
   /**

@@ -105,7 +105,11 @@ public final class DecoderGraph {
     }
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
-      gc.backward(pass.embed().mul(upstream).sum());
+      NDArray embedded = pass.embed();
+      // a frozen embedding (LoRA without embed_tokens in modules_to_save) has nothing to receive
+      if (embedded.hasGradient()) {
+        gc.backward(embedded.mul(upstream).sum());
+      }
     }
   }
 

@@ -1,9 +1,11 @@
 package dev.zephyr.train.recipe;
 
 import dev.zephyr.core.InvalidInputException;
+import dev.zephyr.core.model.lora.LoraConfig;
 import dev.zephyr.train.dpo.DpoLoss;
 import dev.zephyr.train.dpo.DpoLossType;
 import dev.zephyr.train.loop.TrainingArguments;
+import dev.zephyr.train.lora.LoraTraining;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,9 +27,12 @@ import java.util.Objects;
  * @param outputDir {@code output_dir}: the trained model's Hugging Face directory (model and tokenizer files only),
  *     replaced as a whole when training ends
  * @param training optimisation and bookkeeping; its {@code outputDir} is this run's {@link #runDir()}
+ * @param lora LoRA adapters to train ({@code use_peft}), or null for full fine-tuning; with adapters and no
+ *     {@code ref_model_name_or_path} the reference is the same weights with the adapters off, as in TRL
  */
 public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path> datasets, DpoLoss loss,
-    int maxLength, boolean precomputeRefLogProbs, int pairsPerForward, Path outputDir, TrainingArguments training) {
+    int maxLength, boolean precomputeRefLogProbs, int pairsPerForward, Path outputDir, TrainingArguments training,
+    LoraConfig lora) {
 
   /** The source named by validation errors; {@link Recipes} replaces it with the recipe file. */
   public static final String SOURCE = "DpoConfig";
@@ -70,13 +75,14 @@ public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path
     }
     m.put("label_smoothing", loss.labelSmoothing());
     m.put("max_length", maxLength);
+    m.putAll(LoraTraining.taskKeys(lora));
     return m;
   }
 
   /** The same run with other training arguments (e.g. {@code allow_config_change} from the command line). */
   public DpoConfig withTraining(TrainingArguments newTraining) {
     return new DpoConfig(modelNameOrPath, refModelNameOrPath, datasets, loss, maxLength, precomputeRefLogProbs,
-        pairsPerForward, outputDir, newTraining);
+        pairsPerForward, outputDir, newTraining, lora);
   }
 
   public static Builder builder(Path outputDir) {
@@ -105,6 +111,7 @@ public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path
     int pairsPerForward;
     Path outputDir;
     TrainingArguments.Builder training;
+    LoraConfig lora;
 
     Builder(Path outputDir) {
       this.outputDir = outputDir;
@@ -122,6 +129,8 @@ public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path
     public Builder maxLength(int v) { maxLength = v; return this; }
     public Builder precomputeRefLogProbs(boolean v) { precomputeRefLogProbs = v; return this; }
     public Builder pairsPerForward(int v) { pairsPerForward = v; return this; }
+    /** LoRA adapters to train ({@code use_peft}); null (the default) trains every weight. */
+    public Builder lora(LoraConfig v) { lora = v; return this; }
     /** {@code run_dir}; defaults to {@link RunDirs#besides} of the output directory. */
     public Builder runDir(Path v) { training.outputDir(v); return this; }
     public TrainingArguments.Builder training() { return training; }
@@ -129,7 +138,7 @@ public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path
     public DpoConfig build() {
       return new DpoConfig(modelNameOrPath, refModelNameOrPath, datasets,
           new DpoLoss(beta, labelSmoothing, lossTypes, lossWeights), maxLength, precomputeRefLogProbs,
-          pairsPerForward, outputDir, training.build());
+          pairsPerForward, outputDir, training.build(), lora);
     }
   }
 }

@@ -45,7 +45,7 @@ public final class DpoRun implements DpoStage {
   public Path train(Path model, Path preferences, StageContext ctx) {
     DpoConfig run = new DpoConfig(model, settings.refModelNameOrPath(), List.of(preferences), settings.loss(),
         settings.maxLength(), settings.precomputeRefLogProbs(), settings.pairsPerForward(), ctx.modelDir(),
-        settings.training().toBuilder().outputDir(ctx.runDir()).seed(ctx.seed()).build());
+        settings.training().toBuilder().outputDir(ctx.runDir()).seed(ctx.seed()).build(), settings.lora());
     ctx.metrics(SftRun.finalMetrics(TrainingRuns.dpo(run, ctx.progress())));
     return ctx.modelDir();
   }

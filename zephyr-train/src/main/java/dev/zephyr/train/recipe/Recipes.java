@@ -3,6 +3,7 @@ package dev.zephyr.train.recipe;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.io.Json;
+import dev.zephyr.core.model.lora.LoraConfig;
 import dev.zephyr.core.tokenizer.LossMode;
 import dev.zephyr.train.dpo.DpoLossType;
 import dev.zephyr.train.loop.TrainingArguments;
@@ -40,6 +41,9 @@ public final class Recipes {
       "dataset_name", "dataset_mixture", "output_dir", "run_dir");
   private static final List<String> SFT_KEYS = List.of("max_length", "max_seq_length", "packing",
       "assistant_only_loss", "completion_only_loss");
+  // TRL ModelConfig's PEFT keys; load_in_4bit/8bit (QLoRA) run as plain LoRA with a warning
+  private static final List<String> PEFT_KEYS = List.of("use_peft", "lora_r", "lora_alpha", "lora_dropout",
+      "lora_target_modules", "lora_modules_to_save", "use_rslora", "load_in_4bit", "load_in_8bit");
   private static final List<String> DPO_KEYS = List.of("ref_model_name_or_path", "beta", "label_smoothing",
       "max_length", "loss_type", "loss_weights", "rpo_alpha", "precompute_ref_log_probs", "pairs_per_forward");
 
@@ -92,6 +96,7 @@ public final class Recipes {
     groups.put("training", TRAINING_KEYS);
     groups.put("model and data", MODEL_AND_DATA_KEYS);
     groups.put(kind, kindKeys);
+    groups.put("peft", PEFT_KEYS);
     return Collections.unmodifiableMap(groups);
   }
 
@@ -134,6 +139,7 @@ public final class Recipes {
     used.add("assistant_only_loss");
     used.add("completion_only_loss");
     b.lossMode(assistantOnly ? LossMode.ASSISTANT_ONLY : completionOnly ? LossMode.COMPLETION_ONLY : LossMode.ALL);
+    b.lora(lora(n, yaml, used));
     logIgnored(n, yaml, used, sftKeys());
     return built(b::build, yaml);
   }
@@ -198,8 +204,57 @@ public final class Recipes {
       // not marked used: it has no effect, so it is also listed with the other keys without effect
       LOG.warn("{}: max_prompt_length was removed in TRL 0.29; only max_length (keep_start) applies", yaml);
     }
+    b.lora(lora(n, yaml, used));
     logIgnored(n, yaml, used, dpoKeys());
     return built(b::build, yaml);
+  }
+
+  /**
+   * TRL's PEFT keys: with {@code use_peft: true} a {@link LoraConfig} with TRL's defaults (r 16, alpha 32, dropout
+   * 0.05, PEFT's Llama targets q_proj and v_proj); otherwise null. Quantised loading is not implemented: a QLoRA
+   * recipe runs as LoRA over the checkpoint's weights, said once at WARN.
+   */
+  private static LoraConfig lora(JsonNode n, String yaml, Set<String> used) {
+    used.addAll(PEFT_KEYS);
+    boolean usePeft = n.hasNonNull("use_peft") && boolOf(n.get("use_peft"), "use_peft", yaml);
+    for (String q : List.of("load_in_4bit", "load_in_8bit")) {
+      if (n.hasNonNull(q) && boolOf(n.get(q), q, yaml)) {
+        LOG.warn("{}: {} is not applied: {}-bit quantisation is not implemented, the base weights stay as loaded{}",
+            yaml, q, q.equals("load_in_4bit") ? 4 : 8, usePeft ? " and LoRA trains over them" : "");
+      }
+    }
+    if (!usePeft) {
+      List<String> unused = PEFT_KEYS.stream().filter(k -> k.startsWith("lora_") && n.hasNonNull(k)).toList();
+      if (!unused.isEmpty()) {
+        LOG.warn("{}: {} have no effect without use_peft: true (every weight is trained)", yaml, unused);
+      }
+      return null;
+    }
+    int r = n.hasNonNull("lora_r") ? intOf(n, "lora_r", yaml, used) : 16;
+    double alpha = n.hasNonNull("lora_alpha") ? doubleOf(n, "lora_alpha", yaml, used) : 32;
+    double dropout = n.hasNonNull("lora_dropout") ? doubleOf(n, "lora_dropout", yaml, used) : 0.05;
+    List<String> targets = n.hasNonNull("lora_target_modules") ? names(n.get("lora_target_modules"))
+        : List.of("q_proj", "v_proj");
+    List<String> toSave = n.hasNonNull("lora_modules_to_save") ? names(n.get("lora_modules_to_save")) : List.of();
+    boolean rslora = n.hasNonNull("use_rslora") && boolOf(n.get("use_rslora"), "use_rslora", yaml);
+    try {
+      return new LoraConfig(r, alpha, dropout, targets, rslora, toSave, null);
+    } catch (InvalidInputException e) {
+      String field = e.field() == null ? null : e.field().equals("r") ? "lora_r"
+          : e.field().startsWith("lora_") ? e.field() : "lora_" + e.field();
+      throw InvalidInputException.field(yaml, field, e.reason());
+    }
+  }
+
+  /** A YAML list of names, or one name (TRL also takes a single string such as all-linear). */
+  private static List<String> names(JsonNode v) {
+    List<String> out = new ArrayList<>();
+    if (v.isArray()) {
+      v.forEach(x -> out.add(x.asText()));
+    } else {
+      out.add(v.asText());
+    }
+    return out;
   }
 
   /** Builds a config record; what it refuses is an error in the recipe {@code yaml}. */

@@ -1,8 +1,10 @@
 package dev.zephyr.train.recipe;
 
 import dev.zephyr.core.InvalidInputException;
+import dev.zephyr.core.model.lora.LoraConfig;
 import dev.zephyr.core.tokenizer.LossMode;
 import dev.zephyr.train.loop.TrainingArguments;
+import dev.zephyr.train.lora.LoraTraining;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,9 +24,10 @@ import java.util.Objects;
  * @param outputDir {@code output_dir}: the trained model's Hugging Face directory (model and tokenizer files only),
  *     replaced as a whole when training ends
  * @param training optimisation and bookkeeping; its {@code outputDir} is this run's {@link #runDir()}
+ * @param lora LoRA adapters to train instead of every weight ({@code use_peft}), or null for full fine-tuning
  */
 public record SftConfig(Path modelNameOrPath, List<Path> datasets, int maxLength, boolean packing, LossMode lossMode,
-    Path outputDir, TrainingArguments training) {
+    Path outputDir, TrainingArguments training, LoraConfig lora) {
 
   /** The source named by validation errors; {@link Recipes} replaces it with the recipe file. */
   public static final String SOURCE = "SftConfig";
@@ -57,12 +60,13 @@ public record SftConfig(Path modelNameOrPath, List<Path> datasets, int maxLength
     m.put("max_length", maxLength);
     m.put("packing", packing);
     m.put("loss_mode", lossMode.name().toLowerCase(Locale.ROOT));
+    m.putAll(LoraTraining.taskKeys(lora));
     return m;
   }
 
   /** The same run with other training arguments (e.g. {@code allow_config_change} from the command line). */
   public SftConfig withTraining(TrainingArguments newTraining) {
-    return new SftConfig(modelNameOrPath, datasets, maxLength, packing, lossMode, outputDir, newTraining);
+    return new SftConfig(modelNameOrPath, datasets, maxLength, packing, lossMode, outputDir, newTraining, lora);
   }
 
   public static Builder builder(Path outputDir) {
@@ -86,6 +90,7 @@ public record SftConfig(Path modelNameOrPath, List<Path> datasets, int maxLength
     LossMode lossMode = LossMode.ALL;
     Path outputDir;
     TrainingArguments.Builder training;
+    LoraConfig lora;
 
     Builder(Path outputDir) {
       this.outputDir = outputDir;
@@ -98,12 +103,15 @@ public record SftConfig(Path modelNameOrPath, List<Path> datasets, int maxLength
     public Builder maxLength(int v) { maxLength = v; return this; }
     public Builder packing(boolean v) { packing = v; return this; }
     public Builder lossMode(LossMode v) { lossMode = v; return this; }
+    /** LoRA adapters to train ({@code use_peft}); null (the default) trains every weight. */
+    public Builder lora(LoraConfig v) { lora = v; return this; }
     /** {@code run_dir}; defaults to {@link RunDirs#besides} of the output directory. */
     public Builder runDir(Path v) { training.outputDir(v); return this; }
     public TrainingArguments.Builder training() { return training; }
 
     public SftConfig build() {
-      return new SftConfig(modelNameOrPath, datasets, maxLength, packing, lossMode, outputDir, training.build());
+      return new SftConfig(modelNameOrPath, datasets, maxLength, packing, lossMode, outputDir, training.build(),
+          lora);
     }
   }
 }

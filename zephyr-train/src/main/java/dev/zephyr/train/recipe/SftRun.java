@@ -46,7 +46,7 @@ public final class SftRun implements SftStage {
   public Path train(Path model, Path dataset, StageContext ctx) {
     SftConfig run = new SftConfig(model, List.of(dataset), settings.maxLength(), settings.packing(),
         settings.lossMode(), ctx.modelDir(), settings.training().toBuilder().outputDir(ctx.runDir()).seed(ctx.seed())
-        .build());
+        .build(), settings.lora());
     ctx.metrics(finalMetrics(TrainingRuns.sft(run, ctx.progress())));
     return ctx.modelDir();
   }

@@ -59,7 +59,8 @@ public final class TrainingRuns {
     Progress p = c.training().disableTqdm() ? Progress.NONE : progress;
     try (NDManager root = NDManager.newBaseManager();
         Tokenizer tokenizer = Tokenizer.load(c.modelNameOrPath());
-        LlamaModel model = LlamaModel.load(c.modelNameOrPath(), root)) {
+        LlamaModel base = LlamaModel.load(c.modelNameOrPath(), root);
+        Adapted adapted = Adapted.of(base, c.lora(), c.modelNameOrPath(), c.training().seed(), root)) {
       ChatTokenizer tok = ChatTokenizer.of(tokenizer);
       List<SftSequence> rows = new ArrayList<>();
       for (Path d : c.datasets()) {
@@ -67,11 +68,11 @@ public final class TrainingRuns {
             .rows());
       }
       Trainer.TrainResult r;
-      try (Trainer<SftSequence, SftTask.Batch> t = new Trainer<>(c.training(), new SftTask(model), rows,
-          new LinkedHashMap<>(model.parameters()))) {
+      try (Trainer<SftSequence, SftTask.Batch> t = new Trainer<>(c.training(),
+          adapted.task(new SftTask(adapted.model())), rows, adapted.trainable())) {
         r = t.progress(p).taskConfig(c.taskKeys()).train();
       }
-      export(model, c.modelNameOrPath(), c.outputDir());
+      adapted.export(c.modelNameOrPath(), c.outputDir());
       return r;
     }
   }
@@ -87,34 +88,38 @@ public final class TrainingRuns {
     Progress p = c.training().disableTqdm() ? Progress.NONE : progress;
     try (NDManager root = NDManager.newBaseManager();
         Tokenizer tokenizer = Tokenizer.load(c.modelNameOrPath());
-        LlamaModel policy = LlamaModel.load(c.modelNameOrPath(), root)) {
+        LlamaModel base = LlamaModel.load(c.modelNameOrPath(), root);
+        Adapted adapted = Adapted.of(base, c.lora(), c.modelNameOrPath(), c.training().seed(), root)) {
       ChatTokenizer tok = ChatTokenizer.of(tokenizer);
       List<DpoExample> pairs = new ArrayList<>();
       for (Path d : c.datasets()) {
         pairs.addAll(DpoData.prepare(d, tok, c.maxLength(), p));
       }
       Path refDir = c.refModelNameOrPath() != null ? c.refModelNameOrPath() : c.modelNameOrPath();
+      // With adapters the base weights are the adapters-off reference (as TRL does with PEFT): no second copy.
+      // Without, the initial policy is the reference only when its log-probs are cached before training starts.
+      boolean baseIsReference = c.refModelNameOrPath() == null && (c.lora() != null || c.precomputeRefLogProbs());
       LlamaModel reference = null;
       try {
         if (c.precomputeRefLogProbs()) {
-          // the reference is the initial policy unless another model is named: no second model is loaded then
-          LlamaModel ref = c.refModelNameOrPath() == null ? policy : (reference = LlamaModel.load(refDir, root));
+          LlamaModel ref = baseIsReference ? base : (reference = LlamaModel.load(refDir, root));
           pairs = ReferenceLogps.cached(c.runDir().resolve("ref_cache"), ref,
               tokenizerDigest(c.modelNameOrPath()), pairs, c.training().perDeviceTrainBatchSize(), p);
           if (reference != null) {
             reference.close();
             reference = null;
           }
-        } else {
+        } else if (!baseIsReference) {
           reference = LlamaModel.load(refDir, root);
         }
+        LlamaModel liveReference = c.precomputeRefLogProbs() ? null : baseIsReference ? base : reference;
         Trainer.TrainResult r;
-        Map<String, NDArray> params = new LinkedHashMap<>(policy.parameters());
         try (Trainer<DpoExample, DpoTask.Batch> t = new Trainer<>(c.training(),
-            new DpoTask(policy, reference, c.loss(), FusedHead.DEFAULT_CHUNK, c.pairsPerForward()), pairs, params)) {
+            adapted.task(new DpoTask(adapted.model(), liveReference, c.loss(), FusedHead.DEFAULT_CHUNK,
+                c.pairsPerForward())), pairs, adapted.trainable())) {
           r = t.progress(p).taskConfig(c.taskKeys()).train();
         }
-        export(policy, c.modelNameOrPath(), c.outputDir());
+        adapted.export(c.modelNameOrPath(), c.outputDir());
         return r;
       } finally {
         if (reference != null) {

@@ -1,12 +1,14 @@
 package dev.zephyr.train.recipe;
 
+import dev.zephyr.core.model.lora.LoraConfig;
 import dev.zephyr.core.progress.Progress;
 import dev.zephyr.train.dpo.DpoLossType;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A DPO child process for the kill-and-resume test: {@code DpoKillRun MODEL DATA OUTPUT_DIR RUN_DIR SLEEP_MS}. Runs
+ * A DPO child process for the kill-and-resume test: {@code DpoKillRun MODEL DATA OUTPUT_DIR RUN_DIR SLEEP_MS [lora]}.
+ * With {@code lora} it trains LoRA adapters (r 4, alpha 8, dropout 0.1, all linear) instead of every weight. Runs
  * {@link TrainingRuns#dpo} with cached reference log-probs and a checkpoint every 2 steps (resuming from RUN_DIR's
  * newest one), pausing SLEEP_MS after each step so that the parent can kill it mid-run.
  */
@@ -20,6 +22,9 @@ public final class DpoKillRun {
         .precomputeRefLogProbs(true);
     b.training().learningRate(5e-3).warmupRatio(0.2).maxSteps(STEPS).perDeviceTrainBatchSize(2)
         .gradientAccumulationSteps(2).saveSteps(2).saveTotalLimit(2).loggingSteps(1).seed(3);
+    if (a.length > 5 && a[5].equals("lora")) {
+      b.lora(LoraConfig.of(4, 8).withDropout(0.1));
+    }
     long sleepMs = Long.parseLong(a[4]);
     Progress pausing = (task, unit, total, done) -> (units, tokens) -> {
       if (task.equals("train") && sleepMs > 0) {

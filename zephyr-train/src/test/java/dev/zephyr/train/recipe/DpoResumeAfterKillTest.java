@@ -2,6 +2,7 @@ package dev.zephyr.train.recipe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.io.Jsonl;
@@ -9,6 +10,7 @@ import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.model.ModelConfig;
 import dev.zephyr.train.loop.ChildJvm;
 import dev.zephyr.core.model.ModelType;
+import dev.zephyr.core.model.safetensors.Safetensors;
 import dev.zephyr.core.testing.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,9 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DpoResumeAfterKillTest {
 
-  private static Process start(Path model, Path data, Path out, long sleepMs, Path log) throws Exception {
+  private static Process start(Path model, Path data, Path out, long sleepMs, Path log, boolean lora)
+      throws Exception {
     return ChildJvm.start(log, DpoKillRun.class, model.toString(), data.toString(), out.resolve("model").toString(),
-        out.resolve("run").toString(), String.valueOf(sleepMs));
+        out.resolve("run").toString(), String.valueOf(sleepMs), lora ? "lora" : "full");
   }
 
   /** A two-layer random Llama with the Zephyr tokenizer. */
@@ -57,16 +60,27 @@ class DpoResumeAfterKillTest {
 
   @Test
   void killedDpoRunResumesToTheSameModel(@TempDir Path tmp) throws Exception {
+    killAndResume(tmp, false);
+  }
+
+  /** The same with LoRA adapters (and adapter dropout): the adapter files come out bit-identical. */
+  @Test
+  void killedLoraDpoRunResumesToTheSameAdapter(@TempDir Path tmp) throws Exception {
+    killAndResume(tmp, true);
+  }
+
+  private static void killAndResume(Path tmp, boolean lora) throws Exception {
+    String weights = lora ? "model/adapter_model.safetensors" : "model/model.safetensors";
     Path model = tinyModel(tmp);
     Path data = preferences(tmp);
 
     Path straight = tmp.resolve("straight");
-    Process a = start(model, data, straight, 0, tmp.resolve("a.log"));
+    Process a = start(model, data, straight, 0, tmp.resolve("a.log"), lora);
     assertThat(a.waitFor(180, TimeUnit.SECONDS)).isTrue();
     assertThat(a.exitValue()).as(Files.readString(tmp.resolve("a.log"))).isZero();
 
     Path broken = tmp.resolve("broken");
-    Process b = start(model, data, broken, 200, tmp.resolve("b.log"));
+    Process b = start(model, data, broken, 200, tmp.resolve("b.log"), lora);
     long deadline = System.currentTimeMillis() + 180_000;
     while (!Files.exists(broken.resolve("run/checkpoint-4")) && System.currentTimeMillis() < deadline) {
       Thread.sleep(20);
@@ -80,13 +94,11 @@ class DpoResumeAfterKillTest {
       assertThat(s.count()).as("reference log-probs cached before training").isEqualTo(1);
     }
 
-    Process c = start(model, data, broken, 0, tmp.resolve("c.log"));
+    Process c = start(model, data, broken, 0, tmp.resolve("c.log"), lora);
     assertThat(c.waitFor(180, TimeUnit.SECONDS)).isTrue();
     String resumedLog = Files.readString(tmp.resolve("c.log"));
     assertThat(c.exitValue()).as(resumedLog).isZero();
 
-    assertThat(Files.readAllBytes(broken.resolve("model/model.safetensors")))
-        .isEqualTo(Files.readAllBytes(straight.resolve("model/model.safetensors")));
     List<JsonNode> m1 = Jsonl.readAll(straight.resolve("run/metrics.jsonl"));
     List<JsonNode> m2 = Jsonl.readAll(broken.resolve("run/metrics.jsonl"));
     assertThat(m2).hasSize(DpoKillRun.STEPS);
@@ -96,8 +108,21 @@ class DpoResumeAfterKillTest {
         assertThat(m2.get(i).get(k).asDouble()).as("step %d %s", i + 1, k).isEqualTo(m1.get(i).get(k).asDouble());
       }
     }
-    // the model learned something from the pairs: not the initial weights
-    assertThat(Files.readAllBytes(straight.resolve("model/model.safetensors")))
-        .isNotEqualTo(Files.readAllBytes(model.resolve("model.safetensors")));
+    assertThat(Files.readAllBytes(broken.resolve(weights)))
+        .isEqualTo(Files.readAllBytes(straight.resolve(weights)));
+    if (lora) {
+      // the output is the adapter as PEFT saves it, and it learned something: B is no longer zero
+      assertThat(straight.resolve("model/adapter_config.json")).exists();
+      assertThat(straight.resolve("model/model.safetensors")).doesNotExist();
+      try (NDManager m = NDManager.newBaseManager()) {
+        NDArray loraB = Safetensors.load(straight.resolve(weights), m)
+            .get("base_model.model.model.layers.1.mlp.down_proj.lora_B.weight");
+        assertThat(loraB.abs().max().getFloat()).isGreaterThan(0f);
+      }
+    } else {
+      // the model learned something from the pairs: not the initial weights
+      assertThat(Files.readAllBytes(straight.resolve("model/model.safetensors")))
+          .isNotEqualTo(Files.readAllBytes(model.resolve("model.safetensors")));
+    }
   }
 }

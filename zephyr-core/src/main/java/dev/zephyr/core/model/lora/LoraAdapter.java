@@ -149,7 +149,10 @@ public final class LoraAdapter implements LinearAdapter, AutoCloseable {
     }
     NDArray in = dropout(projection, x);
     NDArray down = Linear.linear(in, a).singletonOrThrow();
-    return Linear.linear(down, parameters.get(projection + B)).singletonOrThrow().mul(scale);
+    NDArray up = Linear.linear(down, parameters.get(projection + B)).singletonOrThrow();
+    try (NDArray borrowed = x.getManager().create(scale); NDArray owned = borrowed.duplicate()) {
+      return up.mul(owned);
+    }
   }
 
   @Override
@@ -157,7 +160,12 @@ public final class LoraAdapter implements LinearAdapter, AutoCloseable {
     return parameters.get(name);
   }
 
-  /** Inverted dropout on the adapter's input: kept values scaled by 1/(1-p), as torch.nn.Dropout does. */
+  /**
+   * Inverted dropout on the adapter's input: kept values scaled by 1/(1-p), as torch.nn.Dropout does.
+   *
+   * <p>Operands of {@code mul} here and in {@link #delta} are copied into libtorch-owned tensors: DJL's
+   * {@code create} borrows a Java buffer that a garbage collection may free before backward reads it.
+   */
   private NDArray dropout(String projection, NDArray x) {
     Long seed = dropoutSeed;
     double p = config.loraDropout();
@@ -172,7 +180,9 @@ public final class LoraAdapter implements LinearAdapter, AutoCloseable {
     for (int i = 0; i < mask.length; i++) {
       mask[i] = rng.nextDouble() < p ? 0f : keep;
     }
-    return x.mul(x.getManager().create(mask, shape));
+    try (NDArray borrowed = x.getManager().create(mask, shape); NDArray owned = borrowed.duplicate()) {
+      return x.mul(owned);
+    }
   }
 
   /**
