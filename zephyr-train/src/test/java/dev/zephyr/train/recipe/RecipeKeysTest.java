@@ -36,13 +36,17 @@ class RecipeKeysTest {
       Map.entry("completion_only_loss", "true"), Map.entry("ref_model_name_or_path", "/ref"),
       Map.entry("beta", "0.2"), Map.entry("label_smoothing", "0.1"), Map.entry("loss_type", "sigmoid"),
       Map.entry("loss_weights", "[1.0]"), Map.entry("rpo_alpha", "0.5"),
-      Map.entry("precompute_ref_log_probs", "true"), Map.entry("pairs_per_forward", "2"));
+      Map.entry("precompute_ref_log_probs", "true"), Map.entry("pairs_per_forward", "2"),
+      Map.entry("use_peft", "true"), Map.entry("lora_r", "8"), Map.entry("lora_alpha", "16"),
+      Map.entry("lora_dropout", "0.1"), Map.entry("lora_target_modules", "all-linear"),
+      Map.entry("lora_modules_to_save", "[lm_head]"), Map.entry("use_rslora", "true"),
+      Map.entry("load_in_4bit", "true"), Map.entry("load_in_8bit", "false"));
 
   @TempDir Path dir;
 
   @Test
   void everySftKeyTakesEffect() throws Exception {
-    assertThat(Recipes.sftKeys()).containsOnlyKeys("training", "model and data", "sft");
+    assertThat(Recipes.sftKeys()).containsOnlyKeys("training", "model and data", "sft", "peft");
     assertThat(Recipes.sftKeys().get("training")).contains("learning_rate", "gradient_checkpointing");
     assertThat(Recipes.sftKeys().get("sft")).contains("packing", "max_length");
     everyKeyTakesEffect(Recipes.sftKeys(), Recipes::loadSft);
@@ -50,7 +54,7 @@ class RecipeKeysTest {
 
   @Test
   void everyDpoKeyTakesEffect() throws Exception {
-    assertThat(Recipes.dpoKeys()).containsOnlyKeys("training", "model and data", "dpo");
+    assertThat(Recipes.dpoKeys()).containsOnlyKeys("training", "model and data", "dpo", "peft");
     assertThat(Recipes.dpoKeys().get("dpo")).contains("beta", "loss_type").doesNotContain("packing");
     everyKeyTakesEffect(Recipes.dpoKeys(), Recipes::loadDpo);
   }
