@@ -85,10 +85,7 @@ public final class LlamaModel implements AutoCloseable {
     return LlamaWeights.parameterShapes(c);
   }
 
-  /**
-   * A randomly initialised model as transformers initialises one: weights ~ N(0, 0.02²), norms 1, biases 0. The bytes
-   * depend only on the config and the seed.
-   */
+  /** Random weights as transformers draws them (N(0, 0.02²), norms 1, biases 0); see {@link LlamaWeights}. */
   public static LlamaModel random(ModelConfig config, long seed, NDManager parent) {
     return random(config, seed, 0.02, parent);
   }
@@ -114,10 +111,7 @@ public final class LlamaModel implements AutoCloseable {
     LlamaWeights.save(config, parameters, dir, dtype, tokenizerSource);
   }
 
-  /**
-   * This model's parameters with {@code adapter} applied (LoRA): a view that shares the base arrays, owns nothing
-   * (closing it frees nothing) and leaves this model, the frozen base, unchanged.
-   */
+  /** This model with {@code adapter} (LoRA) applied: a view sharing the base arrays, owning and changing nothing. */
   public LlamaModel withAdapter(LinearAdapter adapter) {
     return new LlamaModel(config, parameters, null, java.util.Objects.requireNonNull(adapter, "adapter"));
   }
@@ -305,8 +299,13 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Token embeddings {@code [B, T, H]}. */
     public NDArray embed() {
-      return Embedding.embedding(inputIds.toType(DataType.INT64, false), param("model.embed_tokens.weight"),
+      return Embedding.embedding(inputIds.toType(DataType.INT64, false), embeddingWeight(),
           ai.djl.ndarray.types.SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    /** The embedding table this pass reads (a trained copy when an adapter replaces it). */
+    public NDArray embeddingWeight() {
+      return param("model.embed_tokens.weight");
     }
 
     /** Decoder layer {@code index} applied to {@code x} {@code [B, T, H]}. */

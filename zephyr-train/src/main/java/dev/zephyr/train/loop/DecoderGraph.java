@@ -105,10 +105,9 @@ public final class DecoderGraph {
     }
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
-      NDArray embedded = pass.embed();
       // a frozen embedding (LoRA without embed_tokens in modules_to_save) has nothing to receive
-      if (embedded.hasGradient()) {
-        gc.backward(embedded.mul(upstream).sum());
+      if (pass.embeddingWeight().hasGradient()) {
+        gc.backward(pass.embed().mul(upstream).sum());
       }
     }
   }

@@ -8,9 +8,11 @@ import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.model.ModelFiles;
 import dev.zephyr.core.model.lora.LoraAdapter;
 import dev.zephyr.core.model.lora.LoraConfig;
+import dev.zephyr.core.model.lora.LoraMerge;
 import dev.zephyr.core.model.lora.PeftFiles;
 import dev.zephyr.train.loop.TrainingTask;
 import dev.zephyr.train.lora.LoraTraining;
+import dev.zephyr.train.pipeline.StageContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,6 +96,23 @@ final class Adapted implements AutoCloseable {
       throw new CheckpointException("cannot write the adapter to " + outputDir, e);
     }
     LOG.info("LoRA adapter written to {} (PEFT files; base {})", outputDir, baseDir);
+  }
+
+  /**
+   * Where a pipeline stage trains to: its model directory, or with LoRA an {@code adapter/} directory in its run
+   * directory, merged afterwards by {@link #mergeForNextStage} so that the next stage gets a full model.
+   */
+  static Path stageOutput(LoraConfig lora, StageContext ctx) {
+    return lora == null ? ctx.modelDir() : ctx.runDir().resolve("adapter");
+  }
+
+  /** The stage's model directory, after merging the adapter in {@code out} into {@code base} when there is one. */
+  static Path mergeForNextStage(Path base, Path out, StageContext ctx) {
+    if (!out.equals(ctx.modelDir())) {
+      LoraMerge.mergeToDirectory(base, out, ctx.modelDir());
+      LOG.info("adapter {} merged into {} for the next stage", out, ctx.modelDir());
+    }
+    return ctx.modelDir();
   }
 
   @Override

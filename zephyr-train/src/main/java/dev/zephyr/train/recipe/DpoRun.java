@@ -43,10 +43,11 @@ public final class DpoRun implements DpoStage {
 
   @Override
   public Path train(Path model, Path preferences, StageContext ctx) {
+    Path out = Adapted.stageOutput(settings.lora(), ctx);
     DpoConfig run = new DpoConfig(model, settings.refModelNameOrPath(), List.of(preferences), settings.loss(),
-        settings.maxLength(), settings.precomputeRefLogProbs(), settings.pairsPerForward(), ctx.modelDir(),
+        settings.maxLength(), settings.precomputeRefLogProbs(), settings.pairsPerForward(), out,
         settings.training().toBuilder().outputDir(ctx.runDir()).seed(ctx.seed()).build(), settings.lora());
     ctx.metrics(SftRun.finalMetrics(TrainingRuns.dpo(run, ctx.progress())));
-    return ctx.modelDir();
+    return Adapted.mergeForNextStage(model, out, ctx);
   }
 }

@@ -44,11 +44,12 @@ public final class SftRun implements SftStage {
 
   @Override
   public Path train(Path model, Path dataset, StageContext ctx) {
+    Path out = Adapted.stageOutput(settings.lora(), ctx);
     SftConfig run = new SftConfig(model, List.of(dataset), settings.maxLength(), settings.packing(),
-        settings.lossMode(), ctx.modelDir(), settings.training().toBuilder().outputDir(ctx.runDir()).seed(ctx.seed())
+        settings.lossMode(), out, settings.training().toBuilder().outputDir(ctx.runDir()).seed(ctx.seed())
         .build(), settings.lora());
     ctx.metrics(finalMetrics(TrainingRuns.sft(run, ctx.progress())));
-    return ctx.modelDir();
+    return Adapted.mergeForNextStage(model, out, ctx);
   }
 
   /** What a finished trainer reports: every metric's last logged value, the mean loss and the wall time. */
