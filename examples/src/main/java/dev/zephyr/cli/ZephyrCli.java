@@ -38,6 +38,7 @@ import picocli.CommandLine.ScopeType;
       DsftDataCommand.class,
       GenerateCommand.class,
       LogprobsCommand.class,
+      MergeAdapterCommand.class,
       QuickstartCommand.class,
       DemoCommand.class,
     })
