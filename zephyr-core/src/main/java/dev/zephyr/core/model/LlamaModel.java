@@ -12,6 +12,7 @@ import dev.zephyr.core.CheckpointException;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.model.safetensors.Dtype;
 import dev.zephyr.core.model.safetensors.Safetensors;
+import dev.zephyr.core.model.safetensors.StoredTensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -39,6 +40,8 @@ public final class LlamaModel implements AutoCloseable {
 
   private final ModelConfig config;
   private final Map<String, NDArray> parameters;
+  /** Frozen weights kept at 2 bytes (null when every weight is a float32 parameter). */
+  private final HalfPrecisionWeights halfWeights;
   private final NDManager manager;
   private final float[] invFreq;
   private final LayerNames[] layers;
@@ -59,8 +62,18 @@ public final class LlamaModel implements AutoCloseable {
    * closes it in {@link #close()}.
    */
   public LlamaModel(ModelConfig config, Map<String, NDArray> parameters, NDManager manager) {
+    this(config, parameters, null, manager);
+  }
+
+  /**
+   * Wraps float32 {@code parameters} plus frozen {@code halfWeights} kept at 2 bytes (may be null); together they
+   * must hold every weight the config implies, each name in one of them.
+   */
+  public LlamaModel(ModelConfig config, Map<String, NDArray> parameters, HalfPrecisionWeights halfWeights,
+      NDManager manager) {
     this.config = config;
     this.parameters = parameters;
+    this.halfWeights = halfWeights;
     this.manager = manager;
     this.invFreq = inverseFrequencies(config);
     this.layers = new LayerNames[config.numHiddenLayers()];
@@ -127,6 +140,13 @@ public final class LlamaModel implements AutoCloseable {
     for (Map.Entry<String, Shape> e : parameterShapes(config).entrySet()) {
       String name = e.getKey();
       NDArray a = parameters.get(name);
+      if (a == null && halfWeights != null && halfWeights.contains(name)) {
+        if (!halfWeights.shape(name).equals(e.getValue())) {
+          throw new CheckpointException("parameter '" + name + "' has shape " + halfWeights.shape(name)
+              + ", config.json implies " + e.getValue());
+        }
+        continue;
+      }
       if (a == null) {
         if (name.endsWith(".bias")) {
           continue; // biases are optional: present means used
@@ -195,6 +215,44 @@ public final class LlamaModel implements AutoCloseable {
     }
   }
 
+  /**
+   * Loads like {@link #load(Path, NDManager)}, but BF16/F16 tensors whose names {@code keep16Bit} accepts stay at
+   * 2 bytes per element ({@link HalfPrecisionWeights}) and are widened one layer at a time during a forward. Use it
+   * for frozen weights (generation, evaluation, a DPO reference, a LoRA base); trainable parameters must be float32,
+   * so leave their names out. F32 tensors load as float32 whatever {@code keep16Bit} says.
+   */
+  public static LlamaModel load(Path dir, NDManager parent, java.util.function.Predicate<String> keep16Bit) {
+    ModelConfig config = ModelConfig.load(dir);
+    CheckpointChecks.headersMatch(config, dir);
+    NDManager m = parent.newSubManager();
+    try {
+      Map<String, NDArray> weights = new LinkedHashMap<>();
+      Map<String, StoredTensor> kept = new LinkedHashMap<>();
+      for (Map.Entry<String, StoredTensor> e : Safetensors.loadKeeping16Bit(dir, m, name -> true).entrySet()) {
+        StoredTensor t = e.getValue();
+        if (t.isRaw16() && keep16Bit.test(e.getKey())) {
+          kept.put(e.getKey(), t);
+        } else if (t.isRaw16()) {
+          weights.put(e.getKey(), StoredTensor.widen(t.storedAs(), t.array(), m));
+          t.array().close();
+        } else {
+          weights.put(e.getKey(), t.array());
+        }
+      }
+      CheckpointChecks.finite(weights, dir);
+      HalfPrecisionWeights half = new HalfPrecisionWeights(kept);
+      for (String name : half.names()) {
+        try (NDManager check = m.newSubManager()) { // one widened tensor at a time
+          CheckpointChecks.finite(Map.of(name, half.widen(name, check)), dir);
+        }
+      }
+      return new LlamaModel(config, weights, half.names().isEmpty() ? null : half, m);
+    } catch (RuntimeException e) {
+      m.close();
+      throw e;
+    }
+  }
+
   /** Saves as a Hugging Face directory with float32 weights; see {@link #save(Path, Dtype, Path)}. */
   public void save(Path dir) {
     save(dir, Dtype.F32, null);
@@ -206,8 +264,20 @@ public final class LlamaModel implements AutoCloseable {
    * through {@link ModelFiles#saveDirectory}.
    */
   public void save(Path dir, Dtype dtype, Path tokenizerSource) {
-    ModelFiles.saveDirectory(dir, ModelFiles.Contents.of(config.toJsonNode(), generationConfig(), parameters,
-        tokenizerSource).withDtype(dtype));
+    if (halfWeights == null) {
+      ModelFiles.saveDirectory(dir, ModelFiles.Contents.of(config.toJsonNode(), generationConfig(), parameters,
+          tokenizerSource).withDtype(dtype));
+      return;
+    }
+    // Kept 16-bit weights are widened for the writer (exact; BF16/F16 saves round them back to the same bits).
+    try (NDManager widened = manager.newSubManager()) {
+      Map<String, NDArray> all = new LinkedHashMap<>(parameters);
+      for (String name : halfWeights.names()) {
+        all.put(name, halfWeights.widen(name, widened));
+      }
+      ModelFiles.saveDirectory(dir, ModelFiles.Contents.of(config.toJsonNode(), generationConfig(), all,
+          tokenizerSource).withDtype(dtype));
+    }
   }
 
   private com.fasterxml.jackson.databind.node.ObjectNode generationConfig() {
@@ -243,9 +313,15 @@ public final class LlamaModel implements AutoCloseable {
     return Collections.unmodifiableMap(parameters);
   }
 
-  /** Number of scalar parameters. */
+  /** Number of scalar parameters, float32 and kept 16-bit alike. */
   public long parameterCount() {
-    return parameters.values().stream().mapToLong(a -> a.getShape().size()).sum();
+    return parameters.values().stream().mapToLong(a -> a.getShape().size()).sum()
+        + (halfWeights == null ? 0 : halfWeights.elementCount());
+  }
+
+  /** The frozen weights kept at 2 bytes, or null when every weight is a float32 parameter. */
+  public HalfPrecisionWeights halfPrecisionWeights() {
+    return halfWeights;
   }
 
   /** Manager owning the parameters (null when the caller owns them). */
@@ -295,13 +371,28 @@ public final class LlamaModel implements AutoCloseable {
 
   /** Applies the LM head (tied or not) to hidden states {@code [..., H]}: logits {@code [..., V]}. */
   public NDArray head(NDArray hidden) {
-    return Linear.linear(hidden, headWeight()).singletonOrThrow();
+    return Linear.linear(hidden, headWeight(hidden.getManager())).singletonOrThrow();
   }
 
-  /** The LM head matrix {@code [V, H]}: {@code lm_head.weight}, or the embedding when tied. */
+  /**
+   * The LM head matrix {@code [V, H]}: {@code lm_head.weight}, or the embedding when tied; a kept 16-bit matrix comes
+   * back widened into {@code m}'s scope.
+   */
+  public NDArray headWeight(NDManager m) {
+    return param(has("lm_head.weight") ? "lm_head.weight" : "model.embed_tokens.weight", m);
+  }
+
+  /** The float32 LM head matrix; a model keeping it at 16 bits needs {@link #headWeight(NDManager)}. */
   public NDArray headWeight() {
-    NDArray w = parameters.get("lm_head.weight");
-    return w != null ? w : parameters.get("model.embed_tokens.weight");
+    String name = has("lm_head.weight") ? "lm_head.weight" : "model.embed_tokens.weight";
+    if (!parameters.containsKey(name)) {
+      throw new IllegalStateException("'" + name + "' is kept at 16 bits; use headWeight(NDManager) to widen it");
+    }
+    return parameters.get(name);
+  }
+
+  private boolean has(String name) {
+    return parameters.containsKey(name) || (halfWeights != null && halfWeights.contains(name));
   }
 
   private interface Computation {
@@ -481,18 +572,26 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Token embeddings {@code [B, T, H]}. */
     public NDArray embed() {
-      return Embedding.embedding(inputIds.toType(DataType.INT64, false), param("model.embed_tokens.weight"),
+      String name = "model.embed_tokens.weight";
+      if (!parameters.containsKey(name) && halfWeights != null && halfWeights.contains(name)) {
+        return halfWeights.embeddingRows(name, inputIds, inputIds.getManager()); // widen only the rows used
+      }
+      return Embedding.embedding(inputIds.toType(DataType.INT64, false), param(name, inputIds.getManager()),
           ai.djl.ndarray.types.SparseFormat.DENSE).singletonOrThrow();
     }
 
     /** Decoder layer {@code index} applied to {@code x} {@code [B, T, H]}. */
     public NDArray layer(int index, NDArray x) {
-      return LlamaModel.this.layer(index, x, batch, t, cosQ, sinQ, cos, sin, bias5, cache);
+      if (halfWeights == null) {
+        return LlamaModel.this.layer(index, x, batch, t, cosQ, sinQ, cos, sin, bias5, cache);
+      }
+      // The layer's widened float32 weights live in this scope only, so one layer's worth exists at a time.
+      return escape(() -> LlamaModel.this.layer(index, x, batch, t, cosQ, sinQ, cos, sin, bias5, cache));
     }
 
     /** The final RMSNorm. */
     public NDArray norm(NDArray x) {
-      return rmsNorm(x, param("model.norm.weight"));
+      return rmsNorm(x, param("model.norm.weight", x.getManager()));
     }
   }
 
@@ -504,7 +603,7 @@ public final class LlamaModel implements AutoCloseable {
     int hd = config.headDim();
     int rep = nh / nkv;
 
-    NDArray y = rmsNorm(x, param(n.inputNorm));
+    NDArray y = rmsNorm(x, param(n.inputNorm, x.getManager()));
     NDArray q = linear(y, n.q).reshape(batch, t, nh, hd).transpose(0, 2, 1, 3);
     NDArray k = linear(y, n.k).reshape(batch, t, nkv, hd).transpose(0, 2, 1, 3);
     NDArray v = linear(y, n.v).reshape(batch, t, nkv, hd).transpose(0, 2, 1, 3);
@@ -522,7 +621,7 @@ public final class LlamaModel implements AutoCloseable {
     NDArray attn = probs.matMul(v).reshape(batch, nh, t, hd).transpose(0, 2, 1, 3).reshape(batch, t, (long) nh * hd);
     x = x.add(linear(attn, n.o));
 
-    y = rmsNorm(x, param(n.postNorm));
+    y = rmsNorm(x, param(n.postNorm, x.getManager()));
     NDArray gate = linear(y, n.gate);
     NDArray act = gate.mul(Activation.sigmoid(gate)).mul(linear(y, n.up));
     return x.add(linear(act, n.down));
@@ -542,13 +641,17 @@ public final class LlamaModel implements AutoCloseable {
   }
 
   private NDArray linear(NDArray x, String prefix) {
-    NDArray w = param(prefix + ".weight");
-    NDArray b = parameters.get(prefix + ".bias");
+    NDArray w = param(prefix + ".weight", x.getManager());
+    NDArray b = has(prefix + ".bias") ? param(prefix + ".bias", x.getManager()) : null;
     return (b == null ? Linear.linear(x, w) : Linear.linear(x, w, b)).singletonOrThrow();
   }
 
-  private NDArray param(String name) {
+  /** A weight by name: the float32 parameter, or a kept 16-bit weight widened into {@code m} (current scope). */
+  private NDArray param(String name, NDManager m) {
     NDArray a = parameters.get(name);
+    if (a == null && halfWeights != null && halfWeights.contains(name)) {
+      return halfWeights.widen(name, m);
+    }
     if (a == null) {
       throw new CheckpointException("missing parameter '" + name + "'");
     }

@@ -84,7 +84,7 @@ class ChunkedTensorCopyTest {
     int start = (int) header.dataOffset();
     assertThat(kept.array().toByteArray()).isEqualTo(java.util.Arrays.copyOfRange(fileBytes, start, start + 70));
 
-    float[] widened = StoredTensor.widen(dtype, kept.array()).toFloatArray();
+    float[] widened = StoredTensor.widen(dtype, kept.array(), manager).toFloatArray();
     float[] loaded = Safetensors.load(file, manager).get("w").toFloatArray();
     assertThat(widened).containsExactly(loaded);
     assertThat(widened[3]).isEqualTo(dtype == Dtype.BF16 ? FloatFormats.bf16ToFloat((short) 0x3A83)
