@@ -229,12 +229,16 @@ public final class Safetensors {
     SafetensorsHeader header = readHeader(file);
     Map<String, StoredTensor> out = new LinkedHashMap<>();
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      ByteBuffer staging = null;
       for (TensorInfo info : header.tensors()) {
         if (!include.test(info.name())) {
           continue;
         }
+        if (staging == null && !keepRaw16 && (info.dtype() == Dtype.BF16 || info.dtype() == Dtype.F16)) {
+          staging = TensorCopy.staging(chunkBytes);
+        }
         NDArray array = TensorCopy.read(channel, header.dataOffset() + info.begin(), info, manager, keepRaw16,
-            chunkBytes);
+            chunkBytes, staging);
         out.put(info.name(), new StoredTensor(info.dtype(), array));
       }
       return out;

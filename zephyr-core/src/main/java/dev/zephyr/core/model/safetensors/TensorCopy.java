@@ -24,7 +24,7 @@ import java.nio.channels.FileChannel;
  */
 final class TensorCopy {
   /** Default chunk: large enough to amortise per-chunk calls, small enough to keep staging buffers cheap. */
-  static final long DEFAULT_CHUNK_BYTES = 32L * 1024 * 1024;
+  static final long DEFAULT_CHUNK_BYTES = 8L * 1024 * 1024;
 
   private TensorCopy() {}
 
@@ -34,9 +34,12 @@ final class TensorCopy {
    * @param keepRaw16 when true, F16 and BF16 data are copied bit for bit into a FLOAT16-typed array (2 bytes per
    *                  element; for BF16 the bits are bfloat16, see {@link StoredTensor}); otherwise they become float32
    * @param chunkBytes upper bound on the destination bytes handled per chunk (tests pass small values)
+   * @param staging    a buffer from {@link #staging(long)} for the same {@code chunkBytes}, reused across the tensors
+   *                   of a file (direct buffers are only freed by the garbage collector, so one per tensor would
+   *                   pile up native memory while the heap stays quiet)
    */
   static NDArray read(FileChannel channel, long position, TensorInfo info, NDManager manager, boolean keepRaw16,
-      long chunkBytes) throws IOException {
+      long chunkBytes, ByteBuffer staging) throws IOException {
     Dtype dtype = info.dtype();
     boolean half = dtype == Dtype.BF16 || dtype == Dtype.F16;
     DataType target = half && keepRaw16 ? DataType.FLOAT16 : dtype.loadedAs();
@@ -44,14 +47,13 @@ final class TensorCopy {
     NDArray flat = manager.create(new Shape(n), target);
     try {
       long perChunk = elementsPerChunk(chunkBytes, target.getNumOfBytes());
-      ByteBuffer staging = half && !keepRaw16
-          ? ByteBuffer.allocateDirect((int) (Math.min(perChunk, n) * 2)).order(ByteOrder.LITTLE_ENDIAN) : null;
+      boolean widen = half && !keepRaw16;
       for (long start = 0; start < n; start += perChunk) {
         long end = Math.min(n, start + perChunk);
         long filePos = position + start * dtype.byteSize();
         try (NDArray slice = flat.get(new NDIndex().addSliceDim(start, end))) {
           ByteBuffer dst = view(slice);
-          if (staging == null) {
+          if (!widen) {
             readFully(channel, dst, filePos); // same bytes in file and array: no conversion
           } else {
             staging.clear().limit((int) ((end - start) * 2));
@@ -67,6 +69,11 @@ final class TensorCopy {
       flat.close();
       throw e;
     }
+  }
+
+  /** Staging for the 16-bit halves of one float32 chunk of {@code chunkBytes}. */
+  static ByteBuffer staging(long chunkBytes) {
+    return ByteBuffer.allocateDirect((int) (elementsPerChunk(chunkBytes, 4) * 2)).order(ByteOrder.LITTLE_ENDIAN);
   }
 
   /**
