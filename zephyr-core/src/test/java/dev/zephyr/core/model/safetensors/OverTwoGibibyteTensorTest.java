@@ -82,13 +82,20 @@ class OverTwoGibibyteTensorTest {
       for (int i = header.length; i < padded; i++) {
         buffer.put((byte) ' ');
       }
-      for (long i = 0; i < ELEMENTS; i++) {
-        if (!buffer.hasRemaining()) {
-          drain(ch, buffer);
-        }
-        buffer.putFloat(valueAt(i));
-      }
       drain(ch, buffer);
+      float[] block = new float[(int) COLS * 256];
+      for (long start = 0; start < ELEMENTS; start += block.length) {
+        int n = (int) Math.min(block.length, ELEMENTS - start);
+        for (int j = 0; j < n; j++) {
+          block[j] = valueAt(start + j);
+        }
+        buffer.asFloatBuffer().put(block, 0, n); // buffer is little-endian, as the format requires
+        buffer.limit(n * 4);
+        while (buffer.hasRemaining()) {
+          ch.write(buffer);
+        }
+        buffer.clear();
+      }
     }
     return 8L + padded;
   }
