@@ -1,7 +1,7 @@
 package dev.zephyr.core.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import dev.zephyr.core.CheckpointException;
 import dev.zephyr.core.model.safetensors.Safetensors;
@@ -55,9 +55,11 @@ final class CheckpointChecks {
     }
     for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
       NDArray a = e.getValue();
-      try (NDManager scratch = a.getManager().newSubManager()) {
+      // A scope, not a sub-manager: isNaN() and isInfinite() attach their results to the weight's manager, where
+      // they would stay (2 bytes per weight) for the model's lifetime.
+      try (NDScope scratch = new NDScope()) {
+        scratch.suppressNotUsedWarning();
         NDArray bad = a.isNaN().logicalOr(a.isInfinite());
-        bad.attach(scratch);
         if (bad.any().getBoolean()) {
           long count = bad.countNonzero().getLong();
           throw new CheckpointException(dir + ": tensor '" + e.getKey() + "' has " + count

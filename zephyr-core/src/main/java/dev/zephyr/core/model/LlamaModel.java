@@ -39,18 +39,28 @@ public final class LlamaModel implements AutoCloseable {
   private final float[] invFreq;
   private final LayerNames[] layers;
   private final LinearAdapter adapter;
+  /** Frozen weights kept at 2 bytes and widened per use (null when every weight is a float32 parameter). */
+  private final HalfPrecisionWeights half;
 
   /**
    * Wraps existing parameters (checked against the config). The model owns {@code manager} when it is not null and
    * closes it in {@link #close()}.
    */
   public LlamaModel(ModelConfig config, Map<String, NDArray> parameters, NDManager manager) {
-    this(config, parameters, manager, null);
+    this(config, parameters, null, manager);
   }
 
-  private LlamaModel(ModelConfig config, Map<String, NDArray> parameters, NDManager manager, LinearAdapter adapter) {
+  /** Like the float32 constructor, plus frozen {@code half} weights kept at 2 bytes (may be null). */
+  public LlamaModel(ModelConfig config, Map<String, NDArray> parameters, HalfPrecisionWeights half,
+      NDManager manager) {
+    this(config, parameters, half, manager, null);
+  }
+
+  private LlamaModel(ModelConfig config, Map<String, NDArray> parameters, HalfPrecisionWeights half,
+      NDManager manager, LinearAdapter adapter) {
     this.config = config;
     this.parameters = parameters;
+    this.half = half;
     this.manager = manager;
     this.adapter = adapter;
     this.invFreq = inverseFrequencies(config);
@@ -58,7 +68,7 @@ public final class LlamaModel implements AutoCloseable {
     for (int i = 0; i < layers.length; i++) {
       layers[i] = LayerNames.of(i);
     }
-    LlamaWeights.validate(config, parameters);
+    LlamaWeights.validate(config, parameters, half);
   }
 
   /** Rotary inverse frequencies {@code 1 / theta^(2i/d)}, rescaled when the config asks for it. */
@@ -101,6 +111,11 @@ public final class LlamaModel implements AutoCloseable {
     return LlamaWeights.load(dir, parent);
   }
 
+  /** Loads keeping the 16-bit weights {@code keep16Bit} names at 2 bytes; see {@link LlamaWeights#load}. */
+  public static LlamaModel load(Path dir, NDManager parent, java.util.function.Predicate<String> keep16Bit) {
+    return LlamaWeights.load(dir, parent, keep16Bit);
+  }
+
   /** Saves as a Hugging Face directory with float32 weights; see {@link #save(Path, Dtype, Path)}. */
   public void save(Path dir) {
     save(dir, Dtype.F32, null);
@@ -108,12 +123,20 @@ public final class LlamaModel implements AutoCloseable {
 
   /** Saves as a Hugging Face directory; see {@link LlamaWeights#save}. */
   public void save(Path dir, Dtype dtype, Path tokenizerSource) {
-    LlamaWeights.save(config, parameters, dir, dtype, tokenizerSource);
+    if (half == null) {
+      LlamaWeights.save(config, parameters, dir, dtype, tokenizerSource);
+      return;
+    }
+    try (NDManager widened = manager.newSubManager()) { // exact: a 16-bit save rounds back to the same bits
+      Map<String, NDArray> all = new java.util.LinkedHashMap<>(parameters);
+      half.names().forEach(name -> all.put(name, half.widen(name, widened)));
+      LlamaWeights.save(config, all, dir, dtype, tokenizerSource);
+    }
   }
 
   /** This model with {@code adapter} (LoRA) applied: a view sharing the base arrays, owning and changing nothing. */
   public LlamaModel withAdapter(LinearAdapter adapter) {
-    return new LlamaModel(config, parameters, null, java.util.Objects.requireNonNull(adapter, "adapter"));
+    return new LlamaModel(config, parameters, half, null, java.util.Objects.requireNonNull(adapter, "adapter"));
   }
 
   /** The adapter this view applies, or null for a plain model. */
@@ -130,9 +153,15 @@ public final class LlamaModel implements AutoCloseable {
     return Collections.unmodifiableMap(parameters);
   }
 
-  /** Number of scalar parameters. */
+  /** Number of scalar parameters, float32 and kept 16-bit alike. */
   public long parameterCount() {
-    return parameters.values().stream().mapToLong(a -> a.getShape().size()).sum();
+    return parameters.values().stream().mapToLong(a -> a.getShape().size()).sum()
+        + (half == null ? 0 : half.elementCount());
+  }
+
+  /** The frozen weights kept at 2 bytes, or null when every weight is a float32 parameter. */
+  public HalfPrecisionWeights halfPrecisionWeights() {
+    return half;
   }
 
   /** Manager owning the parameters (null when the caller owns them). */
@@ -189,8 +218,11 @@ public final class LlamaModel implements AutoCloseable {
       return replaced;
     }
     // a tied head is the base embedding even when embed_tokens has a trained copy, as in PEFT
-    NDArray w = parameters.get("lm_head.weight");
-    return w != null ? w : parameters.get("model.embed_tokens.weight");
+    return param(has("lm_head.weight") ? "lm_head.weight" : "model.embed_tokens.weight");
+  }
+
+  private boolean has(String name) {
+    return parameters.containsKey(name) || (half != null && half.contains(name));
   }
 
   /** Runs {@code c} in a fresh scope; only its result survives, handed to the caller's scope. */
@@ -299,6 +331,10 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Token embeddings {@code [B, T, H]}. */
     public NDArray embed() {
+      String name = "model.embed_tokens.weight";
+      if (half != null && half.contains(name) && (adapter == null || adapter.replacement(name) == null)) {
+        return half.embeddingRows(name, inputIds, inputIds.getManager()); // widen only the rows used
+      }
       return Embedding.embedding(inputIds.toType(DataType.INT64, false), embeddingWeight(),
           ai.djl.ndarray.types.SparseFormat.DENSE).singletonOrThrow();
     }
@@ -310,6 +346,9 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Decoder layer {@code index} applied to {@code x} {@code [B, T, H]}. */
     public NDArray layer(int index, NDArray x) {
+      if (half != null) { // one layer's widened weights at a time: they die with this scope
+        return escape(() -> LlamaModel.this.layer(index, x, batch, t, cosQ, sinQ, cos, sin, bias5, cache));
+      }
       return LlamaModel.this.layer(index, x, batch, t, cosQ, sinQ, cos, sin, bias5, cache);
     }
 
@@ -367,7 +406,7 @@ public final class LlamaModel implements AutoCloseable {
   /** x·Wᵀ + b, plus the adapter's term when the adapter targets this projection: the one hook for LoRA. */
   private NDArray linear(NDArray x, String prefix) {
     NDArray w = param(prefix + ".weight");
-    NDArray b = parameters.get(prefix + ".bias");
+    NDArray b = has(prefix + ".bias") ? param(prefix + ".bias") : null;
     NDArray y = (b == null ? Linear.linear(x, w) : Linear.linear(x, w, b)).singletonOrThrow();
     NDArray delta = adapter == null ? null : adapter.delta(prefix, x);
     return delta == null ? y : y.add(delta);
@@ -377,6 +416,9 @@ public final class LlamaModel implements AutoCloseable {
     NDArray a = adapter == null ? null : adapter.replacement(name);
     if (a == null) {
       a = parameters.get(name);
+    }
+    if (a == null && half != null && half.contains(name)) {
+      a = half.widen(name); // a float32 copy that the enclosing scope closes
     }
     if (a == null) {
       throw new CheckpointException("missing parameter '" + name + "'");

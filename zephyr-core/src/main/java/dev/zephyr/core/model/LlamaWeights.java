@@ -9,6 +9,7 @@ import dev.zephyr.core.CheckpointException;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.model.safetensors.Dtype;
 import dev.zephyr.core.model.safetensors.Safetensors;
+import dev.zephyr.core.model.safetensors.StoredTensor;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -58,10 +59,17 @@ public final class LlamaWeights {
   }
 
   /** Every parameter the config implies is present (biases may be absent) with its shape, in float32. */
-  static void validate(ModelConfig config, Map<String, NDArray> parameters) {
+  static void validate(ModelConfig config, Map<String, NDArray> parameters, HalfPrecisionWeights half) {
     for (Map.Entry<String, Shape> e : parameterShapes(config).entrySet()) {
       String name = e.getKey();
       NDArray a = parameters.get(name);
+      if (a == null && half != null && half.contains(name)) {
+        if (!half.shape(name).equals(e.getValue())) {
+          throw new CheckpointException("parameter '" + name + "' has shape " + half.shape(name)
+              + ", config.json implies " + e.getValue());
+        }
+        continue;
+      }
       if (a == null) {
         if (name.endsWith(".bias")) {
           continue; // biases are optional: present means used
@@ -118,6 +126,44 @@ public final class LlamaWeights {
       Map<String, NDArray> weights = Safetensors.load(dir, m);
       CheckpointChecks.finite(weights, dir);
       return new LlamaModel(config, weights, m);
+    } catch (RuntimeException e) {
+      m.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Loads like {@link #load(Path, NDManager)}, but BF16/F16 tensors whose names {@code keep16Bit} accepts stay at
+   * 2 bytes per element ({@link HalfPrecisionWeights}) and are widened one layer at a time during a forward. Use it
+   * for frozen weights (generation, evaluation, a DPO reference, a LoRA base); trainable parameters must be float32,
+   * so leave their names out. F32 tensors load as float32 whatever {@code keep16Bit} says.
+   */
+  public static LlamaModel load(Path dir, NDManager parent, java.util.function.Predicate<String> keep16Bit) {
+    ModelConfig config = ModelConfig.load(dir);
+    CheckpointChecks.headersMatch(config, dir);
+    NDManager m = parent.newSubManager();
+    try {
+      Map<String, NDArray> weights = new java.util.LinkedHashMap<>();
+      Map<String, StoredTensor> kept = new java.util.LinkedHashMap<>();
+      for (Map.Entry<String, StoredTensor> e : Safetensors.loadKeeping16Bit(dir, m, name -> true).entrySet()) {
+        StoredTensor t = e.getValue();
+        if (t.isRaw16() && keep16Bit.test(e.getKey())) {
+          kept.put(e.getKey(), t);
+        } else if (t.isRaw16()) {
+          weights.put(e.getKey(), StoredTensor.widen(t.storedAs(), t.array(), m));
+          t.array().close();
+        } else {
+          weights.put(e.getKey(), t.array());
+        }
+      }
+      CheckpointChecks.finite(weights, dir);
+      HalfPrecisionWeights half = new HalfPrecisionWeights(kept);
+      for (String name : half.names()) {
+        try (NDManager check = m.newSubManager()) { // one widened tensor at a time
+          CheckpointChecks.finite(Map.of(name, half.widen(name, check)), dir);
+        }
+      }
+      return new LlamaModel(config, weights, half.names().isEmpty() ? null : half, m);
     } catch (RuntimeException e) {
       m.close();
       throw e;

@@ -5,7 +5,8 @@ import java.util.Optional;
 
 /**
  * Element types of the safetensors format, under the names the format uses in its JSON header ({@code "BF16"}...).
- * Floating types are widened to float32 when loaded, because DJL's PyTorch engine cannot hold BF16 tensors.
+ * {@link Safetensors#load} widens 16-bit floats to float32, because DJL's PyTorch engine aborts on BF16 arrays;
+ * {@link Safetensors#loadKeeping16Bit} keeps their raw bits instead.
  */
 public enum Dtype {
   F64(8, DataType.FLOAT64),

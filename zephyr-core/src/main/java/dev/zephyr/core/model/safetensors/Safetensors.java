@@ -36,9 +36,11 @@ import java.util.stream.Stream;
  * Reads and writes the safetensors format (an 8-byte little-endian header length, a JSON header, then the raw
  * little-endian tensor bytes), including Hugging Face sharded checkpoints ({@code model.safetensors.index.json}).
  *
- * <p>Reading memory-maps each tensor's byte range and converts it into a fresh direct buffer that DJL owns, so the
- * file is never written through and BF16/F16 arrive as float32. Every header is validated before any data is
- * touched: a hostile or damaged file fails with a {@link CheckpointException} naming the file and the tensor.
+ * <p>Tensors of any size are read and written: each tensor's bytes move between the file and one native array in
+ * bounded chunks, so a tensor over 2 GiB (Qwen2.5-7B's embedding as float32) is neither refused nor held twice.
+ * BF16/F16 arrive as float32 from {@link #load}, or keep their 2 bytes per element with {@link #loadKeeping16Bit}.
+ * Every header is validated before any data is touched: a hostile or damaged file fails with a
+ * {@link CheckpointException} naming the file and the tensor.
  */
 public final class Safetensors {
   /** Name of a single-file checkpoint inside a model directory. */
@@ -78,10 +80,31 @@ public final class Safetensors {
    * holding none of them are not opened). Every header is still validated in full.
    */
   public static Map<String, NDArray> load(Path fileOrDir, NDManager manager, Predicate<String> include) {
+    return load(fileOrDir, manager, include, TensorCopy.DEFAULT_CHUNK_BYTES);
+  }
+
+  /** {@link #load(Path, NDManager, Predicate)} copying at most {@code chunkBytes} per step (tests use small ones). */
+  static Map<String, NDArray> load(Path fileOrDir, NDManager manager, Predicate<String> include, long chunkBytes) {
+    Map<String, NDArray> arrays = new LinkedHashMap<>();
+    loadStored(fileOrDir, manager, include, false, chunkBytes).forEach((name, t) -> arrays.put(name, t.array()));
+    return arrays;
+  }
+
+  /**
+   * Like {@link #load(Path, NDManager, Predicate)}, but F16 and BF16 tensors keep their 2 bytes per element as raw
+   * bits (see {@link StoredTensor}); every other dtype loads as {@code load} loads it.
+   */
+  public static Map<String, StoredTensor> loadKeeping16Bit(Path fileOrDir, NDManager manager,
+      Predicate<String> include) {
+    return loadStored(fileOrDir, manager, include, true, TensorCopy.DEFAULT_CHUNK_BYTES);
+  }
+
+  static Map<String, StoredTensor> loadStored(Path fileOrDir, NDManager manager, Predicate<String> include,
+      boolean keepRaw16, long chunkBytes) {
     if (Files.isDirectory(fileOrDir)) {
-      return loadDirectory(fileOrDir, manager, include);
+      return loadDirectory(fileOrDir, manager, include, keepRaw16, chunkBytes);
     }
-    return loadFile(fileOrDir, manager, include);
+    return loadFile(fileOrDir, manager, include, keepRaw16, chunkBytes);
   }
 
   /**
@@ -120,30 +143,31 @@ public final class Safetensors {
     }
   }
 
-  private static Map<String, NDArray> loadDirectory(Path dir, NDManager manager, Predicate<String> include) {
+  private static Map<String, StoredTensor> loadDirectory(Path dir, NDManager manager, Predicate<String> include,
+      boolean keepRaw16, long chunkBytes) {
     Path index = dir.resolve(INDEX_FILE);
     if (Files.isRegularFile(dir.resolve(SINGLE_FILE)) || !Files.isRegularFile(index)) {
-      return loadFile(checkpointFiles(dir).get(0), manager, include);
+      return loadFile(checkpointFiles(dir).get(0), manager, include, keepRaw16, chunkBytes);
     }
     Map<Path, List<String>> shards = readIndex(index);
-    Map<String, NDArray> out = new LinkedHashMap<>();
+    Map<String, StoredTensor> out = new LinkedHashMap<>();
     try {
       for (Map.Entry<Path, List<String>> shard : shards.entrySet()) {
         if (shard.getValue().stream().noneMatch(include)) {
           continue;
         }
-        Map<String, NDArray> tensors = loadFile(shard.getKey(), manager, include);
+        Map<String, StoredTensor> tensors = loadFile(shard.getKey(), manager, include, keepRaw16, chunkBytes);
         for (String expected : shard.getValue()) {
           if (include.test(expected) && !tensors.containsKey(expected)) {
-            tensors.values().forEach(NDArray::close);
+            closeAll(tensors);
             throw new CheckpointException(index + ": weight_map places tensor '" + expected + "' in "
                 + shard.getKey().getFileName() + ", but that file has no such tensor");
           }
         }
         String duplicate = null;
-        for (Map.Entry<String, NDArray> t : tensors.entrySet()) {
+        for (Map.Entry<String, StoredTensor> t : tensors.entrySet()) {
           if (out.putIfAbsent(t.getKey(), t.getValue()) != null) {
-            t.getValue().close(); // not in out, so the cleanup below would miss it
+            t.getValue().array().close(); // not in out, so the cleanup below would miss it
             duplicate = duplicate == null ? t.getKey() : duplicate;
           }
         }
@@ -153,9 +177,13 @@ public final class Safetensors {
       }
       return out;
     } catch (RuntimeException e) {
-      out.values().forEach(NDArray::close);
+      closeAll(out);
       throw e;
     }
+  }
+
+  private static void closeAll(Map<String, StoredTensor> tensors) {
+    tensors.values().forEach(t -> t.array().close());
   }
 
   /** Shard file -> tensor names, in the order shards first appear in {@code weight_map}. */
@@ -196,60 +224,30 @@ public final class Safetensors {
         && !name.equals("..") && name.endsWith(".safetensors");
   }
 
-  private static Map<String, NDArray> loadFile(Path file, NDManager manager, Predicate<String> include) {
+  private static Map<String, StoredTensor> loadFile(Path file, NDManager manager, Predicate<String> include,
+      boolean keepRaw16, long chunkBytes) {
     SafetensorsHeader header = readHeader(file);
-    Map<String, NDArray> out = new LinkedHashMap<>();
+    Map<String, StoredTensor> out = new LinkedHashMap<>();
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      ByteBuffer staging = null;
       for (TensorInfo info : header.tensors()) {
         if (!include.test(info.name())) {
           continue;
         }
-        out.put(info.name(), readTensor(file, channel, header.dataOffset(), info, manager));
+        if (staging == null && !keepRaw16 && (info.dtype() == Dtype.BF16 || info.dtype() == Dtype.F16)) {
+          staging = TensorCopy.staging(chunkBytes);
+        }
+        NDArray array = TensorCopy.read(channel, header.dataOffset() + info.begin(), info, manager, keepRaw16,
+            chunkBytes, staging);
+        out.put(info.name(), new StoredTensor(info.dtype(), array));
       }
       return out;
     } catch (IOException e) {
-      out.values().forEach(NDArray::close);
+      closeAll(out);
       throw new CheckpointException(file + ": cannot read tensor data: " + e.getMessage(), e);
     } catch (RuntimeException e) {
-      out.values().forEach(NDArray::close);
+      closeAll(out);
       throw e;
-    }
-  }
-
-  private static NDArray readTensor(Path file, FileChannel channel, long dataOffset, TensorInfo info,
-      NDManager manager) throws IOException {
-    long outBytes = info.elementCount() * info.dtype().loadedAs().getNumOfBytes();
-    if (outBytes > Integer.MAX_VALUE - 8) {
-      throw new CheckpointException(file + ": tensor '" + info.name() + "' needs " + outBytes
-          + " bytes once loaded, more than one DJL array buffer can hold (2 GiB)");
-    }
-    ByteBuffer target = ByteBuffer.allocateDirect((int) outBytes).order(ByteOrder.LITTLE_ENDIAN);
-    long length = info.byteLength();
-    if (length > 0) {
-      ByteBuffer source = channel.map(FileChannel.MapMode.READ_ONLY, dataOffset + info.begin(), length)
-          .order(ByteOrder.LITTLE_ENDIAN);
-      convert(info.dtype(), source, target);
-    }
-    target.rewind();
-    return manager.create(target, info.shape(), info.dtype().loadedAs());
-  }
-
-  /** Copies {@code source} (file layout) into {@code target} (DJL layout), widening 16-bit floats. */
-  private static void convert(Dtype dtype, ByteBuffer source, ByteBuffer target) {
-    switch (dtype) {
-      case BF16 -> {
-        int n = source.remaining() / 2;
-        for (int i = 0; i < n; i++) {
-          target.putInt(i * 4, (source.getShort(i * 2) & 0xFFFF) << 16);
-        }
-      }
-      case F16 -> {
-        int n = source.remaining() / 2;
-        for (int i = 0; i < n; i++) {
-          target.putFloat(i * 4, FloatFormats.f16ToFloat(source.getShort(i * 2)));
-        }
-      }
-      default -> target.put(source);
     }
   }
 
@@ -435,7 +433,13 @@ public final class Safetensors {
    */
   public static void save(Path file, Map<String, NDArray> tensors, Dtype dtype) {
     requireFloatingStorage(dtype);
-    SafetensorsWriter.write(file, SafetensorsWriter.entries(tensors, dtype), HEADER_MAPPER);
+    save(file, tensors, dtype, TensorCopy.DEFAULT_CHUNK_BYTES);
+  }
+
+  /** {@link #save(Path, Map, Dtype)} converting at most {@code chunkBytes} of float32 per step (for tests). */
+  static void save(Path file, Map<String, NDArray> tensors, Dtype dtype, long chunkBytes) {
+    requireFloatingStorage(dtype);
+    SafetensorsWriter.write(file, SafetensorsWriter.entries(tensors, dtype), HEADER_MAPPER, chunkBytes);
   }
 
   /**
@@ -474,7 +478,7 @@ public final class Safetensors {
       Files.createDirectories(dir);
       if (shards.size() == 1) {
         Path single = dir.resolve(SINGLE_FILE);
-        SafetensorsWriter.write(single, entries, HEADER_MAPPER);
+        SafetensorsWriter.write(single, entries, HEADER_MAPPER, TensorCopy.DEFAULT_CHUNK_BYTES);
         written.add(single);
       } else {
         ObjectNode index = HEADER_MAPPER.createObjectNode();
@@ -483,7 +487,7 @@ public final class Safetensors {
         for (int i = 0; i < shards.size(); i++) {
           String name = String.format(Locale.ROOT, "model-%05d-of-%05d.safetensors", i + 1, shards.size());
           Path shard = dir.resolve(name);
-          SafetensorsWriter.write(shard, shards.get(i), HEADER_MAPPER);
+          SafetensorsWriter.write(shard, shards.get(i), HEADER_MAPPER, TensorCopy.DEFAULT_CHUNK_BYTES);
           written.add(shard);
           shards.get(i).forEach(e -> weightMap.put(e.name(), name));
         }

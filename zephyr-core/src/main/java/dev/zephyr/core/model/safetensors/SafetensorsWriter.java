@@ -1,6 +1,7 @@
 package dev.zephyr.core.model.safetensors;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,17 +13,17 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** Writes one safetensors file the way the Python reference (and {@code safetensors.torch}) lays it out. */
+/**
+ * Writes one safetensors file the way the Python reference (and {@code safetensors.torch}) lays it out. Offsets are
+ * longs and data is streamed in chunks, so tensors and files may exceed 2 GiB.
+ */
 final class SafetensorsWriter {
-  private static final int CHUNK_ELEMENTS = 1 << 18;
-
   private SafetensorsWriter() {}
 
   /** A tensor to write: its name, the array and the dtype it is stored as. */
@@ -58,7 +59,7 @@ final class SafetensorsWriter {
   }
 
   /** Atomically writes {@code entries} (already in order) to {@code file}. */
-  static void write(Path file, List<Entry> entries, ObjectMapper mapper) {
+  static void write(Path file, List<Entry> entries, ObjectMapper mapper, long chunkBytes) {
     byte[] header = header(entries, mapper);
     try {
       AtomicFiles.write(file, out -> {
@@ -66,7 +67,7 @@ final class SafetensorsWriter {
         out.write(length.array());
         out.write(header);
         for (Entry e : entries) {
-          writeData(e, out);
+          writeData(e, out, chunkBytes);
         }
       });
     } catch (java.io.UncheckedIOException e) {
@@ -102,31 +103,19 @@ final class SafetensorsWriter {
     return out;
   }
 
-  private static void writeData(Entry e, OutputStream out) throws IOException {
+  private static void writeData(Entry e, OutputStream out, long chunkBytes) throws IOException {
     NDArray array = e.array();
-    if (!e.dtype().isFloatingStorage()) {
-      out.write(array.toByteArray()); // integer and bool types: the array's own bytes, little-endian on every
-      return;                         // platform DJL's PyTorch engine runs on
+    if (e.dtype().isFloatingStorage()) {
+      TensorCopy.writeFloating(array, e.dtype(), out, chunkBytes);
+      return;
     }
-    try (NDArray f32 = array.getDataType() == DataType.FLOAT32 ? null : array.toType(DataType.FLOAT32, false)) {
-      FloatBuffer source = (f32 == null ? array : f32).toByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer();
-      float[] floats = new float[Math.min(CHUNK_ELEMENTS, source.remaining())];
-      ByteBuffer bytes = ByteBuffer.allocate(floats.length * e.dtype().byteSize()).order(ByteOrder.LITTLE_ENDIAN);
-      short[] halves = e.dtype() == Dtype.F32 ? null : new short[floats.length];
-      while (source.hasRemaining()) {
-        int n = Math.min(floats.length, source.remaining());
-        source.get(floats, 0, n);
-        bytes.clear();
-        if (halves == null) {
-          bytes.asFloatBuffer().put(floats, 0, n);
-        } else {
-          boolean bf16 = e.dtype() == Dtype.BF16;
-          for (int i = 0; i < n; i++) {
-            halves[i] = bf16 ? FloatFormats.floatToBf16(floats[i]) : FloatFormats.floatToF16(floats[i]);
-          }
-          bytes.asShortBuffer().put(halves, 0, n);
+    // Integer and bool types: the array's own bytes, little-endian on every platform DJL's PyTorch engine runs on.
+    try (NDArray flat = array.reshape(-1)) {
+      long perChunk = TensorCopy.elementsPerChunk(chunkBytes, e.dtype().byteSize());
+      for (long start = 0; start < flat.size(); start += perChunk) {
+        try (NDArray slice = flat.get(new NDIndex().addSliceDim(start, Math.min(flat.size(), start + perChunk)))) {
+          out.write(slice.toByteArray());
         }
-        out.write(bytes.array(), 0, n * e.dtype().byteSize());
       }
     }
   }
