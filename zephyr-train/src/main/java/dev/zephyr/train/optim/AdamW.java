@@ -25,7 +25,7 @@ import java.util.function.Predicate;
  * checkpointed as {@code PARAM.exp_avg} and {@code PARAM.exp_avg_sq}.
  *
  * <p>Memory: {@link #step} updates one parameter at a time, and a large one in row slices of at most
- * {@link Builder#sliceElements} elements, each in its own scope, so its temporaries (three slice-sized arrays at most)
+ * {@link Builder#sliceElements} elements, each in its own scope, so its temporaries (two slice-sized arrays at most)
  * are gone before the next slice starts. Every element goes through the same operations whatever the slicing.
  */
 public final class AdamW implements Optimizer {
@@ -122,11 +122,17 @@ public final class AdamW implements Optimizer {
     }
   }
 
+  // each temporary is closed as soon as it is used, so at most two slice-sized arrays are alive at a time
   private void update(NDArray p, NDArray g, NDArray m, NDArray v, double biasCorrection2Sqrt, double stepSize) {
-    m.muli(beta1).addi(g.mul(1 - beta1));
-    v.muli(beta2).addi(g.square().muli(1 - beta2));
-    NDArray denom = v.sqrt().divi(biasCorrection2Sqrt).addi(eps);
-    p.subi(m.div(denom).muli(stepSize));
+    try (NDArray scaled = g.mul(1 - beta1)) {
+      m.muli(beta1).addi(scaled);
+    }
+    try (NDArray squared = g.square()) {
+      v.muli(beta2).addi(squared.muli(1 - beta2));
+    }
+    try (NDArray denom = v.sqrt(); NDArray ratio = m.div(denom.divi(biasCorrection2Sqrt).addi(eps))) {
+      p.subi(ratio.muli(stepSize));
+    }
   }
 
   /** Options of {@link AdamW}. */

@@ -71,6 +71,25 @@ public final class RmsProp implements Optimizer {
     this.stepCount = steps;
   }
 
+  // temporaries closed as soon as used: at most three slice-sized arrays alive at a time (two without decay)
+  private static void update(NDArray p, NDArray grad, NDArray v, double wd, double lr) {
+    NDArray g = grad;
+    if (wd != 0) {
+      try (NDArray decay = p.mul(wd)) {
+        g = grad.add(decay);
+      }
+    }
+    try (NDArray squared = g.square()) {
+      v.muli(ALPHA).addi(squared.muli(1 - ALPHA));
+    }
+    try (NDArray avg = v.sqrt(); NDArray ratio = g.div(avg.addi(EPS))) {
+      p.subi(ratio.muli(lr));
+    }
+    if (g != grad) {
+      g.close();
+    }
+  }
+
   @Override
   public void step(Map<String, NDArray> params, double lr) {
     stepCount++;
@@ -83,12 +102,7 @@ public final class RmsProp implements Optimizer {
       try (NDScope scope = new NDScope()) {
         scope.suppressNotUsedWarning();
         NDArray[] arrays = {p, p.getGradient(), squareAvg.get(e.getKey())};
-        Slices.forEach(sliceElements, arrays, s -> {
-          NDArray g = wd != 0 ? s[1].add(s[0].mul(wd)) : s[1];
-          s[2].muli(ALPHA).addi(g.square().muli(1 - ALPHA));
-          NDArray avg = s[2].sqrt().addi(EPS);
-          s[0].subi(g.div(avg).muli(lr));
-        });
+        Slices.forEach(sliceElements, arrays, s -> update(s[0], s[1], s[2], wd, lr));
       }
     }
   }
