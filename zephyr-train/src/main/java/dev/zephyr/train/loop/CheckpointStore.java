@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Training checkpoints under {@code output_dir/checkpoint-N/}: {@code model.safetensors} (F32 weights, HF names, written by core's Safetensors writer),
- * {@code optimizer.safetensors} ({@code NAME.exp_avg}, {@code NAME.exp_avg_sq}), {@code trainer_state.json} (step,
+ * {@code optimizer.safetensors} (the optimizer's state under torch's names: {@code NAME.exp_avg}, {@code NAME.exp_avg_sq}
+ * for AdamW; see {@link dev.zephyr.train.optim.Optimizer#state()}), {@code trainer_state.json} (step,
  * scheduler position, seed, data position) and {@code training_config.json} (the hyper-parameters that shape the result,
  * with their digest: {@link CheckpointConfig}; absent from checkpoints of earlier versions). A checkpoint is assembled in a hidden temporary directory and renamed into
  * place, so a directory named {@code checkpoint-N} is always complete; leftovers of an interrupted write are deleted.

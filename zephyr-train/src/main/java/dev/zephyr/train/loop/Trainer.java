@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
@@ -12,10 +13,10 @@ import dev.zephyr.core.ZephyrException;
 import dev.zephyr.core.model.safetensors.Safetensors;
 import dev.zephyr.core.progress.ConsoleProgress;
 import dev.zephyr.core.progress.Progress;
-import dev.zephyr.train.optim.AdamW;
 import dev.zephyr.train.optim.GradientClipping;
 import dev.zephyr.train.optim.LrSchedule;
-import java.nio.FloatBuffer;
+import dev.zephyr.train.optim.Optimizer;
+import dev.zephyr.train.optim.Optimizers;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,6 +25,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -31,7 +33,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one training loop behind SFT, DPO and reward training: shuffled micro-batches, gradient accumulation with
- * token-correct normalisation, global-norm clipping, AdamW, a transformers learning-rate schedule, JSONL metrics,
+ * token-correct normalisation, global-norm clipping, the {@code optim} optimizer (AdamW by default), a transformers
+ * learning-rate schedule, JSONL metrics,
  * a progress bar, atomic checkpoints and resume.
  *
  * <p>Progress: a task {@code train} counting steps, with token rate and loss, reported to {@link #progress(Progress)}
@@ -39,7 +42,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Memory: the parameters belong to the caller's manager; the optimizer moments to a sub-manager that
  * {@link #close()} releases. Each step runs inside its own {@link NDScope}, so everything a step allocates is freed
- * when it ends. Determinism: the data order is a function of (seed, epoch) and per-step generators of (seed, step), so
+ * when it ends; clipping and the optimizer free their temporaries parameter by parameter (slice by slice for large
+ * ones), so the step peaks at the parameters, their gradients and the optimizer state plus a few slices. Resuming
+ * copies a checkpoint into the live arrays in place, a batch of tensors at a time. Determinism: the data order is a function of (seed, epoch) and per-step generators of (seed, step), so
  * a run resumed from a checkpoint performs exactly the same operations as an uninterrupted one.
  *
  * <p>An existing checkpoint in {@code output_dir} is resumed automatically (the newest complete one), but only when it
@@ -59,7 +64,7 @@ public final class Trainer<E, B> implements AutoCloseable {
   private final List<E> examples;
   private final Map<String, NDArray> params;
   private final NDManager stateManager;
-  private final AdamW optimizer;
+  private final Optimizer optimizer;
   private final CheckpointStore checkpoints;
   private final long microBatchesPerEpoch;
   private final long stepsPerEpoch;
@@ -92,12 +97,8 @@ public final class Trainer<E, B> implements AutoCloseable {
     long warmup = LrSchedule.warmupSteps(totalSteps, args.warmupSteps(), args.warmupRatio());
     this.schedule = new LrSchedule(args.lrSchedulerType(), args.learningRate(), warmup, totalSteps);
     this.stateManager = params.values().iterator().next().getManager().newSubManager();
-    this.optimizer = AdamW.builder()
-        .betas(args.adamBeta1(), args.adamBeta2())
-        .eps(args.adamEpsilon())
-        .weightDecay(args.weightDecay())
-        .noDecayForBiasAndNorm()
-        .build(params, stateManager);
+    this.optimizer = Optimizers.create(args.optim(), params, stateManager, args.weightDecay(), args.adamBeta1(),
+        args.adamBeta2(), args.adamEpsilon());
     for (NDArray p : params.values()) {
       p.setRequiresGradient(true);
     }
@@ -156,7 +157,7 @@ public final class Trainer<E, B> implements AutoCloseable {
     return schedule;
   }
 
-  public AdamW optimizer() {
+  public Optimizer optimizer() {
     return optimizer;
   }
 
@@ -354,10 +355,7 @@ public final class Trainer<E, B> implements AutoCloseable {
     TrainerState st = new TrainerState(done, epochAt(done), totalSteps, examples.size(), stepsPerEpoch,
         optimizer.stepCount(), done, args.seed(), done / stepsPerEpoch,
         (done % stepsPerEpoch) * args.gradientAccumulationSteps(), numTokens);
-    Map<String, NDArray> opt = new LinkedHashMap<>();
-    optimizer.expAvg().forEach((k, v) -> opt.put(k + ".exp_avg", v));
-    optimizer.expAvgSq().forEach((k, v) -> opt.put(k + ".exp_avg_sq", v));
-    Path dir = checkpoints.save(st, checkpointConfig(), params, opt);
+    Path dir = checkpoints.save(st, checkpointConfig(), params, optimizer.state());
     checkpoints.prune(args.saveTotalLimit());
     LOG.info("saved checkpoint {}", dir);
     return dir;
@@ -383,30 +381,54 @@ public final class Trainer<E, B> implements AutoCloseable {
         LOG.warn("resuming {} with changed hyper-parameters (allow_config_change): {}", checkpoint, listed);
       }
     }
-    Map<String, float[]> avg = new LinkedHashMap<>();
-    Map<String, float[]> avgSq = new LinkedHashMap<>();
-    try (NDManager tmp = stateManager.newSubManager()) {
-      Map<String, NDArray> weights = Safetensors.load(checkpoint.resolve(CheckpointStore.MODEL), tmp);
-      for (Map.Entry<String, NDArray> e : params.entrySet()) {
-        NDArray w = weights.get(e.getKey());
-        if (w == null || !w.getShape().equals(e.getValue().getShape())) {
-          throw new CheckpointException(checkpoint + ": weight " + e.getKey() + " is missing or has another shape");
-        }
-        e.getValue().set(FloatBuffer.wrap(w.toFloatArray()));
-      }
-      Map<String, NDArray> opt = Safetensors.load(checkpoint.resolve(CheckpointStore.OPTIMIZER), tmp);
-      for (String name : params.keySet()) {
-        NDArray a = opt.get(name + ".exp_avg");
-        NDArray b = opt.get(name + ".exp_avg_sq");
-        if (a == null || b == null) {
-          throw new CheckpointException(checkpoint + ": optimizer state of " + name + " is missing");
-        }
-        avg.put(name, a.toFloatArray());
-        avgSq.put(name, b.toFloatArray());
+    copyInPlace(checkpoint.resolve(CheckpointStore.MODEL), params, "weight");
+    copyInPlace(checkpoint.resolve(CheckpointStore.OPTIMIZER), optimizer.state(),
+        "optimizer state (optim " + optimizer.name().hfName() + ")");
+    optimizer.restoreStepCount(st.optimizerStep());
+    return st;
+  }
+
+  /** Tensors read per batch when restoring: bounds the extra memory of a resume. */
+  private static final long RESTORE_BATCH_BYTES = 64L << 20;
+
+  /**
+   * Copies the tensors of {@code file} named by the keys of {@code targets} into those arrays in place (no second copy
+   * of the model or the state, no Java-heap copies), about {@link #RESTORE_BATCH_BYTES} at a time.
+   */
+  private void copyInPlace(Path file, Map<String, NDArray> targets, String what) {
+    List<String> batch = new ArrayList<>();
+    long bytes = 0;
+    for (Map.Entry<String, NDArray> e : targets.entrySet()) {
+      batch.add(e.getKey());
+      bytes += e.getValue().size() * e.getValue().getDataType().getNumOfBytes();
+      if (bytes >= RESTORE_BATCH_BYTES) {
+        copyBatch(file, targets, batch, what);
+        batch.clear();
+        bytes = 0;
       }
     }
-    optimizer.restore(avg, avgSq, st.optimizerStep());
-    return st;
+    if (!batch.isEmpty()) {
+      copyBatch(file, targets, batch, what);
+    }
+  }
+
+  private void copyBatch(Path file, Map<String, NDArray> targets, List<String> names, String what) {
+    Set<String> wanted = Set.copyOf(names);
+    try (NDManager tmp = stateManager.newSubManager()) {
+      Map<String, NDArray> saved = Safetensors.load(file, tmp, wanted::contains);
+      for (String name : names) {
+        NDArray from = saved.get(name);
+        NDArray to = targets.get(name);
+        if (from == null) {
+          throw new CheckpointException(file + ": " + what + " " + name + " is missing");
+        }
+        if (!from.getShape().equals(to.getShape())) {
+          throw new CheckpointException(file + ": " + what + " " + name + " has shape " + from.getShape()
+              + ", expected " + to.getShape());
+        }
+        to.set(new NDIndex(":"), from);
+      }
+    }
   }
 
   /**

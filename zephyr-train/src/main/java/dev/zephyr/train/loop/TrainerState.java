@@ -8,7 +8,7 @@ package dev.zephyr.train.loop;
  * @param maxSteps total steps of the run
  * @param numExamples examples in the training set (a resume against other data is refused)
  * @param stepsPerEpoch optimizer steps per epoch
- * @param optimizerStep AdamW's step counter (bias correction)
+ * @param optimizerStep the optimizer's step counter (AdamW's bias correction, Adafactor's decay schedule)
  * @param schedulerLastStep the scheduler position ({@code last_epoch} of a torch LambdaLR)
  * @param seed the run seed: data order is a function of (seed, epoch), per-step generators of (seed, step)
  * @param dataEpoch epoch index of the next micro-batch

@@ -1,5 +1,6 @@
 package dev.zephyr.train.loop;
 
+import dev.zephyr.train.optim.OptimizerName;
 import dev.zephyr.train.optim.SchedulerType;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -21,10 +22,12 @@ import java.util.Objects;
  * @param perDeviceTrainBatchSize examples per micro-batch
  * @param gradientAccumulationSteps micro-batches per optimizer step
  * @param maxGradNorm global-norm clipping threshold (0 disables clipping)
- * @param weightDecay AdamW decoupled weight decay (biases and norms excluded)
+ * @param weightDecay weight decay (biases and norms excluded): decoupled for AdamW and Adafactor, an L2 term for
+ *     RMSprop, as in torch and transformers
  * @param adamBeta1 AdamW beta1
  * @param adamBeta2 AdamW beta2
  * @param adamEpsilon AdamW epsilon
+ * @param optim the optimizer, by transformers' {@code optim} name ({@link OptimizerName}; default {@code adamw_torch})
  * @param seed seed of the data order and of every per-step generator
  * @param loggingSteps a metrics line every this many steps
  * @param saveSteps a checkpoint every this many steps (0 = none)
@@ -50,6 +53,7 @@ public record TrainingArguments(
     double adamBeta1,
     double adamBeta2,
     double adamEpsilon,
+    OptimizerName optim,
     long seed,
     long loggingSteps,
     long saveSteps,
@@ -64,6 +68,7 @@ public record TrainingArguments(
   public TrainingArguments {
     Objects.requireNonNull(outputDir, "output_dir");
     Objects.requireNonNull(lrSchedulerType, "lr_scheduler_type");
+    Objects.requireNonNull(optim, "optim");
     require(learningRate >= 0 && Double.isFinite(learningRate), "learning_rate", learningRate);
     require(warmupSteps >= 0, "warmup_steps", warmupSteps);
     require(maxSteps > 0 || numTrainEpochs > 0, "num_train_epochs", numTrainEpochs);
@@ -120,6 +125,7 @@ public record TrainingArguments(
     m.put("adam_beta1", adamBeta1);
     m.put("adam_beta2", adamBeta2);
     m.put("adam_epsilon", adamEpsilon);
+    m.put("optim", optim.hfName());
     m.put("seed", seed);
     m.put("logging_steps", loggingSteps);
     m.put("save_steps", saveSteps);
@@ -134,7 +140,9 @@ public record TrainingArguments(
    * {@code save_total_limit}, {@code disable_tqdm} (what is logged, saved or drawn), {@code gradient_checkpointing}
    * (the same gradients, recomputed instead of stored) and {@code allow_config_change}; also
    * {@code num_train_epochs} when {@code max_steps} decides the length, and {@code warmup_ratio} when
-   * {@code warmup_steps} decides the warm-up, since neither is used then.
+   * {@code warmup_steps} decides the warm-up, since neither is used then; the {@code adam_*} keys unless AdamW runs;
+   * and {@code optim} when it is the default {@code adamw_torch}, so that checkpoints written before the key existed
+   * (all AdamW) still resume.
    */
   public java.util.Map<String, Object> resultKeys() {
     java.util.Map<String, Object> m = hfKeys();
@@ -145,6 +153,12 @@ public record TrainingArguments(
     }
     if (maxSteps > 0) {
       m.remove("num_train_epochs");
+    }
+    if (optim.algorithm() != OptimizerName.Algorithm.ADAMW) {
+      m.keySet().removeAll(java.util.List.of("adam_beta1", "adam_beta2", "adam_epsilon"));
+    }
+    if (optim == OptimizerName.ADAMW_TORCH) {
+      m.remove("optim");
     }
     return m;
   }
@@ -166,6 +180,7 @@ public record TrainingArguments(
     b.adamBeta1 = adamBeta1;
     b.adamBeta2 = adamBeta2;
     b.adamEpsilon = adamEpsilon;
+    b.optim = optim;
     b.seed = seed;
     b.loggingSteps = loggingSteps;
     b.saveSteps = saveSteps;
@@ -192,6 +207,7 @@ public record TrainingArguments(
     private double adamBeta1 = 0.9;
     private double adamBeta2 = 0.999;
     private double adamEpsilon = 1e-8;
+    private OptimizerName optim = OptimizerName.ADAMW_TORCH;
     private long seed = 42;
     private long loggingSteps = 10;
     private long saveSteps = 500;
@@ -214,6 +230,7 @@ public record TrainingArguments(
     public Builder adamBeta1(double v) { adamBeta1 = v; return this; }
     public Builder adamBeta2(double v) { adamBeta2 = v; return this; }
     public Builder adamEpsilon(double v) { adamEpsilon = v; return this; }
+    public Builder optim(OptimizerName v) { optim = v; return this; }
     public Builder seed(long v) { seed = v; return this; }
     public Builder loggingSteps(long v) { loggingSteps = v; return this; }
     public Builder saveSteps(long v) { saveSteps = v; return this; }
@@ -225,7 +242,7 @@ public record TrainingArguments(
     public TrainingArguments build() {
       return new TrainingArguments(outputDir, learningRate, lrSchedulerType, warmupRatio, warmupSteps,
           numTrainEpochs, maxSteps, perDeviceTrainBatchSize, gradientAccumulationSteps, maxGradNorm, weightDecay,
-          adamBeta1, adamBeta2, adamEpsilon, seed, loggingSteps, saveSteps, saveTotalLimit, disableTqdm,
+          adamBeta1, adamBeta2, adamEpsilon, optim, seed, loggingSteps, saveSteps, saveTotalLimit, disableTqdm,
           gradientCheckpointing, allowConfigChange);
     }
   }

@@ -2,6 +2,8 @@ package dev.zephyr.train.optim;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -19,25 +21,33 @@ import java.util.function.Predicate;
  * </pre>
  *
  * Weight decay is chosen per parameter: {@link Builder#noDecay} names the parameters that get none (Hugging Face's
- * Trainer excludes biases and norm weights). The moment arrays are owned by the manager given to the constructor and
- * live as long as it does; {@link #step} allocates only temporaries, which the caller's per-step scope releases.
+ * Trainer excludes biases and norm weights). The moments are owned by the manager given to {@link Builder#build} and
+ * checkpointed as {@code PARAM.exp_avg} and {@code PARAM.exp_avg_sq}.
+ *
+ * <p>Memory: {@link #step} updates one parameter at a time, and a large one in row slices of at most
+ * {@link Builder#sliceElements} elements, each in its own scope, so its temporaries (two slice-sized arrays at most)
+ * are gone before the next slice starts. Every element goes through the same operations whatever the slicing.
  */
-public final class AdamW {
+public final class AdamW implements Optimizer {
+  private final OptimizerName name;
   private final double beta1;
   private final double beta2;
   private final double eps;
   private final double weightDecay;
   private final Predicate<String> noDecay;
+  private final long sliceElements;
   private final Map<String, NDArray> expAvg = new LinkedHashMap<>();
   private final Map<String, NDArray> expAvgSq = new LinkedHashMap<>();
   private long stepCount;
 
   private AdamW(Builder b, Map<String, NDArray> params, NDManager stateManager) {
+    this.name = b.name;
     this.beta1 = b.beta1;
     this.beta2 = b.beta2;
     this.eps = b.eps;
     this.weightDecay = b.weightDecay;
     this.noDecay = b.noDecay;
+    this.sliceElements = b.sliceElements;
     for (Map.Entry<String, NDArray> e : params.entrySet()) {
       NDArray p = e.getValue();
       expAvg.put(e.getKey(), stateManager.zeros(p.getShape(), p.getDataType()));
@@ -50,7 +60,12 @@ public final class AdamW {
     return new Builder();
   }
 
-  /** Number of optimizer steps taken so far (torch's {@code state['step']}). */
+  @Override
+  public OptimizerName name() {
+    return name;
+  }
+
+  @Override
   public long stepCount() {
     return stepCount;
   }
@@ -60,29 +75,30 @@ public final class AdamW {
     return noDecay.test(name) ? 0.0 : weightDecay;
   }
 
-  /** First-moment estimates by parameter name (torch's {@code exp_avg}); live arrays, for checkpoints. */
+  /** First-moment estimates by parameter name (torch's {@code exp_avg}); live arrays. */
   public Map<String, NDArray> expAvg() {
-    return expAvg;
+    return Collections.unmodifiableMap(expAvg);
   }
 
-  /** Second-moment estimates by parameter name (torch's {@code exp_avg_sq}); live arrays, for checkpoints. */
+  /** Second-moment estimates by parameter name (torch's {@code exp_avg_sq}); live arrays. */
   public Map<String, NDArray> expAvgSq() {
-    return expAvgSq;
+    return Collections.unmodifiableMap(expAvgSq);
   }
 
-  /** Restores the state saved from {@link #expAvg()}, {@link #expAvgSq()} and {@link #stepCount()}. */
-  public void restore(Map<String, float[]> avg, Map<String, float[]> avgSq, long steps) {
-    for (String name : expAvg.keySet()) {
-      expAvg.get(name).set(Objects.requireNonNull(avg.get(name), "exp_avg missing for " + name));
-      expAvgSq.get(name).set(Objects.requireNonNull(avgSq.get(name), "exp_avg_sq missing for " + name));
-    }
+  @Override
+  public Map<String, NDArray> state() {
+    Map<String, NDArray> out = new LinkedHashMap<>();
+    expAvg.forEach((k, v) -> out.put(k + ".exp_avg", v));
+    expAvgSq.forEach((k, v) -> out.put(k + ".exp_avg_sq", v));
+    return out;
+  }
+
+  @Override
+  public void restoreStepCount(long steps) {
     this.stepCount = steps;
   }
 
-  /**
-   * One update of every parameter that has a gradient, in place, with learning rate {@code lr}. Call inside the step's
-   * scope: the temporaries it creates are closed with it.
-   */
+  @Override
   public void step(Map<String, NDArray> params, double lr) {
     stepCount++;
     double biasCorrection1 = 1 - Math.pow(beta1, stepCount);
@@ -93,27 +109,50 @@ public final class AdamW {
       if (!p.hasGradient()) {
         continue;
       }
-      NDArray g = p.getGradient();
       double wd = weightDecayFor(e.getKey());
-      if (wd != 0) {
-        p.muli(1 - lr * wd);
+      try (NDScope scope = new NDScope()) {
+        scope.suppressNotUsedWarning();
+        NDArray g = p.getGradient();
+        if (wd != 0) {
+          p.muli(1 - lr * wd);
+        }
+        NDArray[] arrays = {p, g, expAvg.get(e.getKey()), expAvgSq.get(e.getKey())};
+        Slices.forEach(sliceElements, arrays, s -> update(s[0], s[1], s[2], s[3], biasCorrection2Sqrt, stepSize));
       }
-      NDArray m = expAvg.get(e.getKey());
-      NDArray v = expAvgSq.get(e.getKey());
-      m.muli(beta1).addi(g.mul(1 - beta1));
-      v.muli(beta2).addi(g.square().muli(1 - beta2));
-      NDArray denom = v.sqrt().divi(biasCorrection2Sqrt).addi(eps);
-      p.subi(m.div(denom).muli(stepSize));
+    }
+  }
+
+  // each temporary is closed as soon as it is used, so at most two slice-sized arrays are alive at a time
+  private void update(NDArray p, NDArray g, NDArray m, NDArray v, double biasCorrection2Sqrt, double stepSize) {
+    try (NDArray scaled = g.mul(1 - beta1)) {
+      m.muli(beta1).addi(scaled);
+    }
+    try (NDArray squared = g.square()) {
+      v.muli(beta2).addi(squared.muli(1 - beta2));
+    }
+    try (NDArray denom = v.sqrt(); NDArray ratio = m.div(denom.divi(biasCorrection2Sqrt).addi(eps))) {
+      p.subi(ratio.muli(stepSize));
     }
   }
 
   /** Options of {@link AdamW}. */
   public static final class Builder {
+    private OptimizerName name = OptimizerName.ADAMW_TORCH;
     private double beta1 = 0.9;
     private double beta2 = 0.999;
     private double eps = 1e-8;
     private double weightDecay = 0.01;
     private Predicate<String> noDecay = name -> false;
+    private long sliceElements = Slices.DEFAULT_ELEMENTS;
+
+    /** The {@code optim} name recorded for this optimizer (one whose algorithm is AdamW). */
+    public Builder name(OptimizerName name) {
+      if (name.algorithm() != OptimizerName.Algorithm.ADAMW) {
+        throw new IllegalArgumentException(name.hfName() + " is not an AdamW optimizer");
+      }
+      this.name = name;
+      return this;
+    }
 
     public Builder betas(double beta1, double beta2) {
       if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) {
@@ -148,7 +187,16 @@ public final class AdamW {
 
     /** Hugging Face Trainer's grouping: no decay for biases and normalisation weights. */
     public Builder noDecayForBiasAndNorm() {
-      return noDecay(name -> name.endsWith(".bias") || name.endsWith("bias") || name.contains("norm"));
+      return noDecay(Optimizers.BIAS_OR_NORM);
+    }
+
+    /** Largest piece, in elements, a parameter is updated in (default 4 Mi); only memory depends on it. */
+    public Builder sliceElements(long sliceElements) {
+      if (sliceElements < 1) {
+        throw new IllegalArgumentException("sliceElements must be >= 1, got " + sliceElements);
+      }
+      this.sliceElements = sliceElements;
+      return this;
     }
 
     /** Creates moment arrays (zeros) for every parameter in {@code stateManager}. */

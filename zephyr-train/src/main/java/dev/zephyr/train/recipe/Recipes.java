@@ -7,6 +7,7 @@ import dev.zephyr.core.model.lora.LoraConfig;
 import dev.zephyr.core.tokenizer.LossMode;
 import dev.zephyr.train.dpo.DpoLossType;
 import dev.zephyr.train.loop.TrainingArguments;
+import dev.zephyr.train.optim.OptimizerName;
 import dev.zephyr.train.optim.SchedulerType;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -35,7 +36,7 @@ public final class Recipes {
   private static final List<String> TRAINING_KEYS = List.of("learning_rate", "lr_scheduler_type",
       "warmup_ratio", "warmup_steps", "num_train_epochs", "max_steps", "per_device_train_batch_size",
       "gradient_accumulation_steps", "max_grad_norm", "weight_decay", "adam_beta1", "adam_beta2", "adam_epsilon",
-      "seed", "logging_steps", "save_steps", "save_total_limit", "disable_tqdm", "gradient_checkpointing",
+      "optim", "seed", "logging_steps", "save_steps", "save_total_limit", "disable_tqdm", "gradient_checkpointing",
       "allow_config_change");
   private static final List<String> MODEL_AND_DATA_KEYS = List.of("model_name_or_path", "dataset_path",
       "dataset_name", "dataset_mixture", "output_dir", "run_dir");
@@ -381,6 +382,13 @@ public final class Recipes {
         case "adam_beta1" -> t.adamBeta1(doubleOf(n, k, yaml, used));
         case "adam_beta2" -> t.adamBeta2(doubleOf(n, k, yaml, used));
         case "adam_epsilon" -> t.adamEpsilon(doubleOf(n, k, yaml, used));
+        case "optim" -> {
+          try {
+            t.optim(OptimizerName.fromHfName(v.asText()));
+          } catch (IllegalArgumentException ex) {
+            throw InvalidInputException.field(src, k, ex.getMessage());
+          }
+        }
         case "seed" -> t.seed(intOf(n, k, yaml, used));
         case "logging_steps" -> t.loggingSteps(intOf(n, k, yaml, used));
         case "save_steps" -> t.saveSteps(intOf(n, k, yaml, used));

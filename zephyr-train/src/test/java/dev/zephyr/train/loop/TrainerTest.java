@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDScope;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.progress.Progress;
+import dev.zephyr.train.optim.OptimizerName;
 import dev.zephyr.train.optim.SchedulerType;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -189,6 +190,45 @@ class TrainerTest {
       t.progress(silenced).train();
     }
     assertThat(silenced.starts).isEmpty();
+  }
+
+  @Test
+  void everyOptimizerResumesFromItsCheckpointToTheSameWeightsBitForBit(@TempDir Path dir) throws Exception {
+    List<ToyTask.Example> data = ToyTask.data(24, D, V, 4);
+    for (OptimizerName optim : List.of(OptimizerName.ADAMW_TORCH, OptimizerName.RMSPROP, OptimizerName.ADAFACTOR)) {
+      Path straight = dir.resolve(optim.hfName() + "-straight");
+      Path broken = dir.resolve(optim.hfName() + "-broken");
+      float[] expected = train(args(straight).optim(optim).weightDecay(0.1).perDeviceTrainBatchSize(4).maxSteps(6)
+          .saveSteps(3).build(), data);
+      TrainingArguments a = args(broken).optim(optim).weightDecay(0.1).perDeviceTrainBatchSize(4).maxSteps(6)
+          .saveSteps(3).build();
+      train(a, data);
+      deleteTree(broken.resolve("checkpoint-6"));
+      float[] resumed = train(a, data);
+      assertThat(resumed).as(optim.hfName()).containsExactly(expected);
+      float[] initial;
+      try (NDManager m = NDManager.newBaseManager()) {
+        initial = ToyTask.init(m, D, H, V, 1).get("fc1.weight").toFloatArray();
+      }
+      assertThat(expected).as("%s trained", optim.hfName()).isNotEqualTo(initial);
+    }
+    // the optimizers' states differ: resuming an RMSprop checkpoint with Adafactor is refused by the config check
+    TrainingArguments other = args(dir.resolve("rmsprop-broken")).optim(OptimizerName.ADAFACTOR).weightDecay(0.1)
+        .perDeviceTrainBatchSize(4).maxSteps(6).saveSteps(3).build();
+    deleteTree(dir.resolve("rmsprop-broken").resolve("checkpoint-6"));
+    assertThatThrownBy(() -> train(other, data)).isInstanceOf(dev.zephyr.core.CheckpointException.class)
+        .hasMessageContaining("optim: checkpoint rmsprop, now adafactor");
+  }
+
+  /** Trains a fresh toy model (or resumes the run in the output directory) and returns fc1.weight. */
+  private static float[] train(TrainingArguments a, List<ToyTask.Example> data) {
+    try (NDManager m = NDManager.newBaseManager()) {
+      Map<String, NDArray> p = ToyTask.init(m, D, H, V, 1);
+      try (Trainer<ToyTask.Example, ToyTask.Batch> t = new Trainer<>(a, new ToyTask(D, V), data, p)) {
+        t.train();
+      }
+      return p.get("fc1.weight").toFloatArray();
+    }
   }
 
   private static void deleteTree(Path root) throws java.io.IOException {

@@ -44,4 +44,37 @@ class GradientClippingTest {
       assertThat(p.get("a").getGradient().toFloatArray()).containsExactly(30f, 40f);
     }
   }
+
+  @Test
+  void slicedNormAgreesWithTheWholeTensorNormAndScalesInPlace() {
+    // a 40 x 30 gradient reduced in slices of 7 rows (210 elements) against one whole-tensor sum
+    java.util.Random r = new java.util.Random(11);
+    float[] g = AdamWTest.gauss(r, 1200, 3f);
+    double exact = 0;
+    for (float x : g) {
+      exact += (double) x * x;
+    }
+    exact = Math.sqrt(exact);
+    try (NDManager m = NDManager.newBaseManager()) {
+      Map<String, NDArray> whole = new LinkedHashMap<>();
+      whole.put("w", m.zeros(new ai.djl.ndarray.types.Shape(40, 30)));
+      Map<String, NDArray> sliced = new LinkedHashMap<>();
+      sliced.put("w", m.zeros(new ai.djl.ndarray.types.Shape(40, 30)));
+      whole.get("w").setRequiresGradient(true);
+      sliced.get("w").setRequiresGradient(true);
+      AdamWTest.setGradient(whole, Map.of("w", g));
+      AdamWTest.setGradient(sliced, Map.of("w", g));
+      NDArray before = sliced.get("w").getGradient();
+      double n1 = GradientClipping.clipGlobalNorm(whole.values(), 1.0);
+      double n2 = GradientClipping.clipGlobalNorm(sliced.values(), 1.0, 210);
+      assertThat(n1).isCloseTo(exact, within(exact * 1e-6));
+      assertThat(n2).isCloseTo(n1, within(n1 * 1e-7));
+      float[] a = whole.get("w").getGradient().toFloatArray();
+      float[] b = before.toFloatArray(); // the handle taken before clipping sees the scaled values: in place
+      for (int i = 0; i < a.length; i++) {
+        assertThat((double) b[i]).isCloseTo(a[i], within(Math.abs(a[i]) * 1e-6 + 1e-12));
+        assertThat((double) a[i]).isCloseTo(g[i] / (exact + 1e-6), within(Math.abs(g[i]) / exact * 1e-5 + 1e-9));
+      }
+    }
+  }
 }

@@ -27,7 +27,7 @@ class RecipeKeysTest {
       Map.entry("max_steps", "5"), Map.entry("per_device_train_batch_size", "2"),
       Map.entry("gradient_accumulation_steps", "2"), Map.entry("max_grad_norm", "0.5"),
       Map.entry("weight_decay", "0.01"), Map.entry("adam_beta1", "0.8"), Map.entry("adam_beta2", "0.99"),
-      Map.entry("adam_epsilon", "1.0e-6"), Map.entry("seed", "7"), Map.entry("logging_steps", "1"),
+      Map.entry("adam_epsilon", "1.0e-6"), Map.entry("optim", "rmsprop"), Map.entry("seed", "7"), Map.entry("logging_steps", "1"),
       Map.entry("save_steps", "10"), Map.entry("save_total_limit", "2"), Map.entry("disable_tqdm", "true"),
       Map.entry("gradient_checkpointing", "false"), Map.entry("allow_config_change", "true"), Map.entry("model_name_or_path", "/m"),
       Map.entry("dataset_path", "/d.jsonl"), Map.entry("dataset_name", "/e.jsonl"),

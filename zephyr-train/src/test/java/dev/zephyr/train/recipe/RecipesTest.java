@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.tokenizer.LossMode;
 import dev.zephyr.train.dpo.DpoLossType;
+import dev.zephyr.train.optim.OptimizerName;
 import dev.zephyr.train.optim.SchedulerType;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -190,5 +191,27 @@ class RecipesTest {
     assertThat(c.training().hfKeys()).as("not a hyper-parameter").doesNotContainKey("allow_config_change");
     assertThat(new DpoRun(c).config()).doesNotContainKey("allow_config_change");
     assertThat(c.taskKeys()).containsOnlyKeys("beta", "loss_type", "loss_weights", "label_smoothing", "max_length");
+  }
+
+  @Test
+  void optimSelectsTheOptimizerAndAnythingElseIsRefusedNamingTheSupportedOnes(@TempDir Path dir) throws Exception {
+    Path yaml = dir.resolve("dpo.yaml");
+    String base = "model_name_or_path: /m\ndataset_path: /d\noutput_dir: /o\n";
+    Files.writeString(yaml, base);
+    assertThat(Recipes.loadDpo(yaml).training().optim()).isEqualTo(OptimizerName.ADAMW_TORCH);
+    Files.writeString(yaml, base + "optim: rmsprop\n");
+    DpoConfig rmsprop = Recipes.loadDpo(yaml);
+    assertThat(rmsprop.training().optim()).isEqualTo(OptimizerName.RMSPROP);
+    assertThat(rmsprop.training().hfKeys()).containsEntry("optim", "rmsprop");
+    // RMSprop and Adafactor take none of the adam_* values, so a checkpoint does not compare them
+    assertThat(rmsprop.training().resultKeys()).containsEntry("optim", "rmsprop")
+        .doesNotContainKeys("adam_beta1", "adam_beta2", "adam_epsilon");
+    Files.writeString(yaml, base + "optim: paged_adamw_32bit\n");
+    assertThat(Recipes.loadSft(yaml).training().optim().algorithm()).isEqualTo(OptimizerName.Algorithm.ADAMW);
+    Files.writeString(yaml, base + "optim: adamw_8bit\n");
+    assertThatThrownBy(() -> Recipes.loadSft(yaml)).isInstanceOf(InvalidInputException.class)
+        .hasMessageStartingWith(yaml.toString()).hasMessageContaining("field 'optim'")
+        .hasMessageContaining("adamw_8bit").hasMessageContaining("8 bits")
+        .hasMessageContaining("supported: adamw_torch, adamw_torch_fused, paged_adamw_32bit, rmsprop, adafactor");
   }
 }
