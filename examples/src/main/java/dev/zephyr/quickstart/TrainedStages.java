@@ -15,7 +15,7 @@ import dev.zephyr.core.tokenizer.Tokenizer;
 import dev.zephyr.data.feedback.Binarizer;
 import dev.zephyr.data.feedback.FeedbackCollector;
 import dev.zephyr.data.feedback.OverallRubric;
-import dev.zephyr.data.feedback.PromptRecord;
+import dev.zephyr.data.rows.PromptRecord;
 import dev.zephyr.train.dpo.DpoData;
 import dev.zephyr.train.dpo.DpoExample;
 import dev.zephyr.train.dpo.DpoTask;

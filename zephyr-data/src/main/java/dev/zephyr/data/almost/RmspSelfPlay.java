@@ -10,7 +10,7 @@ import dev.zephyr.core.io.JsonlAppender;
 import dev.zephyr.data.selfchat.ChatSeed;
 import dev.zephyr.data.selfchat.SelfChatConfig;
 import dev.zephyr.data.selfchat.SelfChatGenerator;
-import dev.zephyr.data.sft.SftRecord;
+import dev.zephyr.data.rows.SftRecord;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;

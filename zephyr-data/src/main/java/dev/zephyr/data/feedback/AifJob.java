@@ -10,6 +10,7 @@ import dev.zephyr.core.progress.Progress;
 import dev.zephyr.data.config.AifConfig;
 import dev.zephyr.data.config.ProviderSpec;
 import dev.zephyr.data.io.DatasetRows;
+import dev.zephyr.data.rows.PromptRecord;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

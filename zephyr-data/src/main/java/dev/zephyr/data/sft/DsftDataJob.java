@@ -28,6 +28,7 @@ import dev.zephyr.core.io.JsonlAppender;
 import dev.zephyr.core.job.FailureLog;
 import dev.zephyr.core.job.WorkCounts;
 import dev.zephyr.core.progress.Progress;
+import dev.zephyr.data.rows.SftRecord;
 import dev.zephyr.data.selfchat.ChatSeed;
 import dev.zephyr.data.selfchat.SelfChatConfig;
 import dev.zephyr.data.selfchat.SelfChatGenerator;

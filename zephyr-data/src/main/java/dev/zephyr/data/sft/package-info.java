@@ -1,5 +1,5 @@
 /**
- * SFT demonstrations in the {@code ultrachat_200k} layout ({@link dev.zephyr.data.sft.SftRecord}), the append-only
- * JSONL log that makes generation resumable, and the {@code dsft-data} job that ties generation and cleaning together.
+ * The {@code dsft-data} job: it ties self-instruct or self-chat generation to cleaning, keeps an append-only JSONL log
+ * of {@link dev.zephyr.data.rows.SftRecord} rows so generation resumes, and builds the teacher models it calls.
  */
 package dev.zephyr.data.sft;
