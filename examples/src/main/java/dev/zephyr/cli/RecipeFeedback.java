@@ -4,7 +4,7 @@ import dev.zephyr.core.ZephyrException;
 import dev.zephyr.core.io.AtomicFiles;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.io.Jsonl;
-import dev.zephyr.data.config.AifConfig;
+import dev.zephyr.data.feedback.AifConfig;
 import dev.zephyr.data.feedback.AifJob;
 import dev.zephyr.data.feedback.Binarizer;
 import dev.zephyr.data.feedback.FeedbackCollector;

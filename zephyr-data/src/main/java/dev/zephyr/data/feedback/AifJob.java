@@ -7,7 +7,6 @@ import dev.zephyr.core.chat.cache.CachedChatModel;
 import dev.zephyr.core.chat.cache.ResponseStore;
 import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.progress.Progress;
-import dev.zephyr.data.config.AifConfig;
 import dev.zephyr.data.config.ProviderSpec;
 import dev.zephyr.data.io.DatasetRows;
 import dev.zephyr.data.rows.PromptRecord;
