@@ -72,10 +72,10 @@ public final class RmspSelfPlay {
 
   private final ChatModel userModel;
   private final ChatModel assistantModel;
-  private final RewardModel rewardModel;
+  private final RewardScorer rewardModel;
   private final Config config;
 
-  public RmspSelfPlay(ChatModel userModel, ChatModel assistantModel, RewardModel rewardModel, Config config) {
+  public RmspSelfPlay(ChatModel userModel, ChatModel assistantModel, RewardScorer rewardModel, Config config) {
     this.userModel = userModel;
     this.assistantModel = assistantModel;
     this.rewardModel = rewardModel;
