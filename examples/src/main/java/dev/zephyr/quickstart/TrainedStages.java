@@ -266,9 +266,9 @@ public final class TrainedStages implements QuickstartStages {
     };
   }
 
-  /** The collector's overall rubric in the {@link JudgePrompt} layout, which the rule-based judge reads. */
+  /** The collector's overall rubric in the {@link GradingPrompt} layout, which the rule-based judge reads. */
   static OverallRubric rubric() {
-    return new OverallRubric("quickstart", null, JudgePrompt.render("{instruction}", "{completion}"));
+    return new OverallRubric("quickstart", null, GradingPrompt.render("{instruction}", "{completion}"));
   }
 
   @Override
