@@ -10,7 +10,7 @@ class DataPackagesTest {
   @Test
   void zephyrDataPackagesHaveNoCycles() {
     PackageGraph graph = PackageGraph.ofModuleOf(SftRecord.class, "dev.zephyr.");
-    assertThat(graph.dependenciesOf("dev.zephyr.data.sft"))
+    assertThat(graph.dependenciesOf("dev.zephyr.data.dsft"))
         .as("the graph was read").contains("dev.zephyr.data.instruct");
     assertThat(graph.describeCycles()).as("package cycles in zephyr-data").isEmpty();
   }

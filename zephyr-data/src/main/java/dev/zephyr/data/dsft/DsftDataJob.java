@@ -1,4 +1,4 @@
-package dev.zephyr.data.sft;
+package dev.zephyr.data.dsft;
 
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.chat.ChatModel;
