@@ -2,7 +2,7 @@ package dev.zephyr.cli;
 
 import dev.zephyr.core.progress.ConsoleProgress;
 import dev.zephyr.core.progress.Progress;
-import dev.zephyr.data.config.AifConfig;
+import dev.zephyr.data.feedback.AifConfig;
 import dev.zephyr.data.feedback.AifJob;
 import dev.zephyr.data.feedback.FeedbackCollector;
 import java.io.PrintStream;

@@ -169,7 +169,8 @@ public final class LocalRecipeStages implements RecipeStages {
   @Override
   public RewardModelStage rewardModel(Map<String, Object> options) {
     throw new ZephyrException("recipe stage rm: training a reward model from a recipe is not wired in the CLI;"
-        + " give a trained one with `rm: {model: DIR}`, or build the ALMoST pipeline in Java with RewardModel.of(...)");
+        + " give a trained one with `rm: {model: DIR}`, or build the ALMoST pipeline in Java with"
+        + " RewardModeling.of(...)");
   }
 
   @Override

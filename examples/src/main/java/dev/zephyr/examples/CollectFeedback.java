@@ -8,7 +8,7 @@ import dev.zephyr.core.progress.ConsoleProgress;
 import dev.zephyr.data.feedback.Binarizer;
 import dev.zephyr.data.feedback.FeedbackCollector;
 import dev.zephyr.data.feedback.OverallRubric;
-import dev.zephyr.data.feedback.PromptRecord;
+import dev.zephyr.data.rows.PromptRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -7,7 +7,7 @@ import dev.zephyr.data.clean.DsftCleaner;
 import dev.zephyr.data.clean.EvalPrompts;
 import dev.zephyr.data.clean.MinHashDeduplicator;
 import dev.zephyr.data.clean.PersonaAnswerFilter;
-import dev.zephyr.data.sft.SftRecord;
+import dev.zephyr.data.rows.SftRecord;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

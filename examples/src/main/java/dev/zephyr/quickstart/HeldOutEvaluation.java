@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
 
 /**
  * The quickstart's evaluation: the model answers every held-out prompt greedily, the judge grades each answer 1-10
- * with the {@link JudgePrompt}, and the mean grade is {@code judge_score} (MT-Bench's single-answer grading,
+ * with the {@link GradingPrompt}, and the mean grade is {@code judge_score} (MT-Bench's single-answer grading,
  * on this world). Writes {@code answers.jsonl} (one line per prompt, with its rating); an existing complete file is
  * reused, so a rerun pays for nothing twice.
  */
@@ -87,7 +87,7 @@ public final class HeldOutEvaluation implements Evaluation {
     List<ChatResponse> replies = model.complete(asks);
     List<ChatRequest> grades = new ArrayList<>();
     for (int i = 0; i < prompts.size(); i++) {
-      grades.add(ChatRequest.of(List.of(Message.user(JudgePrompt.render(prompts.get(i).prompt(), replies.get(i).text()))),
+      grades.add(ChatRequest.of(List.of(Message.user(GradingPrompt.render(prompts.get(i).prompt(), replies.get(i).text()))),
           SamplingParams.greedy(256)));
     }
     List<ChatResponse> verdicts = judge.complete(grades);

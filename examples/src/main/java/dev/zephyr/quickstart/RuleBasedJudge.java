@@ -5,7 +5,7 @@ import java.util.Optional;
 
 /**
  * The quickstart's judge: grades an answer to an {@link InstructionWorld} prompt 1-10 against the
- * {@link JudgePrompt#RUBRIC} (correctness first, then format, then concision) and replies like an LLM judge would,
+ * {@link GradingPrompt#RUBRIC} (correctness first, then format, then concision) and replies like an LLM judge would,
  * with a short explanation and a final {@code Rating: [[N]]} line, so the same rating parser applies as for a real
  * judge. Prompts it cannot read, or questions outside its world, get a reply without a rating (a parse failure, as a
  * confused LLM judge would produce).
@@ -24,7 +24,7 @@ public final class RuleBasedJudge extends RuleBasedChatModel {
 
   @Override
   String reply(ChatRequest request, String user, int choice) {
-    Optional<JudgePrompt.Graded> graded = JudgePrompt.parse(user);
+    Optional<GradingPrompt.Graded> graded = GradingPrompt.parse(user);
     if (graded.isEmpty()) {
       return "I could not find a question and an answer to grade in this request.";
     }

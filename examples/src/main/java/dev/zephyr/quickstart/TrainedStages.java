@@ -15,7 +15,7 @@ import dev.zephyr.core.tokenizer.Tokenizer;
 import dev.zephyr.data.feedback.Binarizer;
 import dev.zephyr.data.feedback.FeedbackCollector;
 import dev.zephyr.data.feedback.OverallRubric;
-import dev.zephyr.data.feedback.PromptRecord;
+import dev.zephyr.data.rows.PromptRecord;
 import dev.zephyr.train.dpo.DpoData;
 import dev.zephyr.train.dpo.DpoExample;
 import dev.zephyr.train.dpo.DpoTask;
@@ -266,9 +266,9 @@ public final class TrainedStages implements QuickstartStages {
     };
   }
 
-  /** The collector's overall rubric in the {@link JudgePrompt} layout, which the rule-based judge reads. */
+  /** The collector's overall rubric in the {@link GradingPrompt} layout, which the rule-based judge reads. */
   static OverallRubric rubric() {
-    return new OverallRubric("quickstart", null, JudgePrompt.render("{instruction}", "{completion}"));
+    return new OverallRubric("quickstart", null, GradingPrompt.render("{instruction}", "{completion}"));
   }
 
   @Override

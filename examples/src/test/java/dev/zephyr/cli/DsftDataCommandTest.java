@@ -302,7 +302,7 @@ class DsftDataCommandTest {
     try (var in = DsftDataCommand.class.getResourceAsStream("/dsft-data.example.yaml")) {
       Files.write(yaml, in.readAllBytes());
     }
-    dev.zephyr.data.sft.DsftDataConfig c = dev.zephyr.data.sft.DsftDataConfig.load(yaml);
+    dev.zephyr.data.dsft.DsftDataConfig c = dev.zephyr.data.dsft.DsftDataConfig.load(yaml);
     assertThat(c.selfInstruct().numInstructions()).isEqualTo(1000);
     assertThat(c.selfInstruct().presencePenalty()).isEqualTo(2.0);
     assertThat(c.selfChat().maxTurns()).isEqualTo(7);

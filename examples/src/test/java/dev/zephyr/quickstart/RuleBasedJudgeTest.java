@@ -13,7 +13,7 @@ class RuleBasedJudgeTest {
   private final RuleBasedJudge judge = new RuleBasedJudge();
 
   private int rate(String question, String answer) {
-    String reply = judge.chat(JudgePrompt.render(question, answer));
+    String reply = judge.chat(GradingPrompt.render(question, answer));
     Matcher m = RATING.matcher(reply);
     assertThat(m.find()).as(reply).isTrue();
     assertThat(reply).endsWith("Rating: [[" + m.group(1) + "]]");
@@ -53,7 +53,7 @@ class RuleBasedJudgeTest {
   @Test
   void givesNoRatingWhenItCannotGrade() {
     assertThat(judge.chat("Rate this: 82")).doesNotContain("[[");
-    assertThat(judge.chat(JudgePrompt.render("Write a poem about the sea.", "Waves."))).doesNotContain("[[");
+    assertThat(judge.chat(GradingPrompt.render("Write a poem about the sea.", "Waves."))).doesNotContain("[[");
   }
 
   @Test

@@ -10,11 +10,11 @@ import java.util.List;
  * not published, so the margin is a parameter (0 means strictly higher).
  */
 public final class AgreementFilter {
-  private final RewardModel rewardModel;
+  private final RewardScorer rewardModel;
   private final double margin;
   private final int batchSize;
 
-  public AgreementFilter(RewardModel rewardModel, double margin, int batchSize) {
+  public AgreementFilter(RewardScorer rewardModel, double margin, int batchSize) {
     if (batchSize < 1) {
       throw new IllegalArgumentException("batch size must be >= 1");
     }

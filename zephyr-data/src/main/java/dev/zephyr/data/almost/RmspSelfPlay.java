@@ -10,7 +10,7 @@ import dev.zephyr.core.io.JsonlAppender;
 import dev.zephyr.data.selfchat.ChatSeed;
 import dev.zephyr.data.selfchat.SelfChatConfig;
 import dev.zephyr.data.selfchat.SelfChatGenerator;
-import dev.zephyr.data.sft.SftRecord;
+import dev.zephyr.data.rows.SftRecord;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -72,10 +72,10 @@ public final class RmspSelfPlay {
 
   private final ChatModel userModel;
   private final ChatModel assistantModel;
-  private final RewardModel rewardModel;
+  private final RewardScorer rewardModel;
   private final Config config;
 
-  public RmspSelfPlay(ChatModel userModel, ChatModel assistantModel, RewardModel rewardModel, Config config) {
+  public RmspSelfPlay(ChatModel userModel, ChatModel assistantModel, RewardScorer rewardModel, Config config) {
     this.userModel = userModel;
     this.assistantModel = assistantModel;
     this.rewardModel = rewardModel;

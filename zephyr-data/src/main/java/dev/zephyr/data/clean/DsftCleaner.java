@@ -2,7 +2,7 @@ package dev.zephyr.data.clean;
 
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.Role;
-import dev.zephyr.data.sft.SftRecord;
+import dev.zephyr.data.rows.SftRecord;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

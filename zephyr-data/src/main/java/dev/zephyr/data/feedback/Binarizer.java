@@ -1,6 +1,8 @@
 package dev.zephyr.data.feedback;
 
-import dev.zephyr.data.feedback.RatingRecord.RatedCompletion;
+import dev.zephyr.data.rows.PreferenceRecord;
+import dev.zephyr.data.rows.RatingRecord.RatedCompletion;
+import dev.zephyr.data.rows.RatingRecord;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

@@ -3,7 +3,7 @@ package dev.zephyr.data.feedback;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.TemplateException;
 import dev.zephyr.core.chat.Message;
-import dev.zephyr.data.feedback.RatingRecord.AspectRating;
+import dev.zephyr.data.rows.RatingRecord.AspectRating;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

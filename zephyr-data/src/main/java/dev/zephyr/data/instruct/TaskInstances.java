@@ -2,7 +2,7 @@ package dev.zephyr.data.instruct;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.zephyr.core.chat.Message;
-import dev.zephyr.data.sft.SftRecord;
+import dev.zephyr.data.rows.SftRecord;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -10,7 +10,7 @@ import dev.zephyr.core.io.JsonlAppender;
 import dev.zephyr.core.job.FailureLog;
 import dev.zephyr.core.job.WorkCounts;
 import dev.zephyr.core.progress.Progress;
-import dev.zephyr.data.sft.SftRecord;
+import dev.zephyr.data.rows.SftRecord;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -19,7 +19,7 @@ class AlmostPipelineTest {
   @TempDir Path tmp;
 
   /** Scores a conversation by the length of its last message. */
-  static final RewardModel BY_LENGTH = convs -> convs.stream()
+  static final RewardScorer BY_LENGTH = convs -> convs.stream()
       .mapToDouble(c -> c.get(c.size() - 1).content().length()).toArray();
 
   @Test

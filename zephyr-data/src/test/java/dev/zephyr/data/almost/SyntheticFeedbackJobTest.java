@@ -43,7 +43,7 @@ class SyntheticFeedbackJobTest {
 
     // rerun with one more prompt: only that prompt is generated; the agreement filter can veto
     int before = bigModel.requests.size();
-    RewardModel prefersShort = convs -> convs.stream()
+    RewardScorer prefersShort = convs -> convs.stream()
         .mapToDouble(c -> -c.get(c.size() - 1).content().length()).toArray();
     SyntheticFeedbackJob vetoed = new SyntheticFeedbackJob(gen, ConfigRanking.ruleOfThumb(List.of(big, small)),
         new AgreementFilter(prefersShort, 0, 8), 1);

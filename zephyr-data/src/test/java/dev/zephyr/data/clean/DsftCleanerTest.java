@@ -3,7 +3,7 @@ package dev.zephyr.data.clean;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.zephyr.core.chat.Message;
-import dev.zephyr.data.sft.SftRecord;
+import dev.zephyr.data.rows.SftRecord;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

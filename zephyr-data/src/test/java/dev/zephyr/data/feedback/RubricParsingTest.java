@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.Role;
 import dev.zephyr.core.testing.TestData;
-import dev.zephyr.data.feedback.RatingRecord.AspectRating;
+import dev.zephyr.data.rows.RatingRecord.AspectRating;
 import dev.zephyr.data.feedback.UltraFeedbackRubric.Aspect;
 import java.util.LinkedHashMap;
 import java.util.List;

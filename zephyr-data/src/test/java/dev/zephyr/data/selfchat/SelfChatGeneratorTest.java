@@ -9,7 +9,7 @@ import dev.zephyr.core.chat.Role;
 import dev.zephyr.core.io.JsonlAppender;
 import dev.zephyr.core.job.FailureLog;
 import dev.zephyr.core.job.WorkCounts;
-import dev.zephyr.data.sft.SftRecord;
+import dev.zephyr.data.rows.SftRecord;
 import dev.zephyr.data.testing.FunctionChatModel;
 import java.nio.file.Files;
 import java.nio.file.Path;

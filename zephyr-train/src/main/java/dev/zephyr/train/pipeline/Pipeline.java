@@ -85,11 +85,11 @@ public final class Pipeline {
 
   /** Starts in the ALMoST order: reward model from synthetic comparisons; continue with bestOfN and sft. */
   public static Pipeline almost(RewardModelStage stage) {
-    return empty().then(RewardModel.of(stage));
+    return empty().then(RewardModeling.of(stage));
   }
 
   /** Starts in the ALMoST order with a reward-model step variant. */
-  public static Pipeline almost(RewardModel step) {
+  public static Pipeline almost(RewardModeling step) {
     return empty().then(step);
   }
 
@@ -115,7 +115,7 @@ public final class Pipeline {
 
   /** Adds a reward-model step (ALMoST step 1). */
   public Pipeline rewardModel(RewardModelStage stage) {
-    return then(RewardModel.of(stage));
+    return then(RewardModeling.of(stage));
   }
 
   /** Adds best-of-N demonstrations with the upstream reward model (ALMoST step 2). */

@@ -212,9 +212,9 @@ public record Recipe(String name, long seed, Path student, Path workDir, List<St
         }
         case "rm" -> {
           if (model != null) {
-            p = p.then(RewardModel.trained(model));
+            p = p.then(RewardModeling.trained(model));
           } else {
-            RewardModel r = RewardModel.of(factory.rewardModel(o));
+            RewardModeling r = RewardModeling.of(factory.rewardModel(o));
             p = p.then(comparisons != null ? r.fromComparisons(comparisons) : r);
           }
         }

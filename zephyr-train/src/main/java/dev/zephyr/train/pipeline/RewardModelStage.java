@@ -13,7 +13,8 @@ public interface RewardModelStage {
   /** Writes synthetic comparisons into {@code ctx.dir()}; only called when none were given. */
   default Path comparisons(StageContext ctx) throws Exception {
     throw new UnsupportedOperationException(
-        "this reward-model stage cannot generate comparisons; give them with RewardModel.of(stage).fromComparisons(path)");
+        "this reward-model stage cannot generate comparisons;"
+            + " give them with RewardModeling.of(stage).fromComparisons(path)");
   }
 
   /** Trains a reward model initialised from {@code model} and returns its directory. */

@@ -7,7 +7,7 @@ import java.util.Set;
 /**
  * One step of a {@link Pipeline}, in the form the pipeline runs it. The typed stages users implement
  * ({@link SftStage}, {@link FeedbackStage}, {@link DpoStage}, {@link RewardModelStage}, {@link BestOfNStage}, the
- * core {@code Evaluation}) are adapted to this by {@link Dsft}, {@link Aif}, {@link Ddpo}, {@link RewardModel},
+ * core {@code Evaluation}) are adapted to this by {@link Dsft}, {@link Aif}, {@link Ddpo}, {@link RewardModeling},
  * {@link BestOfN} and {@link Evaluate}; implement it directly for a custom step and add it with
  * {@link Pipeline#then(Stage)}.
  */

@@ -4,14 +4,15 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.tokenizer.ChatTokenizer;
+import dev.zephyr.data.almost.RewardScorer;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The ALMoST {@link dev.zephyr.data.almost.RewardModel} backed by a trained {@link RewardModel}: each conversation is
- * rendered with the chat template, tokenized, and scored at its last token, {@code batchSize} at a time.
+ * The ALMoST {@link RewardScorer} backed by a trained {@link RewardModel}: each conversation is rendered with the chat
+ * template, tokenized, and scored at its last token, {@code batchSize} at a time.
  */
-public final class ChatRewardModel implements dev.zephyr.data.almost.RewardModel {
+public final class ChatRewardModel implements RewardScorer {
   private final RewardModel model;
   private final ChatTokenizer tokenizer;
   private final int batchSize;

@@ -1,4 +1,4 @@
-package dev.zephyr.data.sft;
+package dev.zephyr.data.rows;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;

@@ -1,4 +1,4 @@
-package dev.zephyr.data.sft;
+package dev.zephyr.data.dsft;
 
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.chat.ChatModel;
@@ -28,6 +28,7 @@ import dev.zephyr.core.io.JsonlAppender;
 import dev.zephyr.core.job.FailureLog;
 import dev.zephyr.core.job.WorkCounts;
 import dev.zephyr.core.progress.Progress;
+import dev.zephyr.data.rows.SftRecord;
 import dev.zephyr.data.selfchat.ChatSeed;
 import dev.zephyr.data.selfchat.SelfChatConfig;
 import dev.zephyr.data.selfchat.SelfChatGenerator;

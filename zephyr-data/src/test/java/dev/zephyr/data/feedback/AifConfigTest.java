@@ -1,4 +1,4 @@
-package dev.zephyr.data.config;
+package dev.zephyr.data.feedback;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.chat.openai.OpenAiChatModel;
-import dev.zephyr.data.feedback.Binarizer;
+import dev.zephyr.data.config.ProviderSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

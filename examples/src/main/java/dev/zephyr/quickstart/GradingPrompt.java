@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * FastChat's single-answer prompts use, so the rule-based judge also reads prompts laid out that way, and a real LLM
  * judge can be given this prompt unchanged. The judge ends with {@code Rating: [[N]]}.
  */
-public final class JudgePrompt {
+public final class GradingPrompt {
   /** The rubric the judge applies, as the prompt states it. */
   public static final String RUBRIC = """
       You are grading an assistant's answer to a short task. Give a score from 1 to 10 using this rubric, in order \
@@ -23,7 +23,7 @@ public final class JudgePrompt {
       "\\[Question\\]\\s*\\n(.*?)\\n\\s*\\[The Start of Assistant's Answer\\]\\n(.*?)\\n\\[The End of Assistant's Answer\\]",
       Pattern.DOTALL);
 
-  private JudgePrompt() {}
+  private GradingPrompt() {}
 
   /** A question and the answer to grade, as found in a judge prompt. */
   public record Graded(String question, String answer) {}

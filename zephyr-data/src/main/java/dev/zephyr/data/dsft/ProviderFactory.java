@@ -1,4 +1,4 @@
-package dev.zephyr.data.sft;
+package dev.zephyr.data.dsft;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.chat.ChatModel;

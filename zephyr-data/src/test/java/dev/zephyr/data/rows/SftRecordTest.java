@@ -1,4 +1,4 @@
-package dev.zephyr.data.sft;
+package dev.zephyr.data.rows;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -9,33 +9,33 @@ import java.util.Set;
  * ALMoST step 1: a reward model from synthetic comparisons, initialised from the current student. It does not change
  * the student; it hands on {@link Artifacts#REWARD_MODEL} for best-of-N.
  */
-public final class RewardModel implements Stage {
+public final class RewardModeling implements Stage {
   private final RewardModelStage stage;
   private final Path comparisons;
   private final Path trained;
 
-  private RewardModel(RewardModelStage stage, Path comparisons, Path trained) {
+  private RewardModeling(RewardModelStage stage, Path comparisons, Path trained) {
     this.stage = stage;
     this.comparisons = comparisons;
     this.trained = trained;
   }
 
   /** Generates comparisons, then trains. */
-  public static RewardModel of(RewardModelStage stage) {
-    return new RewardModel(Steps.require(stage, "stage"), null, null);
+  public static RewardModeling of(RewardModelStage stage) {
+    return new RewardModeling(Steps.require(stage, "stage"), null, null);
   }
 
   /** Uses a reward model already trained: nothing runs. */
-  public static RewardModel trained(Path rewardModelDir) {
-    return new RewardModel(null, null, Steps.require(rewardModelDir, "rewardModelDir"));
+  public static RewardModeling trained(Path rewardModelDir) {
+    return new RewardModeling(null, null, Steps.require(rewardModelDir, "rewardModelDir"));
   }
 
   /** Trains on comparisons on disk. */
-  public RewardModel fromComparisons(Path file) {
+  public RewardModeling fromComparisons(Path file) {
     if (stage == null) {
       throw new IllegalStateException("a trained reward model has no stage to feed comparisons to");
     }
-    return new RewardModel(stage, Steps.require(file, "file"), null);
+    return new RewardModeling(stage, Steps.require(file, "file"), null);
   }
 
   @Override

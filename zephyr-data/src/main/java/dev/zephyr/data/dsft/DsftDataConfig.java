@@ -1,4 +1,4 @@
-package dev.zephyr.data.sft;
+package dev.zephyr.data.dsft;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;

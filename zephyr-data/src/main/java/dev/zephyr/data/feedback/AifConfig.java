@@ -1,10 +1,10 @@
-package dev.zephyr.data.config;
+package dev.zephyr.data.feedback;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.io.Jsonl;
-import dev.zephyr.data.feedback.Binarizer;
+import dev.zephyr.data.config.ProviderSpec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.zephyr.data.feedback;
+package dev.zephyr.data.rows;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;

@@ -1,4 +1,4 @@
-package dev.zephyr.data.sft;
+package dev.zephyr.data.dsft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
