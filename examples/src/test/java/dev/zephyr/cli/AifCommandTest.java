@@ -159,7 +159,7 @@ class AifCommandTest {
     Path cfg = setUp(dir, server.baseUrl(), 2, "temprature: 0.5");
     CliRun r = run("aif", "--config", cfg.toString(), "--no-progress");
     assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err()).contains("aif.yaml").contains("temprature").contains("unknown key");
+    assertThat(r.err()).contains("aif.yaml").contains("temprature").contains("unknown key (did you mean 'temperature'?)");
 
     Files.writeString(cfg, Files.readString(cfg).replace("temprature: 0.5", "")
         .replace("binarize: {chosen: overall, rejected: random, ties: keep}", "binarize: {rejected: best}"));
