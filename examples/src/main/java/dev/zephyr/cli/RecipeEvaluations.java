@@ -55,7 +55,17 @@ final class RecipeEvaluations {
 
   private RecipeEvaluations() {}
 
+  /** The keys each evaluation reads; any other is refused with the closest of these. */
+  private static final Map<String, Set<String>> KEYS = Map.of(
+      "mt_bench", Set.of("bench_dir", "judge", "max_new_token", "batch_size", "first_n"),
+      "alpaca_eval", Set.of("eval_set", "annotator_prompt", "annotator", "judge", "max_new_tokens", "temperature",
+          "batch_size"));
+
   static Evaluation of(String name, Map<String, Object> options) {
+    if (KEYS.containsKey(name)) {
+      ConfigKeys.requireKnown(Json.mapper().valueToTree(options), KEYS.get(name), null, "recipe",
+          "evaluate." + name);
+    }
     return switch (name) {
       case "mt_bench" -> new MtBenchEvaluation(new Options("mt_bench", options));
       case "alpaca_eval" -> new AlpacaEvalEvaluation(new Options("alpaca_eval", options));

@@ -354,6 +354,25 @@ class PipelineRecipeRunTest {
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("unknown evaluation 'arena_hard'");
     assertThat(dir.resolve("runs/e")).doesNotExist(); // nothing ran
+
+    // a misspelt evaluation key, or judge key, is refused before anything runs, with the closest key
+    Files.writeString(recipe, """
+        name: e
+        student: base
+        stages:
+          - ddpo: {preferences: p.jsonl}
+          - evaluate: {mt_bench: {bench_dir: x, batch_sise: 4, judge: {base_url: "http://127.0.0.1:9/v1"}}}
+        """);
+    CliRun typo = CliRun.of("pipeline", "--config", recipe.toString());
+    assertThat(typo.code()).isEqualTo(1);
+    assertThat(typo.err()).contains("evaluate.mt_bench.batch_sise").contains("did you mean 'batch_size'?");
+    Files.writeString(recipe, Files.readString(recipe).replace("batch_sise: 4, ", "")
+        .replace("127.0.0.1:9/v1\"", "127.0.0.1:9/v1\", max_retrys: 2"));
+    CliRun judgeTypo = CliRun.of("pipeline", "--config", recipe.toString());
+    assertThat(judgeTypo.code()).isEqualTo(1);
+    assertThat(judgeTypo.err()).contains("evaluate.mt_bench.judge.max_retrys")
+        .contains("did you mean 'max_retries'?");
+    assertThat(dir.resolve("runs/e")).doesNotExist();
   }
 
   @Test
