@@ -24,7 +24,7 @@ public final class RecipeKeys {
       "torch_dtype", "attn_implementation", "use_flash_attention_2", "use_liger_kernel", "use_liger",
       "trust_remote_code", "model_revision", "ddp_timeout", "dataloader_num_workers", "dataloader_pin_memory",
       "dataloader_persistent_workers", "dataset_num_proc", "preprocessing_num_workers", "tf32", "do_eval",
-      "do_train", "gradient_checkpointing_kwargs", "disable_dropout", "chat_template_path");
+      "do_train", "gradient_checkpointing_kwargs", "use_logits_to_keep");
 
   /**
    * Keys that change what is trained and that zephyr does not implement yet, each with the values that leave the
@@ -32,7 +32,9 @@ public final class RecipeKeys {
    * reading it in {@link Recipes}.
    */
   public static final Map<String, Harmless> NOT_SUPPORTED_YET = Map.ofEntries(
-      Map.entry("optim", new Harmless("adamw_torch", v -> v.asText().equals("adamw_torch"))),
+      // the fused kernel computes the same AdamW update
+      Map.entry("optim", new Harmless("adamw_torch or adamw_torch_fused",
+          v -> v.asText().equals("adamw_torch") || v.asText().equals("adamw_torch_fused"))),
       Map.entry("bf16", new Harmless("false", v -> !v.asBoolean(true))),
       Map.entry("fp16", new Harmless("false", v -> !v.asBoolean(true))),
       Map.entry("use_peft", new Harmless("false", v -> !v.asBoolean(true))),
@@ -43,13 +45,12 @@ public final class RecipeKeys {
       Map.entry("lora_modules_to_save", Harmless.NOTHING),
       Map.entry("load_in_4bit", new Harmless("false", v -> !v.asBoolean(true))),
       Map.entry("load_in_8bit", new Harmless("false", v -> !v.asBoolean(true))),
-      Map.entry("eval_strategy", new Harmless("no", v -> v.asText().equals("no"))),
-      Map.entry("evaluation_strategy", new Harmless("no", v -> v.asText().equals("no"))),
+      Map.entry("eval_strategy", new Harmless("\"no\"", RecipeKeys::isNo)),
+      Map.entry("evaluation_strategy", new Harmless("\"no\"", RecipeKeys::isNo)),
       Map.entry("eval_steps", Harmless.NOTHING),
       Map.entry("per_device_eval_batch_size", Harmless.NOTHING),
       Map.entry("test_split_size", Harmless.NOTHING),
       Map.entry("neftune_noise_alpha", Harmless.NOTHING),
-      Map.entry("use_logits_to_keep", new Harmless("false", v -> !v.asBoolean(true))),
       Map.entry("truncation_mode", new Harmless("keep_start", v -> v.asText().equals("keep_start"))));
 
   /**
@@ -60,6 +61,11 @@ public final class RecipeKeys {
       "max_prompt_length", "removed in TRL 0.29; only max_length (keep_start) applies");
 
   private RecipeKeys() {}
+
+  /** {@code "no"}, or a bare {@code no} that a YAML 1.1 reader took for false. */
+  private static boolean isNo(JsonNode v) {
+    return v.isBoolean() ? !v.asBoolean() : v.asText().equals("no");
+  }
 
   /** The values of a not-yet-supported key that change nothing, described for the error message. */
   public record Harmless(String description, Predicate<JsonNode> test) {

@@ -233,5 +233,7 @@ class RecipesTest {
     // the values that leave the run as zephyr trains it pass
     Files.writeString(yaml, base + "bf16: false\nuse_peft: false\noptim: adamw_torch\neval_strategy: \"no\"\n");
     assertThat(Recipes.loadDpo(yaml).datasets()).containsExactly(Path.of("/d.jsonl"));
+    Files.writeString(yaml, base + "optim: adamw_torch_fused\neval_strategy: no\n");
+    assertThat(Recipes.loadDpo(yaml).datasets()).as("bare no, however YAML reads it").hasSize(1);
   }
 }
