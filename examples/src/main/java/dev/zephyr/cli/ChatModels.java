@@ -6,9 +6,8 @@ import dev.zephyr.core.chat.ChatRequest;
 import dev.zephyr.core.chat.ChatResponse;
 import dev.zephyr.core.chat.cache.CachedChatModel;
 import dev.zephyr.core.chat.cache.ResponseStore;
-import dev.zephyr.core.chat.openai.OpenAiChatModel;
+import dev.zephyr.core.chat.EndpointSpec;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
 /**
@@ -18,24 +17,39 @@ import java.util.List;
 final class ChatModels {
   private ChatModels() {}
 
+  /** Whole-request timeout of the command-line endpoints unless an option or a config says otherwise. */
+  static final int DEFAULT_TIMEOUT_SECONDS = 120;
+
   /**
-   * An OpenAI-compatible chat model.
+   * An OpenAI-compatible chat model with the default timeout and retries.
    *
    * @param model the model name sent to the endpoint (e.g. {@code gpt-4})
    * @param baseUrl the endpoint's base URL, e.g. {@code https://api.openai.com/v1}
    * @param apiKeyEnv the environment variable holding the API key
    */
   static ChatModel openAiCompatible(String model, String baseUrl, String apiKeyEnv) {
-    // a local server (vLLM, llama.cpp, Ollama) usually needs no key: send none when the variable is unset there
-    boolean keySet = apiKeyEnv != null && !apiKeyEnv.isBlank() && System.getenv(apiKeyEnv) != null;
-    if (!keySet && baseUrl.contains("api.openai.com")) {
-      throw new ZephyrException("environment variable " + apiKeyEnv + " must hold the API key for " + baseUrl);
+    return open(EndpointSpec.of(baseUrl, model, apiKeyEnv).withTimeoutSeconds(DEFAULT_TIMEOUT_SECONDS));
+  }
+
+  /**
+   * The endpoint with its retry and rate decorators ({@link EndpointSpec#open()}). A local server (vLLM, llama.cpp,
+   * Ollama) usually needs no key: none is sent when the variable is unset there, while OpenAI's API refuses to start
+   * without it.
+   */
+  static ChatModel open(EndpointSpec spec) {
+    String keyEnv = spec.apiKeyEnv();
+    boolean keySet = keyEnv != null && !keyEnv.isBlank() && System.getenv(keyEnv) != null;
+    String urls = String.join(", ", spec.baseUrls());
+    if (!keySet && urls.contains("api.openai.com")) {
+      throw new ZephyrException("environment variable " + keyEnv + " must hold the API key for " + urls);
     }
+    EndpointSpec effective = keySet ? spec : new EndpointSpec(spec.name(), spec.baseUrls(), spec.model(), null,
+        spec.timeoutSeconds(), spec.maxRetries(), spec.retryBackoffMs(), spec.requestsPerMinute(),
+        spec.maxConcurrency(), spec.maxTotalConcurrency(), spec.headers());
     try {
-      return OpenAiChatModel.builder().baseUrl(baseUrl).modelName(model).apiKeyEnv(keySet ? apiKeyEnv : null)
-          .timeout(Duration.ofSeconds(120)).maxRetries(6).build();
+      return effective.open();
     } catch (IllegalArgumentException e) {
-      throw new ZephyrException("cannot set up model '" + model + "' at " + baseUrl + ": " + e.getMessage(), e);
+      throw new ZephyrException("cannot set up model '" + spec.model() + "' at " + urls + ": " + e.getMessage(), e);
     }
   }
 

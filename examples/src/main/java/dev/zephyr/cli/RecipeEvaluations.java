@@ -1,11 +1,15 @@
 package dev.zephyr.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zephyr.core.ZephyrException;
 import dev.zephyr.core.chat.ChatModel;
+import dev.zephyr.core.chat.EndpointSpec;
 import dev.zephyr.core.chat.SamplingParams;
+import dev.zephyr.core.config.ConfigKeys;
 import dev.zephyr.core.eval.EvalReport;
 import dev.zephyr.core.eval.Evaluation;
 import dev.zephyr.core.io.AtomicFiles;
+import dev.zephyr.core.io.Json;
 import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.job.WorkCounts;
 import dev.zephyr.core.progress.Progress;
@@ -51,7 +55,17 @@ final class RecipeEvaluations {
 
   private RecipeEvaluations() {}
 
+  /** The keys each evaluation reads; any other is refused with the closest of these. */
+  private static final Map<String, Set<String>> KEYS = Map.of(
+      "mt_bench", Set.of("bench_dir", "judge", "max_new_token", "batch_size", "first_n"),
+      "alpaca_eval", Set.of("eval_set", "annotator_prompt", "annotator", "judge", "max_new_tokens", "temperature",
+          "batch_size"));
+
   static Evaluation of(String name, Map<String, Object> options) {
+    if (KEYS.containsKey(name)) {
+      ConfigKeys.requireKnown(Json.mapper().valueToTree(options), KEYS.get(name), null, "recipe",
+          "evaluate." + name);
+    }
     return switch (name) {
       case "mt_bench" -> new MtBenchEvaluation(new Options("mt_bench", options));
       case "alpaca_eval" -> new AlpacaEvalEvaluation(new Options("alpaca_eval", options));
@@ -97,28 +111,41 @@ final class RecipeEvaluations {
       throw new ZephyrException("evaluate." + evaluation + "." + key + ": expected a number, found " + v);
     }
 
-    /** {@code judge: {base_url, model, api_key_env}}; the model name is the one the evaluation defaults to. */
+    /**
+     * {@code judge:}, an {@link EndpointSpec} ({@code base_url}, {@code model}, {@code api_key_env},
+     * {@code timeout_seconds}, {@code max_retries}, {@code requests_per_minute}, ...); the model defaults to the one
+     * the evaluation is defined with, the key variable to {@code OPENAI_API_KEY}, the timeout to 120 s.
+     */
     Judge judge(String defaultModel) {
+      String field = "evaluate." + evaluation + ".judge";
       Object v = map.get("judge");
-      if (!(v instanceof Map<?, ?> j)) {
-        throw new ZephyrException("evaluate." + evaluation + ".judge: required, a mapping {base_url, model,"
-            + " api_key_env} of an OpenAI-compatible endpoint");
+      if (!(v instanceof Map<?, ?>)) {
+        throw new ZephyrException(field + ": required, a mapping {base_url, model, api_key_env, ...} of an"
+            + " OpenAI-compatible endpoint");
       }
-      Object url = j.get("base_url");
-      if (url == null) {
-        throw new ZephyrException("evaluate." + evaluation + ".judge.base_url: required");
+      ObjectNode node = Json.mapper().valueToTree(v);
+      ConfigKeys.requireKnown(node, EndpointSpec.KEYS, null, "recipe", field);
+      if (!node.hasNonNull("model")) {
+        node.put("model", defaultModel);
       }
-      Object model = j.get("model");
-      Object key = j.get("api_key_env");
-      return new Judge(url.toString(), model == null ? defaultModel : model.toString(),
-          key == null ? "OPENAI_API_KEY" : key.toString());
+      if (!node.has("api_key_env")) {
+        node.put("api_key_env", "OPENAI_API_KEY");
+      }
+      if (!node.has("timeout_seconds")) {
+        node.put("timeout_seconds", ChatModels.DEFAULT_TIMEOUT_SECONDS);
+      }
+      return new Judge(EndpointSpec.fromNode(node, "recipe", field));
     }
   }
 
   /** An OpenAI-compatible judge. */
-  record Judge(String baseUrl, String model, String apiKeyEnv) {
+  record Judge(EndpointSpec endpoint) {
+    String model() {
+      return endpoint.model();
+    }
+
     ChatModel open(Path cacheFile) {
-      return ChatModels.cached(ChatModels.openAiCompatible(model, baseUrl, apiKeyEnv), cacheFile);
+      return ChatModels.cached(ChatModels.open(endpoint), cacheFile);
     }
   }
 

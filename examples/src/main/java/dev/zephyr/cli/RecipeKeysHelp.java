@@ -23,8 +23,8 @@ final class RecipeKeysHelp {
     List<String> lines = new ArrayList<>();
     lines.add("");
     lines.add("YAML keys (alignment-handbook / TRL names, see zephyr-train/README.md).");
-    lines.add("Other keys, such as bf16 or push_to_hub, are accepted and have no effect");
-    lines.add("(--verbose lists them).");
+    lines.add("Python-stack keys such as push_to_hub or report_to pass with a warning;");
+    lines.add("other keys, and keys not supported yet (bf16: true, use_peft...), are refused.");
     int nameWidth = groups.keySet().stream().mapToInt(String::length).max().orElse(0) + 4;
     for (Map.Entry<String, List<String>> g : groups.entrySet()) {
       String indent = " ".repeat(nameWidth);

@@ -1,8 +1,9 @@
 package dev.zephyr.examples;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.zephyr.core.chat.ChatModel;
+import dev.zephyr.core.chat.EndpointSpec;
 import dev.zephyr.core.chat.SamplingParams;
-import dev.zephyr.core.chat.openai.OpenAiChatModel;
 import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.progress.ConsoleProgress;
 import dev.zephyr.data.feedback.Binarizer;
@@ -56,10 +57,8 @@ public final class CollectFeedback {
       return 1;
     }
     String keyEnv = System.getenv("OPENAI_API_KEY") != null ? "OPENAI_API_KEY" : null;
-    try (OpenAiChatModel generator = OpenAiChatModel.builder().baseUrl(args[0]).modelName(model)
-            .apiKeyEnv(keyEnv).build();
-        OpenAiChatModel judge = OpenAiChatModel.builder().baseUrl(args[2]).modelName(judgeModel)
-            .apiKeyEnv(keyEnv).build()) {
+    try (ChatModel generator = EndpointSpec.of(args[0], model, keyEnv).open();
+        ChatModel judge = EndpointSpec.of(args[2], judgeModel, keyEnv).open()) {
       List<PromptRecord> prompts = new ArrayList<>();
       List<JsonNode> rows = Jsonl.readAll(promptsFile);
       for (int i = 0; i < rows.size(); i++) {

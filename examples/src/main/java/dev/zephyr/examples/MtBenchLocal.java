@@ -1,6 +1,7 @@
 package dev.zephyr.examples;
 
-import dev.zephyr.core.chat.openai.OpenAiChatModel;
+import dev.zephyr.core.chat.ChatModel;
+import dev.zephyr.core.chat.EndpointSpec;
 import dev.zephyr.core.generate.LocalChatModel;
 import dev.zephyr.core.progress.ConsoleProgress;
 import dev.zephyr.eval.mtbench.AnswerGenerator;
@@ -82,8 +83,7 @@ public final class MtBenchLocal {
       Path judgmentFile = benchDir.resolve("model_judgment").resolve(judgeModel + "_single.jsonl");
       String keyEnv = System.getenv("OPENAI_API_KEY") != null ? "OPENAI_API_KEY" : null;
       MtBenchJudge.Result<SingleJudgment> judged;
-      try (OpenAiChatModel judge = OpenAiChatModel.builder().baseUrl(args[2]).modelName(judgeModel)
-          .apiKeyEnv(keyEnv).build()) {
+      try (ChatModel judge = EndpointSpec.of(args[2], judgeModel, keyEnv).open()) {
         judged = new MtBenchJudge(judge, judgeModel, bench, 8).progress(ConsoleProgress.stderr())
             .judgeSingle(modelId, answers, judgmentFile);
       }

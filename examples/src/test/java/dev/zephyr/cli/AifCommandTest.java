@@ -159,7 +159,9 @@ class AifCommandTest {
     Path cfg = setUp(dir, server.baseUrl(), 2, "temprature: 0.5");
     CliRun r = run("aif", "--config", cfg.toString(), "--no-progress");
     assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err()).contains("aif.yaml").contains("temprature").contains("unknown key");
+    assertThat(r.err()).contains("aif.yaml").contains("temprature")
+        .as("a top-level key, where no known key is near: the keys of that level are listed")
+        .contains("field 'temprature': unknown key (known keys here: binarize, cache,");
 
     Files.writeString(cfg, Files.readString(cfg).replace("temprature: 0.5", "")
         .replace("binarize: {chosen: overall, rejected: random, ties: keep}", "binarize: {rejected: best}"));

@@ -191,24 +191,27 @@ class CliConventionsTest {
 
   @Test
   void logsAreQuietByDefaultAndVerboseShowsInfoAndTheStackTrace() throws Exception {
-    // a recipe with a key that has no effect (logged at INFO) and a model directory that does not exist
+    // a recipe with a Python-stack key (one WARN line) and a model directory that does not exist; the keys read are
+    // logged at INFO
     Path yaml = Files.writeString(tmp.resolve("sft.yaml"), "model_name_or_path: " + tmp.resolve("no-model")
-        + "\ndataset_path: " + tmp.resolve("d.jsonl") + "\noutput_dir: " + tmp.resolve("out") + "\nbf16: true\n");
+        + "\ndataset_path: " + tmp.resolve("d.jsonl") + "\noutput_dir: " + tmp.resolve("out")
+        + "\npush_to_hub: true\n");
     Files.writeString(tmp.resolve("d.jsonl"), "{\"text\": \"hi\"}\n");
     Logger zephyr = (Logger) LoggerFactory.getLogger("dev.zephyr");
     var before = zephyr.getLevel();
 
     CliRun quiet = CliRun.of("sft", "--config", yaml.toString());
     assertThat(quiet.code()).isEqualTo(1);
-    assertThat(quiet.err()).doesNotContain(" INFO ").doesNotContain("keys without effect")
+    assertThat(quiet.err()).doesNotContain(" INFO ").doesNotContain("recipe keys read")
+        .contains(" WARN ").contains("Python-stack keys with no meaning here, ignored: [push_to_hub]")
         .doesNotContain("\tat ").contains("zephyr sft: ");
 
     CliRun verbose = CliRun.of("sft", "--config", yaml.toString(), "--verbose");
     assertThat(verbose.code()).isEqualTo(1);
-    assertThat(verbose.err()).contains(" INFO ").contains("keys without effect here").contains("[bf16]")
+    assertThat(verbose.err()).contains(" INFO ").contains("recipe keys read: [")
         .contains("zephyr sft: ").contains("\tat dev.zephyr.");
     assertThat(CliRun.of("--verbose", "sft", "--config", yaml.toString()).err()).as("before the command too")
-        .contains("keys without effect here");
+        .contains("recipe keys read");
     assertThat(zephyr.getLevel()).as("a run leaves the configured level behind").isEqualTo(before);
   }
 

@@ -205,7 +205,8 @@ class DsftDataCommandTest {
     Files.writeString(yaml, "output_dir: out\nteacher: {name: t}\nself_chat: {seeds: q.txt, min_turn: 3}\n");
     Run r = run(yaml, new FakeModel("teacher", -1), new FakeModel("user", -1));
     assertThat(r.exit()).isEqualTo(1);
-    assertThat(r.err()).contains("bad.yaml").contains("min_turn").contains("unknown key");
+    assertThat(r.err()).contains("bad.yaml").contains("bad.yaml:3: field 'self_chat.min_turn'")
+        .contains("unknown key (did you mean 'min_turns'?)");
 
     Files.writeString(yaml, "output_dir: out\nteacher: {name: t}\n");
     r = run(yaml, new FakeModel("teacher", -1), new FakeModel("user", -1));
@@ -239,7 +240,7 @@ class DsftDataCommandTest {
         + "self_chat: {seeds: q.txt}\n");
     Run r = run(yaml, new FakeModel("teacher", -1), new FakeModel("user", -1));
     assertThat(r.exit()).isEqualTo(1);
-    assertThat(r.err()).contains("teacher.modle").contains("unknown key");
+    assertThat(r.err()).contains("teacher.modle").contains("did you mean 'model'?");
   }
 
   /**

@@ -354,6 +354,25 @@ class PipelineRecipeRunTest {
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("unknown evaluation 'arena_hard'");
     assertThat(dir.resolve("runs/e")).doesNotExist(); // nothing ran
+
+    // a misspelt evaluation key, or judge key, is refused before anything runs, with the closest key
+    Files.writeString(recipe, """
+        name: e
+        student: base
+        stages:
+          - ddpo: {preferences: p.jsonl}
+          - evaluate: {mt_bench: {bench_dir: x, batch_sise: 4, judge: {base_url: "http://127.0.0.1:9/v1"}}}
+        """);
+    CliRun typo = CliRun.of("pipeline", "--config", recipe.toString());
+    assertThat(typo.code()).isEqualTo(1);
+    assertThat(typo.err()).contains("evaluate.mt_bench.batch_sise").contains("did you mean 'batch_size'?");
+    Files.writeString(recipe, Files.readString(recipe).replace("batch_sise: 4, ", "")
+        .replace("127.0.0.1:9/v1\"", "127.0.0.1:9/v1\", max_retrys: 2"));
+    CliRun judgeTypo = CliRun.of("pipeline", "--config", recipe.toString());
+    assertThat(judgeTypo.code()).isEqualTo(1);
+    assertThat(judgeTypo.err()).contains("evaluate.mt_bench.judge.max_retrys")
+        .contains("did you mean 'max_retries'?");
+    assertThat(dir.resolve("runs/e")).doesNotExist();
   }
 
   @Test
@@ -366,16 +385,20 @@ class PipelineRecipeRunTest {
     CliRun bad = CliRun.of("pipeline", "--config", recipe.toString(), "--dry-run");
     assertThat(bad.code()).isEqualTo(1);
     assertThat(bad.err()).contains("lr_scheduler_type").contains("sideways");
-    for (String builtin : List.of("zephyr-7b-beta", "zephyr-7b-beta-handbook")) {
-      CliRun ok = CliRun.of("pipeline", "--config", "builtin:" + builtin, "--dry-run", "--work",
-          dir.resolve(builtin).toString());
-      // the options pass; only the data and models they name are not on this machine, which fails the check
-      assertThat(ok.code()).as(ok.err()).isEqualTo(1);
-      assertThat(ok.err().lines().filter(l -> l.startsWith("zephyr pipeline: ")))
-          .singleElement().asString()
-          .matches("zephyr pipeline: \\d+ local path\\(s\\) missing \\(marked \\[missing\\] above\\)");
-      assertThat(ok.out()).contains("03-ddpo");
-    }
+    CliRun ok = CliRun.of("pipeline", "--config", "builtin:zephyr-7b-beta", "--dry-run", "--work",
+        dir.resolve("zephyr-7b-beta").toString());
+    // the options pass; only the data and models they name are not on this machine, which fails the check
+    assertThat(ok.code()).as(ok.err()).isEqualTo(1);
+    assertThat(ok.err().lines().filter(l -> l.startsWith("zephyr pipeline: ")))
+        .singleElement().asString()
+        .matches("zephyr pipeline: \\d+ local path\\(s\\) missing \\(marked \\[missing\\] above\\)");
+    assertThat(ok.out()).contains("03-ddpo");
+    // the handbook recipe holds out a test split (test_split_size), which zephyr does not do yet: refused by name
+    // rather than trained without the hold-out
+    CliRun handbook = CliRun.of("pipeline", "--config", "builtin:zephyr-7b-beta-handbook", "--dry-run", "--work",
+        dir.resolve("handbook").toString());
+    assertThat(handbook.code()).as(handbook.err()).isEqualTo(1);
+    assertThat(handbook.err()).contains("test_split_size").contains("not supported yet");
   }
 
   @Test

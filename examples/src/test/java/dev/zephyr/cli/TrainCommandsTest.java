@@ -43,7 +43,7 @@ class TrainCommandsTest {
         save_steps: 1
         save_total_limit: 1
         disable_tqdm: true
-        bf16: true
+        report_to: none
         output_dir: %s
         """.formatted(model, sftData, sftOut));
     assertThat(ZephyrCli.run("sft", "--config", sftYaml.toString())).isZero();

@@ -11,14 +11,25 @@ public class ProviderException extends ZephyrException {
   private final int status;
   private final boolean retryable;
   private final String detail;
+  private final long retryAfterMillis;
 
   public ProviderException(String provider, int status, boolean retryable, String message, Throwable cause) {
+    this(provider, status, retryable, message, cause, 0);
+  }
+
+  /**
+   * @param retryAfterMillis how long the server asked to wait before the next call (its {@code Retry-After}), 0 when
+   *     it did not say
+   */
+  public ProviderException(String provider, int status, boolean retryable, String message, Throwable cause,
+      long retryAfterMillis) {
     super(provider + ": " + message + (status > 0 ? " (HTTP " + status + ")" : "")
         + (retryable ? " [retryable]" : " [not retryable]"), cause);
     this.provider = provider;
     this.status = status;
     this.retryable = retryable;
     this.detail = message;
+    this.retryAfterMillis = Math.max(0, retryAfterMillis);
   }
 
   public ProviderException(String provider, int status, boolean retryable, String message) {
@@ -35,6 +46,11 @@ public class ProviderException extends ZephyrException {
 
   public boolean retryable() {
     return retryable;
+  }
+
+  /** The wait the server asked for before the next call, in milliseconds; 0 when it asked for none. */
+  public long retryAfterMillis() {
+    return retryAfterMillis;
   }
 
   /** What went wrong, without the provider name, status and retry note that {@link #getMessage()} adds. */

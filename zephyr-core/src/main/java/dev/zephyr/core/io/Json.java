@@ -17,6 +17,10 @@ public final class Json {
       .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
       .build();
 
+  private static final ObjectMapper STRICT_YAML = YAMLMapper.builder()
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .build();
+
   private Json() {}
 
   /** Shared JSON mapper; unknown properties are ignored so files written by newer tools still load. */
@@ -27,5 +31,13 @@ public final class Json {
   /** Shared YAML mapper (recipes and configs). */
   public static ObjectMapper yaml() {
     return YAML;
+  }
+
+  /**
+   * The YAML mapper for config records: an unknown key is an error (a typo must not fall back to a default); turn
+   * Jackson's refusal into the library's message with {@code ConfigKeys.fromJackson}.
+   */
+  public static ObjectMapper strictYaml() {
+    return STRICT_YAML;
   }
 }

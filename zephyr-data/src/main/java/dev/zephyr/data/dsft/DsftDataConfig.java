@@ -1,10 +1,10 @@
 package dev.zephyr.data.dsft;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.zephyr.core.InvalidInputException;
+import dev.zephyr.core.config.ConfigKeys;
 import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.data.config.Decoding;
@@ -114,13 +114,11 @@ public record DsftDataConfig(
 
   /** Reads and checks a config file. */
   public static DsftDataConfig load(Path file) {
-    ObjectMapper strict = Json.yaml().copy().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     DsftDataConfig c;
     try {
-      c = strict.readValue(Files.readAllBytes(file), DsftDataConfig.class);
-    } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
-      throw InvalidInputException.field(file.toString(), e.getPropertyName(),
-          "unknown key (known here: " + e.getKnownPropertyIds() + ")");
+      c = Json.strictYaml().readValue(Files.readAllBytes(file), DsftDataConfig.class);
+    } catch (UnrecognizedPropertyException e) {
+      throw ConfigKeys.fromJackson(e, file);
     } catch (IOException e) {
       throw new InvalidInputException(file.toString(), 0, null, "not a valid dsft-data YAML: " + e.getMessage(), e);
     }

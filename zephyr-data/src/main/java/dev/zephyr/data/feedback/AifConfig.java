@@ -2,13 +2,13 @@ package dev.zephyr.data.feedback;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.InvalidInputException;
+import dev.zephyr.core.config.ConfigKeys;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.data.config.ProviderSpec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -57,6 +57,7 @@ public record AifConfig(
   private static final Set<String> KEYS = Set.of("prompts", "output_dir", "completions_per_prompt", "seed", "pool",
       "judge", "rubric", "rubric_templates", "principles", "binarize", "judge_attempts", "chunk_size",
       "on_bad_prompt", "cache");
+  private static final Set<String> BINARIZE_KEYS = Set.of("chosen", "rejected", "ties");
 
   /** Reads and validates a config file; errors name the file and the key. */
   public static AifConfig load(Path file) {
@@ -70,12 +71,8 @@ public record AifConfig(
     if (root == null || !root.isObject()) {
       throw new InvalidInputException(src, 0, null, "expected a YAML mapping");
     }
-    for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
-      String k = it.next();
-      if (!KEYS.contains(k)) {
-        throw InvalidInputException.field(src, k, "unknown key (expected one of " + KEYS + ")");
-      }
-    }
+    ConfigKeys.requireKnown(root, KEYS, file, src, "");
+    ConfigKeys.requireKnown(root.get("binarize"), BINARIZE_KEYS, file, src, "binarize");
     Path base = file.toAbsolutePath().getParent();
     Path prompts = path(root, "prompts", src, base, true);
     Path out = path(root, "output_dir", src, base, true);

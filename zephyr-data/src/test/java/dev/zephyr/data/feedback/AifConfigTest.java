@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.chat.SamplingParams;
-import dev.zephyr.core.chat.openai.OpenAiChatModel;
+import dev.zephyr.core.chat.EndpointSpec;
+import dev.zephyr.core.chat.limits.RetryingChatModel;
 import dev.zephyr.data.config.ProviderSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,18 +41,21 @@ class AifConfigTest {
     assertThat(c.cache()).isEqualTo(dir.resolve("out/cache/responses.jsonl"));
     assertThat(c.pool()).hasSize(2);
     ProviderSpec a = c.pool().get(0);
-    assertThat(a.apiKeyEnv()).isEqualTo("A_KEY");
+    assertThat(a.endpoint().apiKeyEnv()).isEqualTo("A_KEY");
+    assertThat(a.endpoint().retryPolicy().maxRetries()).isEqualTo(6);
+    assertThat(a.endpoint().timeoutSeconds()).isEqualTo(30);
     assertThat(a.samplingParams(SamplingParams.defaults()).maxTokens()).isEqualTo(512);
-    assertThat(c.pool().get(1).baseUrls()).hasSize(2);
+    assertThat(c.pool().get(1).endpoint().baseUrls()).hasSize(2);
     assertThat(c.pool().get(1).usePrinciples()).isFalse();
     assertThat(c.judge().name()).isEqualTo("judge");
     assertThat(c.judge().samplingParams(SamplingParams.greedy(1024)).temperature()).isZero();
     assertThat(c.chosen()).isEqualTo(Binarizer.ChosenBy.OVERALL);
     assertThat(c.judgeAttempts()).isEqualTo(3);
     try (var m = c.pool().get(1).toChatModel()) {
-      assertThat(m).isInstanceOf(OpenAiChatModel.class);
+      assertThat(m).as("the client inside its retry decorator").isInstanceOf(RetryingChatModel.class);
+      assertThat(((RetryingChatModel) m).policy().maxRetries()).isEqualTo(EndpointSpec.DEFAULT_MAX_RETRIES);
       assertThat(m.name()).isEqualTo("b");
-      assertThat(((OpenAiChatModel) m).modelName()).isEqualTo("model-b");
+      assertThat(m.cacheKeyModel()).as("the served model's name").isEqualTo("model-b");
     }
   }
 
@@ -91,7 +95,16 @@ class AifConfigTest {
         """;
     assertThatThrownBy(() -> AifConfig.load(write(base.replace("model: m}", "model: m, max_concurency: 3}"))))
         .isInstanceOf(InvalidInputException.class).hasMessageContaining("aif.yaml")
-        .hasMessageContaining("pool[0].max_concurency").hasMessageContaining("unknown key");
+        .hasMessageContaining("pool[0].max_concurency").hasMessageContaining("unknown key (did you mean 'max_concurrency'?)");
+    assertThatThrownBy(() -> AifConfig.load(write(base + "binarize: {chosen: overall, reject: random}\n")))
+        .isInstanceOfSatisfying(InvalidInputException.class, e -> {
+          assertThat(e.field()).isEqualTo("binarize.reject");
+          assertThat(e.line()).isEqualTo(5);
+          assertThat(e).hasMessageContaining("did you mean 'rejected'?");
+        });
+    assertThatThrownBy(() -> AifConfig.load(write(base + "chunk: 5\n")))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("aif.yaml:5: field 'chunk'")
+        .hasMessageContaining("did you mean 'chunk_size'?");
     assertThatThrownBy(() -> AifConfig.load(write(base.replace("model: m}", "model: m, max_concurrency: 1000000}"))))
         .isInstanceOf(InvalidInputException.class).hasMessageContaining("aif.yaml")
         .hasMessageContaining("pool[0].max_concurrency").hasMessageContaining("must be in [1, 1024], got 1000000");

@@ -1,5 +1,7 @@
 package dev.zephyr.data.feedback;
 
+import dev.zephyr.core.chat.limits.RetryingChatModel;
+import dev.zephyr.core.chat.limits.RetryPolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.zephyr.core.chat.ChatModel;
@@ -34,6 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(120)
 class FeedbackCollectorTest {
+  private static final RetryPolicy FAST_RETRIES = RetryPolicy.retries(4).withInitialBackoff(Duration.ofMillis(5));
+
   @TempDir Path dir;
   private FakeOpenAiServer server;
   private final List<ChatModel> models = new ArrayList<>();
@@ -51,8 +55,8 @@ class FeedbackCollectorTest {
   }
 
   private ChatModel endpoint(String model, ResponseStore store) {
-    OpenAiChatModel m = OpenAiChatModel.builder().baseUrl(server.baseUrl()).modelName(model)
-        .timeout(Duration.ofMillis(500)).initialBackoff(Duration.ofMillis(5)).maxRetries(4).maxConcurrency(16).build();
+    ChatModel m = new RetryingChatModel(OpenAiChatModel.builder().baseUrl(server.baseUrl()).modelName(model)
+        .timeout(Duration.ofMillis(500)).maxConcurrency(16).build(), FAST_RETRIES);
     CachedChatModel cached = new CachedChatModel(m, store);
     models.add(cached);
     return cached;
@@ -181,9 +185,8 @@ class FeedbackCollectorTest {
       List<FeedbackCollector.PoolMember> pool = List.of(
           new FeedbackCollector.PoolMember("a", endpoint("teacher-a", store), SamplingParams.defaults(), false),
           new FeedbackCollector.PoolMember("b", endpoint("teacher-b", store), SamplingParams.defaults(), false));
-      OpenAiChatModel judge = OpenAiChatModel.builder().baseUrl(judgeServer.baseUrl()).modelName("judge")
-          .timeout(Duration.ofMillis(500)).initialBackoff(Duration.ofMillis(5)).maxRetries(4).maxConcurrency(4)
-          .build();
+      ChatModel judge = new RetryingChatModel(OpenAiChatModel.builder().baseUrl(judgeServer.baseUrl())
+          .modelName("judge").timeout(Duration.ofMillis(500)).maxConcurrency(4).build(), FAST_RETRIES);
       CachedChatModel cachedJudge = new CachedChatModel(judge, store);
       models.add(cachedJudge);
       FeedbackCollector c = new FeedbackCollector(pool, cachedJudge, OverallRubric.defaults(), null,

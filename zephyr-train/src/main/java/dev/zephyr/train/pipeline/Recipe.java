@@ -2,6 +2,7 @@ package dev.zephyr.train.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.InvalidInputException;
+import dev.zephyr.core.config.ConfigKeys;
 import dev.zephyr.core.io.Json;
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,6 +47,9 @@ public record Recipe(String name, long seed, Path student, Path workDir, List<St
   /** Stage kinds a recipe may use. */
   public static final Set<String> KINDS = Set.of("dsft", "aif", "ddpo", "rm", "bon", "sft", "evaluate");
 
+  /** The keys of a recipe's top level; any other is refused with the closest of these. */
+  public static final Set<String> TOP_LEVEL_KEYS = Set.of("name", "seed", "student", "work_dir", "stages");
+
   /**
    * Stage options (not artifacts) that name local files, wherever they sit in a stage's options (an evaluation's
    * mapping, a feedback pool entry): benchmark directories and files, the inputs of AI-feedback collection and local
@@ -85,6 +89,7 @@ public record Recipe(String name, long seed, Path student, Path workDir, List<St
     if (root == null || !root.isObject()) {
       throw new InvalidInputException(source, 0, null, "a recipe is a YAML mapping with name, student and stages");
     }
+    ConfigKeys.requireKnown(root, TOP_LEVEL_KEYS, sourceFile(source), source, "");
     String name = text(root, "name", source, false);
     Path student = baseDir.resolve(text(root, "student", source, true)).normalize();
     String work = text(root, "work_dir", source, false);
@@ -104,8 +109,9 @@ public record Recipe(String name, long seed, Path student, Path workDir, List<St
       }
       String kind = entry.fieldNames().next();
       if (!KINDS.contains(kind)) {
-        throw InvalidInputException.field(source, field, "unknown stage '" + kind + "' (expected one of "
-            + new java.util.TreeSet<>(KINDS) + ")");
+        throw InvalidInputException.field(source, field, "unknown stage '" + kind + "' ("
+            + ConfigKeys.closest(kind, KINDS).map(k -> "did you mean '" + k + "'? ").orElse("")
+            + "expected one of " + new java.util.TreeSet<>(KINDS) + ")");
       }
       JsonNode opts = entry.get(kind);
       if (opts != null && !opts.isNull() && !opts.isObject()) {
@@ -128,6 +134,15 @@ public record Recipe(String name, long seed, Path student, Path workDir, List<St
       stages.add(new StageSpec(kind, options));
     }
     return new Recipe(name == null ? "recipe" : name, seed, student, workDir, stages);
+  }
+
+  /** The recipe file named by {@code source}, for finding a key's line; null when it names no file. */
+  private static Path sourceFile(String source) {
+    try {
+      return Path.of(source);
+    } catch (java.nio.file.InvalidPathException e) {
+      return null;
+    }
   }
 
   /**

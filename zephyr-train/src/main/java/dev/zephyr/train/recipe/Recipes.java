@@ -2,6 +2,7 @@ package dev.zephyr.train.recipe;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.InvalidInputException;
+import dev.zephyr.core.config.ConfigKeys;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.model.lora.LoraConfig;
 import dev.zephyr.core.tokenizer.LossMode;
@@ -26,18 +27,18 @@ import org.slf4j.LoggerFactory;
  * Recipes: YAML files with alignment-handbook / TRL key names, and the Zephyr-7B-beta presets.
  *
  * <p>Datasets are local JSONL files named by {@code dataset_path}, {@code dataset_name} or the {@code id}s of
- * {@code dataset_mixture.datasets}. Keys that only matter to the Python stack ({@code bf16}, {@code hub_model_id},
- * ...) are accepted and listed in the log as ignored.
+ * {@code dataset_mixture.datasets}. Keys that only steer the Python process ({@link RecipeKeys#PYTHON_ONLY}:
+ * {@code push_to_hub}, {@code report_to}, ...) pass with one WARN line; keys that would change training but are not
+ * implemented yet ({@link RecipeKeys#NOT_SUPPORTED_YET}: {@code bf16: true}, {@code use_peft}, ...) and unknown keys
+ * are refused, naming the key, the file and line, and the closest known key.
  */
 public final class Recipes {
   private static final Logger LOG = LoggerFactory.getLogger(Recipes.class);
-  // The keys each parser reads, in documentation order. The parsers check that they read no key missing here, so
-  // what sftKeys()/dpoKeys() report (zephyr sft/dpo --help) is what the code accepts.
-  private static final List<String> TRAINING_KEYS = List.of("learning_rate", "lr_scheduler_type",
-      "warmup_ratio", "warmup_steps", "num_train_epochs", "max_steps", "per_device_train_batch_size",
-      "gradient_accumulation_steps", "max_grad_norm", "weight_decay", "adam_beta1", "adam_beta2", "adam_epsilon",
-      "optim", "seed", "logging_steps", "save_steps", "save_total_limit", "disable_tqdm", "gradient_checkpointing",
-      "allow_config_change");
+  // The keys each parser reads, in documentation order; each TRL training key is spelled once, here, with how it
+  // sets TrainingArguments. The parsers check that they read no key missing from these lists, so what
+  // sftKeys()/dpoKeys() report (zephyr sft/dpo --help) is what the code accepts.
+  private static final Map<String, TrainingKey> TRAINING = trainingKeys();
+  private static final List<String> TRAINING_KEYS = List.copyOf(TRAINING.keySet());
   private static final List<String> MODEL_AND_DATA_KEYS = List.of("model_name_or_path", "dataset_path",
       "dataset_name", "dataset_mixture", "output_dir", "run_dir");
   private static final List<String> SFT_KEYS = List.of("max_length", "max_seq_length", "packing",
@@ -50,7 +51,12 @@ public final class Recipes {
 
   private Recipes() {}
 
-  /** The Zephyr-7B-beta dSFT run as published: lr 2e-5 cosine, warmup 0.1, 1 epoch, max_length 2048, global 512 → here 16 x 4. */
+  /**
+   * The Zephyr-7B-beta dSFT hyper-parameters as published (lr 2e-5 cosine, warmup 0.1, 1 epoch, max_length 2048,
+   * packing) for one device: per-device batch 16 with 4 accumulation steps, a global batch of 64 sequences. The
+   * published run's global batch was 512 (per-device 8 x accumulation 4 x 16 A100s, the model card and the handbook
+   * recipe of the time); to match it on one device, set gradient accumulation to 32 here.
+   */
   public static SftConfig.Builder zephyr7bBetaSft(Path outputDir) {
     SftConfig.Builder b = SftConfig.builder(outputDir).maxLength(2048).packing(true).lossMode(LossMode.ALL);
     b.training().learningRate(2e-5).lrSchedulerType(SchedulerType.COSINE).warmupRatio(0.1).numTrainEpochs(1)
@@ -78,7 +84,7 @@ public final class Recipes {
 
   /**
    * The keys {@link #loadSft} reads, by group ({@code training}, {@code model and data}, {@code sft}); any other key
-   * is accepted and logged as having no effect.
+   * is refused unless {@link RecipeKeys} lets it pass.
    */
   public static Map<String, List<String>> sftKeys() {
     return keyGroups("sft", SFT_KEYS);
@@ -86,7 +92,7 @@ public final class Recipes {
 
   /**
    * The keys {@link #loadDpo} reads, by group ({@code training}, {@code model and data}, {@code dpo}); any other key
-   * is accepted and logged as having no effect.
+   * is refused unless {@link RecipeKeys} lets it pass.
    */
   public static Map<String, List<String>> dpoKeys() {
     return keyGroups("dpo", DPO_KEYS);
@@ -103,7 +109,7 @@ public final class Recipes {
 
   /** Loads an SFT recipe. */
   public static SftConfig loadSft(Path yaml) {
-    return parseSft(read(yaml), yaml.toString());
+    return parseSft(read(yaml), yaml, yaml.toString());
   }
 
   /**
@@ -111,15 +117,15 @@ public final class Recipes {
    * {@code source}.
    */
   public static SftConfig sft(Map<String, ?> options, String source) {
-    return parseSft(Json.mapper().valueToTree(options), source);
+    return parseSft(Json.mapper().valueToTree(options), null, source);
   }
 
   /** A DPO run from recipe options (same names and checks as {@link #loadDpo}); errors name {@code source}. */
   public static DpoConfig dpo(Map<String, ?> options, String source) {
-    return parseDpo(Json.mapper().valueToTree(options), source);
+    return parseDpo(Json.mapper().valueToTree(options), null, source);
   }
 
-  private static SftConfig parseSft(JsonNode n, String yaml) {
+  private static SftConfig parseSft(JsonNode n, Path file, String yaml) {
     Set<String> used = new TreeSet<>();
     Path outputDir = outputDir(n, yaml, used);
     SftConfig.Builder b = SftConfig.builder(outputDir);
@@ -141,16 +147,16 @@ public final class Recipes {
     used.add("completion_only_loss");
     b.lossMode(assistantOnly ? LossMode.ASSISTANT_ONLY : completionOnly ? LossMode.COMPLETION_ONLY : LossMode.ALL);
     b.lora(lora(n, yaml, used));
-    logIgnored(n, yaml, used, sftKeys());
+    checkKeys(n, file, yaml, used, sftKeys());
     return built(b::build, yaml);
   }
 
   /** Loads a DPO recipe. */
   public static DpoConfig loadDpo(Path yaml) {
-    return parseDpo(read(yaml), yaml.toString());
+    return parseDpo(read(yaml), yaml, yaml.toString());
   }
 
-  private static DpoConfig parseDpo(JsonNode n, String yaml) {
+  private static DpoConfig parseDpo(JsonNode n, Path file, String yaml) {
     Set<String> used = new TreeSet<>();
     Path outputDir = outputDir(n, yaml, used);
     DpoConfig.Builder b = DpoConfig.builder(outputDir);
@@ -201,12 +207,8 @@ public final class Recipes {
     used.add("precompute_ref_log_probs");
     b.pairsPerForward(n.path("pairs_per_forward").asInt(0));
     used.add("pairs_per_forward");
-    if (n.has("max_prompt_length")) {
-      // not marked used: it has no effect, so it is also listed with the other keys without effect
-      LOG.warn("{}: max_prompt_length was removed in TRL 0.29; only max_length (keep_start) applies", yaml);
-    }
     b.lora(lora(n, yaml, used));
-    logIgnored(n, yaml, used, dpoKeys());
+    checkKeys(n, file, yaml, used, dpoKeys());
     return built(b::build, yaml);
   }
 
@@ -344,72 +346,100 @@ public final class Recipes {
     return out;
   }
 
+  /** How one training key sets the builder from its recipe value. */
+  @FunctionalInterface
+  private interface TrainingKey {
+    void apply(TrainingArguments.Builder t, Value v);
+  }
+
+  /** One recipe value with what errors need to name it. */
+  private record Value(JsonNode node, String key, String source) {
+    double asDouble() {
+      // YAML reads 2.0e-5 as a number but "2e-5" may come as text
+      try {
+        return node.isNumber() ? node.asDouble() : Double.parseDouble(node.asText());
+      } catch (NumberFormatException e) {
+        throw InvalidInputException.field(source, key, "expected a number, found '" + node.asText() + "'");
+      }
+    }
+
+    int asInt() {
+      if (node.isIntegralNumber()) {
+        return node.asInt();
+      }
+      try {
+        return Integer.parseInt(node.asText().trim());
+      } catch (NumberFormatException e) {
+        throw InvalidInputException.field(source, key, "expected an integer, found '" + node.asText() + "'");
+      }
+    }
+
+    boolean asBoolean() {
+      return boolOf(node, key, source);
+    }
+  }
+
+  private static Map<String, TrainingKey> trainingKeys() {
+    Map<String, TrainingKey> m = new LinkedHashMap<>();
+    m.put("learning_rate", (t, v) -> t.learningRate(v.asDouble()));
+    m.put("lr_scheduler_type", (t, v) -> {
+      try {
+        t.lrSchedulerType(SchedulerType.fromHfName(v.node().asText()));
+      } catch (IllegalArgumentException ex) {
+        throw InvalidInputException.field(v.source(), v.key(), ex.getMessage());
+      }
+    });
+    m.put("warmup_ratio", (t, v) -> t.warmupRatio(v.asDouble()));
+    m.put("warmup_steps", (t, v) -> {
+      // transformers 5 accepts a float < 1 here as a ratio
+      double w = v.asDouble();
+      if (w > 0 && w < 1) {
+        t.warmupRatio(w);
+      } else {
+        t.warmupSteps((long) w);
+      }
+    });
+    m.put("num_train_epochs", (t, v) -> t.numTrainEpochs(v.asDouble()));
+    m.put("max_steps", (t, v) -> t.maxSteps(v.asInt()));
+    m.put("per_device_train_batch_size", (t, v) -> t.perDeviceTrainBatchSize(v.asInt()));
+    m.put("gradient_accumulation_steps", (t, v) -> t.gradientAccumulationSteps(v.asInt()));
+    m.put("max_grad_norm", (t, v) -> t.maxGradNorm(v.asDouble()));
+    m.put("weight_decay", (t, v) -> t.weightDecay(v.asDouble()));
+    m.put("adam_beta1", (t, v) -> t.adamBeta1(v.asDouble()));
+    m.put("adam_beta2", (t, v) -> t.adamBeta2(v.asDouble()));
+    m.put("adam_epsilon", (t, v) -> t.adamEpsilon(v.asDouble()));
+    m.put("optim", (t, v) -> {
+      try {
+        t.optim(OptimizerName.fromHfName(v.node().asText()));
+      } catch (IllegalArgumentException ex) {
+        throw InvalidInputException.field(v.source(), v.key(), ex.getMessage());
+      }
+    });
+    m.put("seed", (t, v) -> t.seed(v.asInt()));
+    m.put("logging_steps", (t, v) -> t.loggingSteps(v.asInt()));
+    m.put("save_steps", (t, v) -> t.saveSteps(v.asInt()));
+    m.put("save_total_limit", (t, v) -> t.saveTotalLimit(v.asInt()));
+    m.put("disable_tqdm", (t, v) -> t.disableTqdm(v.asBoolean()));
+    m.put("gradient_checkpointing", (t, v) -> t.gradientCheckpointing(v.asBoolean()));
+    m.put("allow_config_change", (t, v) -> t.allowConfigChange(v.asBoolean()));
+    return Collections.unmodifiableMap(m);
+  }
+
   private static void common(JsonNode n, String yaml, Set<String> used, TrainingArguments.Builder t) {
-    String src = yaml.toString();
     for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
-      String k = e.getKey();
-      JsonNode v = e.getValue();
-      if (!TRAINING_KEYS.contains(k) || v.isNull()) {
+      TrainingKey key = TRAINING.get(e.getKey());
+      if (key == null || e.getValue().isNull()) {
         continue;
       }
-      used.add(k);
-      switch (k) {
-        case "learning_rate" -> t.learningRate(doubleOf(n, k, yaml, used));
-        case "lr_scheduler_type" -> {
-          try {
-            t.lrSchedulerType(SchedulerType.fromHfName(v.asText()));
-          } catch (IllegalArgumentException ex) {
-            throw InvalidInputException.field(src, k, ex.getMessage());
-          }
-        }
-        case "warmup_ratio" -> t.warmupRatio(doubleOf(n, k, yaml, used));
-        case "warmup_steps" -> {
-          // transformers 5 accepts a float < 1 here as a ratio
-          double w = doubleOf(n, k, yaml, used);
-          if (w > 0 && w < 1) {
-            t.warmupRatio(w);
-          } else {
-            t.warmupSteps((long) w);
-          }
-        }
-        case "num_train_epochs" -> t.numTrainEpochs(doubleOf(n, k, yaml, used));
-        case "max_steps" -> t.maxSteps(intOf(n, k, yaml, used));
-        case "per_device_train_batch_size" -> t.perDeviceTrainBatchSize(intOf(n, k, yaml, used));
-        case "gradient_accumulation_steps" -> t.gradientAccumulationSteps(intOf(n, k, yaml, used));
-        case "max_grad_norm" -> t.maxGradNorm(doubleOf(n, k, yaml, used));
-        case "weight_decay" -> t.weightDecay(doubleOf(n, k, yaml, used));
-        case "adam_beta1" -> t.adamBeta1(doubleOf(n, k, yaml, used));
-        case "adam_beta2" -> t.adamBeta2(doubleOf(n, k, yaml, used));
-        case "adam_epsilon" -> t.adamEpsilon(doubleOf(n, k, yaml, used));
-        case "optim" -> {
-          try {
-            t.optim(OptimizerName.fromHfName(v.asText()));
-          } catch (IllegalArgumentException ex) {
-            throw InvalidInputException.field(src, k, ex.getMessage());
-          }
-        }
-        case "seed" -> t.seed(intOf(n, k, yaml, used));
-        case "logging_steps" -> t.loggingSteps(intOf(n, k, yaml, used));
-        case "save_steps" -> t.saveSteps(intOf(n, k, yaml, used));
-        case "save_total_limit" -> t.saveTotalLimit(intOf(n, k, yaml, used));
-        case "disable_tqdm" -> t.disableTqdm(boolOf(v, k, src));
-        case "gradient_checkpointing" -> t.gradientCheckpointing(boolOf(v, k, src));
-        case "allow_config_change" -> t.allowConfigChange(boolOf(v, k, src));
-        default -> throw new IllegalStateException(k);
-      }
+      used.add(e.getKey());
+      key.apply(t, new Value(e.getValue(), e.getKey(), yaml));
     }
   }
 
   private static double doubleOf(JsonNode n, String k, String yaml, Set<String> used) {
     used.add(k);
-    JsonNode v = n.get(k);
-    // YAML reads 2.0e-5 as a number but "2e-5" may come as text
-    try {
-      return v.isNumber() ? v.asDouble() : Double.parseDouble(v.asText());
-    } catch (NumberFormatException e) {
-      throw InvalidInputException.field(yaml.toString(), k, "expected a number, found '" + v.asText() + "'");
-    }
+    return new Value(n.get(k), k, yaml).asDouble();
   }
 
   private static boolean boolOf(JsonNode v, String k, String yaml) {
@@ -425,31 +455,52 @@ public final class Recipes {
 
   private static int intOf(JsonNode n, String k, String yaml, Set<String> used) {
     used.add(k);
-    JsonNode v = n.get(k);
-    if (v.isIntegralNumber()) {
-      return v.asInt();
-    }
-    try {
-      return Integer.parseInt(v.asText().trim());
-    } catch (NumberFormatException e) {
-      throw InvalidInputException.field(yaml.toString(), k, "expected an integer, found '" + v.asText() + "'");
-    }
+    return new Value(n.get(k), k, yaml).asInt();
   }
 
-  private static void logIgnored(JsonNode n, String yaml, Set<String> used, Map<String, List<String>> declared) {
+  /**
+   * Checks every key of the recipe that the parser did not read: Python-stack keys pass with one WARN line naming
+   * them, keys TRL removed pass with a WARN each, keys not supported yet are refused unless set to their harmless
+   * value, and anything else is refused as unknown with the closest known key.
+   *
+   * @param file the recipe file, searched for the line of a refused key; null for options built in code
+   */
+  private static void checkKeys(JsonNode n, Path file, String yaml, Set<String> used,
+      Map<String, List<String>> declared) {
     Set<String> undeclared = new TreeSet<>(used);
     declared.values().forEach(undeclared::removeAll);
     if (!undeclared.isEmpty()) {
       throw new IllegalStateException("recipe parser reads keys missing from its key list: " + undeclared);
     }
-    List<String> ignored = new ArrayList<>();
-    n.fieldNames().forEachRemaining(k -> {
-      if (!used.contains(k)) {
-        ignored.add(k);
+    List<String> pythonOnly = new ArrayList<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String k = e.getKey();
+      if (used.contains(k)) {
+        continue;
       }
-    });
-    if (!ignored.isEmpty()) {
-      LOG.info("{}: keys without effect here (Python-stack or hub options): {}", yaml, ignored);
+      RecipeKeys.Harmless harmless = RecipeKeys.NOT_SUPPORTED_YET.get(k);
+      if (RecipeKeys.PYTHON_ONLY.contains(k)) {
+        pythonOnly.add(k);
+      } else if (RecipeKeys.REMOVED_IN_TRL.containsKey(k)) {
+        LOG.warn("{}: {} was {}", yaml, k, RecipeKeys.REMOVED_IN_TRL.get(k));
+      } else if (harmless != null) {
+        if (!harmless.accepts(e.getValue())) {
+          throw new InvalidInputException(yaml, ConfigKeys.lineOf(file, k), k, "not supported yet, found "
+              + e.getValue() + (harmless.description() == null ? "; remove the key"
+                  : "; only " + harmless.description() + " is accepted"));
+        }
+      } else {
+        Set<String> known = new TreeSet<>(RecipeKeys.PYTHON_ONLY);
+        declared.values().forEach(known::addAll);
+        known.addAll(RecipeKeys.NOT_SUPPORTED_YET.keySet());
+        known.addAll(RecipeKeys.REMOVED_IN_TRL.keySet());
+        throw ConfigKeys.unknown(yaml, ConfigKeys.lineOf(file, k), k, known);
+      }
     }
+    if (!pythonOnly.isEmpty()) {
+      LOG.warn("{}: Python-stack keys with no meaning here, ignored: {}", yaml, pythonOnly);
+    }
+    LOG.info("{}: recipe keys read: {}", yaml, used);
   }
 }

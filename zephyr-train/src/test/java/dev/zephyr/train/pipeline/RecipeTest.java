@@ -89,7 +89,13 @@ class RecipeTest {
         .hasMessageContaining("recipe.yaml").hasMessageContaining("field 'student'");
     assertThatThrownBy(() -> Recipe.load(write("student: m\nstages:\n  - dsft: {}\n  - dpo: {beta: 0.1}\n")))
         .isInstanceOf(InvalidInputException.class)
-        .hasMessageContaining("field 'stages[1]'").hasMessageContaining("unknown stage 'dpo'");
+        .hasMessageContaining("field 'stages[1]'").hasMessageContaining("unknown stage 'dpo' (did you mean 'ddpo'?");
+    assertThatThrownBy(() -> Recipe.load(write("student: m\nwork-dir: runs\nstages:\n  - dsft: {}\n")))
+        .isInstanceOfSatisfying(InvalidInputException.class, e -> {
+          assertThat(e.field()).isEqualTo("work-dir");
+          assertThat(e.line()).isEqualTo(2);
+          assertThat(e).hasMessageContaining("did you mean 'work_dir'?");
+        });
     assertThatThrownBy(() -> Recipe.load(write("student: m\nstages:\n  - ddpo: {preferences: [1, 2]}\n")))
         .isInstanceOf(InvalidInputException.class)
         .hasMessageContaining("stages[0].ddpo.preferences");

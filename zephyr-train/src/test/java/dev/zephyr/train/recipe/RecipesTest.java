@@ -29,7 +29,8 @@ class RecipesTest {
               columns: [chosen, rejected]
               weight: 1.0
           test_split_size: 2000
-        bf16: true
+        bf16: false
+        optim: adamw_torch
         beta: 0.01
         do_eval: true
         gradient_accumulation_steps: 2
@@ -213,5 +214,49 @@ class RecipesTest {
         .hasMessageStartingWith(yaml.toString()).hasMessageContaining("field 'optim'")
         .hasMessageContaining("adamw_8bit").hasMessageContaining("8 bits")
         .hasMessageContaining("supported: adamw_torch, adamw_torch_fused, paged_adamw_32bit, rmsprop, adafactor");
+  }
+
+  @Test
+  void aMisspeltKeyIsRefusedWithTheFileTheLineAndTheClosestKey(@TempDir Path dir) throws Exception {
+    Path yaml = dir.resolve("sft.yaml");
+    Files.writeString(yaml, """
+        model_name_or_path: /m
+        dataset_path: /d.jsonl
+        output_dir: out
+        learing_rate: 5.0e-7
+        """);
+    assertThatThrownBy(() -> Recipes.loadSft(yaml)).isInstanceOfSatisfying(InvalidInputException.class, e -> {
+      assertThat(e.source()).isEqualTo(yaml.toString());
+      assertThat(e.line()).isEqualTo(4);
+      assertThat(e.field()).isEqualTo("learing_rate");
+      assertThat(e).hasMessageContaining("did you mean 'learning_rate'?");
+    });
+    // options built in code (a pipeline stage) name their source and have no line
+    assertThatThrownBy(() -> Recipes.dpo(java.util.Map.of("model_name_or_path", "/m", "dataset_path", "/d",
+        "output_dir", "o", "bta", 0.1), "recipe stage ddpo"))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessage("recipe stage ddpo: field 'bta': unknown key (did you mean 'beta'?)");
+  }
+
+  @Test
+  void keysThatWouldChangeTrainingButAreNotImplementedAreRefusedByName(@TempDir Path dir) throws Exception {
+    String base = "model_name_or_path: /m\ndataset_path: /d.jsonl\noutput_dir: out\n";
+    Path yaml = dir.resolve("dpo.yaml");
+    for (String line : List.of("bf16: true", "eval_strategy: steps", "test_split_size: 0.1",
+        "neftune_noise_alpha: 5")) {
+      Files.writeString(yaml, base + line + "\n");
+      String key = line.substring(0, line.indexOf(':'));
+      assertThatThrownBy(() -> Recipes.loadDpo(yaml)).as(line).isInstanceOfSatisfying(InvalidInputException.class,
+          e -> {
+            assertThat(e.field()).isEqualTo(key);
+            assertThat(e.line()).isEqualTo(4);
+            assertThat(e).hasMessageContaining("not supported yet");
+          });
+    }
+    // the values that leave the run as zephyr trains it pass
+    Files.writeString(yaml, base + "bf16: false\nuse_peft: false\noptim: adamw_torch\neval_strategy: \"no\"\n");
+    assertThat(Recipes.loadDpo(yaml).datasets()).containsExactly(Path.of("/d.jsonl"));
+    Files.writeString(yaml, base + "optim: adamw_torch_fused\neval_strategy: no\n");
+    assertThat(Recipes.loadDpo(yaml).datasets()).as("bare no, however YAML reads it").hasSize(1);
   }
 }

@@ -27,11 +27,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A {@link ChatModel} served by one or more OpenAI-compatible chat-completions endpoints (vLLM, llama.cpp server,
@@ -43,22 +40,22 @@ import org.slf4j.LoggerFactory;
  *     .modelName("zephyr-7b-beta")
  *     .apiKeyEnv("VLLM_API_KEY")          // the NAME of the variable; the key itself never enters a config
  *     .timeout(Duration.ofSeconds(60))
- *     .maxRetries(6)
  *     .maxConcurrency(64)
  *     .build();
+ * ChatModel withRetries = new RetryingChatModel(teacher, RetryPolicy.retries(6));
  * }</pre>
  *
  * <p>Several base URLs serve one model for scale-out: calls go round-robin, and each endpoint has its own concurrency
- * limit. A batched {@link #complete(List)} runs up to the sum of those limits concurrently. Retries use exponential
- * backoff with jitter on 429, 408, 5xx, timeouts, connection failures and malformed or truncated bodies, waiting at
- * least what a {@code Retry-After} header asks; other 4xx fail at once. Failures are {@link ProviderException}s that
- * say which and whether retrying could help. After {@value #DEFAULT_STOP_AFTER_IDENTICAL_FAILURES} calls in a row
+ * limit. A batched {@link #complete(List)} runs up to the sum of those limits concurrently. Each request is sent once:
+ * retries, a request rate and a total concurrency limit are decorators in {@code dev.zephyr.core.chat.limits}
+ * ({@link dev.zephyr.core.chat.EndpointSpec#open()} stacks them from a config). Failures are
+ * {@link ProviderException}s that say whether retrying could help (429, 408, 5xx, timeouts, connection failures,
+ * malformed or truncated bodies) and carry the server's {@code Retry-After}; other 4xx cannot succeed later. After {@value #DEFAULT_STOP_AFTER_IDENTICAL_FAILURES} calls in a row
  * failed with the same 401, 403 or 404 (a wrong key, a forbidden or unknown model) the model stops: later calls fail at
  * once with {@link dev.zephyr.core.chat.ProviderStoppedException} without being sent. The API key is sent only in the
  * {@code Authorization} header and is redacted from every message this class produces.
  */
 public final class OpenAiChatModel implements ChatModel {
-  private static final Logger LOG = LoggerFactory.getLogger(OpenAiChatModel.class);
   private static final int BODY_SNIPPET = 300;
 
   private final String name;
@@ -75,10 +72,6 @@ public final class OpenAiChatModel implements ChatModel {
   private final String apiKey;
   private final KeyRedactor redactor;
   private final Duration timeout;
-  private final int maxRetries;
-  private final Duration initialBackoff;
-  private final double backoffMultiplier;
-  private final Duration maxBackoff;
   private final Map<String, String> customHeaders;
   private final FailureStreak streak;
   private final HttpClient http;
@@ -115,13 +108,6 @@ public final class OpenAiChatModel implements ChatModel {
     }
     this.redactor = apiKey == null ? null : new KeyRedactor(apiKey);
     this.timeout = b.timeout != null ? b.timeout : Duration.ofSeconds(60);
-    this.maxRetries = b.maxRetries != null ? b.maxRetries : 2;
-    if (maxRetries < 0) {
-      throw new IllegalArgumentException("maxRetries must be >= 0, got " + maxRetries);
-    }
-    this.initialBackoff = b.initialBackoff != null ? b.initialBackoff : Duration.ofMillis(500);
-    this.backoffMultiplier = b.backoffMultiplier != null ? b.backoffMultiplier : 1.5;
-    this.maxBackoff = b.maxBackoff != null ? b.maxBackoff : Duration.ofSeconds(60);
     this.customHeaders = Map.copyOf(b.customHeaders);
     this.streak = new FailureStreak(b.stopAfterIdenticalFailures != null
         ? b.stopAfterIdenticalFailures : DEFAULT_STOP_AFTER_IDENTICAL_FAILURES);
@@ -130,8 +116,7 @@ public final class OpenAiChatModel implements ChatModel {
         .version(HttpClient.Version.HTTP_1_1)
         .build();
     AtomicInteger threadNo = new AtomicInteger();
-    // twice the permits: a worker that is handing a result to a slow handler (a cache fsync) or sleeping in backoff
-    // holds no permit, and the spare workers keep every permit busy meanwhile
+    // twice the permits: a worker that is handing a result to a slow handler (a cache fsync) holds no permit, and the spare workers keep every permit busy meanwhile
     this.workers = Executors.newFixedThreadPool(2 * concurrency * endpoints.size(), r -> {
       Thread t = new Thread(r, "openai-" + name + "-" + threadNo.incrementAndGet());
       t.setDaemon(true);
@@ -217,7 +202,7 @@ public final class OpenAiChatModel implements ChatModel {
     handler.onResult(index, response, null);
   }
 
-  /** One request with retries; refused without sending once the model has stopped. */
+  /** One request, sent once; refused without sending once the model has stopped. */
   private ChatResponse call(ChatRequest request) {
     byte[] body;
     try {
@@ -225,39 +210,14 @@ public final class OpenAiChatModel implements ChatModel {
     } catch (IOException e) {
       throw new ProviderException(name, 0, false, "cannot serialise request", e);
     }
-    for (int attempt = 0; ; attempt++) {
-      Attempt result = attempt(body);
-      if (result.response != null) {
-        return result.response;
-      }
-      ProviderException failure = result.failure;
-      if (!failure.retryable() || attempt >= maxRetries) {
-        if (failure.retryable()) {
-          throw new ProviderException(name, failure.status(), true,
-              "gave up after " + (attempt + 1) + " attempts; last: " + failure.getMessage(), failure);
-        }
-        throw failure;
-      }
-      long waitMs = backoffMillis(attempt, result.retryAfterMillis);
-      LOG.debug("{}: attempt {} failed ({}); retrying in {} ms", name, attempt + 1, failure.getMessage(), waitMs);
-      try {
-        Thread.sleep(waitMs);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new ProviderException(name, 0, true, "interrupted during retry backoff", e);
-      }
+    Attempt result = attempt(body);
+    if (result.response != null) {
+      return result.response;
     }
+    throw result.failure;
   }
 
-  /** Exponential backoff with up to 20% jitter, never shorter than the server's Retry-After. */
-  long backoffMillis(int retry, long retryAfterMillis) {
-    double base = initialBackoff.toMillis() * Math.pow(backoffMultiplier, retry);
-    double jittered = base * (1 + 0.2 * ThreadLocalRandom.current().nextDouble());
-    long wait = (long) Math.min(jittered, maxBackoff.toMillis());
-    return Math.max(wait, retryAfterMillis);
-  }
-
-  private record Attempt(ChatResponse response, ProviderException failure, long retryAfterMillis) {}
+  private record Attempt(ChatResponse response, ProviderException failure) {}
 
   /**
    * One attempt. The failure streak is checked and fed while the endpoint permit is held, so that with one request in
@@ -268,7 +228,7 @@ public final class OpenAiChatModel implements ChatModel {
     try {
       ProviderStoppedException stopped = streak.stopped();
       if (stopped != null) {
-        return new Attempt(null, stopped, 0);
+        return new Attempt(null, stopped);
       }
       Attempt result = send(endpoint, body);
       if (result.failure != null) {
@@ -316,7 +276,7 @@ public final class OpenAiChatModel implements ChatModel {
     if (status == 200) {
       try {
         // a server that echoes the key must not get it into caches and completion files
-        return new Attempt(OpenAiWire.parseResponse(modelName, redact(response.body())), null, 0);
+        return new Attempt(OpenAiWire.parseResponse(modelName, redact(response.body())), null);
       } catch (OpenAiWire.MalformedBodyException e) {
         return failed(status, true, e.getMessage() + " from " + endpoint.uri, null, 0);
       }
@@ -337,7 +297,7 @@ public final class OpenAiChatModel implements ChatModel {
 
   private Attempt failed(int status, boolean retryable, String message, Throwable cause, long retryAfterMillis) {
     return new Attempt(null, new ProviderException(name, status, retryable, redact(message),
-        cause == null ? null : new IOException(redact(String.valueOf(cause.getMessage())))), retryAfterMillis);
+        cause == null ? null : new IOException(redact(String.valueOf(cause.getMessage()))), retryAfterMillis));
   }
 
   /** Picks the next endpoint in round-robin order that has a free slot, or waits for the round-robin one. */
@@ -390,8 +350,8 @@ public final class OpenAiChatModel implements ChatModel {
 
   /**
    * Builder in LangChain4j style: setters named after the property, boxed values, {@code null} means the default.
-   * Defaults: timeout 60 s (connect and whole request), 2 retries, 16 concurrent requests per endpoint, backoff 500 ms
-   * growing 1.5x per retry up to 60 s, stop after 3 identical endpoint-level failures in a row.
+   * Defaults: timeout 60 s (connect and whole request), 16 concurrent requests per endpoint, stop after 3 identical
+   * endpoint-level failures in a row.
    */
   public static final class Builder {
     private final List<String> baseUrls = new ArrayList<>();
@@ -400,11 +360,7 @@ public final class OpenAiChatModel implements ChatModel {
     private String apiKeyEnv;
     private Function<String, String> environment = System::getenv;
     private Duration timeout;
-    private Integer maxRetries;
     private Integer maxConcurrency;
-    private Duration initialBackoff;
-    private Double backoffMultiplier;
-    private Duration maxBackoff;
     private Integer stopAfterIdenticalFailures;
     private final Map<String, String> customHeaders = new LinkedHashMap<>();
 
@@ -452,33 +408,9 @@ public final class OpenAiChatModel implements ChatModel {
       return this;
     }
 
-    /** Retries after the first attempt; 0 disables retrying. */
-    public Builder maxRetries(Integer maxRetries) {
-      this.maxRetries = maxRetries;
-      return this;
-    }
-
     /** Requests in flight per endpoint. */
     public Builder maxConcurrency(Integer maxConcurrency) {
       this.maxConcurrency = maxConcurrency;
-      return this;
-    }
-
-    /** Wait before the first retry. */
-    public Builder initialBackoff(Duration initialBackoff) {
-      this.initialBackoff = initialBackoff;
-      return this;
-    }
-
-    /** Growth of the wait per retry. */
-    public Builder backoffMultiplier(Double backoffMultiplier) {
-      this.backoffMultiplier = backoffMultiplier;
-      return this;
-    }
-
-    /** Cap on the computed backoff (a longer Retry-After still wins). */
-    public Builder maxBackoff(Duration maxBackoff) {
-      this.maxBackoff = maxBackoff;
       return this;
     }
 

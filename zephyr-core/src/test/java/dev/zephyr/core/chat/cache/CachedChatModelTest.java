@@ -1,5 +1,8 @@
 package dev.zephyr.core.chat.cache;
 
+import dev.zephyr.core.chat.limits.RetryingChatModel;
+import dev.zephyr.core.chat.limits.RetryPolicy;
+import dev.zephyr.core.chat.ChatModel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -26,10 +29,10 @@ class CachedChatModelTest {
 
   @TempDir Path dir;
 
-  private static OpenAiChatModel model(FakeOpenAiServer server) {
-    return OpenAiChatModel.builder().baseUrl(server.baseUrl()).modelName("judge")
-        .apiKeyEnv("K").environment(Map.of("K", SECRET)::get)
-        .initialBackoff(Duration.ofMillis(5)).timeout(Duration.ofSeconds(5)).build();
+  private static ChatModel model(FakeOpenAiServer server) {
+    return new RetryingChatModel(OpenAiChatModel.builder().baseUrl(server.baseUrl()).modelName("judge")
+        .apiKeyEnv("K").environment(Map.of("K", SECRET)::get).timeout(Duration.ofSeconds(5)).build(),
+        RetryPolicy.retries(2).withInitialBackoff(Duration.ofMillis(5)));
   }
 
   private static List<ChatRequest> requests(int count) {

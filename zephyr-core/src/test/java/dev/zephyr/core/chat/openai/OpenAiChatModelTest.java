@@ -1,5 +1,8 @@
 package dev.zephyr.core.chat.openai;
 
+import dev.zephyr.core.chat.limits.RetryingChatModel;
+import dev.zephyr.core.chat.limits.RetryPolicy;
+import dev.zephyr.core.chat.ChatModel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -45,9 +48,12 @@ class OpenAiChatModelTest {
         .apiKeyEnv("FAKE_KEY")
         .environment(Map.of("FAKE_KEY", SECRET)::get)
         .timeout(Duration.ofMillis(800))
-        .initialBackoff(Duration.ofMillis(5))
-        .maxRetries(3)
         .maxConcurrency(8);
+  }
+
+  /** The client as configs build it: each request sent once, the retries in the decorator around it. */
+  private static ChatModel retrying(OpenAiChatModel m, int maxRetries) {
+    return new RetryingChatModel(m, RetryPolicy.retries(maxRetries).withInitialBackoff(Duration.ofMillis(5)));
   }
 
   private static ChatRequest req(String text, long seed) {
@@ -116,7 +122,7 @@ class OpenAiChatModelTest {
     for (int i = 0; i < 24; i++) {
       requests.add(req("question " + i, i));
     }
-    try (OpenAiChatModel m = model().build()) {
+    try (ChatModel m = retrying(model().build(), 3)) {
       List<ChatResponse> out = m.complete(requests);
       for (int i = 0; i < 24; i++) {
         assertThat(out.get(i).text()).isEqualTo("Answer from m (seed " + i + "): question " + i);
@@ -130,7 +136,7 @@ class OpenAiChatModelTest {
   @Test
   void honoursRetryAfter() {
     server.retryAfter("1").faults((key, attempt) -> attempt == 0 ? Fault.RATE_LIMIT : Fault.NONE);
-    try (OpenAiChatModel m = model().build()) {
+    try (ChatModel m = retrying(model().build(), 3)) {
       assertThat(m.complete(req("x", 1)).text()).endsWith("x");
     }
     List<FakeOpenAiServer.Seen> seen = server.seen();
@@ -142,7 +148,7 @@ class OpenAiChatModelTest {
   @Test
   void doesNotRetryARequestThatCannotSucceedAndNeverLeaksTheKey() {
     server.faults((key, attempt) -> Fault.BAD_REQUEST);
-    try (OpenAiChatModel m = model().build()) {
+    try (ChatModel m = retrying(model().build(), 3)) {
       assertThatThrownBy(() -> m.complete(req("x", 1)))
           .isInstanceOfSatisfying(ProviderException.class, e -> {
             assertThat(e.retryable()).isFalse();
@@ -157,7 +163,7 @@ class OpenAiChatModelTest {
   @Test
   void givesUpAfterMaxRetriesWithARetryableError() {
     server.faults((key, attempt) -> Fault.SERVER_ERROR);
-    try (OpenAiChatModel m = model().maxRetries(2).build()) {
+    try (ChatModel m = retrying(model().build(), 2)) {
       assertThatThrownBy(() -> m.complete(req("x", 1)))
           .isInstanceOfSatisfying(ProviderException.class, e -> {
             assertThat(e.retryable()).isTrue();
