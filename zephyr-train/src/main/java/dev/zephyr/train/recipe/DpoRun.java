@@ -1,5 +1,6 @@
 package dev.zephyr.train.recipe;
 
+import dev.zephyr.train.data.DatasetMixture;
 import dev.zephyr.train.pipeline.DpoStage;
 import dev.zephyr.train.pipeline.StageContext;
 import java.nio.file.Path;
@@ -43,8 +44,8 @@ public final class DpoRun implements DpoStage {
 
   @Override
   public Path train(Path model, Path preferences, StageContext ctx) {
-    DpoConfig run = new DpoConfig(model, settings.refModelNameOrPath(), List.of(preferences), settings.loss(),
-        settings.maxLength(), settings.precomputeRefLogProbs(), settings.pairsPerForward(), ctx.modelDir(),
+    DpoConfig run = new DpoConfig(model, settings.refModelNameOrPath(), DatasetMixture.ofFiles(List.of(preferences)),
+        settings.loss(), settings.maxLength(), settings.precomputeRefLogProbs(), settings.pairsPerForward(), ctx.modelDir(),
         settings.training().toBuilder().outputDir(ctx.runDir()).seed(ctx.seed()).build());
     ctx.metrics(SftRun.finalMetrics(TrainingRuns.dpo(run, ctx.progress())));
     return ctx.modelDir();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.tokenizer.LossMode;
+import dev.zephyr.train.data.DatasetMixture;
 import dev.zephyr.train.dpo.DpoLossType;
 import dev.zephyr.train.loop.TrainingArguments;
 import dev.zephyr.train.optim.SchedulerType;
@@ -23,8 +24,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Recipes: YAML files with alignment-handbook / TRL key names, and the Zephyr-7B-beta presets.
  *
- * <p>Datasets are local JSONL files named by {@code dataset_path}, {@code dataset_name} or the {@code id}s of
- * {@code dataset_mixture.datasets}. Keys that only matter to the Python stack ({@code bf16}, {@code hub_model_id},
+ * <p>Datasets are local JSONL or Parquet files named by {@code dataset_path} or {@code dataset_name}, or an
+ * alignment-handbook {@code dataset_mixture} ({@link DatasetMixture}: per dataset {@code id}, {@code config},
+ * {@code split}, {@code columns}, {@code weight}; {@code seed}; {@code test_split_size}). Keys that only matter to
+ * the Python stack ({@code bf16}, {@code hub_model_id},
  * ...) are accepted and listed in the log as ignored.
  */
 public final class Recipes {
@@ -119,7 +122,7 @@ public final class Recipes {
     SftConfig.Builder b = SftConfig.builder(outputDir);
     common(n, yaml, used, b.training());
     b.runDir(runDir(n, yaml, used, outputDir));
-    b.modelNameOrPath(model(n, yaml, used)).datasets(datasets(n, yaml, used));
+    b.modelNameOrPath(model(n, yaml, used)).datasetMixture(datasets(n, yaml, used));
     if (n.has("max_length")) {
       b.maxLength(intOf(n, "max_length", yaml, used));
     } else if (n.has("max_seq_length")) {
@@ -149,7 +152,7 @@ public final class Recipes {
     DpoConfig.Builder b = DpoConfig.builder(outputDir);
     common(n, yaml, used, b.training());
     b.runDir(runDir(n, yaml, used, outputDir));
-    b.modelNameOrPath(model(n, yaml, used)).datasets(datasets(n, yaml, used));
+    b.modelNameOrPath(model(n, yaml, used)).datasetMixture(datasets(n, yaml, used));
     if (n.hasNonNull("ref_model_name_or_path")) {
       b.refModelNameOrPath(Path.of(n.get("ref_model_name_or_path").asText()));
     }
@@ -266,26 +269,29 @@ public final class Recipes {
     return Path.of(n.get("model_name_or_path").asText());
   }
 
-  private static List<Path> datasets(JsonNode n, String yaml, Set<String> used) {
-    List<Path> out = new ArrayList<>();
+  /** {@code dataset_path} / {@code dataset_name} (whole files, in order), or a {@code dataset_mixture}. */
+  private static DatasetMixture datasets(JsonNode n, String yaml, Set<String> used) {
+    List<Path> files = new ArrayList<>();
     for (String k : List.of("dataset_path", "dataset_name")) {
       used.add(k);
       if (n.hasNonNull(k)) {
-        out.add(Path.of(n.get(k).asText()));
+        files.add(Path.of(n.get(k).asText()));
       }
     }
     used.add("dataset_mixture");
-    for (JsonNode d : n.path("dataset_mixture").path("datasets")) {
-      if (!d.path("id").isTextual()) {
-        throw InvalidInputException.field(yaml.toString(), "dataset_mixture.datasets.id", "expected a path");
+    if (n.hasNonNull("dataset_mixture")) {
+      if (!files.isEmpty()) {
+        // the handbook would drop dataset_name silently here
+        throw InvalidInputException.field(yaml, "dataset_mixture",
+            "set either dataset_mixture or dataset_path/dataset_name, not both");
       }
-      out.add(Path.of(d.get("id").asText()));
+      return DatasetMixture.fromJson(n.get("dataset_mixture"), yaml);
     }
-    if (out.isEmpty()) {
-      throw InvalidInputException.field(yaml.toString(), "dataset_path",
-          "required: a local JSONL file (dataset_path, dataset_name or dataset_mixture.datasets[].id)");
+    if (files.isEmpty()) {
+      throw InvalidInputException.field(yaml, "dataset_path",
+          "required: a local JSONL or Parquet file (dataset_path, dataset_name or dataset_mixture.datasets[].id)");
     }
-    return out;
+    return DatasetMixture.ofFiles(files);
   }
 
   private static void common(JsonNode n, String yaml, Set<String> used, TrainingArguments.Builder t) {
