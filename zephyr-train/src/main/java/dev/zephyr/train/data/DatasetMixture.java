@@ -43,6 +43,16 @@ public record DatasetMixture(List<DatasetSource> datasets, long seed, Double tes
     return new DatasetMixture(files.stream().map(DatasetSource::of).toList(), 0, null, false);
   }
 
+  /** For logs and errors: the one dataset's id, or the number of datasets. */
+  public String describe() {
+    return datasets.size() == 1 ? datasets.get(0).id() : "dataset_mixture (" + datasets.size() + " datasets)";
+  }
+
+  /** For progress bars: the one dataset's file or directory name, or {@code dataset_mixture}. */
+  public String shortName() {
+    return datasets.size() == 1 ? Path.of(datasets.get(0).id()).getFileName().toString() : "dataset_mixture";
+  }
+
   /** The files each dataset reads, in order (for logs, manifests and checks). */
   public List<Path> files() {
     List<Path> out = new ArrayList<>();

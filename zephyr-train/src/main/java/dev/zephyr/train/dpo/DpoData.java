@@ -57,13 +57,14 @@ public final class DpoData {
    */
   public static Prepared prepare(DatasetMixture mixture, ChatTokenizer tok, int maxLength,
       MixtureReader.Options reading, Progress progress) {
-    String source = mixture.datasets().size() == 1 ? mixture.datasets().get(0).id()
-        : "dataset_mixture (" + mixture.datasets().size() + " datasets)";
-    String task = "tokenize " + (mixture.datasets().size() == 1
-        ? Path.of(mixture.datasets().get(0).id()).getFileName().toString() : "dataset_mixture");
-    List<Bounded> tokenized = MixtureReader.read(mixture, (row, file, line) -> tokenizeBounded(row, file, line, tok,
-        maxLength), reading, progress, task, b -> 0);
-    return finish(tokenized, source, maxLength);
+    return finish(tokenize(mixture, tok, maxLength, reading, progress), mixture.describe(), maxLength);
+  }
+
+  /** The mixture's pairs tokenised, in mixture order, before dropping: a hold-out can be cut from these. */
+  public static List<Bounded> tokenize(DatasetMixture mixture, ChatTokenizer tok, int maxLength,
+      MixtureReader.Options reading, Progress progress) {
+    return MixtureReader.read(mixture, (row, file, line) -> tokenizeBounded(row, file, line, tok, maxLength),
+        reading, progress, "tokenize " + mixture.shortName(), b -> 0);
   }
 
   /** Tokenizes rows already read; {@code source} names them in errors. */
@@ -80,7 +81,8 @@ public final class DpoData {
     return finish(tokenized, source, maxLength);
   }
 
-  private static Prepared finish(List<Bounded> tokenized, String source, int maxLength) {
+  /** Drops the pairs whose prompt fills {@code max_length}, counting them; {@code source} names the data. */
+  public static Prepared finish(List<Bounded> tokenized, String source, int maxLength) {
     List<DpoExample> out = new ArrayList<>();
     int dropped = 0;
     int cut = 0;
@@ -109,7 +111,7 @@ public final class DpoData {
   }
 
   /** A pair cut to {@code max_length} (null: dropped) and whether its text was cut to the character budget first. */
-  private record Bounded(DpoExample pair, boolean cut) {}
+  public record Bounded(DpoExample pair, boolean cut) {}
 
   /**
    * Tokenizes a row whose prompt and completions are cut to the character budget of {@code max_length}, doubling the

@@ -77,10 +77,17 @@ public final class SftData {
    */
   public static Prepared prepare(DatasetMixture mixture, ChatTokenizer tok, Options options,
       MixtureReader.Options reading, Progress progress) {
-    String source = describe(mixture);
-    List<Bounded> tokenized = MixtureReader.read(mixture, (row, file, line) -> tokenizeBounded(row, file, line, tok,
-        options), reading, progress, "tokenize " + shortName(mixture), b -> b.sequence().length());
-    return finish(tokenized, source, options);
+    return finish(tokenize(mixture, tok, options, reading, progress), mixture.describe(), options);
+  }
+
+  /**
+   * The mixture's examples tokenised, in mixture order, before truncation, dropping and packing: a hold-out can be cut
+   * from these, then each part finished with {@link #finish}.
+   */
+  public static List<Bounded> tokenize(DatasetMixture mixture, ChatTokenizer tok, Options options,
+      MixtureReader.Options reading, Progress progress) {
+    return MixtureReader.read(mixture, (row, file, line) -> tokenizeBounded(row, file, line, tok, options), reading,
+        progress, "tokenize " + mixture.shortName(), b -> b.sequence().length());
   }
 
   /** Prepares rows already read; {@code source} names them in errors. */
@@ -102,18 +109,8 @@ public final class SftData {
     return finish(tokenized, source, options);
   }
 
-  /** A file's name for one file, else the number of datasets. */
-  static String describe(DatasetMixture mixture) {
-    return mixture.datasets().size() == 1 ? mixture.datasets().get(0).id()
-        : "dataset_mixture (" + mixture.datasets().size() + " datasets)";
-  }
-
-  private static String shortName(DatasetMixture mixture) {
-    return mixture.datasets().size() == 1 ? Path.of(mixture.datasets().get(0).id()).getFileName().toString()
-        : "dataset_mixture";
-  }
-
-  private static Prepared finish(List<Bounded> tokenized, String source, Options options) {
+  /** Truncates, drops fully masked examples and packs (when asked), counting each; {@code source} names the data. */
+  public static Prepared finish(List<Bounded> tokenized, String source, Options options) {
     List<SftSequence> out = new ArrayList<>();
     int truncated = 0;
     int dropped = 0;
@@ -151,8 +148,8 @@ public final class SftData {
     return new Prepared(rowsOut, tokenized.size(), truncated, dropped, cut);
   }
 
-  /** A tokenized example and whether its text was cut to the character budget first. */
-  record Bounded(SftSequence sequence, boolean cut) {}
+  /** A tokenized example (not yet truncated) and whether its text was cut to the character budget first. */
+  public record Bounded(SftSequence sequence, boolean cut) {}
 
   /**
    * Tokenizes a row whose text is cut to the character budget of {@code max_length}, doubling the budget while a cut

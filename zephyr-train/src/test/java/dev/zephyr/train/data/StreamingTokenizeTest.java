@@ -93,6 +93,31 @@ class StreamingTokenizeTest {
   }
 
   @Test
+  void parquetShardsOfAHubSnapshotGiveTheSameSequencesAsJsonLines() throws Exception {
+    List<JsonNode> rows = sftRows().stream().filter(r -> r.has("messages")).toList();
+    Path jsonl = write(rows, "chat.jsonl");
+    Path data = Files.createDirectories(dir.resolve("hub").resolve("data"));
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+        java.sql.Statement st = c.createStatement()) {
+      // two shards, as the Hub names them
+      st.execute("COPY (SELECT * FROM read_json_auto('" + jsonl + "') LIMIT 20) TO '"
+          + data.resolve("train-00000-of-00002.parquet") + "' (FORMAT PARQUET)");
+      st.execute("COPY (SELECT * FROM read_json_auto('" + jsonl + "') OFFSET 20) TO '"
+          + data.resolve("train-00001-of-00002.parquet") + "' (FORMAT PARQUET)");
+    }
+    SftData.Options options = new SftData.Options(64, LossMode.ASSISTANT_ONLY, false);
+    SftData.Prepared expected = SftData.prepare(jsonl, tok, options);
+    SftData.Prepared got = SftData.prepare(new DatasetMixture(List.of(
+        new DatasetSource(dir.resolve("hub").toString(), null, null, List.of("messages"), null)), 0, null, false),
+        tok, options, new MixtureReader.Options(2, 4), Progress.NONE);
+    assertThat(got.examples()).isEqualTo(50);
+    for (int i = 0; i < 50; i++) {
+      assertThat(got.rows().get(i).inputIds()).as("row %d", i).isEqualTo(expected.rows().get(i).inputIds());
+      assertThat(got.rows().get(i).lossMask()).as("row %d", i).isEqualTo(expected.rows().get(i).lossMask());
+    }
+  }
+
+  @Test
   void dpoStreamEqualsTheInMemoryPath() throws IOException {
     List<JsonNode> rows = new ArrayList<>();
     for (int i = 0; i < 60; i++) {
