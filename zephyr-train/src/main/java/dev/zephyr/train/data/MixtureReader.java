@@ -14,7 +14,7 @@ import java.util.function.ToLongFunction;
 
 /**
  * Streams a {@link DatasetMixture}'s rows through a function (tokenisation) and returns the results in the mixture's
- * order. Rows are parsed one at a time (JSON Lines with Jackson's streaming reader, Parquet a row at a time through
+ * order. Rows are parsed one at a time (JSON Lines a line at a time, each line parsed on its own; Parquet through
  * DuckDB) and handed to an {@link OrderedPool}, so no more than a window of rows lives as JSON trees at once: memory
  * holds the results (compact token arrays), not the file. The results are the same for any number of workers.
  */
