@@ -61,7 +61,10 @@ public record DatasetSource(String id, String config, String split, List<String>
       return List.of(path);
     }
     if (!Files.isDirectory(path)) {
-      throw new InvalidInputException(id, 0, "id", "no such dataset file or directory");
+      // a Hub id such as HuggingFaceH4/ultrachat_200k lands here: nothing is downloaded at run time
+      throw new InvalidInputException(id, 0, "id", "no such dataset file or directory; datasets are read from local"
+          + " files: download a Hub dataset first (huggingface-cli download --repo-type dataset " + id
+          + " --local-dir DIR) and give DIR as the id");
     }
     Path base = config == null ? path : path.resolve(config);
     for (String ext : EXTENSIONS) {

@@ -116,6 +116,9 @@ class MixtureReaderTest {
     assertThatThrownBy(() -> new DatasetSource(ds.toString(), null, "validation", null, null).files())
         .isInstanceOf(InvalidInputException.class).hasMessageContaining("validation.jsonl")
         .hasMessageContaining(ds.toString());
+    assertThatThrownBy(() -> new DatasetSource("HuggingFaceH4/ultrachat_200k", null, "train_sft", null, null).files())
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("HuggingFaceH4/ultrachat_200k")
+        .hasMessageContaining("--local-dir");
     Path file = ds.resolve("train_sft.jsonl");
     assertThatThrownBy(() -> new DatasetSource(file.toString(), null, "test", null, null).files())
         .isInstanceOf(InvalidInputException.class).hasMessageContaining("'train' split");
