@@ -1,5 +1,6 @@
 package dev.zephyr.cli;
 
+import dev.zephyr.train.data.DatasetSource;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -318,7 +319,7 @@ class PipelineRecipeRunTest {
     assertThat(sft.maxLength()).isEqualTo(128);
     assertThat(sft.lossMode()).isEqualTo(dev.zephyr.core.tokenizer.LossMode.ASSISTANT_ONLY);
     assertThat(sft.modelNameOrPath()).isEqualTo(Path.of("m"));
-    assertThat(sft.datasets()).containsExactly(Path.of("d.jsonl"));
+    assertThat(sft.datasetMixture().datasets()).containsExactly(DatasetSource.of(Path.of("d.jsonl")));
 
     DpoConfig dpo = LocalRecipeStages.dpoConfig(Map.of("beta", 0.05, "learning_rate", "5e-7", "seed", 3),
         Path.of("m"), Path.of("p.jsonl"), Path.of("stage"), 9);

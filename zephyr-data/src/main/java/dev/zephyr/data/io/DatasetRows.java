@@ -16,13 +16,15 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Properties;
 import java.util.function.Consumer;
 
 /**
  * Rows of a dataset file as JSON trees with the file's own (Hugging Face) column names: JSON Lines ({@code .jsonl},
  * {@code .json} with one object per line) or Parquet ({@code .parquet}, the format the Hub serves), the latter read
  * through DuckDB so nested columns such as {@code messages} (a list of structs) come back as JSON arrays of objects.
- * DuckDB ({@code org.duckdb:duckdb_jdbc}) is an optional dependency: add it to read Parquet.
+ * Both are read a row at a time, so a pass over a large file holds one row, not the file. DuckDB
+ * ({@code org.duckdb:duckdb_jdbc}) is an optional dependency: add it to read Parquet.
  */
 public final class DatasetRows {
   private DatasetRows() {}
@@ -76,7 +78,10 @@ public final class DatasetRows {
   private static Stats parquet(Path file, Consumer<Row> sink) {
     DuckDb.requireDriver(file);
     String literal = "'" + file.toAbsolutePath().toString().replace("'", "''") + "'";
-    try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+    Properties streaming = new Properties();
+    // DuckDB materialises a whole result before the first row unless asked to stream it chunk by chunk
+    streaming.setProperty("jdbc_stream_results", "true");
+    try (Connection c = DriverManager.getConnection("jdbc:duckdb:", streaming);
         Statement st = c.createStatement();
         // a table alias used as a value is the whole row as a struct; to_json keeps nested lists and structs
         ResultSet rs = st.executeQuery("SELECT CAST(to_json(t) AS VARCHAR) FROM read_parquet(" + literal + ") AS t")) {

@@ -4,10 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.Role;
-import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.progress.Progress;
 import dev.zephyr.core.tokenizer.ChatTokenizer;
 import dev.zephyr.core.tokenizer.PromptCompletion;
+import dev.zephyr.train.data.DatasetMixture;
+import dev.zephyr.train.data.MixtureReader;
 import dev.zephyr.train.loop.CharBudget;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,47 +40,63 @@ public final class DpoData {
    */
   public record Prepared(List<DpoExample> pairs, int rows, int dropped, int cutToBudget) {}
 
-  /** Reads and tokenizes a JSONL preference file. */
-  public static List<DpoExample> prepare(Path jsonl, ChatTokenizer tok, int maxLength) {
-    return prepare(jsonl, tok, maxLength, Progress.NONE);
+  /** Reads and tokenizes a JSONL or Parquet preference file. */
+  public static List<DpoExample> prepare(Path file, ChatTokenizer tok, int maxLength) {
+    return prepare(file, tok, maxLength, Progress.NONE);
   }
 
-  /** Reads and tokenizes a JSONL preference file, reporting rows as task {@code tokenize <file name>}. */
-  public static List<DpoExample> prepare(Path jsonl, ChatTokenizer tok, int maxLength, Progress progress) {
-    return prepare(Jsonl.readAll(jsonl), jsonl.toString(), "tokenize " + jsonl.getFileName(), tok, maxLength,
-        progress).pairs();
+  /** Reads and tokenizes a preference file as a stream, reporting rows as task {@code tokenize <file name>}. */
+  public static List<DpoExample> prepare(Path file, ChatTokenizer tok, int maxLength, Progress progress) {
+    return prepare(DatasetMixture.ofFiles(List.of(file)), tok, maxLength, MixtureReader.Options.defaults(), progress)
+        .pairs();
+  }
+
+  /**
+   * Reads a mixture as a stream (rows tokenised on a small worker pool, a window of rows in memory at a time) and
+   * tokenizes its pairs in mixture order.
+   */
+  public static Prepared prepare(DatasetMixture mixture, ChatTokenizer tok, int maxLength,
+      MixtureReader.Options reading, Progress progress) {
+    return finish(tokenize(mixture, tok, maxLength, reading, progress), mixture.describe(), maxLength);
+  }
+
+  /** The mixture's pairs tokenised, in mixture order, before dropping: a hold-out can be cut from these. */
+  public static List<Bounded> tokenize(DatasetMixture mixture, ChatTokenizer tok, int maxLength,
+      MixtureReader.Options reading, Progress progress) {
+    return MixtureReader.read(mixture, (row, file, line) -> tokenizeBounded(row, file, line, tok, maxLength),
+        reading, progress, "tokenize " + mixture.shortName(), b -> 0);
   }
 
   /** Tokenizes rows already read; {@code source} names them in errors. */
   public static List<DpoExample> prepare(List<JsonNode> rows, String source, ChatTokenizer tok, int maxLength) {
-    return prepare(rows, source, "tokenize " + source, tok, maxLength, Progress.NONE).pairs();
+    return prepareCounted(rows, source, tok, maxLength).pairs();
   }
 
   /** Tokenizes rows already read, with the counts of dropped and cut rows. */
   public static Prepared prepareCounted(List<JsonNode> rows, String source, ChatTokenizer tok, int maxLength) {
-    return prepare(rows, source, "tokenize " + source, tok, maxLength, Progress.NONE);
+    List<Bounded> tokenized = new ArrayList<>(rows.size());
+    for (int i = 0; i < rows.size(); i++) {
+      tokenized.add(tokenizeBounded(rows.get(i), source, i + 1, tok, maxLength));
+    }
+    return finish(tokenized, source, maxLength);
   }
 
-  private static Prepared prepare(List<JsonNode> rows, String source, String taskName, ChatTokenizer tok,
-      int maxLength, Progress progress) {
+  /** Drops the pairs whose prompt fills {@code max_length}, counting them; {@code source} names the data. */
+  public static Prepared finish(List<Bounded> tokenized, String source, int maxLength) {
     List<DpoExample> out = new ArrayList<>();
     int dropped = 0;
     int cut = 0;
-    try (Progress.Task task = progress.start(taskName, "rows", rows.size(), 0)) {
-      for (int i = 0; i < rows.size(); i++) {
-        Bounded b = tokenizeBounded(rows.get(i), source, i + 1, tok, maxLength);
-        task.advance(1);
-        cut += b.cut() ? 1 : 0;
-        if (b.pair() == null) {
-          dropped++;
-        } else {
-          out.add(b.pair());
-        }
+    for (Bounded b : tokenized) {
+      cut += b.cut() ? 1 : 0;
+      if (b.pair() == null) {
+        dropped++;
+      } else {
+        out.add(b.pair());
       }
     }
     if (dropped > 0) {
       LOG.warn("{}: dropped {} of {} pairs whose prompt alone has max_length {} tokens or more", source, dropped,
-          rows.size(), maxLength);
+          tokenized.size(), maxLength);
     }
     if (cut > 0) {
       LOG.info("{}: cut the text of {} pairs longer than {} characters before tokenising (max_length {})", source,
@@ -88,13 +105,13 @@ public final class DpoData {
     if (out.isEmpty()) {
       throw new InvalidInputException(source, 0, null, "no usable preference pair");
     }
-    LOG.info("{}: {} of {} pairs kept{}", source, out.size(), rows.size(),
+    LOG.info("{}: {} of {} pairs kept{}", source, out.size(), tokenized.size(),
         cut > 0 ? ", " + cut + " cut to the character budget" : "");
-    return new Prepared(out, rows.size(), dropped, cut);
+    return new Prepared(out, tokenized.size(), dropped, cut);
   }
 
   /** A pair cut to {@code max_length} (null: dropped) and whether its text was cut to the character budget first. */
-  private record Bounded(DpoExample pair, boolean cut) {}
+  public record Bounded(DpoExample pair, boolean cut) {}
 
   /**
    * Tokenizes a row whose prompt and completions are cut to the character budget of {@code max_length}, doubling the

@@ -4,6 +4,7 @@ import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.model.lora.LoraConfig;
 import dev.zephyr.train.dpo.DpoLoss;
 import dev.zephyr.train.dpo.DpoLossType;
+import dev.zephyr.train.data.DatasetMixture;
 import dev.zephyr.train.loop.TrainingArguments;
 import dev.zephyr.train.lora.LoraTraining;
 import java.nio.file.Path;
@@ -17,7 +18,7 @@ import java.util.Objects;
  *
  * @param modelNameOrPath policy initialisation (the dSFT model)
  * @param refModelNameOrPath reference model directory; null means a frozen copy of the initial policy
- * @param datasets local JSONL preference files, concatenated
+ * @param datasetMixture the training rows: {@code dataset_mixture}, or whole files ({@code dataset_path})
  * @param loss beta, loss types and weights, label smoothing
  * @param maxLength {@code max_length} of prompt + completion (keep_start)
  * @param precomputeRefLogProbs compute the reference log-probs once and cache them (one model in memory)
@@ -30,7 +31,7 @@ import java.util.Objects;
  * @param lora LoRA adapters to train ({@code use_peft}), or null for full fine-tuning; with adapters and no
  *     {@code ref_model_name_or_path} the reference is the same weights with the adapters off, as in TRL
  */
-public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path> datasets, DpoLoss loss,
+public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, DatasetMixture datasetMixture, DpoLoss loss,
     int maxLength, boolean precomputeRefLogProbs, int pairsPerForward, Path outputDir, TrainingArguments training,
     LoraConfig lora) {
 
@@ -48,7 +49,7 @@ public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path
     }
     Objects.requireNonNull(outputDir, "output_dir");
     Objects.requireNonNull(training);
-    datasets = List.copyOf(datasets);
+    Objects.requireNonNull(datasetMixture, "dataset_mixture");
     RunDirs.check(outputDir, training.outputDir());
   }
 
@@ -81,7 +82,7 @@ public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path
 
   /** The same run with other training arguments (e.g. {@code allow_config_change} from the command line). */
   public DpoConfig withTraining(TrainingArguments newTraining) {
-    return new DpoConfig(modelNameOrPath, refModelNameOrPath, datasets, loss, maxLength, precomputeRefLogProbs,
+    return new DpoConfig(modelNameOrPath, refModelNameOrPath, datasetMixture, loss, maxLength, precomputeRefLogProbs,
         pairsPerForward, outputDir, newTraining, lora);
   }
 
@@ -101,7 +102,7 @@ public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path
   public static final class Builder {
     Path modelNameOrPath;
     Path refModelNameOrPath;
-    List<Path> datasets = List.of();
+    DatasetMixture datasetMixture = DatasetMixture.ofFiles(List.of());
     double beta = 0.1;
     List<DpoLossType> lossTypes = List.of(DpoLossType.SIGMOID);
     List<Double> lossWeights;
@@ -121,7 +122,10 @@ public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path
 
     public Builder modelNameOrPath(Path v) { modelNameOrPath = v; return this; }
     public Builder refModelNameOrPath(Path v) { refModelNameOrPath = v; return this; }
-    public Builder datasets(List<Path> v) { datasets = v; return this; }
+    /** Whole files, concatenated in order ({@code dataset_path}). */
+    public Builder datasets(List<Path> v) { datasetMixture = DatasetMixture.ofFiles(v); return this; }
+    /** A {@code dataset_mixture}: weights, columns, splits and seed as the alignment handbook reads them. */
+    public Builder datasetMixture(DatasetMixture v) { datasetMixture = v; return this; }
     public Builder beta(double v) { beta = v; return this; }
     public Builder lossTypes(List<DpoLossType> v) { lossTypes = v; return this; }
     public Builder lossWeights(List<Double> v) { lossWeights = v; return this; }
@@ -136,7 +140,7 @@ public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path
     public TrainingArguments.Builder training() { return training; }
 
     public DpoConfig build() {
-      return new DpoConfig(modelNameOrPath, refModelNameOrPath, datasets,
+      return new DpoConfig(modelNameOrPath, refModelNameOrPath, datasetMixture,
           new DpoLoss(beta, labelSmoothing, lossTypes, lossWeights), maxLength, precomputeRefLogProbs,
           pairsPerForward, outputDir, training.build(), lora);
     }

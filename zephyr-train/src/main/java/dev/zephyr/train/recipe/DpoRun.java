@@ -1,5 +1,6 @@
 package dev.zephyr.train.recipe;
 
+import dev.zephyr.train.data.DatasetMixture;
 import dev.zephyr.train.pipeline.DpoStage;
 import dev.zephyr.train.pipeline.StageContext;
 import java.nio.file.Path;
@@ -44,8 +45,8 @@ public final class DpoRun implements DpoStage {
   @Override
   public Path train(Path model, Path preferences, StageContext ctx) {
     Path out = Adapted.stageOutput(settings.lora(), ctx);
-    DpoConfig run = new DpoConfig(model, settings.refModelNameOrPath(), List.of(preferences), settings.loss(),
-        settings.maxLength(), settings.precomputeRefLogProbs(), settings.pairsPerForward(), out,
+    DpoConfig run = new DpoConfig(model, settings.refModelNameOrPath(), DatasetMixture.ofFiles(List.of(preferences)),
+        settings.loss(), settings.maxLength(), settings.precomputeRefLogProbs(), settings.pairsPerForward(), out,
         settings.training().toBuilder().outputDir(ctx.runDir()).seed(ctx.seed()).build(), settings.lora());
     ctx.metrics(SftRun.finalMetrics(TrainingRuns.dpo(run, ctx.progress())));
     return Adapted.mergeForNextStage(model, out, ctx);

@@ -6,6 +6,7 @@ import dev.zephyr.core.config.ConfigKeys;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.model.lora.LoraConfig;
 import dev.zephyr.core.tokenizer.LossMode;
+import dev.zephyr.train.data.DatasetMixture;
 import dev.zephyr.train.dpo.DpoLossType;
 import dev.zephyr.train.loop.TrainingArguments;
 import dev.zephyr.train.optim.OptimizerName;
@@ -26,11 +27,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Recipes: YAML files with alignment-handbook / TRL key names, and the Zephyr-7B-beta presets.
  *
- * <p>Datasets are local JSONL files named by {@code dataset_path}, {@code dataset_name} or the {@code id}s of
- * {@code dataset_mixture.datasets}. Keys that only steer the Python process ({@link RecipeKeys#PYTHON_ONLY}:
- * {@code push_to_hub}, {@code report_to}, ...) pass with one WARN line; keys that would change training but are not
- * implemented yet ({@link RecipeKeys#NOT_SUPPORTED_YET}: {@code bf16: true}, {@code use_peft}, ...) and unknown keys
- * are refused, naming the key, the file and line, and the closest known key.
+ * <p>Datasets are local JSONL or Parquet files named by {@code dataset_path} or {@code dataset_name}, or an
+ * alignment-handbook {@code dataset_mixture} ({@link DatasetMixture}: per dataset {@code id}, {@code config},
+ * {@code split}, {@code columns}, {@code weight}; {@code seed}; {@code test_split_size}). Keys that only steer the
+ * Python process ({@link RecipeKeys#PYTHON_ONLY}: {@code push_to_hub}, {@code report_to}, ...) pass with one WARN
+ * line; keys that would change training but are not implemented yet ({@link RecipeKeys#NOT_SUPPORTED_YET}:
+ * {@code bf16: true}, ...) and unknown keys are refused, naming the key, the file and line, and the closest known key.
  */
 public final class Recipes {
   private static final Logger LOG = LoggerFactory.getLogger(Recipes.class);
@@ -131,7 +133,7 @@ public final class Recipes {
     SftConfig.Builder b = SftConfig.builder(outputDir);
     common(n, yaml, used, b.training());
     b.runDir(runDir(n, yaml, used, outputDir));
-    b.modelNameOrPath(model(n, yaml, used)).datasets(datasets(n, yaml, used));
+    b.modelNameOrPath(model(n, yaml, used)).datasetMixture(datasets(n, yaml, used));
     if (n.has("max_length")) {
       b.maxLength(intOf(n, "max_length", yaml, used));
     } else if (n.has("max_seq_length")) {
@@ -162,7 +164,7 @@ public final class Recipes {
     DpoConfig.Builder b = DpoConfig.builder(outputDir);
     common(n, yaml, used, b.training());
     b.runDir(runDir(n, yaml, used, outputDir));
-    b.modelNameOrPath(model(n, yaml, used)).datasets(datasets(n, yaml, used));
+    b.modelNameOrPath(model(n, yaml, used)).datasetMixture(datasets(n, yaml, used));
     if (n.hasNonNull("ref_model_name_or_path")) {
       b.refModelNameOrPath(Path.of(n.get("ref_model_name_or_path").asText()));
     }
@@ -324,26 +326,29 @@ public final class Recipes {
     return Path.of(n.get("model_name_or_path").asText());
   }
 
-  private static List<Path> datasets(JsonNode n, String yaml, Set<String> used) {
-    List<Path> out = new ArrayList<>();
+  /** {@code dataset_path} / {@code dataset_name} (whole files, in order), or a {@code dataset_mixture}. */
+  private static DatasetMixture datasets(JsonNode n, String yaml, Set<String> used) {
+    List<Path> files = new ArrayList<>();
     for (String k : List.of("dataset_path", "dataset_name")) {
       used.add(k);
       if (n.hasNonNull(k)) {
-        out.add(Path.of(n.get(k).asText()));
+        files.add(Path.of(n.get(k).asText()));
       }
     }
     used.add("dataset_mixture");
-    for (JsonNode d : n.path("dataset_mixture").path("datasets")) {
-      if (!d.path("id").isTextual()) {
-        throw InvalidInputException.field(yaml.toString(), "dataset_mixture.datasets.id", "expected a path");
+    if (n.hasNonNull("dataset_mixture")) {
+      if (!files.isEmpty()) {
+        // the handbook would drop dataset_name silently here
+        throw InvalidInputException.field(yaml, "dataset_mixture",
+            "set either dataset_mixture or dataset_path/dataset_name, not both");
       }
-      out.add(Path.of(d.get("id").asText()));
+      return DatasetMixture.fromJson(n.get("dataset_mixture"), yaml);
     }
-    if (out.isEmpty()) {
-      throw InvalidInputException.field(yaml.toString(), "dataset_path",
-          "required: a local JSONL file (dataset_path, dataset_name or dataset_mixture.datasets[].id)");
+    if (files.isEmpty()) {
+      throw InvalidInputException.field(yaml, "dataset_path",
+          "required: a local JSONL or Parquet file (dataset_path, dataset_name or dataset_mixture.datasets[].id)");
     }
-    return out;
+    return DatasetMixture.ofFiles(files);
   }
 
   /** How one training key sets the builder from its recipe value. */

@@ -3,6 +3,7 @@ package dev.zephyr.train.recipe;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.model.lora.LoraConfig;
 import dev.zephyr.core.tokenizer.LossMode;
+import dev.zephyr.train.data.DatasetMixture;
 import dev.zephyr.train.loop.TrainingArguments;
 import dev.zephyr.train.lora.LoraTraining;
 import java.nio.file.Path;
@@ -16,7 +17,7 @@ import java.util.Objects;
  * An SFT run (TRL {@code SFTConfig} + alignment-handbook model/data keys).
  *
  * @param modelNameOrPath local Hugging Face model directory (config.json, safetensors, tokenizer files)
- * @param datasets local JSONL files, concatenated
+ * @param datasetMixture the training rows: {@code dataset_mixture}, or whole files ({@code dataset_path})
  * @param maxLength {@code max_length} (alias {@code max_seq_length})
  * @param packing best-fit-decreasing packing
  * @param lossMode all tokens, assistant tokens ({@code assistant_only_loss}) or the completion
@@ -26,8 +27,8 @@ import java.util.Objects;
  * @param training optimisation and bookkeeping; its {@code outputDir} is this run's {@link #runDir()}
  * @param lora LoRA adapters to train instead of every weight ({@code use_peft}), or null for full fine-tuning
  */
-public record SftConfig(Path modelNameOrPath, List<Path> datasets, int maxLength, boolean packing, LossMode lossMode,
-    Path outputDir, TrainingArguments training, LoraConfig lora) {
+public record SftConfig(Path modelNameOrPath, DatasetMixture datasetMixture, int maxLength, boolean packing,
+    LossMode lossMode, Path outputDir, TrainingArguments training, LoraConfig lora) {
 
   /** The source named by validation errors; {@link Recipes} replaces it with the recipe file. */
   public static final String SOURCE = "SftConfig";
@@ -39,7 +40,7 @@ public record SftConfig(Path modelNameOrPath, List<Path> datasets, int maxLength
     if (maxLength < 2) {
       throw InvalidInputException.field(SOURCE, "max_length", "expected at least 2 tokens, found " + maxLength);
     }
-    datasets = List.copyOf(datasets);
+    Objects.requireNonNull(datasetMixture, "dataset_mixture");
     RunDirs.check(outputDir, training.outputDir());
   }
 
@@ -66,7 +67,7 @@ public record SftConfig(Path modelNameOrPath, List<Path> datasets, int maxLength
 
   /** The same run with other training arguments (e.g. {@code allow_config_change} from the command line). */
   public SftConfig withTraining(TrainingArguments newTraining) {
-    return new SftConfig(modelNameOrPath, datasets, maxLength, packing, lossMode, outputDir, newTraining, lora);
+    return new SftConfig(modelNameOrPath, datasetMixture, maxLength, packing, lossMode, outputDir, newTraining, lora);
   }
 
   public static Builder builder(Path outputDir) {
@@ -84,7 +85,7 @@ public record SftConfig(Path modelNameOrPath, List<Path> datasets, int maxLength
   /** Builder; defaults are TRL's SFTConfig defaults (lr 2e-5, max_length 1024, no packing, loss on all tokens). */
   public static final class Builder {
     Path modelNameOrPath;
-    List<Path> datasets = List.of();
+    DatasetMixture datasetMixture = DatasetMixture.ofFiles(List.of());
     int maxLength = 1024;
     boolean packing;
     LossMode lossMode = LossMode.ALL;
@@ -99,7 +100,10 @@ public record SftConfig(Path modelNameOrPath, List<Path> datasets, int maxLength
     }
 
     public Builder modelNameOrPath(Path v) { modelNameOrPath = v; return this; }
-    public Builder datasets(List<Path> v) { datasets = v; return this; }
+    /** Whole files, concatenated in order ({@code dataset_path}). */
+    public Builder datasets(List<Path> v) { datasetMixture = DatasetMixture.ofFiles(v); return this; }
+    /** A {@code dataset_mixture}: weights, columns, splits and seed as the alignment handbook reads them. */
+    public Builder datasetMixture(DatasetMixture v) { datasetMixture = v; return this; }
     public Builder maxLength(int v) { maxLength = v; return this; }
     public Builder packing(boolean v) { packing = v; return this; }
     public Builder lossMode(LossMode v) { lossMode = v; return this; }
@@ -110,7 +114,7 @@ public record SftConfig(Path modelNameOrPath, List<Path> datasets, int maxLength
     public TrainingArguments.Builder training() { return training; }
 
     public SftConfig build() {
-      return new SftConfig(modelNameOrPath, datasets, maxLength, packing, lossMode, outputDir, training.build(),
+      return new SftConfig(modelNameOrPath, datasetMixture, maxLength, packing, lossMode, outputDir, training.build(),
           lora);
     }
   }

@@ -1,5 +1,6 @@
 package dev.zephyr.train.recipe;
 
+import dev.zephyr.train.data.DatasetMixture;
 import dev.zephyr.train.loop.Trainer;
 import dev.zephyr.train.pipeline.SftStage;
 import dev.zephyr.train.pipeline.StageContext;
@@ -45,9 +46,9 @@ public final class SftRun implements SftStage {
   @Override
   public Path train(Path model, Path dataset, StageContext ctx) {
     Path out = Adapted.stageOutput(settings.lora(), ctx);
-    SftConfig run = new SftConfig(model, List.of(dataset), settings.maxLength(), settings.packing(),
-        settings.lossMode(), out, settings.training().toBuilder().outputDir(ctx.runDir()).seed(ctx.seed())
-        .build(), settings.lora());
+    SftConfig run = new SftConfig(model, DatasetMixture.ofFiles(List.of(dataset)), settings.maxLength(),
+        settings.packing(), settings.lossMode(), out, settings.training().toBuilder().outputDir(ctx.runDir())
+        .seed(ctx.seed()).build(), settings.lora());
     ctx.metrics(finalMetrics(TrainingRuns.sft(run, ctx.progress())));
     return Adapted.mergeForNextStage(model, out, ctx);
   }

@@ -11,6 +11,8 @@ import dev.zephyr.core.progress.ConsoleProgress;
 import dev.zephyr.core.progress.Progress;
 import dev.zephyr.core.tokenizer.ChatTokenizer;
 import dev.zephyr.core.tokenizer.Tokenizer;
+import dev.zephyr.train.data.DatasetMixture;
+import dev.zephyr.train.data.MixtureReader;
 import dev.zephyr.train.dpo.DpoData;
 import dev.zephyr.train.dpo.DpoExample;
 import dev.zephyr.train.dpo.DpoTask;
@@ -24,7 +26,6 @@ import dev.zephyr.train.sft.SftTask;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,6 +54,14 @@ public final class TrainingRuns {
     return sft(c, ConsoleProgress.stderr());
   }
 
+  /** Hold-outs are cut by the evaluation split, not here: say so rather than drop the key without a word. */
+  private static void warnTestSplit(DatasetMixture m) {
+    if (m.testSplitSize() != null) {
+      LOG.warn("dataset_mixture.test_split_size {} is read but no hold-out split is cut: every row trains",
+          m.testSplitSize());
+    }
+  }
+
   /** Runs an SFT recipe reporting to {@code progress}; returns the trainer's result. */
   public static Trainer.TrainResult sft(SftConfig c, Progress progress) {
     requireReplaceable(c.outputDir());
@@ -62,11 +71,9 @@ public final class TrainingRuns {
         LlamaModel base = LlamaModel.load(c.modelNameOrPath(), root);
         Adapted adapted = Adapted.of(base, c.lora(), c.modelNameOrPath(), c.training().seed(), root)) {
       ChatTokenizer tok = ChatTokenizer.of(tokenizer);
-      List<SftSequence> rows = new ArrayList<>();
-      for (Path d : c.datasets()) {
-        rows.addAll(SftData.prepare(d, tok, new SftData.Options(c.maxLength(), c.lossMode(), c.packing()), p)
-            .rows());
-      }
+      warnTestSplit(c.datasetMixture());
+      List<SftSequence> rows = SftData.prepare(c.datasetMixture(), tok,
+          new SftData.Options(c.maxLength(), c.lossMode(), c.packing()), MixtureReader.Options.defaults(), p).rows();
       Trainer.TrainResult r;
       try (Trainer<SftSequence, SftTask.Batch> t = new Trainer<>(c.training(),
           adapted.task(new SftTask(adapted.model())), rows, adapted.trainable())) {
@@ -91,10 +98,9 @@ public final class TrainingRuns {
         LlamaModel base = LlamaModel.load(c.modelNameOrPath(), root);
         Adapted adapted = Adapted.of(base, c.lora(), c.modelNameOrPath(), c.training().seed(), root)) {
       ChatTokenizer tok = ChatTokenizer.of(tokenizer);
-      List<DpoExample> pairs = new ArrayList<>();
-      for (Path d : c.datasets()) {
-        pairs.addAll(DpoData.prepare(d, tok, c.maxLength(), p));
-      }
+      warnTestSplit(c.datasetMixture());
+      List<DpoExample> pairs = DpoData.prepare(c.datasetMixture(), tok, c.maxLength(),
+          MixtureReader.Options.defaults(), p).pairs();
       Path refDir = c.refModelNameOrPath() != null ? c.refModelNameOrPath() : c.modelNameOrPath();
       // With adapters the base weights are the adapters-off reference (as TRL does with PEFT): no second copy.
       // Without, the initial policy is the reference only when its log-probs are cached before training starts.

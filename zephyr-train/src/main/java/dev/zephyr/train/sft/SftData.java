@@ -6,12 +6,13 @@ import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.chat.Role;
 import dev.zephyr.core.io.Json;
-import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.progress.Progress;
 import dev.zephyr.core.tokenizer.ChatTokenizer;
 import dev.zephyr.core.tokenizer.LossMode;
 import dev.zephyr.core.tokenizer.PromptCompletion;
 import dev.zephyr.core.tokenizer.TokenizedChat;
+import dev.zephyr.train.data.DatasetMixture;
+import dev.zephyr.train.data.MixtureReader;
 import dev.zephyr.train.loop.CharBudget;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -60,15 +61,33 @@ public final class SftData {
   public record Prepared(List<SftSequence> rows, int examples, int truncated, int droppedFullyMasked,
       int cutToBudget) {}
 
-  /** Reads and prepares a JSONL file. */
-  public static Prepared prepare(Path jsonl, ChatTokenizer tok, Options options) {
-    return prepare(jsonl, tok, options, Progress.NONE);
+  /** Reads and prepares a JSONL or Parquet file. */
+  public static Prepared prepare(Path file, ChatTokenizer tok, Options options) {
+    return prepare(file, tok, options, Progress.NONE);
   }
 
-  /** Reads and prepares a JSONL file, reporting rows as task {@code tokenize <file name>}. */
-  public static Prepared prepare(Path jsonl, ChatTokenizer tok, Options options, Progress progress) {
-    List<JsonNode> rows = Jsonl.readAll(jsonl);
-    return prepare(rows, jsonl.toString(), "tokenize " + jsonl.getFileName(), tok, options, progress);
+  /** Reads and prepares a JSONL or Parquet file as a stream, reporting rows as task {@code tokenize <file name>}. */
+  public static Prepared prepare(Path file, ChatTokenizer tok, Options options, Progress progress) {
+    return prepare(DatasetMixture.ofFiles(List.of(file)), tok, options, MixtureReader.Options.defaults(), progress);
+  }
+
+  /**
+   * Reads a mixture as a stream (rows tokenised on a small worker pool, a window of rows in memory at a time) and
+   * prepares its rows in mixture order.
+   */
+  public static Prepared prepare(DatasetMixture mixture, ChatTokenizer tok, Options options,
+      MixtureReader.Options reading, Progress progress) {
+    return finish(tokenize(mixture, tok, options, reading, progress), mixture.describe(), options);
+  }
+
+  /**
+   * The mixture's examples tokenised, in mixture order, before truncation, dropping and packing: a hold-out can be cut
+   * from these, then each part finished with {@link #finish}.
+   */
+  public static List<Bounded> tokenize(DatasetMixture mixture, ChatTokenizer tok, Options options,
+      MixtureReader.Options reading, Progress progress) {
+    return MixtureReader.read(mixture, (row, file, line) -> tokenizeBounded(row, file, line, tok, options), reading,
+        progress, "tokenize " + mixture.shortName(), b -> b.sequence().length());
   }
 
   /** Prepares rows already read; {@code source} names them in errors. */
@@ -79,35 +98,39 @@ public final class SftData {
   /** Prepares rows already read, reporting them as task {@code tokenize <source>}. */
   public static Prepared prepare(List<JsonNode> rows, String source, ChatTokenizer tok, Options options,
       Progress progress) {
-    return prepare(rows, source, "tokenize " + source, tok, options, progress);
+    List<Bounded> tokenized = new ArrayList<>(rows.size());
+    try (Progress.Task task = progress.start("tokenize " + source, "rows", rows.size(), 0)) {
+      for (int i = 0; i < rows.size(); i++) {
+        Bounded b = tokenizeBounded(rows.get(i), source, i + 1, tok, options);
+        task.advance(1, b.sequence().length());
+        tokenized.add(b);
+      }
+    }
+    return finish(tokenized, source, options);
   }
 
-  private static Prepared prepare(List<JsonNode> rows, String source, String taskName, ChatTokenizer tok,
-      Options options, Progress progress) {
+  /** Truncates, drops fully masked examples and packs (when asked), counting each; {@code source} names the data. */
+  public static Prepared finish(List<Bounded> tokenized, String source, Options options) {
     List<SftSequence> out = new ArrayList<>();
     int truncated = 0;
     int dropped = 0;
     int cut = 0;
-    try (Progress.Task task = progress.start(taskName, "rows", rows.size(), 0)) {
-      for (int i = 0; i < rows.size(); i++) {
-        Bounded b = tokenizeBounded(rows.get(i), source, i + 1, tok, options);
-        SftSequence s = b.sequence();
-        cut += b.cut() ? 1 : 0;
-        task.advance(1, s.length());
-        if (s.length() > options.maxLength()) {
-          s = keepStart(s, options.maxLength());
-          truncated++;
-        }
-        if (s.lossTokens() == 0) {
-          dropped++;
-          continue;
-        }
-        out.add(s);
+    for (Bounded b : tokenized) {
+      SftSequence s = b.sequence();
+      cut += b.cut() ? 1 : 0;
+      if (s.length() > options.maxLength()) {
+        s = keepStart(s, options.maxLength());
+        truncated++;
       }
+      if (s.lossTokens() == 0) {
+        dropped++;
+        continue;
+      }
+      out.add(s);
     }
     if (dropped > 0) {
       LOG.warn("{}: dropped {} of {} examples with no loss token left (loss mode {}, max_length {})", source,
-          dropped, rows.size(), options.lossMode(), options.maxLength());
+          dropped, tokenized.size(), options.lossMode(), options.maxLength());
     }
     if (truncated > 0) {
       LOG.info("{}: truncated {} examples to max_length {} (keep_start)", source, truncated, options.maxLength());
@@ -122,11 +145,11 @@ public final class SftData {
     List<SftSequence> rowsOut = options.packing() ? Packing.bestFitDecreasing(out, options.maxLength()) : out;
     LOG.info("{}: {} examples -> {} rows{}{}", source, out.size(), rowsOut.size(),
         options.packing() ? " (packed)" : "", cut > 0 ? ", " + cut + " cut to the character budget" : "");
-    return new Prepared(rowsOut, rows.size(), truncated, dropped, cut);
+    return new Prepared(rowsOut, tokenized.size(), truncated, dropped, cut);
   }
 
-  /** A tokenized example and whether its text was cut to the character budget first. */
-  record Bounded(SftSequence sequence, boolean cut) {}
+  /** A tokenized example (not yet truncated) and whether its text was cut to the character budget first. */
+  public record Bounded(SftSequence sequence, boolean cut) {}
 
   /**
    * Tokenizes a row whose text is cut to the character budget of {@code max_length}, doubling the budget while a cut

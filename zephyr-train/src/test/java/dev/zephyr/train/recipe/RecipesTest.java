@@ -3,6 +3,7 @@ package dev.zephyr.train.recipe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.zephyr.train.data.DatasetSource;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.tokenizer.LossMode;
 import dev.zephyr.train.dpo.DpoLossType;
@@ -52,7 +53,9 @@ class RecipesTest {
         """);
     DpoConfig c = Recipes.loadDpo(yaml);
     assertThat(c.modelNameOrPath()).isEqualTo(Path.of("/models/zephyr-7b-sft-full"));
-    assertThat(c.datasets()).containsExactly(Path.of("/data/ultrafeedback_binarized.jsonl"));
+    assertThat(c.datasetMixture().datasets()).containsExactly(new DatasetSource("/data/ultrafeedback_binarized.jsonl",
+        null, "train", List.of("chosen", "rejected"), 1.0));
+    assertThat(c.datasetMixture().testSplitSize()).isEqualTo(2000.0);
     assertThat(c.loss().beta()).isEqualTo(0.01);
     assertThat(c.loss().lossTypes()).containsExactly(DpoLossType.SIGMOID, DpoLossType.SFT);
     assertThat(c.loss().lossWeights()).containsExactly(1.0, 0.2);
@@ -255,8 +258,8 @@ class RecipesTest {
     }
     // the values that leave the run as zephyr trains it pass
     Files.writeString(yaml, base + "bf16: false\nuse_peft: false\noptim: adamw_torch\neval_strategy: \"no\"\n");
-    assertThat(Recipes.loadDpo(yaml).datasets()).containsExactly(Path.of("/d.jsonl"));
+    assertThat(Recipes.loadDpo(yaml).datasetMixture().files()).containsExactly(Path.of("/d.jsonl"));
     Files.writeString(yaml, base + "optim: adamw_torch_fused\neval_strategy: no\n");
-    assertThat(Recipes.loadDpo(yaml).datasets()).as("bare no, however YAML reads it").hasSize(1);
+    assertThat(Recipes.loadDpo(yaml).datasetMixture().files()).as("bare no, however YAML reads it").hasSize(1);
   }
 }
