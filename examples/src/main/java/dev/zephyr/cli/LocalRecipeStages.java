@@ -15,6 +15,8 @@ import dev.zephyr.train.pipeline.SftStage;
 import dev.zephyr.train.pipeline.StageContext;
 import dev.zephyr.train.recipe.DpoConfig;
 import dev.zephyr.train.recipe.Recipes;
+import dev.zephyr.train.recipe.RewardConfig;
+import dev.zephyr.train.recipe.RewardRun;
 import dev.zephyr.train.recipe.SftConfig;
 import dev.zephyr.train.recipe.TrainingRuns;
 import java.nio.file.Path;
@@ -168,8 +170,11 @@ public final class LocalRecipeStages implements RecipeStages {
 
   @Override
   public RewardModelStage rewardModel(Map<String, Object> options) {
-    throw new ZephyrException("recipe stage rm: training a reward model from a recipe is not wired in the CLI;"
-        + " give a trained one with `rm: {model: DIR}`, or build the ALMoST pipeline in Java with RewardModel.of(...)");
+    rejectPipelineKeys("rm", options);
+    // the pipeline's model, comparisons and directories stand in for the keys it owns: checked now, replaced at run
+    RewardConfig c = Recipes.reward(withRun(options, Path.of("model"), Path.of("comparisons.jsonl"), Path.of("stage"),
+        0), "recipe stage rm");
+    return new RewardRun(c);
   }
 
   @Override

@@ -339,7 +339,8 @@ class PipelineRecipeRunTest {
         .hasMessageContaining("lr_scheduler_type");
     assertThatThrownBy(() -> stages.dpo(Map.of("output_dir", "x"))).hasMessageContaining("'output_dir' is set by");
     assertThatThrownBy(() -> stages.feedback(Map.of("output_dir", "x"))).hasMessageContaining("'output_dir'");
-    assertThatThrownBy(() -> stages.rewardModel(Map.of())).hasMessageContaining("rm: {model: DIR}");
+    assertThatThrownBy(() -> stages.rewardModel(Map.of("center_rewards_coefficient", -1)))
+        .hasMessageContaining("center_rewards_coefficient");
     assertThatThrownBy(() -> stages.bestOfN(Map.of())).hasMessageContaining("dsft: {dataset: FILE.jsonl}");
 
     Files.createDirectories(dir.resolve("base"));

@@ -42,6 +42,7 @@ public final class Recipes {
       "assistant_only_loss", "completion_only_loss");
   private static final List<String> DPO_KEYS = List.of("ref_model_name_or_path", "beta", "label_smoothing",
       "max_length", "loss_type", "loss_weights", "rpo_alpha", "precompute_ref_log_probs", "pairs_per_forward");
+  private static final List<String> REWARD_KEYS = List.of("max_length", "center_rewards_coefficient");
 
   private Recipes() {}
 
@@ -87,6 +88,14 @@ public final class Recipes {
     return keyGroups("dpo", DPO_KEYS);
   }
 
+  /**
+   * The keys {@link #reward} reads, by group ({@code training}, {@code model and data}, {@code reward}); any other key
+   * is accepted and logged as having no effect.
+   */
+  public static Map<String, List<String>> rewardKeys() {
+    return keyGroups("reward", REWARD_KEYS);
+  }
+
   private static Map<String, List<String>> keyGroups(String kind, List<String> kindKeys) {
     Map<String, List<String>> groups = new LinkedHashMap<>();
     groups.put("training", TRAINING_KEYS);
@@ -111,6 +120,34 @@ public final class Recipes {
   /** A DPO run from recipe options (same names and checks as {@link #loadDpo}); errors name {@code source}. */
   public static DpoConfig dpo(Map<String, ?> options, String source) {
     return parseDpo(Json.mapper().valueToTree(options), source);
+  }
+
+  /** A reward-model run from recipe options (TRL {@code RewardConfig} names); errors name {@code source}. */
+  public static RewardConfig reward(Map<String, ?> options, String source) {
+    return parseReward(Json.mapper().valueToTree(options), source);
+  }
+
+  /** Loads a reward-model recipe. */
+  public static RewardConfig loadReward(Path yaml) {
+    return parseReward(read(yaml), yaml.toString());
+  }
+
+  private static RewardConfig parseReward(JsonNode n, String yaml) {
+    Set<String> used = new TreeSet<>();
+    Path outputDir = outputDir(n, yaml, used);
+    RewardConfig.Builder b = RewardConfig.builder(outputDir);
+    common(n, yaml, used, b.training());
+    b.runDir(runDir(n, yaml, used, outputDir));
+    b.modelNameOrPath(model(n, yaml, used)).datasets(datasets(n, yaml, used));
+    if (n.has("max_length")) {
+      b.maxLength(intOf(n, "max_length", yaml, used));
+    }
+    if (n.hasNonNull("center_rewards_coefficient")) {
+      b.centerRewardsCoefficient(doubleOf(n, "center_rewards_coefficient", yaml, used));
+    }
+    used.add("center_rewards_coefficient");
+    logIgnored(n, yaml, used, rewardKeys());
+    return built(b::build, yaml);
   }
 
   private static SftConfig parseSft(JsonNode n, String yaml) {
@@ -219,7 +256,8 @@ public final class Recipes {
    */
   private static InvalidInputException inRecipe(InvalidInputException e, String yaml) {
     boolean unnamed = e.source() == null || e.source().equals(TrainingArguments.SOURCE)
-        || e.source().equals(SftConfig.SOURCE) || e.source().equals(DpoConfig.SOURCE);
+        || e.source().equals(SftConfig.SOURCE) || e.source().equals(DpoConfig.SOURCE)
+        || e.source().equals(RewardConfig.SOURCE);
     return unnamed ? e.withSource(yaml) : e;
   }
 
