@@ -14,6 +14,7 @@ import dev.zephyr.train.pipeline.RewardModelStage;
 import dev.zephyr.train.pipeline.SftStage;
 import dev.zephyr.train.pipeline.StageContext;
 import dev.zephyr.train.recipe.DpoConfig;
+import dev.zephyr.train.recipe.AifRun;
 import dev.zephyr.train.recipe.Recipes;
 import dev.zephyr.train.recipe.RewardConfig;
 import dev.zephyr.train.recipe.RewardRun;
@@ -32,7 +33,7 @@ import java.util.Map;
  * {@code output_dir}); its checkpoints, {@code metrics.jsonl} and reference cache lie in {@code <stage dir>/run}
  * ({@code run_dir}), so an interrupted stage resumes from its newest checkpoint there.
  *
- * <p>AI feedback ({@code aif} with pool and judge settings) runs {@code zephyr aif}'s job ({@link RecipeFeedback}).
+ * <p>AI feedback ({@code aif} with pool and judge settings) runs {@code zephyr aif}'s job ({@link AifRun}).
  * Not wired: the ALMoST reward-model and best-of-N stages; they fail while the pipeline is planned, before anything
  * runs, and say what to use instead.
  */
@@ -165,7 +166,8 @@ public final class LocalRecipeStages implements RecipeStages {
 
   @Override
   public FeedbackStage feedback(Map<String, Object> options) {
-    return new RecipeFeedback(options);
+    // paths in the options are already resolved against the recipe's directory
+    return AifRun.fromOptions(options, "recipe stage aif", Path.of("").toAbsolutePath());
   }
 
   @Override

@@ -159,8 +159,10 @@ class PipelineRecipeRunTest {
       assertThat(completions).hasSize(3);
       // the student (the recipe's student model, as no dSFT ran) sampled in the pool with its own settings
       assertThat(completions.toString()).contains("\"student\"");
-      assertThat(Files.readString(aif.resolve("aif.yaml"))).contains("max_tokens: 4")
-          .contains(dir.resolve("model").toString());
+      JsonNode aifConfig = Json.mapper().readTree(aif.resolve("manifest.json").toFile()).get("config").get("stage");
+      assertThat(aifConfig.get("student_sampling").get("max_tokens").asInt()).isEqualTo(4);
+      assertThat(aifConfig.get("prompts").asText()).isEqualTo(dir.resolve("prompts.jsonl").toString());
+      assertThat(aif.resolve("aif.yaml")).as("options are held in memory, not written back").doesNotExist();
       assertThat(Jsonl.readAll(aif.resolve("ratings.jsonl"))).hasSize(3);
       List<JsonNode> prefs = Jsonl.readAll(aif.resolve("preferences.jsonl"));
       JsonNode manifest = Json.mapper().readTree(aif.resolve("manifest.json").toFile());
