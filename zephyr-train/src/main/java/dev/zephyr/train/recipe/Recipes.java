@@ -106,7 +106,7 @@ public final class Recipes {
 
   /** Loads an SFT recipe. */
   public static SftConfig loadSft(Path yaml) {
-    return parseSft(read(yaml), yaml.toString());
+    return parseSft(read(yaml), yaml.toString(), false);
   }
 
   /**
@@ -114,31 +114,61 @@ public final class Recipes {
    * {@code source}.
    */
   public static SftConfig sft(Map<String, ?> options, String source) {
-    return parseSft(Json.mapper().valueToTree(options), source);
+    return parseSft(Json.mapper().valueToTree(options), source, false);
   }
 
   /** A DPO run from recipe options (same names and checks as {@link #loadDpo}); errors name {@code source}. */
   public static DpoConfig dpo(Map<String, ?> options, String source) {
-    return parseDpo(Json.mapper().valueToTree(options), source);
+    return parseDpo(Json.mapper().valueToTree(options), source, false);
   }
 
   /** A reward-model run from recipe options (TRL {@code RewardConfig} names); errors name {@code source}. */
   public static RewardConfig reward(Map<String, ?> options, String source) {
-    return parseReward(Json.mapper().valueToTree(options), source);
+    return parseReward(Json.mapper().valueToTree(options), source, false);
+  }
+
+  /**
+   * The settings of a pipeline's SFT stage: the keys of {@link #loadSft} except those the pipeline sets (model,
+   * data, output and run directories), which are refused; the rest is bound once, here.
+   */
+  public static SftConfig sftStage(Map<String, ?> options, String source) {
+    return parseSft(stageNode(options, source), source, true);
+  }
+
+  /** The settings of a pipeline's DPO stage; see {@link #sftStage}. */
+  public static DpoConfig dpoStage(Map<String, ?> options, String source) {
+    return parseDpo(stageNode(options, source), source, true);
+  }
+
+  /** The settings of a pipeline's reward-model stage; see {@link #sftStage}. */
+  public static RewardConfig rewardStage(Map<String, ?> options, String source) {
+    return parseReward(stageNode(options, source), source, true);
+  }
+
+  private static JsonNode stageNode(Map<String, ?> options, String source) {
+    for (String k : MODEL_AND_DATA_KEYS) {
+      if (options.containsKey(k)) {
+        throw InvalidInputException.field(source, k, "is set by the pipeline (the model comes from the previous"
+            + " stage or 'student', data from 'dataset'/'preferences'/'comparisons', output under the work dir);"
+            + " remove it");
+      }
+    }
+    return Json.mapper().valueToTree(options);
   }
 
   /** Loads a reward-model recipe. */
   public static RewardConfig loadReward(Path yaml) {
-    return parseReward(read(yaml), yaml.toString());
+    return parseReward(read(yaml), yaml.toString(), false);
   }
 
-  private static RewardConfig parseReward(JsonNode n, String yaml) {
+  private static RewardConfig parseReward(JsonNode n, String yaml, boolean stage) {
     Set<String> used = new TreeSet<>();
-    Path outputDir = outputDir(n, yaml, used);
-    RewardConfig.Builder b = RewardConfig.builder(outputDir);
+    RewardConfig.Builder b = stage ? RewardConfig.builder() : RewardConfig.builder(outputDir(n, yaml, used));
     common(n, yaml, used, b.training());
-    b.runDir(runDir(n, yaml, used, outputDir));
-    b.modelNameOrPath(model(n, yaml, used)).datasets(datasets(n, yaml, used));
+    if (!stage) {
+      b.runDir(runDir(n, yaml, used, b.outputDir));
+      b.modelNameOrPath(model(n, yaml, used)).datasets(datasets(n, yaml, used));
+    }
     if (n.has("max_length")) {
       b.maxLength(intOf(n, "max_length", yaml, used));
     }
@@ -150,13 +180,14 @@ public final class Recipes {
     return built(b::build, yaml);
   }
 
-  private static SftConfig parseSft(JsonNode n, String yaml) {
+  private static SftConfig parseSft(JsonNode n, String yaml, boolean stage) {
     Set<String> used = new TreeSet<>();
-    Path outputDir = outputDir(n, yaml, used);
-    SftConfig.Builder b = SftConfig.builder(outputDir);
+    SftConfig.Builder b = stage ? SftConfig.builder() : SftConfig.builder(outputDir(n, yaml, used));
     common(n, yaml, used, b.training());
-    b.runDir(runDir(n, yaml, used, outputDir));
-    b.modelNameOrPath(model(n, yaml, used)).datasets(datasets(n, yaml, used));
+    if (!stage) {
+      b.runDir(runDir(n, yaml, used, b.outputDir));
+      b.modelNameOrPath(model(n, yaml, used)).datasets(datasets(n, yaml, used));
+    }
     if (n.has("max_length")) {
       b.maxLength(intOf(n, "max_length", yaml, used));
     } else if (n.has("max_seq_length")) {
@@ -177,16 +208,17 @@ public final class Recipes {
 
   /** Loads a DPO recipe. */
   public static DpoConfig loadDpo(Path yaml) {
-    return parseDpo(read(yaml), yaml.toString());
+    return parseDpo(read(yaml), yaml.toString(), false);
   }
 
-  private static DpoConfig parseDpo(JsonNode n, String yaml) {
+  private static DpoConfig parseDpo(JsonNode n, String yaml, boolean stage) {
     Set<String> used = new TreeSet<>();
-    Path outputDir = outputDir(n, yaml, used);
-    DpoConfig.Builder b = DpoConfig.builder(outputDir);
+    DpoConfig.Builder b = stage ? DpoConfig.builder() : DpoConfig.builder(outputDir(n, yaml, used));
     common(n, yaml, used, b.training());
-    b.runDir(runDir(n, yaml, used, outputDir));
-    b.modelNameOrPath(model(n, yaml, used)).datasets(datasets(n, yaml, used));
+    if (!stage) {
+      b.runDir(runDir(n, yaml, used, b.outputDir));
+      b.modelNameOrPath(model(n, yaml, used)).datasets(datasets(n, yaml, used));
+    }
     if (n.hasNonNull("ref_model_name_or_path")) {
       b.refModelNameOrPath(Path.of(n.get("ref_model_name_or_path").asText()));
     }

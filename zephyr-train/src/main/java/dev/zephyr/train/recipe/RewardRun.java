@@ -23,9 +23,20 @@ import java.util.Objects;
  */
 public final class RewardRun implements RewardModelStage {
   private final RewardConfig settings;
+  private final boolean ownSeed;
 
   public RewardRun(RewardConfig settings) {
+    this(settings, false);
+  }
+
+  private RewardRun(RewardConfig settings, boolean ownSeed) {
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.ownSeed = ownSeed;
+  }
+
+  /** The same stage training with its settings' own {@code seed} instead of the pipeline's. */
+  public RewardRun withOwnSeed() {
+    return new RewardRun(settings, true);
   }
 
   /** The hyper-parameters this stage trains with. */
@@ -38,6 +49,9 @@ public final class RewardRun implements RewardModelStage {
     Map<String, Object> c = new LinkedHashMap<>();
     c.putAll(settings.taskKeys());
     c.putAll(settings.training().hfKeys());
+    if (!ownSeed) {
+      c.remove("seed"); // the pipeline's seed, which the manifest records, is the one used
+    }
     return c;
   }
 
@@ -45,7 +59,8 @@ public final class RewardRun implements RewardModelStage {
   public Path train(Path model, Path comparisons, StageContext ctx) {
     RewardConfig run = new RewardConfig(model, List.of(comparisons), settings.maxLength(),
         settings.centerRewardsCoefficient(), ctx.modelDir(),
-        settings.training().toBuilder().outputDir(ctx.runDir()).seed(ctx.seed()).build());
+        settings.training().toBuilder().outputDir(ctx.runDir())
+        .seed(ownSeed ? settings.training().seed() : ctx.seed()).build());
     ctx.metrics(SftRun.finalMetrics(TrainingRuns.reward(run, ctx.progress())));
     return ctx.modelDir();
   }
