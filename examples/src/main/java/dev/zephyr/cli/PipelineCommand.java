@@ -1,39 +1,35 @@
 package dev.zephyr.cli;
 
 import dev.zephyr.core.ZephyrException;
-import dev.zephyr.core.eval.EvalReport;
-import dev.zephyr.core.eval.Evaluation;
+import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.progress.ConsoleProgress;
-import dev.zephyr.train.pipeline.BestOfNStage;
-import dev.zephyr.train.pipeline.DpoStage;
-import dev.zephyr.train.pipeline.FeedbackStage;
-import dev.zephyr.train.pipeline.ModelLoader;
+import dev.zephyr.eval.stage.Evaluations;
 import dev.zephyr.train.pipeline.Pipeline;
 import dev.zephyr.train.pipeline.PipelineEvent;
 import dev.zephyr.train.pipeline.PipelineResult;
 import dev.zephyr.train.pipeline.Recipe;
 import dev.zephyr.train.pipeline.RecipeStages;
-import dev.zephyr.train.pipeline.RewardModelStage;
-import dev.zephyr.train.pipeline.SftStage;
 import dev.zephyr.train.pipeline.Stage;
-import dev.zephyr.train.pipeline.StageContext;
 import dev.zephyr.train.pipeline.StageResult;
+import dev.zephyr.train.recipe.ReadyStages;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code zephyr pipeline --config recipe.yaml}: runs a recipe (dSFT, AI feedback, dDPO, evaluation...) stage by
- * stage under its work directory with {@link LocalRecipeStages}; rerunning skips finished stages and resumes an
- * interrupted one. Built-in recipes: {@code --config builtin:zephyr-7b-beta} and
- * {@code builtin:zephyr-7b-beta-handbook}. {@code --dry-run} checks every stage's options, prints the plan, each
- * stage's configuration and any missing local path, and runs nothing; it exits with 1 when anything is wrong.
+ * {@code zephyr pipeline --config recipe.yaml}: runs a recipe (dSFT, AI feedback, dDPO, reward model, best-of-N,
+ * evaluation...) stage by stage under its work directory with the library's ready stages ({@link ReadyStages}, with
+ * zephyr-eval's {@link Evaluations}); rerunning skips finished stages and resumes an interrupted one. Built-in recipes:
+ * {@code --config builtin:zephyr-7b-beta} and {@code builtin:zephyr-7b-beta-handbook}. {@code --dry-run} binds every
+ * stage's options into its config record, prints the plan, each stage's configuration and any missing local path,
+ * and runs nothing; it exits with 1 when anything is wrong.
  */
 @Command(name = "pipeline", mixinStandardHelpOptions = true,
     description = "Run a Zephyr recipe from YAML (see recipes/zephyr-7b-beta.yaml).")
@@ -56,16 +52,22 @@ public final class PipelineCommand implements Callable<Integer> {
       + " changed is rerun from scratch anyway); a warning names them.")
   boolean allowConfigChange;
 
-  private final RecipeStages stages;
+  private final Function<Recipe, RecipeStages> stagesFor;
   private final PrintStream out;
 
   public PipelineCommand() {
-    this(new LocalRecipeStages(), System.out);
+    this(System.out);
   }
 
-  /** With a stage factory ({@link LocalRecipeStages}, or a mock in tests); null means none is wired. */
+  /** The library's ready stages, printing to {@code out}. */
+  PipelineCommand(PrintStream out) {
+    this.stagesFor = recipe -> new ReadyStages(recipe.baseDir(), Evaluations::of, PipelineCommand::open);
+    this.out = out;
+  }
+
+  /** With a fixed stage factory (a mock in tests). */
   public PipelineCommand(RecipeStages stages, PrintStream out) {
-    this.stages = stages;
+    this.stagesFor = recipe -> stages;
     this.out = out;
   }
 
@@ -73,17 +75,16 @@ public final class PipelineCommand implements Callable<Integer> {
   public Integer call() {
     Recipe recipe = loadRecipe();
     Path workDir = work != null ? work : recipe.workDir();
+    RecipeStages stages = stagesFor.apply(recipe);
+    if (allowConfigChange && stages instanceof ReadyStages ready) {
+      stages = ready.allowingConfigChange();
+    }
+    // every stage's options are bound into its config record here: a bad key fails before anything runs
+    Pipeline p = recipe.toPipeline(stages);
     if (dryRun) {
-      return dryRun(recipe, workDir);
+      return dryRun(recipe, p, workDir);
     }
-    if (stages == null) {
-      throw new ZephyrException("this build has no training stages wired in (SFT/DPO trainers, feedback "
-          + "collection, evaluators); use --dry-run to check the recipe");
-    }
-    RecipeStages wired = allowConfigChange && stages instanceof LocalRecipeStages local
-        ? local.allowingConfigChange() : stages;
-    Pipeline p = recipe.toPipeline(wired).listener(this::print).progress(ConsoleProgress.stderr());
-    PipelineResult r = p.run(recipe.student(), workDir);
+    PipelineResult r = p.listener(this::print).progress(ConsoleProgress.stderr()).run(recipe.student(), workDir);
     out.println("final model: " + r.finalModel());
     for (StageResult s : r.stages()) {
       out.println(s.id() + " " + s.status().name().toLowerCase() + " " + s.metrics());
@@ -108,12 +109,7 @@ public final class PipelineCommand implements Callable<Integer> {
     return Recipe.load(Path.of(config));
   }
 
-  private int dryRun(Recipe recipe, Path workDir) {
-    if (stages != null) {
-      // the real stages read their options when built: a bad key or an unwired stage fails here, running nothing
-      recipe.toPipeline(stages);
-    }
-    Pipeline p = recipe.toPipeline(new Describing());
+  private int dryRun(Recipe recipe, Pipeline p, Path workDir) {
     p.validate();
     out.println("recipe " + recipe.name() + " (seed " + recipe.seed() + ")");
     out.println("student  " + recipe.student() + (Files.exists(recipe.student()) ? "" : "   [missing]"));
@@ -144,100 +140,11 @@ public final class PipelineCommand implements Callable<Integer> {
     }
   }
 
-  /** Stages that only describe their options: enough to plan, never to run. */
-  private static final class Describing implements RecipeStages {
-    private static UnsupportedOperationException dry() {
-      return new UnsupportedOperationException("dry run");
-    }
-
-    @Override public SftStage sft(Map<String, Object> options) {
-      return new SftStage() {
-        @Override public Map<String, Object> config() {
-          return options;
-        }
-
-        @Override public Path train(Path model, Path dataset, StageContext ctx) {
-          throw dry();
-        }
-      };
-    }
-
-    @Override public FeedbackStage feedback(Map<String, Object> options) {
-      return new FeedbackStage() {
-        @Override public Map<String, Object> config() {
-          return options;
-        }
-
-        @Override public Path completions(StageContext ctx) {
-          throw dry();
-        }
-
-        @Override public Path ratings(Path completions, StageContext ctx) {
-          throw dry();
-        }
-
-        @Override public Path binarize(Path ratings, StageContext ctx) {
-          throw dry();
-        }
-      };
-    }
-
-    @Override public DpoStage dpo(Map<String, Object> options) {
-      return new DpoStage() {
-        @Override public Map<String, Object> config() {
-          return options;
-        }
-
-        @Override public Path train(Path model, Path preferences, StageContext ctx) {
-          throw dry();
-        }
-      };
-    }
-
-    @Override public RewardModelStage rewardModel(Map<String, Object> options) {
-      return new RewardModelStage() {
-        @Override public Map<String, Object> config() {
-          return options;
-        }
-
-        @Override public Path train(Path model, Path comparisons, StageContext ctx) {
-          throw dry();
-        }
-      };
-    }
-
-    @Override public BestOfNStage bestOfN(Map<String, Object> options) {
-      return new BestOfNStage() {
-        @Override public Map<String, Object> config() {
-          return options;
-        }
-
-        @Override public Path demonstrations(Path policy, Path rewardModel, StageContext ctx) {
-          throw dry();
-        }
-      };
-    }
-
-    @Override public Evaluation evaluation(String name, Map<String, Object> options) {
-      return new Evaluation() {
-        @Override public String name() {
-          return name;
-        }
-
-        @Override public Map<String, Object> config() {
-          return options;
-        }
-
-        @Override public EvalReport evaluate(dev.zephyr.core.chat.ChatModel model, Path outputDir) {
-          throw dry();
-        }
-      };
-    }
-
-    @Override public ModelLoader loader() {
-      return dir -> {
-        throw dry();
-      };
-    }
+  /** A stage's model directory as the CLI's local chat model, named {@code <stage>/<dir>} (e.g. 03-ddpo/model). */
+  static ChatModel open(Path modelDir) {
+    Path abs = modelDir.toAbsolutePath().normalize();
+    String name = abs.getParent() == null ? abs.getFileName().toString()
+        : abs.getParent().getFileName() + "/" + abs.getFileName();
+    return ChatModels.underTest(name, null, abs, null, null);
   }
 }

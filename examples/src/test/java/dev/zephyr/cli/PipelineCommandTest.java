@@ -55,7 +55,7 @@ class PipelineCommandTest {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     java.io.StringWriter err = new java.io.StringWriter();
     CommandLine cl =
-        ZephyrCli.commandLine(new PipelineCommand(null, new PrintStream(buf, true, StandardCharsets.UTF_8)));
+        ZephyrCli.commandLine(new PipelineCommand(new PrintStream(buf, true, StandardCharsets.UTF_8)));
     cl.setErr(new java.io.PrintWriter(err, true));
     int code = cl.execute("--config", "builtin:zephyr-7b-beta", "--dry-run", "--work", dir.toString());
     String out = buf.toString(StandardCharsets.UTF_8);
@@ -101,7 +101,7 @@ class PipelineCommandTest {
         .contains("final model: " + dir.resolve("runs/t/02-ddpo/m"));
     assertThat(dir.resolve("runs/t/02-ddpo/manifest.json")).exists();
 
-    // the real stages (LocalRecipeStages) cannot train 'base', which holds no weights or tokenizer
+    // the real stages (ReadyStages) cannot train 'base', which holds no weights or tokenizer
     assertThat(ZephyrCli.commandLine(new PipelineCommand()).execute("--config", recipe.toString(), "--work",
         dir.resolve("real").toString())).isEqualTo(1);
     assertThat(Files.readString(dir.resolve("real/01-dsft/manifest.json"))).contains("\"status\" : \"failed\"")

@@ -19,8 +19,13 @@ import dev.zephyr.eval.alpacaeval.AlpacaEvalFiles;
 import dev.zephyr.eval.alpacaeval.ModelOutput;
 import dev.zephyr.eval.alpacaeval.PositionSwitch;
 import dev.zephyr.train.pipeline.Recipe;
-import dev.zephyr.train.recipe.DpoConfig;
-import dev.zephyr.train.recipe.SftConfig;
+import dev.zephyr.core.InvalidInputException;
+import dev.zephyr.core.eval.Evaluation;
+import dev.zephyr.eval.stage.Evaluations;
+import dev.zephyr.train.recipe.BestOfNRun;
+import dev.zephyr.train.recipe.DpoRun;
+import dev.zephyr.train.recipe.ReadyStages;
+import dev.zephyr.train.recipe.SftRun;
 import dev.zephyr.train.optim.SchedulerType;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +34,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code zephyr pipeline --config} with the real stages ({@link LocalRecipeStages}) on a tiny model. */
+/** {@code zephyr pipeline --config} with the real stages ({@link dev.zephyr.train.recipe.ReadyStages}) on a tiny model. */
 class PipelineRecipeRunTest {
   @TempDir Path dir;
 
@@ -109,7 +114,7 @@ class PipelineRecipeRunTest {
     // DPO started from the dSFT model: its input digest is 01-dsft's output
     assertThat(ddpo.get("inputs").toString()).contains("01-dsft");
 
-    try (ChatModel finalModel = new LocalRecipeStages().loader().open(runs.resolve("03-ddpo/model"))) {
+    try (ChatModel finalModel = PipelineCommand.open(runs.resolve("03-ddpo/model"))) {
       assertThat(finalModel.name()).isEqualTo("03-ddpo/model");
       var response = finalModel.complete(List.of(ChatRequest.of(List.of(Message.user("Hi")),
           SamplingParams.builder().temperature(0).maxTokens(3).build()))).get(0);
@@ -160,8 +165,10 @@ class PipelineRecipeRunTest {
       assertThat(completions).hasSize(3);
       // the student (the recipe's student model, as no dSFT ran) sampled in the pool with its own settings
       assertThat(completions.toString()).contains("\"student\"");
-      assertThat(Files.readString(aif.resolve("aif.yaml"))).contains("max_tokens: 4")
-          .contains(dir.resolve("model").toString());
+      JsonNode aifConfig = Json.mapper().readTree(aif.resolve("manifest.json").toFile()).get("config").get("stage");
+      assertThat(aifConfig.get("student_sampling").get("max_tokens").asInt()).isEqualTo(4);
+      assertThat(aifConfig.get("prompts").asText()).isEqualTo(dir.resolve("prompts.jsonl").toString());
+      assertThat(aif.resolve("aif.yaml")).as("options are held in memory, not written back").doesNotExist();
       assertThat(Jsonl.readAll(aif.resolve("ratings.jsonl"))).hasSize(3);
       List<JsonNode> prefs = Jsonl.readAll(aif.resolve("preferences.jsonl"));
       JsonNode manifest = Json.mapper().readTree(aif.resolve("manifest.json").toFile());
@@ -179,6 +186,42 @@ class PipelineRecipeRunTest {
       assertThat(again.out()).contains("[01-aif] unchanged, skipped").contains("[02-ddpo] unchanged, skipped");
       assertThat(server.requestCount()).isEqualTo(calls);
     }
+  }
+
+  @Test
+  void almostRecipeTrainsARewardModelPlaysBestOfNAndFineTunesOnTheDialogues() throws Exception {
+    TinyModels.withZephyrTokenizer(dir);
+    StringBuilder comparisons = new StringBuilder();
+    for (int i = 0; i < 6; i++) {
+      comparisons.append("{\"prompt\": \"What is %d plus %d?\", \"chosen\": \"%d\", \"rejected\": \"no idea\"}\n"
+          .formatted(i, i, 2 * i));
+    }
+    Files.writeString(dir.resolve("comparisons.jsonl"), comparisons);
+    Files.writeString(dir.resolve("seeds.txt"), "What is 1 plus 1?\nName a colour.\n");
+    Path recipe = Files.writeString(dir.resolve("almost.yaml"), """
+        name: almost
+        student: model
+        work_dir: runs
+        stages:
+          - rm: {comparisons: comparisons.jsonl, max_length: 64, max_steps: 2, per_device_train_batch_size: 2,
+                 save_steps: 0, logging_steps: 1, disable_tqdm: true}
+          - bon: {seeds: seeds.txt, best_of: 2, max_new_tokens: 4, max_length: 64}
+          - sft: {max_steps: 1, max_length: 64, per_device_train_batch_size: 2, save_steps: 0, logging_steps: 1,
+                  disable_tqdm: true}
+        """);
+    CliRun run = CliRun.of("pipeline", "--config", recipe.toString());
+    assertThat(run.code()).as(run.err()).isZero();
+    Path runs = dir.resolve("runs");
+    assertThat(runs.resolve("01-rm/model/config.json")).content().contains("LlamaForSequenceClassification");
+    JsonNode rm = Json.mapper().readTree(runs.resolve("01-rm/manifest.json").toFile());
+    assertThat(rm.get("config").get("stage").get("max_length").asInt()).isEqualTo(64);
+    assertThat(rm.get("metrics").has("accuracy")).isTrue();
+    List<JsonNode> demos = Jsonl.readAll(runs.resolve("02-bon/demonstrations.jsonl"));
+    assertThat(demos).hasSize(2);
+    assertThat(demos.get(0).get("messages").get(0).get("content").asText()).isEqualTo("What is 1 plus 1?");
+    JsonNode sft = Json.mapper().readTree(runs.resolve("03-sft/manifest.json").toFile());
+    assertThat(sft.get("inputs").toString()).contains("02-bon/demonstrations.jsonl");
+    assertThat(run.out()).contains("final model: " + runs.resolve("03-sft/model"));
   }
 
   @Test
@@ -308,40 +351,48 @@ class PipelineRecipeRunTest {
   }
 
   @Test
-  void stageOptionsReachTheTrainingRunUnderTrlNames() {
-    SftConfig sft = LocalRecipeStages.sftConfig(Map.of("learning_rate", 3.0e-4, "lr_scheduler_type", "linear",
-        "max_length", 128, "assistant_only_loss", true), Path.of("m"), Path.of("d.jsonl"), Path.of("stage"), 9);
-    assertThat(sft.training().learningRate()).isEqualTo(3.0e-4);
-    assertThat(sft.training().lrSchedulerType()).isEqualTo(SchedulerType.LINEAR);
-    assertThat(sft.training().seed()).isEqualTo(9); // the pipeline seed, as the stage sets none
-    assertThat(sft.outputDir()).isEqualTo(Path.of("stage/model"));
-    assertThat(sft.runDir()).isEqualTo(Path.of("stage/run"));
-    assertThat(sft.maxLength()).isEqualTo(128);
-    assertThat(sft.lossMode()).isEqualTo(dev.zephyr.core.tokenizer.LossMode.ASSISTANT_ONLY);
-    assertThat(sft.modelNameOrPath()).isEqualTo(Path.of("m"));
-    assertThat(sft.datasetMixture().datasets()).containsExactly(DatasetSource.of(Path.of("d.jsonl")));
+  void stageOptionsAreBoundOnceUnderTrlNamesAndPathsResolveAgainstTheRecipe() {
+    ReadyStages stages = new ReadyStages(dir, Evaluations::of, PipelineCommand::open);
+    SftRun sft = (SftRun) stages.sft(Map.of("learning_rate", 3.0e-4, "lr_scheduler_type", "linear",
+        "max_length", 128, "assistant_only_loss", true));
+    assertThat(sft.settings().training().learningRate()).isEqualTo(3.0e-4);
+    assertThat(sft.settings().training().lrSchedulerType()).isEqualTo(SchedulerType.LINEAR);
+    assertThat(sft.settings().maxLength()).isEqualTo(128);
+    assertThat(sft.settings().lossMode()).isEqualTo(dev.zephyr.core.tokenizer.LossMode.ASSISTANT_ONLY);
+    assertThat(sft.config()).as("the pipeline's seed is used and recorded by the pipeline").doesNotContainKey("seed");
 
-    DpoConfig dpo = LocalRecipeStages.dpoConfig(Map.of("beta", 0.05, "learning_rate", "5e-7", "seed", 3),
-        Path.of("m"), Path.of("p.jsonl"), Path.of("stage"), 9);
-    assertThat(dpo.loss().beta()).isEqualTo(0.05);
-    assertThat(dpo.training().learningRate()).isEqualTo(5e-7);
-    assertThat(dpo.training().seed()).isEqualTo(3);
+    DpoRun dpo = (DpoRun) stages.dpo(Map.of("beta", 0.05, "learning_rate", "5e-7", "seed", 3,
+        "ref_model_name_or_path", "models/ref"));
+    assertThat(dpo.settings().loss().beta()).isEqualTo(0.05);
+    assertThat(dpo.settings().training().learningRate()).isEqualTo(5e-7);
+    assertThat(dpo.config()).as("a stage's own seed is kept").containsEntry("seed", 3L);
+    assertThat(dpo.settings().refModelNameOrPath()).isEqualTo(dir.resolve("models/ref"));
+
+    BestOfNRun bon = (BestOfNRun) stages.bestOfN(Map.of("seeds", "q.jsonl", "best_of", 2));
+    assertThat(bon.settings().seeds()).isEqualTo(dir.resolve("q.jsonl"));
+    Evaluation mt = stages.evaluation("mt_bench", Map.of("bench_dir", "data/mt_bench",
+        "judge", Map.of("base_url", "http://x/v1")));
+    assertThat(mt.config()).containsEntry("bench_dir", dir.resolve("data/mt_bench").toString());
   }
 
   @Test
-  void badOptionsAndUnwiredStagesFailWhenThePipelineIsPlanned() throws Exception {
-    LocalRecipeStages stages = new LocalRecipeStages();
+  void badOptionsFailWhenThePipelineIsPlanned() throws Exception {
+    ReadyStages stages = new ReadyStages(dir, Evaluations::of, PipelineCommand::open);
     assertThatThrownBy(() -> stages.evaluation("arena_hard", Map.of()))
-        .isInstanceOf(ZephyrException.class).hasMessageContaining("'arena_hard'")
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("'arena_hard'")
         .hasMessageContaining("alpaca_eval, mt_bench");
     assertThatThrownBy(() -> stages.evaluation("mt_bench", Map.of("bench_dir", "b")))
-        .hasMessageContaining("evaluate.mt_bench.judge");
+        .hasMessageContaining("evaluate.mt_bench").hasMessageContaining("'judge'");
+    assertThatThrownBy(() -> stages.evaluation("mt_bench", Map.of("bench_dir", "b", "judge",
+        Map.of("base_url", "http://x/v1"), "first_m", 3))).hasMessageContaining("'first_m'");
     assertThatThrownBy(() -> stages.sft(Map.of("lr_scheduler_type", "sideways")))
         .hasMessageContaining("lr_scheduler_type");
-    assertThatThrownBy(() -> stages.dpo(Map.of("output_dir", "x"))).hasMessageContaining("'output_dir' is set by");
+    assertThatThrownBy(() -> stages.dpo(Map.of("output_dir", "x"))).hasMessageContaining("'output_dir'")
+        .hasMessageContaining("is set by the pipeline");
     assertThatThrownBy(() -> stages.feedback(Map.of("output_dir", "x"))).hasMessageContaining("'output_dir'");
-    assertThatThrownBy(() -> stages.rewardModel(Map.of())).hasMessageContaining("rm: {model: DIR}");
-    assertThatThrownBy(() -> stages.bestOfN(Map.of())).hasMessageContaining("dsft: {dataset: FILE.jsonl}");
+    assertThatThrownBy(() -> stages.rewardModel(Map.of("center_rewards_coefficient", -1)))
+        .hasMessageContaining("center_rewards_coefficient");
+    assertThatThrownBy(() -> stages.bestOfN(Map.of("best_of", 4))).hasMessageContaining("seeds");
 
     Files.createDirectories(dir.resolve("base"));
     Path recipe = Files.writeString(dir.resolve("r.yaml"), """
@@ -403,14 +454,18 @@ class PipelineRecipeRunTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
   void evaluationPathsAreRelativeToTheRecipe() throws Exception {
     Path recipe = Files.writeString(dir.resolve("r.yaml"), """
         student: base
         stages:
           - evaluate: {mt_bench: {bench_dir: data/mt_bench, judge: {base_url: "http://localhost:1/v1"}}}
         """);
-    Map<String, Object> options = Recipe.load(recipe).stages().get(0).options();
-    assertThat(((Map<?, ?>) options.get("mt_bench")).get("bench_dir"))
-        .isEqualTo(dir.resolve("data/mt_bench").toString());
+    Recipe r = Recipe.load(recipe);
+    Map<String, Object> options = r.stages().get(0).options();
+    // bound by the evaluation's settings record against the recipe's directory, not rewritten by the recipe
+    Evaluation mt = new ReadyStages(r.baseDir(), Evaluations::of, PipelineCommand::open)
+        .evaluation("mt_bench", (Map<String, Object>) options.get("mt_bench"));
+    assertThat(mt.config().get("bench_dir")).isEqualTo(dir.resolve("data/mt_bench").toString());
   }
 }

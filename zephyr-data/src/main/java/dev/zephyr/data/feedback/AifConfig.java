@@ -54,6 +54,8 @@ public record AifConfig(
     Jsonl.OnError onBadPrompt,
     Path cache) {
 
+  private static final Set<String> RUBRICS = Set.of("overall", "ultrafeedback", "ultrafeedback+overall",
+      "ultrafeedback_critique", "ultrafeedback+critique");
   private static final Set<String> KEYS = Set.of("prompts", "output_dir", "completions_per_prompt", "seed", "pool",
       "judge", "rubric", "rubric_templates", "principles", "binarize", "judge_attempts", "chunk_size",
       "on_bad_prompt", "cache");
@@ -71,11 +73,65 @@ public record AifConfig(
     if (root == null || !root.isObject()) {
       throw new InvalidInputException(src, 0, null, "expected a YAML mapping");
     }
+    return parse(root, file, src, true);
+  }
+
+  /**
+   * The settings of a pipeline's AI-feedback stage: the same keys and checks as {@link #load}, but without
+   * {@code output_dir}, which the pipeline sets (the stage directory, see {@link #withOutputDir}); relative paths are
+   * resolved against {@code baseDir} (the recipe's directory) and errors name {@code source}.
+   *
+   * @throws InvalidInputException also when the options set {@code output_dir}
+   */
+  public static AifConfig stageOptions(JsonNode options, String source, Path baseDir) {
+    if (options == null || !options.isObject()) {
+      throw new InvalidInputException(source, 0, null, "expected a mapping of AI-feedback options");
+    }
+    if (options.has("output_dir")) {
+      throw InvalidInputException.field(source, "output_dir", "is set by the pipeline (the stage directory); remove it");
+    }
+    return parse(options, baseDir.resolve(source.replace('/', '_')), source, false);
+  }
+
+  /**
+   * This job writing into {@code dir}; a cache that was not set explicitly ({@code output_dir/cache/responses.jsonl}
+   * by default) moves with it.
+   */
+  public AifConfig withOutputDir(Path dir) {
+    boolean defaultCache = cache == null || (outputDir != null && cache.equals(defaultCache(outputDir)));
+    return new AifConfig(source, prompts, dir, completionsPerPrompt, seed, pool, judge, rubric, rubricTemplates,
+        principles, chosen, rejected, ties, judgeAttempts, chunkSize, onBadPrompt,
+        defaultCache ? defaultCache(dir) : cache);
+  }
+
+  /** This job with {@code member} added to the generator pool (a pipeline's student, say). */
+  public AifConfig withPoolMember(ProviderSpec member) {
+    if (pool.stream().anyMatch(p -> p.name().equals(member.name()))) {
+      throw InvalidInputException.field(String.valueOf(source), "pool", "already has a provider named '"
+          + member.name() + "'");
+    }
+    List<ProviderSpec> more = new ArrayList<>(pool);
+    more.add(member);
+    return new AifConfig(source, prompts, outputDir, completionsPerPrompt, seed, List.copyOf(more), judge, rubric,
+        rubricTemplates, principles, chosen, rejected, ties, judgeAttempts, chunkSize, onBadPrompt, cache);
+  }
+
+  /** This job with another seed (sampling seeds and the rejected pick of binarisation). */
+  public AifConfig withSeed(long newSeed) {
+    return new AifConfig(source, prompts, outputDir, completionsPerPrompt, newSeed, pool, judge, rubric,
+        rubricTemplates, principles, chosen, rejected, ties, judgeAttempts, chunkSize, onBadPrompt, cache);
+  }
+
+  private static Path defaultCache(Path out) {
+    return out.resolve("cache").resolve("responses.jsonl");
+  }
+
+  private static AifConfig parse(JsonNode root, Path file, String src, boolean requireOutputDir) {
     ConfigKeys.requireKnown(root, KEYS, file, src, "");
     ConfigKeys.requireKnown(root.get("binarize"), BINARIZE_KEYS, file, src, "binarize");
     Path base = file.toAbsolutePath().getParent();
     Path prompts = path(root, "prompts", src, base, true);
-    Path out = path(root, "output_dir", src, base, true);
+    Path out = path(root, "output_dir", src, base, requireOutputDir);
     int k = root.path("completions_per_prompt").asInt(4);
     if (k < 2) {
       throw InvalidInputException.field(src, "completions_per_prompt", "must be >= 2, got " + k);
@@ -96,6 +152,9 @@ public record AifConfig(
     }
     ProviderSpec judge = ProviderSpec.fromNode(root.get("judge"), src, "judge", base);
     String rubric = root.path("rubric").asText("overall");
+    if (!RUBRICS.contains(rubric)) {
+      rubric = base.resolve(rubric).normalize().toString(); // a template file, relative to the config
+    }
     Path templates = path(root, "rubric_templates", src, base, false);
     boolean aspects = rubric.equals("ultrafeedback") || rubric.startsWith("ultrafeedback+");
     if (rubric.startsWith("ultrafeedback") && templates == null) {
@@ -127,7 +186,7 @@ public record AifConfig(
     Path cache = path(root, "cache", src, base, false);
     return new AifConfig(file, prompts, out, k, root.path("seed").asLong(42), List.copyOf(pool), judge, rubric,
         templates, path(root, "principles", src, base, false), chosen, rejected, ties, attempts, chunk, onBad,
-        cache != null ? cache : out.resolve("cache").resolve("responses.jsonl"));
+        cache != null ? cache : out == null ? null : defaultCache(out));
   }
 
   private static Path path(JsonNode root, String key, String src, Path base, boolean required) {

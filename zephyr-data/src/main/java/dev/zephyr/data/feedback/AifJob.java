@@ -23,6 +23,10 @@ public final class AifJob {
   private long skippedPromptLines;
 
   public AifJob(AifConfig config) {
+    if (config.outputDir() == null) {
+      // a stage's settings before the pipeline placed them (AifConfig.stageOptions)
+      throw new IllegalArgumentException("the AI-feedback job has no output_dir; call AifConfig.withOutputDir first");
+    }
     this.config = config;
   }
 

@@ -119,4 +119,45 @@ class AifConfigTest {
     assertThatThrownBy(() -> AifConfig.load(write(base.replace("output_dir: out\n", ""))))
         .hasMessageContaining("output_dir").hasMessageContaining("required");
   }
+
+  @Test
+  void stageOptionsResolveAgainstTheRecipeAndTheStageDirectoryIsSetLater() throws Exception {
+    var options = dev.zephyr.core.io.Json.yaml().readTree("""
+        prompts: data/prompts.jsonl
+        pool: [{name: a, base_url: "http://x/v1", model: m}]
+        judge: {base_url: "http://x/v1", model: j}
+        rubric: rubrics/mine.txt
+        seed: 7
+        """);
+    AifConfig c = AifConfig.stageOptions(options, "recipe stage aif", dir);
+    assertThat(c.prompts()).isEqualTo(dir.resolve("data/prompts.jsonl"));
+    assertThat(c.rubric()).as("a template file, resolved like every path").isEqualTo(
+        dir.resolve("rubrics/mine.txt").toString());
+    assertThat(c.outputDir()).isNull();
+    assertThat(c.cache()).isNull();
+    AifConfig placed = c.withOutputDir(dir.resolve("work/02-aif")).withSeed(9);
+    assertThat(placed.outputDir()).isEqualTo(dir.resolve("work/02-aif"));
+    assertThat(placed.cache()).isEqualTo(dir.resolve("work/02-aif/cache/responses.jsonl"));
+    assertThat(placed.seed()).isEqualTo(9);
+    ProviderSpec student = new ProviderSpec("student", null, dir.resolve("model"), 0.7, null, 64, true,
+        null, null, null);
+    assertThat(placed.withPoolMember(student).pool()).extracting(ProviderSpec::name).containsExactly("a", "student");
+    assertThatThrownBy(() -> placed.withPoolMember(c.pool().get(0))).hasMessageContaining("already has a provider"
+        + " named 'a'");
+    assertThatThrownBy(() -> new dev.zephyr.data.feedback.AifJob(c)).hasMessageContaining("no output_dir");
+
+    ((com.fasterxml.jackson.databind.node.ObjectNode) options).put("output_dir", "x");
+    assertThatThrownBy(() -> AifConfig.stageOptions(options, "recipe stage aif", dir))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("output_dir")
+        .hasMessageContaining("recipe stage aif");
+    AifConfig explicitCache = AifConfig.load(write("""
+        prompts: p.jsonl
+        output_dir: out
+        cache: shared/responses.jsonl
+        pool: [{name: a, base_url: "http://x/v1", model: m}]
+        judge: {base_url: "http://x/v1", model: j}
+        """));
+    assertThat(explicitCache.withOutputDir(dir.resolve("elsewhere")).cache()).as("an explicit cache stays")
+        .isEqualTo(dir.resolve("shared/responses.jsonl"));
+  }
 }

@@ -33,30 +33,24 @@ import java.util.Set;
  * Stage kinds: {@code dsft} (artifact keys {@code dataset}, {@code model}), {@code aif} ({@code preferences},
  * {@code ratings}, {@code completions}, {@code sample_student}), {@code ddpo} ({@code preferences}, {@code model}),
  * {@code rm} ({@code comparisons}, {@code model}), {@code bon}, {@code sft} (trains on upstream demonstrations), and
- * {@code evaluate} (one key per evaluation). Relative paths (artifact keys, and the option keys in
- * {@link #OPTION_PATH_KEYS}, at any depth) are relative to the YAML file's directory. Every other key
- * is handed to {@link RecipeStages} unchanged.
+ * {@code evaluate} (one key per evaluation). Relative artifact paths are relative to the YAML file's directory
+ * ({@link #baseDir()}); every other key is handed to {@link RecipeStages} unchanged, and the stage's config record
+ * resolves the paths among them against the same directory when it binds them
+ * ({@code dev.zephyr.train.recipe.ReadyStages}).
  *
  * @param name recipe name
  * @param seed pipeline seed
  * @param student the starting model directory
  * @param workDir where stage directories go
  * @param stages stage kinds and their options, in order
+ * @param baseDir the directory relative paths are relative to (the YAML file's)
  */
-public record Recipe(String name, long seed, Path student, Path workDir, List<StageSpec> stages) {
+public record Recipe(String name, long seed, Path student, Path workDir, List<StageSpec> stages, Path baseDir) {
   /** Stage kinds a recipe may use. */
   public static final Set<String> KINDS = Set.of("dsft", "aif", "ddpo", "rm", "bon", "sft", "evaluate");
 
   /** The keys of a recipe's top level; any other is refused with the closest of these. */
   public static final Set<String> TOP_LEVEL_KEYS = Set.of("name", "seed", "student", "work_dir", "stages");
-
-  /**
-   * Stage options (not artifacts) that name local files, wherever they sit in a stage's options (an evaluation's
-   * mapping, a feedback pool entry): benchmark directories and files, the inputs of AI-feedback collection and local
-   * model directories. Like artifact paths they are relative to the YAML file.
-   */
-  public static final Set<String> OPTION_PATH_KEYS = Set.of("bench_dir", "eval_set", "annotator_prompt", "prompts",
-      "rubric_templates", "principles", "cache", "local");
 
   public Recipe {
     stages = List.copyOf(stages);
@@ -130,10 +124,9 @@ public record Recipe(String name, long seed, Path student, Path workDir, List<St
           options.put(key, baseDir.resolve(s).normalize().toString());
         }
       }
-      resolveOptionPaths(options, baseDir, source, field + "." + kind);
       stages.add(new StageSpec(kind, options));
     }
-    return new Recipe(name == null ? "recipe" : name, seed, student, workDir, stages);
+    return new Recipe(name == null ? "recipe" : name, seed, student, workDir, stages, baseDir);
   }
 
   /** The recipe file named by {@code source}, for finding a key's line; null when it names no file. */
@@ -142,32 +135,6 @@ public record Recipe(String name, long seed, Path student, Path workDir, List<St
       return Path.of(source);
     } catch (java.nio.file.InvalidPathException e) {
       return null;
-    }
-  }
-
-  /**
-   * Resolves the options that name files for the stage factories ({@link #OPTION_PATH_KEYS}), at any depth, against
-   * the YAML file's directory, as the artifact keys are.
-   */
-  @SuppressWarnings("unchecked")
-  private static void resolveOptionPaths(Map<String, Object> options, Path baseDir, String source, String field) {
-    for (Map.Entry<String, Object> e : options.entrySet()) {
-      String key = e.getKey();
-      Object v = e.getValue();
-      if (OPTION_PATH_KEYS.contains(key) && v != null) {
-        if (!(v instanceof String s)) {
-          throw InvalidInputException.field(source, field + "." + key, "expected a path");
-        }
-        e.setValue(baseDir.resolve(s).normalize().toString());
-      } else if (v instanceof Map<?, ?> m) {
-        resolveOptionPaths((Map<String, Object>) m, baseDir, source, field + "." + key);
-      } else if (v instanceof List<?> list) {
-        for (int i = 0; i < list.size(); i++) {
-          if (list.get(i) instanceof Map<?, ?> m) {
-            resolveOptionPaths((Map<String, Object>) m, baseDir, source, field + "." + key + "[" + i + "]");
-          }
-        }
-      }
     }
   }
 

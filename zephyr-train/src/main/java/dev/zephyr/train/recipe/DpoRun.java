@@ -19,9 +19,20 @@ import java.util.Objects;
  */
 public final class DpoRun implements DpoStage {
   private final DpoConfig settings;
+  private final boolean ownSeed;
 
   public DpoRun(DpoConfig settings) {
+    this(settings, false);
+  }
+
+  private DpoRun(DpoConfig settings, boolean ownSeed) {
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.ownSeed = ownSeed;
+  }
+
+  /** The same stage training with its settings' own {@code seed} instead of the pipeline's. */
+  public DpoRun withOwnSeed() {
+    return new DpoRun(settings, true);
   }
 
   /** The hyper-parameters this stage trains with. */
@@ -39,6 +50,9 @@ public final class DpoRun implements DpoStage {
       c.put("ref_model_name_or_path", settings.refModelNameOrPath().toString());
     }
     c.putAll(settings.training().hfKeys());
+    if (!ownSeed) {
+      c.remove("seed"); // the pipeline's seed, which the manifest records, is the one used
+    }
     return c;
   }
 
@@ -47,7 +61,8 @@ public final class DpoRun implements DpoStage {
     Path out = Adapted.stageOutput(settings.lora(), ctx);
     DpoConfig run = new DpoConfig(model, settings.refModelNameOrPath(), DatasetMixture.ofFiles(List.of(preferences)),
         settings.loss(), settings.maxLength(), settings.precomputeRefLogProbs(), settings.pairsPerForward(), out,
-        settings.training().toBuilder().outputDir(ctx.runDir()).seed(ctx.seed()).build(), settings.lora());
+        settings.training().toBuilder().outputDir(ctx.runDir())
+        .seed(ownSeed ? settings.training().seed() : ctx.seed()).build(), settings.lora());
     ctx.metrics(SftRun.finalMetrics(TrainingRuns.dpo(run, ctx.progress())));
     return Adapted.mergeForNextStage(model, out, ctx);
   }

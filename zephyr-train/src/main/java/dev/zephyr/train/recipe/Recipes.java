@@ -50,6 +50,7 @@ public final class Recipes {
       "lora_target_modules", "lora_modules_to_save", "use_rslora", "load_in_4bit", "load_in_8bit");
   private static final List<String> DPO_KEYS = List.of("ref_model_name_or_path", "beta", "label_smoothing",
       "max_length", "loss_type", "loss_weights", "rpo_alpha", "precompute_ref_log_probs", "pairs_per_forward");
+  private static final List<String> REWARD_KEYS = List.of("max_length", "center_rewards_coefficient");
 
   private Recipes() {}
 
@@ -100,6 +101,14 @@ public final class Recipes {
     return keyGroups("dpo", DPO_KEYS);
   }
 
+  /**
+   * The keys {@link #reward} reads, by group ({@code training}, {@code model and data}, {@code reward}); any other key
+   * is accepted and logged as having no effect.
+   */
+  public static Map<String, List<String>> rewardKeys() {
+    return keyGroups("reward", REWARD_KEYS);
+  }
+
   private static Map<String, List<String>> keyGroups(String kind, List<String> kindKeys) {
     Map<String, List<String>> groups = new LinkedHashMap<>();
     groups.put("training", TRAINING_KEYS);
@@ -111,7 +120,7 @@ public final class Recipes {
 
   /** Loads an SFT recipe. */
   public static SftConfig loadSft(Path yaml) {
-    return parseSft(read(yaml), yaml, yaml.toString());
+    return parseSft(read(yaml), yaml, yaml.toString(), false);
   }
 
   /**
@@ -119,21 +128,80 @@ public final class Recipes {
    * {@code source}.
    */
   public static SftConfig sft(Map<String, ?> options, String source) {
-    return parseSft(Json.mapper().valueToTree(options), null, source);
+    return parseSft(Json.mapper().valueToTree(options), null, source, false);
   }
 
   /** A DPO run from recipe options (same names and checks as {@link #loadDpo}); errors name {@code source}. */
   public static DpoConfig dpo(Map<String, ?> options, String source) {
-    return parseDpo(Json.mapper().valueToTree(options), null, source);
+    return parseDpo(Json.mapper().valueToTree(options), null, source, false);
   }
 
-  private static SftConfig parseSft(JsonNode n, Path file, String yaml) {
+  /** A reward-model run from recipe options (TRL {@code RewardConfig} names); errors name {@code source}. */
+  public static RewardConfig reward(Map<String, ?> options, String source) {
+    return parseReward(Json.mapper().valueToTree(options), null, source, false);
+  }
+
+  /**
+   * The settings of a pipeline's SFT stage: the keys of {@link #loadSft} except those the pipeline sets (model,
+   * data, output and run directories), which are refused; the rest is bound once, here.
+   */
+  public static SftConfig sftStage(Map<String, ?> options, String source) {
+    return parseSft(stageNode(options, source), null, source, true);
+  }
+
+  /** The settings of a pipeline's DPO stage; see {@link #sftStage}. */
+  public static DpoConfig dpoStage(Map<String, ?> options, String source) {
+    return parseDpo(stageNode(options, source), null, source, true);
+  }
+
+  /** The settings of a pipeline's reward-model stage; see {@link #sftStage}. */
+  public static RewardConfig rewardStage(Map<String, ?> options, String source) {
+    return parseReward(stageNode(options, source), null, source, true);
+  }
+
+  private static JsonNode stageNode(Map<String, ?> options, String source) {
+    for (String k : MODEL_AND_DATA_KEYS) {
+      if (options.containsKey(k)) {
+        throw InvalidInputException.field(source, k, "is set by the pipeline (the model comes from the previous"
+            + " stage or 'student', data from 'dataset'/'preferences'/'comparisons', output under the work dir);"
+            + " remove it");
+      }
+    }
+    return Json.mapper().valueToTree(options);
+  }
+
+  /** Loads a reward-model recipe. */
+  public static RewardConfig loadReward(Path yaml) {
+    return parseReward(read(yaml), yaml, yaml.toString(), false);
+  }
+
+  private static RewardConfig parseReward(JsonNode n, Path file, String yaml, boolean stage) {
     Set<String> used = new TreeSet<>();
-    Path outputDir = outputDir(n, yaml, used);
-    SftConfig.Builder b = SftConfig.builder(outputDir);
+    RewardConfig.Builder b = stage ? RewardConfig.builder() : RewardConfig.builder(outputDir(n, yaml, used));
     common(n, yaml, used, b.training());
-    b.runDir(runDir(n, yaml, used, outputDir));
-    b.modelNameOrPath(model(n, yaml, used)).datasetMixture(datasets(n, yaml, used));
+    if (!stage) {
+      b.runDir(runDir(n, yaml, used, b.outputDir));
+      b.modelNameOrPath(model(n, yaml, used)).datasets(datasets(n, yaml, used).files());
+    }
+    if (n.has("max_length")) {
+      b.maxLength(intOf(n, "max_length", yaml, used));
+    }
+    if (n.hasNonNull("center_rewards_coefficient")) {
+      b.centerRewardsCoefficient(doubleOf(n, "center_rewards_coefficient", yaml, used));
+    }
+    used.add("center_rewards_coefficient");
+    checkKeys(n, file, yaml, used, rewardKeys());
+    return built(b::build, yaml);
+  }
+
+  private static SftConfig parseSft(JsonNode n, Path file, String yaml, boolean stage) {
+    Set<String> used = new TreeSet<>();
+    SftConfig.Builder b = stage ? SftConfig.builder() : SftConfig.builder(outputDir(n, yaml, used));
+    common(n, yaml, used, b.training());
+    if (!stage) {
+      b.runDir(runDir(n, yaml, used, b.outputDir));
+      b.modelNameOrPath(model(n, yaml, used)).datasetMixture(datasets(n, yaml, used));
+    }
     if (n.has("max_length")) {
       b.maxLength(intOf(n, "max_length", yaml, used));
     } else if (n.has("max_seq_length")) {
@@ -155,16 +223,17 @@ public final class Recipes {
 
   /** Loads a DPO recipe. */
   public static DpoConfig loadDpo(Path yaml) {
-    return parseDpo(read(yaml), yaml, yaml.toString());
+    return parseDpo(read(yaml), yaml, yaml.toString(), false);
   }
 
-  private static DpoConfig parseDpo(JsonNode n, Path file, String yaml) {
+  private static DpoConfig parseDpo(JsonNode n, Path file, String yaml, boolean stage) {
     Set<String> used = new TreeSet<>();
-    Path outputDir = outputDir(n, yaml, used);
-    DpoConfig.Builder b = DpoConfig.builder(outputDir);
+    DpoConfig.Builder b = stage ? DpoConfig.builder() : DpoConfig.builder(outputDir(n, yaml, used));
     common(n, yaml, used, b.training());
-    b.runDir(runDir(n, yaml, used, outputDir));
-    b.modelNameOrPath(model(n, yaml, used)).datasetMixture(datasets(n, yaml, used));
+    if (!stage) {
+      b.runDir(runDir(n, yaml, used, b.outputDir));
+      b.modelNameOrPath(model(n, yaml, used)).datasetMixture(datasets(n, yaml, used));
+    }
     if (n.hasNonNull("ref_model_name_or_path")) {
       b.refModelNameOrPath(Path.of(n.get("ref_model_name_or_path").asText()));
     }
@@ -279,7 +348,8 @@ public final class Recipes {
    */
   private static InvalidInputException inRecipe(InvalidInputException e, String yaml) {
     boolean unnamed = e.source() == null || e.source().equals(TrainingArguments.SOURCE)
-        || e.source().equals(SftConfig.SOURCE) || e.source().equals(DpoConfig.SOURCE);
+        || e.source().equals(SftConfig.SOURCE) || e.source().equals(DpoConfig.SOURCE)
+        || e.source().equals(RewardConfig.SOURCE);
     return unnamed ? e.withSource(yaml) : e;
   }
 

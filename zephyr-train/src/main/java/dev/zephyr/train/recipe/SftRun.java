@@ -25,9 +25,20 @@ import java.util.Objects;
  */
 public final class SftRun implements SftStage {
   private final SftConfig settings;
+  private final boolean ownSeed;
 
   public SftRun(SftConfig settings) {
+    this(settings, false);
+  }
+
+  private SftRun(SftConfig settings, boolean ownSeed) {
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.ownSeed = ownSeed;
+  }
+
+  /** The same stage training with its settings' own {@code seed} instead of the pipeline's. */
+  public SftRun withOwnSeed() {
+    return new SftRun(settings, true);
   }
 
   /** The hyper-parameters this stage trains with. */
@@ -40,6 +51,9 @@ public final class SftRun implements SftStage {
     Map<String, Object> c = new LinkedHashMap<>();
     c.putAll(settings.taskKeys());
     c.putAll(settings.training().hfKeys());
+    if (!ownSeed) {
+      c.remove("seed"); // the pipeline's seed, which the manifest records, is the one used
+    }
     return c;
   }
 
@@ -48,18 +62,19 @@ public final class SftRun implements SftStage {
     Path out = Adapted.stageOutput(settings.lora(), ctx);
     SftConfig run = new SftConfig(model, DatasetMixture.ofFiles(List.of(dataset)), settings.maxLength(),
         settings.packing(), settings.lossMode(), out, settings.training().toBuilder().outputDir(ctx.runDir())
-        .seed(ctx.seed()).build(), settings.lora());
+        .seed(ownSeed ? settings.training().seed() : ctx.seed()).build(), settings.lora());
     ctx.metrics(finalMetrics(TrainingRuns.sft(run, ctx.progress())));
     return Adapted.mergeForNextStage(model, out, ctx);
   }
 
-  /** What a finished trainer reports: every metric's last logged value, the mean loss and the wall time. */
+  /** What a finished trainer reports: every metric's last logged value, the mean loss, the wall time and the step. */
   static Map<String, Double> finalMetrics(Trainer.TrainResult r) {
     Map<String, Double> m = new LinkedHashMap<>(r.lastLogged());
     if (!Double.isNaN(r.trainLoss())) {
       m.put("train_loss", r.trainLoss());
     }
     m.put("train_runtime", r.seconds());
+    m.put("global_step", (double) r.globalStep());
     return m;
   }
 }

@@ -20,12 +20,17 @@ import dev.zephyr.train.dpo.ReferenceLogps;
 import dev.zephyr.train.loop.FusedHead;
 import dev.zephyr.train.pipeline.Digests;
 import dev.zephyr.train.loop.Trainer;
+import dev.zephyr.train.reward.BradleyTerryLoss;
+import dev.zephyr.train.reward.RewardData;
+import dev.zephyr.train.reward.RewardModel;
+import dev.zephyr.train.reward.RewardTask;
 import dev.zephyr.train.sft.SftData;
 import dev.zephyr.train.sft.SftSequence;
 import dev.zephyr.train.sft.SftTask;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -132,6 +137,39 @@ public final class TrainingRuns {
           reference.close();
         }
       }
+    }
+  }
+
+  /** Runs a reward-model recipe with progress on the error stream; see {@link #reward(RewardConfig, Progress)}. */
+  public static Trainer.TrainResult reward(RewardConfig c) {
+    return reward(c, ConsoleProgress.stderr());
+  }
+
+  /**
+   * Trains a reward model (TRL's RewardTrainer): the decoder of {@code model_name_or_path} with a new scalar head
+   * ({@code score.weight}, seeded by {@code seed}), Bradley-Terry loss over the comparison files; writes the
+   * sequence-classification directory with the tokenizer files at {@code output_dir}.
+   */
+  public static Trainer.TrainResult reward(RewardConfig c, Progress progress) {
+    requireReplaceable(c.outputDir());
+    Progress p = c.training().disableTqdm() ? Progress.NONE : progress;
+    try (NDManager root = NDManager.newBaseManager();
+        Tokenizer tokenizer = Tokenizer.load(c.modelNameOrPath());
+        LlamaModel decoder = LlamaModel.load(c.modelNameOrPath(), root)) {
+      ChatTokenizer tok = ChatTokenizer.of(tokenizer);
+      List<RewardTask.Pair> pairs = new ArrayList<>();
+      for (Path d : c.datasets()) {
+        pairs.addAll(RewardData.prepare(d, tok, c.maxLength(), p).pairs());
+      }
+      RewardModel rm = RewardModel.withNewHead(decoder, RewardConfig.HEAD_INIT_STD, c.training().seed());
+      Trainer.TrainResult r;
+      try (Trainer<RewardTask.Pair, RewardTask.Batch> t = new Trainer<>(c.training(),
+          new RewardTask(rm, new BradleyTerryLoss(c.centerRewardsCoefficient())), pairs, rm.parameters())) {
+        r = t.progress(p).taskConfig(c.taskKeys()).train();
+      }
+      rm.save(c.outputDir(), c.modelNameOrPath());
+      LOG.info("reward model written to {}", c.outputDir());
+      return r;
     }
   }
 

@@ -6,15 +6,12 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zephyr.core.CheckpointException;
-import dev.zephyr.core.io.AtomicFiles;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.model.ModelConfig;
-import dev.zephyr.core.model.safetensors.Dtype;
+import dev.zephyr.core.model.ModelFiles;
 import dev.zephyr.core.model.safetensors.Safetensors;
 import dev.zephyr.train.loop.DecoderGraph;
 import dev.zephyr.train.loop.PaddedRows;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -108,22 +105,24 @@ public final class RewardModel implements AutoCloseable {
     return last.matMul(score.transpose()).reshape(b);
   }
 
-  /** Writes the documented Hugging Face sequence-classification layout into {@code dir}. */
+  /** Writes the documented Hugging Face sequence-classification layout into {@code dir}, without tokenizer files. */
   public void save(Path dir) {
-    try {
-      Files.createDirectories(dir);
-      Map<String, NDArray> tensors = parameters();
-      Safetensors.save(dir.resolve(Safetensors.SINGLE_FILE), tensors, Dtype.F32);
-      ObjectNode cfg = decoder.config().toJsonNode();
-      cfg.putArray("architectures")
-          .add(decoder.config().modelType().architecture().replace("ForCausalLM", "ForSequenceClassification"));
-      cfg.put("num_labels", 1);
-      cfg.putObject("id2label").put("0", "LABEL_0");
-      cfg.putObject("label2id").put("LABEL_0", 0);
-      AtomicFiles.writeString(dir.resolve("config.json"), cfg.toPrettyString());
-    } catch (IOException e) {
-      throw new CheckpointException("cannot save reward model to " + dir, e);
-    }
+    save(dir, null);
+  }
+
+  /**
+   * Writes the documented Hugging Face sequence-classification layout into {@code dir}, with the tokenizer files found
+   * in {@code tokenizerSource} (may be null), atomically through {@link ModelFiles#saveDirectory}: a reader never sees
+   * half a reward model.
+   */
+  public void save(Path dir, Path tokenizerSource) {
+    ObjectNode cfg = decoder.config().toJsonNode();
+    cfg.putArray("architectures")
+        .add(decoder.config().modelType().architecture().replace("ForCausalLM", "ForSequenceClassification"));
+    cfg.put("num_labels", 1);
+    cfg.putObject("id2label").put("0", "LABEL_0");
+    cfg.putObject("label2id").put("LABEL_0", 0);
+    ModelFiles.saveDirectory(dir, ModelFiles.Contents.of(cfg, null, parameters(), tokenizerSource));
   }
 
   @Override

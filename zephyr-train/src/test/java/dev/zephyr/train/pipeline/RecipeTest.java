@@ -56,8 +56,9 @@ class RecipeTest {
     // Artifact keys stay with the pipeline; hyper-parameters go to the factory under their TRL names.
     verify(factory).sft(Map.of("learning_rate", 2.0e-5, "num_train_epochs", 1));
     verify(factory).dpo(Map.of("beta", 0.1, "lr_scheduler_type", "linear"));
-    // benchmark paths inside an evaluation are relative to the recipe file too
-    verify(factory).evaluation("mt_bench", Map.of("bench_dir", dir.resolve("data/mt_bench").toString()));
+    // paths inside a stage's options are bound by its config record, against the recipe's directory
+    verify(factory).evaluation("mt_bench", Map.of("bench_dir", "data/mt_bench"));
+    assertThat(r.baseDir()).isEqualTo(dir);
     assertThat(p.stages().get(0).given()).containsEntry(Artifacts.SFT_DATASET, dir.resolve("data/sft.jsonl"));
     assertThat(p.stages().get(1).given()).containsEntry(Artifacts.PREFERENCES, dir.resolve("data/prefs.jsonl"));
     p.validate();

@@ -54,4 +54,29 @@ class ReadyStagesTest {
         .containsEntry("loss_weights", List.of(1.0, 0.2)).containsEntry("learning_rate", 1e-6)
         .doesNotContainKey("ref_model_name_or_path");
   }
+
+  @Test
+  void aifOptionsAreBoundOnceWithTheirYamlNamesAndAStageSeedIsKept(@TempDir Path dir) {
+    Map<String, Object> options = Map.of("prompts", "prompts.jsonl", "completions_per_prompt", 3,
+        "pool", List.of(Map.of("name", "a", "base_url", "http://x/v1", "model", "m", "max_retries", 2)),
+        "judge", Map.of("base_url", "http://x/v1", "model", "j"),
+        "student_sampling", Map.of("temperature", 1.0, "max_tokens", 4));
+    AifRun run = AifRun.fromOptions(options, "recipe stage aif", dir);
+    Map<String, Object> c = run.config();
+    assertThat(c).containsEntry("prompts", dir.resolve("prompts.jsonl").toString())
+        .containsEntry("completions_per_prompt", 3).containsEntry("rubric", "overall")
+        .containsEntry("binarize", Map.of("chosen", "overall", "rejected", "random", "ties", "keep"))
+        .containsEntry("student_sampling", Map.of("temperature", 1.0, "max_tokens", 4, "use_principles", true))
+        .doesNotContainKeys("seed", "output_dir");
+    assertThat(c.get("pool")).as("endpoint plumbing such as retries is not part of the result")
+        .isEqualTo(List.of(Map.of("name", "a", "base_url", "http://x/v1", "model", "m", "use_principles", true)));
+
+    Map<String, Object> seeded = new java.util.HashMap<>(options);
+    seeded.put("seed", 7);
+    assertThat(AifRun.fromOptions(seeded, "recipe stage aif", dir).config()).containsEntry("seed", 7L);
+    Map<String, Object> typo = new java.util.HashMap<>(options);
+    typo.put("completions_per_promt", 3);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> AifRun.fromOptions(typo, "recipe stage aif", dir))
+        .hasMessageContaining("recipe stage aif").hasMessageContaining("completions_per_promt");
+  }
 }

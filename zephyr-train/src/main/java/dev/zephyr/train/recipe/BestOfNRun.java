@@ -1,0 +1,82 @@
+package dev.zephyr.train.recipe;
+
+import ai.djl.ndarray.NDManager;
+import dev.zephyr.core.chat.ChatModel;
+import dev.zephyr.core.chat.SamplingParams;
+import dev.zephyr.core.generate.LocalChatModel;
+import dev.zephyr.core.io.JsonlAppender;
+import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.core.tokenizer.ChatTokenizer;
+import dev.zephyr.core.tokenizer.Tokenizer;
+import dev.zephyr.data.almost.DemonstrationPrompt;
+import dev.zephyr.data.almost.RmspSelfPlay;
+import dev.zephyr.data.selfchat.ChatSeed;
+import dev.zephyr.data.selfchat.SelfChatConfig;
+import dev.zephyr.train.pipeline.BestOfNStage;
+import dev.zephyr.train.pipeline.StageContext;
+import dev.zephyr.train.reward.ChatRewardModel;
+import dev.zephyr.train.reward.RewardModel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The ready best-of-N stage (ALMoST step 2, reward-model-guided self-play, {@link RmspSelfPlay}): the pipeline's
+ * current model answers every seed question {@code best_of} times per turn, the upstream reward model (a
+ * {@link RewardRun} directory, sequence-classification layout with its tokenizer) keeps the best answer, and the
+ * dialogues become SFT data in the {@code messages} layout ({@code demonstrations.jsonl}) for a following
+ * {@code sft} stage. The dialogues with the reward of each kept turn are in {@code dialogues.jsonl}; a rerun skips
+ * seeds already played. Metrics: {@code dialogues} and {@code mean_reward} (of the kept turns).
+ */
+public final class BestOfNRun implements BestOfNStage {
+  /** Sampling of the user simulator when the student plays the user too. */
+  static final SamplingParams USER_SAMPLING = SamplingParams.builder().temperature(0.7).topP(0.95).maxTokens(256)
+      .build();
+
+  private final BestOfNConfig settings;
+
+  public BestOfNRun(BestOfNConfig settings) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+  }
+
+  /** The settings this stage plays with. */
+  public BestOfNConfig settings() {
+    return settings;
+  }
+
+  @Override
+  public Map<String, Object> config() {
+    return settings.keys();
+  }
+
+  @Override
+  public Path demonstrations(Path policy, Path rewardModel, StageContext ctx) throws IOException {
+    List<ChatSeed> seeds = ChatSeed.load(settings.seeds());
+    DemonstrationPrompt demos = settings.demonstrations() == null ? null
+        : new DemonstrationPrompt(Files.readString(settings.demonstrations()));
+    RmspSelfPlay.Config config = new RmspSelfPlay.Config(settings.bestOf(), settings.turns(), demos,
+        settings.shots(), SelfChatConfig.DEFAULT_USER_SIMULATOR_PROMPT, settings.sampling(),
+        settings.userModel() == null ? USER_SAMPLING : settings.userModel().samplingParams(USER_SAMPLING),
+        ctx.seed());
+    Path dialogues = ctx.dir().resolve("dialogues.jsonl");
+    try (NDManager nd = NDManager.newBaseManager();
+        Tokenizer rmTokenizer = Tokenizer.load(rewardModel);
+        RewardModel rm = RewardModel.load(rewardModel, nd);
+        LocalChatModel assistant = LocalChatModel.fromDirectory(policy);
+        ChatModel user = settings.userModel() == null ? null : settings.userModel().toChatModel()) {
+      ChatRewardModel scorer = new ChatRewardModel(rm, ChatTokenizer.of(rmTokenizer), settings.rewardBatchSize(),
+          settings.maxLength());
+      new RmspSelfPlay(user == null ? assistant : user, assistant, scorer, config).run(seeds, dialogues);
+    }
+    List<RmspSelfPlay.Dialogue> played = JsonlAppender.readComplete(dialogues, RmspSelfPlay.Dialogue.class);
+    Path out = ctx.dir().resolve("demonstrations.jsonl");
+    Jsonl.writeAll(out, played.stream().map(RmspSelfPlay.Dialogue::toSft).toList());
+    ctx.metric("dialogues", played.size());
+    ctx.metric("mean_reward", played.stream().flatMap(d -> d.rewards().stream()).mapToDouble(Double::doubleValue)
+        .average().orElse(Double.NaN));
+    return out;
+  }
+}

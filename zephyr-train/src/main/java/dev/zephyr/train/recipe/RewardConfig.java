@@ -1,0 +1,100 @@
+package dev.zephyr.train.recipe;
+
+import dev.zephyr.core.InvalidInputException;
+import dev.zephyr.train.loop.TrainingArguments;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A reward-model run (TRL {@code RewardConfig} + alignment-handbook model/data keys): Bradley-Terry training of a
+ * sequence-classification head {@code score.weight} on a decoder initialised from {@code model_name_or_path}.
+ *
+ * @param modelNameOrPath decoder initialisation (a local Hugging Face causal-LM directory; its LM head is dropped)
+ * @param datasets local JSONL comparison files ({@code chosen}/{@code rejected}, optional {@code prompt} and
+ *     {@code margin}), concatenated
+ * @param maxLength {@code max_length}: pairs with a side longer than this many tokens are dropped, as TRL does
+ * @param centerRewardsCoefficient {@code center_rewards_coefficient}; 0 is TRL's None (no centring)
+ * @param outputDir {@code output_dir}: the reward model's Hugging Face directory ({@code
+ *     LlamaForSequenceClassification} layout with its tokenizer), replaced as a whole when training ends
+ * @param training optimisation and bookkeeping; its {@code outputDir} is this run's {@link #runDir()}
+ */
+public record RewardConfig(Path modelNameOrPath, List<Path> datasets, int maxLength, double centerRewardsCoefficient,
+    Path outputDir, TrainingArguments training) {
+
+  /** The source named by validation errors; {@link Recipes} replaces it with the recipe file. */
+  public static final String SOURCE = "RewardConfig";
+  /** Standard deviation of the new head's initial weights (transformers' {@code initializer_range}). */
+  public static final double HEAD_INIT_STD = 0.02;
+
+  public RewardConfig {
+    Objects.requireNonNull(outputDir, "output_dir");
+    Objects.requireNonNull(training, "training arguments");
+    if (maxLength < 2) {
+      throw InvalidInputException.field(SOURCE, "max_length", "expected at least 2 tokens, found " + maxLength);
+    }
+    if (!(centerRewardsCoefficient >= 0)) {
+      throw InvalidInputException.field(SOURCE, "center_rewards_coefficient",
+          "expected a number >= 0 (0 disables centring), found " + centerRewardsCoefficient);
+    }
+    datasets = List.copyOf(datasets);
+    RunDirs.check(outputDir, training.outputDir());
+  }
+
+  /** {@code run_dir}: checkpoints and {@code metrics.jsonl}; by default {@code <output_dir>-run}. */
+  public Path runDir() {
+    return training.outputDir();
+  }
+
+  /** The keys that shape the result, stored with each checkpoint: {@code max_length}, {@code center_rewards_coefficient}. */
+  public Map<String, Object> taskKeys() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("max_length", maxLength);
+    m.put("center_rewards_coefficient", centerRewardsCoefficient);
+    return m;
+  }
+
+  /** The same run with other training arguments. */
+  public RewardConfig withTraining(TrainingArguments newTraining) {
+    return new RewardConfig(modelNameOrPath, datasets, maxLength, centerRewardsCoefficient, outputDir, newTraining);
+  }
+
+  public static Builder builder(Path outputDir) {
+    return new Builder(outputDir);
+  }
+
+  /** A builder for a stage's settings ({@link RewardRun} fills in model, datasets, directories and seed). */
+  public static Builder builder() {
+    return new Builder(Path.of(TrainingArguments.DEFAULT_OUTPUT_DIR));
+  }
+
+  /** Builder; defaults are TRL's RewardConfig (lr 1e-4, max_length 1024, no centring, gradient checkpointing). */
+  public static final class Builder {
+    Path modelNameOrPath;
+    List<Path> datasets = List.of();
+    int maxLength = 1024;
+    double centerRewardsCoefficient;
+    Path outputDir;
+    TrainingArguments.Builder training;
+
+    Builder(Path outputDir) {
+      this.outputDir = outputDir;
+      training = TrainingArguments.builder(RunDirs.besides(outputDir)).learningRate(1e-4).gradientCheckpointing(true);
+    }
+
+    public Builder modelNameOrPath(Path v) { modelNameOrPath = v; return this; }
+    public Builder datasets(List<Path> v) { datasets = v; return this; }
+    public Builder maxLength(int v) { maxLength = v; return this; }
+    public Builder centerRewardsCoefficient(double v) { centerRewardsCoefficient = v; return this; }
+    /** {@code run_dir}; defaults to {@link RunDirs#besides} of the output directory. */
+    public Builder runDir(Path v) { training.outputDir(v); return this; }
+    public TrainingArguments.Builder training() { return training; }
+
+    public RewardConfig build() {
+      return new RewardConfig(modelNameOrPath, datasets, maxLength, centerRewardsCoefficient, outputDir,
+          training.build());
+    }
+  }
+}
