@@ -6,7 +6,7 @@ import dev.zephyr.core.chat.ChatRequest;
 import dev.zephyr.core.chat.ChatResponse;
 import dev.zephyr.core.chat.cache.CachedChatModel;
 import dev.zephyr.core.chat.cache.ResponseStore;
-import dev.zephyr.core.chat.EndpointSpec;
+import dev.zephyr.core.chat.endpoint.EndpointSpec;
 import java.nio.file.Path;
 import java.util.List;
 

@@ -1,7 +1,7 @@
 package dev.zephyr.cli;
 
 import dev.zephyr.core.chat.ChatModel;
-import dev.zephyr.core.chat.EndpointSpec;
+import dev.zephyr.core.chat.endpoint.EndpointSpec;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 

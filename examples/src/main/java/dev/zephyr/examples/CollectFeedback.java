@@ -2,7 +2,7 @@ package dev.zephyr.examples;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.chat.ChatModel;
-import dev.zephyr.core.chat.EndpointSpec;
+import dev.zephyr.core.chat.endpoint.EndpointSpec;
 import dev.zephyr.core.chat.SamplingParams;
 import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.progress.ConsoleProgress;

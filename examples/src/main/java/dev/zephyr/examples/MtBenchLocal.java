@@ -1,7 +1,7 @@
 package dev.zephyr.examples;
 
 import dev.zephyr.core.chat.ChatModel;
-import dev.zephyr.core.chat.EndpointSpec;
+import dev.zephyr.core.chat.endpoint.EndpointSpec;
 import dev.zephyr.core.generate.LocalChatModel;
 import dev.zephyr.core.progress.ConsoleProgress;
 import dev.zephyr.eval.mtbench.AnswerGenerator;

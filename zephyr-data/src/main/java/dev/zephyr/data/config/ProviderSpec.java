@@ -5,7 +5,7 @@ import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.config.ConfigKeys;
 import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.chat.SamplingParams;
-import dev.zephyr.core.chat.EndpointSpec;
+import dev.zephyr.core.chat.endpoint.EndpointSpec;
 import dev.zephyr.core.generate.LocalChatModel;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.chat.SamplingParams;
-import dev.zephyr.core.chat.EndpointSpec;
+import dev.zephyr.core.chat.endpoint.EndpointSpec;
 import dev.zephyr.core.chat.limits.RetryingChatModel;
 import dev.zephyr.data.config.ProviderSpec;
 import java.nio.file.Files;

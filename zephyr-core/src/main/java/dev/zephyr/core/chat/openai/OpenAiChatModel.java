@@ -48,7 +48,7 @@ import java.util.function.Function;
  * <p>Several base URLs serve one model for scale-out: calls go round-robin, and each endpoint has its own concurrency
  * limit. A batched {@link #complete(List)} runs up to the sum of those limits concurrently. Each request is sent once:
  * retries, a request rate and a total concurrency limit are decorators in {@code dev.zephyr.core.chat.limits}
- * ({@link dev.zephyr.core.chat.EndpointSpec#open()} stacks them from a config). Failures are
+ * ({@link dev.zephyr.core.chat.endpoint.EndpointSpec#open()} stacks them from a config). Failures are
  * {@link ProviderException}s that say whether retrying could help (429, 408, 5xx, timeouts, connection failures,
  * malformed or truncated bodies) and carry the server's {@code Retry-After}; other 4xx cannot succeed later. After {@value #DEFAULT_STOP_AFTER_IDENTICAL_FAILURES} calls in a row
  * failed with the same 401, 403 or 404 (a wrong key, a forbidden or unknown model) the model stops: later calls fail at

@@ -1,10 +1,11 @@
-package dev.zephyr.core.chat;
+package dev.zephyr.core.chat.endpoint;
 
 import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zephyr.core.InvalidInputException;
+import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.chat.limits.ConcurrencyLimitedChatModel;
 import dev.zephyr.core.chat.limits.RateLimitedChatModel;
 import dev.zephyr.core.chat.limits.RetryPolicy;

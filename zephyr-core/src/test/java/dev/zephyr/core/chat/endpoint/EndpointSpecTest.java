@@ -1,5 +1,6 @@
-package dev.zephyr.core.chat;
+package dev.zephyr.core.chat.endpoint;
 
+import dev.zephyr.core.chat.ChatModel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
