@@ -7,6 +7,7 @@ import dev.zephyr.core.io.Json;
 import dev.zephyr.core.model.lora.LoraConfig;
 import dev.zephyr.core.tokenizer.LossMode;
 import dev.zephyr.train.data.DatasetMixture;
+import dev.zephyr.train.data.DatasetSource;
 import dev.zephyr.train.dpo.DpoLossType;
 import dev.zephyr.train.loop.TrainingArguments;
 import dev.zephyr.train.optim.OptimizerName;
@@ -181,7 +182,7 @@ public final class Recipes {
     common(n, yaml, used, b.training());
     if (!stage) {
       b.runDir(runDir(n, yaml, used, b.outputDir));
-      b.modelNameOrPath(model(n, yaml, used)).datasets(datasets(n, yaml, used).files());
+      b.modelNameOrPath(model(n, yaml, used)).datasets(plainFiles(datasets(n, yaml, used), yaml));
     }
     if (n.has("max_length")) {
       b.maxLength(intOf(n, "max_length", yaml, used));
@@ -192,6 +193,19 @@ public final class Recipes {
     used.add("center_rewards_coefficient");
     checkKeys(n, file, yaml, used, rewardKeys());
     return built(b::build, yaml);
+  }
+
+  /** The files of a mixture that selects nothing (reward training reads whole comparison files); checked when read. */
+  private static List<Path> plainFiles(DatasetMixture mixture, String yaml) {
+    List<Path> files = new ArrayList<>();
+    for (DatasetSource s : mixture.datasets()) {
+      if (s.weight() != null || (s.columns() != null && !s.columns().isEmpty()) || s.config() != null) {
+        throw InvalidInputException.field(yaml, "dataset_mixture", "reward training reads whole comparison files;"
+            + " weight, columns and config are not supported here");
+      }
+      files.add(Path.of(s.id()));
+    }
+    return files;
   }
 
   private static SftConfig parseSft(JsonNode n, Path file, String yaml, boolean stage) {

@@ -258,8 +258,8 @@ class RecipesTest {
     }
     // the values that leave the run as zephyr trains it pass
     Files.writeString(yaml, base + "bf16: false\nuse_peft: false\noptim: adamw_torch\neval_strategy: \"no\"\n");
-    assertThat(Recipes.loadDpo(yaml).datasetMixture().files()).containsExactly(Path.of("/d.jsonl"));
+    assertThat(Recipes.loadDpo(yaml).datasetMixture().datasets()).extracting(DatasetSource::id).containsExactly("/d.jsonl");
     Files.writeString(yaml, base + "optim: adamw_torch_fused\neval_strategy: no\n");
-    assertThat(Recipes.loadDpo(yaml).datasetMixture().files()).as("bare no, however YAML reads it").hasSize(1);
+    assertThat(Recipes.loadDpo(yaml).datasetMixture().datasets()).as("bare no, however YAML reads it").hasSize(1);
   }
 }
