@@ -384,7 +384,7 @@ class PipelineRecipeRunTest {
     assertThatThrownBy(() -> stages.evaluation("mt_bench", Map.of("bench_dir", "b")))
         .hasMessageContaining("evaluate.mt_bench").hasMessageContaining("'judge'");
     assertThatThrownBy(() -> stages.evaluation("mt_bench", Map.of("bench_dir", "b", "judge",
-        Map.of("base_url", "http://x/v1"), "first_m", 3))).hasMessageContaining("'first_m'");
+        Map.of("base_url", "http://x/v1"), "first_m", 3))).hasMessageContaining("'evaluate.mt_bench.first_m'");
     assertThatThrownBy(() -> stages.sft(Map.of("lr_scheduler_type", "sideways")))
         .hasMessageContaining("lr_scheduler_type");
     assertThatThrownBy(() -> stages.dpo(Map.of("output_dir", "x"))).hasMessageContaining("'output_dir'")

@@ -6,55 +6,62 @@ import dev.zephyr.core.chat.ChatRequest;
 import dev.zephyr.core.chat.ChatResponse;
 import dev.zephyr.core.chat.cache.CachedChatModel;
 import dev.zephyr.core.chat.cache.ResponseStore;
-import dev.zephyr.core.chat.limits.RetryPolicy;
-import dev.zephyr.core.chat.limits.RetryingChatModel;
-import dev.zephyr.core.chat.openai.OpenAiChatModel;
+import dev.zephyr.core.chat.endpoint.EndpointSpec;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 /**
- * An evaluation's judge: an OpenAI-compatible endpoint (OpenAI, vLLM, llama.cpp server, Ollama).
- *
- * @param baseUrl {@code base_url}, e.g. {@code https://api.openai.com/v1}
- * @param model {@code model}, the name sent to the endpoint
- * @param apiKeyEnv {@code api_key_env}, the environment variable holding the key (none is sent when it is unset and
- *     the endpoint is not OpenAI's)
+ * An evaluation's judge: an OpenAI-compatible endpoint (OpenAI, vLLM, llama.cpp server, Ollama) described by the
+ * project's one {@link EndpointSpec} (base_url, model, api_key_env, timeout_seconds, max_retries, ...).
  */
-public record JudgeEndpoint(String baseUrl, String model, String apiKeyEnv) {
-  static final Set<String> KEYS = Set.of("base_url", "model", "api_key_env");
-
+public record JudgeEndpoint(EndpointSpec endpoint) {
   public JudgeEndpoint {
-    Objects.requireNonNull(baseUrl, "base_url");
-    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(endpoint, "endpoint");
   }
 
-  /** Under the YAML names, for manifests. */
+  public String baseUrl() {
+    return endpoint.baseUrls().get(0);
+  }
+
+  public String model() {
+    return endpoint.model();
+  }
+
+  public String apiKeyEnv() {
+    return endpoint.apiKeyEnv();
+  }
+
+  /** Under the YAML names, for manifests (the key's variable name, never the key). */
   public Map<String, Object> keys() {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("base_url", baseUrl);
-    m.put("model", model);
-    m.put("api_key_env", apiKeyEnv);
+    m.put("base_url", endpoint.baseUrls().size() == 1 ? baseUrl() : endpoint.baseUrls());
+    m.put("model", model());
+    m.put("api_key_env", apiKeyEnv());
+    if (endpoint.maxRetries() != null) {
+      m.put("max_retries", endpoint.maxRetries());
+    }
+    if (endpoint.timeoutSeconds() != null) {
+      m.put("timeout_seconds", endpoint.timeoutSeconds());
+    }
     return m;
   }
 
   /** The judge with its answers remembered in {@code cacheFile}, so a rerun pays for no call twice. */
   public ChatModel open(Path cacheFile) {
-    boolean keySet = apiKeyEnv != null && !apiKeyEnv.isBlank() && System.getenv(apiKeyEnv) != null;
-    if (!keySet && baseUrl.contains("api.openai.com")) {
-      throw new ZephyrException("environment variable " + apiKeyEnv + " must hold the API key for " + baseUrl);
+    String keyEnv = apiKeyEnv();
+    boolean keySet = keyEnv != null && !keyEnv.isBlank() && System.getenv(keyEnv) != null;
+    if (!keySet && baseUrl().contains("api.openai.com")) {
+      throw new ZephyrException("environment variable " + keyEnv + " must hold the API key for " + baseUrl());
     }
     ChatModel client;
     try {
-      client = OpenAiChatModel.builder().baseUrl(baseUrl).modelName(model).apiKeyEnv(keySet ? apiKeyEnv : null)
-          .timeout(Duration.ofSeconds(120)).build();
-      client = new RetryingChatModel(client, RetryPolicy.retries(6));
+      // a local server needs no key: an unset variable then sends none
+      client = (keySet ? endpoint : endpoint.withApiKeyEnv(null)).open();
     } catch (IllegalArgumentException e) {
-      throw new ZephyrException("cannot set up judge '" + model + "' at " + baseUrl + ": " + e.getMessage(), e);
+      throw new ZephyrException("cannot set up judge '" + model() + "' at " + baseUrl() + ": " + e.getMessage(), e);
     }
     ResponseStore store = ResponseStore.open(cacheFile);
     CachedChatModel cached = new CachedChatModel(client, store);

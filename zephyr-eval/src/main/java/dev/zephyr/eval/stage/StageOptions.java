@@ -1,10 +1,13 @@
 package dev.zephyr.eval.stage;
 
 import dev.zephyr.core.InvalidInputException;
+import dev.zephyr.core.chat.endpoint.EndpointSpec;
+import dev.zephyr.core.config.ConfigKeys;
+import dev.zephyr.core.io.Json;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * An evaluation's options with typed getters whose errors name the evaluation ({@code evaluate.mt_bench}) and the
@@ -24,7 +27,7 @@ record StageOptions(String evaluation, Map<String, Object> map, Path baseDir) {
   StageOptions requireOnly(Set<String> known) {
     for (String k : map.keySet()) {
       if (!known.contains(k)) {
-        throw InvalidInputException.field(source(), k, "unknown key (expected one of " + new TreeSet<>(known) + ")");
+        throw ConfigKeys.unknown(source(), 0, source() + "." + k, known);
       }
     }
     return this;
@@ -69,22 +72,18 @@ record StageOptions(String evaluation, Map<String, Object> map, Path baseDir) {
   JudgeEndpoint judge(String defaultModel) {
     Object v = map.get("judge");
     if (!(v instanceof Map<?, ?> j)) {
-      throw InvalidInputException.field(source(), "judge", "required, a mapping {base_url, model, api_key_env} of an"
-          + " OpenAI-compatible endpoint");
+      throw InvalidInputException.field(source(), "judge", "required, a mapping {base_url, model, api_key_env, ...}"
+          + " of an OpenAI-compatible endpoint");
     }
     for (Object k : j.keySet()) {
-      if (!JudgeEndpoint.KEYS.contains(k.toString())) {
-        throw InvalidInputException.field(source(), "judge." + k, "unknown key (expected one of "
-            + new TreeSet<>(JudgeEndpoint.KEYS) + ")");
+      if (!EndpointSpec.KEYS.contains(k.toString())) {
+        throw ConfigKeys.unknown(source(), 0, source() + ".judge." + k, EndpointSpec.KEYS);
       }
     }
-    Object url = j.get("base_url");
-    if (url == null) {
-      throw InvalidInputException.field(source(), "judge.base_url", "required");
-    }
-    Object model = j.get("model");
-    Object key = j.get("api_key_env");
-    return new JudgeEndpoint(url.toString(), model == null ? defaultModel : model.toString(),
-        key == null ? "OPENAI_API_KEY" : key.toString());
+    Map<String, Object> keys = new LinkedHashMap<>();
+    j.forEach((k, x) -> keys.put(k.toString(), x));
+    keys.putIfAbsent("model", defaultModel);
+    keys.putIfAbsent("api_key_env", "OPENAI_API_KEY");
+    return new JudgeEndpoint(EndpointSpec.fromNode(Json.mapper().valueToTree(keys), source(), "judge"));
   }
 }

@@ -43,10 +43,11 @@ class EvaluationsTest {
   @Test
   void unknownKeysAndNamesAreRefusedByName() {
     assertThatThrownBy(() -> Evaluations.of("mt_bench", Map.of("bench_dir", "b", "judge", JUDGE, "max_new_tokens",
-        10), BASE)).isInstanceOf(InvalidInputException.class).hasMessageContaining("evaluate.mt_bench")
-        .hasMessageContaining("'max_new_tokens'").hasMessageContaining("max_new_token");
+        10), BASE)).isInstanceOf(InvalidInputException.class).hasMessageContaining("'evaluate.mt_bench.max_new_tokens'")
+        .hasMessageContaining("did you mean 'max_new_token'?");
     assertThatThrownBy(() -> Evaluations.of("mt_bench", Map.of("bench_dir", "b", "judge",
-        Map.of("base_url", "u", "modle", "m")), BASE)).hasMessageContaining("'judge.modle'");
+        Map.of("base_url", "u", "modle", "m")), BASE)).hasMessageContaining("'evaluate.mt_bench.judge.modle'")
+        .hasMessageContaining("did you mean 'model'?");
     assertThatThrownBy(() -> Evaluations.of("arena_hard", Map.of(), BASE))
         .hasMessageContaining("unknown evaluation 'arena_hard'").hasMessageContaining("alpaca_eval, mt_bench");
   }

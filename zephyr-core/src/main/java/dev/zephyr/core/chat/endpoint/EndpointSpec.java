@@ -81,6 +81,12 @@ public record EndpointSpec(
         requestsPerMinute, maxConcurrency, maxTotalConcurrency, headers);
   }
 
+  /** This spec reading its key from another variable (null: send no key). */
+  public EndpointSpec withApiKeyEnv(String variable) {
+    return new EndpointSpec(name, baseUrls, model, variable, timeoutSeconds, maxRetries, retryBackoffMs,
+        requestsPerMinute, maxConcurrency, maxTotalConcurrency, headers);
+  }
+
   /** This spec under another name. */
   public EndpointSpec withName(String newName) {
     return new EndpointSpec(newName, baseUrls, model, apiKeyEnv, timeoutSeconds, maxRetries, retryBackoffMs,
