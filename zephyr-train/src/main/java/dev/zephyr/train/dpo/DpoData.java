@@ -12,6 +12,7 @@ import dev.zephyr.train.loop.CharBudget;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,11 +63,24 @@ public final class DpoData {
 
   private static Prepared prepare(List<JsonNode> rows, String source, String taskName, ChatTokenizer tok,
       int maxLength, Progress progress) {
+    return prepare(rows, i -> true, source, taskName, tok, maxLength, progress);
+  }
+
+  /**
+   * Tokenizes the rows whose index {@code selected} accepts (one side of a held-out split), reporting them as task
+   * {@code taskName}; errors name {@code source} and the row's line in it. No row selected gives no pairs.
+   */
+  public static Prepared prepare(List<JsonNode> rows, IntPredicate selected, String source, String taskName,
+      ChatTokenizer tok, int maxLength, Progress progress) {
+    int[] picked = java.util.stream.IntStream.range(0, rows.size()).filter(selected).toArray();
+    if (picked.length == 0) {
+      return new Prepared(List.of(), 0, 0, 0);
+    }
     List<DpoExample> out = new ArrayList<>();
     int dropped = 0;
     int cut = 0;
-    try (Progress.Task task = progress.start(taskName, "rows", rows.size(), 0)) {
-      for (int i = 0; i < rows.size(); i++) {
+    try (Progress.Task task = progress.start(taskName, "rows", picked.length, 0)) {
+      for (int i : picked) {
         Bounded b = tokenizeBounded(rows.get(i), source, i + 1, tok, maxLength);
         task.advance(1);
         cut += b.cut() ? 1 : 0;
@@ -79,7 +93,7 @@ public final class DpoData {
     }
     if (dropped > 0) {
       LOG.warn("{}: dropped {} of {} pairs whose prompt alone has max_length {} tokens or more", source, dropped,
-          rows.size(), maxLength);
+          picked.length, maxLength);
     }
     if (cut > 0) {
       LOG.info("{}: cut the text of {} pairs longer than {} characters before tokenising (max_length {})", source,
@@ -88,9 +102,9 @@ public final class DpoData {
     if (out.isEmpty()) {
       throw new InvalidInputException(source, 0, null, "no usable preference pair");
     }
-    LOG.info("{}: {} of {} pairs kept{}", source, out.size(), rows.size(),
+    LOG.info("{}: {} of {} pairs kept{}", source, out.size(), picked.length,
         cut > 0 ? ", " + cut + " cut to the character budget" : "");
-    return new Prepared(out, rows.size(), dropped, cut);
+    return new Prepared(out, picked.length, dropped, cut);
   }
 
   /** A pair cut to {@code max_length} (null: dropped) and whether its text was cut to the character budget first. */

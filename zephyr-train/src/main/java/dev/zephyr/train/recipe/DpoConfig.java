@@ -3,6 +3,8 @@ package dev.zephyr.train.recipe;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.train.dpo.DpoLoss;
 import dev.zephyr.train.dpo.DpoLossType;
+import dev.zephyr.train.data.EvalData;
+import dev.zephyr.train.loop.IntervalStrategy;
 import dev.zephyr.train.loop.TrainingArguments;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -25,9 +27,12 @@ import java.util.Objects;
  * @param outputDir {@code output_dir}: the trained model's Hugging Face directory (model and tokenizer files only),
  *     replaced as a whole when training ends
  * @param training optimisation and bookkeeping; its {@code outputDir} is this run's {@link #runDir()}
+ * @param evalData the evaluation pairs: held out of {@code datasets} ({@code test_split_size}), files of their own
+ *     ({@code eval_dataset_path}) or none; evaluated as {@code eval_strategy} says
  */
 public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path> datasets, DpoLoss loss,
-    int maxLength, boolean precomputeRefLogProbs, int pairsPerForward, Path outputDir, TrainingArguments training) {
+    int maxLength, boolean precomputeRefLogProbs, int pairsPerForward, Path outputDir, TrainingArguments training,
+    EvalData evalData) {
 
   /** The source named by validation errors; {@link Recipes} replaces it with the recipe file. */
   public static final String SOURCE = "DpoConfig";
@@ -43,6 +48,11 @@ public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path
     }
     Objects.requireNonNull(outputDir, "output_dir");
     Objects.requireNonNull(training);
+    Objects.requireNonNull(evalData, "evalData");
+    if (training.evalStrategy() != IntervalStrategy.NO && evalData.isNone()) {
+      throw InvalidInputException.field(SOURCE, "eval_strategy", "eval_strategy " + training.evalStrategy().hfName()
+          + " needs evaluation rows: set test_split_size (rows held out of the training data) or eval_dataset_path");
+    }
     datasets = List.copyOf(datasets);
     RunDirs.check(outputDir, training.outputDir());
   }
@@ -57,7 +67,8 @@ public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path
 
   /**
    * The DPO keys that shape the result (the trainer stores them with each checkpoint and compares them on resume):
-   * {@code beta}, {@code loss_type}, {@code loss_weights}, {@code label_smoothing}, {@code max_length}.
+   * {@code beta}, {@code loss_type}, {@code loss_weights}, {@code label_smoothing}, {@code max_length}, and
+   * {@code test_split_size} with its seed when pairs are held out (they decide which pairs train).
    * Not {@code precompute_ref_log_probs} or {@code pairs_per_forward}: the same reference log-probs and gradients,
    * computed at another time or in other slices.
    */
@@ -70,13 +81,17 @@ public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path
     }
     m.put("label_smoothing", loss.labelSmoothing());
     m.put("max_length", maxLength);
+    if (evalData.holdOut() != null) {
+      m.put("test_split_size", evalData.holdOut().asKey());
+      m.put("test_split_seed", evalData.holdOut().seed());
+    }
     return m;
   }
 
   /** The same run with other training arguments (e.g. {@code allow_config_change} from the command line). */
   public DpoConfig withTraining(TrainingArguments newTraining) {
     return new DpoConfig(modelNameOrPath, refModelNameOrPath, datasets, loss, maxLength, precomputeRefLogProbs,
-        pairsPerForward, outputDir, newTraining);
+        pairsPerForward, outputDir, newTraining, evalData);
   }
 
   public static Builder builder(Path outputDir) {
@@ -105,6 +120,7 @@ public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path
     int pairsPerForward;
     Path outputDir;
     TrainingArguments.Builder training;
+    EvalData evalData = EvalData.NONE;
 
     Builder(Path outputDir) {
       this.outputDir = outputDir;
@@ -125,11 +141,13 @@ public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, List<Path
     /** {@code run_dir}; defaults to {@link RunDirs#besides} of the output directory. */
     public Builder runDir(Path v) { training.outputDir(v); return this; }
     public TrainingArguments.Builder training() { return training; }
+    /** Evaluation pairs ({@code test_split_size} or {@code eval_dataset_path}); none by default. */
+    public Builder evalData(EvalData v) { evalData = v; return this; }
 
     public DpoConfig build() {
       return new DpoConfig(modelNameOrPath, refModelNameOrPath, datasets,
           new DpoLoss(beta, labelSmoothing, lossTypes, lossWeights), maxLength, precomputeRefLogProbs,
-          pairsPerForward, outputDir, training.build());
+          pairsPerForward, outputDir, training.build(), evalData);
     }
   }
 }

@@ -32,6 +32,7 @@ public final class DpoRun implements DpoStage {
   public Map<String, Object> config() {
     Map<String, Object> c = new LinkedHashMap<>();
     c.putAll(settings.taskKeys());
+    c.putAll(settings.evalData().keys());
     c.put("precompute_ref_log_probs", settings.precomputeRefLogProbs());
     c.put("pairs_per_forward", settings.pairsPerForward());
     if (settings.refModelNameOrPath() != null) {
@@ -45,7 +46,7 @@ public final class DpoRun implements DpoStage {
   public Path train(Path model, Path preferences, StageContext ctx) {
     DpoConfig run = new DpoConfig(model, settings.refModelNameOrPath(), List.of(preferences), settings.loss(),
         settings.maxLength(), settings.precomputeRefLogProbs(), settings.pairsPerForward(), ctx.modelDir(),
-        settings.training().toBuilder().outputDir(ctx.runDir()).seed(ctx.seed()).build());
+        settings.training().toBuilder().outputDir(ctx.runDir()).seed(ctx.seed()).build(), settings.evalData());
     ctx.metrics(SftRun.finalMetrics(TrainingRuns.dpo(run, ctx.progress())));
     return ctx.modelDir();
   }

@@ -5,6 +5,9 @@ import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.tokenizer.LossMode;
 import dev.zephyr.train.dpo.DpoLossType;
+import dev.zephyr.train.data.EvalData;
+import dev.zephyr.train.data.HoldOut;
+import dev.zephyr.train.loop.IntervalStrategy;
 import dev.zephyr.train.loop.TrainingArguments;
 import dev.zephyr.train.optim.SchedulerType;
 import java.io.IOException;
@@ -35,9 +38,9 @@ public final class Recipes {
       "warmup_ratio", "warmup_steps", "num_train_epochs", "max_steps", "per_device_train_batch_size",
       "gradient_accumulation_steps", "max_grad_norm", "weight_decay", "adam_beta1", "adam_beta2", "adam_epsilon",
       "seed", "logging_steps", "save_steps", "save_total_limit", "disable_tqdm", "gradient_checkpointing",
-      "allow_config_change");
+      "allow_config_change", "eval_strategy", "eval_steps", "per_device_eval_batch_size", "neftune_noise_alpha");
   private static final List<String> MODEL_AND_DATA_KEYS = List.of("model_name_or_path", "dataset_path",
-      "dataset_name", "dataset_mixture", "output_dir", "run_dir");
+      "dataset_name", "dataset_mixture", "test_split_size", "eval_dataset_path", "output_dir", "run_dir");
   private static final List<String> SFT_KEYS = List.of("max_length", "max_seq_length", "packing",
       "assistant_only_loss", "completion_only_loss");
   private static final List<String> DPO_KEYS = List.of("ref_model_name_or_path", "beta", "label_smoothing",
@@ -120,6 +123,7 @@ public final class Recipes {
     common(n, yaml, used, b.training());
     b.runDir(runDir(n, yaml, used, outputDir));
     b.modelNameOrPath(model(n, yaml, used)).datasets(datasets(n, yaml, used));
+    b.evalData(evalData(n, yaml, used));
     if (n.has("max_length")) {
       b.maxLength(intOf(n, "max_length", yaml, used));
     } else if (n.has("max_seq_length")) {
@@ -150,6 +154,7 @@ public final class Recipes {
     common(n, yaml, used, b.training());
     b.runDir(runDir(n, yaml, used, outputDir));
     b.modelNameOrPath(model(n, yaml, used)).datasets(datasets(n, yaml, used));
+    b.evalData(evalData(n, yaml, used));
     if (n.hasNonNull("ref_model_name_or_path")) {
       b.refModelNameOrPath(Path.of(n.get("ref_model_name_or_path").asText()));
     }
@@ -288,6 +293,56 @@ public final class Recipes {
     return out;
   }
 
+  /**
+   * The evaluation rows: {@code test_split_size} (top level, or inside {@code dataset_mixture} as the handbook writes
+   * it, split with {@code dataset_mixture.seed}, default 0), or {@code eval_dataset_path} (a file or a list).
+   */
+  private static EvalData evalData(JsonNode n, String yaml, Set<String> used) {
+    used.add("test_split_size");
+    used.add("eval_dataset_path");
+    JsonNode mixture = n.path("dataset_mixture");
+    JsonNode top = n.get("test_split_size");
+    JsonNode nested = mixture.get("test_split_size");
+    boolean hasTop = top != null && !top.isNull();
+    boolean hasNested = nested != null && !nested.isNull();
+    if (hasTop && hasNested) {
+      throw InvalidInputException.field(yaml, "test_split_size", "given both at the top level and in"
+          + " dataset_mixture; keep one");
+    }
+    List<Path> files = new ArrayList<>();
+    JsonNode evalPath = n.path("eval_dataset_path");
+    if (evalPath.isTextual()) {
+      files.add(Path.of(evalPath.asText()));
+    } else if (evalPath.isArray()) {
+      for (JsonNode f : evalPath) {
+        if (!f.isTextual()) {
+          throw InvalidInputException.field(yaml, "eval_dataset_path", "expected paths, found " + f);
+        }
+        files.add(Path.of(f.asText()));
+      }
+    } else if (!evalPath.isMissingNode() && !evalPath.isNull()) {
+      throw InvalidInputException.field(yaml, "eval_dataset_path", "expected a path or a list of paths");
+    }
+    if (!hasTop && !hasNested) {
+      return EvalData.files(files);
+    }
+    JsonNode size = hasTop ? top : nested;
+    String key = hasTop ? "test_split_size" : "dataset_mixture.test_split_size";
+    // the split's seed is the mixture's, as in the handbook's get_dataset (not the training seed)
+    if (!size.isNumber()) {
+      throw InvalidInputException.field(yaml, key, "expected a fraction in (0, 1) or a row count, found " + size);
+    }
+    JsonNode seed = mixture.path("seed");
+    if (!seed.isMissingNode() && !seed.isIntegralNumber()) {
+      throw InvalidInputException.field(yaml, "dataset_mixture.seed", "expected an integer, found " + seed);
+    }
+    try {
+      return new EvalData(new HoldOut(size.asDouble(), seed.asLong(HoldOut.DEFAULT_SEED)), files);
+    } catch (InvalidInputException e) {
+      throw e.withSource(yaml);
+    }
+  }
+
   private static void common(JsonNode n, String yaml, Set<String> used, TrainingArguments.Builder t) {
     String src = yaml.toString();
     for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
@@ -333,6 +388,16 @@ public final class Recipes {
         case "disable_tqdm" -> t.disableTqdm(boolOf(v, k, src));
         case "gradient_checkpointing" -> t.gradientCheckpointing(boolOf(v, k, src));
         case "allow_config_change" -> t.allowConfigChange(boolOf(v, k, src));
+        case "eval_strategy" -> {
+          try {
+            t.evalStrategy(IntervalStrategy.fromHfName(v.asText()));
+          } catch (IllegalArgumentException ex) {
+            throw InvalidInputException.field(src, k, ex.getMessage());
+          }
+        }
+        case "eval_steps" -> t.evalSteps(doubleOf(n, k, yaml, used));
+        case "per_device_eval_batch_size" -> t.perDeviceEvalBatchSize(intOf(n, k, yaml, used));
+        case "neftune_noise_alpha" -> t.neftuneNoiseAlpha(doubleOf(n, k, yaml, used));
         default -> throw new IllegalStateException(k);
       }
     }

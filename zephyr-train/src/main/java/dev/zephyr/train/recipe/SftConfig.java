@@ -2,6 +2,8 @@ package dev.zephyr.train.recipe;
 
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.tokenizer.LossMode;
+import dev.zephyr.train.data.EvalData;
+import dev.zephyr.train.loop.IntervalStrategy;
 import dev.zephyr.train.loop.TrainingArguments;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -22,9 +24,11 @@ import java.util.Objects;
  * @param outputDir {@code output_dir}: the trained model's Hugging Face directory (model and tokenizer files only),
  *     replaced as a whole when training ends
  * @param training optimisation and bookkeeping; its {@code outputDir} is this run's {@link #runDir()}
+ * @param evalData the evaluation rows: held out of {@code datasets} ({@code test_split_size}), files of their own
+ *     ({@code eval_dataset_path}) or none; evaluated as {@code eval_strategy} says
  */
 public record SftConfig(Path modelNameOrPath, List<Path> datasets, int maxLength, boolean packing, LossMode lossMode,
-    Path outputDir, TrainingArguments training) {
+    Path outputDir, TrainingArguments training, EvalData evalData) {
 
   /** The source named by validation errors; {@link Recipes} replaces it with the recipe file. */
   public static final String SOURCE = "SftConfig";
@@ -33,6 +37,11 @@ public record SftConfig(Path modelNameOrPath, List<Path> datasets, int maxLength
     Objects.requireNonNull(outputDir, "output_dir");
     Objects.requireNonNull(training, "training arguments");
     Objects.requireNonNull(lossMode, "loss mode");
+    Objects.requireNonNull(evalData, "evalData");
+    if (training.evalStrategy() != IntervalStrategy.NO && evalData.isNone()) {
+      throw InvalidInputException.field(SOURCE, "eval_strategy", "eval_strategy " + training.evalStrategy().hfName()
+          + " needs evaluation rows: set test_split_size (rows held out of the training data) or eval_dataset_path");
+    }
     if (maxLength < 2) {
       throw InvalidInputException.field(SOURCE, "max_length", "expected at least 2 tokens, found " + maxLength);
     }
@@ -50,19 +59,24 @@ public record SftConfig(Path modelNameOrPath, List<Path> datasets, int maxLength
 
   /**
    * The SFT keys that shape the result (the trainer stores them with each checkpoint and compares them on resume):
-   * {@code max_length}, {@code packing}, {@code loss_mode}.
+   * {@code max_length}, {@code packing}, {@code loss_mode}, and {@code test_split_size} with its seed when rows are
+   * held out (they decide which rows train).
    */
   public Map<String, Object> taskKeys() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("max_length", maxLength);
     m.put("packing", packing);
     m.put("loss_mode", lossMode.name().toLowerCase(Locale.ROOT));
+    if (evalData.holdOut() != null) {
+      m.put("test_split_size", evalData.holdOut().asKey());
+      m.put("test_split_seed", evalData.holdOut().seed());
+    }
     return m;
   }
 
   /** The same run with other training arguments (e.g. {@code allow_config_change} from the command line). */
   public SftConfig withTraining(TrainingArguments newTraining) {
-    return new SftConfig(modelNameOrPath, datasets, maxLength, packing, lossMode, outputDir, newTraining);
+    return new SftConfig(modelNameOrPath, datasets, maxLength, packing, lossMode, outputDir, newTraining, evalData);
   }
 
   public static Builder builder(Path outputDir) {
@@ -86,6 +100,7 @@ public record SftConfig(Path modelNameOrPath, List<Path> datasets, int maxLength
     LossMode lossMode = LossMode.ALL;
     Path outputDir;
     TrainingArguments.Builder training;
+    EvalData evalData = EvalData.NONE;
 
     Builder(Path outputDir) {
       this.outputDir = outputDir;
@@ -101,9 +116,12 @@ public record SftConfig(Path modelNameOrPath, List<Path> datasets, int maxLength
     /** {@code run_dir}; defaults to {@link RunDirs#besides} of the output directory. */
     public Builder runDir(Path v) { training.outputDir(v); return this; }
     public TrainingArguments.Builder training() { return training; }
+    /** Evaluation rows ({@code test_split_size} or {@code eval_dataset_path}); none by default. */
+    public Builder evalData(EvalData v) { evalData = v; return this; }
 
     public SftConfig build() {
-      return new SftConfig(modelNameOrPath, datasets, maxLength, packing, lossMode, outputDir, training.build());
+      return new SftConfig(modelNameOrPath, datasets, maxLength, packing, lossMode, outputDir, training.build(),
+          evalData);
     }
   }
 }

@@ -38,6 +38,7 @@ public final class SftRun implements SftStage {
   public Map<String, Object> config() {
     Map<String, Object> c = new LinkedHashMap<>();
     c.putAll(settings.taskKeys());
+    c.putAll(settings.evalData().keys());
     c.putAll(settings.training().hfKeys());
     return c;
   }
@@ -46,7 +47,7 @@ public final class SftRun implements SftStage {
   public Path train(Path model, Path dataset, StageContext ctx) {
     SftConfig run = new SftConfig(model, List.of(dataset), settings.maxLength(), settings.packing(),
         settings.lossMode(), ctx.modelDir(), settings.training().toBuilder().outputDir(ctx.runDir()).seed(ctx.seed())
-        .build());
+        .build(), settings.evalData());
     ctx.metrics(finalMetrics(TrainingRuns.sft(run, ctx.progress())));
     return ctx.modelDir();
   }

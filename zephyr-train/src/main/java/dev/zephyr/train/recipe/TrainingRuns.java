@@ -24,7 +24,12 @@ import dev.zephyr.train.sft.SftTask;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.train.data.EvalData;
 import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.function.IntPredicate;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,15 +66,13 @@ public final class TrainingRuns {
         Tokenizer tokenizer = Tokenizer.load(c.modelNameOrPath());
         LlamaModel model = LlamaModel.load(c.modelNameOrPath(), root)) {
       ChatTokenizer tok = ChatTokenizer.of(tokenizer);
-      List<SftSequence> rows = new ArrayList<>();
-      for (Path d : c.datasets()) {
-        rows.addAll(SftData.prepare(d, tok, new SftData.Options(c.maxLength(), c.lossMode(), c.packing()), p)
-            .rows());
-      }
+      SftData.Options options = new SftData.Options(c.maxLength(), c.lossMode(), c.packing());
+      Split<SftSequence> rows = split(c.datasets(), c.evalData(),
+          (all, selected, source, task) -> SftData.prepare(all, selected, source, task, tok, options, p).rows());
       Trainer.TrainResult r;
-      try (Trainer<SftSequence, SftTask.Batch> t = new Trainer<>(c.training(), new SftTask(model), rows,
+      try (Trainer<SftSequence, SftTask.Batch> t = new Trainer<>(c.training(), new SftTask(model), rows.train(),
           new LinkedHashMap<>(model.parameters()))) {
-        r = t.progress(p).taskConfig(c.taskKeys()).train();
+        r = t.progress(p).taskConfig(c.taskKeys()).evalDataset(rows.eval()).train();
       }
       export(model, c.modelNameOrPath(), c.outputDir());
       return r;
@@ -89,10 +92,10 @@ public final class TrainingRuns {
         Tokenizer tokenizer = Tokenizer.load(c.modelNameOrPath());
         LlamaModel policy = LlamaModel.load(c.modelNameOrPath(), root)) {
       ChatTokenizer tok = ChatTokenizer.of(tokenizer);
-      List<DpoExample> pairs = new ArrayList<>();
-      for (Path d : c.datasets()) {
-        pairs.addAll(DpoData.prepare(d, tok, c.maxLength(), p));
-      }
+      Split<DpoExample> split = split(c.datasets(), c.evalData(), (all, selected, source, task) ->
+          DpoData.prepare(all, selected, source, task, tok, c.maxLength(), p).pairs());
+      List<DpoExample> pairs = split.train();
+      List<DpoExample> evalPairs = split.eval();
       Path refDir = c.refModelNameOrPath() != null ? c.refModelNameOrPath() : c.modelNameOrPath();
       LlamaModel reference = null;
       try {
@@ -101,6 +104,10 @@ public final class TrainingRuns {
           LlamaModel ref = c.refModelNameOrPath() == null ? policy : (reference = LlamaModel.load(refDir, root));
           pairs = ReferenceLogps.cached(c.runDir().resolve("ref_cache"), ref,
               tokenizerDigest(c.modelNameOrPath()), pairs, c.training().perDeviceTrainBatchSize(), p);
+          if (!evalPairs.isEmpty()) {
+            evalPairs = ReferenceLogps.cached(c.runDir().resolve("ref_cache"), ref,
+                tokenizerDigest(c.modelNameOrPath()), evalPairs, c.training().perDeviceEvalBatchSize(), p);
+          }
           if (reference != null) {
             reference.close();
             reference = null;
@@ -112,7 +119,7 @@ public final class TrainingRuns {
         Map<String, NDArray> params = new LinkedHashMap<>(policy.parameters());
         try (Trainer<DpoExample, DpoTask.Batch> t = new Trainer<>(c.training(),
             new DpoTask(policy, reference, c.loss(), FusedHead.DEFAULT_CHUNK, c.pairsPerForward()), pairs, params)) {
-          r = t.progress(p).taskConfig(c.taskKeys()).train();
+          r = t.progress(p).taskConfig(c.taskKeys()).evalDataset(evalPairs).train();
         }
         export(policy, c.modelNameOrPath(), c.outputDir());
         return r;
@@ -122,6 +129,51 @@ public final class TrainingRuns {
         }
       }
     }
+  }
+
+  /** Training and evaluation examples. */
+  record Split<T>(List<T> train, List<T> eval) {}
+
+  /** Prepares the rows of one file that {@code selected} accepts (by index), as task {@code task}. */
+  interface Preparer<T> {
+    List<T> prepare(List<JsonNode> rows, IntPredicate selected, String source, String task);
+  }
+
+  /**
+   * The training files' rows, less those held out by {@code test_split_size} (indices over the files concatenated,
+   * as {@code concatenate_datasets} numbers them), and the evaluation rows: the held-out ones, or those of
+   * {@code eval_dataset_path}. Each side is prepared file by file, so errors name the file and line.
+   */
+  static <T> Split<T> split(List<Path> datasets, EvalData evalData, Preparer<T> preparer) {
+    List<List<JsonNode>> files = datasets.stream().map(Jsonl::readAll).toList();
+    int n = files.stream().mapToInt(List::size).sum();
+    BitSet heldOut = evalData.holdOut() == null ? new BitSet() : evalData.holdOut().heldOut(n);
+    List<T> train = new ArrayList<>();
+    List<T> eval = new ArrayList<>();
+    int offset = 0;
+    for (int i = 0; i < files.size(); i++) {
+      int first = offset;
+      String source = datasets.get(i).toString();
+      String name = datasets.get(i).getFileName().toString();
+      train.addAll(preparer.prepare(files.get(i), j -> !heldOut.get(first + j), source, "tokenize " + name));
+      if (evalData.holdOut() != null) {
+        eval.addAll(preparer.prepare(files.get(i), j -> heldOut.get(first + j), source,
+            "tokenize " + name + " (held out)"));
+      }
+      offset += files.get(i).size();
+    }
+    if (evalData.holdOut() != null) {
+      LOG.info("held out {} of {} rows for evaluation (test_split_size {}, seed {})", heldOut.cardinality(), n,
+          evalData.holdOut().asKey(), evalData.holdOut().seed());
+    }
+    for (Path f : evalData.files()) {
+      eval.addAll(preparer.prepare(Jsonl.readAll(f), j -> true, f.toString(), "tokenize " + f.getFileName()));
+    }
+    if (!evalData.isNone() && eval.isEmpty()) {
+      throw new InvalidInputException(String.valueOf(datasets), 0, null, "no usable evaluation row: every row of "
+          + (evalData.holdOut() != null ? "the held-out split" : "eval_dataset_path") + " was dropped");
+    }
+    return new Split<>(train, eval);
   }
 
   /** A digest of the tokenizer files, for the reference cache key. */

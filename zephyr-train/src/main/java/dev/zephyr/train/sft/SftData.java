@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.function.IntPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,28 +69,36 @@ public final class SftData {
   /** Reads and prepares a JSONL file, reporting rows as task {@code tokenize <file name>}. */
   public static Prepared prepare(Path jsonl, ChatTokenizer tok, Options options, Progress progress) {
     List<JsonNode> rows = Jsonl.readAll(jsonl);
-    return prepare(rows, jsonl.toString(), "tokenize " + jsonl.getFileName(), tok, options, progress);
+    return prepare(rows, i -> true, jsonl.toString(), "tokenize " + jsonl.getFileName(), tok, options, progress);
   }
 
   /** Prepares rows already read; {@code source} names them in errors. */
   public static Prepared prepare(List<JsonNode> rows, String source, ChatTokenizer tok, Options options) {
-    return prepare(rows, source, tok, options, Progress.NONE);
+    return prepare(rows, i -> true, source, "tokenize " + source, tok, options, Progress.NONE);
   }
 
   /** Prepares rows already read, reporting them as task {@code tokenize <source>}. */
   public static Prepared prepare(List<JsonNode> rows, String source, ChatTokenizer tok, Options options,
       Progress progress) {
-    return prepare(rows, source, "tokenize " + source, tok, options, progress);
+    return prepare(rows, i -> true, source, "tokenize " + source, tok, options, progress);
   }
 
-  private static Prepared prepare(List<JsonNode> rows, String source, String taskName, ChatTokenizer tok,
-      Options options, Progress progress) {
+  /**
+   * Prepares the rows whose index {@code selected} accepts (one side of a held-out split), reporting them as task
+   * {@code taskName}; errors name {@code source} and the row's line in it. No row selected gives no rows.
+   */
+  public static Prepared prepare(List<JsonNode> rows, IntPredicate selected, String source, String taskName,
+      ChatTokenizer tok, Options options, Progress progress) {
+    int[] picked = java.util.stream.IntStream.range(0, rows.size()).filter(selected).toArray();
+    if (picked.length == 0) {
+      return new Prepared(List.of(), 0, 0, 0, 0);
+    }
     List<SftSequence> out = new ArrayList<>();
     int truncated = 0;
     int dropped = 0;
     int cut = 0;
-    try (Progress.Task task = progress.start(taskName, "rows", rows.size(), 0)) {
-      for (int i = 0; i < rows.size(); i++) {
+    try (Progress.Task task = progress.start(taskName, "rows", picked.length, 0)) {
+      for (int i : picked) {
         Bounded b = tokenizeBounded(rows.get(i), source, i + 1, tok, options);
         SftSequence s = b.sequence();
         cut += b.cut() ? 1 : 0;
@@ -107,7 +116,7 @@ public final class SftData {
     }
     if (dropped > 0) {
       LOG.warn("{}: dropped {} of {} examples with no loss token left (loss mode {}, max_length {})", source,
-          dropped, rows.size(), options.lossMode(), options.maxLength());
+          dropped, picked.length, options.lossMode(), options.maxLength());
     }
     if (truncated > 0) {
       LOG.info("{}: truncated {} examples to max_length {} (keep_start)", source, truncated, options.maxLength());
@@ -122,7 +131,7 @@ public final class SftData {
     List<SftSequence> rowsOut = options.packing() ? Packing.bestFitDecreasing(out, options.maxLength()) : out;
     LOG.info("{}: {} examples -> {} rows{}{}", source, out.size(), rowsOut.size(),
         options.packing() ? " (packed)" : "", cut > 0 ? ", " + cut + " cut to the character budget" : "");
-    return new Prepared(rowsOut, rows.size(), truncated, dropped, cut);
+    return new Prepared(rowsOut, picked.length, truncated, dropped, cut);
   }
 
   /** A tokenized example and whether its text was cut to the character budget first. */
