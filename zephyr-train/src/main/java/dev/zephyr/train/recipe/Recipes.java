@@ -390,7 +390,9 @@ public final class Recipes {
         case "allow_config_change" -> t.allowConfigChange(boolOf(v, k, src));
         case "eval_strategy" -> {
           try {
-            t.evalStrategy(IntervalStrategy.fromHfName(v.asText()));
+            // YAML 1.1 reads an unquoted no as false
+            t.evalStrategy(v.isBoolean() && !v.asBoolean() ? IntervalStrategy.NO
+                : IntervalStrategy.fromHfName(v.asText()));
           } catch (IllegalArgumentException ex) {
             throw InvalidInputException.field(src, k, ex.getMessage());
           }

@@ -29,7 +29,7 @@ class DpoResumeAfterKillTest {
   }
 
   /** A two-layer random Llama with the Zephyr tokenizer. */
-  private static Path tinyModel(Path dir) throws Exception {
+  static Path tinyModel(Path dir) throws Exception {
     ModelConfig config = ModelConfig.builder().modelType(ModelType.LLAMA).vocabSize(32000).hiddenSize(16)
         .intermediateSize(32).numHiddenLayers(2).numAttentionHeads(2).numKeyValueHeads(1).rmsNormEps(1e-5)
         .ropeTheta(10000.0).maxPositionEmbeddings(128).bosTokenId(1).eosTokenIds(List.of(2)).build();
@@ -43,7 +43,7 @@ class DpoResumeAfterKillTest {
     return model;
   }
 
-  private static Path preferences(Path dir) throws Exception {
+  static Path preferences(Path dir) throws Exception {
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < 10; i++) {
       sb.append("{\"prompt\": \"What is %d plus %d?\", \"chosen\": \" %d.\", \"rejected\": \" %d, I think.\"}\n"

@@ -36,7 +36,11 @@ class RecipeKeysTest {
       Map.entry("completion_only_loss", "true"), Map.entry("ref_model_name_or_path", "/ref"),
       Map.entry("beta", "0.2"), Map.entry("label_smoothing", "0.1"), Map.entry("loss_type", "sigmoid"),
       Map.entry("loss_weights", "[1.0]"), Map.entry("rpo_alpha", "0.5"),
-      Map.entry("precompute_ref_log_probs", "true"), Map.entry("pairs_per_forward", "2"));
+      Map.entry("precompute_ref_log_probs", "true"), Map.entry("pairs_per_forward", "2"),
+      // an evaluation strategy other than no needs evaluation rows
+      Map.entry("eval_strategy", "steps\ntest_split_size: 0.5"), Map.entry("eval_steps", "5"),
+      Map.entry("per_device_eval_batch_size", "4"), Map.entry("neftune_noise_alpha", "5"),
+      Map.entry("test_split_size", "0.1"), Map.entry("eval_dataset_path", "/eval.jsonl"));
 
   @TempDir Path dir;
 
