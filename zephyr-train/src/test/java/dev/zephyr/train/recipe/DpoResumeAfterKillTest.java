@@ -77,7 +77,8 @@ class DpoResumeAfterKillTest {
     assertThat(broken.resolve("model")).as("killed before the end: no model yet").doesNotExist();
     assertThat(broken.resolve("run/checkpoint-" + DpoKillRun.STEPS)).doesNotExist();
     try (var s = Files.list(broken.resolve("run/ref_cache"))) {
-      assertThat(s.count()).as("reference log-probs cached before training").isEqualTo(1);
+      assertThat(s.count()).as("reference log-probs of the training and the held-out pairs, cached before training")
+          .isEqualTo(2);
     }
 
     Process c = start(model, data, broken, 0, tmp.resolve("c.log"));
@@ -87,9 +88,19 @@ class DpoResumeAfterKillTest {
 
     assertThat(Files.readAllBytes(broken.resolve("model/model.safetensors")))
         .isEqualTo(Files.readAllBytes(straight.resolve("model/model.safetensors")));
-    List<JsonNode> m1 = Jsonl.readAll(straight.resolve("run/metrics.jsonl"));
-    List<JsonNode> m2 = Jsonl.readAll(broken.resolve("run/metrics.jsonl"));
+    List<JsonNode> all1 = Jsonl.readAll(straight.resolve("run/metrics.jsonl"));
+    List<JsonNode> all2 = Jsonl.readAll(broken.resolve("run/metrics.jsonl"));
+    List<JsonNode> m1 = all1.stream().filter(n -> n.has("loss")).toList();
+    List<JsonNode> m2 = all2.stream().filter(n -> n.has("loss")).toList();
     assertThat(m2).hasSize(DpoKillRun.STEPS);
+    List<JsonNode> e1 = all1.stream().filter(n -> n.has("eval_loss")).toList();
+    List<JsonNode> e2 = all2.stream().filter(n -> n.has("eval_loss")).toList();
+    assertThat(e2.stream().map(n -> n.get("step").asLong())).containsExactly(3L, 6L, 9L, 12L);
+    for (int i = 0; i < e1.size(); i++) {
+      for (String k : List.of("eval_loss", "eval_rewards/accuracies", "eval_rewards/margins")) {
+        assertThat(e2.get(i).get(k).asDouble()).as("eval %d %s", i, k).isEqualTo(e1.get(i).get(k).asDouble());
+      }
+    }
     for (int i = 0; i < DpoKillRun.STEPS; i++) {
       assertThat(m2.get(i).get("step").asLong()).isEqualTo(i + 1);
       for (String k : List.of("loss", "rewards/margins", "rewards/accuracies", "grad_norm")) {
