@@ -24,10 +24,18 @@ record StageOptions(String evaluation, Map<String, Object> map, Path baseDir) {
   StageOptions requireOnly(Set<String> known) {
     for (String k : map.keySet()) {
       if (!known.contains(k)) {
-        throw InvalidInputException.field(source(), k, "unknown key (expected one of " + new TreeSet<>(known) + ")");
+        throw unknownKey(k, known);
       }
     }
     return this;
+  }
+
+  /** An unknown key, named with its place ({@code evaluate.mt_bench.batch_sise}) and the closest known key. */
+  private InvalidInputException unknownKey(String field, java.util.Collection<String> known) {
+    String key = field.substring(field.lastIndexOf('.') + 1);
+    String hint = dev.zephyr.core.config.ConfigKeys.closest(key, known).map(c -> "did you mean '" + c + "'?")
+        .orElse("expected one of " + new TreeSet<>(known));
+    return InvalidInputException.field(source(), field, "unknown key " + source() + "." + field + " (" + hint + ")");
   }
 
   Path path(String key) {
@@ -74,8 +82,13 @@ record StageOptions(String evaluation, Map<String, Object> map, Path baseDir) {
     }
     for (Object k : j.keySet()) {
       if (!JudgeEndpoint.KEYS.contains(k.toString())) {
-        throw InvalidInputException.field(source(), "judge." + k, "unknown key (expected one of "
-            + new TreeSet<>(JudgeEndpoint.KEYS) + ")");
+        // suggested among every endpoint key (EndpointSpec), so a misspelt one is named; the judge reads only its own
+        String hint = dev.zephyr.core.config.ConfigKeys.closest(k.toString(), dev.zephyr.core.chat.EndpointSpec.KEYS)
+            .map(c -> "did you mean '" + c + "'?" + (JudgeEndpoint.KEYS.contains(c) ? ""
+                : " An evaluation's judge reads only " + new TreeSet<>(JudgeEndpoint.KEYS) + " so far"))
+            .orElse("expected one of " + new TreeSet<>(JudgeEndpoint.KEYS));
+        throw InvalidInputException.field(source(), "judge." + k, "unknown key " + source() + ".judge." + k + " ("
+            + hint + ")");
       }
     }
     Object url = j.get("base_url");
