@@ -24,7 +24,7 @@ final class RecipeKeysHelp {
     lines.add("");
     lines.add("YAML keys (alignment-handbook / TRL names, see zephyr-train/README.md).");
     lines.add("Python-stack keys such as push_to_hub or report_to pass with a warning;");
-    lines.add("other keys, and keys not supported yet (bf16: true, use_peft...), are refused.");
+    lines.add("other keys, and keys not supported yet (bf16: true, fp16: true...), are refused.");
     int nameWidth = groups.keySet().stream().mapToInt(String::length).max().orElse(0) + 4;
     for (Map.Entry<String, List<String>> g : groups.entrySet()) {
       String indent = " ".repeat(nameWidth);

@@ -13,6 +13,7 @@ import dev.zephyr.train.loop.CharBudget;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,6 +78,26 @@ public final class DpoData {
     List<Bounded> tokenized = new ArrayList<>(rows.size());
     for (int i = 0; i < rows.size(); i++) {
       tokenized.add(tokenizeBounded(rows.get(i), source, i + 1, tok, maxLength));
+    }
+    return finish(tokenized, source, maxLength);
+  }
+
+  /**
+   * Tokenizes the rows whose index {@code selected} accepts (one side of a held-out split), reporting them as task
+   * {@code taskName}; errors name {@code source} and the row's line in it. No row selected gives no pairs.
+   */
+  public static Prepared prepare(List<JsonNode> rows, IntPredicate selected, String source, String taskName,
+      ChatTokenizer tok, int maxLength, Progress progress) {
+    int[] picked = java.util.stream.IntStream.range(0, rows.size()).filter(selected).toArray();
+    if (picked.length == 0) {
+      return new Prepared(List.of(), 0, 0, 0);
+    }
+    List<Bounded> tokenized = new ArrayList<>(picked.length);
+    try (Progress.Task task = progress.start(taskName, "rows", picked.length, 0)) {
+      for (int i : picked) {
+        tokenized.add(tokenizeBounded(rows.get(i), source, i + 1, tok, maxLength));
+        task.advance(1);
+      }
     }
     return finish(tokenized, source, maxLength);
   }

@@ -242,7 +242,7 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
     for (Forward f : b.forwards()) {
       try (NDScope scope = new NDScope()) {
         scope.suppressNotUsedWarning();
-        DecoderGraph decoder = DecoderGraph.forward(policy, f.rows(), context.gradientCheckpointing());
+        DecoderGraph decoder = DecoderGraph.forward(policy, f.rows(), context);
         FusedHead head = FusedHead.forward(policy, decoder.hidden(), decoder.ids(), chunk, true);
         DpoLoss.Output share = share(maskedSum(head.tokenLogProbs(), f), f, b);
         NDArray scaled = Scalars.mul(share.loss(), (double) b.pairs() / stepUnits);
@@ -255,6 +255,29 @@ public final class DpoTask implements TrainingTask<DpoExample, DpoTask.Batch> {
       }
     }
     return new ScaledLoss(value, metrics);
+  }
+
+  /**
+   * The evaluation path: the training path's forwards and metrics (TRL's {@code rewards/*}, {@code logps/*},
+   * {@code logits/*}) without backward; the trainer turns autograd off.
+   */
+  @Override
+  public LossOutput evalLoss(Map<String, NDArray> params, Batch b, StepContext context) {
+    double mean = 0;
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    for (Forward f : b.forwards()) {
+      try (NDScope scope = new NDScope()) {
+        scope.suppressNotUsedWarning();
+        DecoderGraph decoder = DecoderGraph.forward(policy, f.rows(), context);
+        FusedHead head = FusedHead.forward(policy, decoder.hidden(), decoder.ids(), chunk, true);
+        DpoLoss.Output share = share(maskedSum(head.tokenLogProbs(), f), f, b);
+        mean += share.loss().getFloat();
+        share.metrics().forEach((k, v) -> metrics.merge(k, v, Double::sum));
+        logitMetrics(head.meanLogits(), f, b).forEach((k, v) -> metrics.merge(k, v, Double::sum));
+      }
+    }
+    NDManager m = policy.parameters().values().iterator().next().getManager();
+    return new LossOutput(m.create((float) (mean * b.pairs())), metrics);
   }
 
   /** A forward's share of the micro-batch loss (a batch mean) and metrics, from its policy log-probs {@code [2P]}. */

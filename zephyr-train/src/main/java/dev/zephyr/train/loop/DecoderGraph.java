@@ -48,22 +48,49 @@ public final class DecoderGraph {
   }
 
   /**
+   * Runs the decoder over padded rows as a training step's {@code context} asks: with activation checkpointing when
+   * it says so, and with NEFTune noise on the input embeddings when its alpha is positive.
+   */
+  public static DecoderGraph forward(LlamaModel model, PaddedRows rows, StepContext context) {
+    NDManager m = model.parameters().values().iterator().next().getManager();
+    Shape shape = new Shape(rows.rows(), rows.length());
+    Neftune noise = context.neftuneNoiseAlpha() > 0
+        ? new Neftune(context.neftuneNoiseAlpha(), context.random().split()) : null;
+    return forward(model, m.create(rows.ids(), shape), m.create(rows.positions(), shape),
+        CausalLm.attentionBias(m, rows.docIds()), context.gradientCheckpointing(), noise);
+  }
+
+  /**
    * Runs the decoder over {@code ids [B, T]} (positions {@code [B, T]} or null, additive bias {@code [B, 1, T, T]}).
    * Arrays live in the caller's scope.
    */
   public static DecoderGraph forward(LlamaModel model, NDArray ids, NDArray positions, NDArray bias,
       boolean checkpointing) {
-    if (!checkpointing) {
+    return forward(model, ids, positions, bias, checkpointing, null);
+  }
+
+  private static DecoderGraph forward(LlamaModel model, NDArray ids, NDArray positions, NDArray bias,
+      boolean checkpointing, Neftune noise) {
+    if (!checkpointing && noise == null) {
       return new DecoderGraph(ids, null, null, null, model.hidden(ids, positions, bias));
     }
     LlamaModel.Pass pass = model.pass(ids, positions, bias);
     int n = model.numLayers();
+    if (!checkpointing) {
+      // the whole decoder in the graph, as model.hidden runs it, with the noise added after the embedding
+      NDArray x = noise.add(pass.embed());
+      for (int i = 0; i < n; i++) {
+        x = pass.layer(i, x);
+      }
+      return new DecoderGraph(ids, null, null, null, pass.norm(x));
+    }
     NDArray[] inputs = new NDArray[n];
     NDArray x;
     boolean grad = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try {
-      x = pass.embed();
+      // the noise is a constant: the embedding's gradient in backward() is the same without it
+      x = noise == null ? pass.embed() : noise.add(pass.embed());
       for (int i = 0; i < n; i++) {
         inputs[i] = x;
         x = inScope(pass, i, x);
@@ -121,5 +148,30 @@ public final class DecoderGraph {
     }
     NDScope.register(out);
     return out;
+  }
+
+  /**
+   * NEFTune (Jain et al. 2023, as transformers' {@code neftune_post_forward_hook}): uniform noise in
+   * {@code [-alpha / sqrt(L * d), alpha / sqrt(L * d)]} added to the embeddings {@code [B, L, d]}, drawn from the
+   * step's generator so a resumed run adds the same noise.
+   */
+  static final class Neftune {
+    private final double alpha;
+    private final java.util.SplittableRandom random;
+
+    Neftune(double alpha, java.util.SplittableRandom random) {
+      this.alpha = alpha;
+      this.random = random;
+    }
+
+    NDArray add(NDArray embeddings) {
+      Shape s = embeddings.getShape();
+      double magnitude = alpha / Math.sqrt((double) s.get(1) * s.get(2));
+      float[] noise = new float[Math.toIntExact(s.size())];
+      for (int i = 0; i < noise.length; i++) {
+        noise[i] = (float) ((random.nextDouble() * 2 - 1) * magnitude);
+      }
+      return embeddings.add(embeddings.getManager().create(noise, s));
+    }
   }
 }

@@ -39,16 +39,20 @@ public final class FusedHead {
   private final NDArray targets;
   private final NDArray logps;
   private final float[] meanLogits;
+  private final float[] entropy;
+  private final float[] argmaxHits;
   private final int chunk;
 
   private FusedHead(LlamaModel model, NDArray hidden, NDArray hiddenLeaf, NDArray targets, NDArray logps,
-      float[] meanLogits, int chunk) {
+      PositionStats stats, int chunk) {
     this.model = model;
     this.hidden = hidden;
     this.hiddenLeaf = hiddenLeaf;
     this.targets = targets;
     this.logps = logps;
-    this.meanLogits = meanLogits;
+    this.meanLogits = stats.meanLogits();
+    this.entropy = stats.entropy();
+    this.argmaxHits = stats.argmaxHits();
     this.chunk = chunk;
   }
 
@@ -67,14 +71,28 @@ public final class FusedHead {
    * @param keepMeanLogits also keep each position's vocabulary-mean logit ({@link #meanLogits()})
    */
   public static FusedHead forward(LlamaModel model, NDArray hidden, NDArray ids, int chunk, boolean keepMeanLogits) {
+    return forward(model, hidden, ids, chunk, keepMeanLogits, false);
+  }
+
+  /**
+   * Pass 1, as {@link #forward(LlamaModel, NDArray, NDArray, int)}.
+   *
+   * @param keepMeanLogits also keep each position's vocabulary-mean logit ({@link #meanLogits()})
+   * @param keepTokenStats also keep each position's predictive entropy ({@link #entropy()}) and whether its argmax is
+   *     the next token ({@link #argmaxHits()}), from the same chunk of logits as the log-probs
+   */
+  public static FusedHead forward(LlamaModel model, NDArray hidden, NDArray ids, int chunk, boolean keepMeanLogits,
+      boolean keepTokenStats) {
     NDArray flat = flatten(hidden, ids);
     NDArray targets = targets(ids);
     NDArray leaf = flat.stopGradient();
     leaf.setRequiresGradient(true);
-    float[] meanLogits = keepMeanLogits ? new float[Math.toIntExact(targets.getShape().get(0))] : null;
-    NDArray logps = logProbsNoGraph(model, leaf, targets, chunk, ids.getShape(), meanLogits);
+    int n = Math.toIntExact(targets.getShape().get(0));
+    PositionStats stats = new PositionStats(keepMeanLogits ? new float[n] : null,
+        keepTokenStats ? new float[n] : null, keepTokenStats ? new float[n] : null);
+    NDArray logps = logProbsNoGraph(model, leaf, targets, chunk, ids.getShape(), stats);
     logps.setRequiresGradient(true);
-    return new FusedHead(model, flat, leaf, targets, logps, meanLogits, chunk);
+    return new FusedHead(model, flat, leaf, targets, logps, stats, chunk);
   }
 
   /**
@@ -85,7 +103,7 @@ public final class FusedHead {
     boolean grad = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try {
-      return logProbsNoGraph(model, flatten(hidden, ids), targets(ids), chunk, ids.getShape(), null);
+      return logProbsNoGraph(model, flatten(hidden, ids), targets(ids), chunk, ids.getShape(), PositionStats.NONE);
     } finally {
       JniUtils.setGradMode(grad);
     }
@@ -147,7 +165,7 @@ public final class FusedHead {
     boolean grad = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try {
-      logProbsNoGraph(model, flatten(hidden, ids), targets, chunk, ids.getShape(), out);
+      logProbsNoGraph(model, flatten(hidden, ids), targets, chunk, ids.getShape(), new PositionStats(out, null, null));
     } finally {
       JniUtils.setGradMode(grad);
     }
@@ -159,9 +177,26 @@ public final class FusedHead {
     return meanLogits;
   }
 
-  /** @param meanLogits receives each position's vocabulary-mean logit when not null */
+  /**
+   * The entropy {@code -sum_v p_v log p_v} of each position's predictive distribution, {@code [R*(T-1)]} row-major,
+   * from pass 1; null unless asked for.
+   */
+  public float[] entropy() {
+    return entropy;
+  }
+
+  /** 1 where a position's most likely token (argmax of its logits) is the next token, else 0; null unless asked for. */
+  public float[] argmaxHits() {
+    return argmaxHits;
+  }
+
+  /** Per-position values pass 1 fills while a chunk's logits exist; a null array is not computed. */
+  private record PositionStats(float[] meanLogits, float[] entropy, float[] argmaxHits) {
+    static final PositionStats NONE = new PositionStats(null, null, null);
+  }
+
   private static NDArray logProbsNoGraph(LlamaModel model, NDArray flat, NDArray targets, int chunk, Shape ids,
-      float[] meanLogits) {
+      PositionStats stats) {
     long n = targets.getShape().get(0);
     float[] out = new float[Math.toIntExact(n)];
     NDManager manager = flat.getManager();
@@ -173,7 +208,7 @@ public final class FusedHead {
         try (NDScope scope = new NDScope()) {
           scope.suppressNotUsedWarning();
           NDIndex rows = new NDIndex("{}:{}", start, end);
-          float[] part = pickedLogProbs(model, flat.get(rows), targets.get(rows), meanLogits, (int) start)
+          float[] part = pickedLogProbs(model, flat.get(rows), targets.get(rows), stats, (int) start)
               .toFloatArray();
           System.arraycopy(part, 0, out, (int) start, part.length);
         }
@@ -186,18 +221,34 @@ public final class FusedHead {
 
   /** {@code log_softmax(h W^T)[target]} per row, {@code [c, 1]}; the {@code [c, V]} handles are closed early. */
   private static NDArray pickedLogProbs(LlamaModel model, NDArray h, NDArray targets) {
-    return pickedLogProbs(model, h, targets, null, 0);
+    return pickedLogProbs(model, h, targets, PositionStats.NONE, 0);
   }
 
-  /** As above, also writing each row's vocabulary-mean logit into {@code meanLogits[offset...]} when not null. */
-  private static NDArray pickedLogProbs(LlamaModel model, NDArray h, NDArray targets, float[] meanLogits,
+  /** As above, also writing the rows' statistics into {@code stats} from index {@code offset}. */
+  private static NDArray pickedLogProbs(LlamaModel model, NDArray h, NDArray targets, PositionStats stats,
       int offset) {
     NDArray logits = model.head(h);
-    if (meanLogits != null) {
+    if (stats.meanLogits() != null) {
       float[] means = logits.mean(new int[] {1}).toFloatArray();
-      System.arraycopy(means, 0, meanLogits, offset, means.length);
+      System.arraycopy(means, 0, stats.meanLogits(), offset, means.length);
+    }
+    if (stats.argmaxHits() != null) {
+      try (NDArray argmax = logits.argMax(1);
+          NDArray hits = argmax.eq(targets.reshape(-1)).toType(ai.djl.ndarray.types.DataType.FLOAT32, false)) {
+        float[] h01 = hits.toFloatArray();
+        System.arraycopy(h01, 0, stats.argmaxHits(), offset, h01.length);
+      }
     }
     NDArray logSoftmax = logits.logSoftmax(-1);
+    if (stats.entropy() != null) {
+      // only in pass 1, without a graph: the two [c, V] temporaries are closed at once
+      try (NDArray p = logSoftmax.exp(); NDArray plogp = p.mul(logSoftmax); NDArray sum = plogp.sum(new int[] {1})) {
+        float[] e = sum.toFloatArray();
+        for (int i = 0; i < e.length; i++) {
+          stats.entropy()[offset + i] = -e[i];
+        }
+      }
+    }
     // autograd keeps what its backward needs (log_softmax saves its output, not its input)
     logits.close();
     NDArray picked = logSoftmax.gather(targets, 1);

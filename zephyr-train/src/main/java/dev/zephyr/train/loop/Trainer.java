@@ -75,6 +75,7 @@ public final class Trainer<E, B> implements AutoCloseable {
   private Progress progress;
   private Path lastCheckpoint;
   private Map<String, Object> taskConfig = Map.of();
+  private List<E> evalExamples = List.of();
 
   /**
    * @param params trainable parameters by HF name (float32), updated in place; they get {@code requiresGradient}
@@ -114,6 +115,15 @@ public final class Trainer<E, B> implements AutoCloseable {
   /** Called with the completed step count after every step (and after its checkpoint, if any). */
   public Trainer<E, B> onStepEnd(Consumer<Long> listener) {
     stepListeners.add(listener);
+    return this;
+  }
+
+  /**
+   * The examples evaluated as {@code eval_strategy} says (every {@code eval_steps} steps or at each epoch's end, and
+   * when training ends); an {@code eval_strategy} of {@code no} leaves them unused, with a warning.
+   */
+  public Trainer<E, B> evalDataset(List<E> examples) {
+    this.evalExamples = List.copyOf(examples);
     return this;
   }
 
@@ -204,6 +214,9 @@ public final class Trainer<E, B> implements AutoCloseable {
         Progress.Task bar = sink.start("train", "steps", totalSteps, start)) {
       metrics.truncateAfter(start);
       Window window = new Window();
+      if (!evalExamples.isEmpty() && args.evalStrategy() == IntervalStrategy.NO) {
+        LOG.warn("{} evaluation examples are not evaluated: eval_strategy is no", evalExamples.size());
+      }
       for (long step = start; step < totalSteps; step++) {
         StepOutcome out = step(step);
         numTokens += out.tokens;
@@ -217,6 +230,13 @@ public final class Trainer<E, B> implements AutoCloseable {
           logListeners.forEach(l -> l.accept(rec));
           LOG.info("{}", rec);
           window = new Window();
+        }
+        if (evaluatesAt(done)) {
+          // before the checkpoint, so a run resumed from it has this evaluation in metrics.jsonl
+          Map<String, Object> rec = evaluate(done, sink);
+          metrics.append(rec);
+          logListeners.forEach(l -> l.accept(rec));
+          LOG.info("{}", rec);
         }
         if (args.saveSteps() > 0 && done % args.saveSteps() == 0) {
           lastCheckpoint = save(done, numTokens);
@@ -280,7 +300,8 @@ public final class Trainer<E, B> implements AutoCloseable {
     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
       for (int i = 0; i < micro.size(); i++) {
         TrainingTask.ScaledLoss out = task.lossAndBackward(params, micro.get(i),
-            StepContext.of(args.seed(), step, i).withGradientCheckpointing(args.gradientCheckpointing()),
+            StepContext.of(args.seed(), step, i).withGradientCheckpointing(args.gradientCheckpointing())
+                .withNeftune(args.neftuneNoiseAlpha()),
             units, gc);
         loss += out.value();
         double weight = (double) unitsOf[i] / units;
@@ -288,6 +309,74 @@ public final class Trainer<E, B> implements AutoCloseable {
       }
     }
     return loss;
+  }
+
+  /** Whether an evaluation follows step {@code done}: at the configured cadence, and after the last step. */
+  boolean evaluatesAt(long done) {
+    if (evalExamples.isEmpty() || args.evalStrategy() == IntervalStrategy.NO) {
+      return false;
+    }
+    if (done == totalSteps) {
+      return true;
+    }
+    return switch (args.evalStrategy()) {
+      case STEPS -> done % args.evalInterval(totalSteps) == 0;
+      case EPOCH -> done % stepsPerEpoch == 0;
+      case NO -> false;
+    };
+  }
+
+  /**
+   * One pass over the evaluation examples in their order, {@code per_device_eval_batch_size} at a time, with autograd
+   * off: {@code eval_loss} is the summed loss over the summed loss units (loss tokens, or pairs), so it does not depend
+   * on the eval batch size, and each task metric is the mean over the units, with the {@code eval_} prefix, as
+   * transformers names them. It reads the parameters only; it neither draws from the training generators nor moves
+   * the data order, so a run with evaluations trains bit for bit as one without.
+   */
+  public Map<String, Object> evaluate(long done, Progress sink) {
+    if (evalExamples.isEmpty()) {
+      throw new ZephyrException("no evaluation examples to evaluate");
+    }
+    long t0 = System.nanoTime();
+    int bs = args.perDeviceEvalBatchSize();
+    int batches = (int) ceilDiv(evalExamples.size(), bs);
+    double lossSum = 0;
+    long units = 0;
+    Map<String, Double> sums = new LinkedHashMap<>();
+    boolean grad = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try (Progress.Task bar = sink.start("eval", "batches", batches, 0)) {
+      for (int i = 0; i < evalExamples.size(); i += bs) {
+        B batch = task.collate(evalExamples.subList(i, Math.min(evalExamples.size(), i + bs)));
+        long u = task.lossUnits(batch);
+        if (u > 0) {
+          try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            TrainingTask.LossOutput out = task.evalLoss(params, batch, StepContext.evaluation(done));
+            lossSum += out.lossSum().getFloat();
+            out.metrics().forEach((k, v) -> sums.merge(k, v * u, Double::sum));
+          }
+          units += u;
+        }
+        bar.advance(1, task.tokens(batch));
+      }
+    } finally {
+      JniUtils.setGradMode(grad);
+    }
+    if (units == 0) {
+      throw new ZephyrException("the evaluation set has no loss units (every label is masked)");
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("eval_loss", lossSum / units);
+    long unitCount = units;
+    sums.forEach((k, v) -> r.put("eval_" + k, v / unitCount));
+    r.put("eval_runtime", seconds);
+    r.put("eval_samples_per_second", seconds > 0 ? evalExamples.size() / seconds : 0.0);
+    r.put("eval_steps_per_second", seconds > 0 ? batches / seconds : 0.0);
+    r.put("epoch", epochAt(done));
+    r.put("step", done);
+    return r;
   }
 
   /** Test hook: gradients of step {@code step} left on the parameters (call inside an NDScope, then zero them). */

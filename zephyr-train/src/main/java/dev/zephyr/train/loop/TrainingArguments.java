@@ -37,6 +37,14 @@ import java.util.Objects;
  *     (less memory, one more decoder forward per step; see {@link DecoderGraph})
  * @param allowConfigChange {@code allow_config_change} (zephyr's own key): resume from a checkpoint written with other
  *     {@linkplain #resultKeys() result-shaping} hyper-parameters, with a warning naming them, instead of refusing
+ * @param evalStrategy {@code eval_strategy}: evaluate on the held-out rows never, every {@code eval_steps} steps or
+ *     at every epoch's end; whenever it is not {@code no}, also once when training ends (as the handbook's scripts do
+ *     after {@code trainer.train()})
+ * @param evalSteps {@code eval_steps}: steps between evaluations with {@code eval_strategy: steps}; a value below 1
+ *     is a fraction of the total steps, and 0 (unset) means {@code logging_steps}, as in transformers
+ * @param perDeviceEvalBatchSize {@code per_device_eval_batch_size}: examples per evaluation forward
+ * @param neftuneNoiseAlpha {@code neftune_noise_alpha}: NEFTune's alpha, uniform noise of magnitude
+ *     {@code alpha / sqrt(L * d)} added to the input embeddings of training forwards only (0 = off)
  */
 public record TrainingArguments(
     Path outputDir,
@@ -60,7 +68,11 @@ public record TrainingArguments(
     int saveTotalLimit,
     boolean disableTqdm,
     boolean gradientCheckpointing,
-    boolean allowConfigChange) {
+    boolean allowConfigChange,
+    IntervalStrategy evalStrategy,
+    double evalSteps,
+    int perDeviceEvalBatchSize,
+    double neftuneNoiseAlpha) {
 
   /** The output directory when none is given, as in transformers. */
   public static final String DEFAULT_OUTPUT_DIR = "trainer_output";
@@ -84,6 +96,20 @@ public record TrainingArguments(
     require(loggingSteps > 0, "logging_steps", loggingSteps);
     require(saveSteps >= 0, "save_steps", saveSteps);
     require(saveTotalLimit >= 0, "save_total_limit", saveTotalLimit);
+    Objects.requireNonNull(evalStrategy, "eval_strategy");
+    require(evalSteps >= 0 && Double.isFinite(evalSteps) && (evalSteps < 1 || evalSteps == Math.rint(evalSteps)),
+        "eval_steps", evalSteps, "a whole number of steps, a fraction below 1 of all steps, or 0 for logging_steps");
+    require(perDeviceEvalBatchSize > 0, "per_device_eval_batch_size", perDeviceEvalBatchSize);
+    require(neftuneNoiseAlpha >= 0 && Double.isFinite(neftuneNoiseAlpha), "neftune_noise_alpha", neftuneNoiseAlpha,
+        "finite and >= 0");
+  }
+
+  /** Optimizer steps between evaluations with {@code eval_strategy: steps} in a run of {@code totalSteps} steps. */
+  public long evalInterval(long totalSteps) {
+    if (evalSteps == 0) {
+      return loggingSteps;
+    }
+    return evalSteps < 1 ? Math.max(1, (long) Math.ceil(evalSteps * totalSteps)) : (long) evalSteps;
   }
 
   /** The source named by validation errors; recipe loaders replace it with their file ({@code withSource}). */
@@ -131,6 +157,10 @@ public record TrainingArguments(
     m.put("save_steps", saveSteps);
     m.put("save_total_limit", saveTotalLimit);
     m.put("gradient_checkpointing", gradientCheckpointing);
+    m.put("eval_strategy", evalStrategy.hfName());
+    m.put("eval_steps", evalSteps);
+    m.put("per_device_eval_batch_size", perDeviceEvalBatchSize);
+    m.put("neftune_noise_alpha", neftuneNoiseAlpha);
     return m;
   }
 
@@ -141,13 +171,17 @@ public record TrainingArguments(
    * (the same gradients, recomputed instead of stored) and {@code allow_config_change}; also
    * {@code num_train_epochs} when {@code max_steps} decides the length, and {@code warmup_ratio} when
    * {@code warmup_steps} decides the warm-up, since neither is used then; the {@code adam_*} keys unless AdamW runs;
-   * and {@code optim} when it is the default {@code adamw_torch}, so that checkpoints written before the key existed
-   * (all AdamW) still resume.
+   * {@code optim} when it is the default {@code adamw_torch}, so that checkpoints written before the key existed
+   * (all AdamW) still resume; the evaluation keys (evaluation reads the weights and changes nothing), and
+   * {@code neftune_noise_alpha} while it is 0 (off, as before the key existed).
    */
   public java.util.Map<String, Object> resultKeys() {
     java.util.Map<String, Object> m = hfKeys();
     m.keySet().removeAll(java.util.List.of("logging_steps", "save_steps", "save_total_limit",
-        "gradient_checkpointing"));
+        "gradient_checkpointing", "eval_strategy", "eval_steps", "per_device_eval_batch_size"));
+    if (neftuneNoiseAlpha == 0) {
+      m.remove("neftune_noise_alpha");
+    }
     if (warmupSteps != 0) {
       m.remove("warmup_ratio");
     }
@@ -188,6 +222,10 @@ public record TrainingArguments(
     b.disableTqdm = disableTqdm;
     b.gradientCheckpointing = gradientCheckpointing;
     b.allowConfigChange = allowConfigChange;
+    b.evalStrategy = evalStrategy;
+    b.evalSteps = evalSteps;
+    b.perDeviceEvalBatchSize = perDeviceEvalBatchSize;
+    b.neftuneNoiseAlpha = neftuneNoiseAlpha;
     return b;
   }
 
@@ -215,6 +253,10 @@ public record TrainingArguments(
     private boolean disableTqdm = false;
     private boolean gradientCheckpointing = false;
     private boolean allowConfigChange = false;
+    private IntervalStrategy evalStrategy = IntervalStrategy.NO;
+    private double evalSteps = 0;
+    private int perDeviceEvalBatchSize = 8;
+    private double neftuneNoiseAlpha = 0;
 
     public Builder outputDir(Path v) { outputDir = v; return this; }
     public Builder learningRate(double v) { learningRate = v; return this; }
@@ -238,12 +280,17 @@ public record TrainingArguments(
     public Builder disableTqdm(boolean v) { disableTqdm = v; return this; }
     public Builder gradientCheckpointing(boolean v) { gradientCheckpointing = v; return this; }
     public Builder allowConfigChange(boolean v) { allowConfigChange = v; return this; }
+    public Builder evalStrategy(IntervalStrategy v) { evalStrategy = v; return this; }
+    public Builder evalSteps(double v) { evalSteps = v; return this; }
+    public Builder perDeviceEvalBatchSize(int v) { perDeviceEvalBatchSize = v; return this; }
+    public Builder neftuneNoiseAlpha(double v) { neftuneNoiseAlpha = v; return this; }
 
     public TrainingArguments build() {
       return new TrainingArguments(outputDir, learningRate, lrSchedulerType, warmupRatio, warmupSteps,
           numTrainEpochs, maxSteps, perDeviceTrainBatchSize, gradientAccumulationSteps, maxGradNorm, weightDecay,
           adamBeta1, adamBeta2, adamEpsilon, optim, seed, loggingSteps, saveSteps, saveTotalLimit, disableTqdm,
-          gradientCheckpointing, allowConfigChange);
+          gradientCheckpointing, allowConfigChange, evalStrategy, evalSteps, perDeviceEvalBatchSize,
+          neftuneNoiseAlpha);
     }
   }
 }

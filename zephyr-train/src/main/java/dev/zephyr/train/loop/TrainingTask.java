@@ -50,6 +50,15 @@ public interface TrainingTask<E, B> {
   }
 
   /**
+   * The summed loss and metrics of {@code batch} for evaluation: the trainer calls it with autograd off (no graph is
+   * built) and a {@link StepContext#evaluation} context (no noise). The default is {@link #loss}; tasks override it
+   * with a path that keeps less memory alive.
+   */
+  default LossOutput evalLoss(Map<String, NDArray> params, B batch, StepContext context) {
+    return loss(params, batch, context);
+  }
+
+  /**
    * A micro-batch's loss after backward.
    *
    * @param value its summed loss divided by the step's loss units

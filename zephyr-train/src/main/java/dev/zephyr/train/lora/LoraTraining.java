@@ -68,6 +68,11 @@ public final class LoraTraining {
       }
 
       @Override
+      public LossOutput evalLoss(Map<String, NDArray> params, B batch, StepContext context) {
+        return task.evalLoss(params, batch, context); // the adapter stays in eval mode: no dropout
+      }
+
+      @Override
       public ScaledLoss lossAndBackward(Map<String, NDArray> params, B batch, StepContext context, long stepUnits,
           GradientCollector gc) {
         // dropout stays on through backward: activation checkpointing recomputes layers there

@@ -5,6 +5,9 @@ import dev.zephyr.core.model.lora.LoraConfig;
 import dev.zephyr.train.dpo.DpoLoss;
 import dev.zephyr.train.dpo.DpoLossType;
 import dev.zephyr.train.data.DatasetMixture;
+import dev.zephyr.train.data.EvalData;
+import dev.zephyr.train.data.HoldOut;
+import dev.zephyr.train.loop.IntervalStrategy;
 import dev.zephyr.train.loop.TrainingArguments;
 import dev.zephyr.train.lora.LoraTraining;
 import java.nio.file.Path;
@@ -28,12 +31,15 @@ import java.util.Objects;
  * @param outputDir {@code output_dir}: the trained model's Hugging Face directory (model and tokenizer files only),
  *     replaced as a whole when training ends
  * @param training optimisation and bookkeeping; its {@code outputDir} is this run's {@link #runDir()}
+ * @param evalData the evaluation pairs: held out of the training pairs ({@code test_split_size}, cut from the
+ *     mixture in mixture order), files of their own ({@code eval_dataset_path}) or none; evaluated as
+ *     {@code eval_strategy} says
  * @param lora LoRA adapters to train ({@code use_peft}), or null for full fine-tuning; with adapters and no
  *     {@code ref_model_name_or_path} the reference is the same weights with the adapters off, as in TRL
  */
 public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, DatasetMixture datasetMixture, DpoLoss loss,
     int maxLength, boolean precomputeRefLogProbs, int pairsPerForward, Path outputDir, TrainingArguments training,
-    LoraConfig lora) {
+    EvalData evalData, LoraConfig lora) {
 
   /** The source named by validation errors; {@link Recipes} replaces it with the recipe file. */
   public static final String SOURCE = "DpoConfig";
@@ -50,6 +56,11 @@ public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, DatasetMi
     Objects.requireNonNull(outputDir, "output_dir");
     Objects.requireNonNull(training);
     Objects.requireNonNull(datasetMixture, "dataset_mixture");
+    Objects.requireNonNull(evalData, "evalData");
+    if (training.evalStrategy() != IntervalStrategy.NO && evalData.isNone()) {
+      throw InvalidInputException.field(SOURCE, "eval_strategy", "eval_strategy " + training.evalStrategy().hfName()
+          + " needs evaluation rows: set test_split_size (rows held out of the training data) or eval_dataset_path");
+    }
     RunDirs.check(outputDir, training.outputDir());
   }
 
@@ -63,7 +74,8 @@ public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, DatasetMi
 
   /**
    * The DPO keys that shape the result (the trainer stores them with each checkpoint and compares them on resume):
-   * {@code beta}, {@code loss_type}, {@code loss_weights}, {@code label_smoothing}, {@code max_length}.
+   * {@code beta}, {@code loss_type}, {@code loss_weights}, {@code label_smoothing}, {@code max_length}, and
+   * {@code test_split_size} with its seed when pairs are held out (they decide which pairs train).
    * Not {@code precompute_ref_log_probs} or {@code pairs_per_forward}: the same reference log-probs and gradients,
    * computed at another time or in other slices.
    */
@@ -77,13 +89,17 @@ public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, DatasetMi
     m.put("label_smoothing", loss.labelSmoothing());
     m.put("max_length", maxLength);
     m.putAll(LoraTraining.taskKeys(lora));
+    if (evalData.holdOut() != null) {
+      m.put("test_split_size", evalData.holdOut().asKey());
+      m.put("test_split_seed", evalData.holdOut().seed());
+    }
     return m;
   }
 
   /** The same run with other training arguments (e.g. {@code allow_config_change} from the command line). */
   public DpoConfig withTraining(TrainingArguments newTraining) {
     return new DpoConfig(modelNameOrPath, refModelNameOrPath, datasetMixture, loss, maxLength, precomputeRefLogProbs,
-        pairsPerForward, outputDir, newTraining, lora);
+        pairsPerForward, outputDir, newTraining, evalData, lora);
   }
 
   public static Builder builder(Path outputDir) {
@@ -113,6 +129,7 @@ public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, DatasetMi
     Path outputDir;
     TrainingArguments.Builder training;
     LoraConfig lora;
+    EvalData evalData = EvalData.NONE;
 
     Builder(Path outputDir) {
       this.outputDir = outputDir;
@@ -124,8 +141,17 @@ public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, DatasetMi
     public Builder refModelNameOrPath(Path v) { refModelNameOrPath = v; return this; }
     /** Whole files, concatenated in order ({@code dataset_path}). */
     public Builder datasets(List<Path> v) { datasetMixture = DatasetMixture.ofFiles(v); return this; }
-    /** A {@code dataset_mixture}: weights, columns, splits and seed as the alignment handbook reads them. */
-    public Builder datasetMixture(DatasetMixture v) { datasetMixture = v; return this; }
+    /**
+     * A {@code dataset_mixture}: weights, columns, splits and seed as the alignment handbook reads them; its
+     * {@code test_split_size} holds rows out for evaluation (with the mixture's seed) unless evaluation rows are set.
+     */
+    public Builder datasetMixture(DatasetMixture v) {
+      datasetMixture = v;
+      if (v != null && v.testSplitSize() != null && evalData.isNone()) {
+        evalData = EvalData.heldOut(new HoldOut(v.testSplitSize(), v.seed()));
+      }
+      return this;
+    }
     public Builder beta(double v) { beta = v; return this; }
     public Builder lossTypes(List<DpoLossType> v) { lossTypes = v; return this; }
     public Builder lossWeights(List<Double> v) { lossWeights = v; return this; }
@@ -138,11 +164,13 @@ public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, DatasetMi
     /** {@code run_dir}; defaults to {@link RunDirs#besides} of the output directory. */
     public Builder runDir(Path v) { training.outputDir(v); return this; }
     public TrainingArguments.Builder training() { return training; }
+    /** Evaluation pairs ({@code test_split_size} or {@code eval_dataset_path}); none by default. */
+    public Builder evalData(EvalData v) { evalData = v; return this; }
 
     public DpoConfig build() {
       return new DpoConfig(modelNameOrPath, refModelNameOrPath, datasetMixture,
           new DpoLoss(beta, labelSmoothing, lossTypes, lossWeights), maxLength, precomputeRefLogProbs,
-          pairsPerForward, outputDir, training.build(), lora);
+          pairsPerForward, outputDir, training.build(), evalData, lora);
     }
   }
 }

@@ -44,6 +44,7 @@ public final class DpoRun implements DpoStage {
   public Map<String, Object> config() {
     Map<String, Object> c = new LinkedHashMap<>();
     c.putAll(settings.taskKeys());
+    c.putAll(settings.evalData().keys());
     c.put("precompute_ref_log_probs", settings.precomputeRefLogProbs());
     c.put("pairs_per_forward", settings.pairsPerForward());
     if (settings.refModelNameOrPath() != null) {
@@ -62,7 +63,7 @@ public final class DpoRun implements DpoStage {
     DpoConfig run = new DpoConfig(model, settings.refModelNameOrPath(), DatasetMixture.ofFiles(List.of(preferences)),
         settings.loss(), settings.maxLength(), settings.precomputeRefLogProbs(), settings.pairsPerForward(), out,
         settings.training().toBuilder().outputDir(ctx.runDir())
-        .seed(ownSeed ? settings.training().seed() : ctx.seed()).build(), settings.lora());
+        .seed(ownSeed ? settings.training().seed() : ctx.seed()).build(), settings.evalData(), settings.lora());
     ctx.metrics(SftRun.finalMetrics(TrainingRuns.dpo(run, ctx.progress())));
     return Adapted.mergeForNextStage(model, out, ctx);
   }

@@ -63,7 +63,7 @@ public final class ReadyStages implements RecipeStages {
 
   @Override
   public SftStage sft(Map<String, Object> options) {
-    SftConfig c = Recipes.sftStage(options, "recipe stage sft/dsft");
+    SftConfig c = Recipes.sftStage(withEvalPaths(options), "recipe stage sft/dsft");
     SftRun run = new SftRun(allowConfigChange ? c.withTraining(c.training().toBuilder().allowConfigChange(true)
         .build()) : c);
     return options.containsKey("seed") ? run.withOwnSeed() : run;
@@ -76,10 +76,26 @@ public final class ReadyStages implements RecipeStages {
     if (o.get("ref_model_name_or_path") instanceof String ref) {
       o.put("ref_model_name_or_path", baseDir.resolve(ref).normalize().toString());
     }
-    DpoConfig c = Recipes.dpoStage(o, "recipe stage ddpo");
+    DpoConfig c = Recipes.dpoStage(withEvalPaths(o), "recipe stage ddpo");
     DpoRun run = new DpoRun(allowConfigChange ? c.withTraining(c.training().toBuilder().allowConfigChange(true)
         .build()) : c);
     return options.containsKey("seed") ? run.withOwnSeed() : run;
+  }
+
+  /** {@code eval_dataset_path} (a path or a list of paths) relative to the recipe's directory, like the stage data. */
+  private Map<String, Object> withEvalPaths(Map<String, Object> options) {
+    Object eval = options.get("eval_dataset_path");
+    if (!(eval instanceof String) && !(eval instanceof java.util.List<?>)) {
+      return options;
+    }
+    Map<String, Object> o = new LinkedHashMap<>(options);
+    o.put("eval_dataset_path", eval instanceof String f ? resolved(f) : ((java.util.List<?>) eval).stream()
+        .map(f -> f instanceof String p ? resolved(p) : f).toList());
+    return o;
+  }
+
+  private String resolved(String path) {
+    return baseDir.resolve(path).normalize().toString();
   }
 
   @Override

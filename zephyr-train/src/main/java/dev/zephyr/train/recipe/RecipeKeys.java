@@ -34,12 +34,6 @@ public final class RecipeKeys {
   public static final Map<String, Harmless> NOT_SUPPORTED_YET = Map.ofEntries(
       Map.entry("bf16", new Harmless("false", v -> !v.asBoolean(true))),
       Map.entry("fp16", new Harmless("false", v -> !v.asBoolean(true))),
-      Map.entry("eval_strategy", new Harmless("\"no\"", RecipeKeys::isNo)),
-      Map.entry("evaluation_strategy", new Harmless("\"no\"", RecipeKeys::isNo)),
-      Map.entry("eval_steps", Harmless.NOTHING),
-      Map.entry("per_device_eval_batch_size", Harmless.NOTHING),
-      Map.entry("test_split_size", Harmless.NOTHING),
-      Map.entry("neftune_noise_alpha", Harmless.NOTHING),
       Map.entry("truncation_mode", new Harmless("keep_start", v -> v.asText().equals("keep_start"))));
 
   /**
@@ -52,7 +46,7 @@ public final class RecipeKeys {
   private RecipeKeys() {}
 
   /** {@code "no"}, or a bare {@code no} that a YAML 1.1 reader took for false. */
-  private static boolean isNo(JsonNode v) {
+  static boolean isNo(JsonNode v) {
     return v.isBoolean() ? !v.asBoolean() : v.asText().equals("no");
   }
 

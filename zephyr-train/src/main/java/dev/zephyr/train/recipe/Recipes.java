@@ -9,6 +9,9 @@ import dev.zephyr.core.tokenizer.LossMode;
 import dev.zephyr.train.data.DatasetMixture;
 import dev.zephyr.train.data.DatasetSource;
 import dev.zephyr.train.dpo.DpoLossType;
+import dev.zephyr.train.data.EvalData;
+import dev.zephyr.train.data.HoldOut;
+import dev.zephyr.train.loop.IntervalStrategy;
 import dev.zephyr.train.loop.TrainingArguments;
 import dev.zephyr.train.optim.OptimizerName;
 import dev.zephyr.train.optim.SchedulerType;
@@ -42,8 +45,11 @@ public final class Recipes {
   // sftKeys()/dpoKeys() report (zephyr sft/dpo --help) is what the code accepts.
   private static final Map<String, TrainingKey> TRAINING = trainingKeys();
   private static final List<String> TRAINING_KEYS = List.copyOf(TRAINING.keySet());
+  // set by a pipeline for its stages (refused in a stage's options)
   private static final List<String> MODEL_AND_DATA_KEYS = List.of("model_name_or_path", "dataset_path",
       "dataset_name", "dataset_mixture", "output_dir", "run_dir");
+  // the evaluation rows: a hold-out of the training rows or files of their own (a pipeline stage may set them)
+  private static final List<String> EVAL_DATA_KEYS = List.of("test_split_size", "eval_dataset_path");
   private static final List<String> SFT_KEYS = List.of("max_length", "max_seq_length", "packing",
       "assistant_only_loss", "completion_only_loss");
   // TRL ModelConfig's PEFT keys; load_in_4bit/8bit (QLoRA) run as plain LoRA with a warning
@@ -113,7 +119,8 @@ public final class Recipes {
   private static Map<String, List<String>> keyGroups(String kind, List<String> kindKeys) {
     Map<String, List<String>> groups = new LinkedHashMap<>();
     groups.put("training", TRAINING_KEYS);
-    groups.put("model and data", MODEL_AND_DATA_KEYS);
+    groups.put("model and data", kind.equals("reward") ? MODEL_AND_DATA_KEYS
+        : java.util.stream.Stream.concat(MODEL_AND_DATA_KEYS.stream(), EVAL_DATA_KEYS.stream()).toList());
     groups.put(kind, kindKeys);
     groups.put("peft", PEFT_KEYS);
     return Collections.unmodifiableMap(groups);
@@ -191,6 +198,12 @@ public final class Recipes {
       b.centerRewardsCoefficient(doubleOf(n, "center_rewards_coefficient", yaml, used));
     }
     used.add("center_rewards_coefficient");
+    for (String k : List.of("eval_strategy", "evaluation_strategy")) {
+      if (n.hasNonNull(k) && !RecipeKeys.isNo(n.get(k))) {
+        throw InvalidInputException.field(yaml, k, "a reward-model run has no evaluation rows yet; remove it or set"
+            + " \"no\"");
+      }
+    }
     checkKeys(n, file, yaml, used, rewardKeys());
     return built(b::build, yaml);
   }
@@ -212,6 +225,8 @@ public final class Recipes {
     Set<String> used = new TreeSet<>();
     SftConfig.Builder b = stage ? SftConfig.builder() : SftConfig.builder(outputDir(n, yaml, used));
     common(n, yaml, used, b.training());
+    // the evaluation rows first: they include dataset_mixture.test_split_size, checked with the recipe's name
+    b.evalData(evalData(n, yaml, used));
     if (!stage) {
       b.runDir(runDir(n, yaml, used, b.outputDir));
       b.modelNameOrPath(model(n, yaml, used)).datasetMixture(datasets(n, yaml, used));
@@ -244,6 +259,8 @@ public final class Recipes {
     Set<String> used = new TreeSet<>();
     DpoConfig.Builder b = stage ? DpoConfig.builder() : DpoConfig.builder(outputDir(n, yaml, used));
     common(n, yaml, used, b.training());
+    // the evaluation rows first: they include dataset_mixture.test_split_size, checked with the recipe's name
+    b.evalData(evalData(n, yaml, used));
     if (!stage) {
       b.runDir(runDir(n, yaml, used, b.outputDir));
       b.modelNameOrPath(model(n, yaml, used)).datasetMixture(datasets(n, yaml, used));
@@ -511,7 +528,71 @@ public final class Recipes {
     m.put("disable_tqdm", (t, v) -> t.disableTqdm(v.asBoolean()));
     m.put("gradient_checkpointing", (t, v) -> t.gradientCheckpointing(v.asBoolean()));
     m.put("allow_config_change", (t, v) -> t.allowConfigChange(v.asBoolean()));
+    TrainingKey evalStrategy = (t, v) -> {
+      try {
+        // YAML 1.1 reads an unquoted no as false
+        t.evalStrategy(v.node().isBoolean() && !v.node().asBoolean() ? IntervalStrategy.NO
+            : IntervalStrategy.fromHfName(v.node().asText()));
+      } catch (IllegalArgumentException ex) {
+        throw InvalidInputException.field(v.source(), v.key(), ex.getMessage());
+      }
+    };
+    m.put("eval_strategy", evalStrategy);
+    m.put("evaluation_strategy", evalStrategy); // transformers' older name
+    m.put("eval_steps", (t, v) -> t.evalSteps(v.asDouble()));
+    m.put("per_device_eval_batch_size", (t, v) -> t.perDeviceEvalBatchSize(v.asInt()));
+    m.put("neftune_noise_alpha", (t, v) -> t.neftuneNoiseAlpha(v.asDouble()));
     return Collections.unmodifiableMap(m);
+  }
+
+  /**
+   * The evaluation rows: {@code test_split_size} (top level, or inside {@code dataset_mixture} as the handbook writes
+   * it, split with {@code dataset_mixture.seed}, default 0), or {@code eval_dataset_path} (a file or a list).
+   */
+  private static EvalData evalData(JsonNode n, String yaml, Set<String> used) {
+    used.add("test_split_size");
+    used.add("eval_dataset_path");
+    JsonNode mixture = n.path("dataset_mixture");
+    JsonNode top = n.get("test_split_size");
+    JsonNode nested = mixture.get("test_split_size");
+    boolean hasTop = top != null && !top.isNull();
+    boolean hasNested = nested != null && !nested.isNull();
+    if (hasTop && hasNested) {
+      throw InvalidInputException.field(yaml, "test_split_size", "given both at the top level and in"
+          + " dataset_mixture; keep one");
+    }
+    List<Path> files = new ArrayList<>();
+    JsonNode evalPath = n.path("eval_dataset_path");
+    if (evalPath.isTextual()) {
+      files.add(Path.of(evalPath.asText()));
+    } else if (evalPath.isArray()) {
+      for (JsonNode f : evalPath) {
+        if (!f.isTextual()) {
+          throw InvalidInputException.field(yaml, "eval_dataset_path", "expected paths, found " + f);
+        }
+        files.add(Path.of(f.asText()));
+      }
+    } else if (!evalPath.isMissingNode() && !evalPath.isNull()) {
+      throw InvalidInputException.field(yaml, "eval_dataset_path", "expected a path or a list of paths");
+    }
+    if (!hasTop && !hasNested) {
+      return EvalData.files(files);
+    }
+    JsonNode size = hasTop ? top : nested;
+    String key = hasTop ? "test_split_size" : "dataset_mixture.test_split_size";
+    // the split's seed is the mixture's, as in the handbook's get_dataset (not the training seed)
+    if (!size.isNumber()) {
+      throw InvalidInputException.field(yaml, key, "expected a fraction in (0, 1) or a row count, found " + size);
+    }
+    JsonNode seed = mixture.path("seed");
+    if (!seed.isMissingNode() && !seed.isIntegralNumber()) {
+      throw InvalidInputException.field(yaml, "dataset_mixture.seed", "expected an integer, found " + seed);
+    }
+    try {
+      return new EvalData(new HoldOut(size.asDouble(), seed.asLong(HoldOut.DEFAULT_SEED)), files);
+    } catch (InvalidInputException e) {
+      throw e.withSource(yaml);
+    }
   }
 
   private static void common(JsonNode n, String yaml, Set<String> used, TrainingArguments.Builder t) {

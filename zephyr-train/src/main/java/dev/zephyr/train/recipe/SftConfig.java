@@ -4,6 +4,9 @@ import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.model.lora.LoraConfig;
 import dev.zephyr.core.tokenizer.LossMode;
 import dev.zephyr.train.data.DatasetMixture;
+import dev.zephyr.train.data.EvalData;
+import dev.zephyr.train.data.HoldOut;
+import dev.zephyr.train.loop.IntervalStrategy;
 import dev.zephyr.train.loop.TrainingArguments;
 import dev.zephyr.train.lora.LoraTraining;
 import java.nio.file.Path;
@@ -25,10 +28,12 @@ import java.util.Objects;
  * @param outputDir {@code output_dir}: the trained model's Hugging Face directory (model and tokenizer files only),
  *     replaced as a whole when training ends
  * @param training optimisation and bookkeeping; its {@code outputDir} is this run's {@link #runDir()}
+ * @param evalData the evaluation rows: held out of the training rows ({@code test_split_size}, cut from the mixture
+ *     in mixture order), files of their own ({@code eval_dataset_path}) or none; evaluated as {@code eval_strategy} says
  * @param lora LoRA adapters to train instead of every weight ({@code use_peft}), or null for full fine-tuning
  */
 public record SftConfig(Path modelNameOrPath, DatasetMixture datasetMixture, int maxLength, boolean packing,
-    LossMode lossMode, Path outputDir, TrainingArguments training, LoraConfig lora) {
+    LossMode lossMode, Path outputDir, TrainingArguments training, EvalData evalData, LoraConfig lora) {
 
   /** The source named by validation errors; {@link Recipes} replaces it with the recipe file. */
   public static final String SOURCE = "SftConfig";
@@ -37,6 +42,11 @@ public record SftConfig(Path modelNameOrPath, DatasetMixture datasetMixture, int
     Objects.requireNonNull(outputDir, "output_dir");
     Objects.requireNonNull(training, "training arguments");
     Objects.requireNonNull(lossMode, "loss mode");
+    Objects.requireNonNull(evalData, "evalData");
+    if (training.evalStrategy() != IntervalStrategy.NO && evalData.isNone()) {
+      throw InvalidInputException.field(SOURCE, "eval_strategy", "eval_strategy " + training.evalStrategy().hfName()
+          + " needs evaluation rows: set test_split_size (rows held out of the training data) or eval_dataset_path");
+    }
     if (maxLength < 2) {
       throw InvalidInputException.field(SOURCE, "max_length", "expected at least 2 tokens, found " + maxLength);
     }
@@ -54,7 +64,8 @@ public record SftConfig(Path modelNameOrPath, DatasetMixture datasetMixture, int
 
   /**
    * The SFT keys that shape the result (the trainer stores them with each checkpoint and compares them on resume):
-   * {@code max_length}, {@code packing}, {@code loss_mode}.
+   * {@code max_length}, {@code packing}, {@code loss_mode}, and {@code test_split_size} with its seed when rows are
+   * held out (they decide which rows train).
    */
   public Map<String, Object> taskKeys() {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -62,12 +73,17 @@ public record SftConfig(Path modelNameOrPath, DatasetMixture datasetMixture, int
     m.put("packing", packing);
     m.put("loss_mode", lossMode.name().toLowerCase(Locale.ROOT));
     m.putAll(LoraTraining.taskKeys(lora));
+    if (evalData.holdOut() != null) {
+      m.put("test_split_size", evalData.holdOut().asKey());
+      m.put("test_split_seed", evalData.holdOut().seed());
+    }
     return m;
   }
 
   /** The same run with other training arguments (e.g. {@code allow_config_change} from the command line). */
   public SftConfig withTraining(TrainingArguments newTraining) {
-    return new SftConfig(modelNameOrPath, datasetMixture, maxLength, packing, lossMode, outputDir, newTraining, lora);
+    return new SftConfig(modelNameOrPath, datasetMixture, maxLength, packing, lossMode, outputDir, newTraining,
+        evalData, lora);
   }
 
   public static Builder builder(Path outputDir) {
@@ -92,6 +108,7 @@ public record SftConfig(Path modelNameOrPath, DatasetMixture datasetMixture, int
     Path outputDir;
     TrainingArguments.Builder training;
     LoraConfig lora;
+    EvalData evalData = EvalData.NONE;
 
     Builder(Path outputDir) {
       this.outputDir = outputDir;
@@ -102,8 +119,17 @@ public record SftConfig(Path modelNameOrPath, DatasetMixture datasetMixture, int
     public Builder modelNameOrPath(Path v) { modelNameOrPath = v; return this; }
     /** Whole files, concatenated in order ({@code dataset_path}). */
     public Builder datasets(List<Path> v) { datasetMixture = DatasetMixture.ofFiles(v); return this; }
-    /** A {@code dataset_mixture}: weights, columns, splits and seed as the alignment handbook reads them. */
-    public Builder datasetMixture(DatasetMixture v) { datasetMixture = v; return this; }
+    /**
+     * A {@code dataset_mixture}: weights, columns, splits and seed as the alignment handbook reads them; its
+     * {@code test_split_size} holds rows out for evaluation (with the mixture's seed) unless evaluation rows are set.
+     */
+    public Builder datasetMixture(DatasetMixture v) {
+      datasetMixture = v;
+      if (v != null && v.testSplitSize() != null && evalData.isNone()) {
+        evalData = EvalData.heldOut(new HoldOut(v.testSplitSize(), v.seed()));
+      }
+      return this;
+    }
     public Builder maxLength(int v) { maxLength = v; return this; }
     public Builder packing(boolean v) { packing = v; return this; }
     public Builder lossMode(LossMode v) { lossMode = v; return this; }
@@ -112,10 +138,12 @@ public record SftConfig(Path modelNameOrPath, DatasetMixture datasetMixture, int
     /** {@code run_dir}; defaults to {@link RunDirs#besides} of the output directory. */
     public Builder runDir(Path v) { training.outputDir(v); return this; }
     public TrainingArguments.Builder training() { return training; }
+    /** Evaluation rows ({@code test_split_size} or {@code eval_dataset_path}); none by default. */
+    public Builder evalData(EvalData v) { evalData = v; return this; }
 
     public SftConfig build() {
       return new SftConfig(modelNameOrPath, datasetMixture, maxLength, packing, lossMode, outputDir, training.build(),
-          lora);
+          evalData, lora);
     }
   }
 }

@@ -50,6 +50,7 @@ public final class SftRun implements SftStage {
   public Map<String, Object> config() {
     Map<String, Object> c = new LinkedHashMap<>();
     c.putAll(settings.taskKeys());
+    c.putAll(settings.evalData().keys());
     c.putAll(settings.training().hfKeys());
     if (!ownSeed) {
       c.remove("seed"); // the pipeline's seed, which the manifest records, is the one used
@@ -62,7 +63,7 @@ public final class SftRun implements SftStage {
     Path out = Adapted.stageOutput(settings.lora(), ctx);
     SftConfig run = new SftConfig(model, DatasetMixture.ofFiles(List.of(dataset)), settings.maxLength(),
         settings.packing(), settings.lossMode(), out, settings.training().toBuilder().outputDir(ctx.runDir())
-        .seed(ownSeed ? settings.training().seed() : ctx.seed()).build(), settings.lora());
+        .seed(ownSeed ? settings.training().seed() : ctx.seed()).build(), settings.evalData(), settings.lora());
     ctx.metrics(finalMetrics(TrainingRuns.sft(run, ctx.progress())));
     return Adapted.mergeForNextStage(model, out, ctx);
   }

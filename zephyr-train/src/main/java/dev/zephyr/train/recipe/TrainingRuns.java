@@ -30,7 +30,14 @@ import dev.zephyr.train.sft.SftTask;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.zephyr.core.io.Jsonl;
+import dev.zephyr.train.data.EvalData;
 import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.IntPredicate;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,14 +66,6 @@ public final class TrainingRuns {
     return sft(c, ConsoleProgress.stderr());
   }
 
-  /** Hold-outs are cut by the evaluation split, not here: say so rather than drop the key without a word. */
-  private static void warnTestSplit(DatasetMixture m) {
-    if (m.testSplitSize() != null) {
-      LOG.warn("dataset_mixture.test_split_size {} is read but no hold-out split is cut: every row trains",
-          m.testSplitSize());
-    }
-  }
-
   /** Runs an SFT recipe reporting to {@code progress}; returns the trainer's result. */
   public static Trainer.TrainResult sft(SftConfig c, Progress progress) {
     requireReplaceable(c.outputDir());
@@ -76,13 +75,15 @@ public final class TrainingRuns {
         LlamaModel base = LlamaModel.load(c.modelNameOrPath(), root);
         Adapted adapted = Adapted.of(base, c.lora(), c.modelNameOrPath(), c.training().seed(), root)) {
       ChatTokenizer tok = ChatTokenizer.of(tokenizer);
-      warnTestSplit(c.datasetMixture());
-      List<SftSequence> rows = SftData.prepare(c.datasetMixture(), tok,
-          new SftData.Options(c.maxLength(), c.lossMode(), c.packing()), MixtureReader.Options.defaults(), p).rows();
+      SftData.Options options = new SftData.Options(c.maxLength(), c.lossMode(), c.packing());
+      String source = c.datasetMixture().describe();
+      Split<SftSequence> rows = split(SftData.tokenize(c.datasetMixture(), tok, options,
+          MixtureReader.Options.defaults(), p), source, c.evalData(),
+          (part, name) -> SftData.finish(part, name, options).rows(), f -> SftData.prepare(f, tok, options, p).rows());
       Trainer.TrainResult r;
       try (Trainer<SftSequence, SftTask.Batch> t = new Trainer<>(c.training(),
-          adapted.task(new SftTask(adapted.model())), rows, adapted.trainable())) {
-        r = t.progress(p).taskConfig(c.taskKeys()).train();
+          adapted.task(new SftTask(adapted.model())), rows.train(), adapted.trainable())) {
+        r = t.progress(p).taskConfig(c.taskKeys()).evalDataset(rows.eval()).train();
       }
       adapted.export(c.modelNameOrPath(), c.outputDir());
       return r;
@@ -103,9 +104,13 @@ public final class TrainingRuns {
         LlamaModel base = LlamaModel.load(c.modelNameOrPath(), root);
         Adapted adapted = Adapted.of(base, c.lora(), c.modelNameOrPath(), c.training().seed(), root)) {
       ChatTokenizer tok = ChatTokenizer.of(tokenizer);
-      warnTestSplit(c.datasetMixture());
-      List<DpoExample> pairs = DpoData.prepare(c.datasetMixture(), tok, c.maxLength(),
-          MixtureReader.Options.defaults(), p).pairs();
+      String source = c.datasetMixture().describe();
+      Split<DpoExample> split = split(DpoData.tokenize(c.datasetMixture(), tok, c.maxLength(),
+          MixtureReader.Options.defaults(), p), source, c.evalData(),
+          (part, name) -> DpoData.finish(part, name, c.maxLength()).pairs(),
+          f -> DpoData.prepare(f, tok, c.maxLength(), p));
+      List<DpoExample> pairs = split.train();
+      List<DpoExample> evalPairs = split.eval();
       Path refDir = c.refModelNameOrPath() != null ? c.refModelNameOrPath() : c.modelNameOrPath();
       // With adapters the base weights are the adapters-off reference (as TRL does with PEFT): no second copy.
       // Without, the initial policy is the reference only when its log-probs are cached before training starts.
@@ -116,6 +121,10 @@ public final class TrainingRuns {
           LlamaModel ref = baseIsReference ? base : (reference = LlamaModel.load(refDir, root));
           pairs = ReferenceLogps.cached(c.runDir().resolve("ref_cache"), ref,
               tokenizerDigest(c.modelNameOrPath()), pairs, c.training().perDeviceTrainBatchSize(), p);
+          if (!evalPairs.isEmpty()) {
+            evalPairs = ReferenceLogps.cached(c.runDir().resolve("ref_cache"), ref,
+                tokenizerDigest(c.modelNameOrPath()), evalPairs, c.training().perDeviceEvalBatchSize(), p);
+          }
           if (reference != null) {
             reference.close();
             reference = null;
@@ -128,7 +137,7 @@ public final class TrainingRuns {
         try (Trainer<DpoExample, DpoTask.Batch> t = new Trainer<>(c.training(),
             adapted.task(new DpoTask(adapted.model(), liveReference, c.loss(), FusedHead.DEFAULT_CHUNK,
                 c.pairsPerForward())), pairs, adapted.trainable())) {
-          r = t.progress(p).taskConfig(c.taskKeys()).train();
+          r = t.progress(p).taskConfig(c.taskKeys()).evalDataset(evalPairs).train();
         }
         adapted.export(c.modelNameOrPath(), c.outputDir());
         return r;
@@ -171,6 +180,85 @@ public final class TrainingRuns {
       LOG.info("reward model written to {}", c.outputDir());
       return r;
     }
+  }
+
+  /** Training and evaluation examples. */
+  record Split<T>(List<T> train, List<T> eval) {}
+
+  /** Prepares the rows of one file that {@code selected} accepts (by index), as task {@code task}. */
+  interface Preparer<T> {
+    List<T> prepare(List<JsonNode> rows, IntPredicate selected, String source, String task);
+  }
+
+  /**
+   * For plain JSONL files read whole (the runs cut from the mixture instead, {@link #split(List, String, EvalData,
+   * BiFunction, Function)}, which gives the same indices for files given in order): the training files' rows, less
+   * those held out by {@code test_split_size} (indices over the files concatenated, as {@code concatenate_datasets}
+   * numbers them), and the evaluation rows: the held-out ones, or those of {@code eval_dataset_path}. Each side is
+   * prepared file by file, so errors name the file and line.
+   */
+  static <T> Split<T> split(List<Path> datasets, EvalData evalData, Preparer<T> preparer) {
+    List<List<JsonNode>> files = datasets.stream().map(Jsonl::readAll).toList();
+    int n = files.stream().mapToInt(List::size).sum();
+    BitSet heldOut = evalData.holdOut() == null ? new BitSet() : evalData.holdOut().heldOut(n);
+    List<T> train = new ArrayList<>();
+    List<T> eval = new ArrayList<>();
+    int offset = 0;
+    for (int i = 0; i < files.size(); i++) {
+      int first = offset;
+      String source = datasets.get(i).toString();
+      String name = datasets.get(i).getFileName().toString();
+      train.addAll(preparer.prepare(files.get(i), j -> !heldOut.get(first + j), source, "tokenize " + name));
+      if (evalData.holdOut() != null) {
+        eval.addAll(preparer.prepare(files.get(i), j -> heldOut.get(first + j), source,
+            "tokenize " + name + " (held out)"));
+      }
+      offset += files.get(i).size();
+    }
+    if (evalData.holdOut() != null) {
+      LOG.info("held out {} of {} rows for evaluation (test_split_size {}, seed {})", heldOut.cardinality(), n,
+          evalData.holdOut().asKey(), evalData.holdOut().seed());
+    }
+    for (Path f : evalData.files()) {
+      eval.addAll(preparer.prepare(Jsonl.readAll(f), j -> true, f.toString(), "tokenize " + f.getFileName()));
+    }
+    if (!evalData.isNone() && eval.isEmpty()) {
+      throw new InvalidInputException(String.valueOf(datasets), 0, null, "no usable evaluation row: every row of "
+          + (evalData.holdOut() != null ? "the held-out split" : "eval_dataset_path") + " was dropped");
+    }
+    return new Split<>(train, eval);
+  }
+
+  /**
+   * Cuts the held-out split from a mixture's tokenised examples (before truncation, dropping and packing), as the
+   * alignment-handbook cuts {@code train_test_split(test_split_size, seed)} from the mixed dataset: the indices of
+   * {@link dev.zephyr.train.data.HoldOut#heldOut} are positions in mixture order. Each side is then finished
+   * ({@code finish}: truncation, dropping, packing) on its own; {@code eval_dataset_path} files are prepared whole.
+   */
+  static <B, T> Split<T> split(List<B> tokenized, String source, EvalData evalData,
+      BiFunction<List<B>, String, List<T>> finish, Function<Path, List<T>> evalFile) {
+    List<B> train = tokenized;
+    List<T> eval = new ArrayList<>();
+    if (evalData.holdOut() != null) {
+      BitSet heldOut = evalData.holdOut().heldOut(tokenized.size());
+      train = new ArrayList<>(tokenized.size() - heldOut.cardinality());
+      List<B> held = new ArrayList<>(heldOut.cardinality());
+      for (int i = 0; i < tokenized.size(); i++) {
+        (heldOut.get(i) ? held : train).add(tokenized.get(i));
+      }
+      LOG.info("held out {} of {} rows for evaluation (test_split_size {}, seed {})", held.size(), tokenized.size(),
+          evalData.holdOut().asKey(), evalData.holdOut().seed());
+      eval.addAll(finish.apply(held, source + " (held out)"));
+    }
+    List<T> trainRows = finish.apply(train, source);
+    for (Path f : evalData.files()) {
+      eval.addAll(evalFile.apply(f));
+    }
+    if (!evalData.isNone() && eval.isEmpty()) {
+      throw new InvalidInputException(source, 0, null, "no usable evaluation row: every row of "
+          + (evalData.holdOut() != null ? "the held-out split" : "eval_dataset_path") + " was dropped");
+    }
+    return new Split<>(trainRows, eval);
   }
 
   /** A digest of the tokenizer files, for the reference cache key. */

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.function.IntPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,15 +93,28 @@ public final class SftData {
 
   /** Prepares rows already read; {@code source} names them in errors. */
   public static Prepared prepare(List<JsonNode> rows, String source, ChatTokenizer tok, Options options) {
-    return prepare(rows, source, tok, options, Progress.NONE);
+    return prepare(rows, i -> true, source, "tokenize " + source, tok, options, Progress.NONE);
   }
 
   /** Prepares rows already read, reporting them as task {@code tokenize <source>}. */
   public static Prepared prepare(List<JsonNode> rows, String source, ChatTokenizer tok, Options options,
       Progress progress) {
-    List<Bounded> tokenized = new ArrayList<>(rows.size());
-    try (Progress.Task task = progress.start("tokenize " + source, "rows", rows.size(), 0)) {
-      for (int i = 0; i < rows.size(); i++) {
+    return prepare(rows, i -> true, source, "tokenize " + source, tok, options, progress);
+  }
+
+  /**
+   * Prepares the rows whose index {@code selected} accepts (one side of a held-out split), reporting them as task
+   * {@code taskName}; errors name {@code source} and the row's line in it. No row selected gives no rows.
+   */
+  public static Prepared prepare(List<JsonNode> rows, IntPredicate selected, String source, String taskName,
+      ChatTokenizer tok, Options options, Progress progress) {
+    int[] picked = java.util.stream.IntStream.range(0, rows.size()).filter(selected).toArray();
+    if (picked.length == 0) {
+      return new Prepared(List.of(), 0, 0, 0, 0);
+    }
+    List<Bounded> tokenized = new ArrayList<>(picked.length);
+    try (Progress.Task task = progress.start(taskName, "rows", picked.length, 0)) {
+      for (int i : picked) {
         Bounded b = tokenizeBounded(rows.get(i), source, i + 1, tok, options);
         task.advance(1, b.sequence().length());
         tokenized.add(b);

@@ -91,18 +91,53 @@ public final class SftTask implements TrainingTask<SftSequence, SftTask.Batch> {
 
   /**
    * The training path: the same loss and gradients as {@link #loss}, with the LM head run through {@link FusedHead}
-   * so only one chunk of {@code chunk} tokens has vocabulary-sized tensors at a time.
+   * so only one chunk of {@code chunk} tokens has vocabulary-sized tensors at a time (NEFTune noise on the
+   * embeddings when the context asks for it). Metrics: TRL's {@code mean_token_accuracy} and {@code entropy}
+   * ({@link #tokenMetrics}).
    */
   @Override
   public ScaledLoss lossAndBackward(Map<String, NDArray> params, Batch b, StepContext context, long stepUnits,
       GradientCollector gc) {
-    DecoderGraph decoder = DecoderGraph.forward(model, b.rows(), context.gradientCheckpointing());
-    FusedHead head = FusedHead.forward(model, decoder.hidden(), decoder.ids(), chunk);
+    DecoderGraph decoder = DecoderGraph.forward(model, b.rows(), context);
+    FusedHead head = FusedHead.forward(model, decoder.hidden(), decoder.ids(), chunk, false, true);
     NDArray scaled = Scalars.div(nll(head.tokenLogProbs(), b), stepUnits);
     gc.backward(scaled);
     head.backward(gc);
     decoder.backward(gc);
-    return new ScaledLoss(scaled.getFloat(), Map.of());
+    return new ScaledLoss(scaled.getFloat(), tokenMetrics(head.argmaxHits(), head.entropy(), b));
+  }
+
+  /** The evaluation path: the training path's forward and metrics (the trainer turns autograd off), no backward. */
+  @Override
+  public LossOutput evalLoss(Map<String, NDArray> params, Batch b, StepContext context) {
+    DecoderGraph decoder = DecoderGraph.forward(model, b.rows(), context);
+    FusedHead head = FusedHead.forward(model, decoder.hidden(), decoder.ids(), chunk, false, true);
+    return new LossOutput(nll(head.tokenLogProbs(), b), tokenMetrics(head.argmaxHits(), head.entropy(), b));
+  }
+
+  /**
+   * TRL's SFT metrics over the label tokens of a batch: {@code mean_token_accuracy}, the fraction whose argmax
+   * prediction is the label, and {@code entropy}, the mean entropy (nats) of the predictive distribution at the
+   * positions that predict them. (TRL averages entropy over every attended position; here it covers the positions
+   * the loss covers, the ones training shapes.)
+   *
+   * @param hits 1 where the argmax at position t is token t+1, {@code [B*(T-1)]}
+   * @param entropy the predictive entropy at each position, {@code [B*(T-1)]}
+   */
+  public static Map<String, Double> tokenMetrics(float[] hits, float[] entropy, Batch b) {
+    float[] mask = b.targetMask();
+    double correct = 0;
+    double nats = 0;
+    for (int i = 0; i < mask.length; i++) {
+      if (mask[i] != 0) {
+        correct += hits[i];
+        nats += entropy[i];
+      }
+    }
+    Map<String, Double> m = new java.util.LinkedHashMap<>();
+    m.put("entropy", nats / b.lossTokens());
+    m.put("mean_token_accuracy", correct / b.lossTokens());
+    return m;
   }
 
   private static NDArray nll(NDArray tokenLogps, Batch b) {

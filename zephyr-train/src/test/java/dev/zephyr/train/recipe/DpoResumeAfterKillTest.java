@@ -32,7 +32,7 @@ class DpoResumeAfterKillTest {
   }
 
   /** A two-layer random Llama with the Zephyr tokenizer. */
-  private static Path tinyModel(Path dir) throws Exception {
+  static Path tinyModel(Path dir) throws Exception {
     ModelConfig config = ModelConfig.builder().modelType(ModelType.LLAMA).vocabSize(32000).hiddenSize(16)
         .intermediateSize(32).numHiddenLayers(2).numAttentionHeads(2).numKeyValueHeads(1).rmsNormEps(1e-5)
         .ropeTheta(10000.0).maxPositionEmbeddings(128).bosTokenId(1).eosTokenIds(List.of(2)).build();
@@ -46,7 +46,7 @@ class DpoResumeAfterKillTest {
     return model;
   }
 
-  private static Path preferences(Path dir) throws Exception {
+  static Path preferences(Path dir) throws Exception {
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < 10; i++) {
       sb.append("{\"prompt\": \"What is %d plus %d?\", \"chosen\": \" %d.\", \"rejected\": \" %d, I think.\"}\n"
@@ -91,7 +91,8 @@ class DpoResumeAfterKillTest {
     assertThat(broken.resolve("model")).as("killed before the end: no model yet").doesNotExist();
     assertThat(broken.resolve("run/checkpoint-" + DpoKillRun.STEPS)).doesNotExist();
     try (var s = Files.list(broken.resolve("run/ref_cache"))) {
-      assertThat(s.count()).as("reference log-probs cached before training").isEqualTo(1);
+      assertThat(s.count()).as("reference log-probs of the training and the held-out pairs, cached before training")
+          .isEqualTo(2);
     }
 
     Process c = start(model, data, broken, 0, tmp.resolve("c.log"), lora);
@@ -99,9 +100,19 @@ class DpoResumeAfterKillTest {
     String resumedLog = Files.readString(tmp.resolve("c.log"));
     assertThat(c.exitValue()).as(resumedLog).isZero();
 
-    List<JsonNode> m1 = Jsonl.readAll(straight.resolve("run/metrics.jsonl"));
-    List<JsonNode> m2 = Jsonl.readAll(broken.resolve("run/metrics.jsonl"));
+    List<JsonNode> all1 = Jsonl.readAll(straight.resolve("run/metrics.jsonl"));
+    List<JsonNode> all2 = Jsonl.readAll(broken.resolve("run/metrics.jsonl"));
+    List<JsonNode> m1 = all1.stream().filter(n -> n.has("loss")).toList();
+    List<JsonNode> m2 = all2.stream().filter(n -> n.has("loss")).toList();
     assertThat(m2).hasSize(DpoKillRun.STEPS);
+    List<JsonNode> e1 = all1.stream().filter(n -> n.has("eval_loss")).toList();
+    List<JsonNode> e2 = all2.stream().filter(n -> n.has("eval_loss")).toList();
+    assertThat(e2.stream().map(n -> n.get("step").asLong())).containsExactly(3L, 6L, 9L, 12L);
+    for (int i = 0; i < e1.size(); i++) {
+      for (String k : List.of("eval_loss", "eval_rewards/accuracies", "eval_rewards/margins")) {
+        assertThat(e2.get(i).get(k).asDouble()).as("eval %d %s", i, k).isEqualTo(e1.get(i).get(k).asDouble());
+      }
+    }
     for (int i = 0; i < DpoKillRun.STEPS; i++) {
       assertThat(m2.get(i).get("step").asLong()).isEqualTo(i + 1);
       for (String k : List.of("loss", "rewards/margins", "rewards/accuracies", "grad_norm")) {

@@ -41,7 +41,12 @@ class RecipeKeysTest {
       Map.entry("use_peft", "true"), Map.entry("lora_r", "8"), Map.entry("lora_alpha", "16"),
       Map.entry("lora_dropout", "0.1"), Map.entry("lora_target_modules", "all-linear"),
       Map.entry("lora_modules_to_save", "[lm_head]"), Map.entry("use_rslora", "true"),
-      Map.entry("load_in_4bit", "true"), Map.entry("load_in_8bit", "false"));
+      Map.entry("load_in_4bit", "true"), Map.entry("load_in_8bit", "false"),
+      // an evaluation strategy other than no needs evaluation rows
+      Map.entry("eval_strategy", "steps\ntest_split_size: 0.5"),
+      Map.entry("evaluation_strategy", "steps\ntest_split_size: 0.5"), Map.entry("eval_steps", "5"),
+      Map.entry("per_device_eval_batch_size", "4"), Map.entry("neftune_noise_alpha", "5"),
+      Map.entry("test_split_size", "0.1"), Map.entry("eval_dataset_path", "/eval.jsonl"));
 
   @TempDir Path dir;
 

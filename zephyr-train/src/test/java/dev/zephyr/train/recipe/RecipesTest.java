@@ -245,8 +245,7 @@ class RecipesTest {
   void keysThatWouldChangeTrainingButAreNotImplementedAreRefusedByName(@TempDir Path dir) throws Exception {
     String base = "model_name_or_path: /m\ndataset_path: /d.jsonl\noutput_dir: out\n";
     Path yaml = dir.resolve("dpo.yaml");
-    for (String line : List.of("bf16: true", "eval_strategy: steps", "test_split_size: 0.1",
-        "neftune_noise_alpha: 5")) {
+    for (String line : List.of("bf16: true")) {
       Files.writeString(yaml, base + line + "\n");
       String key = line.substring(0, line.indexOf(':'));
       assertThatThrownBy(() -> Recipes.loadDpo(yaml)).as(line).isInstanceOfSatisfying(InvalidInputException.class,
@@ -258,8 +257,57 @@ class RecipesTest {
     }
     // the values that leave the run as zephyr trains it pass
     Files.writeString(yaml, base + "bf16: false\nuse_peft: false\noptim: adamw_torch\neval_strategy: \"no\"\n");
-    assertThat(Recipes.loadDpo(yaml).datasetMixture().datasets()).extracting(DatasetSource::id).containsExactly("/d.jsonl");
+    assertThat(Recipes.loadDpo(yaml).datasetMixture().datasets()).extracting(d -> d.id()).containsExactly("/d.jsonl");
     Files.writeString(yaml, base + "optim: adamw_torch_fused\neval_strategy: no\n");
     assertThat(Recipes.loadDpo(yaml).datasetMixture().datasets()).as("bare no, however YAML reads it").hasSize(1);
+  }
+
+  @Test
+  void readsTheHeldOutSplitAndTheEvaluationKeys(@TempDir Path dir) throws Exception {
+    Path yaml = dir.resolve("sft.yaml");
+    String base = "model_name_or_path: /m\noutput_dir: out\n";
+    Files.writeString(yaml, base + """
+        dataset_mixture:
+          datasets: [{id: /d.jsonl}]
+          seed: 3
+          test_split_size: 1000
+        eval_strategy: steps
+        eval_steps: 100
+        per_device_eval_batch_size: 4
+        neftune_noise_alpha: 5
+        """);
+    SftConfig c = Recipes.loadSft(yaml);
+    assertThat(c.evalData().holdOut()).isEqualTo(new dev.zephyr.train.data.HoldOut(1000, 3));
+    assertThat(c.training().evalStrategy()).isEqualTo(dev.zephyr.train.loop.IntervalStrategy.STEPS);
+    assertThat(c.training().evalInterval(5000)).isEqualTo(100);
+    assertThat(c.training().perDeviceEvalBatchSize()).isEqualTo(4);
+    assertThat(c.training().neftuneNoiseAlpha()).isEqualTo(5.0);
+    assertThat(c.taskKeys()).as("the split decides which rows train").containsEntry("test_split_size", 1000L)
+        .containsEntry("test_split_seed", 3L);
+    assertThat(c.training().resultKeys()).containsEntry("neftune_noise_alpha", 5.0).doesNotContainKey("eval_steps");
+
+    Files.writeString(yaml, base + "dataset_path: /d.jsonl\ntest_split_size: 0.1\neval_strategy: no\n");
+    DpoConfig d = Recipes.loadDpo(yaml);
+    assertThat(d.evalData().holdOut()).as("the handbook's default mixture seed")
+        .isEqualTo(new dev.zephyr.train.data.HoldOut(0.1, 0));
+    assertThat(d.training().evalStrategy()).as("unquoted no is YAML's false")
+        .isEqualTo(dev.zephyr.train.loop.IntervalStrategy.NO);
+
+    Files.writeString(yaml, base + "dataset_path: /d.jsonl\neval_dataset_path: [/e.jsonl]\neval_strategy: epoch\n");
+    assertThat(Recipes.loadSft(yaml).evalData().files()).containsExactly(Path.of("/e.jsonl"));
+
+    Files.writeString(yaml, base + "dataset_path: /d.jsonl\neval_strategy: steps\n");
+    assertThatThrownBy(() -> Recipes.loadSft(yaml)).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining(yaml.toString()).hasMessageContaining("eval_strategy")
+        .hasMessageContaining("test_split_size");
+    Files.writeString(yaml, base + "dataset_path: /d.jsonl\ntest_split_size: 1.5\n");
+    assertThatThrownBy(() -> Recipes.loadDpo(yaml)).hasMessageContaining(yaml.toString())
+        .hasMessageContaining("test_split_size").hasMessageContaining("1.5");
+    Files.writeString(yaml, base + "dataset_path: /d.jsonl\ntest_split_size: 0.1\neval_dataset_path: /e.jsonl\n");
+    assertThatThrownBy(() -> Recipes.loadSft(yaml)).hasMessageContaining(yaml.toString())
+        .hasMessageContaining("not both");
+    Files.writeString(yaml, base + "dataset_path: /d.jsonl\neval_strategy: sometimes\n");
+    assertThatThrownBy(() -> Recipes.loadSft(yaml)).hasMessageContaining("eval_strategy")
+        .hasMessageContaining("sometimes");
   }
 }
