@@ -7,7 +7,7 @@ import java.util.BitSet;
  * The held-out split of a dataset with no test split of its own, made as Hugging Face {@code datasets} makes it for
  * the alignment-handbook ({@code dataset.train_test_split(test_size=test_split_size, seed=seed)}): a fraction in
  * (0, 1) holds out {@code ceil(test_size * n)} rows, a whole number that many rows; the held-out rows are the first
- * ones of {@code np.random.default_rng(seed).permutation(n)} ({@link NumpyPermutation}), so the same rows as in Python.
+ * ones of {@code np.random.default_rng(seed).permutation(n)} ({@link HfShuffle}), so the same rows as in Python.
  *
  * <p>The split is a set of row indices ({@link #heldOut(int)}), so rows can be routed while they are read; the training
  * rows keep their order in the file (the trainer shuffles them with its own seed).
@@ -43,7 +43,7 @@ public record HoldOut(double testSize, long seed) {
 
   /** The indices (of {@code n} rows) that are held out. */
   public BitSet heldOut(int n) {
-    int[] permutation = NumpyPermutation.of(n, seed);
+    int[] permutation = HfShuffle.permutation(seed, n);
     BitSet test = new BitSet(n);
     for (int i = 0, k = testRows(n); i < k; i++) {
       test.set(permutation[i]);

@@ -13,20 +13,13 @@ class HoldOutTest {
   // goldens: numpy 2.4.6, np.random.default_rng(seed).permutation(n)
   @Test
   void permutationsAreNumpys() {
-    assertThat(NumpyPermutation.of(10, 0)).containsExactly(4, 6, 2, 7, 3, 5, 9, 0, 8, 1);
-    assertThat(NumpyPermutation.of(10, 42)).containsExactly(5, 6, 0, 7, 3, 2, 4, 9, 1, 8);
-    assertThat(NumpyPermutation.of(7, 1234)).containsExactly(4, 6, 0, 5, 1, 3, 2);
-    assertThat(NumpyPermutation.of(12, (1L << 40) + 5)).containsExactly(9, 5, 1, 2, 8, 3, 0, 10, 7, 4, 6, 11);
-    assertThat(Arrays.copyOf(NumpyPermutation.of(1000, 0), 12))
+    assertThat(HfShuffle.permutation(0, 10)).containsExactly(4, 6, 2, 7, 3, 5, 9, 0, 8, 1);
+    assertThat(HfShuffle.permutation(42, 10)).containsExactly(5, 6, 0, 7, 3, 2, 4, 9, 1, 8);
+    assertThat(HfShuffle.permutation(1234, 7)).containsExactly(4, 6, 0, 5, 1, 3, 2);
+    assertThat(HfShuffle.permutation((1L << 40) + 5, 12)).containsExactly(9, 5, 1, 2, 8, 3, 0, 10, 7, 4, 6, 11);
+    assertThat(Arrays.copyOf(HfShuffle.permutation(0, 1000), 12))
         .containsExactly(459, 206, 222, 162, 711, 814, 350, 890, 518, 264, 683, 674);
-    assertThat(NumpyPermutation.of(1, 42)).containsExactly(0);
-  }
-
-  @Test
-  void seedSequenceExpandsTheSeedAsNumpy() {
-    // np.random.SeedSequence(42).generate_state(4, np.uint64)
-    assertThat(NumpyPermutation.seedState(42)).containsExactly(0x9f1e2e6dcd540ab7L, 0xd57873dc79fb94b6L,
-        0x7d282a1b64d420b7L, 0x336579714692d5ffL);
+    assertThat(HfShuffle.permutation(42, 1)).containsExactly(0);
   }
 
   @Test
@@ -54,16 +47,5 @@ class HoldOutTest {
     assertThatThrownBy(() -> new HoldOut(0, 0)).hasMessageContaining("test_split_size");
     assertThat(new HoldOut(1000, 0).asKey()).isEqualTo(1000L);
     assertThat(new HoldOut(0.1, 0).asKey()).isEqualTo(0.1);
-  }
-
-  @Test
-  void theHeldOutPermutationIsTheMixtureShuffles() {
-    // NumpyPermutation (hold-out) and HfShuffle (mixture shuffles) both reimplement default_rng(seed).permutation(n)
-    for (long seed : new long[] {0, 1, 3, 42, 1234567}) {
-      for (int n : new int[] {1, 2, 10, 1000, 70_000}) {
-        assertThat(NumpyPermutation.of(n, seed)).as("n %d seed %d", n, seed)
-            .isEqualTo(HfShuffle.permutation(seed, n));
-      }
-    }
   }
 }
