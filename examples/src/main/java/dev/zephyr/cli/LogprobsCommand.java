@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.core.model.lora.LoraAdapter;
+import dev.zephyr.core.model.lora.PeftFiles;
 import dev.zephyr.core.model.LogProbs;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -25,6 +27,10 @@ public final class LogprobsCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model directory")
   Path model;
+  @Option(names = "--adapter", paramLabel = "DIR",
+      description = "PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors) applied to --model")
+  Path adapter;
+
   @Option(names = "--ids", required = true, description = "token ids: comma-separated, sequences separated by ';'")
   String ids;
 
@@ -34,7 +40,9 @@ public final class LogprobsCommand implements Callable<Integer> {
     for (String seq : ids.split(";")) {
       sequences.add(TokenIds.parse(spec, "--ids", seq));
     }
-    try (NDManager manager = NDManager.newBaseManager(); LlamaModel m = LlamaModel.load(model, manager)) {
+    try (NDManager manager = NDManager.newBaseManager(); LlamaModel base = LlamaModel.load(model, manager);
+        LoraAdapter lora = adapter == null ? null : PeftFiles.load(adapter, base.config(), manager)) {
+      LlamaModel m = lora == null ? base : base.withAdapter(lora);
       TokenIds.checkVocabulary(spec, "--ids", sequences, m.config().vocabSize());
       PrintStream out = System.out;
       JsonGenerator g = Json.mapper().getFactory().createGenerator(out);
