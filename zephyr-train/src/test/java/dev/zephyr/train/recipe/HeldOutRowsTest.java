@@ -2,9 +2,11 @@ package dev.zephyr.train.recipe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.zephyr.core.progress.Progress;
+import dev.zephyr.train.data.DatasetMixture;
 import dev.zephyr.train.data.EvalData;
 import dev.zephyr.train.data.HoldOut;
+import dev.zephyr.train.data.MixtureReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,7 +15,10 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** How {@link TrainingRuns#split} routes rows: by index over the files concatenated, or from evaluation files. */
+/**
+ * How {@link TrainingRuns#split} routes the rows a mixture reads: by index in mixture order (for files, the files
+ * concatenated), or from evaluation files read whole.
+ */
 class HeldOutRowsTest {
 
   private static Path file(Path dir, String name, int from, int to) throws Exception {
@@ -22,45 +27,42 @@ class HeldOutRowsTest {
     return Files.writeString(dir.resolve(name), sb);
   }
 
-  /** Each selected row's id and the source and line it was read from. */
-  private static TrainingRuns.Preparer<String> ids() {
-    return (rows, selected, source, task) -> {
-      List<String> out = new ArrayList<>();
-      for (int i = 0; i < rows.size(); i++) {
-        if (selected.test(i)) {
-          JsonNode r = rows.get(i);
-          out.add(r.get("id").asInt() + "@" + Path.of(source).getFileName() + ":" + (i + 1));
-        }
-      }
-      return out;
-    };
+  /** Each row's id and the file and line the mixture read it from, in mixture order (what the runs tokenise). */
+  private static List<String> ids(DatasetMixture mixture) {
+    return MixtureReader.read(mixture, (row, source, line) -> row.get("id").asInt() + "@"
+        + Path.of(source).getFileName() + ":" + line, MixtureReader.Options.defaults(), Progress.NONE, "ids",
+        s -> 1);
+  }
+
+  /** The runs' split of {@code files} read as {@code dataset_path} does; finishing a side is the identity. */
+  private static TrainingRuns.Split<String> split(List<Path> files, EvalData evalData) {
+    return TrainingRuns.split(ids(DatasetMixture.ofFiles(files)), "files", evalData, (part, name) -> part,
+        f -> ids(DatasetMixture.ofFiles(List.of(f))));
   }
 
   @Test
   void heldOutRowsAreTheSplitsIndicesOverBothFilesAndDisjointFromTraining(@TempDir Path dir) throws Exception {
     List<Path> files = List.of(file(dir, "a.jsonl", 0, 6), file(dir, "b.jsonl", 6, 10));
-    TrainingRuns.Split<String> s = TrainingRuns.split(files, EvalData.heldOut(new HoldOut(0.25, 42)), ids());
+    TrainingRuns.Split<String> s = split(files, EvalData.heldOut(new HoldOut(0.25, 42)));
     // default_rng(42).permutation(10)[:3] = [5, 6, 0]: row 6 is the first line of b.jsonl
     assertThat(s.eval()).containsExactly("0@a.jsonl:1", "5@a.jsonl:6", "6@b.jsonl:1");
     assertThat(s.train()).containsExactly("1@a.jsonl:2", "2@a.jsonl:3", "3@a.jsonl:4", "4@a.jsonl:5",
         "7@b.jsonl:2", "8@b.jsonl:3", "9@b.jsonl:4");
-    assertThat(TrainingRuns.split(files, EvalData.heldOut(new HoldOut(0.25, 42)), ids()).eval())
+    assertThat(split(files, EvalData.heldOut(new HoldOut(0.25, 42))).eval())
         .as("the same seed holds out the same rows").isEqualTo(s.eval());
   }
 
   @Test
   void evaluationFilesAreReadWholeAndTrainingKeepsEveryRow(@TempDir Path dir) throws Exception {
     List<Path> files = List.of(file(dir, "a.jsonl", 0, 4));
-    TrainingRuns.Split<String> s = TrainingRuns.split(files, EvalData.files(List.of(file(dir, "e.jsonl", 50, 52))),
-        ids());
-    assertThat(s.train()).hasSize(4);
+    TrainingRuns.Split<String> s = split(files, EvalData.files(List.of(file(dir, "e.jsonl", 50, 52))));
+    assertThat(s.train()).containsExactly("0@a.jsonl:1", "1@a.jsonl:2", "2@a.jsonl:3", "3@a.jsonl:4");
     assertThat(s.eval()).containsExactly("50@e.jsonl:1", "51@e.jsonl:2");
-    assertThat(TrainingRuns.split(files, EvalData.NONE, ids()).eval()).isEmpty();
+    assertThat(split(files, EvalData.NONE).eval()).isEmpty();
   }
 
   @Test
-  void theRunsCutTheSameIndicesFromTheTokenisedRowsInMixtureOrder() {
-    // what TrainingRuns.sft/dpo do: the examples of the mixture, in mixture order, split by index, each side finished
+  void eachSideIsFinishedOnItsOwnHeldOutFirst() {
     List<Integer> rows = IntStream.range(0, 10).boxed().toList();
     List<String> finished = new ArrayList<>();
     TrainingRuns.Split<Integer> s = TrainingRuns.split(rows, "mix", EvalData.heldOut(new HoldOut(0.25, 42)),
