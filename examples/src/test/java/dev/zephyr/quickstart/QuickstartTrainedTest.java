@@ -3,6 +3,7 @@ package dev.zephyr.quickstart;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.zephyr.core.io.Json;
 import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.testing.FileModes;
 import java.io.ByteArrayOutputStream;
@@ -53,6 +54,35 @@ class QuickstartTrainedTest {
           .anyMatch(n -> n.startsWith("checkpoint-"));
     }
     assertThat(work.resolve("zephyr/03-ddpo/run/ref_cache")).isDirectory();
+    // each training stage's manifest records the config record it trained with: the keys the trainer stored with
+    // its checkpoint (what a resume compares) have the same values in the manifest, DPO's loss among them
+    for (String stage : List.of("base/01-pretrain", "zephyr/01-dsft", "zephyr/03-ddpo", "ablation/02-ddpo")) {
+      JsonNode recorded = Json.mapper().readTree(work.resolve(stage).resolve("manifest.json").toFile())
+          .path("config").path("stage");
+      JsonNode trained = Json.mapper().readTree(checkpoint(work.resolve(stage).resolve("run"))
+          .resolve("training_config.json").toFile()).path("config");
+      assertThat(trained.size()).as(stage).isGreaterThan(10);
+      trained.fieldNames().forEachRemaining(key -> {
+        if (!key.equals("seed")) { // the pipeline's seed, which the manifest records beside the config
+          JsonNode inManifest = recorded.path(key);
+          JsonNode value = trained.get(key);
+          if (value.isNumber()) {
+            assertThat(inManifest.isNumber() ? inManifest.doubleValue() : Double.NaN).as(stage + " " + key)
+                .isEqualTo(value.doubleValue());
+          } else {
+            assertThat(inManifest).as(stage + " " + key).isEqualTo(value);
+          }
+        }
+      });
+    }
+    JsonNode dpoConfig = Json.mapper().readTree(work.resolve("zephyr/03-ddpo/manifest.json").toFile())
+        .path("config").path("stage");
+    assertThat(dpoConfig.path("beta").asDouble()).isEqualTo(0.1);
+    assertThat(dpoConfig.path("loss_type").toString()).isEqualTo("[\"sigmoid\",\"sft\"]");
+    assertThat(dpoConfig.path("loss_weights").toString()).isEqualTo("[1.0,1.0]");
+    assertThat(dpoConfig.path("label_smoothing").asDouble()).isEqualTo(0.0);
+    assertThat(dpoConfig.path("precompute_ref_log_probs").asBoolean()).isTrue();
+    assertThat(dpoConfig.path("max_steps").asLong()).isEqualTo(80);
     List<JsonNode> dpoMetrics = Jsonl.readAll(work.resolve("zephyr/03-ddpo/run/metrics.jsonl"));
     assertThat(dpoMetrics).isNotEmpty();
     // the results carry DPO's last logged step
@@ -66,6 +96,12 @@ class QuickstartTrainedTest {
     // results, charts, models and tokenizer files are readable like any file the user makes (0644 under umask 022)
     if (FileModes.posix(work)) {
       FileModes.assertOrdinaryBelow(work);
+    }
+  }
+
+  private static Path checkpoint(Path runDir) throws IOException {
+    try (Stream<Path> s = Files.list(runDir)) {
+      return s.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).findFirst().orElseThrow();
     }
   }
 
