@@ -109,8 +109,8 @@ public final class Recipes {
   }
 
   /**
-   * The keys {@link #reward} reads, by group ({@code training}, {@code model and data}, {@code reward}); any other key
-   * is accepted and logged as having no effect.
+   * The keys {@link #loadReward} reads, by group ({@code training}, {@code model and data}, {@code reward}); any other
+   * key is refused unless {@link RecipeKeys} lets it pass.
    */
   public static Map<String, List<String>> rewardKeys() {
     return keyGroups("reward", REWARD_KEYS);
@@ -119,8 +119,8 @@ public final class Recipes {
   private static Map<String, List<String>> keyGroups(String kind, List<String> kindKeys) {
     Map<String, List<String>> groups = new LinkedHashMap<>();
     groups.put("training", TRAINING_KEYS);
-    groups.put("model and data", kind.equals("reward") ? MODEL_AND_DATA_KEYS
-        : java.util.stream.Stream.concat(MODEL_AND_DATA_KEYS.stream(), EVAL_DATA_KEYS.stream()).toList());
+    groups.put("model and data",
+        java.util.stream.Stream.concat(MODEL_AND_DATA_KEYS.stream(), EVAL_DATA_KEYS.stream()).toList());
     groups.put(kind, kindKeys);
     groups.put("peft", PEFT_KEYS);
     return Collections.unmodifiableMap(groups);
@@ -187,6 +187,7 @@ public final class Recipes {
     Set<String> used = new TreeSet<>();
     RewardConfig.Builder b = stage ? RewardConfig.builder() : RewardConfig.builder(outputDir(n, yaml, used));
     common(n, yaml, used, b.training());
+    b.evalData(evalData(n, yaml, used));
     if (!stage) {
       b.runDir(runDir(n, yaml, used, b.outputDir));
       b.modelNameOrPath(model(n, yaml, used)).datasets(plainFiles(datasets(n, yaml, used), yaml));
@@ -198,12 +199,6 @@ public final class Recipes {
       b.centerRewardsCoefficient(doubleOf(n, "center_rewards_coefficient", yaml, used));
     }
     used.add("center_rewards_coefficient");
-    for (String k : List.of("eval_strategy", "evaluation_strategy")) {
-      if (n.hasNonNull(k) && !RecipeKeys.isNo(n.get(k))) {
-        throw InvalidInputException.field(yaml, k, "a reward-model run has no evaluation rows yet; remove it or set"
-            + " \"no\"");
-      }
-    }
     checkKeys(n, file, yaml, used, rewardKeys());
     return built(b::build, yaml);
   }
