@@ -1,6 +1,7 @@
 package dev.zephyr.train.recipe;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.config.ConfigKeys;
 import dev.zephyr.core.io.Json;
@@ -126,9 +127,12 @@ public final class Recipes {
     return Collections.unmodifiableMap(groups);
   }
 
-  /** Loads an SFT recipe. */
+  /**
+   * Loads an SFT recipe: the same as {@code Json.yaml().readValue(yaml.toFile(), SftConfig.class)}, which binds it
+   * through {@link RecipeBinding.Sft}.
+   */
   public static SftConfig loadSft(Path yaml) {
-    return parseSft(read(yaml), yaml, yaml.toString(), false);
+    return load(yaml, SftConfig.class);
   }
 
   /**
@@ -178,12 +182,12 @@ public final class Recipes {
     return Json.mapper().valueToTree(options);
   }
 
-  /** Loads a reward-model recipe. */
+  /** Loads a reward-model recipe through {@link RecipeBinding.Reward}; see {@link #loadSft}. */
   public static RewardConfig loadReward(Path yaml) {
-    return parseReward(read(yaml), yaml, yaml.toString(), false);
+    return load(yaml, RewardConfig.class);
   }
 
-  private static RewardConfig parseReward(JsonNode n, Path file, String yaml, boolean stage) {
+  static RewardConfig parseReward(JsonNode n, Path file, String yaml, boolean stage) {
     Set<String> used = new TreeSet<>();
     RewardConfig.Builder b = stage ? RewardConfig.builder() : RewardConfig.builder(outputDir(n, yaml, used));
     common(n, yaml, used, b.training());
@@ -216,7 +220,7 @@ public final class Recipes {
     return files;
   }
 
-  private static SftConfig parseSft(JsonNode n, Path file, String yaml, boolean stage) {
+  static SftConfig parseSft(JsonNode n, Path file, String yaml, boolean stage) {
     Set<String> used = new TreeSet<>();
     SftConfig.Builder b = stage ? SftConfig.builder() : SftConfig.builder(outputDir(n, yaml, used));
     common(n, yaml, used, b.training());
@@ -245,12 +249,12 @@ public final class Recipes {
     return built(b::build, yaml);
   }
 
-  /** Loads a DPO recipe. */
+  /** Loads a DPO recipe through {@link RecipeBinding.Dpo}; see {@link #loadSft}. */
   public static DpoConfig loadDpo(Path yaml) {
-    return parseDpo(read(yaml), yaml, yaml.toString(), false);
+    return load(yaml, DpoConfig.class);
   }
 
-  private static DpoConfig parseDpo(JsonNode n, Path file, String yaml, boolean stage) {
+  static DpoConfig parseDpo(JsonNode n, Path file, String yaml, boolean stage) {
     Set<String> used = new TreeSet<>();
     DpoConfig.Builder b = stage ? DpoConfig.builder() : DpoConfig.builder(outputDir(n, yaml, used));
     common(n, yaml, used, b.training());
@@ -379,13 +383,17 @@ public final class Recipes {
     return unnamed ? e.withSource(yaml) : e;
   }
 
-  private static JsonNode read(Path yaml) {
+  /** A recipe file bound by Jackson, which hands it to the key table through {@link RecipeBinding}. */
+  private static <T> T load(Path yaml, Class<T> type) {
     try {
-      JsonNode n = Json.yaml().readTree(yaml.toFile());
-      if (n == null || !n.isObject()) {
+      T config = Json.yaml().readValue(yaml.toFile(), type);
+      if (config == null) {
         throw new InvalidInputException(yaml.toString(), 0, null, "expected a YAML mapping of recipe keys");
       }
-      return n;
+      return config;
+    } catch (MismatchedInputException e) {
+      // an empty file has no content to map
+      throw new InvalidInputException(yaml.toString(), 0, null, "expected a YAML mapping of recipe keys", e);
     } catch (IOException e) {
       throw new InvalidInputException(yaml.toString(), 0, null, "cannot read YAML: " + e.getMessage(), e);
     }

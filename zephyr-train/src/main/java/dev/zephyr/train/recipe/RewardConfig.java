@@ -1,5 +1,6 @@
 package dev.zephyr.train.recipe;
 
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.train.data.EvalData;
 import dev.zephyr.train.loop.IntervalStrategy;
@@ -14,6 +15,10 @@ import java.util.Objects;
  * A reward-model run (TRL {@code RewardConfig} + alignment-handbook model/data keys): Bradley-Terry training of a
  * sequence-classification head {@code score.weight} on a decoder initialised from {@code model_name_or_path}.
  *
+ * <p>Bound by Jackson from a recipe:
+ * {@code new ObjectMapper(new YAMLFactory()).readValue(file, RewardConfig.class)} goes through {@link Recipes}' key
+ * table ({@link RecipeBinding}), with the checks and messages of {@code Recipes.load*} and the CLI's {@code --config}.
+ *
  * @param modelNameOrPath decoder initialisation (a local Hugging Face causal-LM directory; its LM head is dropped)
  * @param datasets local JSONL comparison files ({@code chosen}/{@code rejected}, optional {@code prompt} and
  *     {@code margin}), concatenated
@@ -27,6 +32,7 @@ import java.util.Objects;
  *     {@code eval_strategy} says, with TRL RewardTrainer's {@code eval_loss}, {@code eval_accuracy},
  *     {@code eval_margin}...
  */
+@JsonDeserialize(using = RecipeBinding.Reward.class)
 public record RewardConfig(Path modelNameOrPath, List<Path> datasets, int maxLength, double centerRewardsCoefficient,
     Path outputDir, TrainingArguments training, EvalData evalData) {
 
