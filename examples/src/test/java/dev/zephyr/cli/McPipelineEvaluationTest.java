@@ -78,6 +78,40 @@ class McPipelineEvaluationTest {
     assertThat(trainedScores).isNotEqualTo(initialScores);
   }
 
+  @Test
+  void aRecipeNamesTheMcEvaluationWithItsKeysAndAPathRelativeToTheRecipe(@TempDir Path dir) throws Exception {
+    tinyStudent(dir.resolve("student"));
+    Files.createDirectories(dir.resolve("data"));
+    Files.copy(TestData.path("mc", "tiny_generic.jsonl"), dir.resolve("data/task.jsonl"));
+    Files.writeString(dir.resolve("data/demos.jsonl"), "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"},"
+        + " {\"role\": \"assistant\", \"content\": \"Hello\"}]}\n");
+    Path recipe = Files.writeString(dir.resolve("recipe.yaml"), """
+        name: mc
+        student: student
+        work_dir: runs
+        stages:
+          - dsft: {dataset: data/demos.jsonl, max_length: 64, max_steps: 1, save_steps: 0, disable_tqdm: true}
+          - evaluate: {mc: {task: data/task.jsonl, limit: 5, batch_size: 4}}
+        """);
+    CliRun run = CliRun.of("pipeline", "--config", recipe.toString());
+    assertThat(run.code()).as(run.err()).isZero();
+    JsonNode manifest = Json.mapper().readTree(dir.resolve("runs/02-eval/manifest.json").toFile());
+    assertThat(manifest.get("config").get("evaluation").asText()).isEqualTo("mc");
+    assertThat(manifest.get("config").get("stage").get("task").asText())
+        .isEqualTo(dir.resolve("data/task.jsonl").toString());
+    assertThat(manifest.get("metrics").get("n").asDouble()).isEqualTo(5.0);
+
+    // the first five items only, each scored as McEvaluator scores it over the whole file
+    List<JsonNode> samples = Jsonl.readAll(dir.resolve("runs/02-eval/results/samples.jsonl"));
+    assertThat(samples).hasSize(5);
+    McEvaluator.Result all = scores(dir.resolve("runs/01-dsft/model"), dir.resolve("data/task.jsonl"));
+    for (int i = 0; i < 5; i++) {
+      assertThat(samples.get(i).get("pred").asInt()).isEqualTo(all.perItem().get(i).predicted());
+    }
+    assertThat(manifest.get("metrics").get("acc").asDouble())
+        .isEqualTo(all.perItem().subList(0, 5).stream().filter(it -> it.predicted() == it.gold()).count() / 5.0);
+  }
+
   private static McEvaluator.Result scores(Path model, Path task) {
     try (LocalModels local = LocalModels.load(model, null)) {
       return new McEvaluator(local.loglikelihood(2048), 8).evaluate(McTask.read(task));

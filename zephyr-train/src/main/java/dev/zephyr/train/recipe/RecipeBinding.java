@@ -21,41 +21,51 @@ public final class RecipeBinding {
   private RecipeBinding() {}
 
   /** Binds an SFT recipe ({@link Recipes#sftKeys()}). */
-  public static final class Sft extends StdDeserializer<SftConfig> {
+  public static final class Sft extends Binder<SftConfig> {
     public Sft() {
-      super(SftConfig.class);
-    }
-
-    @Override
-    public SftConfig deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
-      Origin o = Origin.of(p, SftConfig.SOURCE);
-      return Recipes.parseSft(mapping(p, ctx, o), o.file(), o.name(), false);
+      super(SftConfig.class, SftConfig.SOURCE, (n, file, name) -> Recipes.parseSft(n, file, name, false));
     }
   }
 
   /** Binds a DPO recipe ({@link Recipes#dpoKeys()}). */
-  public static final class Dpo extends StdDeserializer<DpoConfig> {
+  public static final class Dpo extends Binder<DpoConfig> {
     public Dpo() {
-      super(DpoConfig.class);
-    }
-
-    @Override
-    public DpoConfig deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
-      Origin o = Origin.of(p, DpoConfig.SOURCE);
-      return Recipes.parseDpo(mapping(p, ctx, o), o.file(), o.name(), false);
+      super(DpoConfig.class, DpoConfig.SOURCE, (n, file, name) -> Recipes.parseDpo(n, file, name, false));
     }
   }
 
   /** Binds a reward-model recipe ({@link Recipes#rewardKeys()}). */
-  public static final class Reward extends StdDeserializer<RewardConfig> {
+  public static final class Reward extends Binder<RewardConfig> {
     public Reward() {
-      super(RewardConfig.class);
+      super(RewardConfig.class, RewardConfig.SOURCE, (n, file, name) -> Recipes.parseReward(n, file, name, false));
+    }
+  }
+
+  /** How {@link Recipes} parses one kind of recipe: its tree, the file (or null) and the name errors use. */
+  @FunctionalInterface
+  interface Parser<T> {
+    T parse(JsonNode recipe, Path file, String name);
+  }
+
+  /** Reads the recipe's tree and hands it to the parser, naming its origin. */
+  abstract static class Binder<T> extends StdDeserializer<T> {
+    private final String fallbackName;
+    private final transient Parser<T> parser;
+
+    Binder(Class<T> type, String fallbackName, Parser<T> parser) {
+      super(type);
+      this.fallbackName = fallbackName;
+      this.parser = parser;
     }
 
     @Override
-    public RewardConfig deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
-      Origin o = Origin.of(p, RewardConfig.SOURCE);
-      return Recipes.parseReward(mapping(p, ctx, o), o.file(), o.name(), false);
+    public T deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
+      Origin o = Origin.of(p, fallbackName);
+      JsonNode n = ctx.readTree(p);
+      if (n == null || !n.isObject()) {
+        throw new InvalidInputException(o.name(), 0, null, "expected a YAML mapping of recipe keys");
+      }
+      return parser.parse(n, o.file(), o.name());
     }
   }
 
@@ -74,13 +84,5 @@ public final class RecipeBinding {
       }
       return new Origin(null, fallback);
     }
-  }
-
-  private static JsonNode mapping(JsonParser p, DeserializationContext ctx, Origin o) throws IOException {
-    JsonNode n = ctx.readTree(p);
-    if (n == null || !n.isObject()) {
-      throw new InvalidInputException(o.name(), 0, null, "expected a YAML mapping of recipe keys");
-    }
-    return n;
   }
 }
