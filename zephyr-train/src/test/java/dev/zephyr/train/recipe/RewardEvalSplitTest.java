@@ -45,6 +45,20 @@ class RewardEvalSplitTest {
   }
 
   @Test
+  void aRecipesRmStageTakesTheEvaluationKeysWithPathsRelativeToTheRecipe() {
+    ReadyStages stages = new ReadyStages(Path.of("/recipes/almost"), (name, options, base) -> null, d -> null);
+    RewardRun split = (RewardRun) stages.rewardModel(java.util.Map.of("test_split_size", 0.25, "eval_strategy",
+        "epoch"));
+    assertThat(split.settings().evalData().holdOut()).isEqualTo(new HoldOut(0.25, 0));
+    assertThat(split.config()).containsEntry("test_split_size", 0.25).containsEntry("eval_strategy", "epoch");
+    RewardRun files = (RewardRun) stages.rewardModel(java.util.Map.of("eval_dataset_path", "data/held.jsonl",
+        "eval_strategy", "steps", "eval_steps", 5));
+    assertThat(files.settings().evalData().files()).containsExactly(Path.of("/recipes/almost/data/held.jsonl"));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> stages.rewardModel(java.util.Map.of("eval_strategy",
+        "epoch"))).hasMessageContaining("eval_strategy").hasMessageContaining("test_split_size");
+  }
+
+  @Test
   void heldOutPairsAreEvaluatedWithTrlNamesAndNeverTrainedOn(@TempDir Path dir) throws Exception {
     Path model = RewardRunTest.tinyModel(dir);
     Path data = RewardRunTest.comparisons(dir);
