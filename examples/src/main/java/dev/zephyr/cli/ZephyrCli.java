@@ -34,6 +34,7 @@ import picocli.CommandLine.ScopeType;
       BenchCommand.class,
       SftCommand.class,
       DpoCommand.class,
+      RmCommand.class,
       ChatTemplateCommand.class,
       DsftDataCommand.class,
       GenerateCommand.class,

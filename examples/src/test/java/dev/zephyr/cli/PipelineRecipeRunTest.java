@@ -380,7 +380,7 @@ class PipelineRecipeRunTest {
     ReadyStages stages = new ReadyStages(dir, Evaluations::of, PipelineCommand::open);
     assertThatThrownBy(() -> stages.evaluation("arena_hard", Map.of()))
         .isInstanceOf(InvalidInputException.class).hasMessageContaining("'arena_hard'")
-        .hasMessageContaining("alpaca_eval, mt_bench");
+        .hasMessageContaining("alpaca_eval, mc, mt_bench");
     assertThatThrownBy(() -> stages.evaluation("mt_bench", Map.of("bench_dir", "b")))
         .hasMessageContaining("evaluate.mt_bench").hasMessageContaining("'judge'");
     assertThatThrownBy(() -> stages.evaluation("mt_bench", Map.of("bench_dir", "b", "judge",

@@ -37,4 +37,15 @@ public interface Evaluation {
   default EvalReport evaluate(ChatModel model, Path outputDir, Progress progress) {
     return evaluate(model, outputDir);
   }
+
+  /**
+   * Scores a local model directory; what the pipeline's evaluate stage calls. The default opens the directory as a
+   * chat model for {@link #evaluate(ChatModel, Path, Progress)} and closes it afterwards; evaluations that need more
+   * than chat (log-likelihoods of a local model) override this and read {@link ModelUnderTest#directory()}.
+   */
+  default EvalReport evaluateModel(ModelUnderTest model, Path outputDir, Progress progress) {
+    try (ChatModel chat = model.openChat()) {
+      return evaluate(chat, outputDir, progress);
+    }
+  }
 }

@@ -14,7 +14,7 @@ import java.util.TreeSet;
  */
 public final class Evaluations {
   /** The names a recipe may use. */
-  public static final Set<String> NAMES = new TreeSet<>(List.of("mt_bench", "alpaca_eval"));
+  public static final Set<String> NAMES = new TreeSet<>(List.of("mt_bench", "alpaca_eval", "mc"));
 
   private Evaluations() {}
 
@@ -28,6 +28,7 @@ public final class Evaluations {
     return switch (name) {
       case "mt_bench" -> new MtBenchEvaluation(MtBenchSettings.fromOptions(options, baseDir));
       case "alpaca_eval" -> new AlpacaEvalEvaluation(AlpacaEvalSettings.fromOptions(options, baseDir));
+      case "mc" -> new McEvaluation(McSettings.fromOptions(options, baseDir));
       default -> throw InvalidInputException.field("recipe stage evaluate", name, "unknown evaluation '" + name
           + "' (supported: " + String.join(", ", NAMES) + ")");
     };

@@ -41,6 +41,11 @@ record StageOptions(String evaluation, Map<String, Object> map, Path baseDir) {
     return baseDir.resolve(s).normalize();
   }
 
+  /** A path when the key is set, else null. */
+  Path optionalPath(String key) {
+    return map.get(key) == null ? null : path(key);
+  }
+
   String text(String key, String fallback) {
     Object v = map.get(key);
     return v == null ? fallback : v.toString();

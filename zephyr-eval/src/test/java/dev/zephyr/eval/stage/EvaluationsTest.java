@@ -49,6 +49,6 @@ class EvaluationsTest {
         Map.of("base_url", "u", "modle", "m")), BASE)).hasMessageContaining("'evaluate.mt_bench.judge.modle'")
         .hasMessageContaining("did you mean 'model'?");
     assertThatThrownBy(() -> Evaluations.of("arena_hard", Map.of(), BASE))
-        .hasMessageContaining("unknown evaluation 'arena_hard'").hasMessageContaining("alpaca_eval, mt_bench");
+        .hasMessageContaining("unknown evaluation 'arena_hard'").hasMessageContaining("alpaca_eval, mc, mt_bench");
   }
 }

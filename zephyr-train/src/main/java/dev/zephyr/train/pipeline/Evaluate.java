@@ -1,17 +1,19 @@
 package dev.zephyr.train.pipeline;
 
-import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.eval.EvalReport;
 import dev.zephyr.core.eval.Evaluation;
+import dev.zephyr.core.eval.ModelUnderTest;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Evaluates the current student with a core {@link Evaluation} (implemented in zephyr-eval), opening the model
- * directory through the pipeline's {@link ModelLoader}. The evaluation writes into {@code <stage dir>/results}. Metrics become the stage's metrics; the evaluation's files
- * become artifacts named {@code evaluation/<role>}.
+ * Evaluates the current student with a core {@link Evaluation} (implemented in zephyr-eval): the evaluation gets the
+ * model directory as a {@link ModelUnderTest}, which chat evaluations open through the pipeline's
+ * {@link ModelLoader} and log-likelihood evaluations read themselves. The evaluation writes into
+ * {@code <stage dir>/results}. Metrics become the stage's metrics; the evaluation's files become artifacts named
+ * {@code evaluation/<role>}.
  */
 public final class Evaluate implements Stage {
   private final Evaluation evaluation;
@@ -60,9 +62,8 @@ public final class Evaluate implements Stage {
     Path results = ctx.dir().resolve("results");
     java.nio.file.Files.createDirectories(results);
     EvalReport report;
-    try (ChatModel model = loader.open(ctx.input(Artifacts.MODEL))) {
-      report = evaluation.evaluate(model, results, ctx.progress());
-    }
+    report = evaluation.evaluateModel(new ModelUnderTest(ctx.input(Artifacts.MODEL), loader::open), results,
+        ctx.progress());
     if (report == null) {
       throw new PipelineException(ctx.id(), "evaluation '" + evaluation.name() + "' returned no report");
     }

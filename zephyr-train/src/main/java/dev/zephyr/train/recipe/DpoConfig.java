@@ -1,5 +1,6 @@
 package dev.zephyr.train.recipe;
 
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.model.lora.LoraConfig;
 import dev.zephyr.train.dpo.DpoLoss;
@@ -19,6 +20,10 @@ import java.util.Objects;
 /**
  * A DPO run (TRL {@code DPOConfig} + alignment-handbook model/data keys).
  *
+ * <p>Bound by Jackson from a recipe:
+ * {@code new ObjectMapper(new YAMLFactory()).readValue(file, DpoConfig.class)} goes through {@link Recipes}' key
+ * table ({@link RecipeBinding}), with the checks and messages of {@code Recipes.load*} and the CLI's {@code --config}.
+ *
  * @param modelNameOrPath policy initialisation (the dSFT model)
  * @param refModelNameOrPath reference model directory; null means a frozen copy of the initial policy
  * @param datasetMixture the training rows: {@code dataset_mixture}, or whole files ({@code dataset_path})
@@ -37,6 +42,7 @@ import java.util.Objects;
  * @param lora LoRA adapters to train ({@code use_peft}), or null for full fine-tuning; with adapters and no
  *     {@code ref_model_name_or_path} the reference is the same weights with the adapters off, as in TRL
  */
+@JsonDeserialize(using = RecipeBinding.Dpo.class)
 public record DpoConfig(Path modelNameOrPath, Path refModelNameOrPath, DatasetMixture datasetMixture, DpoLoss loss,
     int maxLength, boolean precomputeRefLogProbs, int pairsPerForward, Path outputDir, TrainingArguments training,
     EvalData evalData, LoraConfig lora) {

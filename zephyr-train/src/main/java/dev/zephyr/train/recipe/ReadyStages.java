@@ -100,7 +100,7 @@ public final class ReadyStages implements RecipeStages {
 
   @Override
   public RewardModelStage rewardModel(Map<String, Object> options) {
-    RewardConfig c = Recipes.rewardStage(options, "recipe stage rm");
+    RewardConfig c = Recipes.rewardStage(withEvalPaths(options), "recipe stage rm");
     RewardRun run = new RewardRun(allowConfigChange ? c.withTraining(c.training().toBuilder()
         .allowConfigChange(true).build()) : c);
     return options.containsKey("seed") ? run.withOwnSeed() : run;

@@ -1,6 +1,7 @@
 package dev.zephyr.train.recipe;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.config.ConfigKeys;
 import dev.zephyr.core.io.Json;
@@ -109,8 +110,8 @@ public final class Recipes {
   }
 
   /**
-   * The keys {@link #reward} reads, by group ({@code training}, {@code model and data}, {@code reward}); any other key
-   * is accepted and logged as having no effect.
+   * The keys {@link #loadReward} reads, by group ({@code training}, {@code model and data}, {@code reward}); any other
+   * key is refused unless {@link RecipeKeys} lets it pass.
    */
   public static Map<String, List<String>> rewardKeys() {
     return keyGroups("reward", REWARD_KEYS);
@@ -119,16 +120,19 @@ public final class Recipes {
   private static Map<String, List<String>> keyGroups(String kind, List<String> kindKeys) {
     Map<String, List<String>> groups = new LinkedHashMap<>();
     groups.put("training", TRAINING_KEYS);
-    groups.put("model and data", kind.equals("reward") ? MODEL_AND_DATA_KEYS
-        : java.util.stream.Stream.concat(MODEL_AND_DATA_KEYS.stream(), EVAL_DATA_KEYS.stream()).toList());
+    groups.put("model and data",
+        java.util.stream.Stream.concat(MODEL_AND_DATA_KEYS.stream(), EVAL_DATA_KEYS.stream()).toList());
     groups.put(kind, kindKeys);
     groups.put("peft", PEFT_KEYS);
     return Collections.unmodifiableMap(groups);
   }
 
-  /** Loads an SFT recipe. */
+  /**
+   * Loads an SFT recipe: the same as {@code Json.yaml().readValue(yaml.toFile(), SftConfig.class)}, which binds it
+   * through {@link RecipeBinding.Sft}.
+   */
   public static SftConfig loadSft(Path yaml) {
-    return parseSft(read(yaml), yaml, yaml.toString(), false);
+    return load(yaml, SftConfig.class);
   }
 
   /**
@@ -178,15 +182,16 @@ public final class Recipes {
     return Json.mapper().valueToTree(options);
   }
 
-  /** Loads a reward-model recipe. */
+  /** Loads a reward-model recipe through {@link RecipeBinding.Reward}; see {@link #loadSft}. */
   public static RewardConfig loadReward(Path yaml) {
-    return parseReward(read(yaml), yaml, yaml.toString(), false);
+    return load(yaml, RewardConfig.class);
   }
 
-  private static RewardConfig parseReward(JsonNode n, Path file, String yaml, boolean stage) {
+  static RewardConfig parseReward(JsonNode n, Path file, String yaml, boolean stage) {
     Set<String> used = new TreeSet<>();
     RewardConfig.Builder b = stage ? RewardConfig.builder() : RewardConfig.builder(outputDir(n, yaml, used));
     common(n, yaml, used, b.training());
+    b.evalData(evalData(n, yaml, used));
     if (!stage) {
       b.runDir(runDir(n, yaml, used, b.outputDir));
       b.modelNameOrPath(model(n, yaml, used)).datasets(plainFiles(datasets(n, yaml, used), yaml));
@@ -198,12 +203,6 @@ public final class Recipes {
       b.centerRewardsCoefficient(doubleOf(n, "center_rewards_coefficient", yaml, used));
     }
     used.add("center_rewards_coefficient");
-    for (String k : List.of("eval_strategy", "evaluation_strategy")) {
-      if (n.hasNonNull(k) && !RecipeKeys.isNo(n.get(k))) {
-        throw InvalidInputException.field(yaml, k, "a reward-model run has no evaluation rows yet; remove it or set"
-            + " \"no\"");
-      }
-    }
     checkKeys(n, file, yaml, used, rewardKeys());
     return built(b::build, yaml);
   }
@@ -221,7 +220,7 @@ public final class Recipes {
     return files;
   }
 
-  private static SftConfig parseSft(JsonNode n, Path file, String yaml, boolean stage) {
+  static SftConfig parseSft(JsonNode n, Path file, String yaml, boolean stage) {
     Set<String> used = new TreeSet<>();
     SftConfig.Builder b = stage ? SftConfig.builder() : SftConfig.builder(outputDir(n, yaml, used));
     common(n, yaml, used, b.training());
@@ -250,12 +249,12 @@ public final class Recipes {
     return built(b::build, yaml);
   }
 
-  /** Loads a DPO recipe. */
+  /** Loads a DPO recipe through {@link RecipeBinding.Dpo}; see {@link #loadSft}. */
   public static DpoConfig loadDpo(Path yaml) {
-    return parseDpo(read(yaml), yaml, yaml.toString(), false);
+    return load(yaml, DpoConfig.class);
   }
 
-  private static DpoConfig parseDpo(JsonNode n, Path file, String yaml, boolean stage) {
+  static DpoConfig parseDpo(JsonNode n, Path file, String yaml, boolean stage) {
     Set<String> used = new TreeSet<>();
     DpoConfig.Builder b = stage ? DpoConfig.builder() : DpoConfig.builder(outputDir(n, yaml, used));
     common(n, yaml, used, b.training());
@@ -384,13 +383,17 @@ public final class Recipes {
     return unnamed ? e.withSource(yaml) : e;
   }
 
-  private static JsonNode read(Path yaml) {
+  /** A recipe file bound by Jackson, which hands it to the key table through {@link RecipeBinding}. */
+  private static <T> T load(Path yaml, Class<T> type) {
     try {
-      JsonNode n = Json.yaml().readTree(yaml.toFile());
-      if (n == null || !n.isObject()) {
+      T config = Json.yaml().readValue(yaml.toFile(), type);
+      if (config == null) {
         throw new InvalidInputException(yaml.toString(), 0, null, "expected a YAML mapping of recipe keys");
       }
-      return n;
+      return config;
+    } catch (MismatchedInputException e) {
+      // an empty file has no content to map
+      throw new InvalidInputException(yaml.toString(), 0, null, "expected a YAML mapping of recipe keys", e);
     } catch (IOException e) {
       throw new InvalidInputException(yaml.toString(), 0, null, "cannot read YAML: " + e.getMessage(), e);
     }

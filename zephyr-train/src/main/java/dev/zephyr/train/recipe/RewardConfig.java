@@ -1,6 +1,9 @@
 package dev.zephyr.train.recipe;
 
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import dev.zephyr.core.InvalidInputException;
+import dev.zephyr.train.data.EvalData;
+import dev.zephyr.train.loop.IntervalStrategy;
 import dev.zephyr.train.loop.TrainingArguments;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -12,6 +15,10 @@ import java.util.Objects;
  * A reward-model run (TRL {@code RewardConfig} + alignment-handbook model/data keys): Bradley-Terry training of a
  * sequence-classification head {@code score.weight} on a decoder initialised from {@code model_name_or_path}.
  *
+ * <p>Bound by Jackson from a recipe:
+ * {@code new ObjectMapper(new YAMLFactory()).readValue(file, RewardConfig.class)} goes through {@link Recipes}' key
+ * table ({@link RecipeBinding}), with the checks and messages of {@code Recipes.load*} and the CLI's {@code --config}.
+ *
  * @param modelNameOrPath decoder initialisation (a local Hugging Face causal-LM directory; its LM head is dropped)
  * @param datasets local JSONL comparison files ({@code chosen}/{@code rejected}, optional {@code prompt} and
  *     {@code margin}), concatenated
@@ -20,9 +27,14 @@ import java.util.Objects;
  * @param outputDir {@code output_dir}: the reward model's Hugging Face directory ({@code
  *     LlamaForSequenceClassification} layout with its tokenizer), replaced as a whole when training ends
  * @param training optimisation and bookkeeping; its {@code outputDir} is this run's {@link #runDir()}
+ * @param evalData the evaluation pairs: held out of the comparison files ({@code test_split_size}, indices over the
+ *     files concatenated), files of their own ({@code eval_dataset_path}) or none; evaluated as
+ *     {@code eval_strategy} says, with TRL RewardTrainer's {@code eval_loss}, {@code eval_accuracy},
+ *     {@code eval_margin}...
  */
+@JsonDeserialize(using = RecipeBinding.Reward.class)
 public record RewardConfig(Path modelNameOrPath, List<Path> datasets, int maxLength, double centerRewardsCoefficient,
-    Path outputDir, TrainingArguments training) {
+    Path outputDir, TrainingArguments training, EvalData evalData) {
 
   /** The source named by validation errors; {@link Recipes} replaces it with the recipe file. */
   public static final String SOURCE = "RewardConfig";
@@ -32,6 +44,11 @@ public record RewardConfig(Path modelNameOrPath, List<Path> datasets, int maxLen
   public RewardConfig {
     Objects.requireNonNull(outputDir, "output_dir");
     Objects.requireNonNull(training, "training arguments");
+    Objects.requireNonNull(evalData, "evalData");
+    if (training.evalStrategy() != IntervalStrategy.NO && evalData.isNone()) {
+      throw InvalidInputException.field(SOURCE, "eval_strategy", "eval_strategy " + training.evalStrategy().hfName()
+          + " needs evaluation pairs: set test_split_size (pairs held out of the comparisons) or eval_dataset_path");
+    }
     if (maxLength < 2) {
       throw InvalidInputException.field(SOURCE, "max_length", "expected at least 2 tokens, found " + maxLength);
     }
@@ -48,17 +65,26 @@ public record RewardConfig(Path modelNameOrPath, List<Path> datasets, int maxLen
     return training.outputDir();
   }
 
-  /** The keys that shape the result, stored with each checkpoint: {@code max_length}, {@code center_rewards_coefficient}. */
+  /**
+   * The keys that shape the result, stored with each checkpoint: {@code max_length},
+   * {@code center_rewards_coefficient}, and {@code test_split_size} with its seed when pairs are held out (they decide
+   * which pairs train).
+   */
   public Map<String, Object> taskKeys() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("max_length", maxLength);
     m.put("center_rewards_coefficient", centerRewardsCoefficient);
+    if (evalData.holdOut() != null) {
+      m.put("test_split_size", evalData.holdOut().asKey());
+      m.put("test_split_seed", evalData.holdOut().seed());
+    }
     return m;
   }
 
   /** The same run with other training arguments. */
   public RewardConfig withTraining(TrainingArguments newTraining) {
-    return new RewardConfig(modelNameOrPath, datasets, maxLength, centerRewardsCoefficient, outputDir, newTraining);
+    return new RewardConfig(modelNameOrPath, datasets, maxLength, centerRewardsCoefficient, outputDir, newTraining,
+        evalData);
   }
 
   public static Builder builder(Path outputDir) {
@@ -78,6 +104,7 @@ public record RewardConfig(Path modelNameOrPath, List<Path> datasets, int maxLen
     double centerRewardsCoefficient;
     Path outputDir;
     TrainingArguments.Builder training;
+    EvalData evalData = EvalData.NONE;
 
     Builder(Path outputDir) {
       this.outputDir = outputDir;
@@ -91,10 +118,12 @@ public record RewardConfig(Path modelNameOrPath, List<Path> datasets, int maxLen
     /** {@code run_dir}; defaults to {@link RunDirs#besides} of the output directory. */
     public Builder runDir(Path v) { training.outputDir(v); return this; }
     public TrainingArguments.Builder training() { return training; }
+    /** Evaluation pairs ({@code test_split_size} or {@code eval_dataset_path}); none by default. */
+    public Builder evalData(EvalData v) { evalData = v; return this; }
 
     public RewardConfig build() {
       return new RewardConfig(modelNameOrPath, datasets, maxLength, centerRewardsCoefficient, outputDir,
-          training.build());
+          training.build(), evalData);
     }
   }
 }

@@ -14,7 +14,8 @@ import java.util.Objects;
  * hyper-parameters of a {@link RewardConfig} (its model, datasets, output directory and seed are replaced by the
  * pipeline's). The trainer works in {@code <stage dir>/run}; the reward model, in Hugging Face's
  * sequence-classification layout ({@code score.weight}) with the tokenizer, is {@code <stage dir>/model}. The stage's
- * metrics are the trainer's final ones ({@code accuracy}, {@code margin}, {@code mean_reward}... as TRL logs them).
+ * metrics are the trainer's final ones ({@code accuracy}, {@code margin}, {@code mean_reward}... as TRL logs them,
+ * and with evaluation pairs {@code eval_loss}, {@code eval_accuracy}, {@code eval_margin}...).
  *
  * <pre>{@code
  * RewardConfig.Builder rm = RewardConfig.builder().maxLength(512).centerRewardsCoefficient(0.01);
@@ -48,6 +49,7 @@ public final class RewardRun implements RewardModelStage {
   public Map<String, Object> config() {
     Map<String, Object> c = new LinkedHashMap<>();
     c.putAll(settings.taskKeys());
+    c.putAll(settings.evalData().keys());
     c.putAll(settings.training().hfKeys());
     if (!ownSeed) {
       c.remove("seed"); // the pipeline's seed, which the manifest records, is the one used
@@ -60,7 +62,7 @@ public final class RewardRun implements RewardModelStage {
     RewardConfig run = new RewardConfig(model, List.of(comparisons), settings.maxLength(),
         settings.centerRewardsCoefficient(), ctx.modelDir(),
         settings.training().toBuilder().outputDir(ctx.runDir())
-        .seed(ownSeed ? settings.training().seed() : ctx.seed()).build());
+        .seed(ownSeed ? settings.training().seed() : ctx.seed()).build(), settings.evalData());
     ctx.metrics(SftRun.finalMetrics(TrainingRuns.reward(run, ctx.progress())));
     return ctx.modelDir();
   }

@@ -1,5 +1,6 @@
 package dev.zephyr.train.recipe;
 
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.model.lora.LoraConfig;
 import dev.zephyr.core.tokenizer.LossMode;
@@ -19,6 +20,10 @@ import java.util.Objects;
 /**
  * An SFT run (TRL {@code SFTConfig} + alignment-handbook model/data keys).
  *
+ * <p>Bound by Jackson from a recipe:
+ * {@code new ObjectMapper(new YAMLFactory()).readValue(file, SftConfig.class)} goes through {@link Recipes}' key
+ * table ({@link RecipeBinding}), with the checks and messages of {@code Recipes.load*} and the CLI's {@code --config}.
+ *
  * @param modelNameOrPath local Hugging Face model directory (config.json, safetensors, tokenizer files)
  * @param datasetMixture the training rows: {@code dataset_mixture}, or whole files ({@code dataset_path})
  * @param maxLength {@code max_length} (alias {@code max_seq_length})
@@ -32,6 +37,7 @@ import java.util.Objects;
  *     in mixture order), files of their own ({@code eval_dataset_path}) or none; evaluated as {@code eval_strategy} says
  * @param lora LoRA adapters to train instead of every weight ({@code use_peft}), or null for full fine-tuning
  */
+@JsonDeserialize(using = RecipeBinding.Sft.class)
 public record SftConfig(Path modelNameOrPath, DatasetMixture datasetMixture, int maxLength, boolean packing,
     LossMode lossMode, Path outputDir, TrainingArguments training, EvalData evalData, LoraConfig lora) {
 

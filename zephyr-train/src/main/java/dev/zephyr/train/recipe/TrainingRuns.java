@@ -163,15 +163,13 @@ public final class TrainingRuns {
         Tokenizer tokenizer = Tokenizer.load(c.modelNameOrPath());
         LlamaModel decoder = LlamaModel.load(c.modelNameOrPath(), root)) {
       ChatTokenizer tok = ChatTokenizer.of(tokenizer);
-      List<RewardTask.Pair> pairs = new ArrayList<>();
-      for (Path d : c.datasets()) {
-        pairs.addAll(RewardData.prepare(d, tok, c.maxLength(), p).pairs());
-      }
+      Split<RewardTask.Pair> pairs = split(c.datasets(), c.evalData(), (rows, selected, source, task) ->
+          RewardData.prepare(rows, selected, source, task, tok, c.maxLength(), p).pairs());
       RewardModel rm = RewardModel.withNewHead(decoder, RewardConfig.HEAD_INIT_STD, c.training().seed());
       Trainer.TrainResult r;
       try (Trainer<RewardTask.Pair, RewardTask.Batch> t = new Trainer<>(c.training(),
-          new RewardTask(rm, new BradleyTerryLoss(c.centerRewardsCoefficient())), pairs, rm.parameters())) {
-        r = t.progress(p).taskConfig(c.taskKeys()).train();
+          new RewardTask(rm, new BradleyTerryLoss(c.centerRewardsCoefficient())), pairs.train(), rm.parameters())) {
+        r = t.progress(p).taskConfig(c.taskKeys()).evalDataset(pairs.eval()).train();
       }
       rm.save(c.outputDir(), c.modelNameOrPath());
       LOG.info("reward model written to {}", c.outputDir());

@@ -10,6 +10,8 @@ import dev.zephyr.core.tokenizer.ChatTokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntPredicate;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,10 +45,24 @@ public final class RewardData {
   /** Tokenizes rows already read; {@code source} names them in errors. */
   public static Prepared prepare(List<JsonNode> rows, String source, ChatTokenizer tok, int maxLength,
       Progress progress) {
+    return prepare(rows, i -> true, source, "tokenize " + source, tok, maxLength, progress);
+  }
+
+  /**
+   * Tokenizes the rows whose index {@code selected} accepts (one side of a held-out split), reporting them as task
+   * {@code taskName}; errors name {@code source} and the row's line in it. No row selected gives no pairs; rows
+   * selected but all dropped are an error.
+   */
+  public static Prepared prepare(List<JsonNode> rows, IntPredicate selected, String source, String taskName,
+      ChatTokenizer tok, int maxLength, Progress progress) {
+    int[] picked = IntStream.range(0, rows.size()).filter(selected).toArray();
+    if (picked.length == 0) {
+      return new Prepared(List.of(), 0, 0);
+    }
     List<RewardTask.Pair> out = new ArrayList<>();
     int dropped = 0;
-    try (Progress.Task task = progress.start("tokenize " + source, "rows", rows.size(), 0)) {
-      for (int i = 0; i < rows.size(); i++) {
+    try (Progress.Task task = progress.start(taskName, "rows", picked.length, 0)) {
+      for (int i : picked) {
         JsonNode row = rows.get(i);
         long line = i + 1;
         int[] chosen = tok.applyChatTemplate(side(row, "chosen", source, line), false).inputIds();
@@ -61,13 +77,13 @@ public final class RewardData {
     }
     if (dropped > 0) {
       LOG.warn("{}: dropped {} of {} pairs with a side longer than max_length {} tokens", source, dropped,
-          rows.size(), maxLength);
+          picked.length, maxLength);
     }
     if (out.isEmpty()) {
       throw new InvalidInputException(source, 0, null, "no usable comparison (rows need 'chosen' and 'rejected',"
           + " each at most max_length " + maxLength + " tokens)");
     }
-    return new Prepared(out, rows.size(), dropped);
+    return new Prepared(out, picked.length, dropped);
   }
 
   /** The whole conversation of one side: the prompt turns (unless the side repeats them), then the completion. */

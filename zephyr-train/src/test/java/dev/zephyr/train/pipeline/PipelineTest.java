@@ -11,6 +11,8 @@ import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
+import static org.mockito.Mockito.withSettings;
+import static org.mockito.Answers.CALLS_REAL_METHODS;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.chat.ChatModel;
@@ -77,13 +79,15 @@ class PipelineTest {
     });
 
     evaluatedModel = mock(ChatModel.class);
-    evaluation = mock(Evaluation.class);
+    // the real evaluateModel: it opens the model through the loader and calls evaluate(chat, dir, progress)
+    evaluation = mock(Evaluation.class, withSettings().defaultAnswer(CALLS_REAL_METHODS));
     when(evaluation.name()).thenReturn("held_out");
-    when(evaluation.evaluate(any(), any(), any())).thenAnswer(inv -> {
+    // stubbed without calling it (the real default would run while stubbing)
+    doAnswer(inv -> {
       Path dir = inv.getArgument(1);
       Path answers = Files.writeString(Files.createDirectories(dir).resolve("answers.jsonl"), "a");
       return new EvalReport("held_out", "m", Map.of("judge_score", 7.5), Map.of("answers", answers));
-    });
+    }).when(evaluation).evaluate(any(), any(), any());
   }
 
   private Pipeline zephyr() {

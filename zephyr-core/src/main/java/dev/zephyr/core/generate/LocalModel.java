@@ -1,0 +1,84 @@
+package dev.zephyr.core.generate;
+
+import ai.djl.ndarray.NDManager;
+import dev.zephyr.core.chat.ChatModel;
+import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.core.tokenizer.ChatTokenizer;
+import dev.zephyr.core.tokenizer.Tokenizer;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * A local Hugging Face model directory opened for evaluation: the decoder's weights, its tokenizer and the native
+ * memory they live in, all released by {@link #close()}. {@link #open} is the one place a model under test is read
+ * from disk, for chat ({@link #chatModel}) and for log-likelihood scoring alike, so a new directory layout (a PEFT
+ * adapter over its base, say) is taught here once.
+ */
+public final class LocalModel implements AutoCloseable {
+  private final NDManager manager;
+  private final LlamaModel model;
+  private final Tokenizer tokenizer;
+
+  private LocalModel(NDManager manager, LlamaModel model, Tokenizer tokenizer) {
+    this.manager = manager;
+    this.model = model;
+    this.tokenizer = tokenizer;
+  }
+
+  /** Opens {@code modelDir} with the tokenizer files it carries. */
+  public static LocalModel open(Path modelDir) {
+    return open(modelDir, null);
+  }
+
+  /**
+   * Opens {@code modelDir}; the tokenizer comes from {@code tokenizerDir}, or from the model directory when null.
+   *
+   * @throws dev.zephyr.core.InvalidInputException if the directory is not a supported model (it names the file)
+   */
+  public static LocalModel open(Path modelDir, Path tokenizerDir) {
+    Objects.requireNonNull(modelDir, "modelDir");
+    NDManager manager = NDManager.newBaseManager();
+    LlamaModel model = null;
+    try {
+      model = LlamaModel.load(modelDir, manager);
+      Tokenizer tokenizer = Tokenizer.load(tokenizerDir != null ? tokenizerDir : modelDir);
+      return new LocalModel(manager, model, tokenizer);
+    } catch (RuntimeException e) {
+      if (model != null) {
+        model.close();
+      }
+      manager.close();
+      throw e;
+    }
+  }
+
+  public LlamaModel model() {
+    return model;
+  }
+
+  public Tokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  /** The manager the weights live in; per-call arrays go into sub-managers of it. */
+  public NDManager manager() {
+    return manager;
+  }
+
+  /**
+   * A chat model named {@code name} over this decoder, prompts rendered with the tokenizer's chat template and
+   * completions decoded without special tokens. It shares this model's memory: close this, not the chat model.
+   */
+  public ChatModel chatModel(String name) {
+    ChatTokenizer chat = ChatTokenizer.of(tokenizer);
+    return new LocalChatModel(name, model, messages -> chat.applyChatTemplate(messages, true).inputIds(),
+        ids -> tokenizer.decode(ids, true), manager, false);
+  }
+
+  @Override
+  public void close() {
+    tokenizer.close();
+    model.close();
+    manager.close();
+  }
+}
