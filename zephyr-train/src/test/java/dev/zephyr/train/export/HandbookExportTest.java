@@ -16,6 +16,7 @@ import dev.zephyr.train.pipeline.Aif;
 import dev.zephyr.train.pipeline.Ddpo;
 import dev.zephyr.train.pipeline.Dsft;
 import dev.zephyr.train.pipeline.Pipeline;
+import dev.zephyr.train.pipeline.StageManifest;
 import dev.zephyr.train.recipe.DpoConfig;
 import dev.zephyr.train.recipe.DpoRun;
 import dev.zephyr.train.recipe.SftConfig;
@@ -163,6 +164,54 @@ class HandbookExportTest {
         .writeTo(tmp.resolve("c")))
         .isInstanceOf(Inexpressible.class).hasMessageContaining("gradient_accumulation_steps")
         .hasMessageContaining("global batch of 3 (3 x 1) does not split evenly over 8 processes");
+  }
+
+  @Test
+  void preferencesAnEarlierStageWroteComeFromItsManifestAndMissingOnesAreListed(@TempDir Path tmp)
+      throws Exception {
+    Pipeline p = Pipeline.empty().aif(new NoFeedback()).ddpo(new DpoRun(DpoConfig.builder().build()));
+    Path work = tmp.resolve("work");
+    HandbookExport.ExportResult before = HandbookExport.of(p, STUDENT, work, ExportOptions.defaults())
+        .writeTo(tmp.resolve("before"));
+    assertThat(before.pending()).containsExactly("02-ddpo");
+    assertThat(tmp.resolve("before/data/02-ddpo/train.jsonl")).doesNotExist();
+    assertThat(Files.readString(tmp.resolve("before/" + HandbookExport.NOTES))).contains("## Datasets still to provide")
+        .contains("- 02-ddpo: `data/02-ddpo/train.jsonl` is not written: stage 01-aif writes them in zephyr");
+
+    // once `zephyr pipeline` has run the feedback stage, its manifest names the pairs
+    Path aifDir = Files.createDirectories(work.resolve("01-aif"));
+    Files.writeString(aifDir.resolve("preferences.jsonl"),
+        "{\"prompt\": \"a\", \"chosen\": \"b\", \"rejected\": \"c\"}\n");
+    new StageManifest("aif", "01-aif", StageManifest.COMPLETED, "f", null, null,
+        java.util.Map.of("preferences", "preferences.jsonl"), null, null, null, null, 1, null).write(aifDir);
+    HandbookExport.ExportResult after = HandbookExport.of(p, STUDENT, work, ExportOptions.defaults())
+        .writeTo(tmp.resolve("after"));
+    assertThat(after.pending()).isEmpty();
+    assertThat(Jsonl.readAll(tmp.resolve("after/data/02-ddpo/train.jsonl"))).singleElement()
+        .satisfies(row -> assertThat(row.toString()).isEqualTo("{\"prompt\":\"a\",\"chosen\":\"b\",\"rejected\":\"c\"}"));
+  }
+
+  /** A feedback stage that is never run: the export only plans. */
+  private static final class NoFeedback implements dev.zephyr.train.pipeline.FeedbackStage {
+    @Override
+    public java.util.Map<String, Object> config() {
+      return java.util.Map.of();
+    }
+
+    @Override
+    public Path completions(dev.zephyr.train.pipeline.StageContext ctx) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Path ratings(Path completions, dev.zephyr.train.pipeline.StageContext ctx) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Path binarize(Path ratings, dev.zephyr.train.pipeline.StageContext ctx) {
+      throw new UnsupportedOperationException();
+    }
   }
 
   @Test
