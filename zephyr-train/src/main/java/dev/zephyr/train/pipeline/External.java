@@ -9,16 +9,12 @@ import dev.zephyr.core.model.safetensors.Safetensors;
 import dev.zephyr.core.model.safetensors.SafetensorsHeader;
 import dev.zephyr.core.model.safetensors.TensorInfo;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -248,19 +244,9 @@ public final class External implements Stage {
     return verified;
   }
 
+  /** The plain hex digest of one file, as {@code sha256sum} prints it. */
   private static String sha256(Path file) {
-    try (InputStream in = Files.newInputStream(file)) {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      byte[] buf = new byte[1 << 16];
-      for (int n; (n = in.read(buf)) > 0; ) {
-        md.update(buf, 0, n);
-      }
-      return HexFormat.of().formatHex(md.digest());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file, e);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return Digests.sha256(file).substring("sha256:".length());
   }
 
   /** Waits until the directory looks complete and stopped changing, or the wait is over (then the checks speak). */
