@@ -93,6 +93,11 @@ public final class PipelineCommand implements Callable<Integer> {
   }
 
   Recipe loadRecipe() {
+    return loadRecipe(config);
+  }
+
+  /** A recipe file, or {@code builtin:NAME} (relative paths then resolve against the working directory). */
+  static Recipe loadRecipe(String config) {
     if (config.startsWith(BUILTIN)) {
       String name = config.substring(BUILTIN.length());
       String resource = "/recipes/" + name + ".yaml";

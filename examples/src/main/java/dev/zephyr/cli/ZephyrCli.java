@@ -40,6 +40,7 @@ import picocli.CommandLine.ScopeType;
       GenerateCommand.class,
       LogprobsCommand.class,
       MergeAdapterCommand.class,
+      ExportRecipeCommand.class,
       QuickstartCommand.class,
       DemoCommand.class,
     })

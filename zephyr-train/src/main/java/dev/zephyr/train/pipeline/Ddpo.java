@@ -37,6 +37,11 @@ public final class Ddpo implements Stage {
     return new Ddpo(stage, Steps.require(file, "file"), null);
   }
 
+  /** The DPO stage that trains, or null for a {@link #trainedModel} (nothing trains). */
+  public DpoStage dpoStage() {
+    return stage;
+  }
+
   @Override
   public String kind() {
     return "ddpo";

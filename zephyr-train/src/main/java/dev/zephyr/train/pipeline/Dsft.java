@@ -57,6 +57,11 @@ public final class Dsft implements Stage {
     return stage;
   }
 
+  /** The SFT stage that trains, or null for a {@link #trainedModel} (nothing trains). */
+  public SftStage sftStage() {
+    return stage;
+  }
+
   @Override
   public String kind() {
     return kind;

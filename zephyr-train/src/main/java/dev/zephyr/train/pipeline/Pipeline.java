@@ -133,6 +133,14 @@ public final class Pipeline {
     return then(Evaluate.of(evaluation));
   }
 
+  /**
+   * Takes a model trained elsewhere (the handbook's scripts after {@code zephyr export-recipe}) as the current model,
+   * in a stage directory named after {@code kind}; see {@link External} for its checks, waiting and digests.
+   */
+  public Pipeline external(String kind, Path modelDir) {
+    return then(External.of(kind, modelDir));
+  }
+
   /** Adds any stage. */
   public Pipeline then(Stage stage) {
     List<Stage> next = new ArrayList<>(stages);
@@ -163,6 +171,11 @@ public final class Pipeline {
    */
   public Pipeline progress(Progress sink) {
     return new Pipeline(stages, listeners, modelLoader, seed, java.util.Objects.requireNonNull(sink, "progress"));
+  }
+
+  /** The seed every stage derives its randomness from. */
+  public long seed() {
+    return seed;
   }
 
   /** The stages in order. */

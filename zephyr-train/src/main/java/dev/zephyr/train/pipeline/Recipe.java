@@ -33,7 +33,8 @@ import java.util.Set;
  * Stage kinds: {@code dsft} (artifact keys {@code dataset}, {@code model}), {@code aif} ({@code preferences},
  * {@code ratings}, {@code completions}, {@code sample_student}), {@code ddpo} ({@code preferences}, {@code model}),
  * {@code rm} ({@code comparisons}, {@code model}), {@code bon}, {@code sft} (trains on upstream demonstrations), and
- * {@code evaluate} (one key per evaluation). Relative artifact paths are relative to the YAML file's directory
+ * {@code evaluate} (one key per evaluation), and {@code external} (a model trained elsewhere: {@code model},
+ * {@code name}, {@code sha256sums}, {@code wait_minutes}, {@code poll_seconds}; see {@link External}). Relative artifact paths are relative to the YAML file's directory
  * ({@link #baseDir()}); every other key is handed to {@link RecipeStages} unchanged, and the stage's config record
  * resolves the paths among them against the same directory when it binds them
  * ({@code dev.zephyr.train.recipe.ReadyStages}).
@@ -47,7 +48,12 @@ import java.util.Set;
  */
 public record Recipe(String name, long seed, Path student, Path workDir, List<StageSpec> stages, Path baseDir) {
   /** Stage kinds a recipe may use. */
-  public static final Set<String> KINDS = Set.of("dsft", "aif", "ddpo", "rm", "bon", "sft", "evaluate");
+  public static final Set<String> KINDS = Set.of("dsft", "aif", "ddpo", "rm", "bon", "sft", "evaluate",
+      "external");
+
+  /** The keys of an {@code external} stage. */
+  public static final Set<String> EXTERNAL_KEYS = Set.of("model", "name", "sha256sums", "wait_minutes",
+      "poll_seconds");
 
   /** The keys of a recipe's top level; any other is refused with the closest of these. */
   public static final Set<String> TOP_LEVEL_KEYS = Set.of("name", "seed", "student", "work_dir", "stages");
@@ -115,7 +121,8 @@ public record Recipe(String name, long seed, Path student, Path workDir, List<St
       Map<String, Object> options = opts == null || opts.isNull()
           ? new LinkedHashMap<>()
           : Json.mapper().convertValue(opts, LinkedHashMap.class);
-      for (String key : List.of("dataset", "model", "preferences", "ratings", "completions", "comparisons")) {
+      for (String key : List.of("dataset", "model", "preferences", "ratings", "completions", "comparisons",
+          "sha256sums")) {
         Object v = options.get(key);
         if (v != null) {
           if (!(v instanceof String s)) {
@@ -201,6 +208,7 @@ public record Recipe(String name, long seed, Path student, Path workDir, List<St
           }
         }
         case "bon" -> p = p.bestOfN(factory.bestOfN(o));
+        case "external" -> p = p.then(external(model, o));
         case "evaluate" -> {
           for (Iterator<Map.Entry<String, Object>> it = o.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, Object> e = it.next();
@@ -212,6 +220,43 @@ public record Recipe(String name, long seed, Path student, Path workDir, List<St
       }
     }
     return evaluates ? p.modelLoader(factory.loader()) : p;
+  }
+
+  /** An {@code external} stage from its recipe keys ({@code model} already taken out). */
+  private static External external(Path model, Map<String, Object> o) {
+    String source = "recipe stage external";
+    for (String k : o.keySet()) {
+      if (!EXTERNAL_KEYS.contains(k)) {
+        throw ConfigKeys.unknown(source, 0, k, EXTERNAL_KEYS);
+      }
+    }
+    if (model == null) {
+      throw InvalidInputException.field(source, "model", "required: the model directory trained elsewhere");
+    }
+    Object name = o.getOrDefault("name", "external");
+    External e;
+    try {
+      e = External.of(name.toString(), model);
+    } catch (IllegalArgumentException ex) {
+      throw InvalidInputException.field(source, "name", ex.getMessage());
+    }
+    if (o.get("sha256sums") != null) {
+      e = e.verifying(Path.of(o.get("sha256sums").toString()));
+    }
+    if (o.get("wait_minutes") != null) {
+      double minutes = number(o.get("wait_minutes"), "wait_minutes", source);
+      double poll = o.get("poll_seconds") == null ? 30 : number(o.get("poll_seconds"), "poll_seconds", source);
+      e = e.waitingUpTo(java.time.Duration.ofMillis((long) (minutes * 60_000)),
+          java.time.Duration.ofMillis(Math.max(1, (long) (poll * 1000))));
+    }
+    return e;
+  }
+
+  private static double number(Object v, String key, String source) {
+    if (v instanceof Number n && n.doubleValue() >= 0) {
+      return n.doubleValue();
+    }
+    throw InvalidInputException.field(source, key, "expected a number >= 0, found " + v);
   }
 
   private static Path path(Object o) {
