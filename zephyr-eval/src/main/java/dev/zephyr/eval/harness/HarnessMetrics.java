@@ -1,5 +1,6 @@
 package dev.zephyr.eval.harness;
 
+import dev.zephyr.eval.mc.McEvaluator;
 import java.util.List;
 
 /**
@@ -67,20 +68,9 @@ public final class HarnessMetrics {
     return s / v.length;
   }
 
-  /**
-   * {@code mean_stderr}: the sample standard deviation (n - 1) over sqrt(n); NaN for fewer than two values, which
-   * lm-eval reports as "N/A".
-   */
+  /** {@code mean_stderr} (see {@link McEvaluator#meanStderr}); NaN, reported "N/A", for a single value. */
   public static double meanStderr(double[] v) {
-    if (v.length < 2) {
-      return Double.NaN;
-    }
-    double mu = mean(v);
-    double ss = 0;
-    for (double x : v) {
-      ss += (x - mu) * (x - mu);
-    }
-    return Math.sqrt(ss / (v.length - 1)) / Math.sqrt(v.length);
+    return McEvaluator.meanStderr(v);
   }
 
   /** {@code aggregate_subtask_metrics}: the mean of subtask values, weighted by size or not. */
