@@ -9,9 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code zephyr lm-eval}: the Open LLM Leaderboard tasks in lm-evaluation-harness's form on a local model. */
 @Command(name = "lm-eval", mixinStandardHelpOptions = true,
@@ -48,29 +46,27 @@ final class LmEvalCommand implements Callable<Integer> {
   @Option(names = "--max-length", defaultValue = "2048", description = "longest input in tokens (left-truncated)")
   int maxLength;
 
-  @Option(names = "--output", defaultValue = "lm-eval-results.json", paramLabel = "FILE",
+  @Option(names = "--out", defaultValue = "lm-eval-results.json", paramLabel = "FILE",
       description = "results JSON (the Markdown tables go next to it as .md)")
-  Path output;
+  Path out;
 
   @Option(names = "--cache", paramLabel = "FILE",
-      description = "request cache JSONL; a killed run continues from it (default: next to --output)")
+      description = "request cache JSONL; a killed run continues from it (default: next to --out)")
   Path cache;
-
-  @Spec
-  CommandSpec spec;
 
   @Override
   public Integer call() {
-    Path cacheFile = cache != null ? cache : output.toAbsolutePath().resolveSibling("lm-eval-requests.jsonl");
+    Path cacheFile = cache != null ? cache : out.toAbsolutePath().resolveSibling("lm-eval-requests.jsonl");
     String modelArgs = "pretrained=" + model + (tokenizer != null ? ",tokenizer=" + tokenizer : "")
         + ",max_length=" + maxLength;
-    HarnessRun.Config config = new HarnessRun.Config(tasks, data, numFewshot, limit, batchSize, output, cacheFile,
+    HarnessRun.Config config = new HarnessRun.Config(tasks, data, numFewshot, limit, batchSize, out, cacheFile,
         model.toAbsolutePath().normalize() + " max_length=" + maxLength, modelArgs);
     HarnessData.RowReader reader = file -> DatasetRows.readAll(file, Jsonl.OnError.FAIL).stream()
         .map(r -> new HarnessData.Row(r.value(), r.line())).toList();
+    // the data is read and checked before the model is loaded
+    HarnessRun.Prepared prepared = HarnessRun.prepare(config, reader);
     try (LocalModels local = LocalModels.load(model, tokenizer)) {
-      HarnessRun.Outcome outcome = HarnessRun.run(config, local.loglikelihood(maxLength), reader,
-          ConsoleProgress.stderr());
+      HarnessRun.Outcome outcome = prepared.run(local.loglikelihood(maxLength), ConsoleProgress.stderr());
       System.out.print(outcome.markdown());
       System.out.println("wrote " + outcome.json() + " and " + outcome.markdownFile());
     }

@@ -27,7 +27,7 @@ class LmEvalCommandTest {
   private static CliRun lmEval(Path data, Path out, String... more) {
     String[] base = {"lm-eval", "--task", "arc_challenge,truthfulqa_mc2", "--data", data.toString(),
         "--num-fewshot", "1", "--limit", "2", "--model", modelDir.toString(), "--tokenizer",
-        TestData.path("tokenizers", "zephyr").toString(), "--batch-size", "3", "--output", out.toString()};
+        TestData.path("tokenizers", "zephyr").toString(), "--batch-size", "3", "--out", out.toString()};
     String[] args = java.util.Arrays.copyOf(base, base.length + more.length);
     System.arraycopy(more, 0, args, base.length, more.length);
     return EvalCommandsTest.zephyr(args);

@@ -17,9 +17,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One {@code zephyr lm-eval} run: reads every task's splits, checks them all before scoring anything, scores the
- * tasks through a {@link CachedLoglikelihoodModel} (so a killed run continues), and writes the results JSON and its
- * Markdown tables.
+ * One {@code zephyr lm-eval} run: {@link #prepare} reads and checks every task's splits, then
+ * {@link Prepared#run} scores the tasks through a {@link CachedLoglikelihoodModel} (so a killed run continues) and
+ * writes the results JSON and its Markdown tables.
  */
 public final class HarnessRun {
   /**
@@ -57,15 +57,14 @@ public final class HarnessRun {
   private HarnessRun() {}
 
   /**
-   * Runs the tasks.
+   * Reads and checks every task's splits, before any model is loaded: a bad row in the last task should cost
+   * neither the model's loading nor the scoring of the tasks before it.
    *
    * @param reader reads the data files (JSONL only with {@link HarnessData#jsonlReader()})
    */
-  public static Outcome run(Config config, LoglikelihoodModel model, HarnessData.RowReader reader,
-      Progress progress) {
+  public static Prepared prepare(Config config, HarnessData.RowReader reader) {
     List<HarnessTask> tasks = HarnessTasks.resolve(config.tasks());
     HarnessData data = new HarnessData(config.data(), reader);
-    // read and check every split first: a bad row in the last task should not cost the scoring of the others
     List<HarnessData.Split[]> splits = new ArrayList<>();
     for (HarnessTask task : tasks) {
       int shots = shots(config, task);
@@ -74,15 +73,42 @@ public final class HarnessRun {
           : task.fewshotFromEvalSplit() ? eval : data.read(task, task.fewshotSplit());
       splits.add(new HarnessData.Split[] {eval, fewshot});
     }
-    List<TaskResult> results = new ArrayList<>();
-    try (CachedLoglikelihoodModel cached = new CachedLoglikelihoodModel(model, config.modelId(), config.cache())) {
-      HarnessEvaluator evaluator = new HarnessEvaluator(cached, config.batchSize());
-      for (int i = 0; i < tasks.size(); i++) {
-        HarnessTask task = tasks.get(i);
-        results.add(evaluator.evaluate(task, splits.get(i)[0], splits.get(i)[1], shots(config, task),
-            config.limit(), progress));
-      }
+    return new Prepared(config, tasks, splits);
+  }
+
+  /** The tasks of a run with their splits read and checked. */
+  public static final class Prepared {
+    private final Config config;
+    private final List<HarnessTask> tasks;
+    private final List<HarnessData.Split[]> splits;
+
+    private Prepared(Config config, List<HarnessTask> tasks, List<HarnessData.Split[]> splits) {
+      this.config = config;
+      this.tasks = List.copyOf(tasks);
+      this.splits = List.copyOf(splits);
     }
+
+    /** The tasks, in run order. */
+    public List<HarnessTask> tasks() {
+      return tasks;
+    }
+
+    /** Scores every task through the request cache and writes the results JSON and its Markdown tables. */
+    public Outcome run(LoglikelihoodModel model, Progress progress) {
+      List<TaskResult> results = new ArrayList<>();
+      try (CachedLoglikelihoodModel cached = new CachedLoglikelihoodModel(model, config.modelId(), config.cache())) {
+        HarnessEvaluator evaluator = new HarnessEvaluator(cached, config.batchSize());
+        for (int i = 0; i < tasks.size(); i++) {
+          HarnessTask task = tasks.get(i);
+          results.add(evaluator.evaluate(task, splits.get(i)[0], splits.get(i)[1], shots(config, task),
+              config.limit(), progress));
+        }
+      }
+      return write(config, results);
+    }
+  }
+
+  private static Outcome write(Config config, List<TaskResult> results) {
     Map<String, Object> settings = new LinkedHashMap<>();
     settings.put("model", "zephyr");
     settings.put("model_args", config.modelArgs());

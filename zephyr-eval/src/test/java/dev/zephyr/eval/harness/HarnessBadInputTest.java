@@ -1,5 +1,6 @@
 package dev.zephyr.eval.harness;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.zephyr.core.InvalidInputException;
@@ -80,5 +81,20 @@ class HarnessBadInputTest {
   void anUnknownTaskIsNamed() {
     assertThatThrownBy(() -> HarnessTasks.resolve(List.of("arc_challenge", "hellaswagg")))
         .isInstanceOf(InvalidInputException.class).hasMessageContaining("hellaswagg");
+  }
+
+  @Test
+  void aBadRowInTheLastTaskFailsBeforeAnythingIsScored(@TempDir Path root) throws IOException {
+    Path arc = root.resolve("ai2_arc/ARC-Challenge");
+    Files.createDirectories(arc);
+    Files.copy(TestData.path("lm_eval", "ai2_arc", "ARC-Challenge", "test.jsonl"), arc.resolve("test.jsonl"));
+    Path bad = write(root, "truthful_qa/multiple_choice/validation.jsonl",
+        "{\"question\": \"Q\", \"mc2_targets\": {\"choices\": [\"t\", \"f\"], \"labels\": [1, 1]}}");
+    HarnessRun.Config config = new HarnessRun.Config(List.of("arc_challenge", "truthfulqa_mc2"), List.of(root), 0,
+        null, 4, root.resolve("results.json"), root.resolve("cache.jsonl"), "fake", "fake");
+    assertThatThrownBy(() -> HarnessRun.prepare(config, HarnessData.jsonlReader()))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining(bad + ":1")
+        .hasMessageContaining("mc2_targets.labels");
+    assertThat(root.resolve("cache.jsonl")).doesNotExist();
   }
 }
