@@ -29,6 +29,7 @@ import picocli.CommandLine.ScopeType;
       MtBenchCommand.class,
       AlpacaEvalCommand.class,
       McCommand.class,
+      LmEvalCommand.class,
       ReportCommand.class,
       AifCommand.class,
       BenchCommand.class,

@@ -3,6 +3,7 @@ package dev.zephyr.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Logger;
+import dev.zephyr.core.testing.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -157,6 +158,8 @@ class CliConventionsTest {
         new Case("zephyr generate", "generate", "--model", model, "--prompt-ids", "1,2"),
         new Case("zephyr generate", "generate", "--model", model, "--prompt", "Hi"),
         new Case("zephyr mc", "mc", "--model", model, "--task", task.toString()),
+        new Case("zephyr lm-eval", "lm-eval", "--model", model, "--task", "arc_challenge", "--num-fewshot", "0",
+            "--data", TestData.path("lm_eval").toString(), "--out", tmp.resolve("lm-eval.json").toString()),
         new Case("zephyr mt-bench answer", "mt-bench", "answer", "--model", model, "--bench-dir", bench.toString(),
             "--out", tmp.resolve("answers.jsonl").toString()),
         new Case("zephyr alpaca-eval generate", "alpaca-eval", "generate", "--model", model, "--eval-set",
@@ -173,6 +176,7 @@ class CliConventionsTest {
         new Case("zephyr dsft-data", "dsft-data", "--config", missing),
         new Case("zephyr pipeline", "pipeline", "--config", missing),
         new Case("zephyr report", "report", "--metrics", missing),
+        new Case("zephyr report", "report", "--lm-eval", missing),
         new Case("zephyr chat-template", "chat-template", "--tokenizer", tmp.toString(), "--input", missing),
         new Case("zephyr mt-bench show", "mt-bench", "show", "--bench-dir", missing, "--judgments", missing),
         new Case("zephyr alpaca-eval score", "alpaca-eval", "score", "--annotations", missing));

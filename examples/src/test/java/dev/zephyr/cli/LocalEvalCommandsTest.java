@@ -2,12 +2,9 @@ package dev.zephyr.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.io.Jsonl;
-import dev.zephyr.core.model.LlamaModel;
-import dev.zephyr.core.model.ModelConfig;
 import dev.zephyr.core.testing.TestData;
 import dev.zephyr.eval.mc.McEvaluator;
 import dev.zephyr.eval.mc.McTask;
@@ -25,14 +22,7 @@ class LocalEvalCommandsTest {
 
   @BeforeAll
   static void saveTinyModel() {
-    modelDir = dir.resolve("tiny-zephyr");
-    try (NDManager m = NDManager.newBaseManager()) {
-      ModelConfig c = ModelConfig.builder().vocabSize(32000).hiddenSize(16).numAttentionHeads(2).numKeyValueHeads(1)
-          .intermediateSize(24).numHiddenLayers(1).build();
-      try (LlamaModel model = LlamaModel.random(c, 3, 0.5, m)) {
-        model.save(modelDir);
-      }
-    }
+    modelDir = TinyZephyrModel.save(dir.resolve("tiny-zephyr"), 3);
   }
 
   @Test

@@ -13,6 +13,8 @@ import java.security.NoSuchAlgorithmException;
  *
  * <p>alpaca_eval decides whether to swap the two outputs shown to the judge with
  * {@code random.Random(seed_string).choices([False, True])}; reproducing its position switching bit for bit needs this.
+ * lm-evaluation-harness draws its few-shot examples with {@code random.Random(1234).sample(docs, k)}, which
+ * {@link #sample} reproduces.
  */
 public final class CPythonRandom {
   private static final int N = 624;
@@ -127,6 +129,70 @@ public final class CPythonRandom {
     long a = nextUint32() >>> 5;
     long b = nextUint32() >>> 6;
     return (a * 67108864.0 + b) * (1.0 / 9007199254740992.0);
+  }
+
+  /** {@code getrandbits(k)} for {@code 0 <= k <= 32}: the top {@code k} bits of one 32-bit output. */
+  public long getrandbits(int k) {
+    if (k < 0 || k > 32) {
+      throw new IllegalArgumentException("getrandbits supports 0..32 bits here, got " + k);
+    }
+    return k == 0 ? 0 : nextUint32() >>> (32 - k);
+  }
+
+  /**
+   * CPython's {@code _randbelow_with_getrandbits(n)}: draw {@code n.bit_length()} bits until the value is below
+   * {@code n} (rejection sampling, so the number of outputs consumed varies).
+   */
+  public int randbelow(int n) {
+    if (n <= 0) {
+      throw new IllegalArgumentException("randbelow needs a positive bound, got " + n);
+    }
+    int bits = 32 - Integer.numberOfLeadingZeros(n);
+    long r = getrandbits(bits);
+    while (r >= n) {
+      r = getrandbits(bits);
+    }
+    return (int) r;
+  }
+
+  /**
+   * {@code random.sample(population, k)} as CPython 3 draws it: for a population no larger than the "set size"
+   * ({@code 21}, plus {@code 4 ** ceil(log(3k, 4))} when {@code k > 5}) a partial Fisher-Yates shuffle of a copy
+   * (the drawn slot is refilled from the end); for a larger one, draws of indices below {@code n} with rejection of
+   * repeats.
+   *
+   * @throws IllegalArgumentException when {@code k} is negative or larger than the population, as CPython's
+   *     {@code ValueError}
+   */
+  public <T> java.util.List<T> sample(java.util.List<T> population, int k) {
+    int n = population.size();
+    if (k < 0 || k > n) {
+      throw new IllegalArgumentException("sample larger than population or is negative: k=" + k + ", n=" + n);
+    }
+    long setSize = 21;
+    if (k > 5) {
+      setSize += (long) Math.pow(4, Math.ceil(Math.log(k * 3.0) / Math.log(4)));
+    }
+    java.util.List<T> result = new java.util.ArrayList<>(k);
+    if (n <= setSize) {
+      java.util.List<T> pool = new java.util.ArrayList<>(population);
+      for (int i = 0; i < k; i++) {
+        int j = randbelow(n - i);
+        result.add(pool.get(j));
+        pool.set(j, pool.get(n - i - 1));
+      }
+    } else {
+      java.util.Set<Integer> selected = new java.util.HashSet<>();
+      for (int i = 0; i < k; i++) {
+        int j = randbelow(n);
+        while (selected.contains(j)) {
+          j = randbelow(n);
+        }
+        selected.add(j);
+        result.add(population.get(j));
+      }
+    }
+    return result;
   }
 
   /** {@code random.choices(population)[0]} without weights: {@code population[floor(random() * n)]}. */

@@ -87,8 +87,8 @@ public final class McEvaluator {
       accBytes[i] = argmax(bytes) == e.gold() ? 1 : 0;
       items.add(new Item(ll, p, pn, e.gold()));
     }
-    return new Result(examples.size(), mean(acc), stderr(acc), mean(accNorm), stderr(accNorm), mean(accBytes),
-        items);
+    return new Result(examples.size(), mean(acc), meanStderr(acc), mean(accNorm), meanStderr(accNorm),
+        mean(accBytes), items);
   }
 
   /** First index of the maximum, NaN never winning (numpy would return the NaN's index; we want a real choice). */
@@ -110,7 +110,11 @@ public final class McEvaluator {
     return v.length == 0 ? Double.NaN : s / v.length;
   }
 
-  private static double stderr(double[] v) {
+  /**
+   * lm-eval's {@code mean_stderr}: the sample standard deviation (n - 1) over sqrt(n); NaN for fewer than two values
+   * (lm-eval reports "N/A").
+   */
+  public static double meanStderr(double[] v) {
     if (v.length < 2) {
       return Double.NaN;
     }
