@@ -28,7 +28,8 @@ final class TrainerAssemblyScan {
   private static final Pattern IMPORT = Pattern.compile("^\\s*import\\s+(static\\s+)?([\\w.]+?)(\\.\\*)?\\s*;");
   private static final Pattern CAPITALISED = Pattern.compile("(?<![\\w.])[A-Z]\\w*");
   private static final Pattern QUALIFIED = Pattern.compile("\\bdev\\.zephyr\\.train(?:\\.\\w+)+");
-  private static final Pattern NEW_TRAINER = Pattern.compile("\\bnew\\s+(?:dev\\.zephyr\\.train\\.loop\\.)?Trainer\\s*[<(]");
+  private static final Pattern NEW_TRAINER =
+      Pattern.compile("\\bnew\\s+(?:dev\\.zephyr\\.train\\.loop\\.)?Trainer\\s*[<(]");
 
   private TrainerAssemblyScan() {}
 
