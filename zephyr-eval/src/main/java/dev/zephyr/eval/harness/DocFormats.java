@@ -157,7 +157,7 @@ public final class DocFormats {
     } else {
       throw new InvalidInputException(source, line, name, "expected the index of the right choice, found " + v);
     }
-    if (value >= choices) {
+    if (value < 0 || value >= choices) {
       throw new InvalidInputException(source, line, name,
           "answer index " + value + " is out of range for " + choices + " choices");
     }

@@ -43,6 +43,11 @@ class HarnessBadInputTest {
         "{\"question\": \"Q\", \"subject\": \"anatomy\", \"choices\": [\"w\", \"x\", \"y\", \"z\"], \"answer\": 4}");
     assertThatThrownBy(() -> read(root, "mmlu_anatomy", "test")).isInstanceOf(InvalidInputException.class)
         .hasMessageContaining(f + ":1").hasMessageContaining("answer").hasMessageContaining("out of range");
+    Path negative = write(root, "cais/mmlu/virology/test.jsonl",
+        "{\"question\": \"Q\", \"choices\": [\"w\", \"x\", \"y\", \"z\"], \"answer\": 0}",
+        "{\"question\": \"Q\", \"choices\": [\"w\", \"x\", \"y\", \"z\"], \"answer\": -1}");
+    assertThatThrownBy(() -> read(root, "mmlu_virology", "test")).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining(negative + ":2").hasMessageContaining("index -1 is out of range");
     Path arc = write(root, "ai2_arc/ARC-Easy/test.jsonl",
         "{\"question\": \"Q\", \"choices\": {\"text\": [\"a\", \"b\"], \"label\": [\"A\", \"B\"]}, \"answerKey\": \"E\"}");
     assertThatThrownBy(() -> read(root, "arc_easy", "test")).isInstanceOf(InvalidInputException.class)
