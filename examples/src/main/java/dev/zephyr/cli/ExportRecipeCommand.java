@@ -12,10 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code zephyr export-recipe --config RECIPE.yaml --output DIR}: the recipe's training stages as alignment-handbook
+ * {@code zephyr export-recipe --config RECIPE.yaml --out DIR} ({@code --output} also works): the recipe's training stages as alignment-handbook
  * configs, TRL-column datasets, a DeepSpeed ZeRO-3 accelerate config and {@code launch.sh}
  * ({@link HandbookExport}); the stages are bound exactly as {@code zephyr pipeline} binds them.
  */
@@ -27,9 +29,19 @@ public final class ExportRecipeCommand implements Callable<Integer> {
       description = "Recipe YAML file, or builtin:zephyr-7b-beta / builtin:zephyr-7b-beta-handbook.")
   String config;
 
-  @Option(names = "--output", required = true, paramLabel = "DIR",
-      description = "Where the export is written (a new or empty directory, or an earlier export, replaced).")
+  @Spec
+  CommandSpec spec;
+
+  // required, but checked in call(): picocli would not count the hidden --output towards a required option
+  @Option(names = "--out", paramLabel = "DIR", description = "Where the export is written (required; a new or"
+      + " empty directory, or an earlier export, which is replaced).")
   Path output;
+
+  /** The and the handbook docs' spelling; --out is the program's name for an output directory. */
+  @Option(names = "--output", paramLabel = "DIR", hidden = true, description = "another name of --out")
+  void outputDir(Path dir) {
+    output = dir;
+  }
 
   @Option(names = "--work", paramLabel = "DIR",
       description = "The pipeline's work directory, where datasets earlier stages produced are read"
@@ -64,6 +76,9 @@ public final class ExportRecipeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    if (output == null) {
+      throw CliErrors.usageError(spec, "Missing required option: '--out=DIR'");
+    }
     Recipe recipe = PipelineCommand.loadRecipe(config);
     ExportOptions options = ExportOptions.defaults().withProcesses(numProcesses, numMachines)
         .withAllowPartial(allowPartial);

@@ -26,7 +26,7 @@ class ExportRecipeCommandTest {
   @ValueSource(strings = {"zephyr-7b-beta", "zephyr-7b-beta-handbook"})
   void builtInRecipesExportToTheReviewedGoldens(String recipe, @TempDir Path tmp) throws Exception {
     Path out = tmp.resolve("export");
-    CliRun run = CliRun.of("export-recipe", "--config", "builtin:" + recipe, "--output", out.toString(),
+    CliRun run = CliRun.of("export-recipe", "--config", "builtin:" + recipe, "--out", out.toString(),
         "--work", tmp.resolve("work").toString(), "--chat-template", "zephyr");
     assertThat(run.code()).as(run.err()).isZero();
     assertThat(run.out()).contains("01-dsft  scripts/sft.py").contains("03-ddpo  scripts/dpo.py")
@@ -58,12 +58,13 @@ class ExportRecipeCommandTest {
           - dsft: {dataset: demos.jsonl, per_device_train_batch_size: 2, gradient_accumulation_steps: 16}
           - ddpo: {preferences: prefs.jsonl, loss_type: sigmoid_norm}
         """);
-    CliRun strict = CliRun.of("export-recipe", "--config", recipe.toString(), "--output",
+    CliRun strict = CliRun.of("export-recipe", "--config", recipe.toString(), "--out",
         tmp.resolve("out").toString());
     assertThat(strict.code()).isEqualTo(1);
     assertThat(strict.err()).contains("02-ddpo").contains("loss_type").contains("sigmoid_norm");
     assertThat(tmp.resolve("out")).doesNotExist();
     assertThat(Files.list(tmp).map(p -> p.getFileName().toString())).noneMatch(n -> n.contains(".export-"));
+    assertThat(CliRun.of("export-recipe", "--config", recipe.toString()).code()).as("no output directory").isEqualTo(2);
 
     CliRun partial = CliRun.of("export-recipe", "--config", recipe.toString(), "--output",
         tmp.resolve("out").toString(), "--allow-partial", "--num-processes", "16", "--num-machines", "2");

@@ -3,6 +3,7 @@ package dev.zephyr.train.export;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.io.AtomicFiles;
 import dev.zephyr.core.tokenizer.TokenizerConfig;
+import dev.zephyr.train.data.EvalData;
 import dev.zephyr.train.pipeline.Artifacts;
 import dev.zephyr.train.pipeline.Ddpo;
 import dev.zephyr.train.pipeline.Dsft;
@@ -14,7 +15,9 @@ import dev.zephyr.train.pipeline.RewardModeling;
 import dev.zephyr.train.pipeline.Stage;
 import dev.zephyr.train.pipeline.StageContext;
 import dev.zephyr.train.pipeline.StageManifest;
+import dev.zephyr.train.recipe.DpoConfig;
 import dev.zephyr.train.recipe.DpoRun;
+import dev.zephyr.train.recipe.SftConfig;
 import dev.zephyr.train.recipe.SftRun;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -197,8 +200,8 @@ public final class HandbookExport {
   }
 
   /** A training stage's settings and what it reads. */
-  private record Training(String script, dev.zephyr.train.recipe.SftConfig sft, dev.zephyr.train.recipe.DpoConfig dpo,
-      long seed, String artifact, List<String> columns, dev.zephyr.train.data.EvalData evalData) {}
+  private record Training(String script, SftConfig sft, DpoConfig dpo, long seed, String artifact,
+      List<String> columns, EvalData evalData) {}
 
   private Training training(Stage s, String id) {
     if (s instanceof Dsft d && d.sftStage() != null) {

@@ -112,6 +112,27 @@ class ExternalStageTest {
   }
 
   @Test
+  void waitsForADirectoryThatArrivesWhileTheStageRuns(@TempDir Path tmp) throws Exception {
+    Path arriving = tmp.resolve("arriving");
+    Thread copier = new Thread(() -> {
+      try {
+        Thread.sleep(300);
+        copy(trained, arriving);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    copier.start();
+    PipelineResult r = Pipeline.empty()
+        .then(External.of("dsft", arriving).waitingUpTo(Duration.ofSeconds(30), Duration.ofMillis(100)))
+        .run(init, tmp.resolve("work"));
+    copier.join();
+    assertThat(r.finalModel()).isEqualTo(arriving);
+    assertThat(Files.readAllBytes(arriving.resolve("model.safetensors")))
+        .isEqualTo(Files.readAllBytes(trained.resolve("model.safetensors")));
+  }
+
+  @Test
   void aRecipeDeclaresItWithItsOwnKeys(@TempDir Path tmp) {
     String yaml = """
         name: back
