@@ -27,6 +27,8 @@ import dev.zephyr.train.reward.RewardTask;
 import dev.zephyr.train.sft.SftData;
 import dev.zephyr.train.sft.SftSequence;
 import dev.zephyr.train.sft.SftTask;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.zephyr.core.io.Jsonl;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +37,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.IntPredicate;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -179,6 +182,50 @@ public final class TrainingRuns {
 
   /** Training and evaluation examples. */
   record Split<T>(List<T> train, List<T> eval) {}
+
+  /** Prepares the rows of one file that {@code selected} accepts (by index), as task {@code task}. */
+  interface Preparer<T> {
+    List<T> prepare(List<JsonNode> rows, IntPredicate selected, String source, String task);
+  }
+
+  /**
+   * For the reward run's comparison files, read whole (SFT and DPO cut from the streamed mixture instead, {@link #split(List, String, EvalData,
+   * BiFunction, Function)}, which gives the same indices for files given in order): the training files' rows, less
+   * those held out by {@code test_split_size} (indices over the files concatenated, as {@code concatenate_datasets}
+   * numbers them), and the evaluation rows: the held-out ones, or those of {@code eval_dataset_path}. Each side is
+   * prepared file by file, so errors name the file and line.
+   */
+  static <T> Split<T> split(List<Path> datasets, EvalData evalData, Preparer<T> preparer) {
+    List<List<JsonNode>> files = datasets.stream().map(Jsonl::readAll).toList();
+    int n = files.stream().mapToInt(List::size).sum();
+    BitSet heldOut = evalData.holdOut() == null ? new BitSet() : evalData.holdOut().heldOut(n);
+    List<T> train = new ArrayList<>();
+    List<T> eval = new ArrayList<>();
+    int offset = 0;
+    for (int i = 0; i < files.size(); i++) {
+      int first = offset;
+      String source = datasets.get(i).toString();
+      String name = datasets.get(i).getFileName().toString();
+      train.addAll(preparer.prepare(files.get(i), j -> !heldOut.get(first + j), source, "tokenize " + name));
+      if (evalData.holdOut() != null) {
+        eval.addAll(preparer.prepare(files.get(i), j -> heldOut.get(first + j), source,
+            "tokenize " + name + " (held out)"));
+      }
+      offset += files.get(i).size();
+    }
+    if (evalData.holdOut() != null) {
+      LOG.info("held out {} of {} rows for evaluation (test_split_size {}, seed {})", heldOut.cardinality(), n,
+          evalData.holdOut().asKey(), evalData.holdOut().seed());
+    }
+    for (Path f : evalData.files()) {
+      eval.addAll(preparer.prepare(Jsonl.readAll(f), j -> true, f.toString(), "tokenize " + f.getFileName()));
+    }
+    if (!evalData.isNone() && eval.isEmpty()) {
+      throw new InvalidInputException(String.valueOf(datasets), 0, null, "no usable evaluation row: every row of "
+          + (evalData.holdOut() != null ? "the held-out split" : "eval_dataset_path") + " was dropped");
+    }
+    return new Split<>(train, eval);
+  }
 
   /**
    * Cuts the held-out split from a mixture's tokenised examples (before truncation, dropping and packing), as the
