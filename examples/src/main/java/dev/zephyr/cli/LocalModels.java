@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.generate.LocalChatModel;
 import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.core.model.lora.AdaptedModel;
 import dev.zephyr.core.tokenizer.ChatTokenizer;
 import dev.zephyr.core.tokenizer.Tokenizer;
 import dev.zephyr.eval.mc.LocalLoglikelihoodModel;
@@ -28,10 +29,20 @@ final class LocalModels implements AutoCloseable {
 
   /** Loads the model; the tokenizer comes from {@code tokenizerDir}, or the model directory when null. */
   static LocalModels load(Path modelDir, Path tokenizerDir) {
+    return load(modelDir, null, tokenizerDir);
+  }
+
+  /**
+   * Loads {@code modelDir} with the PEFT adapter in {@code adapterDir} applied (none when null; a {@code modelDir}
+   * that is itself an adapter directory brings its base). The tokenizer comes from {@code tokenizerDir}, else the
+   * adapter directory when it holds one, else the base.
+   */
+  static LocalModels load(Path modelDir, Path adapterDir, Path tokenizerDir) {
+    AdaptedModel.Source source = AdaptedModel.Source.of(modelDir, adapterDir);
     NDManager manager = NDManager.newBaseManager();
     try {
-      LlamaModel model = LlamaModel.load(modelDir, manager);
-      Tokenizer tokenizer = Tokenizer.load(tokenizerDir != null ? tokenizerDir : modelDir);
+      LlamaModel model = AdaptedModel.load(source, manager).model();
+      Tokenizer tokenizer = Tokenizer.load(tokenizerDir != null ? tokenizerDir : source.tokenizerDir());
       return new LocalModels(manager, model, tokenizer);
     } catch (RuntimeException e) {
       manager.close();
