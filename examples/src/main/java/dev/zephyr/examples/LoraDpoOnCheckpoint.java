@@ -5,8 +5,6 @@ import dev.zephyr.train.loop.Trainer;
 import dev.zephyr.train.recipe.DpoConfig;
 import dev.zephyr.train.recipe.Recipes;
 import dev.zephyr.train.recipe.TrainingRuns;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -40,42 +38,24 @@ public final class LoraDpoOnCheckpoint {
 
   /** Runs the example; returns the process exit code (0 success, 1 failure, 2 bad usage). */
   public static int run(String... args) {
-    if (args.length != 3 && args.length != 4) {
-      System.err.println(USAGE);
-      return 2;
-    }
-    Long maxSteps = null;
-    if (args.length == 4) {
-      try {
-        maxSteps = Long.parseLong(args[3]);
-      } catch (NumberFormatException e) {
-        System.err.println("LoraDpoOnCheckpoint: MAX_STEPS must be a whole number, got " + args[3]);
-        return 2;
-      }
-    }
-    Path model = Path.of(args[0]);
-    Path preferences = Path.of(args[1]);
-    Path out = Path.of(args[2]);
-    if (!Files.isRegularFile(model.resolve("config.json"))) {
-      System.err.println("LoraDpoOnCheckpoint: no config.json in model directory " + model);
-      return 1;
-    }
-    if (!Files.isRegularFile(preferences)) {
-      System.err.println("LoraDpoOnCheckpoint: preferences file not found: " + preferences);
-      return 1;
+    DpoExampleArgs a;
+    try {
+      a = DpoExampleArgs.parse("LoraDpoOnCheckpoint", USAGE, args);
+    } catch (DpoExampleArgs.Refused e) {
+      return e.exitCode();
     }
     try {
-      DpoConfig.Builder recipe = Recipes.handbookDpoLora(out).modelNameOrPath(model)
-          .datasets(List.of(preferences));
+      DpoConfig.Builder recipe = Recipes.handbookDpoLora(a.output()).modelNameOrPath(a.model())
+          .datasets(List.of(a.preferences()));
       recipe.training().loggingSteps(1); // every step, so that a short try shows its curve
-      if (maxSteps != null) {
-        recipe.training().maxSteps(maxSteps);
+      if (a.maxSteps() != null) {
+        recipe.training().maxSteps(a.maxSteps());
       }
       DpoConfig config = recipe.build();
       LoraConfig lora = config.lora();
       Trainer.TrainResult r = TrainingRuns.dpo(config);
       System.out.printf("lora dpo done: r %d, alpha %s, %d steps, train loss %.4f, %.1f s; adapter in %s%n",
-          lora.r(), lora.loraAlpha(), r.globalStep(), r.trainLoss(), r.seconds(), out);
+          lora.r(), lora.loraAlpha(), r.globalStep(), r.trainLoss(), r.seconds(), a.output());
       return 0;
     } catch (RuntimeException e) {
       System.err.println("LoraDpoOnCheckpoint: " + e.getMessage());

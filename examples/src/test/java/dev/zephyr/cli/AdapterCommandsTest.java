@@ -2,7 +2,6 @@ package dev.zephyr.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.chat.ChatModel;
@@ -17,13 +16,12 @@ import dev.zephyr.core.model.lora.LoraAdapter;
 import dev.zephyr.core.model.lora.LoraConfig;
 import dev.zephyr.core.model.lora.LoraMerge;
 import dev.zephyr.core.model.lora.PeftFiles;
+import dev.zephyr.core.testing.TestAdapters;
 import dev.zephyr.core.testing.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,7 +45,7 @@ class AdapterCommandsTest {
     try (NDManager m = NDManager.newBaseManager(); LlamaModel model = LlamaModel.random(c, 3, 0.5, m);
         LoraAdapter lora = LoraAdapter.create(model, LoraConfig.of(2, 4).withBaseModel(base.toString()), 1, m)) {
       model.save(base);
-      randomizeB(lora, m);
+      TestAdapters.randomizeB(lora, 5, 1.0, m);
       PeftFiles.save(lora, adapter);
     }
     for (String f : List.of("tokenizer.json", "tokenizer_config.json")) {
@@ -55,20 +53,6 @@ class AdapterCommandsTest {
     }
     merged = dir.resolve("merged");
     LoraMerge.mergeToDirectory(base, adapter, merged);
-  }
-
-  /** PEFT starts B at zero, which would change nothing: give it values. */
-  static void randomizeB(LoraAdapter lora, NDManager m) {
-    SplittableRandom rng = new SplittableRandom(5);
-    for (Map.Entry<String, NDArray> e : lora.parameters().entrySet()) {
-      if (e.getKey().endsWith(LoraAdapter.B)) {
-        float[] noise = new float[Math.toIntExact(e.getValue().size())];
-        for (int i = 0; i < noise.length; i++) {
-          noise[i] = (float) (rng.nextDouble() - 0.5);
-        }
-        e.getValue().addi(m.create(noise, e.getValue().getShape()));
-      }
-    }
   }
 
   private static List<String> generatedIds(String... modelArgs) throws Exception {

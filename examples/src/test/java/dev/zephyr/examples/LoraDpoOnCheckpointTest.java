@@ -15,7 +15,6 @@ import dev.zephyr.core.model.safetensors.Safetensors;
 import dev.zephyr.core.model.safetensors.TensorInfo;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,18 +50,7 @@ class LoraDpoOnCheckpointTest {
   @Test
   void twoStepsOnATinyCheckpointWritePeftFilesAndMetrics(@TempDir Path dir) throws Exception {
     Path model = TinyModels.withZephyrTokenizer(dir);
-    Path prefs = dir.resolve("train_prefs.jsonl");
-    StringBuilder rows = new StringBuilder();
-    String[][] pairs = {{"2+2?", "4.", "5."}, {"Capital of France?", "Paris.", "Lyon."},
-        {"Say hi.", "Hi!", "Go away."}, {"Colour of grass?", "Green.", "Purple."}};
-    for (String[] p : pairs) {
-      rows.append("""
-          {"prompt": "%1$s", "chosen": [{"role": "user", "content": "%1$s"}, \
-          {"role": "assistant", "content": "%2$s"}], "rejected": [{"role": "user", "content": "%1$s"}, \
-          {"role": "assistant", "content": "%3$s"}]}
-          """.formatted(p[0], p[1], p[2]));
-    }
-    Files.writeString(prefs, rows);
+    Path prefs = TinyPreferences.write(dir);
     Path out = dir.resolve("dpo-lora");
 
     ByteArrayOutputStream err = new ByteArrayOutputStream();

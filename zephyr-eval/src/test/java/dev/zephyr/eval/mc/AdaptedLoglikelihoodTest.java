@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.model.LlamaModel;
@@ -14,12 +13,11 @@ import dev.zephyr.core.model.lora.LoraAdapter;
 import dev.zephyr.core.model.lora.LoraConfig;
 import dev.zephyr.core.model.lora.LoraMerge;
 import dev.zephyr.core.model.lora.PeftFiles;
+import dev.zephyr.core.testing.TestAdapters;
 import dev.zephyr.core.testing.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,16 +39,7 @@ class AdaptedLoglikelihoodTest {
     try (NDManager m = NDManager.newBaseManager(); LlamaModel model = LlamaModel.random(c, 5, 0.5, m)) {
       model.save(base);
       try (LoraAdapter lora = LoraAdapter.create(model, LoraConfig.of(2, 4).withBaseModel(base.toString()), 1, m)) {
-        SplittableRandom rng = new SplittableRandom(7);
-        for (Map.Entry<String, NDArray> e : lora.parameters().entrySet()) {
-          if (e.getKey().endsWith(LoraAdapter.B)) {
-            float[] noise = new float[Math.toIntExact(e.getValue().size())];
-            for (int i = 0; i < noise.length; i++) {
-              noise[i] = (float) (rng.nextDouble() - 0.5);
-            }
-            e.getValue().addi(m.create(noise, e.getValue().getShape()));
-          }
-        }
+        TestAdapters.randomizeB(lora, 7, 1.0, m);
         PeftFiles.save(lora, adapter);
       }
     }

@@ -143,6 +143,7 @@ class RecipesTest {
     assertThat(lora.training().numTrainEpochs()).isEqualTo(1.0);
     assertThat(lora.training().perDeviceTrainBatchSize()).isEqualTo(4);
     assertThat(lora.training().gradientAccumulationSteps()).isEqualTo(4);
+    assertThat(lora.training().optim()).isEqualTo(OptimizerName.PAGED_ADAMW_32BIT);
     assertThat(lora.maxLength()).isEqualTo(1024);
     assertThat(List.of(lora.lora().r(), lora.lora().loraAlpha(), lora.lora().loraDropout()))
         .containsExactly(128, 128.0, 0.05);

@@ -3,7 +3,6 @@ package dev.zephyr.core.model.lora;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.zephyr.core.CheckpointException;
 import dev.zephyr.core.InvalidInputException;
@@ -15,12 +14,11 @@ import dev.zephyr.core.generate.LocalChatModel;
 import dev.zephyr.core.generate.PromptFormatter;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.model.ModelConfig;
+import dev.zephyr.core.testing.TestAdapters;
 import dev.zephyr.core.testing.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,16 +34,7 @@ class AdaptedModelTest {
   static void writeAdapter(Path base, String baseName, Path dir) {
     try (NDManager m = NDManager.newBaseManager(); LlamaModel model = LlamaModel.load(base, m);
         LoraAdapter lora = LoraAdapter.create(model, LoraConfig.of(4, 8).withBaseModel(baseName), 3, m)) {
-      SplittableRandom rng = new SplittableRandom(11);
-      for (Map.Entry<String, NDArray> e : lora.parameters().entrySet()) {
-        if (e.getKey().endsWith(LoraAdapter.B)) {
-          float[] noise = new float[Math.toIntExact(e.getValue().size())];
-          for (int i = 0; i < noise.length; i++) {
-            noise[i] = (float) (rng.nextDouble() - 0.5) * 0.6f;
-          }
-          e.getValue().addi(m.create(noise, e.getValue().getShape()));
-        }
-      }
+      TestAdapters.randomizeB(lora, 11, 0.6, m);
       PeftFiles.save(lora, dir);
     }
   }
