@@ -18,6 +18,7 @@ import dev.zephyr.core.generate.PromptFormatter;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.core.model.lora.AdaptedModel;
 import dev.zephyr.core.progress.ConsoleProgress;
 import dev.zephyr.core.tokenizer.ChatTemplate;
 import dev.zephyr.core.tokenizer.ChatTokenizer;
@@ -47,6 +48,9 @@ public final class GenerateCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model directory")
   Path model;
+  @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT LoRA adapter (adapter_config.json +"
+      + " adapter_model.safetensors) applied to --model without merging; its tokenizer files, if any, are used")
+  Path adapter;
   @Option(names = "--prompt-ids",
       description = "prompt token ids, comma-separated; several prompts separated by ';' are generated as one batch")
   String promptIds;
@@ -94,6 +98,7 @@ public final class GenerateCommand implements Callable<Integer> {
       throw CliErrors.usageError(spec, "give exactly one of --prompt-ids, --prompt or --messages");
     }
     SamplingParams params = samplingParams();
+    AdaptedModel.Source source = AdaptedModel.Source.of(model, adapter);
     List<int[]> prompts = new ArrayList<>();
     Tokenizer tokenizer = null;
     if (promptIds != null) {
@@ -101,7 +106,7 @@ public final class GenerateCommand implements Callable<Integer> {
         prompts.add(TokenIds.parse(spec, "--prompt-ids", p));
       }
     } else {
-      tokenizer = Tokenizer.load(tokenizerDir != null ? tokenizerDir : model);
+      tokenizer = Tokenizer.load(tokenizerDir != null ? tokenizerDir : source.tokenizerDir());
       try {
         PromptFormatter formatter = ChatTokenizer.of(tokenizer, chatTemplate(tokenizer))::formatPrompt;
         for (List<Message> conversation : conversations()) {
@@ -113,7 +118,8 @@ public final class GenerateCommand implements Callable<Integer> {
       }
     }
     try (Tokenizer tok = tokenizer; NDManager manager = NDManager.newBaseManager();
-        LlamaModel m = LlamaModel.load(model, manager)) {
+        AdaptedModel loaded = AdaptedModel.load(source, manager)) {
+      LlamaModel m = loaded.model();
       TokenIds.checkVocabulary(spec, "--prompt-ids", prompts, m.config().vocabSize());
       List<GenerationRequest> requests = new ArrayList<>();
       prompts.forEach(p -> requests.add(new GenerationRequest(p, params)));

@@ -21,7 +21,16 @@ final class LocalModels implements AutoCloseable {
 
   /** Loads the model; the tokenizer comes from {@code tokenizerDir}, or the model directory when null. */
   static LocalModels load(Path modelDir, Path tokenizerDir) {
-    return new LocalModels(LocalModel.open(modelDir, tokenizerDir));
+    return load(modelDir, null, tokenizerDir);
+  }
+
+  /**
+   * Loads {@code modelDir} with the PEFT adapter in {@code adapterDir} applied (none when null; a {@code modelDir}
+   * that is itself an adapter directory brings its base). The tokenizer comes from {@code tokenizerDir}, else the
+   * adapter directory when it holds one, else the base.
+   */
+  static LocalModels load(Path modelDir, Path adapterDir, Path tokenizerDir) {
+    return new LocalModels(LocalModel.open(modelDir, adapterDir, tokenizerDir));
   }
 
   /** A chat model over the decoder; prompts are rendered with the tokenizer's chat template. */

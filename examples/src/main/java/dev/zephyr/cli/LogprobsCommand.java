@@ -4,8 +4,7 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.model.LlamaModel;
-import dev.zephyr.core.model.lora.LoraAdapter;
-import dev.zephyr.core.model.lora.PeftFiles;
+import dev.zephyr.core.model.lora.AdaptedModel;
 import dev.zephyr.core.model.LogProbs;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -40,9 +39,9 @@ public final class LogprobsCommand implements Callable<Integer> {
     for (String seq : ids.split(";")) {
       sequences.add(TokenIds.parse(spec, "--ids", seq));
     }
-    try (NDManager manager = NDManager.newBaseManager(); LlamaModel base = LlamaModel.load(model, manager);
-        LoraAdapter lora = adapter == null ? null : PeftFiles.load(adapter, base.config(), manager)) {
-      LlamaModel m = lora == null ? base : base.withAdapter(lora);
+    try (NDManager manager = NDManager.newBaseManager();
+        AdaptedModel loaded = AdaptedModel.load(AdaptedModel.Source.of(model, adapter), manager)) {
+      LlamaModel m = loaded.model();
       TokenIds.checkVocabulary(spec, "--ids", sequences, m.config().vocabSize());
       PrintStream out = System.out;
       JsonGenerator g = Json.mapper().getFactory().createGenerator(out);

@@ -43,6 +43,10 @@ final class McCommand implements Callable<Integer> {
     model = dir;
   }
 
+  @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT LoRA adapter applied to --model without"
+      + " merging; its tokenizer files, if any, are used")
+  Path adapter;
+
   @Option(names = "--tokenizer", paramLabel = "DIR", description = "tokenizer directory (default: the model directory)")
   Path tokenizer;
 
@@ -62,7 +66,7 @@ final class McCommand implements Callable<Integer> {
     }
     String primerText = primer != null ? java.nio.file.Files.readString(primer) : "";
     List<McExample> examples = McTask.read(task, format, primerText);
-    try (LocalModels local = LocalModels.load(model, tokenizer)) {
+    try (LocalModels local = LocalModels.load(model, adapter, tokenizer)) {
       McEvaluator.Result r = new McEvaluator(local.loglikelihood(maxLength), batchSize)
           .evaluate(examples, ConsoleProgress.stderr());
       Map<String, Object> m = new LinkedHashMap<>();

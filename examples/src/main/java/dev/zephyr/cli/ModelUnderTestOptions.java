@@ -18,6 +18,10 @@ final class ModelUnderTestOptions {
   @Option(names = "--model", paramLabel = "DIR", description = "local Hugging Face model directory (or --model-url)")
   Path model;
 
+  @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT LoRA adapter (adapter_config.json +"
+      + " adapter_model.safetensors) applied to --model without merging; its tokenizer files, if any, are used")
+  Path adapter;
+
   @Option(names = "--model-url", paramLabel = "URL",
       description = "OpenAI-compatible base URL of a served model (instead of --model; needs --model-name)")
   String modelUrl;
@@ -42,19 +46,23 @@ final class ModelUnderTestOptions {
   /** The model; closing it frees a local model's native memory. */
   ChatModel open() {
     validate();
-    return ChatModels.underTest(displayName(), modelUrl, model, tokenizerDir, apiKeyEnv);
+    return ChatModels.underTest(displayName(), modelUrl, model, adapter, tokenizerDir, apiKeyEnv);
   }
 
-  /** The name used in result files: {@code --model-name}, else the model directory's name. */
+  /** The name used in result files: {@code --model-name}, else the adapter's or the model directory's name. */
   String displayName() {
     validate();
-    return modelName != null ? modelName : model.toAbsolutePath().normalize().getFileName().toString();
+    Path named = adapter != null ? adapter : model;
+    return modelName != null ? modelName : named.toAbsolutePath().normalize().getFileName().toString();
   }
 
   /** A usage error unless exactly one of a model directory or a served model (URL and name) is given. */
   void validate() {
     if (model != null && modelUrl != null) {
       throw CliErrors.usageError(command, "give --model DIR or --model-url URL, not both");
+    }
+    if (adapter != null && model == null) {
+      throw CliErrors.usageError(command, "--adapter applies to a local --model DIR, not to --model-url");
     }
     if (model == null && (modelUrl == null || modelName == null)) {
       throw CliErrors.usageError(command, "give either --model DIR or both --model-url URL and --model-name NAME");

@@ -145,11 +145,14 @@ public final class PipelineCommand implements Callable<Integer> {
     }
   }
 
-  /** A stage's model directory as the CLI's local chat model, named {@code <stage>/<dir>} (e.g. 03-ddpo/model). */
+  /**
+   * A stage's model directory as the CLI's local chat model, named {@code <stage>/<dir>} (e.g. 03-ddpo/model); a PEFT
+   * adapter directory is applied, unmerged, to the base its {@code adapter_config.json} names.
+   */
   static ChatModel open(Path modelDir) {
     Path abs = modelDir.toAbsolutePath().normalize();
     String name = abs.getParent() == null ? abs.getFileName().toString()
         : abs.getParent().getFileName() + "/" + abs.getFileName();
-    return ChatModels.underTest(name, null, abs, null, null);
+    return ChatModels.underTest(name, null, abs, null, null, null);
   }
 }

@@ -4,8 +4,6 @@ import dev.zephyr.train.loop.Trainer;
 import dev.zephyr.train.recipe.DpoConfig;
 import dev.zephyr.train.recipe.Recipes;
 import dev.zephyr.train.recipe.TrainingRuns;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -35,34 +33,23 @@ public final class DpoOnUltrafeedbackFile {
 
   /** Runs the example; returns the process exit code (0 success, 1 failure, 2 bad usage). */
   public static int run(String... args) {
-    if (args.length != 3 && args.length != 4) {
-      System.err.println(USAGE);
-      return 2;
-    }
-    Path model = Path.of(args[0]);
-    Path preferences = Path.of(args[1]);
-    Path out = Path.of(args[2]);
-    if (!Files.isRegularFile(model.resolve("config.json"))) {
-      System.err.println("DpoOnUltrafeedbackFile: no config.json in model directory " + model);
-      return 1;
-    }
-    if (!Files.isRegularFile(preferences)) {
-      System.err.println("DpoOnUltrafeedbackFile: preferences file not found: " + preferences);
-      return 1;
+    DpoExampleArgs a;
+    try {
+      a = DpoExampleArgs.parse("DpoOnUltrafeedbackFile", USAGE, args);
+    } catch (DpoExampleArgs.Refused e) {
+      return e.exitCode();
     }
     try {
-      DpoConfig.Builder recipe = Recipes.zephyr7bBetaDpo(out).modelNameOrPath(model).datasets(List.of(preferences));
+      DpoConfig.Builder recipe = Recipes.zephyr7bBetaDpo(a.output()).modelNameOrPath(a.model())
+          .datasets(List.of(a.preferences()));
       recipe.training().disableTqdm(true).loggingSteps(1);
-      if (args.length == 4) {
-        recipe.training().maxSteps(Long.parseLong(args[3]));
+      if (a.maxSteps() != null) {
+        recipe.training().maxSteps(a.maxSteps());
       }
       Trainer.TrainResult r = TrainingRuns.dpo(recipe.build());
       System.out.printf("dpo done: %d steps, train loss %.4f, %.1f s; model in %s%n", r.globalStep(), r.trainLoss(),
-          r.seconds(), out);
+          r.seconds(), a.output());
       return 0;
-    } catch (NumberFormatException e) {
-      System.err.println("DpoOnUltrafeedbackFile: MAX_STEPS must be a whole number, got " + args[3]);
-      return 2;
     } catch (RuntimeException e) {
       System.err.println("DpoOnUltrafeedbackFile: " + e.getMessage());
       return 1;

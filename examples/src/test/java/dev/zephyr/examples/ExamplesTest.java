@@ -81,18 +81,7 @@ class ExamplesTest {
   @Test
   void dpoOnAFourRowPreferenceFileWritesTheTrainedModel(@TempDir Path dir) throws Exception {
     Path model = TinyModels.withZephyrTokenizer(dir);
-    Path prefs = dir.resolve("train_prefs.jsonl");
-    StringBuilder rows = new StringBuilder();
-    String[][] pairs = {{"2+2?", "4.", "5."}, {"Capital of France?", "Paris.", "Lyon."},
-        {"Say hi.", "Hi!", "Go away."}, {"Colour of grass?", "Green.", "Purple."}};
-    for (String[] p : pairs) {
-      rows.append("""
-          {"prompt": "%1$s", "prompt_id": "id-%1$s", "chosen": [{"role": "user", "content": "%1$s"}, \
-          {"role": "assistant", "content": "%2$s"}], "rejected": [{"role": "user", "content": "%1$s"}, \
-          {"role": "assistant", "content": "%3$s"}], "score_chosen": 9.0, "score_rejected": 2.0}
-          """.formatted(p[0], p[1], p[2]));
-    }
-    Files.writeString(prefs, rows);
+    Path prefs = TinyPreferences.write(dir);
     Path out = dir.resolve("dpo");
 
     Outcome run = capture(DpoOnUltrafeedbackFile::run, model.toString(), prefs.toString(), out.toString(), "2");

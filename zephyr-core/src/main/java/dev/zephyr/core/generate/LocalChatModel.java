@@ -7,8 +7,10 @@ import dev.zephyr.core.chat.ChatResponse;
 import dev.zephyr.core.chat.Completion;
 import dev.zephyr.core.chat.TokenLogprob;
 import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.core.model.lora.AdaptedModel;
 import dev.zephyr.core.tokenizer.ChatTokenizer;
 import dev.zephyr.core.tokenizer.Tokenizer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -44,14 +46,29 @@ public final class LocalChatModel implements ChatModel {
 
   /**
    * Loads a Hugging Face model directory into its own native memory, released by {@link #close()}. With a tokenizer:
-   * {@code LocalChatModel.load(dir, chat::formatPrompt, chat::decodeText)}.
+   * {@code LocalChatModel.load(dir, chat::formatPrompt, chat::decodeText)}. A PEFT adapter directory is applied to
+   * the base its {@code adapter_config.json} names ({@link AdaptedModel.Source#of}).
    */
-  public static LocalChatModel load(java.nio.file.Path dir, PromptFormatter formatter, Detokenizer detokenizer) {
+  public static LocalChatModel load(Path dir, PromptFormatter formatter, Detokenizer detokenizer) {
+    return load(AdaptedModel.Source.of(dir, null), formatter, detokenizer);
+  }
+
+  /**
+   * Loads a base model with, when {@code source} has one, its PEFT LoRA adapter applied without merging
+   * ({@code LocalChatModel.load(new AdaptedModel.Source(baseDir, adapterDir), ...)}), into its own native memory,
+   * released by {@link #close()}. Named after the adapter directory when there is one.
+   *
+   * @throws dev.zephyr.core.InvalidInputException if the adapter directory has no {@code adapter_config.json}
+   * @throws dev.zephyr.core.CheckpointException if the adapter disagrees with the base, naming the tensor
+   */
+  public static LocalChatModel load(AdaptedModel.Source source, PromptFormatter formatter, Detokenizer detokenizer) {
     NDManager manager = NDManager.newBaseManager();
     try {
-      LlamaModel model = LlamaModel.load(dir, manager);
-      LocalChatModel chat = new LocalChatModel(String.valueOf(dir.toAbsolutePath().normalize().getFileName()), model,
-          formatter, detokenizer, manager, true);
+      // the base and the adapter live in sub-managers of this manager, which close() releases
+      LlamaModel model = AdaptedModel.load(source, manager).model();
+      LocalChatModel chat = new LocalChatModel(
+          String.valueOf(source.namingDir().toAbsolutePath().normalize().getFileName()), model, formatter,
+          detokenizer, manager, true);
       chat.ownedManager = manager;
       return chat;
     } catch (RuntimeException e) {
@@ -64,13 +81,22 @@ public final class LocalChatModel implements ChatModel {
    * Loads a Hugging Face model directory that carries its tokenizer files: prompts are formatted with the tokenizer's
    * chat template and completions decoded without special tokens. Model, tokenizer and native memory are released by
    * {@link #close()}. A tokenizer without a chat template is an error ({@link dev.zephyr.core.TemplateException}); use
-   * {@link #load(java.nio.file.Path, PromptFormatter, Detokenizer)} with an explicit template instead.
+   * {@link #load(Path, PromptFormatter, Detokenizer)} with an explicit template instead. A PEFT adapter directory
+   * works too, applied to its base ({@link AdaptedModel.Source#of}).
    */
-  public static LocalChatModel fromDirectory(java.nio.file.Path dir) {
-    Tokenizer tokenizer = Tokenizer.load(dir);
+  public static LocalChatModel fromDirectory(Path dir) {
+    return fromDirectory(AdaptedModel.Source.of(dir, null));
+  }
+
+  /**
+   * Like {@link #fromDirectory(Path)} for a base model with, when {@code source} has one, its adapter applied; the
+   * tokenizer comes from {@link AdaptedModel.Source#tokenizerDir()}.
+   */
+  public static LocalChatModel fromDirectory(AdaptedModel.Source source) {
+    Tokenizer tokenizer = Tokenizer.load(source.tokenizerDir());
     try {
       ChatTokenizer chat = ChatTokenizer.of(tokenizer);
-      LocalChatModel model = load(dir, chat::formatPrompt, tokenizer::decodeText);
+      LocalChatModel model = load(source, chat::formatPrompt, tokenizer::decodeText);
       model.ownedTokenizer = tokenizer;
       return model;
     } catch (RuntimeException e) {

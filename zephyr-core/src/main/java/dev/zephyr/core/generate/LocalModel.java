@@ -3,6 +3,7 @@ package dev.zephyr.core.generate;
 import ai.djl.ndarray.NDManager;
 import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.core.model.lora.AdaptedModel;
 import dev.zephyr.core.tokenizer.ChatTokenizer;
 import dev.zephyr.core.tokenizer.Tokenizer;
 import java.nio.file.Path;
@@ -31,17 +32,31 @@ public final class LocalModel implements AutoCloseable {
   }
 
   /**
-   * Opens {@code modelDir}; the tokenizer comes from {@code tokenizerDir}, or from the model directory when null.
+   * Opens {@code modelDir} (a model directory, or a PEFT adapter directory standing for its base with itself
+   * applied); the tokenizer comes from {@code tokenizerDir}, or from the model directory when null.
    *
    * @throws dev.zephyr.core.InvalidInputException if the directory is not a supported model (it names the file)
    */
   public static LocalModel open(Path modelDir, Path tokenizerDir) {
+    return open(modelDir, null, tokenizerDir);
+  }
+
+  /**
+   * Opens {@code modelDir} with the PEFT adapter in {@code adapterDir} applied unmerged (none when null; see
+   * {@link AdaptedModel.Source#of}). The tokenizer comes from {@code tokenizerDir}, else the adapter directory when it
+   * holds one (TRL saves it there), else the base.
+   *
+   * @throws dev.zephyr.core.InvalidInputException if a directory is not a supported model or adapter (it names the file)
+   * @throws dev.zephyr.core.CheckpointException if the adapter disagrees with the base, naming the tensor
+   */
+  public static LocalModel open(Path modelDir, Path adapterDir, Path tokenizerDir) {
     Objects.requireNonNull(modelDir, "modelDir");
+    AdaptedModel.Source source = AdaptedModel.Source.of(modelDir, adapterDir);
     NDManager manager = NDManager.newBaseManager();
     LlamaModel model = null;
     try {
-      model = LlamaModel.load(modelDir, manager);
-      Tokenizer tokenizer = Tokenizer.load(tokenizerDir != null ? tokenizerDir : modelDir);
+      model = AdaptedModel.load(source, manager).model();
+      Tokenizer tokenizer = Tokenizer.load(tokenizerDir != null ? tokenizerDir : source.tokenizerDir());
       return new LocalModel(manager, model, tokenizer);
     } catch (RuntimeException e) {
       if (model != null) {

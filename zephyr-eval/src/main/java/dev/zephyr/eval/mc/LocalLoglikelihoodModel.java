@@ -6,7 +6,9 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.core.model.lora.AdaptedModel;
 import dev.zephyr.core.tokenizer.Tokenizer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,11 +23,12 @@ import java.util.Objects;
  * {@code maxLength}; the continuation's log-probabilities are read at its last {@code len(continuation)} positions.
  * A batch is right-padded and run in one forward pass; only the continuation positions go through the LM head.
  */
-public final class LocalLoglikelihoodModel implements LoglikelihoodModel {
+public final class LocalLoglikelihoodModel implements LoglikelihoodModel, AutoCloseable {
   private final LlamaModel model;
   private final Tokenizer tokenizer;
   private final NDManager manager;
   private final int maxLength;
+  private boolean ownsResources;
 
   /**
    * @param manager parent for the per-batch arrays
@@ -36,6 +39,25 @@ public final class LocalLoglikelihoodModel implements LoglikelihoodModel {
     this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
     this.manager = Objects.requireNonNull(manager, "manager");
     this.maxLength = maxLength;
+  }
+
+  /**
+   * Loads a base model with, when {@code source} has one, its PEFT LoRA adapter applied without merging, and the
+   * tokenizer of {@code tokenizerDir} (null: {@link AdaptedModel.Source#tokenizerDir()}); {@link #close()} releases
+   * them. {@code AdaptedModel.Source.of(dir, null)} also opens an adapter directory on its own.
+   */
+  public static LocalLoglikelihoodModel open(AdaptedModel.Source source, Path tokenizerDir, int maxLength) {
+    NDManager manager = NDManager.newBaseManager();
+    try {
+      LlamaModel model = AdaptedModel.load(source, manager).model();
+      Tokenizer tokenizer = Tokenizer.load(tokenizerDir != null ? tokenizerDir : source.tokenizerDir());
+      LocalLoglikelihoodModel scorer = new LocalLoglikelihoodModel(model, tokenizer, manager, maxLength);
+      scorer.ownsResources = true;
+      return scorer;
+    } catch (RuntimeException e) {
+      manager.close();
+      throw e;
+    }
   }
 
   /** Context and continuation token ids, split as the harness's {@code _encode_pair} splits them. */
@@ -137,5 +159,14 @@ public final class LocalLoglikelihoodModel implements LoglikelihoodModel {
       }
     }
     return out;
+  }
+
+  /** Releases the model and tokenizer when {@link #open} loaded them; otherwise nothing (the caller owns them). */
+  @Override
+  public void close() {
+    if (ownsResources) {
+      tokenizer.close();
+      manager.close();
+    }
   }
 }

@@ -21,7 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Training checkpoints under {@code output_dir/checkpoint-N/}: {@code model.safetensors} (F32 weights, HF names, written by core's Safetensors writer),
+ * Training checkpoints under {@code output_dir/checkpoint-N/}: the trainable parameters as {@link CheckpointWeights}
+ * says ({@code model.safetensors}, F32 weights under HF names; or a LoRA run's PEFT adapter files),
  * {@code optimizer.safetensors} (the optimizer's state under torch's names: {@code NAME.exp_avg}, {@code NAME.exp_avg_sq}
  * for AdamW; see {@link dev.zephyr.train.optim.Optimizer#state()}), {@code trainer_state.json} (step,
  * scheduler position, seed, data position) and {@code training_config.json} (the hyper-parameters that shape the result,
@@ -42,16 +43,22 @@ public final class CheckpointStore {
     this.outputDir = outputDir;
   }
 
-  /** Writes checkpoint {@code step} atomically and returns its directory. */
+  /** Writes checkpoint {@code step} atomically, weights in {@code model.safetensors}, and returns its directory. */
   public Path save(TrainerState state, CheckpointConfig config, Map<String, NDArray> weights,
       Map<String, NDArray> optimizerState) {
+    return save(state, config, CheckpointWeights.MODEL, weights, optimizerState);
+  }
+
+  /** Writes checkpoint {@code step} atomically, weights as {@code format} lays them out, and returns its directory. */
+  public Path save(TrainerState state, CheckpointConfig config, CheckpointWeights format,
+      Map<String, NDArray> weights, Map<String, NDArray> optimizerState) {
     Path target = outputDir.resolve(PREFIX + state.globalStep());
     Path tmp = outputDir.resolve(".tmp-" + PREFIX + state.globalStep());
     try {
       Files.createDirectories(outputDir);
       deleteTree(tmp);
       Files.createDirectories(tmp);
-      Safetensors.save(tmp.resolve(MODEL), weights, Dtype.F32);
+      format.write(tmp, weights);
       Safetensors.save(tmp.resolve(OPTIMIZER), optimizerState, Dtype.F32);
       AtomicFiles.writeString(tmp.resolve(STATE),
           Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(state));

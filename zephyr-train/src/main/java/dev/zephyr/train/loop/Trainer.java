@@ -17,6 +17,7 @@ import dev.zephyr.train.optim.GradientClipping;
 import dev.zephyr.train.optim.LrSchedule;
 import dev.zephyr.train.optim.Optimizer;
 import dev.zephyr.train.optim.Optimizers;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,6 +29,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,6 +78,7 @@ public final class Trainer<E, B> implements AutoCloseable {
   private Path lastCheckpoint;
   private Map<String, Object> taskConfig = Map.of();
   private List<E> evalExamples = List.of();
+  private CheckpointWeights weightsFormat = CheckpointWeights.MODEL;
 
   /**
    * @param params trainable parameters by HF name (float32), updated in place; they get {@code requiresGradient}
@@ -104,6 +107,12 @@ public final class Trainer<E, B> implements AutoCloseable {
       p.setRequiresGradient(true);
     }
     this.checkpoints = new CheckpointStore(args.outputDir());
+  }
+
+  /** How checkpoints store the trainable parameters (default {@link CheckpointWeights#MODEL}). */
+  public Trainer<E, B> checkpointWeights(CheckpointWeights format) {
+    this.weightsFormat = Objects.requireNonNull(format, "format");
+    return this;
   }
 
   /** Receives every metrics record as it is logged. */
@@ -444,7 +453,7 @@ public final class Trainer<E, B> implements AutoCloseable {
     TrainerState st = new TrainerState(done, epochAt(done), totalSteps, examples.size(), stepsPerEpoch,
         optimizer.stepCount(), done, args.seed(), done / stepsPerEpoch,
         (done % stepsPerEpoch) * args.gradientAccumulationSteps(), numTokens);
-    Path dir = checkpoints.save(st, checkpointConfig(), params, optimizer.state());
+    Path dir = checkpoints.save(st, checkpointConfig(), weightsFormat, params, optimizer.state());
     checkpoints.prune(args.saveTotalLimit());
     LOG.info("saved checkpoint {}", dir);
     return dir;
@@ -470,9 +479,11 @@ public final class Trainer<E, B> implements AutoCloseable {
         LOG.warn("resuming {} with changed hyper-parameters (allow_config_change): {}", checkpoint, listed);
       }
     }
-    copyInPlace(checkpoint.resolve(CheckpointStore.MODEL), params, "weight");
+    // a checkpoint written before LoRA checkpoints held PEFT files keeps its weights in model.safetensors
+    CheckpointWeights layout = Files.exists(weightsFormat.file(checkpoint)) ? weightsFormat : CheckpointWeights.MODEL;
+    copyInPlace(layout.file(checkpoint), params, "weight", layout::storedName);
     copyInPlace(checkpoint.resolve(CheckpointStore.OPTIMIZER), optimizer.state(),
-        "optimizer state (optim " + optimizer.name().hfName() + ")");
+        "optimizer state (optim " + optimizer.name().hfName() + ")", name -> name);
     optimizer.restoreStepCount(st.optimizerStep());
     return st;
   }
@@ -484,35 +495,38 @@ public final class Trainer<E, B> implements AutoCloseable {
    * Copies the tensors of {@code file} named by the keys of {@code targets} into those arrays in place (no second copy
    * of the model or the state, no Java-heap copies), about {@link #RESTORE_BATCH_BYTES} at a time.
    */
-  private void copyInPlace(Path file, Map<String, NDArray> targets, String what) {
+  private void copyInPlace(Path file, Map<String, NDArray> targets, String what,
+      UnaryOperator<String> storedName) {
     List<String> batch = new ArrayList<>();
     long bytes = 0;
     for (Map.Entry<String, NDArray> e : targets.entrySet()) {
       batch.add(e.getKey());
       bytes += e.getValue().size() * e.getValue().getDataType().getNumOfBytes();
       if (bytes >= RESTORE_BATCH_BYTES) {
-        copyBatch(file, targets, batch, what);
+        copyBatch(file, targets, batch, what, storedName);
         batch.clear();
         bytes = 0;
       }
     }
     if (!batch.isEmpty()) {
-      copyBatch(file, targets, batch, what);
+      copyBatch(file, targets, batch, what, storedName);
     }
   }
 
-  private void copyBatch(Path file, Map<String, NDArray> targets, List<String> names, String what) {
-    Set<String> wanted = Set.copyOf(names);
+  private void copyBatch(Path file, Map<String, NDArray> targets, List<String> names, String what,
+      UnaryOperator<String> storedName) {
+    Set<String> wanted = Set.copyOf(names.stream().map(storedName).toList());
     try (NDManager tmp = stateManager.newSubManager()) {
       Map<String, NDArray> saved = Safetensors.load(file, tmp, wanted::contains);
       for (String name : names) {
-        NDArray from = saved.get(name);
+        String stored = storedName.apply(name);
+        NDArray from = saved.get(stored);
         NDArray to = targets.get(name);
         if (from == null) {
-          throw new CheckpointException(file + ": " + what + " " + name + " is missing");
+          throw new CheckpointException(file + ": " + what + " " + stored + " is missing");
         }
         if (!from.getShape().equals(to.getShape())) {
-          throw new CheckpointException(file + ": " + what + " " + name + " has shape " + from.getShape()
+          throw new CheckpointException(file + ": " + what + " " + stored + " has shape " + from.getShape()
               + ", expected " + to.getShape());
         }
         to.set(new NDIndex(":"), from);

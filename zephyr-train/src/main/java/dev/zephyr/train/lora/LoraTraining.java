@@ -4,8 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.training.GradientCollector;
 import dev.zephyr.core.model.lora.LoraAdapter;
 import dev.zephyr.core.model.lora.LoraConfig;
+import dev.zephyr.core.model.lora.PeftFiles;
+import dev.zephyr.train.loop.CheckpointWeights;
 import dev.zephyr.train.loop.StepContext;
 import dev.zephyr.train.loop.TrainingTask;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,6 +85,30 @@ public final class LoraTraining {
         } finally {
           adapter.eval();
         }
+      }
+    };
+  }
+
+  /**
+   * Checkpoint weights as TRL's checkpoints of a PEFT model hold them: {@code adapter_config.json} and
+   * {@code adapter_model.safetensors} with PEFT's tensor names, so that {@code checkpoint-N/} loads with
+   * {@code PeftModel.from_pretrained} (and {@code zephyr generate --adapter}) while a resume reads the same tensors.
+   */
+  public static CheckpointWeights checkpointWeights(LoraConfig config) {
+    return new CheckpointWeights() {
+      @Override
+      public void write(Path checkpointDir, Map<String, NDArray> params) {
+        PeftFiles.save(config, params, checkpointDir);
+      }
+
+      @Override
+      public Path file(Path checkpoint) {
+        return checkpoint.resolve(PeftFiles.WEIGHTS);
+      }
+
+      @Override
+      public String storedName(String parameter) {
+        return PeftFiles.tensorName(parameter);
       }
     };
   }

@@ -10,6 +10,7 @@ import dev.zephyr.core.model.lora.LoraAdapter;
 import dev.zephyr.core.model.lora.LoraConfig;
 import dev.zephyr.core.model.lora.LoraMerge;
 import dev.zephyr.core.model.lora.PeftFiles;
+import dev.zephyr.train.loop.CheckpointWeights;
 import dev.zephyr.train.loop.TrainingTask;
 import dev.zephyr.train.lora.LoraTraining;
 import dev.zephyr.train.pipeline.StageContext;
@@ -59,6 +60,11 @@ final class Adapted implements AutoCloseable {
   /** The parameters the optimizer holds: every weight, or only the adapters (and modules to save). */
   Map<String, NDArray> trainable() {
     return new LinkedHashMap<>(adapter == null ? base.parameters() : adapter.parameters());
+  }
+
+  /** How checkpoints hold the trainable parameters: the full model, or the adapter in PEFT's files. */
+  CheckpointWeights checkpointWeights() {
+    return adapter == null ? CheckpointWeights.MODEL : LoraTraining.checkpointWeights(adapter.config());
   }
 
   /** {@code task}, with the adapters' dropout active during its losses when there are adapters. */

@@ -83,7 +83,8 @@ public final class TrainingRuns {
       Trainer.TrainResult r;
       try (Trainer<SftSequence, SftTask.Batch> t = new Trainer<>(c.training(),
           adapted.task(new SftTask(adapted.model())), rows.train(), adapted.trainable())) {
-        r = t.progress(p).taskConfig(c.taskKeys()).evalDataset(rows.eval()).train();
+        r = t.progress(p).taskConfig(c.taskKeys()).checkpointWeights(adapted.checkpointWeights())
+            .evalDataset(rows.eval()).train();
       }
       adapted.export(c.modelNameOrPath(), c.outputDir());
       return r;
@@ -137,7 +138,8 @@ public final class TrainingRuns {
         try (Trainer<DpoExample, DpoTask.Batch> t = new Trainer<>(c.training(),
             adapted.task(new DpoTask(adapted.model(), liveReference, c.loss(), FusedHead.DEFAULT_CHUNK,
                 c.pairsPerForward())), pairs, adapted.trainable())) {
-          r = t.progress(p).taskConfig(c.taskKeys()).evalDataset(evalPairs).train();
+          r = t.progress(p).taskConfig(c.taskKeys()).checkpointWeights(adapted.checkpointWeights())
+              .evalDataset(evalPairs).train();
         }
         adapted.export(c.modelNameOrPath(), c.outputDir());
         return r;

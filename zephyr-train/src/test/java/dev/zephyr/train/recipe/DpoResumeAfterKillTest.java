@@ -63,7 +63,10 @@ class DpoResumeAfterKillTest {
     killAndResume(tmp, false);
   }
 
-  /** The same with LoRA adapters (and adapter dropout): the adapter files come out bit-identical. */
+  /**
+   * The same with LoRA adapters (and adapter dropout), resuming from a checkpoint in PEFT's layout: the adapter files
+   * come out bit-identical.
+   */
   @Test
   void killedLoraDpoRunResumesToTheSameAdapter(@TempDir Path tmp) throws Exception {
     killAndResume(tmp, true);
@@ -125,6 +128,13 @@ class DpoResumeAfterKillTest {
       // the output is the adapter as PEFT saves it, and it learned something: B is no longer zero
       assertThat(straight.resolve("model/adapter_config.json")).exists();
       assertThat(straight.resolve("model/model.safetensors")).doesNotExist();
+      // checkpoints hold the adapter as TRL's do, in PEFT's files: the last one is the finished adapter
+      Path last = straight.resolve("run/checkpoint-" + DpoKillRun.STEPS);
+      assertThat(last.resolve("model.safetensors")).doesNotExist();
+      for (String f : List.of("adapter_config.json", "adapter_model.safetensors")) {
+        assertThat(Files.readAllBytes(last.resolve(f))).as(f)
+            .isEqualTo(Files.readAllBytes(straight.resolve("model/" + f)));
+      }
       try (NDManager m = NDManager.newBaseManager()) {
         NDArray loraB = Safetensors.load(straight.resolve(weights), m)
             .get("base_model.model.model.layers.1.mlp.down_proj.lora_B.weight");

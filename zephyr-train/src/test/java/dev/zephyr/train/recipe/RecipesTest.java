@@ -134,6 +134,21 @@ class RecipesTest {
     assertThat(now.training().numTrainEpochs()).isEqualTo(1.0);
     assertThat(now.training().lrSchedulerType()).isEqualTo(SchedulerType.COSINE);
     assertThat(now.loss().lossTypes()).isEqualTo(List.of(DpoLossType.SIGMOID));
+    assertThat(now.lora()).isNull();
+    DpoConfig lora = Recipes.handbookDpoLora(Path.of("o")).build();
+    assertThat(lora.loss().beta()).isEqualTo(0.01);
+    assertThat(lora.training().learningRate()).isEqualTo(5e-6);
+    assertThat(lora.training().lrSchedulerType()).isEqualTo(SchedulerType.COSINE);
+    assertThat(lora.training().warmupRatio()).isEqualTo(0.1);
+    assertThat(lora.training().numTrainEpochs()).isEqualTo(1.0);
+    assertThat(lora.training().perDeviceTrainBatchSize()).isEqualTo(4);
+    assertThat(lora.training().gradientAccumulationSteps()).isEqualTo(4);
+    assertThat(lora.training().optim()).isEqualTo(OptimizerName.PAGED_ADAMW_32BIT);
+    assertThat(lora.maxLength()).isEqualTo(1024);
+    assertThat(List.of(lora.lora().r(), lora.lora().loraAlpha(), lora.lora().loraDropout()))
+        .containsExactly(128, 128.0, 0.05);
+    assertThat(lora.lora().targetModules()).containsExactly("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
+        "up_proj", "down_proj");
   }
 
   @Test

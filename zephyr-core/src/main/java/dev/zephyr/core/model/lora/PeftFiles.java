@@ -36,10 +36,23 @@ public final class PeftFiles {
 
   /** Writes {@code adapter} into {@code dir} (created if absent), each file atomically; tensors in float32. */
   public static void save(LoraAdapter adapter, Path dir) {
+    save(adapter.config(), adapter.parameters(), dir);
+  }
+
+  /**
+   * Writes an adapter's {@code parameters} (named as {@link LoraAdapter#parameters()} names them) with its
+   * {@code config} into {@code dir} (created if absent), each file atomically; tensors in float32.
+   */
+  public static void save(LoraConfig config, Map<String, NDArray> parameters, Path dir) {
     Map<String, NDArray> named = new LinkedHashMap<>();
-    adapter.parameters().forEach((k, v) -> named.put(LoraLayout.PEFT_PREFIX + k, v));
+    parameters.forEach((k, v) -> named.put(tensorName(k), v));
     Safetensors.save(dir.resolve(WEIGHTS), named, Dtype.F32);
-    AtomicFiles.writeString(dir.resolve(CONFIG), configJson(adapter.config()).toPrettyString() + "\n");
+    AtomicFiles.writeString(dir.resolve(CONFIG), configJson(config).toPrettyString() + "\n");
+  }
+
+  /** The name PEFT gives adapter parameter {@code parameter} in {@code adapter_model.safetensors}. */
+  public static String tensorName(String parameter) {
+    return LoraLayout.PEFT_PREFIX + parameter;
   }
 
   /** {@code adapter_config.json} with the fields PEFT writes for a plain LoRA adapter of a causal LM. */

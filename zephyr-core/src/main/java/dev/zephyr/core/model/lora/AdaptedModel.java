@@ -1,0 +1,153 @@
+package dev.zephyr.core.model.lora;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.zephyr.core.InvalidInputException;
+import dev.zephyr.core.io.Json;
+import dev.zephyr.core.model.LlamaModel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A base model with an optional PEFT LoRA adapter applied without merging, as {@code PeftModel.from_pretrained(base,
+ * adapter_dir)} gives it: the model that generation and scoring use. Owns the native memory of both and frees it in
+ * {@link #close()}.
+ *
+ * <p>{@link #open(Path, NDManager)} also takes an adapter directory alone, as {@code AutoPeftModelForCausalLM} does:
+ * its {@code adapter_config.json} names the base in {@code base_model_name_or_path}.
+ */
+public final class AdaptedModel implements AutoCloseable {
+  private final LlamaModel base;
+  private final LoraAdapter adapter;
+
+  private AdaptedModel(LlamaModel base, LoraAdapter adapter) {
+    this.base = base;
+    this.adapter = adapter;
+  }
+
+  /**
+   * Loads the model directory {@code baseDir} and, when {@code adapterDir} is not null, the adapter in it.
+   *
+   * @throws InvalidInputException if {@code adapterDir} has no {@code adapter_config.json} (the message says so)
+   * @throws dev.zephyr.core.CheckpointException if the adapter disagrees with the base, naming the tensor
+   */
+  public static AdaptedModel load(Path baseDir, Path adapterDir, NDManager parent) {
+    LlamaModel base = LlamaModel.load(baseDir, parent);
+    if (adapterDir == null) {
+      return new AdaptedModel(base, null);
+    }
+    try {
+      return new AdaptedModel(base, PeftFiles.load(adapterDir, base.config(), parent));
+    } catch (RuntimeException e) {
+      base.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Where a model comes from: a base model directory and an optional adapter directory.
+   *
+   * @param base a Hugging Face model directory
+   * @param adapter a PEFT adapter directory, or null
+   */
+  public record Source(Path base, Path adapter) {
+    public Source {
+      java.util.Objects.requireNonNull(base, "base");
+    }
+
+    /**
+     * {@code model} with {@code adapter} (may be null); a {@code model} that is itself an adapter directory, given
+     * without another adapter, stands for its base ({@link #baseOf}) with itself applied.
+     */
+    public static Source of(Path model, Path adapter) {
+      return adapter == null && isAdapterDirectory(model) ? new Source(baseOf(model), model)
+          : new Source(model, adapter);
+    }
+
+    /**
+     * Where the tokenizer files are: the adapter directory when it has {@code tokenizer.json} (TRL saves them there),
+     * else the base.
+     */
+    public Path tokenizerDir() {
+      return adapter != null && Files.isRegularFile(adapter.resolve("tokenizer.json")) ? adapter : base;
+    }
+
+    /** The directory that names this model: the adapter's when there is one. */
+    public Path namingDir() {
+      return adapter != null ? adapter : base;
+    }
+  }
+
+  /** Loads {@code source}'s base and, if it has one, its adapter; see {@link #load(Path, Path, NDManager)}. */
+  public static AdaptedModel load(Source source, NDManager parent) {
+    return load(source.base(), source.adapter(), parent);
+  }
+
+  /**
+   * Loads {@code dir}: a Hugging Face model directory, or a PEFT adapter directory applied to the base its
+   * {@code adapter_config.json} names ({@link #baseOf}).
+   */
+  public static AdaptedModel open(Path dir, NDManager parent) {
+    return load(Source.of(dir, null), parent);
+  }
+
+  /** True when {@code dir} holds a PEFT adapter ({@code adapter_config.json}) and no model of its own. */
+  public static boolean isAdapterDirectory(Path dir) {
+    return Files.isRegularFile(dir.resolve(PeftFiles.CONFIG)) && !Files.isRegularFile(dir.resolve("config.json"));
+  }
+
+  /**
+   * The local base model directory of the adapter in {@code adapterDir}: its {@code base_model_name_or_path}, taken
+   * as PEFT takes a local path (relative to the working directory), else relative to the adapter directory.
+   *
+   * @throws InvalidInputException naming {@code base_model_name_or_path} when it is unset or names no local model
+   *     directory (a Hub id, say)
+   */
+  public static Path baseOf(Path adapterDir) {
+    Path file = adapterDir.resolve(PeftFiles.CONFIG);
+    JsonNode j;
+    try {
+      j = Json.mapper().readTree(Files.readString(file));
+    } catch (IOException e) {
+      throw new InvalidInputException(file.toString(), 0, null, "not valid JSON: " + e.getMessage(), e);
+    }
+    JsonNode name = j.path("base_model_name_or_path");
+    if (!name.isTextual() || name.asText().isBlank()) {
+      throw InvalidInputException.field(file.toString(), "base_model_name_or_path", "is not set, so the base model"
+          + " is unknown: give it explicitly (--model BASE --adapter " + adapterDir + ")");
+    }
+    Path named = Path.of(name.asText());
+    for (Path candidate : new Path[] {named, adapterDir.resolve(named)}) {
+      if (Files.isRegularFile(candidate.resolve("config.json"))) {
+        return candidate.normalize();
+      }
+    }
+    throw InvalidInputException.field(file.toString(), "base_model_name_or_path", "'" + name.asText() + "' is not a"
+        + " local model directory (no config.json there, nor under " + adapterDir + "); download the base and give it"
+        + " explicitly (--model BASE --adapter " + adapterDir + ")");
+  }
+
+  /** The model to compute with: the base with the adapter applied, or the base itself without an adapter. */
+  public LlamaModel model() {
+    return adapter == null ? base : base.withAdapter(adapter);
+  }
+
+  /** The base model, adapter off. */
+  public LlamaModel base() {
+    return base;
+  }
+
+  /** The adapter, or null. */
+  public LoraAdapter adapter() {
+    return adapter;
+  }
+
+  @Override
+  public void close() {
+    if (adapter != null) {
+      adapter.close();
+    }
+    base.close();
+  }
+}
