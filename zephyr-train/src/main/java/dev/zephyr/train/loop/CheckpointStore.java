@@ -1,6 +1,8 @@
 package dev.zephyr.train.loop;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import dev.zephyr.core.CheckpointException;
 import dev.zephyr.core.io.AtomicFiles;
 import dev.zephyr.core.io.Json;
@@ -16,6 +18,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -124,6 +127,65 @@ public final class CheckpointStore {
       return Optional.of(CheckpointConfig.fromJson(Json.mapper().readTree(file.toFile())));
     } catch (IOException | IllegalArgumentException e) {
       throw new CheckpointException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Restores checkpoint directory {@code checkpoint} into live arrays, in place: its weights into {@code weights} and
+   * its optimizer state into {@code optimizerState} (by tensor name), reading a bounded batch of tensors at a time
+   * into sub-managers of {@code scratch}.
+   *
+   * @param optimizerName the {@code optim} value, for error messages
+   * @throws CheckpointException naming the file and tensor when one is missing or has another shape
+   */
+  public static void copyInto(Path checkpoint, Map<String, NDArray> weights, Map<String, NDArray> optimizerState,
+      String optimizerName, NDManager scratch) {
+    copyInPlace(checkpoint.resolve(MODEL), weights, "weight", scratch);
+    copyInPlace(checkpoint.resolve(OPTIMIZER), optimizerState, "optimizer state (optim " + optimizerName + ")",
+        scratch);
+  }
+
+  /** Tensors read per batch when restoring: bounds the extra memory of a resume. */
+  private static final long RESTORE_BATCH_BYTES = 64L << 20;
+
+  /**
+   * Copies the tensors of {@code file} named by the keys of {@code targets} into those arrays in place (no second copy
+   * of the model or the state, no Java-heap copies), about {@link #RESTORE_BATCH_BYTES} at a time.
+   */
+  private static void copyInPlace(Path file, Map<String, NDArray> targets, String what, NDManager scratch) {
+    List<String> batch = new ArrayList<>();
+    long bytes = 0;
+    for (Map.Entry<String, NDArray> e : targets.entrySet()) {
+      batch.add(e.getKey());
+      bytes += e.getValue().size() * e.getValue().getDataType().getNumOfBytes();
+      if (bytes >= RESTORE_BATCH_BYTES) {
+        copyBatch(file, targets, batch, what, scratch);
+        batch.clear();
+        bytes = 0;
+      }
+    }
+    if (!batch.isEmpty()) {
+      copyBatch(file, targets, batch, what, scratch);
+    }
+  }
+
+  private static void copyBatch(Path file, Map<String, NDArray> targets, List<String> names, String what,
+      NDManager scratch) {
+    Set<String> wanted = Set.copyOf(names);
+    try (NDManager tmp = scratch.newSubManager()) {
+      Map<String, NDArray> saved = Safetensors.load(file, tmp, wanted::contains);
+      for (String name : names) {
+        NDArray from = saved.get(name);
+        NDArray to = targets.get(name);
+        if (from == null) {
+          throw new CheckpointException(file + ": " + what + " " + name + " is missing");
+        }
+        if (!from.getShape().equals(to.getShape())) {
+          throw new CheckpointException(file + ": " + what + " " + name + " has shape " + from.getShape()
+              + ", expected " + to.getShape());
+        }
+        to.set(new NDIndex(":"), from);
+      }
     }
   }
 
