@@ -34,6 +34,8 @@ import picocli.CommandLine.ScopeType;
       BenchCommand.class,
       SftCommand.class,
       DpoCommand.class,
+      PpoCommand.class,
+      RlooCommand.class,
       ChatTemplateCommand.class,
       DsftDataCommand.class,
       GenerateCommand.class,
