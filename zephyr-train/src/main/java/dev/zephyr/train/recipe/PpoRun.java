@@ -38,7 +38,7 @@ public final class PpoRun implements RlsfStage {
   public Path train(Path policy, Path rewardModel, Path prompts, StageContext ctx) {
     PpoConfig run = new PpoConfig(policy, rewardModel, settings.valueModelPath(), List.of(prompts), ctx.modelDir(),
         settings.onPolicy(), settings.vfCoef(), settings.cliprangeValue(), settings.gamma(), settings.lam(),
-        settings.klEstimator(), settings.whitenRewards(),
+        settings.klEstimator(), settings.whitenRewards(), settings.adaptiveKl(),
         settings.training().toBuilder().outputDir(ctx.runDir()).seed(ctx.seed()).build());
     ctx.metrics(SftRun.finalMetrics(RlRuns.ppo(run, ctx.progress())));
     return ctx.modelDir();

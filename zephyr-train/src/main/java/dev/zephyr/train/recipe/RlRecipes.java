@@ -33,7 +33,7 @@ public final class RlRecipes {
       "stop_token_id", "missing_eos_penalty", "num_mini_batches", "num_ppo_epochs", "cliprange", "kl_coef",
       "total_episodes", "local_rollout_forward_batch_size");
   private static final List<String> PPO_KEYS = List.of("value_model_path", "vf_coef", "cliprange_value", "gamma",
-      "lam", "kl_estimator", "whiten_rewards");
+      "lam", "kl_estimator", "whiten_rewards", "adap_kl_ctrl", "target", "horizon");
   private static final List<String> RLOO_KEYS = List.of("rloo_k", "num_generations", "normalize_advantage");
   /** TRL keys that only steer logging or sharding of the Python run: read, and named in a warning. */
   private static final List<String> NO_EFFECT_KEYS = List.of("exp_name", "num_sample_generations",
@@ -116,9 +116,27 @@ public final class RlRecipes {
         used.add("whiten_rewards");
         b.whitenRewards(Recipes.boolOf(n.get("whiten_rewards"), "whiten_rewards", yaml));
       }
+      b.adaptiveKl(adaptiveKl(n, yaml, used));
       finish(n, file, yaml, used, ppoKeys());
       return b.build();
     });
+  }
+
+  /** {@code adap_kl_ctrl: true} with {@code target} (6) and {@code horizon} (10000), TRL's earlier defaults. */
+  private static PpoConfig.AdaptiveKl adaptiveKl(JsonNode n, String yaml, Set<String> used) {
+    used.add("adap_kl_ctrl");
+    boolean on = n.hasNonNull("adap_kl_ctrl") && Recipes.boolOf(n.get("adap_kl_ctrl"), "adap_kl_ctrl", yaml);
+    for (String k : List.of("target", "horizon")) {
+      if (n.hasNonNull(k) && !on) {
+        throw InvalidInputException.field(yaml, k, "only applies with adap_kl_ctrl: true");
+      }
+    }
+    if (!on) {
+      return null;
+    }
+    double target = n.hasNonNull("target") ? Recipes.doubleOf(n, "target", yaml, used) : 6.0;
+    long horizon = n.hasNonNull("horizon") ? Recipes.intOf(n, "horizon", yaml, used) : 10000;
+    return new PpoConfig.AdaptiveKl(target, horizon);
   }
 
   private static RlooConfig parseRloo(JsonNode n, Path file, String yaml) {

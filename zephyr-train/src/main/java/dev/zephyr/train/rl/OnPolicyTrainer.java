@@ -331,7 +331,9 @@ abstract class OnPolicyTrainer implements AutoCloseable {
     TrainerState st = new TrainerState(done, (double) done / stepsPerEpoch, totalSteps, prompts.size(),
         stepsPerEpoch, optimizer.stepCount(), done, args.seed(), done / stepsPerEpoch,
         (done % stepsPerEpoch) * promptsPerStep, tokens);
-    Path dir = checkpoints.save(st, checkpointConfig(), params, optimizer.state());
+    Map<String, NDArray> state = new LinkedHashMap<>(optimizer.state());
+    state.putAll(extraState());
+    Path dir = checkpoints.save(st, checkpointConfig(), params, state);
     checkpoints.prune(args.saveTotalLimit());
     LOG.info("saved checkpoint {}", dir);
   }
@@ -357,10 +359,24 @@ abstract class OnPolicyTrainer implements AutoCloseable {
             + ". Restore them, use another run_dir, or set allow_config_change: true to continue with the new values");
       }
     });
-    CheckpointStore.copyInto(checkpoint, params, optimizer.state(), optimizer.name().hfName(), stateManager);
+    Map<String, NDArray> state = new LinkedHashMap<>(optimizer.state());
+    state.putAll(extraState());
+    CheckpointStore.copyInto(checkpoint, params, state, optimizer.name().hfName(), stateManager);
     optimizer.restoreStepCount(st.optimizerStep());
+    afterRestore();
     return st;
   }
+
+  /**
+   * Algorithm state checkpointed beside the optimizer's (PPO's adaptive KL coefficient), as live arrays holding the
+   * current values when called; restoring copies the saved values into them and then calls {@link #afterRestore}.
+   */
+  protected Map<String, NDArray> extraState() {
+    return Map.of();
+  }
+
+  /** Reads back what {@link #extraState} arrays received from a checkpoint. */
+  protected void afterRestore() {}
 
   /** Releases the optimizer state. */
   @Override

@@ -28,12 +28,14 @@ import java.util.Objects;
  * @param lam {@code lam}: GAE's lambda (0.95)
  * @param klEstimator {@code kl_estimator}: {@code k1} (default) or {@code k3}
  * @param whitenRewards {@code whiten_rewards}: whiten the per-token rewards before GAE (false)
+ * @param adaptiveKl the adaptive KL controller of TRL's earlier PPOTrainer ({@code adap_kl_ctrl: true} with
+ *     {@code target}, {@code horizon}); null keeps {@code kl_coef} fixed, as TRL's current trainer does
  * @param training optimisation and bookkeeping ({@code learning_rate}, {@code per_device_train_batch_size},
  *     {@code save_steps}, {@code seed}...); its {@code outputDir} is the run directory
  */
 public record PpoConfig(Path modelNameOrPath, Path rewardModelPath, Path valueModelPath, List<Path> datasets,
     Path outputDir, OnPolicyConfig onPolicy, double vfCoef, double cliprangeValue, double gamma, double lam,
-    KlEstimator klEstimator, boolean whitenRewards, TrainingArguments training) {
+    KlEstimator klEstimator, boolean whitenRewards, AdaptiveKl adaptiveKl, TrainingArguments training) {
 
   public static final String SOURCE = "PpoConfig";
 
@@ -59,6 +61,31 @@ public record PpoConfig(Path modelNameOrPath, Path rewardModelPath, Path valueMo
     }
   }
 
+  /**
+   * Ziegler et al.'s proportional controller, as TRL's {@code AdaptiveKLController}: after each update the coefficient
+   * is multiplied by {@code 1 + clip(KL / target - 1, -0.2, 0.2) * batch_size / horizon}, KL being the batch's mean
+   * summed per-response KL.
+   *
+   * @param target {@code target}: the KL aimed at (TRL's default 6)
+   * @param horizon {@code horizon}: how many episodes the correction is spread over (TRL's default 10000)
+   */
+  public record AdaptiveKl(double target, long horizon) {
+    public AdaptiveKl {
+      if (!(target > 0)) {
+        throw InvalidInputException.field(SOURCE, "target", "expected a KL > 0, found " + target);
+      }
+      if (horizon < 1) {
+        throw InvalidInputException.field(SOURCE, "horizon", "expected at least 1, found " + horizon);
+      }
+    }
+
+    /** The coefficient after an update whose mean KL was {@code kl}, over {@code episodes} completions. */
+    public double next(double coef, double kl, long episodes) {
+      double error = Math.max(-0.2, Math.min(0.2, kl / target - 1));
+      return coef * (1 + error * episodes / horizon);
+    }
+  }
+
   /** Completions per update: TRL's {@code batch_size}. */
   public int batchSize() {
     return training.perDeviceTrainBatchSize() * training.gradientAccumulationSteps() * onPolicy.numMiniBatches();
@@ -78,12 +105,17 @@ public record PpoConfig(Path modelNameOrPath, Path rewardModelPath, Path valueMo
     m.put("lam", lam);
     m.put("kl_estimator", klEstimator.hfName());
     m.put("whiten_rewards", whitenRewards);
+    m.put("adap_kl_ctrl", adaptiveKl != null);
+    if (adaptiveKl != null) {
+      m.put("target", adaptiveKl.target());
+      m.put("horizon", adaptiveKl.horizon());
+    }
     return m;
   }
 
   public PpoConfig withTraining(TrainingArguments t) {
     return new PpoConfig(modelNameOrPath, rewardModelPath, valueModelPath, datasets, outputDir, onPolicy, vfCoef,
-        cliprangeValue, gamma, lam, klEstimator, whitenRewards, t);
+        cliprangeValue, gamma, lam, klEstimator, whitenRewards, adaptiveKl, t);
   }
 
   /** A builder with TRL's PPOConfig defaults (learning rate 3e-6) and the run directory beside {@code outputDir}. */
@@ -105,6 +137,7 @@ public record PpoConfig(Path modelNameOrPath, Path rewardModelPath, Path valueMo
     double lam = 0.95;
     KlEstimator klEstimator = KlEstimator.K1;
     boolean whitenRewards;
+    AdaptiveKl adaptiveKl;
     final TrainingArguments.Builder training;
 
     Builder(Path outputDir) {
@@ -123,6 +156,8 @@ public record PpoConfig(Path modelNameOrPath, Path rewardModelPath, Path valueMo
     public Builder lam(double v) { lam = v; return this; }
     public Builder klEstimator(KlEstimator v) { klEstimator = v; return this; }
     public Builder whitenRewards(boolean v) { whitenRewards = v; return this; }
+    /** {@code adap_kl_ctrl}; null for a fixed {@code kl_coef}. */
+    public Builder adaptiveKl(AdaptiveKl v) { adaptiveKl = v; return this; }
     public Builder runDir(Path v) { training.outputDir(v); return this; }
     public OnPolicyConfig onPolicy() { return onPolicy; }
     public Path outputDir() { return outputDir; }
@@ -130,7 +165,7 @@ public record PpoConfig(Path modelNameOrPath, Path rewardModelPath, Path valueMo
 
     public PpoConfig build() {
       return new PpoConfig(modelNameOrPath, rewardModelPath, valueModelPath, datasets, outputDir, onPolicy, vfCoef,
-          cliprangeValue, gamma, lam, klEstimator, whitenRewards, training.build());
+          cliprangeValue, gamma, lam, klEstimator, whitenRewards, adaptiveKl, training.build());
     }
   }
 }

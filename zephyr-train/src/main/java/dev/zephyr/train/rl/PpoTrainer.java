@@ -44,6 +44,9 @@ public final class PpoTrainer extends OnPolicyTrainer {
 
   private final PpoConfig config;
   private final RewardModel valueModel;
+  /** The KL coefficient in use, a float so that its checkpointed (F32) value resumes it exactly. */
+  private float klCoef;
+  private NDArray klCoefState;
 
   /**
    * @param policy the trained policy (full weights trainable)
@@ -63,6 +66,26 @@ public final class PpoTrainer extends OnPolicyTrainer {
         trainable(policyTrainable, valueModel), config.batchSize(), config.batchSize(), config.taskKeys());
     this.config = config;
     this.valueModel = valueModel;
+    this.klCoef = (float) config.onPolicy().klCoef();
+  }
+
+  @Override
+  protected Map<String, NDArray> extraState() {
+    if (config.adaptiveKl() == null) {
+      return Map.of();
+    }
+    if (klCoefState == null) {
+      klCoefState = policy.manager().create(new float[] {klCoef});
+    }
+    klCoefState.set(new float[] {klCoef});
+    return Map.of("kl_ctl.value", klCoefState);
+  }
+
+  @Override
+  protected void afterRestore() {
+    if (klCoefState != null) {
+      klCoef = klCoefState.toFloatArray()[0];
+    }
   }
 
   private static Map<String, NDArray> trainable(Map<String, NDArray> policy, RewardModel value) {
@@ -102,7 +125,7 @@ public final class PpoTrainer extends OnPolicyTrainer {
         validNext[b][t] = t <= len;
         if (valid[b][t]) {
           kl[b][t] = config.klEstimator().of(logp[b][t], refLogp[b][t]);
-          rewards[b][t] = -cfg.klCoef() * kl[b][t];
+          rewards[b][t] = -klCoef * kl[b][t];
         }
       }
       rewards[b][len < width ? len : len - 1] += scores[b];
@@ -134,7 +157,7 @@ public final class PpoTrainer extends OnPolicyTrainer {
         if (valid[b][t]) {
           klSum += kl[b][t];
           entropySum -= logp[b][t];
-          nonScoreSum += -cfg.klCoef() * kl[b][t];
+          nonScoreSum += -klCoef * kl[b][t];
         }
       }
       scoreSum += scores[b];
@@ -147,6 +170,10 @@ public final class PpoTrainer extends OnPolicyTrainer {
     m.put("objective/scores", scoreSum / n);
     m.putAll(stats.means());
     m.put("val/num_eos_tokens", (double) eos);
+    if (config.adaptiveKl() != null) {
+      m.put("objective/kl_coef", (double) klCoef);
+      klCoef = (float) config.adaptiveKl().next(klCoef, klSum / n, n);
+    }
     return m;
   }
 

@@ -11,7 +11,8 @@ import java.util.List;
  * A PPO or RLOO child process for the kill-and-resume test:
  * {@code RlKillRun ppo|rloo POLICY REWARD_MODEL PROMPTS OUTPUT_DIR RUN_DIR SLEEP_MS}. Runs {@link RlRuns} for
  * {@link #UPDATES} updates with a checkpoint every 2 (resuming from RUN_DIR's newest), pausing SLEEP_MS after each
- * update so that the parent can kill it mid-run.
+ * update so that the parent can kill it mid-run. PPO runs with the adaptive KL controller, whose coefficient is
+ * checkpointed state.
  */
 public final class RlKillRun {
   static final int UPDATES = 4;
@@ -31,7 +32,8 @@ public final class RlKillRun {
     };
     if (a[0].equals("ppo")) {
       PpoConfig.Builder b = PpoConfig.builder(Path.of(a[4])).modelNameOrPath(Path.of(a[1]))
-          .rewardModelPath(Path.of(a[2])).datasets(List.of(Path.of(a[3]))).runDir(Path.of(a[5])).onPolicy(rollouts);
+          .rewardModelPath(Path.of(a[2])).datasets(List.of(Path.of(a[3]))).runDir(Path.of(a[5])).onPolicy(rollouts)
+          .adaptiveKl(new PpoConfig.AdaptiveKl(6, 100));
       b.training().learningRate(1e-3).perDeviceTrainBatchSize(2).maxSteps(UPDATES).saveSteps(2).saveTotalLimit(2)
           .seed(3);
       RlRuns.ppo(b.build(), pausing);

@@ -66,8 +66,22 @@ class RlRecipesTest {
     assertThat(c.gamma()).isEqualTo(0.99);
     assertThat(c.lam()).isEqualTo(0.9);
     assertThat(c.whitenRewards()).isTrue();
+    assertThat(c.adaptiveKl()).as("kl_coef stays fixed unless adap_kl_ctrl").isNull();
     assertThat(c.training().learningRate()).isEqualTo(1e-5);
     assertThat(c.training().outputDir()).isEqualTo(Path.of("out/policy-run"));
+  }
+
+  @Test
+  void adaptiveKlControlTakesTrlsEarlierKeys(@TempDir Path dir) throws Exception {
+    PpoConfig c = RlRecipes.loadPpo(write(dir, "ppo.yaml", BASE + "adap_kl_ctrl: true\ntarget: 4\nkl_coef: 0.2\n"));
+    assertThat(c.adaptiveKl()).isEqualTo(new PpoConfig.AdaptiveKl(4, 10000));
+    // KL 8 against target 4: the error clips at +0.2; 500 episodes over a horizon of 10000: x 1.01
+    assertThat(c.adaptiveKl().next(0.2, 8, 500)).isCloseTo(0.202, org.assertj.core.api.Assertions.within(1e-12));
+    // KL 3.6 against 4: error -0.1, x 0.995
+    assertThat(c.adaptiveKl().next(0.2, 3.6, 500)).isCloseTo(0.199, org.assertj.core.api.Assertions.within(1e-12));
+    Path stray = write(dir, "stray.yaml", BASE + "target: 4\n");
+    assertThatThrownBy(() -> RlRecipes.loadPpo(stray)).isInstanceOfSatisfying(InvalidInputException.class,
+        e -> assertThat(e.field()).isEqualTo("target")).hasMessageContaining("adap_kl_ctrl");
   }
 
   @Test

@@ -92,11 +92,19 @@ class RlResumeAfterKillTest {
       for (String k : COMPARED) {
         assertThat(m2.get(i).get(k).asDouble()).as("update %d %s", i + 1, k).isEqualTo(m1.get(i).get(k).asDouble());
       }
+      if (algo.equals("ppo")) {
+        assertThat(m2.get(i).get("objective/kl_coef").asDouble()).as("update %d kl_coef", i + 1)
+            .isEqualTo(m1.get(i).get("objective/kl_coef").asDouble());
+      }
     }
     assertThat(Files.readAllBytes(broken.resolve("model/model.safetensors")))
         .isEqualTo(Files.readAllBytes(straight.resolve("model/model.safetensors")));
     assertThat(Files.readAllBytes(straight.resolve("model/model.safetensors")))
         .as("the policy was updated").isNotEqualTo(Files.readAllBytes(policy.resolve("model.safetensors")));
     assertThat(straight.resolve("model/tokenizer.json")).exists();
+    if (algo.equals("ppo")) {
+      assertThat(m1.get(RlKillRun.UPDATES - 1).get("objective/kl_coef").asDouble()).as("the controller moved it")
+          .isNotEqualTo(0.05);
+    }
   }
 }
