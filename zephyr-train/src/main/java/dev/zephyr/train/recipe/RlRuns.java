@@ -23,7 +23,7 @@ import java.util.List;
  * the value model), tokenise the prompts with the policy's chat template, train in {@code run_dir} (a rerun resumes
  * from its newest checkpoint), and write the trained policy as a Hugging Face directory at {@code output_dir}.
  *
- * <p>The reward model scores token ids sampled with the policy's tokenizer, so its tokenizer files must be the same;
+ * <p>{@code run_dir} must not be {@code output_dir} or inside it ({@link RunDirs#check}). The reward model scores token ids sampled with the policy's tokenizer, so its tokenizer files must be the same;
  * a reward or value model with other files is refused before anything is loaded.
  */
 public final class RlRuns {
@@ -34,6 +34,7 @@ public final class RlRuns {
   }
 
   public static Trainer.TrainResult ppo(PpoConfig c, Progress progress) {
+    RunDirs.check(c.outputDir(), c.training().outputDir());
     TrainingRuns.requireReplaceable(c.outputDir());
     requireSameTokenizer(c.modelNameOrPath(), c.rewardModelPath(), "reward_model_path");
     requireSameTokenizer(c.modelNameOrPath(), c.valueModelOrReward(), "value_model_path");
@@ -61,6 +62,7 @@ public final class RlRuns {
   }
 
   public static Trainer.TrainResult rloo(RlooConfig c, Progress progress) {
+    RunDirs.check(c.outputDir(), c.training().outputDir());
     TrainingRuns.requireReplaceable(c.outputDir());
     requireSameTokenizer(c.modelNameOrPath(), c.rewardModelPath(), "reward_model_path");
     Progress p = c.training().disableTqdm() ? Progress.NONE : progress;

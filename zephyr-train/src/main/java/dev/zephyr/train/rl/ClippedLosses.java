@@ -9,6 +9,13 @@ import ai.djl.ndarray.types.DataType;
  * statistics are means over the masked-in entries.
  */
 public final class ClippedLosses {
+  /**
+   * Log-ratios are capped here before {@code exp}: beyond about 88 a float ratio is infinite, and the branch the
+   * maximum drops would then back-propagate {@code 0 * inf = NaN}. A ratio of e^40 is far outside any clip range, so
+   * the cap changes no loss that a finite float could hold.
+   */
+  static final float MAX_LOG_RATIO = 40f;
+
   private ClippedLosses() {}
 
   /**
@@ -36,7 +43,7 @@ public final class ClippedLosses {
   public static PolicyLoss tokenPolicy(NDArray newLogprobs, NDArray oldLogprobs, NDArray advantages, NDArray mask,
       double cliprange) {
     NDArray diff = newLogprobs.sub(oldLogprobs);
-    NDArray ratio = diff.exp();
+    NDArray ratio = diff.minimum(MAX_LOG_RATIO).exp();
     NDArray unclipped = advantages.neg().mul(ratio);
     NDArray clipped = advantages.neg().mul(ratio.clip((float) (1 - cliprange), (float) (1 + cliprange)));
     NDArray loss = maskedMean(unclipped.maximum(clipped), mask);
@@ -52,12 +59,12 @@ public final class ClippedLosses {
       double cliprange) {
     NDArray tokenDiff = newLogprobs.sub(oldLogprobs).mul(mask);
     NDArray diff = tokenDiff.sum(new int[] {1});
-    NDArray ratio = diff.exp();
+    NDArray ratio = diff.minimum(MAX_LOG_RATIO).exp();
     NDArray unclipped = advantages.neg().mul(ratio);
     NDArray clipped = advantages.neg().mul(ratio.clip((float) (1 - cliprange), (float) (1 + cliprange)));
     NDArray loss = unclipped.maximum(clipped).mean();
     return new PolicyLoss(loss, clipped.gt(unclipped).toType(DataType.FLOAT32, false).mean().getFloat(),
-        0.5 * diff.square().mean().getFloat(), maskedValue(tokenDiff.exp(), mask));
+        0.5 * diff.square().mean().getFloat(), maskedValue(tokenDiff.minimum(MAX_LOG_RATIO).exp(), mask));
   }
 
   /**

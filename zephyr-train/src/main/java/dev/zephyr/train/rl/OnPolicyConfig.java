@@ -66,6 +66,18 @@ public record OnPolicyConfig(int responseLength, double temperature, Integer sto
     }
   }
 
+  /**
+   * The default run directory of a trained policy at {@code outputDir}: the sibling {@code <name>-run}, as the other
+   * recipes place it (the recipe package's {@code RunDirs}, which also checks a given one).
+   */
+  static java.nio.file.Path runDirBesides(java.nio.file.Path outputDir) {
+    java.nio.file.Path p = outputDir.toAbsolutePath().normalize();
+    if (p.getFileName() == null) {
+      throw new IllegalArgumentException("output_dir cannot be the file system root: " + outputDir);
+    }
+    return p.resolveSibling(p.getFileName() + "-run");
+  }
+
   /** TRL's defaults. */
   public static OnPolicyConfig defaults() {
     return new OnPolicyConfig(53, 0.7, null, null, 1, 4, 0.2, 0.05, null, 64);

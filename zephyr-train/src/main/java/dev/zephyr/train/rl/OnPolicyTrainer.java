@@ -1,10 +1,12 @@
 package dev.zephyr.train.rl;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
 import dev.zephyr.core.CheckpointException;
 import dev.zephyr.core.ZephyrException;
 import dev.zephyr.core.chat.SamplingParams;
@@ -229,6 +231,64 @@ abstract class OnPolicyTrainer implements AutoCloseable {
     } finally {
       JniUtils.setGradMode(grad);
     }
+  }
+
+  /**
+   * A sampled batch: the responses, the width of its per-token arrays (the longest response), the per-token log-probs
+   * of the policy that sampled it and of the reference, and the scores.
+   */
+  protected record Sampled(List<int[]> responses, int width, double[][] logprobs, double[][] refLogprobs,
+      double[] scores) {}
+
+  /** Samples responses for {@code queries}, then reads their log-probs and scores, all without gradients. */
+  protected Sampled rollout(long step, List<int[]> queries) {
+    List<int[]> responses = sample(step, queries);
+    int width = width(responses);
+    return new Sampled(responses, width, logprobs(policy, queries, responses, width),
+        logprobs(reference, queries, responses, width), scores(queries, responses));
+  }
+
+  /** The statistics of one micro-batch's loss and its mean probability ratio. */
+  protected record MicroResult(Map<String, Double> stats, double ratio) {}
+
+  /** One micro-batch: computes its loss on {@code rows} and back-propagates it into {@code gc}. */
+  @FunctionalInterface
+  protected interface MicroStep {
+    MicroResult run(int[] rows, GradientCollector gc);
+  }
+
+  /**
+   * {@code num_ppo_epochs} passes over the {@code n} rows of the update, each in a fresh order from (seed, step,
+   * epoch), cut into {@code num_mini_batches} mini-batches of micro-batches; one optimizer step per mini-batch.
+   * Returns the statistics of every micro-batch.
+   */
+  protected UpdateStats optimisationPasses(long step, int n, double lr, MicroStep micro) {
+    UpdateStats stats = new UpdateStats();
+    int mini = n / cfg.numMiniBatches();
+    int size = args.perDeviceTrainBatchSize();
+    for (int epoch = 0; epoch < cfg.numPpoEpochs(); epoch++) {
+      int[] order = shuffled(n, random(step, 1 + epoch));
+      for (int start = 0; start < n; start += mini) {
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+          for (int from = start; from < start + mini; from += size) {
+            MicroResult r = micro.run(java.util.Arrays.copyOfRange(order, from, Math.min(start + mini, from + size)),
+                gc);
+            stats.add(r.stats(), r.ratio());
+          }
+        }
+        optimizerStep(lr);
+      }
+    }
+    return stats;
+  }
+
+  /** The rows {@code rows} of {@code xs}, in that order. */
+  protected static List<int[]> pick(List<int[]> xs, int[] rows) {
+    List<int[]> out = new ArrayList<>(rows.length);
+    for (int i : rows) {
+      out.add(xs.get(i));
+    }
+    return out;
   }
 
   /** The longest response: the width of the step's per-token arrays. */

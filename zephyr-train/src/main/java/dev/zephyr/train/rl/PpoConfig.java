@@ -2,7 +2,6 @@ package dev.zephyr.train.rl;
 
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.train.loop.TrainingArguments;
-import dev.zephyr.train.recipe.RunDirs;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,9 +43,6 @@ public record PpoConfig(Path modelNameOrPath, Path rewardModelPath, Path valueMo
     Objects.requireNonNull(klEstimator, "kl_estimator");
     Objects.requireNonNull(training, "training arguments");
     datasets = datasets == null ? List.of() : List.copyOf(datasets);
-    if (outputDir != null) {
-      RunDirs.check(outputDir, training.outputDir());
-    }
     if (!(vfCoef >= 0)) {
       throw InvalidInputException.field(SOURCE, "vf_coef", "expected a number >= 0, found " + vfCoef);
     }
@@ -142,7 +138,7 @@ public record PpoConfig(Path modelNameOrPath, Path rewardModelPath, Path valueMo
 
     Builder(Path outputDir) {
       this.outputDir = outputDir;
-      this.training = TrainingArguments.builder(RunDirs.besides(outputDir)).learningRate(3e-6);
+      this.training = TrainingArguments.builder(OnPolicyConfig.runDirBesides(outputDir)).learningRate(3e-6);
     }
 
     public Builder modelNameOrPath(Path v) { modelNameOrPath = v; return this; }

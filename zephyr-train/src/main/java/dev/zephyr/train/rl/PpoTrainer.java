@@ -1,6 +1,5 @@
 package dev.zephyr.train.rl;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -9,7 +8,6 @@ import ai.djl.training.GradientCollector;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.train.loop.DecoderGraph;
 import dev.zephyr.train.reward.RewardModel;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -101,18 +99,18 @@ public final class PpoTrainer extends OnPolicyTrainer {
 
   @Override
   protected Map<String, Double> update(long step, List<int[]> queries, double lr) {
-    List<int[]> responses = sample(step, queries);
+    Sampled sampled = rollout(step, queries);
+    List<int[]> responses = sampled.responses();
     int n = queries.size();
-    int width = width(responses);
-    double[][] logp = logprobs(policy, queries, responses, width);
-    double[][] refLogp = logprobs(reference, queries, responses, width);
+    int width = sampled.width();
+    double[][] logp = sampled.logprobs();
     double[][] values = new double[n][];
     noGradChunks(n, (from, to) -> {
       ResponseBatch b = new ResponseBatch(queries.subList(from, to), responses.subList(from, to), width);
       copyRows(PolicyOutputs.values(valueModel, DecoderGraph.forward(valueModel.decoder(), b.rows(), false), b),
           values, from, width);
     });
-    double[] scores = scores(queries, responses);
+    double[] scores = sampled.scores();
 
     boolean[][] valid = new boolean[n][width];
     boolean[][] validNext = new boolean[n][width];
@@ -124,7 +122,7 @@ public final class PpoTrainer extends OnPolicyTrainer {
         valid[b][t] = t < len;
         validNext[b][t] = t <= len;
         if (valid[b][t]) {
-          kl[b][t] = config.klEstimator().of(logp[b][t], refLogp[b][t]);
+          kl[b][t] = config.klEstimator().of(logp[b][t], sampled.refLogprobs()[b][t]);
           rewards[b][t] = -klCoef * kl[b][t];
         }
       }
@@ -142,9 +140,9 @@ public final class PpoTrainer extends OnPolicyTrainer {
       }
     }
     adv = Advantages.zeroOutside(Advantages.whiten(adv, valid, true), valid);
-
-    UpdateStats stats = new UpdateStats();
-    optimise(step, queries, responses, width, new Rollout(logp, values, adv, returns), lr, stats);
+    Rollout roll = new Rollout(logp, values, adv, returns);
+    UpdateStats stats = optimisationPasses(step, n, lr,
+        (rows, gc) -> microStep(new ResponseBatch(pick(queries, rows), pick(responses, rows), width), rows, roll, gc));
 
     Map<String, Double> m = new LinkedHashMap<>();
     double klSum = 0;
@@ -180,39 +178,8 @@ public final class PpoTrainer extends OnPolicyTrainer {
   /** What the optimisation passes read from the rollout, {@code [B][width]}. */
   private record Rollout(double[][] logprobs, double[][] values, double[][] advantages, double[][] returns) {}
 
-  private void optimise(long step, List<int[]> queries, List<int[]> responses, int width, Rollout roll, double lr,
-      UpdateStats stats) {
-    int n = queries.size();
-    int mini = n / cfg.numMiniBatches();
-    int micro = args.perDeviceTrainBatchSize();
-    int accumulation = args.gradientAccumulationSteps();
-    for (int epoch = 0; epoch < cfg.numPpoEpochs(); epoch++) {
-      int[] order = shuffled(n, random(step, 1 + epoch));
-      for (int start = 0; start < n; start += mini) {
-        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-          for (int from = start; from < start + mini; from += micro) {
-            int[] rows = java.util.Arrays.copyOfRange(order, from, Math.min(start + mini, from + micro));
-            MicroResult res = microStep(rows, queries, responses, width, roll, accumulation, gc);
-            stats.add(res.stats(), res.ratio());
-          }
-        }
-        optimizerStep(lr);
-      }
-    }
-  }
-
-  /** One micro-batch's statistics and its mean probability ratio. */
-  private record MicroResult(Map<String, Double> stats, double ratio) {}
-
-  private MicroResult microStep(int[] rows, List<int[]> queries, List<int[]> responses, int width,
-      Rollout roll, int accumulation, GradientCollector gc) {
-    List<int[]> q = new ArrayList<>();
-    List<int[]> r = new ArrayList<>();
-    for (int i : rows) {
-      q.add(queries.get(i));
-      r.add(responses.get(i));
-    }
-    ResponseBatch batch = new ResponseBatch(q, r, width);
+  private MicroResult microStep(ResponseBatch batch, int[] rows, Rollout roll, GradientCollector gc) {
+    int width = batch.width();
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
       NDManager m = policy.manager();
@@ -227,7 +194,7 @@ public final class PpoTrainer extends OnPolicyTrainer {
       ClippedLosses.ValueLoss vl = ClippedLosses.value(predicted, slice(m, roll.values(), rows, width),
           slice(m, roll.returns(), rows, width), maskNext, config.cliprangeValue());
       NDArray loss = pl.loss().add(vl.loss().mul((float) config.vfCoef()));
-      gc.backward(loss.div((float) accumulation));
+      gc.backward(loss.div((float) args.gradientAccumulationSteps()));
       pg.backward(gc);
       vg.backward(gc);
       Map<String, Double> s = new LinkedHashMap<>();

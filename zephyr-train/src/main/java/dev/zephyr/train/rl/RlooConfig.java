@@ -2,7 +2,6 @@ package dev.zephyr.train.rl;
 
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.train.loop.TrainingArguments;
-import dev.zephyr.train.recipe.RunDirs;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,9 +33,6 @@ public record RlooConfig(Path modelNameOrPath, Path rewardModelPath, List<Path> 
     Objects.requireNonNull(onPolicy, "onPolicy");
     Objects.requireNonNull(training, "training arguments");
     datasets = datasets == null ? List.of() : List.copyOf(datasets);
-    if (outputDir != null) {
-      RunDirs.check(outputDir, training.outputDir());
-    }
     if (rlooK < 2) {
       throw InvalidInputException.field(SOURCE, "rloo_k", "expected at least 2 responses per prompt (the baseline of"
           + " each is the mean of the others), found " + rlooK);
@@ -86,7 +82,7 @@ public record RlooConfig(Path modelNameOrPath, Path rewardModelPath, List<Path> 
 
     Builder(Path outputDir) {
       this.outputDir = outputDir;
-      this.training = TrainingArguments.builder(RunDirs.besides(outputDir)).learningRate(3e-6);
+      this.training = TrainingArguments.builder(OnPolicyConfig.runDirBesides(outputDir)).learningRate(3e-6);
     }
 
     public Builder modelNameOrPath(Path v) { modelNameOrPath = v; return this; }

@@ -1,6 +1,5 @@
 package dev.zephyr.train.rl;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -53,12 +52,12 @@ public final class RlooTrainer extends OnPolicyTrainer {
 
   @Override
   protected Map<String, Double> update(long step, List<int[]> queries, double lr) {
-    List<int[]> responses = sample(step, queries);
+    Sampled sampled = rollout(step, queries);
+    List<int[]> responses = sampled.responses();
     int n = queries.size();
-    int width = width(responses);
-    double[][] logp = logprobs(policy, queries, responses, width);
-    double[][] refLogp = logprobs(reference, queries, responses, width);
-    double[] scores = scores(queries, responses);
+    int width = sampled.width();
+    double[][] logp = sampled.logprobs();
+    double[] scores = sampled.scores();
     double[] kl = new double[n];
     double[] nonScore = new double[n];
     double[] rlhf = new double[n];
@@ -66,7 +65,7 @@ public final class RlooTrainer extends OnPolicyTrainer {
     long eos = 0;
     for (int b = 0; b < n; b++) {
       for (int t = 0; t < responses.get(b).length; t++) {
-        kl[b] += logp[b][t] - refLogp[b][t];
+        kl[b] += logp[b][t] - sampled.refLogprobs()[b][t];
         entropy -= logp[b][t];
       }
       nonScore[b] = -cfg.klCoef() * kl[b];
@@ -74,11 +73,9 @@ public final class RlooTrainer extends OnPolicyTrainer {
       eos += eosCount(responses.get(b));
     }
     double[] adv = Advantages.leaveOneOut(rlhf, config.rlooK());
-    if (config.normalizeAdvantage()) {
-      adv = Advantages.normalize(adv);
-    }
-    UpdateStats stats = new UpdateStats();
-    optimise(step, queries, responses, width, logp, adv, lr, stats);
+    double[] advantages = config.normalizeAdvantage() ? Advantages.normalize(adv) : adv;
+    UpdateStats stats = optimisationPasses(step, n, lr, (rows, gc) -> microStep(
+        new ResponseBatch(pick(queries, rows), pick(responses, rows), width), rows, logp, advantages, gc));
     Map<String, Double> m = new LinkedHashMap<>();
     m.put("objective/kl", mean(kl));
     m.put("objective/entropy", entropy / n);
@@ -98,47 +95,28 @@ public final class RlooTrainer extends OnPolicyTrainer {
     return s / x.length;
   }
 
-  private void optimise(long step, List<int[]> queries, List<int[]> responses, int width, double[][] oldLogp,
-      double[] adv, double lr, UpdateStats stats) {
-    int n = queries.size();
-    int mini = n / cfg.numMiniBatches();
-    int micro = args.perDeviceTrainBatchSize();
-    for (int epoch = 0; epoch < cfg.numPpoEpochs(); epoch++) {
-      int[] order = shuffled(n, random(step, 1 + epoch));
-      for (int start = 0; start < n; start += mini) {
-        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-          for (int from = start; from < start + mini; from += micro) {
-            int[] rows = java.util.Arrays.copyOfRange(order, from, Math.min(start + mini, from + micro));
-            List<int[]> q = new ArrayList<>();
-            List<int[]> r = new ArrayList<>();
-            float[] a = new float[rows.length];
-            for (int i = 0; i < rows.length; i++) {
-              q.add(queries.get(rows[i]));
-              r.add(responses.get(rows[i]));
-              a[i] = (float) adv[rows[i]];
-            }
-            ResponseBatch batch = new ResponseBatch(q, r, width);
-            try (NDScope scope = new NDScope()) {
-              scope.suppressNotUsedWarning();
-              NDManager m = policy.manager();
-              DecoderGraph g = DecoderGraph.forward(policy, batch.rows(), args.gradientCheckpointing());
-              PolicyOutputs out = PolicyOutputs.of(policy, g, batch, cfg.temperature());
-              NDArray mask = batch.mask(m, 0);
-              ClippedLosses.PolicyLoss pl = ClippedLosses.sequencePolicy(out.logprobs(),
-                  PpoTrainer.slice(m, oldLogp, rows, width), m.create(a), mask, cfg.cliprange());
-              gc.backward(pl.loss().div((float) args.gradientAccumulationSteps()));
-              g.backward(gc);
-              Map<String, Double> s = new LinkedHashMap<>();
-              s.put("policy/approxkl_avg", pl.approxKl());
-              s.put("policy/clipfrac_avg", pl.clipFraction());
-              s.put("loss/policy_avg", (double) pl.loss().getFloat());
-              s.put("policy/entropy_avg", (double) ClippedLosses.maskedMean(out.entropy(), mask).getFloat());
-              stats.add(s, pl.ratio());
-            }
-          }
-        }
-        optimizerStep(lr);
-      }
+  private MicroResult microStep(ResponseBatch batch, int[] rows, double[][] oldLogp, double[] adv,
+      GradientCollector gc) {
+    float[] a = new float[rows.length];
+    for (int i = 0; i < rows.length; i++) {
+      a[i] = (float) adv[rows[i]];
+    }
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      NDManager m = policy.manager();
+      DecoderGraph g = DecoderGraph.forward(policy, batch.rows(), args.gradientCheckpointing());
+      PolicyOutputs out = PolicyOutputs.of(policy, g, batch, cfg.temperature());
+      NDArray mask = batch.mask(m, 0);
+      ClippedLosses.PolicyLoss pl = ClippedLosses.sequencePolicy(out.logprobs(),
+          PpoTrainer.slice(m, oldLogp, rows, batch.width()), m.create(a), mask, cfg.cliprange());
+      gc.backward(pl.loss().div((float) args.gradientAccumulationSteps()));
+      g.backward(gc);
+      Map<String, Double> s = new LinkedHashMap<>();
+      s.put("policy/approxkl_avg", pl.approxKl());
+      s.put("policy/clipfrac_avg", pl.clipFraction());
+      s.put("loss/policy_avg", (double) pl.loss().getFloat());
+      s.put("policy/entropy_avg", (double) ClippedLosses.maskedMean(out.entropy(), mask).getFloat());
+      return new MicroResult(s, pl.ratio());
     }
   }
 }

@@ -36,6 +36,24 @@ class ClippedLossesTest {
   }
 
   @Test
+  void aRatioBeyondFloatRangeGivesAFiniteGradient() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      // log-ratio 100: e^100 overflows a float; the clipped branch wins for A = 1 and the gradient must be 0, not NaN
+      NDArray newLp = m.create(new float[] {100f, -1f}, new ai.djl.ndarray.types.Shape(1, 2));
+      NDArray oldLp = m.create(new float[] {0f, -1f}, new ai.djl.ndarray.types.Shape(1, 2));
+      NDArray adv = m.create(new float[] {1f, 1f}, new ai.djl.ndarray.types.Shape(1, 2));
+      NDArray mask = m.create(new float[] {1f, 1f}, new ai.djl.ndarray.types.Shape(1, 2));
+      newLp.setRequiresGradient(true);
+      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        ClippedLosses.PolicyLoss l = ClippedLosses.tokenPolicy(newLp, oldLp, adv, mask, 0.2);
+        assertThat(l.loss().getFloat()).isCloseTo((-1.2f - 1f) / 2, within(1e-6f));
+        gc.backward(l.loss());
+      }
+      assertThat(newLp.getGradient().toFloatArray()).containsExactly(new float[] {0f, -0.5f}, within(1e-6f));
+    }
+  }
+
+  @Test
   void sequencePolicyLossUsesTheRatioOfWholeResponses() {
     try (NDManager m = NDManager.newBaseManager()) {
       ai.djl.ndarray.types.Shape s = new ai.djl.ndarray.types.Shape(2, 2);
