@@ -127,7 +127,10 @@ abstract class OnPolicyTrainer implements AutoCloseable {
   /** The step's rows: the prompts of this update, in the layout the algorithm samples them. */
   protected abstract List<int[]> rows(List<int[]> stepPrompts);
 
-  /** Runs (or resumes) to the last update. */
+  /**
+   * Runs (or resumes) to the last update. The result's {@code trainLoss} is the mean {@code loss/policy_avg} of the
+   * updates this call ran; {@code lastLogged} holds every metric of the last update.
+   */
   public Trainer.TrainResult train() {
     long start = 0;
     long tokens = 0;
