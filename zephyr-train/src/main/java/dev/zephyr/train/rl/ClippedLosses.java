@@ -2,11 +2,13 @@ package dev.zephyr.train.rl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import dev.zephyr.train.loop.Scalars;
 
 /**
  * The clipped surrogate losses of PPO and RLOO as TRL computes them, on NDArrays so that they are differentiable in
  * the new log-probs and values. Masks are float arrays of 0 and 1 with the shape of the per-token tensors; the
- * statistics are means over the masked-in entries.
+ * statistics are means over the masked-in entries. Number operands go through {@link Scalars}, which keeps them alive
+ * for backward.
  */
 public final class ClippedLosses {
   /**
@@ -43,7 +45,7 @@ public final class ClippedLosses {
   public static PolicyLoss tokenPolicy(NDArray newLogprobs, NDArray oldLogprobs, NDArray advantages, NDArray mask,
       double cliprange) {
     NDArray diff = newLogprobs.sub(oldLogprobs);
-    NDArray ratio = diff.minimum(MAX_LOG_RATIO).exp();
+    NDArray ratio = Scalars.minimum(diff, MAX_LOG_RATIO).exp();
     NDArray unclipped = advantages.neg().mul(ratio);
     NDArray clipped = advantages.neg().mul(ratio.clip((float) (1 - cliprange), (float) (1 + cliprange)));
     NDArray loss = maskedMean(unclipped.maximum(clipped), mask);
@@ -59,12 +61,12 @@ public final class ClippedLosses {
       double cliprange) {
     NDArray tokenDiff = newLogprobs.sub(oldLogprobs).mul(mask);
     NDArray diff = tokenDiff.sum(new int[] {1});
-    NDArray ratio = diff.minimum(MAX_LOG_RATIO).exp();
+    NDArray ratio = Scalars.minimum(diff, MAX_LOG_RATIO).exp();
     NDArray unclipped = advantages.neg().mul(ratio);
     NDArray clipped = advantages.neg().mul(ratio.clip((float) (1 - cliprange), (float) (1 + cliprange)));
     NDArray loss = unclipped.maximum(clipped).mean();
     return new PolicyLoss(loss, clipped.gt(unclipped).toType(DataType.FLOAT32, false).mean().getFloat(),
-        0.5 * diff.square().mean().getFloat(), maskedValue(tokenDiff.minimum(MAX_LOG_RATIO).exp(), mask));
+        0.5 * diff.square().mean().getFloat(), maskedValue(Scalars.minimum(tokenDiff, MAX_LOG_RATIO).exp(), mask));
   }
 
   /**
@@ -77,7 +79,7 @@ public final class ClippedLosses {
         .minimum(oldValues.add((float) cliprangeValue));
     NDArray unclipped = predicted.sub(returns).square();
     NDArray clipped = clippedPrediction.sub(returns).square();
-    NDArray loss = maskedMean(unclipped.maximum(clipped), mask).mul(0.5f);
+    NDArray loss = Scalars.mul(maskedMean(unclipped.maximum(clipped), mask), 0.5);
     return new ValueLoss(loss, maskedValue(clipped.gt(unclipped).toType(DataType.FLOAT32, false), mask));
   }
 

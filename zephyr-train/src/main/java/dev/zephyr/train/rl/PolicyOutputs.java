@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.train.loop.DecoderGraph;
+import dev.zephyr.train.loop.Scalars;
 import dev.zephyr.train.reward.RewardModel;
 
 /**
@@ -22,7 +23,7 @@ public record PolicyOutputs(NDArray logprobs, NDArray entropy) {
   public static PolicyOutputs of(LlamaModel model, DecoderGraph graph, ResponseBatch batch, double temperature) {
     NDManager m = graph.hidden().getManager();
     NDArray selected = select(graph.hidden(), batch, m);
-    NDArray logits = model.head(selected).div((float) (temperature + 1e-7));
+    NDArray logits = Scalars.div(model.head(selected), temperature + 1e-7);
     NDArray logSoftmax = logits.logSoftmax(-1);
     NDArray picked = logSoftmax.gather(batch.targets(m), 1).reshape(batch.size(), batch.width());
     NDArray entropy = logSoftmax.exp().mul(logSoftmax).sum(new int[] {-1}).neg().reshape(batch.size(), batch.width());

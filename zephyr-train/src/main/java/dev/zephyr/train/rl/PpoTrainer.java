@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.train.loop.DecoderGraph;
+import dev.zephyr.train.loop.Scalars;
 import dev.zephyr.train.reward.RewardModel;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -193,8 +194,8 @@ public final class PpoTrainer extends OnPolicyTrainer {
           slice(m, roll.advantages(), rows, width), mask, cfg.cliprange());
       ClippedLosses.ValueLoss vl = ClippedLosses.value(predicted, slice(m, roll.values(), rows, width),
           slice(m, roll.returns(), rows, width), maskNext, config.cliprangeValue());
-      NDArray loss = pl.loss().add(vl.loss().mul((float) config.vfCoef()));
-      gc.backward(loss.div((float) args.gradientAccumulationSteps()));
+      NDArray loss = pl.loss().add(Scalars.mul(vl.loss(), config.vfCoef()));
+      gc.backward(Scalars.div(loss, args.gradientAccumulationSteps()));
       pg.backward(gc);
       vg.backward(gc);
       Map<String, Double> s = new LinkedHashMap<>();

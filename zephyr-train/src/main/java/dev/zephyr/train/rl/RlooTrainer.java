@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.train.loop.DecoderGraph;
+import dev.zephyr.train.loop.Scalars;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -109,7 +110,7 @@ public final class RlooTrainer extends OnPolicyTrainer {
       NDArray mask = batch.mask(m, 0);
       ClippedLosses.PolicyLoss pl = ClippedLosses.sequencePolicy(out.logprobs(),
           PpoTrainer.slice(m, oldLogp, rows, batch.width()), m.create(a), mask, cfg.cliprange());
-      gc.backward(pl.loss().div((float) args.gradientAccumulationSteps()));
+      gc.backward(Scalars.div(pl.loss(), args.gradientAccumulationSteps()));
       g.backward(gc);
       Map<String, Double> s = new LinkedHashMap<>();
       s.put("policy/approxkl_avg", pl.approxKl());
