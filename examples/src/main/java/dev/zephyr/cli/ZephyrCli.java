@@ -36,6 +36,8 @@ import picocli.CommandLine.ScopeType;
       SftCommand.class,
       DpoCommand.class,
       RmCommand.class,
+      PpoCommand.class,
+      RlooCommand.class,
       ChatTemplateCommand.class,
       DsftDataCommand.class,
       GenerateCommand.class,

@@ -1,6 +1,8 @@
 package dev.zephyr.train.loop;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import dev.zephyr.core.CheckpointException;
 import dev.zephyr.core.io.AtomicFiles;
 import dev.zephyr.core.io.Json;
@@ -16,6 +18,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -131,6 +135,77 @@ public final class CheckpointStore {
       return Optional.of(CheckpointConfig.fromJson(Json.mapper().readTree(file.toFile())));
     } catch (IOException | IllegalArgumentException e) {
       throw new CheckpointException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Restores checkpoint directory {@code checkpoint} into live arrays, in place: its weights into {@code weights} and
+   * its optimizer state into {@code optimizerState} (by tensor name), reading a bounded batch of tensors at a time
+   * into sub-managers of {@code scratch}.
+   *
+   * @param optimizerName the {@code optim} value, for error messages
+   * @throws CheckpointException naming the file and tensor when one is missing or has another shape
+   */
+  public static void copyInto(Path checkpoint, Map<String, NDArray> weights, Map<String, NDArray> optimizerState,
+      String optimizerName, NDManager scratch) {
+    copyInto(checkpoint, CheckpointWeights.MODEL, weights, optimizerState, optimizerName, scratch);
+  }
+
+  /**
+   * As {@link #copyInto(Path, Map, Map, String, NDManager)}, the weights stored in {@code format}'s layout; a
+   * checkpoint written before LoRA checkpoints held PEFT files keeps its weights in {@code model.safetensors}.
+   */
+  public static void copyInto(Path checkpoint, CheckpointWeights format, Map<String, NDArray> weights,
+      Map<String, NDArray> optimizerState, String optimizerName, NDManager scratch) {
+    CheckpointWeights layout = Files.exists(format.file(checkpoint)) ? format : CheckpointWeights.MODEL;
+    copyInPlace(layout.file(checkpoint), weights, "weight", layout::storedName, scratch);
+    copyInPlace(checkpoint.resolve(OPTIMIZER), optimizerState, "optimizer state (optim " + optimizerName + ")",
+        name -> name, scratch);
+  }
+
+  /** Tensors read per batch when restoring: bounds the extra memory of a resume. */
+  private static final long RESTORE_BATCH_BYTES = 64L << 20;
+
+  /**
+   * Copies the tensors of {@code file} named by the keys of {@code targets} into those arrays in place (no second copy
+   * of the model or the state, no Java-heap copies), about {@link #RESTORE_BATCH_BYTES} at a time.
+   */
+  private static void copyInPlace(Path file, Map<String, NDArray> targets, String what,
+      UnaryOperator<String> storedName, NDManager scratch) {
+    List<String> batch = new ArrayList<>();
+    long bytes = 0;
+    for (Map.Entry<String, NDArray> e : targets.entrySet()) {
+      batch.add(e.getKey());
+      bytes += e.getValue().size() * e.getValue().getDataType().getNumOfBytes();
+      if (bytes >= RESTORE_BATCH_BYTES) {
+        copyBatch(file, targets, batch, what, storedName, scratch);
+        batch.clear();
+        bytes = 0;
+      }
+    }
+    if (!batch.isEmpty()) {
+      copyBatch(file, targets, batch, what, storedName, scratch);
+    }
+  }
+
+  private static void copyBatch(Path file, Map<String, NDArray> targets, List<String> names, String what,
+      UnaryOperator<String> storedName, NDManager scratch) {
+    Set<String> wanted = Set.copyOf(names.stream().map(storedName).toList());
+    try (NDManager tmp = scratch.newSubManager()) {
+      Map<String, NDArray> saved = Safetensors.load(file, tmp, wanted::contains);
+      for (String name : names) {
+        String stored = storedName.apply(name);
+        NDArray from = saved.get(stored);
+        NDArray to = targets.get(name);
+        if (from == null) {
+          throw new CheckpointException(file + ": " + what + " " + stored + " is missing");
+        }
+        if (!from.getShape().equals(to.getShape())) {
+          throw new CheckpointException(file + ": " + what + " " + stored + " has shape " + from.getShape()
+              + ", expected " + to.getShape());
+        }
+        to.set(new NDIndex(":"), from);
+      }
     }
   }
 

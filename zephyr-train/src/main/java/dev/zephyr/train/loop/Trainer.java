@@ -4,13 +4,11 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.zephyr.core.CheckpointException;
 import dev.zephyr.core.ZephyrException;
-import dev.zephyr.core.model.safetensors.Safetensors;
 import dev.zephyr.core.progress.ConsoleProgress;
 import dev.zephyr.core.progress.Progress;
 import dev.zephyr.train.optim.GradientClipping;
@@ -26,7 +24,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
@@ -479,59 +476,10 @@ public final class Trainer<E, B> implements AutoCloseable {
         LOG.warn("resuming {} with changed hyper-parameters (allow_config_change): {}", checkpoint, listed);
       }
     }
-    // a checkpoint written before LoRA checkpoints held PEFT files keeps its weights in model.safetensors
-    CheckpointWeights layout = Files.exists(weightsFormat.file(checkpoint)) ? weightsFormat : CheckpointWeights.MODEL;
-    copyInPlace(layout.file(checkpoint), params, "weight", layout::storedName);
-    copyInPlace(checkpoint.resolve(CheckpointStore.OPTIMIZER), optimizer.state(),
-        "optimizer state (optim " + optimizer.name().hfName() + ")", name -> name);
+    CheckpointStore.copyInto(checkpoint, weightsFormat, params, optimizer.state(), optimizer.name().hfName(),
+        stateManager);
     optimizer.restoreStepCount(st.optimizerStep());
     return st;
-  }
-
-  /** Tensors read per batch when restoring: bounds the extra memory of a resume. */
-  private static final long RESTORE_BATCH_BYTES = 64L << 20;
-
-  /**
-   * Copies the tensors of {@code file} named by the keys of {@code targets} into those arrays in place (no second copy
-   * of the model or the state, no Java-heap copies), about {@link #RESTORE_BATCH_BYTES} at a time.
-   */
-  private void copyInPlace(Path file, Map<String, NDArray> targets, String what,
-      UnaryOperator<String> storedName) {
-    List<String> batch = new ArrayList<>();
-    long bytes = 0;
-    for (Map.Entry<String, NDArray> e : targets.entrySet()) {
-      batch.add(e.getKey());
-      bytes += e.getValue().size() * e.getValue().getDataType().getNumOfBytes();
-      if (bytes >= RESTORE_BATCH_BYTES) {
-        copyBatch(file, targets, batch, what, storedName);
-        batch.clear();
-        bytes = 0;
-      }
-    }
-    if (!batch.isEmpty()) {
-      copyBatch(file, targets, batch, what, storedName);
-    }
-  }
-
-  private void copyBatch(Path file, Map<String, NDArray> targets, List<String> names, String what,
-      UnaryOperator<String> storedName) {
-    Set<String> wanted = Set.copyOf(names.stream().map(storedName).toList());
-    try (NDManager tmp = stateManager.newSubManager()) {
-      Map<String, NDArray> saved = Safetensors.load(file, tmp, wanted::contains);
-      for (String name : names) {
-        String stored = storedName.apply(name);
-        NDArray from = saved.get(stored);
-        NDArray to = targets.get(name);
-        if (from == null) {
-          throw new CheckpointException(file + ": " + what + " " + stored + " is missing");
-        }
-        if (!from.getShape().equals(to.getShape())) {
-          throw new CheckpointException(file + ": " + what + " " + stored + " has shape " + from.getShape()
-              + ", expected " + to.getShape());
-        }
-        to.set(new NDIndex(":"), from);
-      }
-    }
   }
 
   /**

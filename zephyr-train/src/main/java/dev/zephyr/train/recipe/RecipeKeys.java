@@ -45,6 +45,11 @@ public final class RecipeKeys {
 
   private RecipeKeys() {}
 
+  /** {@code "no"}, or a bare {@code no} that a YAML 1.1 reader took for false. */
+  static boolean isNo(JsonNode v) {
+    return v.isBoolean() ? !v.asBoolean() : v.asText().equals("no");
+  }
+
   /** The values of a not-yet-supported key that change nothing, described for the error message. */
   public record Harmless(String description, Predicate<JsonNode> test) {
     /** No value is harmless: setting the key at all asks for something zephyr does not do. */

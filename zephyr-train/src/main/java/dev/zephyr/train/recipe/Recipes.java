@@ -45,7 +45,7 @@ public final class Recipes {
   // sets TrainingArguments. The parsers check that they read no key missing from these lists, so what
   // sftKeys()/dpoKeys() report (zephyr sft/dpo --help) is what the code accepts.
   private static final Map<String, TrainingKey> TRAINING = trainingKeys();
-  private static final List<String> TRAINING_KEYS = List.copyOf(TRAINING.keySet());
+  static final List<String> TRAINING_KEYS = List.copyOf(TRAINING.keySet());
   // set by a pipeline for its stages (refused in a stage's options)
   private static final List<String> MODEL_AND_DATA_KEYS = List.of("model_name_or_path", "dataset_path",
       "dataset_name", "dataset_mixture", "output_dir", "run_dir");
@@ -222,7 +222,7 @@ public final class Recipes {
   }
 
   /** The files of a mixture that selects nothing (reward training reads whole comparison files); checked when read. */
-  private static List<Path> plainFiles(DatasetMixture mixture, String yaml) {
+  static List<Path> plainFiles(DatasetMixture mixture, String yaml) {
     List<Path> files = new ArrayList<>();
     for (DatasetSource s : mixture.datasets()) {
       if (s.weight() != null || (s.columns() != null && !s.columns().isEmpty()) || s.config() != null) {
@@ -413,7 +413,20 @@ public final class Recipes {
     }
   }
 
-  private static Path outputDir(JsonNode n, String yaml, Set<String> used) {
+  /** A recipe file's tree, for the recipes not yet bound as records ({@link RlRecipes}). */
+  static JsonNode read(Path yaml) {
+    try {
+      JsonNode n = Json.yaml().readTree(yaml.toFile());
+      if (n == null || !n.isObject()) {
+        throw new InvalidInputException(yaml.toString(), 0, null, "expected a YAML mapping of recipe keys");
+      }
+      return n;
+    } catch (IOException e) {
+      throw new InvalidInputException(yaml.toString(), 0, null, "cannot read YAML: " + e.getMessage(), e);
+    }
+  }
+
+  static Path outputDir(JsonNode n, String yaml, Set<String> used) {
     used.add("output_dir");
     if (!n.hasNonNull("output_dir")) {
       throw InvalidInputException.field(yaml, "output_dir", "required (where the trained model is written)");
@@ -422,7 +435,7 @@ public final class Recipes {
   }
 
   /** {@code run_dir} (zephyr's own key), or the default beside {@code output_dir}. */
-  private static Path runDir(JsonNode n, String yaml, Set<String> used, Path outputDir) {
+  static Path runDir(JsonNode n, String yaml, Set<String> used, Path outputDir) {
     used.add("run_dir");
     if (!n.hasNonNull("run_dir")) {
       return RunDirs.besides(outputDir);
@@ -445,7 +458,7 @@ public final class Recipes {
   }
 
   /** {@code dataset_path} / {@code dataset_name} (whole files, in order), or a {@code dataset_mixture}. */
-  private static DatasetMixture datasets(JsonNode n, String yaml, Set<String> used) {
+  static DatasetMixture datasets(JsonNode n, String yaml, Set<String> used) {
     List<Path> files = new ArrayList<>();
     for (String k : List.of("dataset_path", "dataset_name")) {
       used.add(k);
@@ -612,7 +625,7 @@ public final class Recipes {
     }
   }
 
-  private static void common(JsonNode n, String yaml, Set<String> used, TrainingArguments.Builder t) {
+  static void common(JsonNode n, String yaml, Set<String> used, TrainingArguments.Builder t) {
     for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       TrainingKey key = TRAINING.get(e.getKey());
@@ -624,12 +637,12 @@ public final class Recipes {
     }
   }
 
-  private static double doubleOf(JsonNode n, String k, String yaml, Set<String> used) {
+  static double doubleOf(JsonNode n, String k, String yaml, Set<String> used) {
     used.add(k);
     return new Value(n.get(k), k, yaml).asDouble();
   }
 
-  private static boolean boolOf(JsonNode v, String k, String yaml) {
+  static boolean boolOf(JsonNode v, String k, String yaml) {
     if (v.isBoolean()) {
       return v.asBoolean();
     }
@@ -640,7 +653,7 @@ public final class Recipes {
     throw InvalidInputException.field(yaml, k, "expected true or false, found '" + v.asText() + "'");
   }
 
-  private static int intOf(JsonNode n, String k, String yaml, Set<String> used) {
+  static int intOf(JsonNode n, String k, String yaml, Set<String> used) {
     used.add(k);
     return new Value(n.get(k), k, yaml).asInt();
   }
@@ -652,7 +665,7 @@ public final class Recipes {
    *
    * @param file the recipe file, searched for the line of a refused key; null for options built in code
    */
-  private static void checkKeys(JsonNode n, Path file, String yaml, Set<String> used,
+  static void checkKeys(JsonNode n, Path file, String yaml, Set<String> used,
       Map<String, List<String>> declared) {
     Set<String> undeclared = new TreeSet<>(used);
     declared.values().forEach(undeclared::removeAll);

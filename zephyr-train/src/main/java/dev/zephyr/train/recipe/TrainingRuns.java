@@ -262,7 +262,7 @@ public final class TrainingRuns {
   }
 
   /** A digest of the tokenizer files, for the reference cache key. */
-  static String tokenizerDigest(Path modelDir) {
+  public static String tokenizerDigest(Path modelDir) {
     StringBuilder sb = new StringBuilder();
     for (String f : TOKENIZER_FILES) {
       Path p = modelDir.resolve(f);

@@ -231,7 +231,7 @@ public final class SftData {
     return Json.mapper().convertValue(node, new TypeReference<List<Map<String, Object>>>() {});
   }
 
-  static List<Message> messages(JsonNode node, String source, long line, String field) {
+  public static List<Message> messages(JsonNode node, String source, long line, String field) {
     List<Message> out = new ArrayList<>();
     for (Map<String, Object> m : maps(node, source, line, field)) {
       out.add(new Message(Role.of(String.valueOf(m.get("role"))), String.valueOf(m.get("content"))));

@@ -1,0 +1,45 @@
+package dev.zephyr.cli;
+
+import dev.zephyr.train.loop.Trainer;
+import dev.zephyr.train.recipe.RlRecipes;
+import dev.zephyr.train.recipe.RlRuns;
+import dev.zephyr.train.rl.RlooConfig;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code zephyr rloo --config FILE.yaml}: RLOO against a reward model, from a recipe with TRL's RLOOConfig keys. */
+@Command(name = "rloo", mixinStandardHelpOptions = true,
+    description = "RLOO (REINFORCE leave-one-out, RLSF) of a policy against a reward model, from a YAML recipe"
+        + " with TRL RLOOConfig keys.")
+public final class RlooCommand implements Callable<Integer> {
+  @Option(names = "--config", required = true, paramLabel = "FILE.yaml",
+      description = "recipe YAML (model_name_or_path, reward_model_path, dataset_path, output_dir, rloo_k, ...;"
+          + " keys below)")
+  Path config;
+
+  @Option(names = "--allow-config-change",
+      description = "Resume from run_dir's newest checkpoint even if hyper-parameters that shape the result differ"
+          + " from the ones it was written with. Same as the recipe key allow_config_change: true.")
+  boolean allowConfigChange;
+
+  @Spec
+  void listRecipeKeys(CommandSpec spec) {
+    RecipeKeysHelp.addTo(spec, RlRecipes.rlooKeys());
+  }
+
+  @Override
+  public Integer call() {
+    RlooConfig c = RlRecipes.loadRloo(config);
+    if (allowConfigChange) {
+      c = c.withTraining(c.training().toBuilder().allowConfigChange(true).build());
+    }
+    Trainer.TrainResult r = RlRuns.rloo(c);
+    System.err.printf("rloo done: %d updates, objective/scores %.4f, %.1f s; model in %s%n", r.globalStep(),
+        r.lastLogged().getOrDefault("objective/scores", Double.NaN), r.seconds(), c.outputDir());
+    return 0;
+  }
+}
