@@ -1,5 +1,6 @@
 package dev.zephyr.cli;
 
+import ai.djl.Device;
 import dev.zephyr.core.ZephyrException;
 import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.chat.ChatRequest;
@@ -64,12 +65,13 @@ final class ChatModels {
 
   /**
    * The model under test: a local model directory when {@code modelPath} is given (named {@code model}, else after the
-   * directory), else an OpenAI-compatible endpoint ({@code model} at {@code baseUrl}). Closing it frees the local
-   * model's native memory.
+   * directory, loaded onto {@code device}), else an OpenAI-compatible endpoint ({@code model} at {@code baseUrl}).
+   * Closing it frees the local model's native memory.
    */
-  static ChatModel underTest(String model, String baseUrl, Path modelPath, Path tokenizerDir, String apiKeyEnv) {
+  static ChatModel underTest(String model, String baseUrl, Path modelPath, Path tokenizerDir, String apiKeyEnv,
+      Device device) {
     if (modelPath != null) {
-      LocalModels local = LocalModels.load(modelPath, tokenizerDir);
+      LocalModels local = LocalModels.load(modelPath, tokenizerDir, device);
       return closingAlso(local.chatModel(model != null ? model : modelPath.getFileName().toString()), local::close);
     }
     if (model == null || baseUrl == null) {

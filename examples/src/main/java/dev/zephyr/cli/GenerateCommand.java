@@ -1,5 +1,6 @@
 package dev.zephyr.cli;
 
+import picocli.CommandLine.Mixin;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -85,6 +86,7 @@ public final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--stop-token-ids", split = ",", showDefaultValue = Visibility.NEVER,
       description = "extra token ids that end generation (EOS always does)")
   List<Integer> stopTokenIds = new ArrayList<>();
+  @Mixin DeviceOption device;
   @Option(names = "--logprobs", description = "also print each generated token's log-probability") boolean logprobs;
 
   @Override
@@ -112,7 +114,7 @@ public final class GenerateCommand implements Callable<Integer> {
         throw e;
       }
     }
-    try (Tokenizer tok = tokenizer; NDManager manager = NDManager.newBaseManager();
+    try (Tokenizer tok = tokenizer; NDManager manager = device.newBaseManager();
         LlamaModel m = LlamaModel.load(model, manager)) {
       TokenIds.checkVocabulary(spec, "--prompt-ids", prompts, m.config().vocabSize());
       List<GenerationRequest> requests = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.zephyr.cli;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.generate.LocalChatModel;
@@ -26,9 +27,12 @@ final class LocalModels implements AutoCloseable {
     this.tokenizer = tokenizer;
   }
 
-  /** Loads the model; the tokenizer comes from {@code tokenizerDir}, or the model directory when null. */
-  static LocalModels load(Path modelDir, Path tokenizerDir) {
-    NDManager manager = NDManager.newBaseManager();
+  /**
+   * Loads the model onto {@code device}; the tokenizer comes from {@code tokenizerDir}, or the model directory when
+   * null.
+   */
+  static LocalModels load(Path modelDir, Path tokenizerDir, Device device) {
+    NDManager manager = NDManager.newBaseManager(device);
     try {
       LlamaModel model = LlamaModel.load(modelDir, manager);
       Tokenizer tokenizer = Tokenizer.load(tokenizerDir != null ? tokenizerDir : modelDir);

@@ -1,5 +1,6 @@
 package dev.zephyr.cli;
 
+import picocli.CommandLine.Mixin;
 import dev.zephyr.core.io.AtomicFiles;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.progress.ConsoleProgress;
@@ -46,6 +47,8 @@ final class McCommand implements Callable<Integer> {
   @Option(names = "--tokenizer", paramLabel = "DIR", description = "tokenizer directory (default: the model directory)")
   Path tokenizer;
 
+  @Mixin DeviceOption device;
+
   @Option(names = "--batch-size", defaultValue = "8", description = "continuations scored per forward pass")
   int batchSize;
 
@@ -62,7 +65,7 @@ final class McCommand implements Callable<Integer> {
     }
     String primerText = primer != null ? java.nio.file.Files.readString(primer) : "";
     List<McExample> examples = McTask.read(task, format, primerText);
-    try (LocalModels local = LocalModels.load(model, tokenizer)) {
+    try (LocalModels local = LocalModels.load(model, tokenizer, device.resolve())) {
       McEvaluator.Result r = new McEvaluator(local.loglikelihood(maxLength), batchSize)
           .evaluate(examples, ConsoleProgress.stderr());
       Map<String, Object> m = new LinkedHashMap<>();

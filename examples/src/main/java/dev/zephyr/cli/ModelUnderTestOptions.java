@@ -1,5 +1,6 @@
 package dev.zephyr.cli;
 
+import picocli.CommandLine.Mixin;
 import dev.zephyr.core.chat.ChatModel;
 import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,6 +35,8 @@ final class ModelUnderTestOptions {
       description = "environment variable with the API key for --model-url")
   String apiKeyEnv;
 
+  @Mixin DeviceOption device;
+
   @Option(names = "--model-path", paramLabel = "DIR", hidden = true, description = "old name of --model")
   void modelPath(Path dir) {
     model = dir;
@@ -42,7 +45,8 @@ final class ModelUnderTestOptions {
   /** The model; closing it frees a local model's native memory. */
   ChatModel open() {
     validate();
-    return ChatModels.underTest(displayName(), modelUrl, model, tokenizerDir, apiKeyEnv);
+    return ChatModels.underTest(displayName(), modelUrl, model, tokenizerDir, apiKeyEnv,
+        model == null ? null : device.resolve());
   }
 
   /** The name used in result files: {@code --model-name}, else the model directory's name. */

@@ -65,6 +65,11 @@ public final class LlamaModel implements AutoCloseable {
     LlamaWeights.validate(config, parameters, half);
   }
 
+  /** Expected shape of every parameter, in Hugging Face naming and order; see {@link LlamaWeights}. */
+  public static Map<String, Shape> parameterShapes(ModelConfig c) {
+    return LlamaWeights.parameterShapes(c);
+  }
+
   /** Random weights as transformers draws them (N(0, 0.02²), norms 1, biases 0); see {@link LlamaWeights}. */
   public static LlamaModel random(ModelConfig config, long seed, NDManager parent) {
     return random(config, seed, 0.02, parent);
