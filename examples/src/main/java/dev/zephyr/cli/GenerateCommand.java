@@ -91,6 +91,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    device.resolve(); // a device this machine lacks fails before anything loads
     int sources = (promptIds != null ? 1 : 0) + (userPrompts.isEmpty() ? 0 : 1) + (messagesFile != null ? 1 : 0);
     if (sources != 1) {
       throw CliErrors.usageError(spec, "give exactly one of --prompt-ids, --prompt or --messages");

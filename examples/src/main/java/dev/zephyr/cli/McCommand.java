@@ -63,9 +63,10 @@ final class McCommand implements Callable<Integer> {
     if (model == null) {
       throw CliErrors.usageError(spec, "Missing required option: '--model=DIR'");
     }
+    ai.djl.Device onDevice = device.resolve(); // before anything is read or loaded
     String primerText = primer != null ? java.nio.file.Files.readString(primer) : "";
     List<McExample> examples = McTask.read(task, format, primerText);
-    try (LocalModels local = LocalModels.load(model, tokenizer, device.resolve())) {
+    try (LocalModels local = LocalModels.load(model, tokenizer, onDevice)) {
       McEvaluator.Result r = new McEvaluator(local.loglikelihood(maxLength), batchSize)
           .evaluate(examples, ConsoleProgress.stderr());
       Map<String, Object> m = new LinkedHashMap<>();
