@@ -40,8 +40,8 @@ public final class DpoCommand implements Callable<Integer> {
     }
     c = c.withTraining(device.applyTo(c.training()));
     Trainer.TrainResult r = dev.zephyr.train.recipe.TrainingRuns.dpo(c);
-    System.err.printf("dpo done: %d steps, train loss %.4f, %.1f s; model in %s%n", r.globalStep(),
-        r.trainLoss(), r.seconds(), c.outputDir());
+    System.err.printf("dpo done: %d steps, train loss %.4f, %d tokens, %.1f s; model in %s%n", r.globalStep(),
+        r.trainLoss(), r.numTokens(), r.seconds(), c.outputDir());
     return 0;
   }
 }
