@@ -24,15 +24,16 @@ import java.util.Map;
  * the map means used), Mistral sliding window (query i sees keys j with i - window &lt; j &lt;= i), tied or untied LM
  * head, padding through an attention mask with position ids from its cumulative sum, and a {@link KvCache}.
  *
- * <p>Weight loading, saving and random initialisation are in {@link LlamaWeights}; padding masks, position ids and the
- * attention bias in {@code AttentionMasks}.
+ * <p>Weight loading, saving and random initialisation are in {@link LlamaWeights}; which array a weight name means
+ * (an adapter's copy, a float32 parameter, a kept 16-bit weight widened for one use) in {@code WeightLookup};
+ * padding masks, position ids and the attention bias in {@code AttentionMasks}; RoPE frequencies in
+ * {@link RopeScaling}. Arrays a forward creates come from its inputs' managers, so they stay on their device.
  *
  * <p>Every intermediate array lives in an {@link NDScope} inside the call; only the result escapes (and is registered
  * with the caller's scope, if any).
  */
 public final class LlamaModel implements AutoCloseable {
   private final ModelConfig config;
-  /** The parameters, kept 16-bit weights and adapter a forward reads its weights through. */
   private final WeightLookup weights;
   private final NDManager manager;
   private final float[] invFreq;
