@@ -41,6 +41,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Parameters(index = "0", arity = "0..1", paramLabel = "MODE", description = "${COMPLETION-CANDIDATES}")
   Mode mode;
   @Mixin RandomLlamaOptions shape;
+  @Mixin DeviceOption device;
   @Option(names = "--seq", description = "forward: sequence length (default 256); generate: prompt length (default 32)")
   Integer seq;
   @Option(names = "--batch", defaultValue = "8", description = "sequences per step") int batch;
@@ -60,7 +61,7 @@ public final class BenchCommand implements Callable<Integer> {
     if (threads > 0) {
       System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
     }
-    try (NDManager manager = NDManager.newBaseManager(); LlamaModel model = LlamaModel.random(config, seed, manager)) {
+    try (NDManager manager = device.newBaseManager(); LlamaModel model = LlamaModel.random(config, seed, manager)) {
       if (threads > 0) {
         ai.djl.pytorch.jni.JniUtils.setNumThreads(threads); // the engine may have been started before this command
       }

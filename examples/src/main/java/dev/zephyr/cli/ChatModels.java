@@ -1,5 +1,6 @@
 package dev.zephyr.cli;
 
+import ai.djl.Device;
 import dev.zephyr.core.ZephyrException;
 import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.chat.ChatRequest;
@@ -64,14 +65,14 @@ final class ChatModels {
 
   /**
    * The model under test: a local model directory when {@code modelPath} is given (named {@code model}, else after the
-   * directory), with the PEFT adapter in {@code adapterDir} applied when not null (a {@code modelPath} that is an
-   * adapter directory brings its base), else an OpenAI-compatible endpoint ({@code model} at {@code baseUrl}).
-   * Closing it frees the local model's native memory.
+   * directory, loaded onto {@code device}), with the PEFT adapter in {@code adapterDir} applied when not null (a
+   * {@code modelPath} that is an adapter directory brings its base), else an OpenAI-compatible endpoint ({@code model}
+   * at {@code baseUrl}). Closing it frees the local model's native memory.
    */
   static ChatModel underTest(String model, String baseUrl, Path modelPath, Path adapterDir, Path tokenizerDir,
-      String apiKeyEnv) {
+      String apiKeyEnv, Device device) {
     if (modelPath != null) {
-      LocalModels local = LocalModels.load(modelPath, adapterDir, tokenizerDir);
+      LocalModels local = LocalModels.load(modelPath, adapterDir, tokenizerDir, device);
       return closingAlso(local.chatModel(model != null ? model : modelPath.getFileName().toString()), local::close);
     }
     if (model == null || baseUrl == null) {

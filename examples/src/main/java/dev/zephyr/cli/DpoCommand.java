@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -24,6 +25,8 @@ public final class DpoCommand implements Callable<Integer> {
           + " Same as the recipe key allow_config_change: true.")
   boolean allowConfigChange;
 
+  @Mixin DeviceOption device;
+
   @Spec
   void listRecipeKeys(CommandSpec spec) {
     RecipeKeysHelp.addTo(spec, Recipes.dpoKeys());
@@ -35,9 +38,10 @@ public final class DpoCommand implements Callable<Integer> {
     if (allowConfigChange) {
       c = c.withTraining(c.training().toBuilder().allowConfigChange(true).build());
     }
+    c = c.withTraining(device.applyTo(c.training()));
     Trainer.TrainResult r = dev.zephyr.train.recipe.TrainingRuns.dpo(c);
-    System.err.printf("dpo done: %d steps, train loss %.4f, %.1f s; model in %s%n", r.globalStep(),
-        r.trainLoss(), r.seconds(), c.outputDir());
+    System.err.printf("dpo done: %d steps, train loss %.4f, %d tokens, %.1f s; model in %s%n", r.globalStep(),
+        r.trainLoss(), r.numTokens(), r.seconds(), c.outputDir());
     return 0;
   }
 }

@@ -89,7 +89,7 @@ public final class ExportRecipeCommand implements Callable<Integer> {
         default -> Files.readString(Path.of(chatTemplate));
       });
     }
-    ReadyStages stages = new ReadyStages(recipe.baseDir(), Evaluations::of, PipelineCommand::open);
+    ReadyStages stages = new ReadyStages(recipe.baseDir(), Evaluations::of, dir -> PipelineCommand.open(dir, null));
     HandbookExport.ExportResult r = HandbookExport.of(recipe, stages, work != null ? work : recipe.workDir(), options)
         .writeTo(output);
     for (HandbookExport.ExportedStage s : r.stages()) {

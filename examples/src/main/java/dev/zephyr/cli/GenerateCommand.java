@@ -1,5 +1,6 @@
 package dev.zephyr.cli;
 
+import picocli.CommandLine.Mixin;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -89,10 +90,12 @@ public final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--stop-token-ids", split = ",", showDefaultValue = Visibility.NEVER,
       description = "extra token ids that end generation (EOS always does)")
   List<Integer> stopTokenIds = new ArrayList<>();
+  @Mixin DeviceOption device;
   @Option(names = "--logprobs", description = "also print each generated token's log-probability") boolean logprobs;
 
   @Override
   public Integer call() throws Exception {
+    device.resolve(); // a device this machine lacks fails before anything loads
     int sources = (promptIds != null ? 1 : 0) + (userPrompts.isEmpty() ? 0 : 1) + (messagesFile != null ? 1 : 0);
     if (sources != 1) {
       throw CliErrors.usageError(spec, "give exactly one of --prompt-ids, --prompt or --messages");
@@ -117,7 +120,7 @@ public final class GenerateCommand implements Callable<Integer> {
         throw e;
       }
     }
-    try (Tokenizer tok = tokenizer; NDManager manager = NDManager.newBaseManager();
+    try (Tokenizer tok = tokenizer; NDManager manager = device.newBaseManager();
         AdaptedModel loaded = AdaptedModel.load(source, manager)) {
       LlamaModel m = loaded.model();
       TokenIds.checkVocabulary(spec, "--prompt-ids", prompts, m.config().vocabSize());

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code zephyr lm-eval}: the Open LLM Leaderboard tasks in lm-evaluation-harness's form on a local model. */
@@ -54,6 +55,12 @@ final class LmEvalCommand implements Callable<Integer> {
       description = "request cache JSONL; a killed run continues from it (default: next to --out)")
   Path cache;
 
+  @Option(names = "--adapter", paramLabel = "DIR",
+      description = "A PEFT LoRA adapter directory applied, unmerged, to --model.")
+  Path adapter;
+
+  @Mixin DeviceOption device;
+
   @Override
   public Integer call() {
     Path cacheFile = cache != null ? cache : out.toAbsolutePath().resolveSibling("lm-eval-requests.jsonl");
@@ -64,8 +71,9 @@ final class LmEvalCommand implements Callable<Integer> {
     HarnessData.RowReader reader = file -> DatasetRows.readAll(file, Jsonl.OnError.FAIL).stream()
         .map(r -> new HarnessData.Row(r.value(), r.line())).toList();
     // the data is read and checked before the model is loaded
+    ai.djl.Device onDevice = device.resolve();
     HarnessRun.Prepared prepared = HarnessRun.prepare(config, reader);
-    try (LocalModels local = LocalModels.load(model, tokenizer)) {
+    try (LocalModels local = LocalModels.load(model, adapter, tokenizer, onDevice)) {
       HarnessRun.Outcome outcome = prepared.run(local.loglikelihood(maxLength), ConsoleProgress.stderr());
       System.out.print(outcome.markdown());
       System.out.println("wrote " + outcome.json() + " and " + outcome.markdownFile());

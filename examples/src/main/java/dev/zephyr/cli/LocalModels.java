@@ -1,5 +1,6 @@
 package dev.zephyr.cli;
 
+import ai.djl.Device;
 import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.generate.LocalModel;
 import dev.zephyr.eval.mc.LocalLoglikelihoodModel;
@@ -19,18 +20,13 @@ final class LocalModels implements AutoCloseable {
     this.local = local;
   }
 
-  /** Loads the model; the tokenizer comes from {@code tokenizerDir}, or the model directory when null. */
-  static LocalModels load(Path modelDir, Path tokenizerDir) {
-    return load(modelDir, null, tokenizerDir);
-  }
-
   /**
-   * Loads {@code modelDir} with the PEFT adapter in {@code adapterDir} applied (none when null; a {@code modelDir}
-   * that is itself an adapter directory brings its base). The tokenizer comes from {@code tokenizerDir}, else the
-   * adapter directory when it holds one, else the base.
+   * Loads {@code modelDir} onto {@code device} (DJL's default when null) with the PEFT adapter in {@code adapterDir}
+   * applied (none when null; a {@code modelDir} that is itself an adapter directory brings its base). The tokenizer
+   * comes from {@code tokenizerDir}, else the adapter directory when it holds one, else the base.
    */
-  static LocalModels load(Path modelDir, Path adapterDir, Path tokenizerDir) {
-    return new LocalModels(LocalModel.open(modelDir, adapterDir, tokenizerDir));
+  static LocalModels load(Path modelDir, Path adapterDir, Path tokenizerDir, Device device) {
+    return new LocalModels(LocalModel.open(modelDir, adapterDir, tokenizerDir, device));
   }
 
   /** A chat model over the decoder; prompts are rendered with the tokenizer's chat template. */

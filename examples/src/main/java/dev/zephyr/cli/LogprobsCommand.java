@@ -1,5 +1,6 @@
 package dev.zephyr.cli;
 
+import picocli.CommandLine.Mixin;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.zephyr.core.io.Json;
@@ -30,6 +31,8 @@ public final class LogprobsCommand implements Callable<Integer> {
       description = "PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors) applied to --model")
   Path adapter;
 
+  @Mixin DeviceOption device;
+
   @Option(names = "--ids", required = true, description = "token ids: comma-separated, sequences separated by ';'")
   String ids;
 
@@ -39,7 +42,7 @@ public final class LogprobsCommand implements Callable<Integer> {
     for (String seq : ids.split(";")) {
       sequences.add(TokenIds.parse(spec, "--ids", seq));
     }
-    try (NDManager manager = NDManager.newBaseManager();
+    try (NDManager manager = device.newBaseManager();
         AdaptedModel loaded = AdaptedModel.load(AdaptedModel.Source.of(model, adapter), manager)) {
       LlamaModel m = loaded.model();
       TokenIds.checkVocabulary(spec, "--ids", sequences, m.config().vocabSize());

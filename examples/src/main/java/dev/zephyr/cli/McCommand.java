@@ -1,5 +1,6 @@
 package dev.zephyr.cli;
 
+import picocli.CommandLine.Mixin;
 import dev.zephyr.core.io.AtomicFiles;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.progress.ConsoleProgress;
@@ -50,6 +51,8 @@ final class McCommand implements Callable<Integer> {
   @Option(names = "--tokenizer", paramLabel = "DIR", description = "tokenizer directory (default: the model directory)")
   Path tokenizer;
 
+  @Mixin DeviceOption device;
+
   @Option(names = "--batch-size", defaultValue = "8", description = "continuations scored per forward pass")
   int batchSize;
 
@@ -64,9 +67,10 @@ final class McCommand implements Callable<Integer> {
     if (model == null) {
       throw CliErrors.usageError(spec, "Missing required option: '--model=DIR'");
     }
+    ai.djl.Device onDevice = device.resolve(); // before anything is read or loaded
     String primerText = primer != null ? java.nio.file.Files.readString(primer) : "";
     List<McExample> examples = McTask.read(task, format, primerText);
-    try (LocalModels local = LocalModels.load(model, adapter, tokenizer)) {
+    try (LocalModels local = LocalModels.load(model, adapter, tokenizer, onDevice)) {
       McEvaluator.Result r = new McEvaluator(local.loglikelihood(maxLength), batchSize)
           .evaluate(examples, ConsoleProgress.stderr());
       Map<String, Object> m = new LinkedHashMap<>();

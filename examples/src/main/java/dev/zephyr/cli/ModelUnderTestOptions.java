@@ -1,5 +1,6 @@
 package dev.zephyr.cli;
 
+import picocli.CommandLine.Mixin;
 import dev.zephyr.core.chat.ChatModel;
 import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,6 +39,8 @@ final class ModelUnderTestOptions {
       description = "environment variable with the API key for --model-url")
   String apiKeyEnv;
 
+  @Mixin DeviceOption device;
+
   @Option(names = "--model-path", paramLabel = "DIR", hidden = true, description = "old name of --model")
   void modelPath(Path dir) {
     model = dir;
@@ -46,7 +49,8 @@ final class ModelUnderTestOptions {
   /** The model; closing it frees a local model's native memory. */
   ChatModel open() {
     validate();
-    return ChatModels.underTest(displayName(), modelUrl, model, adapter, tokenizerDir, apiKeyEnv);
+    return ChatModels.underTest(displayName(), modelUrl, model, adapter, tokenizerDir, apiKeyEnv,
+        model == null ? null : device.resolve());
   }
 
   /** The name used in result files: {@code --model-name}, else the adapter's or the model directory's name. */

@@ -1,5 +1,8 @@
 package dev.zephyr.cli;
 
+import ai.djl.Device;
+import dev.zephyr.core.device.Devices;
+import picocli.CommandLine.Mixin;
 import dev.zephyr.core.ZephyrException;
 import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.io.Json;
@@ -52,6 +55,8 @@ public final class PipelineCommand implements Callable<Integer> {
       + " changed is rerun from scratch anyway); a warning names them.")
   boolean allowConfigChange;
 
+  @Mixin DeviceOption device;
+
   private final Function<Recipe, RecipeStages> stagesFor;
   private final PrintStream out;
 
@@ -61,7 +66,8 @@ public final class PipelineCommand implements Callable<Integer> {
 
   /** The library's ready stages, printing to {@code out}. */
   PipelineCommand(PrintStream out) {
-    this.stagesFor = recipe -> new ReadyStages(recipe.baseDir(), Evaluations::of, PipelineCommand::open);
+    this.stagesFor = recipe -> new ReadyStages(recipe.baseDir(), Evaluations::of,
+        dir -> open(dir, Devices.parse(recipe.device(), "recipe", "device")));
     this.out = out;
   }
 
@@ -74,6 +80,9 @@ public final class PipelineCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Recipe recipe = loadRecipe();
+    if (device.isSet()) {
+      recipe = recipe.onDevice(Devices.name(device.resolve()));
+    }
     Path workDir = work != null ? work : recipe.workDir();
     RecipeStages stages = stagesFor.apply(recipe);
     if (allowConfigChange && stages instanceof ReadyStages ready) {
@@ -149,10 +158,10 @@ public final class PipelineCommand implements Callable<Integer> {
    * A stage's model directory as the CLI's local chat model, named {@code <stage>/<dir>} (e.g. 03-ddpo/model); a PEFT
    * adapter directory is applied, unmerged, to the base its {@code adapter_config.json} names.
    */
-  static ChatModel open(Path modelDir) {
+  static ChatModel open(Path modelDir, Device device) {
     Path abs = modelDir.toAbsolutePath().normalize();
     String name = abs.getParent() == null ? abs.getFileName().toString()
         : abs.getParent().getFileName() + "/" + abs.getFileName();
-    return ChatModels.underTest(name, null, abs, null, null, null);
+    return ChatModels.underTest(name, null, abs, null, null, null, device);
   }
 }

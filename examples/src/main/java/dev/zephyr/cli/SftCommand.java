@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -24,6 +25,8 @@ public final class SftCommand implements Callable<Integer> {
           + " Same as the recipe key allow_config_change: true.")
   boolean allowConfigChange;
 
+  @Mixin DeviceOption device;
+
   @Spec
   void listRecipeKeys(CommandSpec spec) {
     RecipeKeysHelp.addTo(spec, Recipes.sftKeys());
@@ -35,6 +38,7 @@ public final class SftCommand implements Callable<Integer> {
     if (allowConfigChange) {
       c = c.withTraining(c.training().toBuilder().allowConfigChange(true).build());
     }
+    c = c.withTraining(device.applyTo(c.training()));
     Trainer.TrainResult r = dev.zephyr.train.recipe.TrainingRuns.sft(c);
     System.err.printf("sft done: %d steps, train loss %.4f, %d tokens, %.1f s; model in %s%n", r.globalStep(),
         r.trainLoss(), r.numTokens(), r.seconds(), c.outputDir());

@@ -165,13 +165,13 @@ class AdapterCommandsTest {
     SamplingParams greedy = SamplingParams.greedy(6);
     List<Message> hello = List.of(Message.user("Say something."));
     String adapted;
-    try (ChatModel m = PipelineCommand.open(adapter)) {
+    try (ChatModel m = PipelineCommand.open(adapter, null)) {
       adapted = m.complete(ChatRequest.of(hello, greedy)).text();
     }
-    try (ChatModel m = PipelineCommand.open(merged)) {
+    try (ChatModel m = PipelineCommand.open(merged, null)) {
       assertThat(m.complete(ChatRequest.of(hello, greedy)).text()).isEqualTo(adapted);
     }
-    try (ChatModel m = PipelineCommand.open(base)) {
+    try (ChatModel m = PipelineCommand.open(base, null)) {
       assertThat(m.complete(ChatRequest.of(hello, greedy)).text()).isNotEqualTo(adapted);
     }
   }

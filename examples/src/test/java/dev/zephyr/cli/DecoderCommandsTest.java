@@ -59,6 +59,27 @@ class DecoderCommandsTest {
   }
 
   @Test
+  void deviceIsChosenOnceAndADeviceTheMachineLacksIsRefusedBeforeLoading() throws Exception {
+    Path fixture = TestData.path("fixtures", "llama-gqa-f32");
+    CliRun cpu = run("logprobs", "--device", "cpu", "--model", fixture.toString(), "--ids", "1,5,9");
+    assertThat(cpu.code()).as(cpu.err()).isZero();
+    assertThat(Json.mapper().readTree(jsonLines(cpu.out()).get(0)).get(0).size()).isEqualTo(3);
+    String absent = "gpu:" + ai.djl.engine.Engine.getInstance().getGpuCount();
+    // the model directory does not exist either: the device is checked first
+    for (String[] args : java.util.List.of(
+        new String[] {"logprobs", "--device", absent, "--model", "/nonexistent-model", "--ids", "1"},
+        new String[] {"generate", "--device", absent, "--model", "/nonexistent-model", "--prompt-ids", "1"},
+        new String[] {"mc", "--device", absent, "--model", "/nonexistent-model", "--task", "/nonexistent.jsonl"},
+        new String[] {"logprobs", "--device", "tpu", "--model", "/nonexistent-model", "--ids", "1"})) {
+      CliRun r = run(args);
+      assertThat(r.code()).as(String.join(" ", args)).isNotZero();
+      assertThat(r.err()).as(String.join(" ", args)).contains("--device").doesNotContain("nonexistent-model");
+    }
+    assertThat(run("logprobs", "--device", absent, "--model", "/nonexistent-model", "--ids", "1").err())
+        .contains(absent + " does not exist here");
+  }
+
+  @Test
   void badInputGivesClearErrorsAndNonZeroCodes() {
     Path fixture = TestData.path("fixtures", "llama-gqa-f32");
     CliRun bad = run("logprobs", "--model", fixture.toString(), "--ids", "1,x");

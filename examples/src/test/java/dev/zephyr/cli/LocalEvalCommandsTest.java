@@ -84,7 +84,7 @@ class LocalEvalCommandsTest {
 
   /** McEvaluator on the same model and generic task, at the mc command's defaults (max length 2048, batch 8). */
   private static McEvaluator.Result evaluate(Path task) {
-    try (LocalModels local = LocalModels.load(modelDir, TestData.path("tokenizers", "zephyr"))) {
+    try (LocalModels local = LocalModels.load(modelDir, null, TestData.path("tokenizers", "zephyr"), ai.djl.Device.cpu())) {
       return new McEvaluator(local.loglikelihood(2048), 8).evaluate(McTask.read(task, "generic", ""));
     }
   }

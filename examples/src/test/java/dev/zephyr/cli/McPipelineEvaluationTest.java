@@ -113,7 +113,7 @@ class McPipelineEvaluationTest {
   }
 
   private static McEvaluator.Result scores(Path model, Path task) {
-    try (LocalModels local = LocalModels.load(model, null)) {
+    try (LocalModels local = LocalModels.load(model, null, null, null)) {
       return new McEvaluator(local.loglikelihood(2048), 8).evaluate(McTask.read(task));
     }
   }

@@ -114,7 +114,7 @@ class PipelineRecipeRunTest {
     // DPO started from the dSFT model: its input digest is 01-dsft's output
     assertThat(ddpo.get("inputs").toString()).contains("01-dsft");
 
-    try (ChatModel finalModel = PipelineCommand.open(runs.resolve("03-ddpo/model"))) {
+    try (ChatModel finalModel = PipelineCommand.open(runs.resolve("03-ddpo/model"), ai.djl.Device.cpu())) {
       assertThat(finalModel.name()).isEqualTo("03-ddpo/model");
       var response = finalModel.complete(List.of(ChatRequest.of(List.of(Message.user("Hi")),
           SamplingParams.builder().temperature(0).maxTokens(3).build()))).get(0);
@@ -352,7 +352,7 @@ class PipelineRecipeRunTest {
 
   @Test
   void stageOptionsAreBoundOnceUnderTrlNamesAndPathsResolveAgainstTheRecipe() {
-    ReadyStages stages = new ReadyStages(dir, Evaluations::of, PipelineCommand::open);
+    ReadyStages stages = new ReadyStages(dir, Evaluations::of, d -> PipelineCommand.open(d, ai.djl.Device.cpu()));
     SftRun sft = (SftRun) stages.sft(Map.of("learning_rate", 3.0e-4, "lr_scheduler_type", "linear",
         "max_length", 128, "assistant_only_loss", true));
     assertThat(sft.settings().training().learningRate()).isEqualTo(3.0e-4);
@@ -377,7 +377,7 @@ class PipelineRecipeRunTest {
 
   @Test
   void badOptionsFailWhenThePipelineIsPlanned() throws Exception {
-    ReadyStages stages = new ReadyStages(dir, Evaluations::of, PipelineCommand::open);
+    ReadyStages stages = new ReadyStages(dir, Evaluations::of, d -> PipelineCommand.open(d, ai.djl.Device.cpu()));
     assertThatThrownBy(() -> stages.evaluation("arena_hard", Map.of()))
         .isInstanceOf(InvalidInputException.class).hasMessageContaining("'arena_hard'")
         .hasMessageContaining("alpaca_eval, mc, mt_bench");
@@ -468,7 +468,7 @@ class PipelineRecipeRunTest {
     Recipe r = Recipe.load(recipe);
     Map<String, Object> options = r.stages().get(0).options();
     // bound by the evaluation's settings record against the recipe's directory, not rewritten by the recipe
-    Evaluation mt = new ReadyStages(r.baseDir(), Evaluations::of, PipelineCommand::open)
+    Evaluation mt = new ReadyStages(r.baseDir(), Evaluations::of, d -> PipelineCommand.open(d, ai.djl.Device.cpu()))
         .evaluation("mt_bench", (Map<String, Object>) options.get("mt_bench"));
     assertThat(mt.config().get("bench_dir")).isEqualTo(dir.resolve("data/mt_bench").toString());
   }

@@ -1,5 +1,6 @@
 package dev.zephyr.core.generate;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.model.LlamaModel;
@@ -50,9 +51,14 @@ public final class LocalModel implements AutoCloseable {
    * @throws dev.zephyr.core.CheckpointException if the adapter disagrees with the base, naming the tensor
    */
   public static LocalModel open(Path modelDir, Path adapterDir, Path tokenizerDir) {
+    return open(modelDir, adapterDir, tokenizerDir, null);
+  }
+
+  /** As {@link #open(Path, Path, Path)}, the weights on {@code device} (DJL's default device when null). */
+  public static LocalModel open(Path modelDir, Path adapterDir, Path tokenizerDir, Device device) {
     Objects.requireNonNull(modelDir, "modelDir");
     AdaptedModel.Source source = AdaptedModel.Source.of(modelDir, adapterDir);
-    NDManager manager = NDManager.newBaseManager();
+    NDManager manager = device == null ? NDManager.newBaseManager() : NDManager.newBaseManager(device);
     LlamaModel model = null;
     try {
       model = AdaptedModel.load(source, manager).model();

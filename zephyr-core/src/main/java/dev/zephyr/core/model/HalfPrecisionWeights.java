@@ -56,12 +56,9 @@ public final class HalfPrecisionWeights {
     return StoredTensor.widen(t.storedAs(), t.array(), into);
   }
 
-  /**
-   * The exact float32 values of {@code name} in the kept array's manager; call it inside an NDScope, which closes the
-   * copy when it ends (the decoder runs each layer in its own scope).
-   */
-  public NDArray widen(String name) {
-    return widen(name, stored(name).array().getManager());
+  /** The manager the kept arrays belong to (the model's). */
+  NDManager manager() {
+    return tensors.values().iterator().next().array().getManager();
   }
 
   /** Rows {@code ids} ({@code [B, T]} int64) of embedding {@code name} as float32 {@code [B, T, H]}, in {@code into}. */

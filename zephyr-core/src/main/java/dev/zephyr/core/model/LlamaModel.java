@@ -6,9 +6,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
-import dev.zephyr.core.CheckpointException;
 import dev.zephyr.core.model.safetensors.Dtype;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,21 +24,20 @@ import java.util.Map;
  * the map means used), Mistral sliding window (query i sees keys j with i - window &lt; j &lt;= i), tied or untied LM
  * head, padding through an attention mask with position ids from its cumulative sum, and a {@link KvCache}.
  *
- * <p>Weight loading, saving and random initialisation are in {@link LlamaWeights}; padding masks, position ids and the
- * attention bias in {@code AttentionMasks}.
+ * <p>Weight loading, saving and random initialisation are in {@link LlamaWeights}; which array a weight name means
+ * (an adapter's copy, a float32 parameter, a kept 16-bit weight widened for one use) in {@code WeightLookup};
+ * padding masks, position ids and the attention bias in {@code AttentionMasks}; RoPE frequencies in
+ * {@link RopeScaling}. Arrays a forward creates come from its inputs' managers, so they stay on their device.
  *
  * <p>Every intermediate array lives in an {@link NDScope} inside the call; only the result escapes (and is registered
  * with the caller's scope, if any).
  */
 public final class LlamaModel implements AutoCloseable {
   private final ModelConfig config;
-  private final Map<String, NDArray> parameters;
+  private final WeightLookup weights;
   private final NDManager manager;
   private final float[] invFreq;
   private final LayerNames[] layers;
-  private final LinearAdapter adapter;
-  /** Frozen weights kept at 2 bytes and widened per use (null when every weight is a float32 parameter). */
-  private final HalfPrecisionWeights half;
 
   /**
    * Wraps existing parameters (checked against the config). The model owns {@code manager} when it is not null and
@@ -59,35 +56,14 @@ public final class LlamaModel implements AutoCloseable {
   private LlamaModel(ModelConfig config, Map<String, NDArray> parameters, HalfPrecisionWeights half,
       NDManager manager, LinearAdapter adapter) {
     this.config = config;
-    this.parameters = parameters;
-    this.half = half;
+    this.weights = new WeightLookup(parameters, half, adapter);
     this.manager = manager;
-    this.adapter = adapter;
-    this.invFreq = inverseFrequencies(config);
+    this.invFreq = RopeScaling.inverseFrequencies(config);
     this.layers = new LayerNames[config.numHiddenLayers()];
     for (int i = 0; i < layers.length; i++) {
       layers[i] = LayerNames.of(i);
     }
     LlamaWeights.validate(config, parameters, half);
-  }
-
-  /** Rotary inverse frequencies {@code 1 / theta^(2i/d)}, rescaled when the config asks for it. */
-  static float[] inverseFrequencies(ModelConfig c) {
-    int half = c.headDim() / 2;
-    double[] inv = new double[half];
-    for (int i = 0; i < half; i++) {
-      // float32 exponent as transformers computes it (arange(0, d, 2).float() / d)
-      float exponent = (float) (2 * i) / c.headDim();
-      inv[i] = 1.0 / Math.pow(c.ropeTheta(), exponent);
-    }
-    if (c.ropeScaling() != null) {
-      c.ropeScaling().apply(inv);
-    }
-    float[] out = new float[half];
-    for (int i = 0; i < half; i++) {
-      out[i] = (float) inv[i];
-    }
-    return out;
   }
 
   /** Expected shape of every parameter, in Hugging Face naming and order; see {@link LlamaWeights}. */
@@ -121,27 +97,20 @@ public final class LlamaModel implements AutoCloseable {
     save(dir, Dtype.F32, null);
   }
 
-  /** Saves as a Hugging Face directory; see {@link LlamaWeights#save}. */
+  /** Saves as a Hugging Face directory, kept 16-bit weights included; see {@link LlamaWeights#save}. */
   public void save(Path dir, Dtype dtype, Path tokenizerSource) {
-    if (half == null) {
-      LlamaWeights.save(config, parameters, dir, dtype, tokenizerSource);
-      return;
-    }
-    try (NDManager widened = manager.newSubManager()) { // exact: a 16-bit save rounds back to the same bits
-      Map<String, NDArray> all = new java.util.LinkedHashMap<>(parameters);
-      half.names().forEach(name -> all.put(name, half.widen(name, widened)));
-      LlamaWeights.save(config, all, dir, dtype, tokenizerSource);
-    }
+    LlamaWeights.save(config, weights.parameters(), weights.half(), dir, dtype, tokenizerSource);
   }
 
   /** This model with {@code adapter} (LoRA) applied: a view sharing the base arrays, owning and changing nothing. */
   public LlamaModel withAdapter(LinearAdapter adapter) {
-    return new LlamaModel(config, parameters, half, null, java.util.Objects.requireNonNull(adapter, "adapter"));
+    return new LlamaModel(config, weights.parameters(), weights.half(), null,
+        java.util.Objects.requireNonNull(adapter, "adapter"));
   }
 
   /** The adapter this view applies, or null for a plain model. */
   public LinearAdapter adapter() {
-    return adapter;
+    return weights.adapter();
   }
 
   public ModelConfig config() {
@@ -150,18 +119,18 @@ public final class LlamaModel implements AutoCloseable {
 
   /** The live parameter map (Hugging Face names); trainers update these arrays in place. */
   public Map<String, NDArray> parameters() {
-    return Collections.unmodifiableMap(parameters);
+    return Collections.unmodifiableMap(weights.parameters());
   }
 
   /** Number of scalar parameters, float32 and kept 16-bit alike. */
   public long parameterCount() {
-    return parameters.values().stream().mapToLong(a -> a.getShape().size()).sum()
-        + (half == null ? 0 : half.elementCount());
+    return weights.parameters().values().stream().mapToLong(a -> a.getShape().size()).sum()
+        + (weights.half() == null ? 0 : weights.half().elementCount());
   }
 
   /** The frozen weights kept at 2 bytes, or null when every weight is a float32 parameter. */
   public HalfPrecisionWeights halfPrecisionWeights() {
-    return half;
+    return weights.half();
   }
 
   /** Manager owning the parameters (null when the caller owns them). */
@@ -208,21 +177,24 @@ public final class LlamaModel implements AutoCloseable {
 
   /** Applies the LM head (tied or not) to hidden states {@code [..., H]}: logits {@code [..., V]}. */
   public NDArray head(NDArray hidden) {
-    return Linear.linear(hidden, headWeight()).singletonOrThrow();
+    return escape(() -> Linear.linear(hidden, headWeight(hidden.getManager())).singletonOrThrow());
   }
 
-  /** The LM head matrix {@code [V, H]}: {@code lm_head.weight}, or the embedding when tied. */
-  public NDArray headWeight() {
-    NDArray replaced = adapter == null ? null : adapter.replacement("lm_head.weight");
-    if (replaced != null) {
-      return replaced;
-    }
-    // a tied head is the base embedding even when embed_tokens has a trained copy, as in PEFT
-    return param(has("lm_head.weight") ? "lm_head.weight" : "model.embed_tokens.weight");
+  /**
+   * The LM head matrix {@code [V, H]}: {@code lm_head.weight}, an adapter's trained head, or the embedding when tied.
+   * A head kept at 16 bits comes back as a float32 copy attached to {@code into}, which the caller closes; any other
+   * head is the live parameter.
+   */
+  public NDArray headWeight(NDManager into) {
+    return weights.head(into);
   }
 
-  private boolean has(String name) {
-    return parameters.containsKey(name) || (half != null && half.contains(name));
+  /**
+   * The base model's float32 values of parameter {@code name} (adapters ignored): the live array, or for a weight
+   * kept at 16 bits a float32 copy attached to {@code into}, which the caller closes.
+   */
+  public NDArray baseWeight(String name, NDManager into) {
+    return weights.base(name, into);
   }
 
   /** Runs {@code c} in a fresh scope; only its result survives, handed to the caller's scope. */
@@ -331,22 +303,17 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Token embeddings {@code [B, T, H]}. */
     public NDArray embed() {
-      String name = "model.embed_tokens.weight";
-      if (half != null && half.contains(name) && (adapter == null || adapter.replacement(name) == null)) {
-        return half.embeddingRows(name, inputIds, inputIds.getManager()); // widen only the rows used
-      }
-      return Embedding.embedding(inputIds.toType(DataType.INT64, false), embeddingWeight(),
-          ai.djl.ndarray.types.SparseFormat.DENSE).singletonOrThrow();
+      return weights.embed(inputIds);
     }
 
     /** The embedding table this pass reads (a trained copy when an adapter replaces it). */
     public NDArray embeddingWeight() {
-      return param("model.embed_tokens.weight");
+      return param(WeightLookup.EMBEDDING, inputIds);
     }
 
     /** Decoder layer {@code index} applied to {@code x} {@code [B, T, H]}. */
     public NDArray layer(int index, NDArray x) {
-      if (half != null) { // one layer's widened weights at a time: they die with this scope
+      if (weights.half() != null) { // one layer's widened weights at a time: they die with this scope
         return escape(() -> LlamaModel.this.layer(index, x, batch, t, cosQ, sinQ, cos, sin, bias5, cache));
       }
       return LlamaModel.this.layer(index, x, batch, t, cosQ, sinQ, cos, sin, bias5, cache);
@@ -354,7 +321,7 @@ public final class LlamaModel implements AutoCloseable {
 
     /** The final RMSNorm. */
     public NDArray norm(NDArray x) {
-      return rmsNorm(x, param("model.norm.weight"));
+      return rmsNorm(x, param("model.norm.weight", x));
     }
   }
 
@@ -366,7 +333,7 @@ public final class LlamaModel implements AutoCloseable {
     int hd = config.headDim();
     int rep = nh / nkv;
 
-    NDArray y = rmsNorm(x, param(n.inputNorm()));
+    NDArray y = rmsNorm(x, param(n.inputNorm(), x));
     NDArray q = linear(y, n.q()).reshape(batch, t, nh, hd).transpose(0, 2, 1, 3);
     NDArray k = linear(y, n.k()).reshape(batch, t, nkv, hd).transpose(0, 2, 1, 3);
     NDArray v = linear(y, n.v()).reshape(batch, t, nkv, hd).transpose(0, 2, 1, 3);
@@ -384,7 +351,7 @@ public final class LlamaModel implements AutoCloseable {
     NDArray attn = probs.matMul(v).reshape(batch, nh, t, hd).transpose(0, 2, 1, 3).reshape(batch, t, (long) nh * hd);
     x = x.add(linear(attn, n.o()));
 
-    y = rmsNorm(x, param(n.postNorm()));
+    y = rmsNorm(x, param(n.postNorm(), x));
     NDArray gate = linear(y, n.gate());
     NDArray act = gate.mul(Activation.sigmoid(gate)).mul(linear(y, n.up()));
     return x.add(linear(act, n.down()));
@@ -405,30 +372,21 @@ public final class LlamaModel implements AutoCloseable {
 
   /** x·Wᵀ + b, plus the adapter's term when the adapter targets this projection: the one hook for LoRA. */
   private NDArray linear(NDArray x, String prefix) {
-    NDArray w = param(prefix + ".weight");
-    NDArray b = has(prefix + ".bias") ? param(prefix + ".bias") : null;
+    NDArray w = param(prefix + ".weight", x);
+    NDArray b = weights.has(prefix + ".bias") ? param(prefix + ".bias", x) : null;
     NDArray y = (b == null ? Linear.linear(x, w) : Linear.linear(x, w, b)).singletonOrThrow();
-    NDArray delta = adapter == null ? null : adapter.delta(prefix, x);
+    NDArray delta = weights.delta(prefix, x);
     return delta == null ? y : y.add(delta);
   }
 
-  private NDArray param(String name) {
-    NDArray a = adapter == null ? null : adapter.replacement(name);
-    if (a == null) {
-      a = parameters.get(name);
-    }
-    if (a == null && half != null && half.contains(name)) {
-      a = half.widen(name); // a float32 copy that the enclosing scope closes
-    }
-    if (a == null) {
-      throw new CheckpointException("missing parameter '" + name + "'");
-    }
-    return a;
+  /** Weight {@code name}; a widened 16-bit copy goes to {@code x}'s manager and dies with the enclosing scope. */
+  private NDArray param(String name, NDArray x) {
+    return weights.get(name, x.getManager());
   }
 
   /** Names of the parameters, in Hugging Face order. */
   public List<String> parameterNames() {
-    return new ArrayList<>(parameters.keySet());
+    return new ArrayList<>(weights.parameters().keySet());
   }
 
   /** Closes the parameter manager when this model owns one. */

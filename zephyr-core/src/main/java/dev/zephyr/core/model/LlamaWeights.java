@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zephyr.core.CheckpointException;
+import dev.zephyr.core.device.Devices;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.model.safetensors.Dtype;
 import dev.zephyr.core.model.safetensors.Safetensors;
@@ -136,7 +137,8 @@ public final class LlamaWeights {
    * Loads like {@link #load(Path, NDManager)}, but BF16/F16 tensors whose names {@code keep16Bit} accepts stay at
    * 2 bytes per element ({@link HalfPrecisionWeights}) and are widened one layer at a time during a forward. Use it
    * for frozen weights (generation, evaluation, a DPO reference, a LoRA base); trainable parameters must be float32,
-   * so leave their names out. F32 tensors load as float32 whatever {@code keep16Bit} says.
+   * so leave their names out. F32 tensors load as float32 whatever {@code keep16Bit} says. On a device other than the
+   * CPU, BF16 tensors are widened at load (only F16 ones are kept): widening bfloat16 bits needs host memory.
    */
   public static LlamaModel load(Path dir, NDManager parent, java.util.function.Predicate<String> keep16Bit) {
     ModelConfig config = ModelConfig.load(dir);
@@ -145,9 +147,11 @@ public final class LlamaWeights {
     try {
       Map<String, NDArray> weights = new java.util.LinkedHashMap<>();
       Map<String, StoredTensor> kept = new java.util.LinkedHashMap<>();
+      // widening bfloat16 bits needs host memory views, so on a GPU BF16 weights are widened once here instead
+      boolean onHost = Devices.isHost(m.getDevice());
       for (Map.Entry<String, StoredTensor> e : Safetensors.loadKeeping16Bit(dir, m, name -> true).entrySet()) {
         StoredTensor t = e.getValue();
-        if (t.isRaw16() && keep16Bit.test(e.getKey())) {
+        if (t.isRaw16() && keep16Bit.test(e.getKey()) && (onHost || t.storedAs() == Dtype.F16)) {
           kept.put(e.getKey(), t);
         } else if (t.isRaw16()) {
           weights.put(e.getKey(), StoredTensor.widen(t.storedAs(), t.array(), m));
@@ -177,6 +181,23 @@ public final class LlamaWeights {
    */
   public static void save(ModelConfig config, Map<String, NDArray> parameters, Path dir, Dtype dtype,
       Path tokenizerSource) {
+    save(config, parameters, null, dir, dtype, tokenizerSource);
+  }
+
+  /**
+   * Like {@link #save(ModelConfig, Map, Path, Dtype, Path)}, with the {@code half} weights (may be null) widened one
+   * at a time as they are written: exact, since a 16-bit save rounds back to the same bits.
+   */
+  static void save(ModelConfig config, Map<String, NDArray> parameters, HalfPrecisionWeights half, Path dir,
+      Dtype dtype, Path tokenizerSource) {
+    if (half != null) {
+      try (NDManager widened = half.manager().newSubManager()) {
+        Map<String, NDArray> all = new LinkedHashMap<>(parameters);
+        half.names().forEach(name -> all.put(name, half.widen(name, widened)));
+        save(config, all, null, dir, dtype, tokenizerSource);
+      }
+      return;
+    }
     ModelFiles.saveDirectory(dir, ModelFiles.Contents.of(config.toJsonNode(), generationConfig(config), parameters,
         tokenizerSource).withDtype(dtype));
   }

@@ -22,6 +22,28 @@ public record RopeScaling(
   }
 
   /**
+   * Rotary inverse frequencies {@code 1 / theta^(2i/d)} of a model, rescaled when its {@code rope_scaling} asks for
+   * it (transformers' rope init functions).
+   */
+  static float[] inverseFrequencies(ModelConfig c) {
+    int half = c.headDim() / 2;
+    double[] inv = new double[half];
+    for (int i = 0; i < half; i++) {
+      // float32 exponent as transformers computes it (arange(0, d, 2).float() / d)
+      float exponent = (float) (2 * i) / c.headDim();
+      inv[i] = 1.0 / Math.pow(c.ropeTheta(), exponent);
+    }
+    if (c.ropeScaling() != null) {
+      c.ropeScaling().apply(inv);
+    }
+    float[] out = new float[half];
+    for (int i = 0; i < half; i++) {
+      out[i] = (float) inv[i];
+    }
+    return out;
+  }
+
+  /**
    * Rescales rotary inverse frequencies in place, as transformers' {@code _compute_llama3_parameters} and the linear
    * type do.
    */

@@ -115,12 +115,19 @@ class HalfPrecisionWeightsTest {
       assertThat(model.parameters().get(trainable).getDataType()).isEqualTo(DataType.FLOAT32);
       assertThat(model.parameters().get(trainable).getShape()).isEqualTo(new Shape(64, 64));
       assertThat(model.halfPrecisionWeights().contains(trainable)).isFalse();
-      // a kept (tied) head comes back widened to float32, in the caller's scope
-      try (NDScope scope = new NDScope()) {
-        scope.suppressNotUsedWarning();
-        NDArray head = model.headWeight();
+      // a kept (tied) head comes back widened to float32 in the caller's manager, even outside any scope, so closing
+      // that manager frees it (it does not linger in the model's manager until the model closes)
+      NDArray head;
+      try (NDManager caller = manager.newSubManager()) {
+        head = model.headWeight(caller);
+        assertThat(head.getManager()).isSameAs(caller);
         assertThat(head.getDataType()).isEqualTo(DataType.FLOAT32);
         assertThat(head.getShape()).isEqualTo(model.halfPrecisionWeights().shape("model.embed_tokens.weight"));
+      }
+      assertThat(head.isReleased()).isTrue();
+      // a float32 parameter is handed out as the live array, not a copy
+      try (NDManager caller = manager.newSubManager()) {
+        assertThat(model.baseWeight(trainable, caller)).isSameAs(model.parameters().get(trainable));
       }
     }
   }

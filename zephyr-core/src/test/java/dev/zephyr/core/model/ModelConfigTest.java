@@ -61,8 +61,8 @@ class ModelConfigTest {
     ModelConfig c = ModelConfig.fromJson(Json.mapper().readTree(json), "c");
     assertThat(c.eosTokenIds()).containsExactly(128001, 128008, 128009);
     assertThat(c.ropeScaling().type()).isEqualTo("llama3");
-    float[] scaled = LlamaModel.inverseFrequencies(c);
-    float[] plain = LlamaModel.inverseFrequencies(c.toBuilder().ropeScaling(null).build());
+    float[] scaled = RopeScaling.inverseFrequencies(c);
+    float[] plain = RopeScaling.inverseFrequencies(c.toBuilder().ropeScaling(null).build());
     // high frequencies (short wavelengths) are untouched, the lowest is divided by the factor
     assertThat(scaled[0]).isEqualTo(plain[0]);
     assertThat(scaled[scaled.length - 1]).isCloseTo(plain[plain.length - 1] / 8f,

@@ -1,7 +1,6 @@
 package dev.zephyr.train.loop;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
@@ -198,8 +197,8 @@ public final class FusedHead {
   private static NDArray logProbsNoGraph(LlamaModel model, NDArray flat, NDArray targets, int chunk, Shape ids,
       PositionStats stats) {
     long n = targets.getShape().get(0);
-    float[] out = new float[Math.toIntExact(n)];
-    NDManager manager = flat.getManager();
+    // the chunks' log-probs stay on the device and are joined there (no round trip through host memory)
+    ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
     boolean grad = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try {
@@ -208,15 +207,21 @@ public final class FusedHead {
         try (NDScope scope = new NDScope()) {
           scope.suppressNotUsedWarning();
           NDIndex rows = new NDIndex("{}:{}", start, end);
-          float[] part = pickedLogProbs(model, flat.get(rows), targets.get(rows), stats, (int) start)
-              .toFloatArray();
-          System.arraycopy(part, 0, out, (int) start, part.length);
+          NDArray part = pickedLogProbs(model, flat.get(rows), targets.get(rows), stats, (int) start);
+          NDScope.unregister(part);
+          parts.add(part);
         }
       }
+      NDArray all = parts.size() == 1 ? parts.get(0) : ai.djl.ndarray.NDArrays.concat(parts);
+      NDArray out = all.reshape(ids.get(0), ids.get(1) - 1); // a view: it keeps the storage when all is closed
+      if (parts.size() > 1) {
+        all.close();
+      }
+      return out;
     } finally {
       JniUtils.setGradMode(grad);
+      parts.close();
     }
-    return manager.create(out, new Shape(ids.get(0), ids.get(1) - 1));
   }
 
   /** {@code log_softmax(h W^T)[target]} per row, {@code [c, 1]}; the {@code [c, V]} handles are closed early. */

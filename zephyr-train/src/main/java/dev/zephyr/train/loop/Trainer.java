@@ -91,6 +91,7 @@ public final class Trainer<E, B> implements AutoCloseable {
     if (params.isEmpty()) {
       throw new ZephyrException("no trainable parameters");
     }
+    requireOnDevice(args, params);
     this.microBatchesPerEpoch = ceilDiv(this.examples.size(), args.perDeviceTrainBatchSize());
     this.stepsPerEpoch = ceilDiv(microBatchesPerEpoch, args.gradientAccumulationSteps());
     this.totalSteps = args.maxSteps() > 0 ? args.maxSteps()
@@ -110,6 +111,24 @@ public final class Trainer<E, B> implements AutoCloseable {
   public Trainer<E, B> checkpointWeights(CheckpointWeights format) {
     this.weightsFormat = Objects.requireNonNull(format, "format");
     return this;
+  }
+
+  /**
+   * With {@code device} set, every trainable parameter must already live there (the optimizer state and every step's
+   * arrays follow the parameters' managers), so a model loaded elsewhere is refused instead of trained across devices.
+   */
+  private static void requireOnDevice(TrainingArguments args, Map<String, NDArray> params) {
+    if (args.device() == null) {
+      return;
+    }
+    ai.djl.Device device = args.deviceOrDefault();
+    for (Map.Entry<String, NDArray> e : params.entrySet()) {
+      if (!e.getValue().getDevice().equals(device)) {
+        throw dev.zephyr.core.InvalidInputException.field(TrainingArguments.SOURCE, "device", "parameter '"
+            + e.getKey() + "' is on " + dev.zephyr.core.device.Devices.name(e.getValue().getDevice()) + ", not "
+            + args.device() + "; load the model with NDManager.newBaseManager(device)");
+      }
+    }
   }
 
   /** Receives every metrics record as it is logged. */

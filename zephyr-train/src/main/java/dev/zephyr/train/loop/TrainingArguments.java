@@ -1,5 +1,7 @@
 package dev.zephyr.train.loop;
 
+import ai.djl.Device;
+import dev.zephyr.core.device.Devices;
 import dev.zephyr.train.optim.OptimizerName;
 import dev.zephyr.train.optim.SchedulerType;
 import java.nio.file.Path;
@@ -45,6 +47,10 @@ import java.util.Objects;
  * @param perDeviceEvalBatchSize {@code per_device_eval_batch_size}: examples per evaluation forward
  * @param neftuneNoiseAlpha {@code neftune_noise_alpha}: NEFTune's alpha, uniform noise of magnitude
  *     {@code alpha / sqrt(L * d)} added to the input embeddings of training forwards only (0 = off)
+ * @param device {@code device} (zephyr's own key): where every array of the run lives, {@code cpu}, {@code gpu} or
+ *     {@code gpu:N} (stored as {@code cpu} or {@code gpu:N}); null means DJL's default device (the first GPU when the
+ *     engine sees one, else the CPU). Checked against the machine by {@link #deviceOrDefault()} before a run loads
+ *     anything; not a result-shaping key, so a run may resume on another device
  */
 public record TrainingArguments(
     Path outputDir,
@@ -72,7 +78,8 @@ public record TrainingArguments(
     IntervalStrategy evalStrategy,
     double evalSteps,
     int perDeviceEvalBatchSize,
-    double neftuneNoiseAlpha) {
+    double neftuneNoiseAlpha,
+    String device) {
 
   /** The output directory when none is given, as in transformers. */
   public static final String DEFAULT_OUTPUT_DIR = "trainer_output";
@@ -102,6 +109,16 @@ public record TrainingArguments(
     require(perDeviceEvalBatchSize > 0, "per_device_eval_batch_size", perDeviceEvalBatchSize);
     require(neftuneNoiseAlpha >= 0 && Double.isFinite(neftuneNoiseAlpha), "neftune_noise_alpha", neftuneNoiseAlpha,
         "finite and >= 0");
+    device = device == null ? null : Devices.name(Devices.syntax(device, SOURCE, "device"));
+  }
+
+  /**
+   * The run's device: {@link #device} checked against what DJL's engine sees (a GPU this machine lacks is refused,
+   * naming the key {@code device}), or DJL's default device when unset.
+   */
+  public Device deviceOrDefault() {
+    return device == null ? Devices.require(null, SOURCE, "device")
+        : Devices.require(Devices.syntax(device, SOURCE, "device"), SOURCE, "device");
   }
 
   /** Optimizer steps between evaluations with {@code eval_strategy: steps} in a run of {@code totalSteps} steps. */
@@ -226,6 +243,7 @@ public record TrainingArguments(
     b.evalSteps = evalSteps;
     b.perDeviceEvalBatchSize = perDeviceEvalBatchSize;
     b.neftuneNoiseAlpha = neftuneNoiseAlpha;
+    b.device = device;
     return b;
   }
 
@@ -257,6 +275,7 @@ public record TrainingArguments(
     private double evalSteps = 0;
     private int perDeviceEvalBatchSize = 8;
     private double neftuneNoiseAlpha = 0;
+    private String device;
 
     public Builder outputDir(Path v) { outputDir = v; return this; }
     public Builder learningRate(double v) { learningRate = v; return this; }
@@ -284,13 +303,16 @@ public record TrainingArguments(
     public Builder evalSteps(double v) { evalSteps = v; return this; }
     public Builder perDeviceEvalBatchSize(int v) { perDeviceEvalBatchSize = v; return this; }
     public Builder neftuneNoiseAlpha(double v) { neftuneNoiseAlpha = v; return this; }
+    /** {@code cpu}, {@code gpu}, {@code gpu:N}, or null for DJL's default device. */
+    public Builder device(String v) { device = v; return this; }
+    public Builder device(Device v) { device = v == null ? null : Devices.name(v); return this; }
 
     public TrainingArguments build() {
       return new TrainingArguments(outputDir, learningRate, lrSchedulerType, warmupRatio, warmupSteps,
           numTrainEpochs, maxSteps, perDeviceTrainBatchSize, gradientAccumulationSteps, maxGradNorm, weightDecay,
           adamBeta1, adamBeta2, adamEpsilon, optim, seed, loggingSteps, saveSteps, saveTotalLimit, disableTqdm,
           gradientCheckpointing, allowConfigChange, evalStrategy, evalSteps, perDeviceEvalBatchSize,
-          neftuneNoiseAlpha);
+          neftuneNoiseAlpha, device);
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.zephyr.train.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.config.ConfigKeys;
+import dev.zephyr.core.device.Devices;
 import dev.zephyr.core.io.Json;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,6 +22,7 @@ import java.util.Set;
  * <pre>
  * name: zephyr-7b-beta
  * seed: 42
+ * device: gpu                           # optional: cpu, gpu or gpu:N for every stage (default: DJL's default)
  * student: models/Mistral-7B-v0.1        # a local Hugging Face model directory
  * work_dir: runs/zephyr-7b-beta
  * stages:
@@ -45,8 +47,11 @@ import java.util.Set;
  * @param workDir where stage directories go
  * @param stages stage kinds and their options, in order
  * @param baseDir the directory relative paths are relative to (the YAML file's)
+ * @param device {@code device}: where every stage's arrays live ({@code cpu} or {@code gpu:N}), or null for DJL's
+ *     default device; training stages receive it as their {@code device} key unless they set their own
  */
-public record Recipe(String name, long seed, Path student, Path workDir, List<StageSpec> stages, Path baseDir) {
+public record Recipe(String name, long seed, Path student, Path workDir, List<StageSpec> stages, Path baseDir,
+    String device) {
   /** Stage kinds a recipe may use. */
   public static final Set<String> KINDS = Set.of("dsft", "aif", "ddpo", "rm", "bon", "sft", "evaluate",
       "external");
@@ -56,7 +61,10 @@ public record Recipe(String name, long seed, Path student, Path workDir, List<St
       "poll_seconds");
 
   /** The keys of a recipe's top level; any other is refused with the closest of these. */
-  public static final Set<String> TOP_LEVEL_KEYS = Set.of("name", "seed", "student", "work_dir", "stages");
+  public static final Set<String> TOP_LEVEL_KEYS = Set.of("name", "seed", "student", "work_dir", "stages", "device");
+
+  /** Stage kinds that train, and so take the training key {@code device}. */
+  static final Set<String> TRAINING_KINDS = Set.of("dsft", "sft", "ddpo", "rm");
 
   public Recipe {
     stages = List.copyOf(stages);
@@ -95,6 +103,9 @@ public record Recipe(String name, long seed, Path student, Path workDir, List<St
     String work = text(root, "work_dir", source, false);
     Path workDir = baseDir.resolve(work == null ? "runs/" + (name == null ? "recipe" : name) : work).normalize();
     long seed = root.path("seed").asLong(42);
+    String deviceName = text(root, "device", source, false);
+    // checked against the machine now: a GPU it lacks fails before any stage loads a model
+    String device = deviceName == null ? null : Devices.name(Devices.parse(deviceName, source, "device"));
     JsonNode stagesNode = root.get("stages");
     if (stagesNode == null || !stagesNode.isArray() || stagesNode.isEmpty()) {
       throw InvalidInputException.field(source, "stages", "expected a non-empty list of stages");
@@ -131,9 +142,29 @@ public record Recipe(String name, long seed, Path student, Path workDir, List<St
           options.put(key, baseDir.resolve(s).normalize().toString());
         }
       }
+      if (device != null && TRAINING_KINDS.contains(kind)) {
+        options.putIfAbsent("device", device);
+      }
       stages.add(new StageSpec(kind, options));
     }
-    return new Recipe(name == null ? "recipe" : name, seed, student, workDir, stages, baseDir);
+    return new Recipe(name == null ? "recipe" : name, seed, student, workDir, stages, baseDir, device);
+  }
+
+  /**
+   * This recipe with every stage on {@code device} ({@code zephyr pipeline --device}): it replaces the top-level
+   * {@code device} and the training stages' own {@code device} keys.
+   */
+  public Recipe onDevice(String device) {
+    String name = Devices.name(Devices.syntax(device, "device", "device"));
+    List<StageSpec> moved = new ArrayList<>();
+    for (StageSpec s : stages) {
+      Map<String, Object> o = new LinkedHashMap<>(s.options());
+      if (TRAINING_KINDS.contains(s.kind())) {
+        o.put("device", name);
+      }
+      moved.add(new StageSpec(s.kind(), o));
+    }
+    return new Recipe(this.name, seed, student, workDir, moved, baseDir, name);
   }
 
   /** The recipe file named by {@code source}, for finding a key's line; null when it names no file. */

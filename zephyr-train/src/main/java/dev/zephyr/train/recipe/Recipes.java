@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.config.ConfigKeys;
+import dev.zephyr.core.device.Devices;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.model.lora.LoraConfig;
 import dev.zephyr.core.tokenizer.LossMode;
@@ -572,6 +573,8 @@ public final class Recipes {
     m.put("eval_steps", (t, v) -> t.evalSteps(v.asDouble()));
     m.put("per_device_eval_batch_size", (t, v) -> t.perDeviceEvalBatchSize(v.asInt()));
     m.put("neftune_noise_alpha", (t, v) -> t.neftuneNoiseAlpha(v.asDouble()));
+    // zephyr's own key: checked against the machine here, so a missing GPU fails before anything loads
+    m.put("device", (t, v) -> t.device(Devices.parse(v.node().asText(), v.source(), v.key())));
     return Collections.unmodifiableMap(m);
   }
 

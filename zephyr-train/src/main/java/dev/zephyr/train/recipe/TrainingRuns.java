@@ -1,5 +1,6 @@
 package dev.zephyr.train.recipe;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.zephyr.core.CheckpointException;
@@ -51,6 +52,10 @@ import org.slf4j.LoggerFactory;
  * checkpoint), and write the trained model as a clean Hugging Face directory at {@code output_dir} (config.json,
  * generation_config.json, model.safetensors, tokenizer files, nothing else).
  *
+ * <p>Every array of a run (weights, adapters, optimizer state, batches) lives on the device of
+ * {@link dev.zephyr.train.loop.TrainingArguments#deviceOrDefault()}: the model is loaded into a manager on it, and
+ * everything else is created from the managers of the model's arrays.
+ *
  * <p>Data preparation, reference log-probs and training steps report to the given {@link Progress} (a bar on the
  * error stream by default, as {@code trl sft} draws one); {@code disable_tqdm: true} silences all of them.
  */
@@ -68,9 +73,10 @@ public final class TrainingRuns {
 
   /** Runs an SFT recipe reporting to {@code progress}; returns the trainer's result. */
   public static Trainer.TrainResult sft(SftConfig c, Progress progress) {
+    Device device = c.training().deviceOrDefault(); // a device this machine lacks fails before anything loads
     requireReplaceable(c.outputDir());
     Progress p = c.training().disableTqdm() ? Progress.NONE : progress;
-    try (NDManager root = NDManager.newBaseManager();
+    try (NDManager root = NDManager.newBaseManager(device);
         Tokenizer tokenizer = Tokenizer.load(c.modelNameOrPath());
         LlamaModel base = LlamaModel.load(c.modelNameOrPath(), root);
         Adapted adapted = Adapted.of(base, c.lora(), c.modelNameOrPath(), c.training().seed(), root)) {
@@ -98,9 +104,10 @@ public final class TrainingRuns {
 
   /** Runs a DPO recipe; the reference is a frozen copy, another model, or cached log-probs. */
   public static Trainer.TrainResult dpo(DpoConfig c, Progress progress) {
+    Device device = c.training().deviceOrDefault(); // a device this machine lacks fails before anything loads
     requireReplaceable(c.outputDir());
     Progress p = c.training().disableTqdm() ? Progress.NONE : progress;
-    try (NDManager root = NDManager.newBaseManager();
+    try (NDManager root = NDManager.newBaseManager(device);
         Tokenizer tokenizer = Tokenizer.load(c.modelNameOrPath());
         LlamaModel base = LlamaModel.load(c.modelNameOrPath(), root);
         Adapted adapted = Adapted.of(base, c.lora(), c.modelNameOrPath(), c.training().seed(), root)) {
@@ -162,9 +169,10 @@ public final class TrainingRuns {
    * sequence-classification directory with the tokenizer files at {@code output_dir}.
    */
   public static Trainer.TrainResult reward(RewardConfig c, Progress progress) {
+    Device device = c.training().deviceOrDefault(); // a device this machine lacks fails before anything loads
     requireReplaceable(c.outputDir());
     Progress p = c.training().disableTqdm() ? Progress.NONE : progress;
-    try (NDManager root = NDManager.newBaseManager();
+    try (NDManager root = NDManager.newBaseManager(device);
         Tokenizer tokenizer = Tokenizer.load(c.modelNameOrPath());
         LlamaModel decoder = LlamaModel.load(c.modelNameOrPath(), root)) {
       ChatTokenizer tok = ChatTokenizer.of(tokenizer);

@@ -46,7 +46,7 @@ class RecipeKeysTest {
       Map.entry("eval_strategy", "steps\ntest_split_size: 0.5"),
       Map.entry("evaluation_strategy", "steps\ntest_split_size: 0.5"), Map.entry("eval_steps", "5"),
       Map.entry("per_device_eval_batch_size", "4"), Map.entry("neftune_noise_alpha", "5"),
-      Map.entry("test_split_size", "0.1"), Map.entry("eval_dataset_path", "/eval.jsonl"));
+      Map.entry("test_split_size", "0.1"), Map.entry("eval_dataset_path", "/eval.jsonl"), Map.entry("device", "cpu"));
 
   @TempDir Path dir;
 

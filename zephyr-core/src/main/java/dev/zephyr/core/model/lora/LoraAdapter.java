@@ -68,8 +68,7 @@ public final class LoraAdapter implements LinearAdapter, AutoCloseable {
       } else if (name.endsWith(B)) {
         a = m.zeros(shape, DataType.FLOAT32);
       } else {
-        a = baseParameter(base, name).duplicate();
-        a.attach(m);
+        a = baseParameter(base, name, m);
       }
       a.setName(name);
       params.put(name, a);
@@ -215,9 +214,15 @@ public final class LoraAdapter implements LinearAdapter, AutoCloseable {
     return out;
   }
 
-  private static NDArray baseParameter(LlamaModel base, String name) {
-    NDArray a = base.parameters().get(name);
-    return a != null ? a : base.headWeight(); // lm_head of a tied model: a copy of the embedding
+  /** A copy of base parameter {@code name} owned by {@code m} (lm_head of a tied model: the embedding). */
+  private static NDArray baseParameter(LlamaModel base, String name, NDManager m) {
+    NDArray a = name.equals("lm_head.weight") ? base.headWeight(m) : base.baseWeight(name, m);
+    if (a.getManager() == m) {
+      return a; // already a widened copy of a 16-bit weight
+    }
+    NDArray copy = a.duplicate();
+    copy.attach(m);
+    return copy;
   }
 
   /** Frees the adapter's arrays. */

@@ -1,7 +1,7 @@
 package dev.zephyr.core.model.lora;
 
 import ai.djl.ndarray.types.Shape;
-import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.core.model.LlamaWeights;
 import dev.zephyr.core.model.ModelConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,7 +34,7 @@ final class LoraLayout {
 
   /** Every adapter tensor (without {@link #PEFT_PREFIX}) and its shape: A [r, in], B [out, r], module copies. */
   static Map<String, Shape> expectedShapes(ModelConfig base, LoraConfig lora) {
-    Map<String, Shape> baseShapes = LlamaModel.parameterShapes(base);
+    Map<String, Shape> baseShapes = LlamaWeights.parameterShapes(base);
     Map<String, Shape> out = new LinkedHashMap<>();
     for (String p : projections(base, lora)) {
       Shape w = baseShapes.get(p + ".weight");

@@ -1,9 +1,11 @@
 package dev.zephyr.core.model.safetensors;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import dev.zephyr.core.device.Devices;
 import java.nio.ByteBuffer;
 import java.util.stream.IntStream;
 
@@ -33,6 +35,9 @@ public record StoredTensor(Dtype storedAs, NDArray array) {
       out.attach(into);
       return out;
     }
+    if (!Devices.isHost(raw.getDevice()) || !Devices.isHost(into.getDevice())) {
+      return widenThroughHost(raw, into);
+    }
     NDArray out = into.create(raw.getShape(), DataType.FLOAT32);
     try (NDArray src = raw.reshape(-1); NDArray dst = out.reshape(-1)) {
       long n = src.size();
@@ -49,6 +54,22 @@ public record StoredTensor(Dtype storedAs, NDArray array) {
       }
     }
     return out;
+  }
+
+  /**
+   * bfloat16 off the host: DJL cannot reinterpret bits on a device, and the shift below works on host views, so the
+   * raw bits take a round trip through host memory (a cost per widening; the model loader widens BF16 weights once
+   * at load on such a device instead of keeping them).
+   */
+  private static NDArray widenThroughHost(NDArray raw, NDManager into) {
+    try (NDManager host = NDManager.newBaseManager(Device.cpu())) {
+      NDArray rawOnHost = raw.toDevice(Device.cpu(), true);
+      rawOnHost.attach(host);
+      NDArray onHost = widen(Dtype.BF16, rawOnHost, host);
+      NDArray out = onHost.toDevice(into.getDevice(), true);
+      out.attach(into);
+      return out;
+    }
   }
 
   /** bfloat16 to float32 over disjoint blocks on the common pool: one layer's weights widen in a few milliseconds. */

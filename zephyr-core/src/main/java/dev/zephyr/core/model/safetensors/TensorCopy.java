@@ -1,11 +1,13 @@
 package dev.zephyr.core.model.safetensors;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
+import dev.zephyr.core.device.Devices;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -20,7 +22,7 @@ import java.nio.channels.FileChannel;
  * per chunk): float32 is read straight from the file into the array, 16-bit floats pass through a small staging
  * buffer and are widened (or, when kept, copied as raw bits). The arrays are never backed by the mapped file itself,
  * because a file truncated under a mapping kills the JVM with SIGBUS and in-place training updates would write
- * through it.
+ * through it. On another device (a GPU) each tensor is read into host memory and copied to the device once.
  */
 final class TensorCopy {
   /** Default chunk: large enough to amortise per-chunk calls, small enough to keep staging buffers cheap. */
@@ -40,6 +42,15 @@ final class TensorCopy {
    */
   static NDArray read(FileChannel channel, long position, TensorInfo info, NDManager manager, boolean keepRaw16,
       long chunkBytes, ByteBuffer staging) throws IOException {
+    if (!Devices.isHost(manager.getDevice())) {
+      // the views below need host memory: read into a host array, then make one copy on the device
+      try (NDManager host = NDManager.newBaseManager(Device.cpu())) {
+        NDArray onHost = read(channel, position, info, host, keepRaw16, chunkBytes, staging);
+        NDArray moved = onHost.toDevice(manager.getDevice(), false);
+        moved.attach(manager);
+        return moved;
+      }
+    }
     Dtype dtype = info.dtype();
     boolean half = dtype == Dtype.BF16 || dtype == Dtype.F16;
     DataType target = half && keepRaw16 ? DataType.FLOAT16 : dtype.loadedAs();
@@ -81,6 +92,12 @@ final class TensorCopy {
    * PyTorch), chunk by chunk so that no copy of the whole tensor is made. Raw 16-bit arrays are widened first.
    */
   static void writeFloating(NDArray array, Dtype dtype, OutputStream out, long chunkBytes) throws IOException {
+    if (!Devices.isHost(array.getDevice())) {
+      try (NDArray onHost = array.toDevice(Device.cpu(), true)) { // the views below need host memory
+        writeFloating(onHost, dtype, out, chunkBytes);
+        return;
+      }
+    }
     try (NDArray f32 = array.getDataType() == DataType.FLOAT32 ? null : array.toType(DataType.FLOAT32, false);
         NDArray flat = (f32 == null ? array : f32).reshape(-1)) {
       long n = flat.size();
