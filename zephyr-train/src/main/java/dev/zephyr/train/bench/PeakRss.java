@@ -1,0 +1,46 @@
+package dev.zephyr.train.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The process's peak resident set size, from Linux's {@code /proc/self/status}. */
+public final class PeakRss {
+  private static final Path STATUS = Path.of("/proc/self/status");
+  private static final Path CLEAR_REFS = Path.of("/proc/self/clear_refs");
+
+  private PeakRss() {}
+
+  /** {@code VmHWM} in kB, or -1 where the file or the line is missing (not Linux). */
+  public static long kilobytes() {
+    try {
+      return vmHwmKb(Files.readAllLines(STATUS));
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  /** The {@code VmHWM:} value of a status file's lines, in kB; -1 when absent. */
+  static long vmHwmKb(List<String> statusLines) {
+    for (String line : statusLines) {
+      if (line.startsWith("VmHWM:")) {
+        return Long.parseLong(line.substring("VmHWM:".length()).replace("kB", "").trim());
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Sets the peak back to the current resident size (writing 5 to {@code /proc/self/clear_refs}), so a later
+   * {@link #kilobytes()} covers only what follows; false where the kernel does not allow it.
+   */
+  public static boolean reset() {
+    try {
+      Files.writeString(CLEAR_REFS, "5");
+      return true;
+    } catch (IOException | UnsupportedOperationException e) {
+      return false;
+    }
+  }
+}
