@@ -5,6 +5,8 @@ import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.model.lora.LoraConfig;
 import java.nio.file.Path;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Which weights a run loads at 2 bytes: a model that does not train (a DPO reference) or the frozen base of a LoRA run
@@ -14,6 +16,8 @@ import java.util.function.Predicate;
  * trainer uses to find the model's native manager.
  */
 public final class FrozenWeights {
+  private static final Logger LOG = LoggerFactory.getLogger(FrozenWeights.class);
+
   private FrozenWeights() {}
 
   /** Projection matrices, the embedding and an untied head: the names a frozen model keeps at 2 bytes. */
@@ -33,9 +37,21 @@ public final class FrozenWeights {
     return name -> name.endsWith("_proj.weight");
   }
 
-  /** The model a run trains: float32 for full fine-tuning, its matrices kept at 2 bytes under an adapter. */
-  static LlamaModel loadBase(Path dir, LoraConfig lora, NDManager root) {
-    return lora == null ? LlamaModel.load(dir, root) : LlamaModel.load(dir, root, underAdapter(lora));
+  /**
+   * The model a run trains: float32 for full fine-tuning, its matrices kept at 2 bytes under an adapter. A kept base
+   * without {@code gradient_checkpointing} gets one WARN line: the graph of a step then holds every layer widened.
+   */
+  static LlamaModel loadBase(Path dir, LoraConfig lora, boolean gradientCheckpointing, NDManager root) {
+    if (lora == null) {
+      return LlamaModel.load(dir, root);
+    }
+    LlamaModel base = LlamaModel.load(dir, root, underAdapter(lora));
+    if (base.halfPrecisionWeights() != null && !gradientCheckpointing) {
+      LOG.warn("the LoRA base {} is held at 2 bytes per weight, but without gradient_checkpointing each step keeps"
+          + " every layer's weights widened to float32 until backward; set gradient_checkpointing: true to widen one"
+          + " layer at a time", dir);
+    }
+    return base;
   }
 
   /** A model that only scores (a DPO reference): matrices kept at 2 bytes when the checkpoint stores them so. */

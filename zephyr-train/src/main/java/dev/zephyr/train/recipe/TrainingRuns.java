@@ -72,7 +72,8 @@ public final class TrainingRuns {
     Progress p = c.training().disableTqdm() ? Progress.NONE : progress;
     try (NDManager root = NDManager.newBaseManager();
         Tokenizer tokenizer = Tokenizer.load(c.modelNameOrPath());
-        LlamaModel base = FrozenWeights.loadBase(c.modelNameOrPath(), c.lora(), root);
+        LlamaModel base = FrozenWeights.loadBase(c.modelNameOrPath(), c.lora(),
+            c.training().gradientCheckpointing(), root);
         Adapted adapted = Adapted.of(base, c.lora(), c.modelNameOrPath(), c.training().seed(), root)) {
       ChatTokenizer tok = ChatTokenizer.of(tokenizer);
       SftData.Options options = new SftData.Options(c.maxLength(), c.lossMode(), c.packing());
@@ -101,7 +102,8 @@ public final class TrainingRuns {
     Progress p = c.training().disableTqdm() ? Progress.NONE : progress;
     try (NDManager root = NDManager.newBaseManager();
         Tokenizer tokenizer = Tokenizer.load(c.modelNameOrPath());
-        LlamaModel base = FrozenWeights.loadBase(c.modelNameOrPath(), c.lora(), root);
+        LlamaModel base = FrozenWeights.loadBase(c.modelNameOrPath(), c.lora(),
+            c.training().gradientCheckpointing(), root);
         Adapted adapted = Adapted.of(base, c.lora(), c.modelNameOrPath(), c.training().seed(), root)) {
       ChatTokenizer tok = ChatTokenizer.of(tokenizer);
       String source = c.datasetMixture().describe();
