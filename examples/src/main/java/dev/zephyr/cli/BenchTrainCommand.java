@@ -59,10 +59,10 @@ public final class BenchTrainCommand implements Callable<Integer> {
   /** The flags as benchmark options (invalid combinations are refused by the options record). */
   TrainBenchOptions options() {
     BenchShape shape = shapeName != null ? BenchShape.named(shapeName) : size.shape();
-    return TrainBenchOptions.defaults().withMode(TrainBenchOptions.Mode.of(mode)).withShape(shape)
-        .withLora(loraR, loraAlpha != null ? loraAlpha : Math.max(loraR, 1), loraDropout)
-        .withFrozen(TrainBenchOptions.Frozen.of(dtype)).withSize(batch, seq, steps)
-        .withDetails(seed, chunk, pairsPerForward, cachedRef, gradientCheckpointing);
+    return TrainBenchOptions.builder().mode(TrainBenchOptions.Mode.of(mode)).shape(shape).loraR(loraR)
+        .loraAlpha(loraAlpha != null ? loraAlpha : Math.max(loraR, 1)).loraDropout(loraDropout)
+        .frozen(TrainBenchOptions.Frozen.of(dtype)).batch(batch).seq(seq).steps(steps).seed(seed).chunk(chunk)
+        .pairsPerForward(pairsPerForward).cachedRef(cachedRef).gradientCheckpointing(gradientCheckpointing).build();
   }
 
   @Override

@@ -151,6 +151,12 @@ public final class TrainBench {
    */
   private static long settle() {
     System.gc();
+    try {
+      Thread.sleep(200); // the cleaner thread frees the direct buffers the collection found unreachable
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    System.gc();
     long before = PeakRss.kilobytes();
     return PeakRss.reset() ? before : -1;
   }

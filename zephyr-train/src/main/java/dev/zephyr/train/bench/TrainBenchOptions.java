@@ -72,8 +72,12 @@ public record TrainBenchOptions(Mode mode, BenchShape shape, int loraR, double l
 
   /** The defaults of {@code zephyr bench train}: SFT on the default shape, full fine-tuning, batch 8 x 256, 5 steps. */
   public static TrainBenchOptions defaults() {
-    return new TrainBenchOptions(Mode.SFT, BenchShape.DEFAULT, 0, 16, 0, Frozen.F32, 8, 256, 5, 0, 512, 0, false,
-        false);
+    return builder().build();
+  }
+
+  /** A builder starting from the defaults. */
+  public static Builder builder() {
+    return new Builder();
   }
 
   /** Whether a model that does not train is held: a LoRA base, or a DPO reference model. */
@@ -94,39 +98,6 @@ public record TrainBenchOptions(Mode mode, BenchShape shape, int loraR, double l
     return (mode == Mode.DPO ? 2L : 1L) * batch * seq;
   }
 
-  public TrainBenchOptions withMode(Mode v) {
-    return new TrainBenchOptions(v, shape, loraR, loraAlpha, loraDropout, frozen, batch, seq, steps, seed, chunk,
-        pairsPerForward, cachedRef, gradientCheckpointing);
-  }
-
-  public TrainBenchOptions withShape(BenchShape v) {
-    return new TrainBenchOptions(mode, v, loraR, loraAlpha, loraDropout, frozen, batch, seq, steps, seed, chunk,
-        pairsPerForward, cachedRef, gradientCheckpointing);
-  }
-
-  /** LoRA of rank {@code r} (0: full fine-tuning), alpha and dropout. */
-  public TrainBenchOptions withLora(int r, double alpha, double dropout) {
-    return new TrainBenchOptions(mode, shape, r, alpha, dropout, frozen, batch, seq, steps, seed, chunk,
-        pairsPerForward, cachedRef, gradientCheckpointing);
-  }
-
-  public TrainBenchOptions withFrozen(Frozen v) {
-    return new TrainBenchOptions(mode, shape, loraR, loraAlpha, loraDropout, v, batch, seq, steps, seed, chunk,
-        pairsPerForward, cachedRef, gradientCheckpointing);
-  }
-
-  /** Batch, sequence length and timed steps. */
-  public TrainBenchOptions withSize(int b, int t, int n) {
-    return new TrainBenchOptions(mode, shape, loraR, loraAlpha, loraDropout, frozen, b, t, n, seed, chunk,
-        pairsPerForward, cachedRef, gradientCheckpointing);
-  }
-
-  /** Seed, head chunk, DPO pairs per forward, cached reference and gradient checkpointing. */
-  public TrainBenchOptions withDetails(long s, int c, int ppf, boolean cached, boolean checkpointing) {
-    return new TrainBenchOptions(mode, shape, loraR, loraAlpha, loraDropout, frozen, batch, seq, steps, s, c, ppf,
-        cached, checkpointing);
-  }
-
   private static void require(boolean ok, String flag, String message) {
     if (!ok) {
       throw InvalidInputException.field(SOURCE, flag, message);
@@ -141,5 +112,45 @@ public record TrainBenchOptions(Mode mode, BenchShape shape, int loraR, double l
     }
     throw InvalidInputException.field(SOURCE, flag, "unknown value '" + name + "'; expected one of "
         + Arrays.stream(values).map(v -> v.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", ")));
+  }
+
+  /** Options set one by one; {@link #build()} checks them. */
+  public static final class Builder {
+    private Mode mode = Mode.SFT;
+    private BenchShape shape = BenchShape.DEFAULT;
+    private int loraR;
+    private double loraAlpha = 16;
+    private double loraDropout;
+    private Frozen frozen = Frozen.F32;
+    private int batch = 8;
+    private int seq = 256;
+    private int steps = 5;
+    private long seed;
+    private int chunk = 512;
+    private int pairsPerForward;
+    private boolean cachedRef;
+    private boolean gradientCheckpointing;
+
+    private Builder() {}
+
+    public Builder mode(Mode v) { mode = v; return this; }
+    public Builder shape(BenchShape v) { shape = v; return this; }
+    public Builder loraR(int v) { loraR = v; return this; }
+    public Builder loraAlpha(double v) { loraAlpha = v; return this; }
+    public Builder loraDropout(double v) { loraDropout = v; return this; }
+    public Builder frozen(Frozen v) { frozen = v; return this; }
+    public Builder batch(int v) { batch = v; return this; }
+    public Builder seq(int v) { seq = v; return this; }
+    public Builder steps(int v) { steps = v; return this; }
+    public Builder seed(long v) { seed = v; return this; }
+    public Builder chunk(int v) { chunk = v; return this; }
+    public Builder pairsPerForward(int v) { pairsPerForward = v; return this; }
+    public Builder cachedRef(boolean v) { cachedRef = v; return this; }
+    public Builder gradientCheckpointing(boolean v) { gradientCheckpointing = v; return this; }
+
+    public TrainBenchOptions build() {
+      return new TrainBenchOptions(mode, shape, loraR, loraAlpha, loraDropout, frozen, batch, seq, steps, seed, chunk,
+          pairsPerForward, cachedRef, gradientCheckpointing);
+    }
   }
 }

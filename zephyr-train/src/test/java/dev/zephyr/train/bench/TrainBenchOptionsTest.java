@@ -13,6 +13,10 @@ import org.junit.jupiter.api.Test;
 class TrainBenchOptionsTest {
   private static final TrainBenchOptions DEFAULTS = TrainBenchOptions.defaults();
 
+  private static TrainBenchOptions.Builder b() {
+    return TrainBenchOptions.builder();
+  }
+
   @Test
   void namesParseAsTheCommandLineWritesThem() {
     assertThat(Mode.of("dpo")).isEqualTo(Mode.DPO);
@@ -25,36 +29,35 @@ class TrainBenchOptionsTest {
 
   @Test
   void bf16NeedsSomethingFrozen() {
-    assertThatThrownBy(() -> DEFAULTS.withFrozen(Frozen.BF16)).isInstanceOf(InvalidInputException.class)
+    assertThatThrownBy(() -> b().frozen(Frozen.BF16).build()).isInstanceOf(InvalidInputException.class)
         .hasMessageContaining("full SFT has none: add --lora-r R");
-    TrainBenchOptions dpo = DEFAULTS.withMode(Mode.DPO);
-    assertThatThrownBy(() -> dpo.withDetails(0, 512, 0, true, false).withFrozen(Frozen.BF16))
+    assertThatThrownBy(() -> b().mode(Mode.DPO).cachedRef(true).frozen(Frozen.BF16).build())
         .hasMessageContaining("full DPO with --cached-ref has none");
-    assertThat(dpo.withFrozen(Frozen.BF16).reference()).isEqualTo("model");
-    assertThat(DEFAULTS.withLora(16, 16, 0).withFrozen(Frozen.BF16).hasFrozenWeights()).isTrue();
+    assertThat(b().mode(Mode.DPO).frozen(Frozen.BF16).build().reference()).isEqualTo("model");
+    assertThat(b().loraR(16).frozen(Frozen.BF16).build().hasFrozenWeights()).isTrue();
   }
 
   @Test
   void badSizesAreRefusedByFlag() {
-    assertThatThrownBy(() -> DEFAULTS.withSize(0, 256, 5)).hasMessageContaining("--batch");
-    assertThatThrownBy(() -> DEFAULTS.withSize(8, 1, 5)).hasMessageContaining("--seq");
-    assertThatThrownBy(() -> DEFAULTS.withLora(-1, 1, 0)).hasMessageContaining("--lora-r");
-    assertThatThrownBy(() -> DEFAULTS.withDetails(0, 512, 0, true, false)).hasMessageContaining("--cached-ref");
+    assertThatThrownBy(() -> b().batch(0).build()).hasMessageContaining("--batch");
+    assertThatThrownBy(() -> b().seq(1).build()).hasMessageContaining("--seq");
+    assertThatThrownBy(() -> b().loraR(-1).build()).hasMessageContaining("--lora-r");
+    assertThatThrownBy(() -> b().cachedRef(true).build()).hasMessageContaining("--cached-ref");
   }
 
   @Test
   void dpoTrainsChosenAndRejectedRows() {
     assertThat(DEFAULTS.tokensPerStep()).isEqualTo(8 * 256);
-    TrainBenchOptions dpo = DEFAULTS.withMode(Mode.DPO).withSize(1, 512, 2);
+    TrainBenchOptions dpo = b().mode(Mode.DPO).batch(1).seq(512).build();
     assertThat(dpo.tokensPerStep()).isEqualTo(1024);
-    assertThat(List.of(DEFAULTS.reference(), dpo.reference(), dpo.withLora(16, 16, 0).reference(),
-        dpo.withDetails(0, 512, 0, true, false).reference())).containsExactly("none", "model", "base", "cached");
+    assertThat(List.of(DEFAULTS.reference(), dpo.reference(), b().mode(Mode.DPO).loraR(16).build().reference(),
+        b().mode(Mode.DPO).cachedRef(true).build().reference())).containsExactly("none", "model", "base", "cached");
   }
 
   @Test
   void theResultLineCarriesTheIssuesKeysAndItsArithmetic() {
     // 2048 tokens in 2 s = 1024 tokens/s; x 1e9 FLOPs per token / 2048 GFLOP/s = MFU 0.5
-    TrainBenchResult r = new TrainBenchResult("impl", DEFAULTS.withLora(8, 8, 0), 1000, 10, 990, 0, 2.0, 1e9,
+    TrainBenchResult r = new TrainBenchResult("impl", b().loraR(8).loraAlpha(8).build(), 1000, 10, 990, 0, 2.0, 1e9,
         2048, 1500, 1700, 2);
     var j = r.toJson();
     assertThat(j.get("tokens_per_s").asDouble()).isEqualTo(1024.0);
