@@ -1,16 +1,11 @@
 package dev.zephyr.train.bench;
 
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.zephyr.core.CheckpointException;
-import dev.zephyr.core.model.HalfPrecisionWeights;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.model.ModelConfig;
-import dev.zephyr.core.model.lora.LoraAdapter;
-import dev.zephyr.core.model.lora.LoraConfig;
-import dev.zephyr.core.model.safetensors.Dtype;
 import dev.zephyr.train.dpo.DpoExample;
 import dev.zephyr.train.dpo.DpoLoss;
 import dev.zephyr.train.dpo.DpoTask;
@@ -18,9 +13,7 @@ import dev.zephyr.train.dpo.ReferenceLogps;
 import dev.zephyr.train.loop.Trainer;
 import dev.zephyr.train.loop.TrainingArguments;
 import dev.zephyr.train.loop.TrainingTask;
-import dev.zephyr.train.lora.LoraTraining;
 import dev.zephyr.train.optim.SchedulerType;
-import dev.zephyr.train.recipe.FrozenWeights;
 import dev.zephyr.train.sft.SftSequence;
 import dev.zephyr.train.sft.SftTask;
 import java.io.IOException;
@@ -29,9 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
@@ -64,7 +55,7 @@ public final class TrainBench {
       if (o.frozen() == TrainBenchOptions.Frozen.BF16) {
         scratch = Files.createTempDirectory("zephyr-bench-bf16");
       }
-      try (Models models = Models.build(o, config, manager, scratch)) {
+      try (BenchModels models = BenchModels.build(o, config, manager, scratch)) {
         return measure(o, config, models, manager);
       }
     } catch (IOException e) {
@@ -74,7 +65,7 @@ public final class TrainBench {
     }
   }
 
-  private static TrainBenchResult measure(TrainBenchOptions o, ModelConfig config, Models models,
+  private static TrainBenchResult measure(TrainBenchOptions o, ModelConfig config, BenchModels models,
       NDManager manager) {
     SplittableRandom rng = new SplittableRandom(o.seed());
     int totalSteps = o.steps() + 1;
@@ -136,7 +127,7 @@ public final class TrainBench {
     }
   }
 
-  private static <E, B> void train(TrainingArguments args, TrainingTask<E, B> task, List<E> rows, Models models,
+  private static <E, B> void train(TrainingArguments args, TrainingTask<E, B> task, List<E> rows, BenchModels models,
       long[] stepEnds) {
     try (Trainer<E, B> t = new Trainer<>(args, task, rows, models.trainable())) {
       t.onStepEnd(s -> stepEnds[(int) (long) s] = System.nanoTime());
@@ -182,84 +173,6 @@ public final class TrainBench {
       s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {
       // a temporary directory left behind is not worth failing a measurement for
-    }
-  }
-
-  /** The models of one run: the trained policy, its adapter, and a separate reference when there is one. */
-  private static final class Models implements AutoCloseable {
-    final LlamaModel base;
-    final LoraAdapter adapter;
-    final LlamaModel policy;
-    final LlamaModel reference;
-
-    private Models(LlamaModel base, LoraAdapter adapter, LlamaModel reference) {
-      this.base = base;
-      this.adapter = adapter;
-      this.policy = adapter == null ? base : base.withAdapter(adapter);
-      this.reference = reference;
-    }
-
-    static Models build(TrainBenchOptions o, ModelConfig config, NDManager manager, Path scratch) {
-      boolean bf16 = o.frozen() == TrainBenchOptions.Frozen.BF16;
-      if (o.loraR() > 0) {
-        LlamaModel base = bf16 ? frozen16(config, o.seed(), manager, scratch.resolve("base"))
-            : LlamaModel.random(config, o.seed(), manager);
-        LoraConfig lora = LoraConfig.of(o.loraR(), o.loraAlpha()).withDropout(o.loraDropout());
-        return new Models(base, LoraAdapter.create(base, lora, o.seed(), manager), null);
-      }
-      LlamaModel policy = LlamaModel.random(config, o.seed(), manager);
-      LlamaModel reference = null;
-      if (o.mode() == TrainBenchOptions.Mode.DPO && !o.cachedRef()) {
-        reference = bf16 ? frozen16(config, o.seed() + 1, manager, scratch.resolve("reference"))
-            : LlamaModel.random(config, o.seed() + 1, manager);
-      }
-      return new Models(policy, null, reference);
-    }
-
-    /** A random model written as BF16 and loaded back with its matrices kept at 2 bytes, as a recipe loads one. */
-    private static LlamaModel frozen16(ModelConfig config, long seed, NDManager manager, Path dir) {
-      try (NDManager m = manager.newSubManager(); LlamaModel random = LlamaModel.random(config, seed, m)) {
-        random.save(dir, Dtype.BF16, null);
-      }
-      return LlamaModel.load(dir, manager, FrozenWeights::isMatrix);
-    }
-
-    /** The model whose log-probs are the DPO reference: a separate model, or the base with adapters off. */
-    LlamaModel referenceSource() {
-      return reference != null ? reference : base;
-    }
-
-    Map<String, NDArray> trainable() {
-      return new LinkedHashMap<>(adapter == null ? policy.parameters() : adapter.parameters());
-    }
-
-    <E, B> TrainingTask<E, B> withDropout(TrainingTask<E, B> task, long seed) {
-      return adapter == null || adapter.config().loraDropout() == 0 ? task
-          : LoraTraining.withDropout(task, adapter, seed);
-    }
-
-    long params() {
-      return base.parameterCount() + (adapter == null ? 0 : adapter.parameterCount());
-    }
-
-    long params16Bit() {
-      long n = 0;
-      for (LlamaModel m : new LlamaModel[] {base, reference}) {
-        HalfPrecisionWeights half = m == null ? null : m.halfPrecisionWeights();
-        n += half == null ? 0 : half.elementCount();
-      }
-      return n;
-    }
-
-    @Override
-    public void close() {
-      if (adapter != null) {
-        adapter.close();
-      }
-      if (reference != null) {
-        reference.close();
-      }
-      base.close();
     }
   }
 }
