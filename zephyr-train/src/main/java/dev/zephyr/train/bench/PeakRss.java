@@ -14,18 +14,27 @@ public final class PeakRss {
 
   /** {@code VmHWM} in kB, or -1 where the file or the line is missing (not Linux). */
   public static long kilobytes() {
+    return statusKb("VmHWM:");
+  }
+
+  /** The current resident size, {@code VmRSS}, in kB; -1 where it cannot be read. */
+  public static long residentKb() {
+    return statusKb("VmRSS:");
+  }
+
+  private static long statusKb(String key) {
     try {
-      return vmHwmKb(Files.readAllLines(STATUS));
+      return valueKb(Files.readAllLines(STATUS), key);
     } catch (IOException e) {
       return -1;
     }
   }
 
-  /** The {@code VmHWM:} value of a status file's lines, in kB; -1 when absent. */
-  static long vmHwmKb(List<String> statusLines) {
+  /** The value of line {@code key} (such as {@code VmHWM:}) of a status file's lines, in kB; -1 when absent. */
+  static long valueKb(List<String> statusLines, String key) {
     for (String line : statusLines) {
-      if (line.startsWith("VmHWM:")) {
-        return Long.parseLong(line.substring("VmHWM:".length()).replace("kB", "").trim());
+      if (line.startsWith(key)) {
+        return Long.parseLong(line.substring(key.length()).replace("kB", "").trim());
       }
     }
     return -1;

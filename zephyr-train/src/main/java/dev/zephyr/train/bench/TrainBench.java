@@ -137,17 +137,26 @@ public final class TrainBench {
   }
 
   /**
-   * Lets the Java heap give back the random models' fill buffers, then starts the peak over: returns the peak so far
-   * (kB), or -1 when it cannot be reset, in which case the training peak includes the setup.
+   * Lets the setup's garbage go (the random models' fill buffers, freed by the cleaner thread some time after a
+   * collection) until the resident size stops falling, at most 10 s, then starts the peak over: returns the peak so
+   * far (kB), or -1 when it cannot be reset, in which case the training peak includes the setup.
    */
   private static long settle() {
-    System.gc();
-    try {
-      Thread.sleep(200); // the cleaner thread frees the direct buffers the collection found unreachable
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    long resident = PeakRss.residentKb();
+    for (int i = 0; i < 40; i++) {
+      System.gc();
+      try {
+        Thread.sleep(250);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      long now = PeakRss.residentKb();
+      if (now > resident - resident / 100) {
+        break;
+      }
+      resident = now;
     }
-    System.gc();
     long before = PeakRss.kilobytes();
     return PeakRss.reset() ? before : -1;
   }

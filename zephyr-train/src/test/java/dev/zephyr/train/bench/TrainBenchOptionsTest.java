@@ -74,8 +74,16 @@ class TrainBenchOptionsTest {
 
   @Test
   void peakRssIsReadFromVmHwm() {
-    assertThat(PeakRss.vmHwmKb(List.of("VmPeak:\t 9000 kB", "VmHWM:\t    4567 kB", "VmRSS:\t 4000 kB")))
-        .isEqualTo(4567);
-    assertThat(PeakRss.vmHwmKb(List.of("Name: java"))).isEqualTo(-1);
+    List<String> status = List.of("VmPeak:\t 9000 kB", "VmHWM:\t    4567 kB", "VmRSS:\t 4000 kB");
+    assertThat(PeakRss.valueKb(status, "VmHWM:")).isEqualTo(4567);
+    assertThat(PeakRss.valueKb(status, "VmRSS:")).isEqualTo(4000);
+    assertThat(PeakRss.valueKb(List.of("Name: java"), "VmHWM:")).isEqualTo(-1);
+  }
+
+  @Test
+  void aResetPeakStartsFromTheCurrentResidentSize() {
+    assertThat(PeakRss.reset()).as("Linux lets a process reset its VmHWM").isTrue();
+    // the peak is now the resident size at the reset, give or take what the JVM touched since
+    assertThat(PeakRss.kilobytes()).isBetween(PeakRss.residentKb() - 32_768, PeakRss.residentKb() + 32_768);
   }
 }
