@@ -1,6 +1,5 @@
 package dev.zephyr.cli;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -12,6 +11,9 @@ import dev.zephyr.core.generate.Generator;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.model.ModelConfig;
+import dev.zephyr.train.bench.GemmPeak;
+import dev.zephyr.train.bench.TrainBench;
+import dev.zephyr.train.bench.TrainFlops;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -66,7 +68,7 @@ public final class BenchCommand implements Callable<Integer> {
         ai.djl.pytorch.jni.JniUtils.setNumThreads(threads); // the engine may have been started before this command
       }
       ObjectNode out = Json.mapper().createObjectNode();
-      out.put("impl", impl());
+      out.put("impl", TrainBench.impl());
       out.put("mode", mode.name());
       out.put("params", model.parameterCount());
       double flopsPerToken;
@@ -103,7 +105,7 @@ public final class BenchCommand implements Callable<Integer> {
       }
       out.put("batch", batch);
       out.put("tokens_per_s", round(tokensPerS, 1));
-      double peak = gemmPeakGflops(manager);
+      double peak = GemmPeak.gflops(manager);
       double achieved = tokensPerS * flopsPerToken / 1e9;
       out.put("model_gflops", round(achieved, 2));
       out.put("gemm_gflops", round(peak, 1));
@@ -137,43 +139,12 @@ public final class BenchCommand implements Callable<Integer> {
 
   /** 2 FLOPs per multiply-add over every projection and the LM head (the embedding lookup is free). */
   static double matmulFlopsPerToken(ModelConfig c) {
-    double h = c.hiddenSize();
-    double q = (double) c.numAttentionHeads() * c.headDim();
-    double kv = (double) c.numKeyValueHeads() * c.headDim();
-    double perLayer = h * q + 2 * h * kv + q * h + 3 * h * c.intermediateSize();
-    return 2 * (c.numHiddenLayers() * perLayer + (double) c.vocabSize() * h);
+    return 2.0 * TrainFlops.matmulParams(c);
   }
 
   /** Scores and weighted sum against {@code context} keys: 2·2·context·heads·head_dim per layer. */
   static double attentionFlopsPerToken(ModelConfig c, double context) {
     return 4.0 * c.numHiddenLayers() * context * c.numAttentionHeads() * c.headDim();
-  }
-
-  /**
-   * The reference's method: GFLOP/s of a 1024³ float32 matmul, one warm-up, 20 timed repetitions, each waited for
-   * (reading one element) so that an asynchronous engine is timed doing the work, not queueing it.
-   */
-  static double gemmPeakGflops(NDManager manager) {
-    int n = 1024;
-    int reps = 20;
-    try (NDManager m = manager.newSubManager()) {
-      NDArray a = m.randomNormal(new Shape(n, n));
-      NDArray b = m.randomNormal(new Shape(n, n));
-      a.matMul(b).close();
-      long start = System.nanoTime();
-      for (int i = 0; i < reps; i++) {
-        try (NDArray c = a.matMul(b)) {
-          c.getFloat(0, 0);
-        }
-      }
-      double s = (System.nanoTime() - start) / 1e9;
-      return 2.0 * n * n * n * reps / s / 1e9;
-    }
-  }
-
-  /** The {@code impl} field of the benchmark JSON: DJL and libtorch versions. */
-  static String impl() {
-    return "zephyr-djl-" + Engine.getDjlVersion() + "-libtorch-" + Engine.getInstance().getVersion();
   }
 
   private static double round(double v, int digits) {

@@ -1,48 +1,40 @@
 package dev.zephyr.cli;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.zephyr.core.io.Json;
-import dev.zephyr.core.model.LlamaModel;
-import dev.zephyr.core.model.ModelConfig;
-import dev.zephyr.train.dpo.DpoExample;
-import dev.zephyr.train.dpo.DpoLoss;
-import dev.zephyr.train.dpo.DpoTask;
-import dev.zephyr.train.dpo.ReferenceLogps;
-import dev.zephyr.train.loop.Trainer;
-import dev.zephyr.train.loop.TrainingArguments;
-import dev.zephyr.train.optim.SchedulerType;
-import dev.zephyr.train.sft.SftSequence;
-import dev.zephyr.train.sft.SftTask;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.SplittableRandom;
+import dev.zephyr.train.bench.BenchShape;
+import dev.zephyr.train.bench.TrainBench;
+import dev.zephyr.train.bench.TrainBenchOptions;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code zephyr bench train --mode sft|dpo [--cached-ref]}: training throughput of the real trainer (AdamW, global-norm
- * clipping at 1.0, lr 1e-4, no weight decay) on a random Llama model and random tokens, with the size flags and
- * defaults of {@code shared/bench/torch_reference.py bench}. DPO runs a policy forward/backward over [chosen; rejected]
- * plus a no-grad forward of a separate reference model each step, like the reference script; {@code --cached-ref}
- * instead computes the reference log-probs once with the initial policy before training (one model in memory). Prints
- * one JSON line: tokens_per_s, step_s, params, gemm_gflops (1024^3 float32 matmul in this process), mfu and
- * peak_rss_mb (VmHWM).
+ * {@code zephyr bench train}: the command-line face of {@link TrainBench}, which holds the benchmark; this class only
+ * turns flags into {@link TrainBenchOptions} and prints the result's JSON line.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
-    description = "Measure SFT or DPO training throughput on a random model; prints one JSON line.")
+    description = {"Measure SFT or DPO training throughput and memory on a random model; prints one JSON line with"
+        + " tokens_per_s, peak_rss_mb, params, trainable_params and mfu.",
+        "mfu = tokens_per_s x flops_per_token / gemm peak, where flops_per_token is 4(N+A) + 2W + 12·L·d·T per trained"
+            + " token (N: projection and head parameters, A: LoRA parameters, W: trained weights, N or A; L layers,"
+            + " d = heads x head_dim, T = --seq) plus 2N + 4·L·d·T per token a reference model scores, and the peak is"
+            + " gemm_gflops, a 1024^3 float32 matmul timed in this process."})
 public final class BenchTrainCommand implements Callable<Integer> {
-  enum Mode { sft, dpo }
-
-  @Option(names = "--mode", defaultValue = "sft", description = "${COMPLETION-CANDIDATES}") Mode mode;
+  @Option(names = "--mode", defaultValue = "sft", description = "sft or dpo (default ${DEFAULT-VALUE})") String mode;
+  @Option(names = "--shape", description = "a real model's shape with random weights: default, smollm2-135m or"
+      + " qwen2.5-0.5b (overrides the size flags)") String shapeName;
+  @Option(names = "--lora-r", defaultValue = "0",
+      description = "LoRA rank on all seven projections, base frozen; 0 trains every weight (default)") int loraR;
+  @Option(names = "--lora-alpha", description = "LoRA alpha (default: the rank, so scaling 1)") Double loraAlpha;
+  @Option(names = "--lora-dropout", defaultValue = "0", description = "LoRA dropout (default ${DEFAULT-VALUE})")
+  double loraDropout;
+  @Option(names = "--dtype", defaultValue = "f32", description = "storage of the frozen weights (the LoRA base, or the"
+      + " DPO reference model): f32, or bf16 = written as a BF16 checkpoint and held at 2 bytes per weight. Compute is"
+      + " float32 either way (DJL cannot compute in bfloat16): each layer's weights are widened exactly when it runs."
+      + " Full SFT has no frozen weights. Default ${DEFAULT-VALUE}") String dtype;
   @Option(names = "--cached-ref", description = "dpo: reference log-probs computed once before training")
   boolean cachedRef;
-  @Mixin RandomLlamaOptions shape;
+  @Mixin RandomLlamaOptions size;
   @Option(names = "--seq", defaultValue = "256", description = "tokens per sequence") int seq;
   @Option(names = "--batch", defaultValue = "8", description = "sequences (sft) or pairs (dpo) per step") int batch;
   @Option(names = "--steps", defaultValue = "5", description = "timed steps, after one warm-up step") int steps;
@@ -64,115 +56,18 @@ public final class BenchTrainCommand implements Callable<Integer> {
     System.exit(ZephyrCli.commandLine(new BenchTrainCommand()).execute(args));
   }
 
+  /** The flags as benchmark options (invalid combinations are refused by the options record). */
+  TrainBenchOptions options() {
+    BenchShape shape = shapeName != null ? BenchShape.named(shapeName) : size.shape();
+    return TrainBenchOptions.builder().mode(TrainBenchOptions.Mode.of(mode)).shape(shape).loraR(loraR)
+        .loraAlpha(loraAlpha != null ? loraAlpha : Math.max(loraR, 1)).loraDropout(loraDropout)
+        .frozen(TrainBenchOptions.Frozen.of(dtype)).batch(batch).seq(seq).steps(steps).seed(seed).chunk(chunk)
+        .pairsPerForward(pairsPerForward).cachedRef(cachedRef).gradientCheckpointing(gradientCheckpointing).build();
+  }
+
   @Override
-  public Integer call() throws Exception {
-    ModelConfig config = shape.config(Math.max(4096, seq));
-    Path out = Files.createTempDirectory("zephyr-bench-train");
-    SplittableRandom rng = new SplittableRandom(seed);
-    int totalSteps = steps + 1;
-    try (NDManager manager = NDManager.newBaseManager();
-        LlamaModel policy = LlamaModel.random(config, seed, manager)) {
-      TrainingArguments args = TrainingArguments.builder(out).learningRate(1e-4)
-          .lrSchedulerType(SchedulerType.CONSTANT).weightDecay(0).maxGradNorm(1.0).perDeviceTrainBatchSize(batch)
-          .maxSteps(totalSteps).saveSteps(0).loggingSteps(1_000_000).disableTqdm(true).seed(seed)
-          .gradientCheckpointing(gradientCheckpointing).build();
-      long[] stepEnds = new long[totalSteps + 1];
-      double tokensPerStep;
-      double flopsPerToken = 6.0 * matmulParams(config);
-      int perForward = 0;
-      if (mode == Mode.sft) {
-        List<SftSequence> rows = new ArrayList<>();
-        for (int i = 0; i < batch * totalSteps; i++) {
-          int[] ids = shape.randomIds(rng, seq);
-          int[] mask = new int[seq];
-          java.util.Arrays.fill(mask, 1);
-          rows.add(SftSequence.of(ids, mask));
-        }
-        tokensPerStep = (double) batch * seq;
-        try (Trainer<SftSequence, SftTask.Batch> t = new Trainer<>(args, new SftTask(policy, chunk), rows,
-            params(policy))) {
-          t.onStepEnd(s -> stepEnds[(int) (long) s] = System.nanoTime());
-          stepEnds[0] = System.nanoTime();
-          t.train();
-        }
-      } else {
-        List<DpoExample> pairs = new ArrayList<>();
-        for (int i = 0; i < batch * totalSteps; i++) {
-          // one prompt token, then seq-1 completion tokens: every next-token position counts, as in the reference
-          pairs.add(DpoExample.of(shape.randomIds(rng, 1), shape.randomIds(rng, seq - 1),
-              shape.randomIds(rng, seq - 1)));
-        }
-        tokensPerStep = 2.0 * batch * seq;
-        LlamaModel reference = null;
-        try {
-          if (cachedRef) {
-            pairs = ReferenceLogps.compute(policy, pairs, batch);
-          } else {
-            reference = LlamaModel.random(config, seed + 1, manager);
-            flopsPerToken += 2.0 * matmulParams(config); // the reference forward
-          }
-          DpoTask task = new DpoTask(policy, reference, DpoLoss.sigmoid(0.1), chunk, pairsPerForward);
-          perForward = task.pairsPerForward(batch);
-          try (Trainer<DpoExample, DpoTask.Batch> t = new Trainer<>(args, task, pairs, params(policy))) {
-            t.onStepEnd(s -> stepEnds[(int) (long) s] = System.nanoTime());
-            stepEnds[0] = System.nanoTime();
-            t.train();
-          }
-        } finally {
-          if (reference != null) {
-            reference.close();
-          }
-        }
-      }
-      double stepS = (stepEnds[totalSteps] - stepEnds[1]) / 1e9 / steps;
-      double tokensPerS = tokensPerStep / stepS;
-      double gemm = BenchCommand.gemmPeakGflops(manager);
-      ObjectNode o = Json.mapper().createObjectNode();
-      o.put("impl", BenchCommand.impl());
-      o.put("mode", mode.name() + (mode == Mode.dpo && cachedRef ? "-cached-ref" : ""));
-      if (mode == Mode.dpo) {
-        o.put("pairs_per_forward", perForward);
-      }
-      if (gradientCheckpointing) {
-        o.put("gradient_checkpointing", true);
-      }
-      o.put("params", policy.parameterCount());
-      o.put("tokens_per_step", (long) tokensPerStep);
-      o.put("step_s", Math.round(stepS * 1e4) / 1e4);
-      o.put("tokens_per_s", Math.round(tokensPerS * 10) / 10.0);
-      o.put("gemm_gflops", Math.round(gemm * 10) / 10.0);
-      o.put("mfu", Math.round(tokensPerS * flopsPerToken / (gemm * 1e9) * 1e4) / 1e4);
-      o.put("peak_rss_mb", Math.round(peakRssKb() / 1024.0));
-      o.put("threads", ai.djl.pytorch.jni.JniUtils.getNumThreads());
-      System.out.println(o);
-      return 0;
-    } finally {
-      try (var s = Files.walk(out)) {
-        s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
-  }
-
-  private static java.util.Map<String, NDArray> params(LlamaModel m) {
-    return new java.util.LinkedHashMap<>(m.parameters());
-  }
-
-  /** Parameters that take part in matmuls (the embedding lookup does not, unless it is the tied head). */
-  static long matmulParams(ModelConfig c) {
-    long total = LlamaModel.parameterShapes(c).values().stream().mapToLong(s -> s.size()).sum();
-    return c.tieWordEmbeddings() ? total : total - (long) c.vocabSize() * c.hiddenSize();
-  }
-
-  static long peakRssKb() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmHWM:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", ""));
-        }
-      }
-    } catch (java.io.IOException e) {
-      return -1;
-    }
-    return -1;
+  public Integer call() {
+    System.out.println(TrainBench.run(options()).toJson());
+    return 0;
   }
 }

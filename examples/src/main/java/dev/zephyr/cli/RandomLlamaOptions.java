@@ -1,8 +1,7 @@
 package dev.zephyr.cli;
 
 import dev.zephyr.core.model.ModelConfig;
-import dev.zephyr.core.model.ModelType;
-import java.util.List;
+import dev.zephyr.train.bench.BenchShape;
 import java.util.SplittableRandom;
 import picocli.CommandLine.Option;
 
@@ -15,11 +14,14 @@ final class RandomLlamaOptions {
   @Option(names = "--heads", defaultValue = "8", description = "attention heads") int heads;
   @Option(names = "--kv-heads", defaultValue = "4", description = "key/value heads (GQA)") int kvHeads;
 
+  /** These sizes as a benchmark shape ({@code default} when they are the defaults). */
+  BenchShape shape() {
+    return BenchShape.sized(vocab, hidden, inter, layers, heads, kvHeads);
+  }
+
   /** The config of that shape (Llama norms and RoPE defaults, no EOS) with room for {@code maxPositions} tokens. */
   ModelConfig config(int maxPositions) {
-    return ModelConfig.builder().modelType(ModelType.LLAMA).vocabSize(vocab).hiddenSize(hidden)
-        .intermediateSize(inter).numHiddenLayers(layers).numAttentionHeads(heads).numKeyValueHeads(kvHeads)
-        .rmsNormEps(1e-5).ropeTheta(10000.0).maxPositionEmbeddings(maxPositions).eosTokenIds(List.of()).build();
+    return shape().config(maxPositions);
   }
 
   /** {@code n} token ids drawn uniformly from the vocabulary. */

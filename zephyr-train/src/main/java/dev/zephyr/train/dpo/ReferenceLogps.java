@@ -1,6 +1,7 @@
 package dev.zephyr.train.dpo;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zephyr.core.CheckpointException;
 import dev.zephyr.core.io.AtomicFiles;
 import dev.zephyr.core.io.Json;
+import dev.zephyr.core.model.HalfPrecisionWeights;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.progress.Progress;
 import dev.zephyr.train.loop.FusedHead;
@@ -21,8 +23,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,13 +53,27 @@ public final class ReferenceLogps {
     return HexFormat.of().formatHex(md.digest());
   }
 
-  /** Hex SHA-256 over the model's parameter names and float32 values (sorted by name). */
+  /**
+   * Hex SHA-256 over the model's parameter names and float32 values (sorted by name). Weights kept at 2 bytes are
+   * hashed as their exact float32 widening, one at a time, so a checkpoint digests the same however it was loaded.
+   */
   public static String modelDigest(LlamaModel model) {
     MessageDigest md = sha256();
-    Map<String, NDArray> sorted = new TreeMap<>(model.parameters());
-    for (Map.Entry<String, NDArray> e : sorted.entrySet()) {
-      md.update(e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      md.update(e.getValue().toByteArray());
+    HalfPrecisionWeights half = model.halfPrecisionWeights();
+    java.util.SortedSet<String> names = new java.util.TreeSet<>(model.parameters().keySet());
+    if (half != null) {
+      names.addAll(half.names());
+    }
+    for (String name : names) {
+      md.update(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      NDArray a = model.parameters().get(name);
+      if (a != null) {
+        md.update(a.toByteArray());
+        continue;
+      }
+      try (NDManager widened = NDManager.newBaseManager()) {
+        md.update(half.widen(name, widened).toByteArray());
+      }
     }
     return HexFormat.of().formatHex(md.digest());
   }

@@ -78,7 +78,8 @@ public final class TrainingRuns {
     Progress p = c.training().disableTqdm() ? Progress.NONE : progress;
     try (NDManager root = NDManager.newBaseManager(device);
         Tokenizer tokenizer = Tokenizer.load(c.modelNameOrPath());
-        LlamaModel base = LlamaModel.load(c.modelNameOrPath(), root);
+        LlamaModel base = FrozenWeights.loadBase(c.modelNameOrPath(), c.lora(),
+            c.training().gradientCheckpointing(), root);
         Adapted adapted = Adapted.of(base, c.lora(), c.modelNameOrPath(), c.training().seed(), root)) {
       ChatTokenizer tok = ChatTokenizer.of(tokenizer);
       SftData.Options options = new SftData.Options(c.maxLength(), c.lossMode(), c.packing());
@@ -109,7 +110,8 @@ public final class TrainingRuns {
     Progress p = c.training().disableTqdm() ? Progress.NONE : progress;
     try (NDManager root = NDManager.newBaseManager(device);
         Tokenizer tokenizer = Tokenizer.load(c.modelNameOrPath());
-        LlamaModel base = LlamaModel.load(c.modelNameOrPath(), root);
+        LlamaModel base = FrozenWeights.loadBase(c.modelNameOrPath(), c.lora(),
+            c.training().gradientCheckpointing(), root);
         Adapted adapted = Adapted.of(base, c.lora(), c.modelNameOrPath(), c.training().seed(), root)) {
       ChatTokenizer tok = ChatTokenizer.of(tokenizer);
       String source = c.datasetMixture().describe();
@@ -126,7 +128,7 @@ public final class TrainingRuns {
       LlamaModel reference = null;
       try {
         if (c.precomputeRefLogProbs()) {
-          LlamaModel ref = baseIsReference ? base : (reference = LlamaModel.load(refDir, root));
+          LlamaModel ref = baseIsReference ? base : (reference = FrozenWeights.loadFrozen(refDir, root));
           pairs = ReferenceLogps.cached(c.runDir().resolve("ref_cache"), ref,
               tokenizerDigest(c.modelNameOrPath()), pairs, c.training().perDeviceTrainBatchSize(), p);
           if (!evalPairs.isEmpty()) {
@@ -138,7 +140,7 @@ public final class TrainingRuns {
             reference = null;
           }
         } else if (!baseIsReference) {
-          reference = LlamaModel.load(refDir, root);
+          reference = FrozenWeights.loadFrozen(refDir, root);
         }
         LlamaModel liveReference = c.precomputeRefLogProbs() ? null : baseIsReference ? base : reference;
         Trainer.TrainResult r;
