@@ -35,6 +35,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
   @Option(names = "--cached-ref", description = "dpo: reference log-probs computed once before training")
   boolean cachedRef;
   @Mixin RandomLlamaOptions size;
+  @Mixin DeviceOption device;
   @Option(names = "--seq", defaultValue = "256", description = "tokens per sequence") int seq;
   @Option(names = "--batch", defaultValue = "8", description = "sequences (sft) or pairs (dpo) per step") int batch;
   @Option(names = "--steps", defaultValue = "5", description = "timed steps, after one warm-up step") int steps;
@@ -67,7 +68,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    System.out.println(TrainBench.run(options()).toJson());
+    System.out.println(TrainBench.run(options(), device.resolve()).toJson());
     return 0;
   }
 }

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -17,11 +16,6 @@ import org.junit.jupiter.api.Test;
  * path trains the same way and records the config it ran with. The rule is {@link TrainerAssemblyScan}'s.
  */
 class NoTrainerInExamplesTest {
-  /** Files under {@code examples/src/main/java} not yet held to the rule. */
-  private static final Set<String> EXEMPT = Set.of(
-      "dev/zephyr/cli/BenchTrainCommand.java" // removed when the bench moves
-  );
-
   @Test
   void noMainSourceOfExamplesAssemblesATrainer() throws IOException {
     Path root = mainSources();
@@ -30,18 +24,13 @@ class NoTrainerInExamplesTest {
     try (Stream<Path> files = Files.walk(root)) {
       for (Path f : files.filter(p -> p.toString().endsWith(".java")).sorted().toList()) {
         String rel = root.relativize(f).toString().replace('\\', '/');
-        if (!EXEMPT.contains(rel)) {
-          findings.addAll(TrainerAssemblyScan.findings("examples/src/main/java/" + rel, Files.readString(f)));
-          scanned++;
-        }
+        findings.addAll(TrainerAssemblyScan.findings("examples/src/main/java/" + rel, Files.readString(f)));
+        scanned++;
       }
     }
     assertThat(scanned).as("sources scanned under " + root).isGreaterThan(50);
     assertThat(findings).as("examples/src/main must reach trainers through zephyr-train's ready stages"
         + " (TrainingRuns, SftRun, DpoRun...), not assemble them").isEmpty();
-    for (String exempt : EXEMPT) {
-      assertThat(root.resolve(exempt)).as("an exemption for a file that is gone: remove it").isRegularFile();
-    }
   }
 
   @Test

@@ -49,8 +49,13 @@ public final class TrainBench {
 
   /** Runs the benchmark in this process; the native memory it uses is freed when it returns. */
   public static TrainBenchResult run(TrainBenchOptions o) {
+    return run(o, null);
+  }
+
+  /** As {@link #run(TrainBenchOptions)}, every array on {@code device} (DJL's default device when null). */
+  public static TrainBenchResult run(TrainBenchOptions o, ai.djl.Device device) {
     Path scratch = null;
-    try (NDManager manager = NDManager.newBaseManager()) {
+    try (NDManager manager = device == null ? NDManager.newBaseManager() : NDManager.newBaseManager(device)) {
       ModelConfig config = o.shape().config(Math.max(4096, o.seq()));
       if (o.frozen() == TrainBenchOptions.Frozen.BF16) {
         scratch = Files.createTempDirectory("zephyr-bench-bf16");
