@@ -32,9 +32,15 @@ public final class RecipeKeys {
    * reading it in {@link Recipes}.
    */
   public static final Map<String, Harmless> NOT_SUPPORTED_YET = Map.ofEntries(
-      Map.entry("bf16", new Harmless("false", v -> !v.asBoolean(true))),
-      Map.entry("fp16", new Harmless("false", v -> !v.asBoolean(true))),
       Map.entry("truncation_mode", new Harmless("keep_start", v -> v.asText().equals("keep_start"))));
+
+  /**
+   * Mixed-precision switches, which every handbook recipe sets: accepted, and when true they get one WARN line saying
+   * what happens instead. There is no 16-bit arithmetic to switch on (DJL aborts on bfloat16 arrays); frozen 16-bit
+   * weights are kept at 2 bytes whatever the key says ({@code FrozenWeights}), and the arithmetic is float32, so the
+   * result is the float32 one that autocast approximates (docs/half-precision-weights.md).
+   */
+  public static final Set<String> MIXED_PRECISION = Set.of("bf16", "fp16");
 
   /**
    * Keys TRL itself dropped, still found in recipes written for older versions; accepted with a WARN that says what

@@ -687,6 +687,11 @@ public final class Recipes {
         pythonOnly.add(k);
       } else if (RecipeKeys.REMOVED_IN_TRL.containsKey(k)) {
         LOG.warn("{}: {} was {}", yaml, k, RecipeKeys.REMOVED_IN_TRL.get(k));
+      } else if (RecipeKeys.MIXED_PRECISION.contains(k)) {
+        if (e.getValue().asBoolean(true)) {
+          LOG.warn("{}: {}: true computes in float32 here (no 16-bit arithmetic); weights that do not train stay at"
+              + " 2 bytes when the checkpoint is 16-bit, trained ones are float32 master weights", yaml, k);
+        }
       } else if (harmless != null) {
         if (!harmless.accepts(e.getValue())) {
           throw new InvalidInputException(yaml, ConfigKeys.lineOf(file, k), k, "not supported yet, found "
@@ -698,6 +703,7 @@ public final class Recipes {
         declared.values().forEach(known::addAll);
         known.addAll(RecipeKeys.NOT_SUPPORTED_YET.keySet());
         known.addAll(RecipeKeys.REMOVED_IN_TRL.keySet());
+        known.addAll(RecipeKeys.MIXED_PRECISION);
         throw ConfigKeys.unknown(yaml, ConfigKeys.lineOf(file, k), k, known);
       }
     }

@@ -66,6 +66,15 @@ class RecipeKeysTest {
   }
 
   @Test
+  void mixedPrecisionKeysAreAcceptedAndSayTheArithmeticIsFloat32() throws Exception {
+    assertThat(warnings(Recipes::loadDpo, "bf16: true\n")).singleElement().asString()
+        .contains("bf16: true computes in float32 here");
+    assertThat(warnings(Recipes::loadSft, "fp16: true\n")).singleElement().asString()
+        .contains("fp16: true computes in float32 here");
+    assertThat(warnings(Recipes::loadDpo, "bf16: false\n")).isEmpty();
+  }
+
+  @Test
   void pythonStackKeysAreReportedTogetherAsWithoutEffect() throws Exception {
     List<String> reported = keysWithoutEffect(Recipes::loadDpo,
         "push_to_hub: true\nmax_prompt_length: 512\nreport_to: [wandb]\nbf16: false\n");
@@ -88,6 +97,16 @@ class RecipeKeysTest {
 
   /** Loads a minimal recipe plus {@code extra} and returns the keys the parser logged as having no effect. */
   private List<String> keysWithoutEffect(Function<Path, ?> load, String extra) throws Exception {
+    return warningEvents(load, extra).stream().filter(e -> e.getFormattedMessage().contains("Python-stack keys"))
+        .flatMap(e -> List.of(((List<?>) e.getArgumentArray()[1]).toArray(String[]::new)).stream()).toList();
+  }
+
+  /** Loads a minimal recipe plus {@code extra} and returns the WARN lines the parser logged. */
+  private List<String> warnings(Function<Path, ?> load, String extra) throws Exception {
+    return warningEvents(load, extra).stream().map(ILoggingEvent::getFormattedMessage).toList();
+  }
+
+  private List<ILoggingEvent> warningEvents(Function<Path, ?> load, String extra) throws Exception {
     StringBuilder yaml = new StringBuilder();
     for (String required : List.of("output_dir", "model_name_or_path", "dataset_path")) {
       // dataset_mixture replaces dataset_path (a recipe with both is refused)
@@ -109,7 +128,7 @@ class RecipeKeysTest {
       logger.detachAppender(events);
       logger.setLevel(old);
     }
-    return events.list.stream().filter(e -> e.getFormattedMessage().contains("Python-stack keys"))
-        .flatMap(e -> List.of(((List<?>) e.getArgumentArray()[1]).toArray(String[]::new)).stream()).toList();
+    return events.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN)).toList();
   }
+
 }

@@ -260,7 +260,7 @@ class RecipesTest {
   void keysThatWouldChangeTrainingButAreNotImplementedAreRefusedByName(@TempDir Path dir) throws Exception {
     String base = "model_name_or_path: /m\ndataset_path: /d.jsonl\noutput_dir: out\n";
     Path yaml = dir.resolve("dpo.yaml");
-    for (String line : List.of("bf16: true")) {
+    for (String line : List.of("truncation_mode: keep_end")) {
       Files.writeString(yaml, base + line + "\n");
       String key = line.substring(0, line.indexOf(':'));
       assertThatThrownBy(() -> Recipes.loadDpo(yaml)).as(line).isInstanceOfSatisfying(InvalidInputException.class,
