@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.chat.ChatRequest;
+import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.core.tokenizer.ChatTokenizer;
+import dev.zephyr.core.tokenizer.Tokenizer;
 import dev.zephyr.core.testing.FakeOpenAiServer;
 import dev.zephyr.core.testing.FakeOpenAiServer.Fault;
+import dev.zephyr.train.reward.ChatRewardModel;
 import dev.zephyr.train.reward.RewardModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -125,10 +129,7 @@ class AlmostCommandsTest {
   @Test
   void rmspWritesMessagesRowsAndARerunPlaysNothingNew(@TempDir Path dir) throws Exception {
     Path model = TinyModels.withZephyrTokenizer(dir);
-    Path rm = dir.resolve("rm");
-    try (NDManager m = NDManager.newBaseManager(); LlamaModel decoder = LlamaModel.load(model, m)) {
-      RewardModel.withNewHead(decoder, 1.0, 3).save(rm, model);
-    }
+    Path rm = rewardModel(model, dir, 3);
     Files.writeString(dir.resolve("seeds.jsonl"), """
         {"id": "a", "question": "Say hello."}
         {"id": "b", "question": "Name a colour."}
@@ -183,5 +184,49 @@ class AlmostCommandsTest {
     CliRun b = CliRun.of("pipeline", "--config", bad.toString(), "--dry-run");
     assertThat(b.code()).isEqualTo(1);
     assertThat(b.err()).contains("recipe stage rloo").contains("rloo_k");
+  }
+
+  @Test
+  void theAgreementFilterKeepsOnlyPairsTheRewardModelRanksTheSameWay(@TempDir Path dir) throws Exception {
+    Path model = TinyModels.withZephyrTokenizer(dir);
+    Path rm = rewardModel(model, dir, 5);
+    try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+      server.responder(AlmostCommandsTest::answer);
+      Path cfg = setUp(dir, server.baseUrl(), "agreement: {reward_model_path: rm, max_length: 64, batch_size: 2}");
+      CliRun r = CliRun.of("almost-data", "--config", cfg.toString(), "--no-progress");
+      assertThat(r.code()).as(r.err()).isZero();
+    }
+    JsonNode report = Json.mapper().readTree(dir.resolve("out/report.json").toFile());
+    assertThat(report.get("agreement_filter").asBoolean()).isTrue();
+    assertThat(report.get("comparisons").asInt() + report.get("disagreed").asInt())
+        .as("the six heuristic pairs are either kept or counted as disagreeing").isEqualTo(6);
+    List<JsonNode> kept = Jsonl.readAll(dir.resolve("out/comparisons.jsonl"));
+    assertThat(kept).hasSize(report.get("comparisons").asInt());
+    try (NDManager m = NDManager.newBaseManager(); Tokenizer tok = Tokenizer.load(rm);
+        RewardModel loaded = RewardModel.load(rm, m)) {
+      ChatRewardModel scorer = new ChatRewardModel(loaded, ChatTokenizer.of(tok), 2, 64);
+      for (JsonNode pair : kept) {
+        double[] s = scorer.score(List.of(messages(pair.get("chosen")), messages(pair.get("rejected"))));
+        assertThat(s[0]).as(pair.get("meta").asText()).isGreaterThan(s[1]);
+      }
+    }
+  }
+
+  /** {@code dir/rm}: the model with a new random score head. */
+  private static Path rewardModel(Path model, Path dir, long seed) {
+    Path rm = dir.resolve("rm");
+    try (NDManager m = NDManager.newBaseManager(); LlamaModel decoder = LlamaModel.load(model, m)) {
+      RewardModel.withNewHead(decoder, 1.0, seed).save(rm, model);
+    }
+    return rm;
+  }
+
+  private static List<Message> messages(JsonNode turns) {
+    List<Message> out = new ArrayList<>();
+    for (JsonNode t : turns) {
+      out.add(t.get("role").asText().equals("user") ? Message.user(t.get("content").asText())
+          : Message.assistant(t.get("content").asText()));
+    }
+    return out;
   }
 }

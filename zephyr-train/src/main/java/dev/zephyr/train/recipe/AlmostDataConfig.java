@@ -7,7 +7,6 @@ import dev.zephyr.core.config.ConfigKeys;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.data.almost.GeneratorConfig;
 import dev.zephyr.data.config.ProviderSpec;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -91,16 +90,7 @@ public record AlmostDataConfig(Path prompts, Path outputDir, List<Generator> gen
   /** Reads {@code yaml}; every error names the file and the key. */
   public static AlmostDataConfig load(Path yaml) {
     String src = yaml.toString();
-    JsonNode n;
-    try {
-      n = Json.yaml().readTree(yaml.toFile());
-    } catch (IOException e) {
-      throw new InvalidInputException(src, 0, null, "cannot read: " + e.getMessage(), e);
-    }
-    if (n == null || !n.isObject()) {
-      throw new InvalidInputException(src, 0, null, "expected a YAML mapping with prompts, output_dir and"
-          + " generators");
-    }
+    JsonNode n = Recipes.read(yaml);
     ConfigKeys.requireKnown(n, List.of(TOP_KEYS), yaml, src, "");
     Path base = yaml.toAbsolutePath().getParent();
     Path defaultDemos = optionalPath(n, "demonstrations", base);

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.config.ConfigKeys;
 import dev.zephyr.core.io.Json;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -46,16 +45,7 @@ public record RmspConfig(Path model, Path rewardModel, Path outputDir, long seed
   /** Reads {@code yaml}; errors name the file, the key and, for an unknown key, its line. */
   public static RmspConfig load(Path yaml) {
     String source = yaml.toString();
-    JsonNode n;
-    try {
-      n = Json.yaml().readTree(yaml.toFile());
-    } catch (IOException e) {
-      throw new InvalidInputException(source, 0, null, "cannot read: " + e.getMessage(), e);
-    }
-    if (n == null || !n.isObject()) {
-      throw new InvalidInputException(source, 0, null, "expected a YAML mapping (model_name_or_path,"
-          + " reward_model_path, output_dir, seeds, ...)");
-    }
+    JsonNode n = Recipes.read(yaml);
     Set<String> known = new HashSet<>(OWN_KEYS);
     known.addAll(BestOfNConfig.KEYS);
     ConfigKeys.requireKnown(n, known, yaml, source, "");
