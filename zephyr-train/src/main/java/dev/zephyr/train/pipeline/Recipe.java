@@ -65,6 +65,9 @@ public record Recipe(String name, long seed, Path student, Path workDir, List<St
   /** The keys of a recipe's top level; any other is refused with the closest of these. */
   public static final Set<String> TOP_LEVEL_KEYS = Set.of("name", "seed", "student", "work_dir", "stages", "device");
 
+  /** Stage kinds that train a policy against the upstream reward model. */
+  static final Set<String> RLSF_KINDS = Set.of("ppo", "rloo");
+
   /** Stage kinds that train, and so take the training key {@code device}. */
   static final Set<String> TRAINING_KINDS = Set.of("dsft", "sft", "ddpo", "rm", "ppo", "rloo");
 
@@ -135,7 +138,7 @@ public record Recipe(String name, long seed, Path student, Path workDir, List<St
           ? new LinkedHashMap<>()
           : Json.mapper().convertValue(opts, LinkedHashMap.class);
       for (String key : List.of("dataset", "model", "preferences", "ratings", "completions", "comparisons",
-          "prompts", "sha256sums")) {
+          "sha256sums")) {
         Object v = options.get(key);
         if (v != null) {
           if (!(v instanceof String s)) {
@@ -143,6 +146,13 @@ public record Recipe(String name, long seed, Path student, Path workDir, List<St
           }
           options.put(key, baseDir.resolve(s).normalize().toString());
         }
+      }
+      // an RLSF stage's prompts are an artifact; aif's 'prompts' is its own option, resolved by its config
+      if (RLSF_KINDS.contains(kind) && options.get("prompts") != null) {
+        if (!(options.get("prompts") instanceof String s)) {
+          throw InvalidInputException.field(source, field + "." + kind + ".prompts", "expected a path");
+        }
+        options.put("prompts", baseDir.resolve(s).normalize().toString());
       }
       if (device != null && TRAINING_KINDS.contains(kind)) {
         options.putIfAbsent("device", device);
@@ -204,7 +214,7 @@ public record Recipe(String name, long seed, Path student, Path workDir, List<St
       Path ratings = path(o.remove("ratings"));
       Path completions = path(o.remove("completions"));
       Path comparisons = path(o.remove("comparisons"));
-      Path prompts = path(o.remove("prompts"));
+      Path prompts = RLSF_KINDS.contains(s.kind()) ? path(o.remove("prompts")) : null;
       switch (s.kind()) {
         case "dsft" -> {
           if (model != null) {

@@ -111,8 +111,19 @@ public record AlmostDataConfig(Path prompts, Path outputDir, List<Generator> gen
       generators.add(g);
     }
     return new AlmostDataConfig(requiredPath(n, "prompts", src, base), requiredPath(n, "output_dir", src, base),
-        generators, ranking, integer(n, "batch_size", 8, 1, src), n.path("seed").asLong(42),
+        generators, ranking, integer(n, "batch_size", 8, 1, src), seed(n, src),
         agreement(n.get("agreement"), yaml, base));
+  }
+
+  private static long seed(JsonNode n, String src) {
+    JsonNode v = n.get("seed");
+    if (v == null || v.isNull()) {
+      return 42;
+    }
+    if (!v.isIntegralNumber()) {
+      throw InvalidInputException.field(src, "seed", "expected an integer, found " + v);
+    }
+    return v.asLong();
   }
 
   private static Ranking ranking(JsonNode n, String src) {
