@@ -38,6 +38,8 @@ import picocli.CommandLine.ScopeType;
       RmCommand.class,
       PpoCommand.class,
       RlooCommand.class,
+      RmspCommand.class,
+      AlmostDataCommand.class,
       ChatTemplateCommand.class,
       DsftDataCommand.class,
       GenerateCommand.class,

@@ -24,7 +24,8 @@ import java.util.Set;
  * So a pair is kept iff {@code len(chosen) >= len(rejected)} or {@code len(chosen) >= M - S/2}, and each
  * configuration, and each rank, is chosen at most once, paired with the best-ranked lower candidate that passes (as
  * in the released {@code synthetic_feedback.py}). Under the rule-of-thumb ranking the rank is the dominance depth. Pairs whose chosen
- * and rejected texts are identical are then dropped (ALMoST's reward-model loader does this).
+ * and rejected texts are identical are then dropped (ALMoST's reward-model loader does this). Dropped pairs and ranked
+ * configurations without a usable response are counted in {@link #stats()}.
  */
 public final class HeuristicFilter {
   private final ConfigRanking ranking;
@@ -32,6 +33,7 @@ public final class HeuristicFilter {
   private int promptsWithoutPairs;
   private int droppedByLength;
   private int droppedIdentical;
+  private int missingResponses;
   private int emitted;
 
   public HeuristicFilter(ConfigRanking ranking) {
@@ -44,10 +46,11 @@ public final class HeuristicFilter {
       @com.fasterxml.jackson.annotation.JsonProperty("prompts_without_pairs") int promptsWithoutPairs,
       @com.fasterxml.jackson.annotation.JsonProperty("dropped_by_length") int droppedByLength,
       @com.fasterxml.jackson.annotation.JsonProperty("dropped_identical") int droppedIdentical,
+      @com.fasterxml.jackson.annotation.JsonProperty("missing_responses") int missingResponses,
       @com.fasterxml.jackson.annotation.JsonProperty("pairs") int pairs) {}
 
   public Stats stats() {
-    return new Stats(prompts, promptsWithoutPairs, droppedByLength, droppedIdentical, emitted);
+    return new Stats(prompts, promptsWithoutPairs, droppedByLength, droppedIdentical, missingResponses, emitted);
   }
 
   /** The threshold {@code M - S/2} over the non-BAD responses, or NaN when there are none. */
@@ -80,6 +83,8 @@ public final class HeuristicFilter {
       String r = responses.get(cfg);
       if (r != null && !r.isBlank() && !ResponseRules.BAD.equals(r)) {
         candidates.add(cfg);
+      } else {
+        missingResponses++; // a rank with no usable answer: it takes part in no pair
       }
     }
     List<SyntheticComparison> out = new ArrayList<>();

@@ -97,6 +97,8 @@ class HeuristicFilterTest {
     // one usable candidate: no pairs
     assertThat(f.compare("Q", Map.of("x", resp(100, 'q'), "z", ResponseRules.BAD, "y", "  "))).isEmpty();
     assertThat(f.stats().promptsWithoutPairs()).isEqualTo(2);
+    assertThat(f.stats().missingResponses()).as("y absent in the third prompt; z BAD and y blank in the fourth")
+        .isEqualTo(3);
     // rule of thumb: E and B are incomparable, so no pair even though E is longer
     assertThat(new HeuristicFilter(ConfigRanking.ruleOfThumb(List.of(B, E)))
         .compare("Q", Map.of(B.name(), resp(100, 'b'), E.name(), resp(300, 'e')))).isEmpty();

@@ -7,18 +7,25 @@ import java.util.Set;
 /** ALMoST step 2: best-of-N demonstrations from the current student, ranked by the upstream reward model. */
 public final class BestOfN implements Stage {
   private final BestOfNStage stage;
+  private final String kind;
 
-  private BestOfN(BestOfNStage stage) {
+  private BestOfN(BestOfNStage stage, String kind) {
     this.stage = stage;
+    this.kind = kind;
   }
 
   public static BestOfN of(BestOfNStage stage) {
-    return new BestOfN(Steps.require(stage, "stage"));
+    return new BestOfN(Steps.require(stage, "stage"), "bon");
+  }
+
+  /** The same step under another directory kind ({@code "rmsp"} in the ALMoST order). */
+  public BestOfN named(String newKind) {
+    return new BestOfN(stage, Steps.require(newKind, "newKind"));
   }
 
   @Override
   public String kind() {
-    return "bon";
+    return kind;
   }
 
   @Override

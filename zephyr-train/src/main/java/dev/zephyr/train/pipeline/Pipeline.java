@@ -40,7 +40,7 @@ import java.util.stream.Stream;
  * }</pre>
  *
  * <p>Variants: DPO from the base model ({@code Pipeline.empty().aif(f).ddpo(d)}), AI feedback only
- * ({@code Pipeline.empty().aif(f)}), and the ALMoST order ({@code Pipeline.almost(rm).bestOfN(bon).sft(sft)}). Every
+ * ({@code Pipeline.empty().aif(f)}), and the ALMoST order ({@code Pipeline.almost(rm).rmsp(bon).sft(sft).rlsf(ppo)}). Every
  * stage may start from artifacts already on disk: {@link Dsft#fromDataset}, {@link Dsft#trainedModel},
  * {@link Aif#fromRatings}, {@link Aif#preferences}, {@link Ddpo#onPreferences}...
  *
@@ -83,7 +83,7 @@ public final class Pipeline {
     return empty().then(step);
   }
 
-  /** Starts in the ALMoST order: reward model from synthetic comparisons; continue with bestOfN and sft. */
+  /** Starts in the ALMoST order: reward model from synthetic comparisons; continue with rmsp, sft and rlsf. */
   public static Pipeline almost(RewardModelStage stage) {
     return empty().then(RewardModeling.of(stage));
   }
@@ -121,6 +121,27 @@ public final class Pipeline {
   /** Adds best-of-N demonstrations with the upstream reward model (ALMoST step 2). */
   public Pipeline bestOfN(BestOfNStage stage) {
     return then(BestOfN.of(stage));
+  }
+
+  /**
+   * Adds RM-guided self-play (ALMoST step 2, RMSP): best-of-N dialogues over the upstream reward model, in a directory
+   * named {@code rmsp}; {@link #bestOfN} is the same step under the name {@code bon}.
+   */
+  public Pipeline rmsp(BestOfNStage stage) {
+    return then(BestOfN.of(stage).named("rmsp"));
+  }
+
+  /**
+   * Adds RLSF (ALMoST's last step): on-policy training of the current model (PPO or RLOO) against the upstream reward
+   * model on the first queries of the upstream demonstrations.
+   */
+  public Pipeline rlsf(RlsfStage stage) {
+    return then(Rlsf.of(stage));
+  }
+
+  /** Adds RLSF in one of its variants ({@link Rlsf#onPrompts}). */
+  public Pipeline rlsf(Rlsf step) {
+    return then(step);
   }
 
   /** Adds SFT on the demonstrations an earlier stage produced (ALMoST step 3), in a directory named {@code sft}. */

@@ -34,7 +34,9 @@ import java.util.Set;
  *
  * Stage kinds: {@code dsft} (artifact keys {@code dataset}, {@code model}), {@code aif} ({@code preferences},
  * {@code ratings}, {@code completions}, {@code sample_student}), {@code ddpo} ({@code preferences}, {@code model}),
- * {@code rm} ({@code comparisons}, {@code model}), {@code bon}, {@code sft} (trains on upstream demonstrations), and
+ * {@code rm} ({@code comparisons}, {@code model}), {@code rmsp} (RM-guided self-play; {@code bon} is the same stage
+ * under its older name), {@code sft} (trains on upstream demonstrations), {@code ppo} and {@code rloo} (RLSF against
+ * the upstream reward model on the first queries of the upstream demonstrations, or on {@code prompts}),
  * {@code evaluate} (one key per evaluation), and {@code external} (a model trained elsewhere: {@code model},
  * {@code name}, {@code sha256sums}, {@code wait_minutes}, {@code poll_seconds}; see {@link External}). Relative artifact paths are relative to the YAML file's directory
  * ({@link #baseDir()}); every other key is handed to {@link RecipeStages} unchanged, and the stage's config record
@@ -53,8 +55,8 @@ import java.util.Set;
 public record Recipe(String name, long seed, Path student, Path workDir, List<StageSpec> stages, Path baseDir,
     String device) {
   /** Stage kinds a recipe may use. */
-  public static final Set<String> KINDS = Set.of("dsft", "aif", "ddpo", "rm", "bon", "sft", "evaluate",
-      "external");
+  public static final Set<String> KINDS = Set.of("dsft", "aif", "ddpo", "rm", "rmsp", "bon", "sft", "ppo",
+      "rloo", "evaluate", "external");
 
   /** The keys of an {@code external} stage. */
   public static final Set<String> EXTERNAL_KEYS = Set.of("model", "name", "sha256sums", "wait_minutes",
@@ -63,8 +65,11 @@ public record Recipe(String name, long seed, Path student, Path workDir, List<St
   /** The keys of a recipe's top level; any other is refused with the closest of these. */
   public static final Set<String> TOP_LEVEL_KEYS = Set.of("name", "seed", "student", "work_dir", "stages", "device");
 
+  /** Stage kinds that train a policy against the upstream reward model. */
+  static final Set<String> RLSF_KINDS = Set.of("ppo", "rloo");
+
   /** Stage kinds that train, and so take the training key {@code device}. */
-  static final Set<String> TRAINING_KINDS = Set.of("dsft", "sft", "ddpo", "rm");
+  static final Set<String> TRAINING_KINDS = Set.of("dsft", "sft", "ddpo", "rm", "ppo", "rloo");
 
   public Recipe {
     stages = List.copyOf(stages);
@@ -142,6 +147,13 @@ public record Recipe(String name, long seed, Path student, Path workDir, List<St
           options.put(key, baseDir.resolve(s).normalize().toString());
         }
       }
+      // an RLSF stage's prompts are an artifact; aif's 'prompts' is its own option, resolved by its config
+      if (RLSF_KINDS.contains(kind) && options.get("prompts") != null) {
+        if (!(options.get("prompts") instanceof String s)) {
+          throw InvalidInputException.field(source, field + "." + kind + ".prompts", "expected a path");
+        }
+        options.put("prompts", baseDir.resolve(s).normalize().toString());
+      }
       if (device != null && TRAINING_KINDS.contains(kind)) {
         options.putIfAbsent("device", device);
       }
@@ -202,6 +214,7 @@ public record Recipe(String name, long seed, Path student, Path workDir, List<St
       Path ratings = path(o.remove("ratings"));
       Path completions = path(o.remove("completions"));
       Path comparisons = path(o.remove("comparisons"));
+      Path prompts = RLSF_KINDS.contains(s.kind()) ? path(o.remove("prompts")) : null;
       switch (s.kind()) {
         case "dsft" -> {
           if (model != null) {
@@ -239,6 +252,11 @@ public record Recipe(String name, long seed, Path student, Path workDir, List<St
           }
         }
         case "bon" -> p = p.bestOfN(factory.bestOfN(o));
+        case "rmsp" -> p = p.rmsp(factory.bestOfN(o));
+        case "ppo", "rloo" -> {
+          Rlsf r = Rlsf.of(factory.rlsf(s.kind(), o));
+          p = p.rlsf(prompts != null ? r.onPrompts(prompts) : r);
+        }
         case "external" -> p = p.then(external(model, o));
         case "evaluate" -> {
           for (Iterator<Map.Entry<String, Object>> it = o.entrySet().iterator(); it.hasNext(); ) {

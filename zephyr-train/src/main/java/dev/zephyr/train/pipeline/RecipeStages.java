@@ -20,6 +20,9 @@ public interface RecipeStages {
 
   BestOfNStage bestOfN(Map<String, Object> options);
 
+  /** An RLSF stage of {@code kind} {@code ppo} or {@code rloo}. */
+  RlsfStage rlsf(String kind, Map<String, Object> options);
+
   /** An evaluation by name ({@code mt_bench}, {@code alpaca_eval}, ...). */
   Evaluation evaluation(String name, Map<String, Object> options);
 

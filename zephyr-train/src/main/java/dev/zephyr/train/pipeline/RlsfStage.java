@@ -9,6 +9,11 @@ import java.util.Map;
  */
 public interface RlsfStage {
 
+  /** The stage directory's kind: {@code ppo}, {@code rloo}, or {@code rlsf} for other trainers. */
+  default String kind() {
+    return "rlsf";
+  }
+
   /** The settings recorded in the stage manifest. */
   default Map<String, Object> config() {
     return Map.of();

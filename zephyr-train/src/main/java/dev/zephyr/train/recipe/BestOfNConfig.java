@@ -47,7 +47,8 @@ public record BestOfNConfig(Path seeds, int bestOf, int turns, SamplingParams sa
 
   /** The source named by validation errors. */
   public static final String SOURCE = "BestOfNConfig";
-  private static final Set<String> KEYS = Set.of("seeds", "best_of", "turns", "temperature", "top_p",
+  /** The keys a self-play stage reads. */
+  public static final Set<String> KEYS = Set.of("seeds", "best_of", "turns", "temperature", "top_p",
       "max_new_tokens", "demonstrations", "shots", "user_model", "max_length", "reward_batch_size");
 
   public BestOfNConfig {

@@ -52,16 +52,32 @@ public final class BestOfNRun implements BestOfNStage {
     return settings.keys();
   }
 
+  /** What one self-play run left: the SFT rows, how many dialogues they hold and the mean reward of the kept turns. */
+  public record Played(Path demonstrations, int dialogues, double meanReward) {}
+
   @Override
   public Path demonstrations(Path policy, Path rewardModel, StageContext ctx) throws IOException {
+    Played played = play(policy, rewardModel, ctx.dir(), ctx.seed());
+    ctx.metric("dialogues", played.dialogues());
+    ctx.metric("mean_reward", played.meanReward());
+    return played.demonstrations();
+  }
+
+  /**
+   * Plays every seed not yet in {@code outputDir/dialogues.jsonl} (so a killed run resumes where it stopped) with
+   * {@code policy} as the assistant and {@code rewardModel} choosing among its candidates, then writes
+   * {@code outputDir/demonstrations.jsonl} in the {@code messages} layout ({@code zephyr rmsp}, and the stage).
+   */
+  public Played play(Path policy, Path rewardModel, Path outputDir, long seed) throws IOException {
     List<ChatSeed> seeds = ChatSeed.load(settings.seeds());
     DemonstrationPrompt demos = settings.demonstrations() == null ? null
         : new DemonstrationPrompt(Files.readString(settings.demonstrations()));
     RmspSelfPlay.Config config = new RmspSelfPlay.Config(settings.bestOf(), settings.turns(), demos,
         settings.shots(), SelfChatConfig.DEFAULT_USER_SIMULATOR_PROMPT, settings.sampling(),
         settings.userModel() == null ? USER_SAMPLING : settings.userModel().samplingParams(USER_SAMPLING),
-        ctx.seed());
-    Path dialogues = ctx.dir().resolve("dialogues.jsonl");
+        seed);
+    Files.createDirectories(outputDir);
+    Path dialogues = outputDir.resolve("dialogues.jsonl");
     try (NDManager nd = NDManager.newBaseManager();
         Tokenizer rmTokenizer = Tokenizer.load(rewardModel);
         RewardModel rm = RewardModel.load(rewardModel, nd);
@@ -72,11 +88,9 @@ public final class BestOfNRun implements BestOfNStage {
       new RmspSelfPlay(user == null ? assistant : user, assistant, scorer, config).run(seeds, dialogues);
     }
     List<RmspSelfPlay.Dialogue> played = JsonlAppender.readComplete(dialogues, RmspSelfPlay.Dialogue.class);
-    Path out = ctx.dir().resolve("demonstrations.jsonl");
+    Path out = outputDir.resolve("demonstrations.jsonl");
     Jsonl.writeAll(out, played.stream().map(RmspSelfPlay.Dialogue::toSft).toList());
-    ctx.metric("dialogues", played.size());
-    ctx.metric("mean_reward", played.stream().flatMap(d -> d.rewards().stream()).mapToDouble(Double::doubleValue)
-        .average().orElse(Double.NaN));
-    return out;
+    return new Played(out, played.size(), played.stream().flatMap(d -> d.rewards().stream())
+        .mapToDouble(Double::doubleValue).average().orElse(Double.NaN));
   }
 }

@@ -27,6 +27,11 @@ public final class PpoRun implements RlsfStage {
   }
 
   @Override
+  public String kind() {
+    return "ppo";
+  }
+
+  @Override
   public Map<String, Object> config() {
     Map<String, Object> c = new LinkedHashMap<>(settings.taskKeys());
     c.putAll(settings.training().hfKeys());

@@ -7,7 +7,10 @@ import dev.zephyr.train.pipeline.FeedbackStage;
 import dev.zephyr.train.pipeline.ModelLoader;
 import dev.zephyr.train.pipeline.RecipeStages;
 import dev.zephyr.train.pipeline.RewardModelStage;
+import dev.zephyr.train.pipeline.RlsfStage;
 import dev.zephyr.train.pipeline.SftStage;
+import dev.zephyr.train.rl.PpoConfig;
+import dev.zephyr.train.rl.RlooConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -113,7 +116,25 @@ public final class ReadyStages implements RecipeStages {
 
   @Override
   public BestOfNStage bestOfN(Map<String, Object> options) {
-    return new BestOfNRun(BestOfNConfig.fromOptions(options, "recipe stage bon", baseDir));
+    return new BestOfNRun(BestOfNConfig.fromOptions(options, "recipe stage rmsp/bon", baseDir));
+  }
+
+  @Override
+  public RlsfStage rlsf(String kind, Map<String, Object> options) {
+    String source = "recipe stage " + kind;
+    return switch (kind) {
+      case "ppo" -> {
+        PpoConfig c = RlRecipes.ppoStage(options, source);
+        yield new PpoRun(allowConfigChange ? c.withTraining(c.training().toBuilder().allowConfigChange(true).build())
+            : c);
+      }
+      case "rloo" -> {
+        RlooConfig c = RlRecipes.rlooStage(options, source);
+        yield new RlooRun(allowConfigChange ? c.withTraining(c.training().toBuilder().allowConfigChange(true)
+            .build()) : c);
+      }
+      default -> throw new IllegalArgumentException("not an RLSF stage kind: " + kind);
+    };
   }
 
   @Override

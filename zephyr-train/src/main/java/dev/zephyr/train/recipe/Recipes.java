@@ -414,7 +414,10 @@ public final class Recipes {
     }
   }
 
-  /** A recipe file's tree, for the recipes not yet bound as records ({@link RlRecipes}). */
+  /**
+   * A recipe file's tree, for the recipes not yet bound as records ({@link RlRecipes}, {@link RmspConfig},
+   * {@link AlmostDataConfig}).
+   */
   static JsonNode read(Path yaml) {
     try {
       JsonNode n = Json.yaml().readTree(yaml.toFile());

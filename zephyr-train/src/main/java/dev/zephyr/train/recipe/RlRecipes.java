@@ -81,6 +81,38 @@ public final class RlRecipes {
     return parseRloo(Json.mapper().valueToTree(options), null, source);
   }
 
+  /**
+   * The settings of a pipeline's {@code ppo} stage: the PPO keys without the model and data keys, which the pipeline
+   * sets (policy from the previous stage, reward model from the {@code rm} stage, prompts from the self-play data,
+   * output under the work directory); a model or data key is refused by name. The returned config holds
+   * placeholders for those paths, which {@link PpoRun} replaces.
+   */
+  public static PpoConfig ppoStage(Map<String, ?> options, String source) {
+    return ppo(withPipelinePaths(options, source), source);
+  }
+
+  /** The settings of a pipeline's {@code rloo} stage; see {@link #ppoStage}. */
+  public static RlooConfig rlooStage(Map<String, ?> options, String source) {
+    return rloo(withPipelinePaths(options, source), source);
+  }
+
+  private static Map<String, Object> withPipelinePaths(Map<String, ?> options, String source) {
+    for (String k : MODEL_AND_DATA_KEYS) {
+      if (options.containsKey(k) && !k.contains("strategy")) {
+        throw InvalidInputException.field(source, k, "is set by the pipeline (the policy comes from the previous"
+            + " stage, the reward model from the rm stage, the prompts from the rmsp stage's dialogues, output"
+            + " under the work dir); remove it");
+      }
+    }
+    Map<String, Object> o = new LinkedHashMap<>(options);
+    Path placeholder = Path.of("pipeline-stage");
+    o.put("model_name_or_path", placeholder.toString());
+    o.put("reward_model_path", placeholder.toString());
+    o.put("output_dir", placeholder.toString());
+    o.put("dataset_path", placeholder.toString());
+    return o;
+  }
+
   private static PpoConfig parsePpo(JsonNode n, Path file, String yaml) {
     Set<String> used = new TreeSet<>();
     return inRecipe(yaml, () -> {

@@ -25,6 +25,11 @@ public final class RlooRun implements RlsfStage {
   }
 
   @Override
+  public String kind() {
+    return "rloo";
+  }
+
+  @Override
   public Map<String, Object> config() {
     Map<String, Object> c = new LinkedHashMap<>(settings.taskKeys());
     c.putAll(settings.training().hfKeys());

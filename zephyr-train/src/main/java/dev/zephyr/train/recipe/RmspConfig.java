@@ -1,0 +1,76 @@
+package dev.zephyr.train.recipe;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.zephyr.core.InvalidInputException;
+import dev.zephyr.core.config.ConfigKeys;
+import dev.zephyr.core.io.Json;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * {@code zephyr rmsp --config FILE.yaml}: RM-guided self-play outside a pipeline. The keys of a pipeline's
+ * {@code rmsp} stage ({@link BestOfNConfig}) plus what the pipeline would supply:
+ *
+ * <pre>
+ * model_name_or_path: runs/base        # the assistant (a local model directory)
+ * reward_model_path: runs/rm           # a zephyr rm output (score.weight and its tokenizer)
+ * output_dir: data/rmsp                # dialogues.jsonl, demonstrations.jsonl (messages layout)
+ * seed: 42
+ * seeds: questions.jsonl
+ * best_of: 4
+ * </pre>
+ *
+ * Relative paths resolve against the YAML file's directory; an unknown key is refused with its line.
+ *
+ * @param model the assistant model directory
+ * @param rewardModel the reward model directory
+ * @param outputDir where the dialogues and SFT rows go
+ * @param seed sampling seed
+ * @param selfPlay the self-play settings
+ */
+public record RmspConfig(Path model, Path rewardModel, Path outputDir, long seed, BestOfNConfig selfPlay) {
+  private static final Set<String> OWN_KEYS = Set.of("model_name_or_path", "reward_model_path", "output_dir", "seed");
+
+  public RmspConfig {
+    Objects.requireNonNull(model, "model_name_or_path");
+    Objects.requireNonNull(rewardModel, "reward_model_path");
+    Objects.requireNonNull(outputDir, "output_dir");
+    Objects.requireNonNull(selfPlay, "selfPlay");
+  }
+
+  /** Reads {@code yaml}; errors name the file, the key and, for an unknown key, its line. */
+  public static RmspConfig load(Path yaml) {
+    String source = yaml.toString();
+    JsonNode n = Recipes.read(yaml);
+    Set<String> known = new HashSet<>(OWN_KEYS);
+    known.addAll(BestOfNConfig.KEYS);
+    ConfigKeys.requireKnown(n, known, yaml, source, "");
+    Path base = yaml.toAbsolutePath().getParent();
+    Map<String, Object> selfPlay = new LinkedHashMap<>();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> all = Json.mapper().convertValue(n, LinkedHashMap.class);
+    all.forEach((k, v) -> {
+      if (!OWN_KEYS.contains(k)) {
+        selfPlay.put(k, v);
+      }
+    });
+    JsonNode seed = n.get("seed");
+    if (seed != null && !seed.isIntegralNumber()) {
+      throw InvalidInputException.field(source, "seed", "expected an integer, found " + seed);
+    }
+    return new RmspConfig(path(n, "model_name_or_path", source, base), path(n, "reward_model_path", source, base),
+        path(n, "output_dir", source, base), seed == null ? 42 : seed.asLong(),
+        BestOfNConfig.fromOptions(selfPlay, source, base));
+  }
+
+  private static Path path(JsonNode n, String key, String source, Path base) {
+    if (!n.path(key).isTextual()) {
+      throw InvalidInputException.field(source, key, "required: a local directory path");
+    }
+    return base.resolve(n.get(key).asText()).normalize();
+  }
+}
