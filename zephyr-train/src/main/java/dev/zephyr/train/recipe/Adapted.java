@@ -120,10 +120,11 @@ final class Adapted implements AutoCloseable {
    * here {@code base_model_name_or_path} names the first adapter's directory instead, and this line says how to load.
    */
   private void warnStackedAdapter(Path outputDir) {
+    Path base = AdaptedModel.baseOf(modelDir);
     LOG.warn("{} applies to {} merged into its base {} (base_model_name_or_path names {}): load it with zephyr as"
         + " --model {} --adapter {}; with PEFT, merge first (PeftModel.from_pretrained(AutoModelForCausalLM"
-        + ".from_pretrained(BASE), '{}').merge_and_unload()) and apply the new adapter to that model, not to the bare"
-        + " base", outputDir, modelDir, AdaptedModel.baseOf(modelDir), modelDir, modelDir, outputDir, modelDir);
+        + ".from_pretrained('{}'), '{}').merge_and_unload()) and apply the new adapter to that model, not to the bare"
+        + " base", outputDir, modelDir, base, modelDir, modelDir, outputDir, base, modelDir);
   }
 
   /**
