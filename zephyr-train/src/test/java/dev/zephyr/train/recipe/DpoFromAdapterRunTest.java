@@ -8,10 +8,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.io.Json;
@@ -26,6 +22,7 @@ import dev.zephyr.core.model.lora.PeftFiles;
 import dev.zephyr.core.testing.TestAdapters;
 import dev.zephyr.core.tokenizer.ChatTokenizer;
 import dev.zephyr.core.tokenizer.Tokenizer;
+import dev.zephyr.train.WarnLines;
 import dev.zephyr.train.dpo.DpoData;
 import dev.zephyr.train.dpo.DpoExample;
 import dev.zephyr.train.dpo.ReferenceLogps;
@@ -34,7 +31,6 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * The handbook's QLoRA DPO step: {@code model_name_or_path} is an SFT adapter directory. The run starts from the base
@@ -71,7 +67,7 @@ class DpoFromAdapterRunTest {
     Path sft = sftAdapter(base, tmp.resolve("sft-adapter"));
     Path out = tmp.resolve("dpo-adapter");
 
-    List<String> warnings = warnings(() -> TrainingRuns.dpo(dpo(sft, out)));
+    List<String> warnings = WarnLines.during(Adapted.class, () -> TrainingRuns.dpo(dpo(sft, out)));
 
     JsonNode first = Jsonl.readAll(RunDirs.besides(out).resolve("metrics.jsonl")).get(0);
     assertThat(first.get("loss").asDouble()).as("reference = policy at step 1").isCloseTo(Math.log(2), within(1e-6));
@@ -120,6 +116,31 @@ class DpoFromAdapterRunTest {
     assertThat(out).doesNotExist();
   }
 
+  @Test
+  void aRewardModelFromAnSftAdapterStartsFromTheMergedDecoder(@TempDir Path tmp) throws Exception {
+    Path base = RewardRunTest.tinyModel(tmp);
+    Path sft = sftAdapter(base, tmp.resolve("sft-adapter"));
+    Path out = tmp.resolve("rm");
+    RewardConfig.Builder b = RewardConfig.builder(out).modelNameOrPath(sft)
+        .datasets(List.of(RewardRunTest.comparisons(tmp))).maxLength(MAX_LENGTH);
+    // a step too small to move a weight by 1e-6: what is written is the starting decoder
+    b.training().learningRate(1e-9).maxSteps(1).perDeviceTrainBatchSize(4).saveSteps(0).disableTqdm(true);
+    TrainingRuns.reward(b.build());
+
+    String q = "model.layers.1.self_attn.q_proj.weight";
+    try (NDManager m = NDManager.newBaseManager(); LlamaModel merged = AdaptedModel.loadMerged(sft, m);
+        LlamaModel plain = LlamaModel.load(base, m)) {
+      float[] written = dev.zephyr.core.model.safetensors.Safetensors.load(out, m).get(q).toFloatArray();
+      float[] want = merged.parameters().get(q).toFloatArray();
+      for (int i = 0; i < want.length; i++) {
+        assertThat(written[i]).isCloseTo(want[i], org.assertj.core.data.Offset.offset(1e-6f));
+      }
+      assertThat(maxDiff(want, plain.parameters().get(q).toFloatArray())).as("the SFT adapter matters")
+          .isGreaterThan(1e-3);
+    }
+    assertThat(out.resolve("tokenizer.json")).hasSameBinaryContentAs(base.resolve("tokenizer.json"));
+  }
+
   /** Mean chosen and rejected log-probs over every pair under base + SFT adapter merged by {@link LoraMerge}. */
   private static double[] mergedMeanLogps(Path base, Path sft, Path prefs) {
     try (NDManager m = NDManager.newBaseManager(); LlamaModel plain = LlamaModel.load(base, m);
@@ -161,19 +182,5 @@ class DpoFromAdapterRunTest {
       d = Math.max(d, Math.abs(a[i] - b[i]));
     }
     return d;
-  }
-
-  private static List<String> warnings(Runnable run) {
-    Logger logger = (Logger) LoggerFactory.getLogger(Adapted.class);
-    ListAppender<ILoggingEvent> events = new ListAppender<>();
-    events.start();
-    logger.addAppender(events);
-    try {
-      run.run();
-    } finally {
-      logger.detachAppender(events);
-    }
-    return events.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
-        .toList();
   }
 }

@@ -75,10 +75,19 @@ public final class AdaptedModel implements AutoCloseable {
      * else the base's (following a base that is itself an adapter directory).
      */
     public Path tokenizerDir() {
-      if (adapter != null && Files.isRegularFile(adapter.resolve("tokenizer.json"))) {
+      if (adapter != null && hasTokenizer(adapter)) {
         return adapter;
       }
-      return isAdapterDirectory(base) ? tokenizerDirOf(base) : base;
+      Path d = base;
+      for (int depth = 0; isAdapterDirectory(d) && !hasTokenizer(d); depth++) {
+        requireShortChain(d, depth);
+        d = baseOf(d);
+      }
+      return d;
+    }
+
+    private static boolean hasTokenizer(Path dir) {
+      return Files.isRegularFile(dir.resolve("tokenizer.json"));
     }
 
     /** The directory that names this model: the adapter's when there is one. */
@@ -124,10 +133,7 @@ public final class AdaptedModel implements AutoCloseable {
     if (!isAdapterDirectory(dir)) {
       return LlamaModel.load(dir, parent);
     }
-    if (depth >= MAX_ADAPTER_CHAIN) {
-      throw InvalidInputException.field(dir.resolve(PeftFiles.CONFIG).toString(), "base_model_name_or_path",
-          "leads through more than " + MAX_ADAPTER_CHAIN + " adapter directories (a cycle?)");
-    }
+    requireShortChain(dir, depth);
     Path baseDir = baseOf(dir);
     try (LlamaModel base = loadMerged(baseDir, parent, depth + 1);
         LoraAdapter adapter = PeftFiles.load(dir, base.config(), parent)) {
@@ -154,10 +160,19 @@ public final class AdaptedModel implements AutoCloseable {
   /** The model directory at the end of a chain of adapter directories starting at {@code dir}. */
   static Path modelDirOf(Path dir) {
     Path d = dir;
-    for (int i = 0; i < MAX_ADAPTER_CHAIN && isAdapterDirectory(d); i++) {
+    for (int depth = 0; isAdapterDirectory(d); depth++) {
+      requireShortChain(d, depth);
       d = baseOf(d);
     }
     return d;
+  }
+
+  /** Refuses the adapter directory {@code dir} reached after {@code depth} others: a cycle, most likely. */
+  private static void requireShortChain(Path dir, int depth) {
+    if (depth >= MAX_ADAPTER_CHAIN) {
+      throw InvalidInputException.field(dir.resolve(PeftFiles.CONFIG).toString(), "base_model_name_or_path",
+          "leads through more than " + MAX_ADAPTER_CHAIN + " adapter directories (a cycle?)");
+    }
   }
 
   /** {@code a} (float32) rounded to 16-bit {@code dtype} and widened back, as a new array of {@code m}. */

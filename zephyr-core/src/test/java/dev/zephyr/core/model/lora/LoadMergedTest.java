@@ -44,6 +44,13 @@ class LoadMergedTest {
     return merged;
   }
 
+  private static void assertMergedWithin1e6(LlamaModel merged, float[] want) {
+    float[] got = merged.parameters().get(Q + ".weight").toFloatArray();
+    for (int i = 0; i < want.length; i++) {
+      assertThat(got[i]).isCloseTo(want[i], org.assertj.core.data.Offset.offset(1e-6f));
+    }
+  }
+
   @Test
   void aBf16BaseGetsTheMergeRoundedToBf16AndKeepsItsOtherWeights() throws Exception {
     Path bf16 = tmp.resolve("bf16-base");
@@ -80,11 +87,7 @@ class LoadMergedTest {
     try (NDManager m = NDManager.newBaseManager(); LlamaModel base = LlamaModel.load(AdaptedModelTest.BASE, m);
         LoraAdapter lora = PeftFiles.load(first, base.config(), m);
         LlamaModel merged = AdaptedModel.loadMerged(first, m)) {
-      float[] want = handMerged(base, lora);
-      float[] got = merged.parameters().get(Q + ".weight").toFloatArray();
-      for (int i = 0; i < want.length; i++) {
-        assertThat(got[i]).isCloseTo(want[i], org.assertj.core.data.Offset.offset(1e-6f));
-      }
+      assertMergedWithin1e6(merged, handMerged(base, lora));
     }
 
     // a second adapter naming the first adapter's directory: base, then first merged, then second merged
@@ -94,11 +97,7 @@ class LoadMergedTest {
     try (NDManager m = NDManager.newBaseManager(); LlamaModel sft = AdaptedModel.loadMerged(first, m);
         LoraAdapter lora = PeftFiles.load(second, sft.config(), m);
         LlamaModel both = AdaptedModel.loadMerged(second, m)) {
-      float[] want = handMerged(sft, lora);
-      float[] got = both.parameters().get(Q + ".weight").toFloatArray();
-      for (int i = 0; i < want.length; i++) {
-        assertThat(got[i]).isCloseTo(want[i], org.assertj.core.data.Offset.offset(1e-6f));
-      }
+      assertMergedWithin1e6(both, handMerged(sft, lora));
     }
     assertThat(AdaptedModel.tokenizerDirOf(second)).isEqualTo(AdaptedModelTest.BASE.normalize());
   }
@@ -114,5 +113,7 @@ class LoadMergedTest {
           .hasMessageContaining(config.toString()).hasMessageContaining("base_model_name_or_path")
           .hasMessageContaining("cycle");
     }
+    assertThatThrownBy(() -> AdaptedModel.tokenizerDirOf(loop)).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("base_model_name_or_path").hasMessageContaining("cycle");
   }
 }
