@@ -6,6 +6,7 @@ import dev.zephyr.core.CheckpointException;
 import dev.zephyr.core.io.AtomicFiles;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.model.ModelFiles;
+import dev.zephyr.core.model.lora.AdaptedModel;
 import dev.zephyr.core.model.lora.LoraAdapter;
 import dev.zephyr.core.model.lora.LoraConfig;
 import dev.zephyr.core.model.lora.LoraMerge;
@@ -33,23 +34,28 @@ final class Adapted implements AutoCloseable {
   private final LlamaModel base;
   private final LoraAdapter adapter;
   private final long seed;
+  private final Path modelDir;
 
-  private Adapted(LlamaModel base, LoraAdapter adapter, long seed) {
+  private Adapted(LlamaModel base, LoraAdapter adapter, long seed, Path modelDir) {
     this.base = base;
     this.adapter = adapter;
     this.seed = seed;
+    this.modelDir = modelDir;
   }
 
-  /** {@code base} as it is when {@code lora} is null, else with fresh adapters seeded by the run seed. */
+  /**
+   * {@code base} (loaded from {@code baseDir}, the recipe's {@code model_name_or_path}) as it is when {@code lora} is
+   * null, else with fresh adapters seeded by the run seed; their {@code base_model_name_or_path} is {@code baseDir}.
+   */
   static Adapted of(LlamaModel base, LoraConfig lora, Path baseDir, long seed, NDManager parent) {
     if (lora == null) {
-      return new Adapted(base, null, seed);
+      return new Adapted(base, null, seed, baseDir);
     }
     LoraAdapter adapter = LoraAdapter.create(base, lora.withBaseModel(baseDir.toString()), seed, parent);
     LOG.info("LoRA r={} alpha={} on {}: {} trainable parameters of {} ({}%)", lora.r(), lora.loraAlpha(),
         lora.targetModules(), adapter.parameterCount(), base.parameterCount(),
         String.format(java.util.Locale.ROOT, "%.3f", 100.0 * adapter.parameterCount() / base.parameterCount()));
-    return new Adapted(base, adapter, seed);
+    return new Adapted(base, adapter, seed, baseDir);
   }
 
   /** The model the task computes with. */
@@ -75,11 +81,12 @@ final class Adapted implements AutoCloseable {
 
   /**
    * Writes the result to {@code outputDir}: the full model, or (as TRL's {@code save_model} with PEFT) the adapter's
-   * {@code adapter_config.json} and {@code adapter_model.safetensors} with the tokenizer files of {@code baseDir}.
+   * {@code adapter_config.json} and {@code adapter_model.safetensors} with the tokenizer files of
+   * {@code tokenizerDir}.
    */
-  void export(Path baseDir, Path outputDir) {
+  void export(Path tokenizerDir, Path outputDir) {
     if (adapter == null) {
-      TrainingRuns.export(base, baseDir, outputDir);
+      TrainingRuns.export(base, tokenizerDir, outputDir);
       return;
     }
     TrainingRuns.requireReplaceable(outputDir);
@@ -93,7 +100,7 @@ final class Adapted implements AutoCloseable {
       }
       PeftFiles.save(adapter, outputDir);
       for (String name : ModelFiles.TOKENIZER_FILES) {
-        Path src = baseDir.resolve(name);
+        Path src = tokenizerDir.resolve(name);
         if (Files.isRegularFile(src)) {
           AtomicFiles.write(outputDir.resolve(name), out -> Files.copy(src, out));
         }
@@ -101,7 +108,23 @@ final class Adapted implements AutoCloseable {
     } catch (IOException e) {
       throw new CheckpointException("cannot write the adapter to " + outputDir, e);
     }
-    LOG.info("LoRA adapter written to {} (PEFT files; base {})", outputDir, baseDir);
+    LOG.info("LoRA adapter written to {} (PEFT files; base {})", outputDir, modelDir);
+    if (AdaptedModel.isAdapterDirectory(modelDir)) {
+      warnStackedAdapter(outputDir);
+    }
+  }
+
+  /**
+   * Says what the new adapter applies to when the run started from an adapter directory. TRL merges that adapter and
+   * writes the original base's name, so PEFT would silently apply the new adapter to a model without the first one;
+   * here {@code base_model_name_or_path} names the first adapter's directory instead, and this line says how to load.
+   */
+  private void warnStackedAdapter(Path outputDir) {
+    Path base = AdaptedModel.baseOf(modelDir);
+    LOG.warn("{} applies to {} merged into its base {} (base_model_name_or_path names {}): load it with zephyr as"
+        + " --model {} --adapter {}; with PEFT, merge first (PeftModel.from_pretrained(AutoModelForCausalLM"
+        + ".from_pretrained('{}'), '{}').merge_and_unload()) and apply the new adapter to that model, not to the bare"
+        + " base", outputDir, modelDir, base, modelDir, modelDir, outputDir, base, modelDir);
   }
 
   /**

@@ -24,8 +24,9 @@ import java.util.Objects;
  * {@code new ObjectMapper(new YAMLFactory()).readValue(file, DpoConfig.class)} goes through {@link Recipes}' key
  * table ({@link RecipeBinding}), with the checks and messages of {@code Recipes.load*} and the CLI's {@code --config}.
  *
- * @param modelNameOrPath policy initialisation (the dSFT model)
- * @param refModelNameOrPath reference model directory; null means a frozen copy of the initial policy
+ * @param modelNameOrPath policy initialisation (the dSFT model): a model directory, or a PEFT adapter directory (the
+ *     handbook's SFT adapter), merged into its base on load
+ * @param refModelNameOrPath reference model (or adapter) directory; null means a frozen copy of the initial policy
  * @param datasetMixture the training rows: {@code dataset_mixture}, or whole files ({@code dataset_path})
  * @param loss beta, loss types and weights, label smoothing
  * @param maxLength {@code max_length} of prompt + completion (keep_start)

@@ -2,6 +2,7 @@ package dev.zephyr.train.recipe;
 
 import ai.djl.ndarray.NDManager;
 import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.core.model.lora.AdaptedModel;
 import dev.zephyr.core.model.lora.LoraConfig;
 import java.nio.file.Path;
 import java.util.function.Predicate;
@@ -42,6 +43,9 @@ public final class FrozenWeights {
    * without {@code gradient_checkpointing} gets one WARN line: the graph of a step then holds every layer widened.
    */
   static LlamaModel loadBase(Path dir, LoraConfig lora, boolean gradientCheckpointing, NDManager root) {
+    if (AdaptedModel.isAdapterDirectory(dir)) {
+      return AdaptedModel.loadMerged(dir, root); // merged weights are float32 (rounded to the base's precision)
+    }
     if (lora == null) {
       return LlamaModel.load(dir, root);
     }
@@ -56,6 +60,9 @@ public final class FrozenWeights {
 
   /** A model that only scores (a DPO reference): matrices kept at 2 bytes when the checkpoint stores them so. */
   static LlamaModel loadFrozen(Path dir, NDManager root) {
+    if (AdaptedModel.isAdapterDirectory(dir)) {
+      return AdaptedModel.loadMerged(dir, root);
+    }
     return LlamaModel.load(dir, root, FrozenWeights::isMatrix);
   }
 }

@@ -19,7 +19,8 @@ import java.util.Objects;
  * {@code new ObjectMapper(new YAMLFactory()).readValue(file, RewardConfig.class)} goes through {@link Recipes}' key
  * table ({@link RecipeBinding}), with the checks and messages of {@code Recipes.load*} and the CLI's {@code --config}.
  *
- * @param modelNameOrPath decoder initialisation (a local Hugging Face causal-LM directory; its LM head is dropped)
+ * @param modelNameOrPath decoder initialisation (a local Hugging Face causal-LM directory, or a PEFT adapter directory
+ *     merged into its base; the LM head is dropped)
  * @param datasets local JSONL comparison files ({@code chosen}/{@code rejected}, optional {@code prompt} and
  *     {@code margin}), concatenated
  * @param maxLength {@code max_length}: pairs with a side longer than this many tokens are dropped, as TRL does

@@ -24,7 +24,8 @@ import java.util.Objects;
  * {@code new ObjectMapper(new YAMLFactory()).readValue(file, SftConfig.class)} goes through {@link Recipes}' key
  * table ({@link RecipeBinding}), with the checks and messages of {@code Recipes.load*} and the CLI's {@code --config}.
  *
- * @param modelNameOrPath local Hugging Face model directory (config.json, safetensors, tokenizer files)
+ * @param modelNameOrPath local Hugging Face model directory (config.json, safetensors, tokenizer files), or a PEFT
+ *     adapter directory, merged into its base on load
  * @param datasetMixture the training rows: {@code dataset_mixture}, or whole files ({@code dataset_path})
  * @param maxLength {@code max_length} (alias {@code max_seq_length})
  * @param packing best-fit-decreasing packing

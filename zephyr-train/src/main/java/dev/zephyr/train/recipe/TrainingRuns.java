@@ -7,6 +7,7 @@ import dev.zephyr.core.CheckpointException;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.model.ModelFiles;
+import dev.zephyr.core.model.lora.AdaptedModel;
 import dev.zephyr.core.model.safetensors.Dtype;
 import dev.zephyr.core.progress.ConsoleProgress;
 import dev.zephyr.core.progress.Progress;
@@ -47,7 +48,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a recipe end to end: load the model and tokenizer from the local model directory, prepare the data, train in
+ * Runs a recipe end to end: load the model and tokenizer from the local model directory (or a PEFT adapter directory,
+ * merged into its base on load as TRL does before training a new adapter: {@link AdaptedModel#loadMerged}), prepare the data, train in
  * {@code run_dir} (checkpoints, {@code metrics.jsonl}, the DPO reference cache; a rerun resumes from its newest
  * checkpoint), and write the trained model as a clean Hugging Face directory at {@code output_dir} (config.json,
  * generation_config.json, model.safetensors, tokenizer files, nothing else).
@@ -76,8 +78,9 @@ public final class TrainingRuns {
     Device device = c.training().deviceOrDefault(); // a device this machine lacks fails before anything loads
     requireReplaceable(c.outputDir());
     Progress p = c.training().disableTqdm() ? Progress.NONE : progress;
+    Path tokenizerDir = AdaptedModel.tokenizerDirOf(c.modelNameOrPath());
     try (NDManager root = NDManager.newBaseManager(device);
-        Tokenizer tokenizer = Tokenizer.load(c.modelNameOrPath());
+        Tokenizer tokenizer = Tokenizer.load(tokenizerDir);
         LlamaModel base = FrozenWeights.loadBase(c.modelNameOrPath(), c.lora(),
             c.training().gradientCheckpointing(), root);
         Adapted adapted = Adapted.of(base, c.lora(), c.modelNameOrPath(), c.training().seed(), root)) {
@@ -93,7 +96,7 @@ public final class TrainingRuns {
         r = t.progress(p).taskConfig(c.taskKeys()).checkpointWeights(adapted.checkpointWeights())
             .evalDataset(rows.eval()).train();
       }
-      adapted.export(c.modelNameOrPath(), c.outputDir());
+      adapted.export(tokenizerDir, c.outputDir());
       return r;
     }
   }
@@ -108,8 +111,9 @@ public final class TrainingRuns {
     Device device = c.training().deviceOrDefault(); // a device this machine lacks fails before anything loads
     requireReplaceable(c.outputDir());
     Progress p = c.training().disableTqdm() ? Progress.NONE : progress;
+    Path tokenizerDir = AdaptedModel.tokenizerDirOf(c.modelNameOrPath());
     try (NDManager root = NDManager.newBaseManager(device);
-        Tokenizer tokenizer = Tokenizer.load(c.modelNameOrPath());
+        Tokenizer tokenizer = Tokenizer.load(tokenizerDir);
         LlamaModel base = FrozenWeights.loadBase(c.modelNameOrPath(), c.lora(),
             c.training().gradientCheckpointing(), root);
         Adapted adapted = Adapted.of(base, c.lora(), c.modelNameOrPath(), c.training().seed(), root)) {
@@ -130,10 +134,10 @@ public final class TrainingRuns {
         if (c.precomputeRefLogProbs()) {
           LlamaModel ref = baseIsReference ? base : (reference = FrozenWeights.loadFrozen(refDir, root));
           pairs = ReferenceLogps.cached(c.runDir().resolve("ref_cache"), ref,
-              tokenizerDigest(c.modelNameOrPath()), pairs, c.training().perDeviceTrainBatchSize(), p);
+              tokenizerDigest(tokenizerDir), pairs, c.training().perDeviceTrainBatchSize(), p);
           if (!evalPairs.isEmpty()) {
             evalPairs = ReferenceLogps.cached(c.runDir().resolve("ref_cache"), ref,
-                tokenizerDigest(c.modelNameOrPath()), evalPairs, c.training().perDeviceEvalBatchSize(), p);
+                tokenizerDigest(tokenizerDir), evalPairs, c.training().perDeviceEvalBatchSize(), p);
           }
           if (reference != null) {
             reference.close();
@@ -150,7 +154,7 @@ public final class TrainingRuns {
           r = t.progress(p).taskConfig(c.taskKeys()).checkpointWeights(adapted.checkpointWeights())
               .evalDataset(evalPairs).train();
         }
-        adapted.export(c.modelNameOrPath(), c.outputDir());
+        adapted.export(tokenizerDir, c.outputDir());
         return r;
       } finally {
         if (reference != null) {
@@ -174,9 +178,10 @@ public final class TrainingRuns {
     Device device = c.training().deviceOrDefault(); // a device this machine lacks fails before anything loads
     requireReplaceable(c.outputDir());
     Progress p = c.training().disableTqdm() ? Progress.NONE : progress;
+    Path tokenizerDir = AdaptedModel.tokenizerDirOf(c.modelNameOrPath());
     try (NDManager root = NDManager.newBaseManager(device);
-        Tokenizer tokenizer = Tokenizer.load(c.modelNameOrPath());
-        LlamaModel decoder = LlamaModel.load(c.modelNameOrPath(), root)) {
+        Tokenizer tokenizer = Tokenizer.load(tokenizerDir);
+        LlamaModel decoder = AdaptedModel.loadMerged(c.modelNameOrPath(), root)) {
       ChatTokenizer tok = ChatTokenizer.of(tokenizer);
       Split<RewardTask.Pair> pairs = split(c.datasets(), c.evalData(), (rows, selected, source, task) ->
           RewardData.prepare(rows, selected, source, task, tok, c.maxLength(), p).pairs());
@@ -186,7 +191,7 @@ public final class TrainingRuns {
           new RewardTask(rm, new BradleyTerryLoss(c.centerRewardsCoefficient())), pairs.train(), rm.parameters())) {
         r = t.progress(p).taskConfig(c.taskKeys()).evalDataset(pairs.eval()).train();
       }
-      rm.save(c.outputDir(), c.modelNameOrPath());
+      rm.save(c.outputDir(), tokenizerDir);
       LOG.info("reward model written to {}", c.outputDir());
       return r;
     }

@@ -3,18 +3,14 @@ package dev.zephyr.train.recipe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.model.lora.LoraConfig;
+import dev.zephyr.train.WarnLines;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /** TRL's PEFT keys in recipes: the handbook's QLoRA settings become LoRA, with one warning about quantisation. */
 class PeftRecipeTest {
@@ -77,16 +73,6 @@ class PeftRecipeTest {
   }
 
   private static List<String> warnings(Runnable load) {
-    Logger logger = (Logger) LoggerFactory.getLogger(Recipes.class);
-    ListAppender<ILoggingEvent> events = new ListAppender<>();
-    events.start();
-    logger.addAppender(events);
-    try {
-      load.run();
-    } finally {
-      logger.detachAppender(events);
-    }
-    return events.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
-        .toList();
+    return WarnLines.during(Recipes.class, load);
   }
 }

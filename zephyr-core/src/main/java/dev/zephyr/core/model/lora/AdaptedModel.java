@@ -1,13 +1,17 @@
 package dev.zephyr.core.model.lora;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.core.model.safetensors.Dtype;
+import dev.zephyr.core.model.safetensors.FloatFormats;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * A base model with an optional PEFT LoRA adapter applied without merging, as {@code PeftModel.from_pretrained(base,
@@ -27,13 +31,14 @@ public final class AdaptedModel implements AutoCloseable {
   }
 
   /**
-   * Loads the model directory {@code baseDir} and, when {@code adapterDir} is not null, the adapter in it.
+   * Loads the model directory {@code baseDir} (an adapter directory there is merged into its base, {@link
+   * #loadMerged}) and, when {@code adapterDir} is not null, the adapter in it.
    *
    * @throws InvalidInputException if {@code adapterDir} has no {@code adapter_config.json} (the message says so)
    * @throws dev.zephyr.core.CheckpointException if the adapter disagrees with the base, naming the tensor
    */
   public static AdaptedModel load(Path baseDir, Path adapterDir, NDManager parent) {
-    LlamaModel base = LlamaModel.load(baseDir, parent);
+    LlamaModel base = loadMerged(baseDir, parent);
     if (adapterDir == null) {
       return new AdaptedModel(base, null);
     }
@@ -67,10 +72,22 @@ public final class AdaptedModel implements AutoCloseable {
 
     /**
      * Where the tokenizer files are: the adapter directory when it has {@code tokenizer.json} (TRL saves them there),
-     * else the base.
+     * else the base's (following a base that is itself an adapter directory).
      */
     public Path tokenizerDir() {
-      return adapter != null && Files.isRegularFile(adapter.resolve("tokenizer.json")) ? adapter : base;
+      if (adapter != null && hasTokenizer(adapter)) {
+        return adapter;
+      }
+      Path d = base;
+      for (int depth = 0; isAdapterDirectory(d) && !hasTokenizer(d); depth++) {
+        requireShortChain(d, depth);
+        d = baseOf(d);
+      }
+      return d;
+    }
+
+    private static boolean hasTokenizer(Path dir) {
+      return Files.isRegularFile(dir.resolve("tokenizer.json"));
     }
 
     /** The directory that names this model: the adapter's when there is one. */
@@ -92,6 +109,85 @@ public final class AdaptedModel implements AutoCloseable {
     return load(Source.of(dir, null), parent);
   }
 
+  /** Where the tokenizer of model or adapter directory {@code dir} is; see {@link Source#tokenizerDir()}. */
+  public static Path tokenizerDirOf(Path dir) {
+    return Source.of(dir, null).tokenizerDir();
+  }
+
+  /**
+   * Loads {@code dir} as one plain model: a Hugging Face model directory as it is, or a PEFT adapter directory merged
+   * into the base its {@code adapter_config.json} names ({@link LoraMerge}: W + scaling·B·A, rounded to the base's
+   * stored precision when that is BF16 or F16, as {@code merge_and_unload} on a 16-bit model gives it). This is how
+   * the alignment-handbook's DPO starts from an SFT adapter: TRL merges it before adding a new one. A base that is
+   * itself an adapter directory is merged first, in turn.
+   *
+   * @throws InvalidInputException naming {@code base_model_name_or_path} when the base cannot be found
+   */
+  public static LlamaModel loadMerged(Path dir, NDManager parent) {
+    return loadMerged(dir, parent, 0);
+  }
+
+  private static final int MAX_ADAPTER_CHAIN = 8;
+
+  private static LlamaModel loadMerged(Path dir, NDManager parent, int depth) {
+    if (!isAdapterDirectory(dir)) {
+      return LlamaModel.load(dir, parent);
+    }
+    requireShortChain(dir, depth);
+    Path baseDir = baseOf(dir);
+    try (LlamaModel base = loadMerged(baseDir, parent, depth + 1);
+        LoraAdapter adapter = PeftFiles.load(dir, base.config(), parent)) {
+      NDManager m = parent.newSubManager();
+      try {
+        Map<String, NDArray> merged = LoraMerge.mergedParameters(base, adapter, m);
+        Dtype stored = LoraMerge.storedDtype(modelDirOf(baseDir));
+        for (Map.Entry<String, NDArray> e : merged.entrySet()) {
+          NDArray a = e.getValue();
+          if (a.getManager() != m) {
+            a.attach(m); // unchanged base weights move over instead of being copied
+          } else if (stored != Dtype.F32) {
+            e.setValue(roundTo(a, stored, m));
+          }
+        }
+        return new LlamaModel(LoraMerge.mergedConfig(base.config(), adapter.config()), merged, m);
+      } catch (RuntimeException e) {
+        m.close();
+        throw e;
+      }
+    }
+  }
+
+  /** The model directory at the end of a chain of adapter directories starting at {@code dir}. */
+  static Path modelDirOf(Path dir) {
+    Path d = dir;
+    for (int depth = 0; isAdapterDirectory(d); depth++) {
+      requireShortChain(d, depth);
+      d = baseOf(d);
+    }
+    return d;
+  }
+
+  /** Refuses the adapter directory {@code dir} reached after {@code depth} others: a cycle, most likely. */
+  private static void requireShortChain(Path dir, int depth) {
+    if (depth >= MAX_ADAPTER_CHAIN) {
+      throw InvalidInputException.field(dir.resolve(PeftFiles.CONFIG).toString(), "base_model_name_or_path",
+          "leads through more than " + MAX_ADAPTER_CHAIN + " adapter directories (a cycle?)");
+    }
+  }
+
+  /** {@code a} (float32) rounded to 16-bit {@code dtype} and widened back, as a new array of {@code m}. */
+  private static NDArray roundTo(NDArray a, Dtype dtype, NDManager m) {
+    float[] v = a.toFloatArray();
+    for (int i = 0; i < v.length; i++) {
+      v[i] = dtype == Dtype.BF16 ? FloatFormats.bf16ToFloat(FloatFormats.floatToBf16(v[i]))
+          : FloatFormats.f16ToFloat(FloatFormats.floatToF16(v[i]));
+    }
+    NDArray r = m.create(v, a.getShape());
+    r.setName(a.getName());
+    a.close();
+    return r;
+  }
+
   /** True when {@code dir} holds a PEFT adapter ({@code adapter_config.json}) and no model of its own. */
   public static boolean isAdapterDirectory(Path dir) {
     return Files.isRegularFile(dir.resolve(PeftFiles.CONFIG)) && !Files.isRegularFile(dir.resolve("config.json"));
@@ -99,7 +195,8 @@ public final class AdaptedModel implements AutoCloseable {
 
   /**
    * The local base model directory of the adapter in {@code adapterDir}: its {@code base_model_name_or_path}, taken
-   * as PEFT takes a local path (relative to the working directory), else relative to the adapter directory.
+   * as PEFT takes a local path (relative to the working directory), else relative to the adapter directory. It may
+   * itself be an adapter directory (an adapter trained over a merged SFT adapter names that one).
    *
    * @throws InvalidInputException naming {@code base_model_name_or_path} when it is unset or names no local model
    *     directory (a Hub id, say)
@@ -119,7 +216,7 @@ public final class AdaptedModel implements AutoCloseable {
     }
     Path named = Path.of(name.asText());
     for (Path candidate : new Path[] {named, adapterDir.resolve(named)}) {
-      if (Files.isRegularFile(candidate.resolve("config.json"))) {
+      if (Files.isRegularFile(candidate.resolve("config.json")) || isAdapterDirectory(candidate)) {
         return candidate.normalize();
       }
     }

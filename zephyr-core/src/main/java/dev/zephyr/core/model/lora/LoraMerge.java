@@ -35,15 +35,16 @@ public final class LoraMerge {
   /**
    * Writes base model {@code baseDir} with adapter {@code adapterDir} merged as a Hugging Face model directory at
    * {@code outputDir}, weights stored in the base's dtype (that of {@code model.embed_tokens.weight}), tokenizer files
-   * copied from the base.
+   * copied from the base. A {@code baseDir} that is itself an adapter directory is merged into its own base first
+   * ({@link AdaptedModel#loadMerged}).
    */
   public static void mergeToDirectory(Path baseDir, Path adapterDir, Path outputDir) {
     try (NDManager root = NDManager.newBaseManager();
-        LlamaModel base = LlamaModel.load(baseDir, root);
+        LlamaModel base = AdaptedModel.loadMerged(baseDir, root);
         LoraAdapter adapter = PeftFiles.load(adapterDir, base.config(), root);
         NDManager m = root.newSubManager()) {
       LlamaWeights.save(mergedConfig(base.config(), adapter.config()), mergedParameters(base, adapter, m), outputDir,
-          storedDtype(baseDir), baseDir);
+          storedDtype(AdaptedModel.modelDirOf(baseDir)), AdaptedModel.tokenizerDirOf(baseDir));
     }
   }
 
