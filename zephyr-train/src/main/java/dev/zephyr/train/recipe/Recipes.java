@@ -1,9 +1,9 @@
 package dev.zephyr.train.recipe;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.config.ConfigKeys;
+import dev.zephyr.core.config.TreeBinding;
 import dev.zephyr.core.device.Devices;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.model.lora.LoraConfig;
@@ -400,19 +400,9 @@ public final class Recipes {
 
   /** A recipe file bound by Jackson, which hands it to the key table through {@link RecipeBinding}. */
   private static <T> T load(Path yaml, Class<T> type) {
-    try {
-      T config = Json.yaml().readValue(yaml.toFile(), type);
-      if (config == null) {
-        throw new InvalidInputException(yaml.toString(), 0, null, "expected a YAML mapping of recipe keys");
-      }
-      return config;
-    } catch (MismatchedInputException e) {
-      // an empty file has no content to map
-      throw new InvalidInputException(yaml.toString(), 0, null, "expected a YAML mapping of recipe keys", e);
-    } catch (IOException e) {
-      throw new InvalidInputException(yaml.toString(), 0, null, "cannot read YAML: " + e.getMessage(), e);
-    }
+    return TreeBinding.readFile(yaml, type, "recipe keys");
   }
+
 
   /**
    * A recipe file's tree, for the recipes not yet bound as records ({@link RlRecipes}, {@link RmspConfig},
