@@ -17,7 +17,6 @@ import dev.zephyr.train.loop.IntervalStrategy;
 import dev.zephyr.train.loop.TrainingArguments;
 import dev.zephyr.train.optim.OptimizerName;
 import dev.zephyr.train.optim.SchedulerType;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -401,23 +400,6 @@ public final class Recipes {
   /** A recipe file bound by Jackson, which hands it to the key table through {@link RecipeBinding}. */
   private static <T> T load(Path yaml, Class<T> type) {
     return TreeBinding.readFile(yaml, type, "recipe keys");
-  }
-
-
-  /**
-   * A recipe file's tree, for the recipes not yet bound as records ({@link RlRecipes}, {@link RmspConfig},
-   * {@link AlmostDataConfig}).
-   */
-  static JsonNode read(Path yaml) {
-    try {
-      JsonNode n = Json.yaml().readTree(yaml.toFile());
-      if (n == null || !n.isObject()) {
-        throw new InvalidInputException(yaml.toString(), 0, null, "expected a YAML mapping of recipe keys");
-      }
-      return n;
-    } catch (IOException e) {
-      throw new InvalidInputException(yaml.toString(), 0, null, "cannot read YAML: " + e.getMessage(), e);
-    }
   }
 
   static Path outputDir(JsonNode n, String yaml, Set<String> used) {

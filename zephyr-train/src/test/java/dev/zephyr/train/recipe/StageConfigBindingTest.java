@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.zephyr.core.InvalidInputException;
+import dev.zephyr.train.rl.PpoConfig;
+import dev.zephyr.train.rl.RlooConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -104,5 +106,37 @@ class StageConfigBindingTest {
     assertThatThrownBy(() -> yaml.readValue("seeds: q.jsonl\nbest_of: 0\n", BestOfNConfig.class))
         .hasMessageContaining("BestOfNConfig").hasMessageContaining("best_of")
         .hasMessageContaining("expected at least 1, found 0");
+  }
+
+  @Test
+  void ppoAndRlooRecipesBindToTheRecordsTheLoadersGive(@TempDir Path dir) throws Exception {
+    String base = """
+        model_name_or_path: models/sft
+        reward_model_path: models/rm
+        dataset_path: data/prompts.jsonl
+        output_dir: out/policy
+        """;
+    Path ppo = Files.writeString(dir.resolve("ppo.yaml"), base + "kl_coef: 0.1\nnum_ppo_epochs: 3\ngamma: 0.99\n");
+    PpoConfig p = yaml.readValue(ppo.toFile(), PpoConfig.class);
+    assertThat(p).isEqualTo(RlRecipes.loadPpo(ppo));
+    assertThat(p.onPolicy().klCoef()).isEqualTo(0.1);
+    assertThat(p.onPolicy().numPpoEpochs()).isEqualTo(3);
+    assertThat(p.gamma()).isEqualTo(0.99);
+    assertThat(p.modelNameOrPath()).isEqualTo(Path.of("models/sft"));
+
+    Path rloo = Files.writeString(dir.resolve("rloo.yaml"), base + "rloo_k: 4\nnormalize_advantage: true\n");
+    RlooConfig r = yaml.readValue(rloo.toFile(), RlooConfig.class);
+    assertThat(r).isEqualTo(RlRecipes.loadRloo(rloo));
+    assertThat(r.rlooK()).isEqualTo(4);
+
+    Path typo = Files.writeString(dir.resolve("typo.yaml"), base + "kl_coeff: 0.1\n");
+    String expected = misspelt(typo, 5, "kl_coeff", "kl_coef");
+    assertThatThrownBy(() -> yaml.readValue(typo.toFile(), PpoConfig.class))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining(expected);
+    assertThatThrownBy(() -> RlRecipes.loadPpo(typo)).hasMessageContaining(expected);
+    assertThatThrownBy(() -> yaml.readValue(typo.toFile(), RlooConfig.class)).hasMessageContaining(expected);
+    assertThatThrownBy(() -> RlRecipes.loadRloo(typo)).hasMessageContaining(expected);
+    assertThatThrownBy(() -> yaml.readValue(base + "rloo_kk: 2\n", RlooConfig.class))
+        .hasMessageContaining("RlooConfig").hasMessageContaining("did you mean 'rloo_k'?");
   }
 }
