@@ -1,12 +1,12 @@
 package dev.zephyr.data.feedback;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.config.ConfigKeys;
-import dev.zephyr.core.io.Json;
+import dev.zephyr.core.config.TreeBinding;
 import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.data.config.ProviderSpec;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +35,7 @@ import java.util.Set;
  * cache: DIR/responses.jsonl      # response cache; default output_dir/cache/responses.jsonl
  * </pre>
  */
+@JsonDeserialize(using = AifConfig.Binding.class)
 public record AifConfig(
     Path source,
     Path prompts,
@@ -61,19 +62,25 @@ public record AifConfig(
       "on_bad_prompt", "cache");
   private static final Set<String> BINARIZE_KEYS = Set.of("chosen", "rejected", "ties");
 
-  /** Reads and validates a config file; errors name the file and the key. */
+  /**
+   * Reads and validates a config file; errors name the file and the key. The same as
+   * {@code Json.yaml().readValue(file.toFile(), AifConfig.class)}, which binds through {@link Binding}.
+   */
   public static AifConfig load(Path file) {
-    String src = file.toString();
-    JsonNode root;
-    try {
-      root = Json.yaml().readTree(file.toFile());
-    } catch (IOException e) {
-      throw new InvalidInputException(src, 0, null, "cannot read YAML: " + e.getMessage(), e);
+    return TreeBinding.readFile(file, AifConfig.class, "AI-feedback keys");
+  }
+
+  /**
+   * The Jackson entry point: the standalone file {@code zephyr aif --config} reads ({@code output_dir} required,
+   * relative paths against the file's directory), parsed by the same code as {@link #load}. Content that is not read
+   * from a file resolves relative paths against the working directory and names {@code AifConfig} in errors. A
+   * pipeline's aif stage, whose {@code output_dir} the pipeline sets, goes through {@link #stageOptions} instead.
+   */
+  public static final class Binding extends TreeBinding<AifConfig> {
+    public Binding() {
+      super(AifConfig.class, "AifConfig", "AI-feedback keys",
+          (n, file, name) -> parse(n, file == null ? Path.of(name) : file, name, true));
     }
-    if (root == null || !root.isObject()) {
-      throw new InvalidInputException(src, 0, null, "expected a YAML mapping");
-    }
-    return parse(root, file, src, true);
   }
 
   /**

@@ -1,9 +1,11 @@
 package dev.zephyr.train.recipe;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.config.ConfigKeys;
+import dev.zephyr.core.config.TreeBinding;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.data.almost.GeneratorConfig;
 import dev.zephyr.data.config.ProviderSpec;
@@ -48,6 +50,7 @@ import java.util.Set;
  * @param seed sampling seed
  * @param agreement the agreement filter, or null
  */
+@JsonDeserialize(using = AlmostDataConfig.Binding.class)
 public record AlmostDataConfig(Path prompts, Path outputDir, List<Generator> generators, Ranking ranking,
     int batchSize, long seed, Agreement agreement) {
 
@@ -87,10 +90,24 @@ public record AlmostDataConfig(Path prompts, Path outputDir, List<Generator> gen
     generators = List.copyOf(generators);
   }
 
-  /** Reads {@code yaml}; every error names the file and the key. */
+  /** Reads {@code yaml} (through {@link Binding}, as any Jackson YAML mapper does); errors name the file and key. */
   public static AlmostDataConfig load(Path yaml) {
-    String src = yaml.toString();
-    JsonNode n = Recipes.read(yaml);
+    return TreeBinding.readFile(yaml, AlmostDataConfig.class, "recipe keys");
+  }
+
+  /**
+   * The Jackson entry point: {@code readValue(file, AlmostDataConfig.class)} parses the file as {@link #load} does.
+   * Content not read from a file resolves relative paths against the working directory and names
+   * {@code AlmostDataConfig}.
+   */
+  public static final class Binding extends TreeBinding<AlmostDataConfig> {
+    public Binding() {
+      super(AlmostDataConfig.class, "AlmostDataConfig", "recipe keys",
+          (n, file, name) -> parse(n, file == null ? Path.of(name) : file, name));
+    }
+  }
+
+  private static AlmostDataConfig parse(JsonNode n, Path yaml, String src) {
     ConfigKeys.requireKnown(n, List.of(TOP_KEYS), yaml, src, "");
     Path base = yaml.toAbsolutePath().getParent();
     Path defaultDemos = optionalPath(n, "demonstrations", base);

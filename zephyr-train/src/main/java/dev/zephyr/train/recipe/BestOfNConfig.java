@@ -1,9 +1,12 @@
 package dev.zephyr.train.recipe;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.chat.SamplingParams;
+import dev.zephyr.core.config.ConfigKeys;
+import dev.zephyr.core.config.TreeBinding;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.data.almost.DemonstrationPrompt;
 import dev.zephyr.data.config.ProviderSpec;
@@ -42,6 +45,7 @@ import java.util.Set;
  * @param maxLength tokens the reward model reads per dialogue
  * @param rewardBatchSize dialogues per reward-model forward
  */
+@JsonDeserialize(using = BestOfNConfig.Binding.class)
 public record BestOfNConfig(Path seeds, int bestOf, int turns, SamplingParams sampling, Path demonstrations,
     int shots, ProviderSpec userModel, int maxLength, int rewardBatchSize) {
 
@@ -109,6 +113,25 @@ public record BestOfNConfig(Path seeds, int bestOf, int turns, SamplingParams sa
       throw SOURCE.equals(e.source()) ? e.withSource(source) : e;
     } catch (IllegalArgumentException e) {
       throw new InvalidInputException(source, 0, null, e.getMessage());
+    }
+  }
+
+  /**
+   * The Jackson entry point: a file holding one {@code rmsp} stage's options (the keys above), read with
+   * {@code readValue(file, BestOfNConfig.class)}: an unknown key is refused with its line and the closest key, the
+   * rest goes through {@link #fromOptions} with relative paths against the file's directory (the working directory
+   * for content not read from a file, whose errors name {@code BestOfNConfig}). In a recipe the stage's options are
+   * read by {@link #fromOptions} against the recipe's directory.
+   */
+  public static final class Binding extends TreeBinding<BestOfNConfig> {
+    public Binding() {
+      super(BestOfNConfig.class, SOURCE, "self-play keys", (n, file, name) -> {
+        ConfigKeys.requireKnown(n, KEYS, file, name, "");
+        Path base = file == null ? Path.of("").toAbsolutePath() : file.toAbsolutePath().getParent();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> options = Json.mapper().convertValue(n, LinkedHashMap.class);
+        return fromOptions(options, name, base);
+      });
     }
   }
 

@@ -1,14 +1,6 @@
 package dev.zephyr.train.recipe;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.io.ContentReference;
-import com.fasterxml.jackson.databind.DeserializationContext;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
-import dev.zephyr.core.InvalidInputException;
-import java.io.File;
-import java.io.IOException;
-import java.nio.file.Path;
+import dev.zephyr.core.config.TreeBinding;
 
 /**
  * The Jackson entry points of the run configs: {@code mapper.readValue(file, SftConfig.class)} (and
@@ -41,48 +33,10 @@ public final class RecipeBinding {
     }
   }
 
-  /** How {@link Recipes} parses one kind of recipe: its tree, the file (or null) and the name errors use. */
-  @FunctionalInterface
-  interface Parser<T> {
-    T parse(JsonNode recipe, Path file, String name);
-  }
-
-  /** Reads the recipe's tree and hands it to the parser, naming its origin. */
-  abstract static class Binder<T> extends StdDeserializer<T> {
-    private final String fallbackName;
-    private final transient Parser<T> parser;
-
-    Binder(Class<T> type, String fallbackName, Parser<T> parser) {
-      super(type);
-      this.fallbackName = fallbackName;
-      this.parser = parser;
-    }
-
-    @Override
-    public T deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
-      Origin o = Origin.of(p, fallbackName);
-      JsonNode n = ctx.readTree(p);
-      if (n == null || !n.isObject()) {
-        throw new InvalidInputException(o.name(), 0, null, "expected a YAML mapping of recipe keys");
-      }
-      return parser.parse(n, o.file(), o.name());
-    }
-  }
-
-  /**
-   * Where the recipe comes from: the file a mapper reads (searched for the line of a refused key), or only a name.
-   */
-  record Origin(Path file, String name) {
-    static Origin of(JsonParser p, String fallback) {
-      ContentReference ref = p.currentLocation().contentReference();
-      Object raw = ref == null ? null : ref.getRawContent();
-      if (raw instanceof File f) {
-        return new Origin(f.toPath(), f.toPath().toString());
-      }
-      if (raw instanceof Path path) {
-        return new Origin(path, path.toString());
-      }
-      return new Origin(null, fallback);
+  /** The binders' base: the recipe's tree handed to its parser, errors naming the file or the config type. */
+  abstract static class Binder<T> extends TreeBinding<T> {
+    Binder(Class<T> type, String fallbackName, TreeBinding.Parser<T> parser) {
+      super(type, fallbackName, "recipe keys", parser);
     }
   }
 }

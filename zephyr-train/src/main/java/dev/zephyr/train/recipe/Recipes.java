@@ -1,9 +1,9 @@
 package dev.zephyr.train.recipe;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.config.ConfigKeys;
+import dev.zephyr.core.config.TreeBinding;
 import dev.zephyr.core.device.Devices;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.model.lora.LoraConfig;
@@ -17,7 +17,6 @@ import dev.zephyr.train.loop.IntervalStrategy;
 import dev.zephyr.train.loop.TrainingArguments;
 import dev.zephyr.train.optim.OptimizerName;
 import dev.zephyr.train.optim.SchedulerType;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -400,34 +399,7 @@ public final class Recipes {
 
   /** A recipe file bound by Jackson, which hands it to the key table through {@link RecipeBinding}. */
   private static <T> T load(Path yaml, Class<T> type) {
-    try {
-      T config = Json.yaml().readValue(yaml.toFile(), type);
-      if (config == null) {
-        throw new InvalidInputException(yaml.toString(), 0, null, "expected a YAML mapping of recipe keys");
-      }
-      return config;
-    } catch (MismatchedInputException e) {
-      // an empty file has no content to map
-      throw new InvalidInputException(yaml.toString(), 0, null, "expected a YAML mapping of recipe keys", e);
-    } catch (IOException e) {
-      throw new InvalidInputException(yaml.toString(), 0, null, "cannot read YAML: " + e.getMessage(), e);
-    }
-  }
-
-  /**
-   * A recipe file's tree, for the recipes not yet bound as records ({@link RlRecipes}, {@link RmspConfig},
-   * {@link AlmostDataConfig}).
-   */
-  static JsonNode read(Path yaml) {
-    try {
-      JsonNode n = Json.yaml().readTree(yaml.toFile());
-      if (n == null || !n.isObject()) {
-        throw new InvalidInputException(yaml.toString(), 0, null, "expected a YAML mapping of recipe keys");
-      }
-      return n;
-    } catch (IOException e) {
-      throw new InvalidInputException(yaml.toString(), 0, null, "cannot read YAML: " + e.getMessage(), e);
-    }
+    return TreeBinding.readFile(yaml, type, "recipe keys");
   }
 
   static Path outputDir(JsonNode n, String yaml, Set<String> used) {

@@ -2,11 +2,13 @@ package dev.zephyr.train.recipe;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.InvalidInputException;
+import dev.zephyr.core.config.TreeBinding;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.train.loop.TrainingArguments;
 import dev.zephyr.train.rl.KlEstimator;
 import dev.zephyr.train.rl.OnPolicyConfig;
 import dev.zephyr.train.rl.PpoConfig;
+import dev.zephyr.train.rl.RlBinding;
 import dev.zephyr.train.rl.RlooConfig;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -61,9 +63,9 @@ public final class RlRecipes {
     return Collections.unmodifiableMap(g);
   }
 
-  /** Loads a PPO recipe. */
+  /** Loads a PPO recipe: the same as {@code Json.yaml().readValue(yaml.toFile(), PpoConfig.class)}. */
   public static PpoConfig loadPpo(Path yaml) {
-    return parsePpo(Recipes.read(yaml), yaml, yaml.toString());
+    return TreeBinding.readFile(yaml, PpoConfig.class, "recipe keys");
   }
 
   /** A PPO run from recipe options (same names and checks as {@link #loadPpo}); errors name {@code source}. */
@@ -71,9 +73,25 @@ public final class RlRecipes {
     return parsePpo(Json.mapper().valueToTree(options), null, source);
   }
 
-  /** Loads an RLOO recipe. */
+  /** Loads an RLOO recipe: the same as {@code Json.yaml().readValue(yaml.toFile(), RlooConfig.class)}. */
   public static RlooConfig loadRloo(Path yaml) {
-    return parseRloo(Recipes.read(yaml), yaml, yaml.toString());
+    return TreeBinding.readFile(yaml, RlooConfig.class, "recipe keys");
+  }
+
+  /**
+   * The parser behind {@link RlBinding}: the Jackson binding of {@link PpoConfig} and {@link RlooConfig} reaches this
+   * class's key table through {@code META-INF/services}, since the rl package cannot name the recipe package.
+   */
+  public static final class Binding implements RlBinding.Parser {
+    @Override
+    public PpoConfig ppo(JsonNode recipe, Path file, String name) {
+      return parsePpo(recipe, file, name);
+    }
+
+    @Override
+    public RlooConfig rloo(JsonNode recipe, Path file, String name) {
+      return parseRloo(recipe, file, name);
+    }
   }
 
   /** An RLOO run from recipe options (same names and checks as {@link #loadRloo}); errors name {@code source}. */

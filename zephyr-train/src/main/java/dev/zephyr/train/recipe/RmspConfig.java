@@ -1,8 +1,10 @@
 package dev.zephyr.train.recipe;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.config.ConfigKeys;
+import dev.zephyr.core.config.TreeBinding;
 import dev.zephyr.core.io.Json;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -32,6 +34,7 @@ import java.util.Set;
  * @param seed sampling seed
  * @param selfPlay the self-play settings
  */
+@JsonDeserialize(using = RmspConfig.Binding.class)
 public record RmspConfig(Path model, Path rewardModel, Path outputDir, long seed, BestOfNConfig selfPlay) {
   private static final Set<String> OWN_KEYS = Set.of("model_name_or_path", "reward_model_path", "output_dir", "seed");
 
@@ -42,14 +45,27 @@ public record RmspConfig(Path model, Path rewardModel, Path outputDir, long seed
     Objects.requireNonNull(selfPlay, "selfPlay");
   }
 
-  /** Reads {@code yaml}; errors name the file, the key and, for an unknown key, its line. */
+  /**
+   * Reads {@code yaml} (through {@link Binding}, as any Jackson YAML mapper does); errors name the file, the key and, for an unknown key, its line. */
   public static RmspConfig load(Path yaml) {
-    String source = yaml.toString();
-    JsonNode n = Recipes.read(yaml);
+    return TreeBinding.readFile(yaml, RmspConfig.class, "recipe keys");
+  }
+
+  /**
+   * The Jackson entry point: {@code readValue(file, RmspConfig.class)} parses the file as {@link #load} does. Content
+   * not read from a file resolves relative paths against the working directory and names {@code RmspConfig}.
+   */
+  public static final class Binding extends TreeBinding<RmspConfig> {
+    public Binding() {
+      super(RmspConfig.class, "RmspConfig", "recipe keys", RmspConfig::parse);
+    }
+  }
+
+  private static RmspConfig parse(JsonNode n, Path yaml, String source) {
     Set<String> known = new HashSet<>(OWN_KEYS);
     known.addAll(BestOfNConfig.KEYS);
     ConfigKeys.requireKnown(n, known, yaml, source, "");
-    Path base = yaml.toAbsolutePath().getParent();
+    Path base = yaml == null ? Path.of("").toAbsolutePath() : yaml.toAbsolutePath().getParent();
     Map<String, Object> selfPlay = new LinkedHashMap<>();
     @SuppressWarnings("unchecked")
     Map<String, Object> all = Json.mapper().convertValue(n, LinkedHashMap.class);

@@ -1,5 +1,6 @@
 package dev.zephyr.train.rl;
 
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.train.loop.TrainingArguments;
 import java.nio.file.Path;
@@ -32,6 +33,7 @@ import java.util.Objects;
  * @param training optimisation and bookkeeping ({@code learning_rate}, {@code per_device_train_batch_size},
  *     {@code save_steps}, {@code seed}...); its {@code outputDir} is the run directory
  */
+@JsonDeserialize(using = RlBinding.Ppo.class)
 public record PpoConfig(Path modelNameOrPath, Path rewardModelPath, Path valueModelPath, List<Path> datasets,
     Path outputDir, OnPolicyConfig onPolicy, double vfCoef, double cliprangeValue, double gamma, double lam,
     KlEstimator klEstimator, boolean whitenRewards, AdaptiveKl adaptiveKl, TrainingArguments training) {

@@ -1,5 +1,6 @@
 package dev.zephyr.train.rl;
 
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.train.loop.TrainingArguments;
 import java.nio.file.Path;
@@ -24,6 +25,7 @@ import java.util.Objects;
  *     deviation (false)
  * @param training optimisation and bookkeeping; its {@code outputDir} is the run directory
  */
+@JsonDeserialize(using = RlBinding.Rloo.class)
 public record RlooConfig(Path modelNameOrPath, Path rewardModelPath, List<Path> datasets, Path outputDir,
     OnPolicyConfig onPolicy, int rlooK, boolean normalizeAdvantage, TrainingArguments training) {
 
