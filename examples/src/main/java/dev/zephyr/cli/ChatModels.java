@@ -71,8 +71,14 @@ final class ChatModels {
    */
   static ChatModel underTest(String model, String baseUrl, Path modelPath, Path adapterDir, Path tokenizerDir,
       String apiKeyEnv, Device device) {
+    return underTest(model, baseUrl, modelPath, adapterDir, tokenizerDir, apiKeyEnv, device, false);
+  }
+
+  /** As the method above; {@code keep16Bit} holds a local model's 16-bit weight matrices at 2 bytes. */
+  static ChatModel underTest(String model, String baseUrl, Path modelPath, Path adapterDir, Path tokenizerDir,
+      String apiKeyEnv, Device device, boolean keep16Bit) {
     if (modelPath != null) {
-      LocalModels local = LocalModels.load(modelPath, adapterDir, tokenizerDir, device);
+      LocalModels local = LocalModels.load(modelPath, adapterDir, tokenizerDir, device, keep16Bit);
       return closingAlso(local.chatModel(model != null ? model : modelPath.getFileName().toString()), local::close);
     }
     if (model == null || baseUrl == null) {

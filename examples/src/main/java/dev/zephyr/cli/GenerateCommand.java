@@ -91,6 +91,7 @@ public final class GenerateCommand implements Callable<Integer> {
       description = "extra token ids that end generation (EOS always does)")
   List<Integer> stopTokenIds = new ArrayList<>();
   @Mixin DeviceOption device;
+  @Mixin Keep16BitOption keep16Bit;
   @Option(names = "--logprobs", description = "also print each generated token's log-probability") boolean logprobs;
 
   @Override
@@ -121,7 +122,7 @@ public final class GenerateCommand implements Callable<Integer> {
       }
     }
     try (Tokenizer tok = tokenizer; NDManager manager = device.newBaseManager();
-        AdaptedModel loaded = AdaptedModel.load(source, manager)) {
+        AdaptedModel loaded = AdaptedModel.load(source, manager, keep16Bit.resolve(false))) {
       LlamaModel m = loaded.model();
       TokenIds.checkVocabulary(spec, "--prompt-ids", prompts, m.config().vocabSize());
       List<GenerationRequest> requests = new ArrayList<>();

@@ -61,6 +61,8 @@ final class LmEvalCommand implements Callable<Integer> {
 
   @Mixin DeviceOption device;
 
+  @Mixin Keep16BitOption keep16Bit;
+
   @Override
   public Integer call() {
     Path cacheFile = cache != null ? cache : out.toAbsolutePath().resolveSibling("lm-eval-requests.jsonl");
@@ -73,7 +75,7 @@ final class LmEvalCommand implements Callable<Integer> {
     // the data is read and checked before the model is loaded
     ai.djl.Device onDevice = device.resolve();
     HarnessRun.Prepared prepared = HarnessRun.prepare(config, reader);
-    try (LocalModels local = LocalModels.load(model, adapter, tokenizer, onDevice)) {
+    try (LocalModels local = LocalModels.load(model, adapter, tokenizer, onDevice, keep16Bit.resolve(true))) {
       HarnessRun.Outcome outcome = prepared.run(local.loglikelihood(maxLength), ConsoleProgress.stderr());
       System.out.print(outcome.markdown());
       System.out.println("wrote " + outcome.json() + " and " + outcome.markdownFile());

@@ -26,7 +26,13 @@ final class LocalModels implements AutoCloseable {
    * comes from {@code tokenizerDir}, else the adapter directory when it holds one, else the base.
    */
   static LocalModels load(Path modelDir, Path adapterDir, Path tokenizerDir, Device device) {
-    return new LocalModels(LocalModel.open(modelDir, adapterDir, tokenizerDir, device));
+    return load(modelDir, adapterDir, tokenizerDir, device, false);
+  }
+
+  /** As {@link #load(Path, Path, Path, Device)}; {@code keep16Bit} holds 16-bit weight matrices at 2 bytes. */
+  static LocalModels load(Path modelDir, Path adapterDir, Path tokenizerDir, Device device, boolean keep16Bit) {
+    return new LocalModels(LocalModel.open(modelDir, adapterDir, tokenizerDir,
+        new LocalModel.Options(device, keep16Bit)));
   }
 
   /** A chat model over the decoder; prompts are rendered with the tokenizer's chat template. */

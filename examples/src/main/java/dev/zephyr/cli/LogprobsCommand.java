@@ -33,6 +33,8 @@ public final class LogprobsCommand implements Callable<Integer> {
 
   @Mixin DeviceOption device;
 
+  @Mixin Keep16BitOption keep16Bit;
+
   @Option(names = "--ids", required = true, description = "token ids: comma-separated, sequences separated by ';'")
   String ids;
 
@@ -43,7 +45,8 @@ public final class LogprobsCommand implements Callable<Integer> {
       sequences.add(TokenIds.parse(spec, "--ids", seq));
     }
     try (NDManager manager = device.newBaseManager();
-        AdaptedModel loaded = AdaptedModel.load(AdaptedModel.Source.of(model, adapter), manager)) {
+        AdaptedModel loaded = AdaptedModel.load(AdaptedModel.Source.of(model, adapter), manager,
+            keep16Bit.resolve(true))) {
       LlamaModel m = loaded.model();
       TokenIds.checkVocabulary(spec, "--ids", sequences, m.config().vocabSize());
       PrintStream out = System.out;

@@ -53,6 +53,8 @@ final class McCommand implements Callable<Integer> {
 
   @Mixin DeviceOption device;
 
+  @Mixin Keep16BitOption keep16Bit;
+
   @Option(names = "--batch-size", defaultValue = "8", description = "continuations scored per forward pass")
   int batchSize;
 
@@ -70,7 +72,7 @@ final class McCommand implements Callable<Integer> {
     ai.djl.Device onDevice = device.resolve(); // before anything is read or loaded
     String primerText = primer != null ? java.nio.file.Files.readString(primer) : "";
     List<McExample> examples = McTask.read(task, format, primerText);
-    try (LocalModels local = LocalModels.load(model, adapter, tokenizer, onDevice)) {
+    try (LocalModels local = LocalModels.load(model, adapter, tokenizer, onDevice, keep16Bit.resolve(true))) {
       McEvaluator.Result r = new McEvaluator(local.loglikelihood(maxLength), batchSize)
           .evaluate(examples, ConsoleProgress.stderr());
       Map<String, Object> m = new LinkedHashMap<>();

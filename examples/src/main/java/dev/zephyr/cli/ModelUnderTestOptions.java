@@ -41,6 +41,8 @@ final class ModelUnderTestOptions {
 
   @Mixin DeviceOption device;
 
+  @Mixin Keep16BitOption keep16Bit;
+
   @Option(names = "--model-path", paramLabel = "DIR", hidden = true, description = "old name of --model")
   void modelPath(Path dir) {
     model = dir;
@@ -50,7 +52,7 @@ final class ModelUnderTestOptions {
   ChatModel open() {
     validate();
     return ChatModels.underTest(displayName(), modelUrl, model, adapter, tokenizerDir, apiKeyEnv,
-        model == null ? null : device.resolve());
+        model == null ? null : device.resolve(), keep16Bit.resolve(false));
   }
 
   /** The name used in result files: {@code --model-name}, else the adapter's or the model directory's name. */

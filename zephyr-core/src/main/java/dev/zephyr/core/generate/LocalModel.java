@@ -51,17 +51,39 @@ public final class LocalModel implements AutoCloseable {
    * @throws dev.zephyr.core.CheckpointException if the adapter disagrees with the base, naming the tensor
    */
   public static LocalModel open(Path modelDir, Path adapterDir, Path tokenizerDir) {
-    return open(modelDir, adapterDir, tokenizerDir, null);
+    return open(modelDir, adapterDir, tokenizerDir, Options.defaults());
   }
 
   /** As {@link #open(Path, Path, Path)}, the weights on {@code device} (DJL's default device when null). */
   public static LocalModel open(Path modelDir, Path adapterDir, Path tokenizerDir, Device device) {
+    return open(modelDir, adapterDir, tokenizerDir, new Options(device, false));
+  }
+
+  /**
+   * How a model under test is held in memory.
+   *
+   * @param device where the weights live (DJL's default device when null)
+   * @param keep16Bit keep a BF16/F16 checkpoint's weight matrices at 2 bytes, widening each layer's to float32 while
+   *     it runs: about half the memory and the same numbers; scoring pays little for it, token-by-token generation
+   *     widens every weight once per token and is several times slower. An F32 checkpoint loads as float32 either way.
+   */
+  public record Options(Device device, boolean keep16Bit) {
+    /** DJL's default device, weights widened to float32 on load. */
+    public static Options defaults() {
+      return new Options(null, false);
+    }
+  }
+
+  /** As {@link #open(Path, Path, Path)}, held as {@code options} say. */
+  public static LocalModel open(Path modelDir, Path adapterDir, Path tokenizerDir, Options options) {
     Objects.requireNonNull(modelDir, "modelDir");
+    Objects.requireNonNull(options, "options");
+    Device device = options.device();
     AdaptedModel.Source source = AdaptedModel.Source.of(modelDir, adapterDir);
     NDManager manager = device == null ? NDManager.newBaseManager() : NDManager.newBaseManager(device);
     LlamaModel model = null;
     try {
-      model = AdaptedModel.load(source, manager).model();
+      model = AdaptedModel.load(source, manager, options.keep16Bit()).model();
       Tokenizer tokenizer = Tokenizer.load(tokenizerDir != null ? tokenizerDir : source.tokenizerDir());
       return new LocalModel(manager, model, tokenizer);
     } catch (RuntimeException e) {

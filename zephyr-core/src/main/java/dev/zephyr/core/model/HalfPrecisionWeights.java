@@ -33,6 +33,14 @@ public final class HalfPrecisionWeights {
     this.tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
   }
 
+  /**
+   * The weights a model that does not train keeps at 2 bytes: the projection matrices, the embedding and an untied
+   * head. Norm weights and biases (a few thousand scalars a layer) are widened on load.
+   */
+  public static boolean isMatrix(String name) {
+    return name.endsWith("_proj.weight") || name.equals("model.embed_tokens.weight") || name.equals("lm_head.weight");
+  }
+
   public boolean contains(String name) {
     return tensors.containsKey(name);
   }

@@ -316,7 +316,9 @@ class GeneratorTest {
       SamplingParams p = SamplingParams.builder().temperature(1).seed(3L).maxTokens(520).build();
       List<GenerationRequest> batch = List.of(new GenerationRequest(new int[] {1, 2, 3}, p),
           new GenerationRequest(new int[] {4, 5}, p.toBuilder().seed(4L).build()));
-      g.generate(List.of(new GenerationRequest(new int[] {1, 2, 3}, p.toBuilder().maxTokens(40).build()))); // warm-up
+      // warm-up as long as the measured run: the JIT settles and the heap pages the run touches are resident before
+      // the first probe, so that RSS growth between the probes is native memory, not a slower machine catching up
+      g.generate(batch);
       long[] nativeAt = new long[2];
       int[] arraysAt = new int[2];
       g.afterEachStep(step -> {

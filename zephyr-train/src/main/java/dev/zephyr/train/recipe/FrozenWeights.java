@@ -1,6 +1,7 @@
 package dev.zephyr.train.recipe;
 
 import ai.djl.ndarray.NDManager;
+import dev.zephyr.core.model.HalfPrecisionWeights;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.model.lora.AdaptedModel;
 import dev.zephyr.core.model.lora.LoraConfig;
@@ -23,7 +24,7 @@ public final class FrozenWeights {
 
   /** Projection matrices, the embedding and an untied head: the names a frozen model keeps at 2 bytes. */
   public static boolean isMatrix(String name) {
-    return name.endsWith("_proj.weight") || name.equals("model.embed_tokens.weight") || name.equals("lm_head.weight");
+    return HalfPrecisionWeights.isMatrix(name);
   }
 
   /**

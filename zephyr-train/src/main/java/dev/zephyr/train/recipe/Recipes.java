@@ -96,14 +96,15 @@ public final class Recipes {
   /**
    * The alignment-handbook's Zephyr-7B-beta DPO with LoRA ({@code recipes/zephyr-7b-beta/dpo/config_qlora.yaml}):
    * beta 0.01, lr 5e-6 cosine (ten times the full run's, as adapters starting at zero need), warmup 0.1, 1 epoch,
-   * per-device batch 4 with 4 accumulation steps, {@code paged_adamw_32bit} (AdamW's update); adapters r 128,
+   * per-device batch 4 with 4 accumulation steps, {@code paged_adamw_32bit} (AdamW's update), gradient
+   * checkpointing (so a 16-bit base is widened one layer at a time); adapters r 128,
    * alpha 128, dropout 0.05 on all seven projections. Its 4-bit quantisation of the base is not applied: the base
    * loads as stored. The reference is the base with the adapters off.
    */
   public static DpoConfig.Builder handbookDpoLora(Path outputDir) {
     DpoConfig.Builder b = handbookDpo(outputDir).lora(LoraConfig.of(128, 128).withDropout(0.05));
     b.training().learningRate(5e-6).perDeviceTrainBatchSize(4).gradientAccumulationSteps(4)
-        .optim(OptimizerName.PAGED_ADAMW_32BIT);
+        .optim(OptimizerName.PAGED_ADAMW_32BIT).gradientCheckpointing(true);
     return b;
   }
 

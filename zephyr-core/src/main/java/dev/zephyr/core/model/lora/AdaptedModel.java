@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zephyr.core.InvalidInputException;
 import dev.zephyr.core.io.Json;
+import dev.zephyr.core.model.HalfPrecisionWeights;
 import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.model.safetensors.Dtype;
 import dev.zephyr.core.model.safetensors.FloatFormats;
@@ -38,7 +39,18 @@ public final class AdaptedModel implements AutoCloseable {
    * @throws dev.zephyr.core.CheckpointException if the adapter disagrees with the base, naming the tensor
    */
   public static AdaptedModel load(Path baseDir, Path adapterDir, NDManager parent) {
-    LlamaModel base = loadMerged(baseDir, parent);
+    return load(baseDir, adapterDir, parent, false);
+  }
+
+  /**
+   * As {@link #load(Path, Path, NDManager)}; with {@code keep16Bit} the base's BF16/F16 matrices stay at 2 bytes
+   * ({@link HalfPrecisionWeights#isMatrix}) and are widened one layer at a time in each forward. Nothing here trains,
+   * so the adapter's own arrays (and any {@code modules_to_save} copies) load as float32 over a kept base.
+   */
+  public static AdaptedModel load(Path baseDir, Path adapterDir, NDManager parent, boolean keep16Bit) {
+    // a base that is itself an adapter directory is merged on load (float32, rounded to its precision)
+    LlamaModel base = keep16Bit && !isAdapterDirectory(baseDir)
+        ? LlamaModel.load(baseDir, parent, HalfPrecisionWeights::isMatrix) : loadMerged(baseDir, parent);
     if (adapterDir == null) {
       return new AdaptedModel(base, null);
     }
@@ -98,7 +110,12 @@ public final class AdaptedModel implements AutoCloseable {
 
   /** Loads {@code source}'s base and, if it has one, its adapter; see {@link #load(Path, Path, NDManager)}. */
   public static AdaptedModel load(Source source, NDManager parent) {
-    return load(source.base(), source.adapter(), parent);
+    return load(source, parent, false);
+  }
+
+  /** As {@link #load(Source, NDManager)}, the base's 16-bit matrices kept at 2 bytes when {@code keep16Bit}. */
+  public static AdaptedModel load(Source source, NDManager parent, boolean keep16Bit) {
+    return load(source.base(), source.adapter(), parent, keep16Bit);
   }
 
   /**
