@@ -19,11 +19,7 @@ public final class DpoCommand implements Callable<Integer> {
       description = "recipe YAML (model_name_or_path, dataset_path, output_dir, beta, ...; keys below)")
   Path config;
 
-  @Option(names = "--allow-config-change",
-      description = "Resume from run_dir's newest checkpoint even if hyper-parameters that shape the result"
-          + " (learning_rate, beta, max_length...) differ from the ones it was written with; a warning names them."
-          + " Same as the recipe key allow_config_change: true.")
-  boolean allowConfigChange;
+  @Mixin AllowConfigChangeOption allowConfigChange;
 
   @Mixin DeviceOption device;
 
@@ -35,9 +31,7 @@ public final class DpoCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     DpoConfig c = Recipes.loadDpo(config);
-    if (allowConfigChange) {
-      c = c.withTraining(c.training().toBuilder().allowConfigChange(true).build());
-    }
+    c = c.withTraining(allowConfigChange.applyTo(c.training()));
     c = c.withTraining(device.applyTo(c.training()));
     Trainer.TrainResult r = dev.zephyr.train.recipe.TrainingRuns.dpo(c);
     System.err.printf("dpo done: %d steps, train loss %.4f, %d tokens, %.1f s; model in %s%n", r.globalStep(),

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -21,10 +22,7 @@ public final class RlooCommand implements Callable<Integer> {
           + " keys below)")
   Path config;
 
-  @Option(names = "--allow-config-change",
-      description = "Resume from run_dir's newest checkpoint even if hyper-parameters that shape the result differ"
-          + " from the ones it was written with. Same as the recipe key allow_config_change: true.")
-  boolean allowConfigChange;
+  @Mixin AllowConfigChangeOption allowConfigChange;
 
   @Spec
   void listRecipeKeys(CommandSpec spec) {
@@ -34,9 +32,7 @@ public final class RlooCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     RlooConfig c = RlRecipes.loadRloo(config);
-    if (allowConfigChange) {
-      c = c.withTraining(c.training().toBuilder().allowConfigChange(true).build());
-    }
+    c = c.withTraining(allowConfigChange.applyTo(c.training()));
     Trainer.TrainResult r = RlRuns.rloo(c);
     System.err.printf("rloo done: %d updates, objective/scores %.4f, %.1f s; model in %s%n", r.globalStep(),
         r.lastLogged().getOrDefault("objective/scores", Double.NaN), r.seconds(), c.outputDir());

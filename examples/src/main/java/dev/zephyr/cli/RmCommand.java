@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -19,10 +20,7 @@ public final class RmCommand implements Callable<Integer> {
       description = "recipe YAML (model_name_or_path, dataset_path of comparisons, output_dir, ...; keys below)")
   Path config;
 
-  @Option(names = "--allow-config-change",
-      description = "Resume from run_dir's newest checkpoint even if hyper-parameters that shape the result differ"
-          + " from the ones it was written with; a warning names them. Same as the recipe key allow_config_change.")
-  boolean allowConfigChange;
+  @Mixin AllowConfigChangeOption allowConfigChange;
 
   @Spec
   void listRecipeKeys(CommandSpec spec) {
@@ -32,9 +30,7 @@ public final class RmCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     RewardConfig c = Recipes.loadReward(config);
-    if (allowConfigChange) {
-      c = c.withTraining(c.training().toBuilder().allowConfigChange(true).build());
-    }
+    c = c.withTraining(allowConfigChange.applyTo(c.training()));
     Trainer.TrainResult r = TrainingRuns.reward(c);
     System.err.printf("rm done: %d steps, train loss %.4f, %.1f s; reward model in %s%n", r.globalStep(),
         r.trainLoss(), r.seconds(), c.outputDir());

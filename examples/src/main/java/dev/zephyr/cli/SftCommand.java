@@ -19,11 +19,7 @@ public final class SftCommand implements Callable<Integer> {
       description = "recipe YAML (model_name_or_path, dataset_path, output_dir, ...; keys below)")
   Path config;
 
-  @Option(names = "--allow-config-change",
-      description = "Resume from run_dir's newest checkpoint even if hyper-parameters that shape the result"
-          + " (learning_rate, max_length, packing...) differ from the ones it was written with; a warning names them."
-          + " Same as the recipe key allow_config_change: true.")
-  boolean allowConfigChange;
+  @Mixin AllowConfigChangeOption allowConfigChange;
 
   @Mixin DeviceOption device;
 
@@ -35,9 +31,7 @@ public final class SftCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     SftConfig c = Recipes.loadSft(config);
-    if (allowConfigChange) {
-      c = c.withTraining(c.training().toBuilder().allowConfigChange(true).build());
-    }
+    c = c.withTraining(allowConfigChange.applyTo(c.training()));
     c = c.withTraining(device.applyTo(c.training()));
     Trainer.TrainResult r = dev.zephyr.train.recipe.TrainingRuns.sft(c);
     System.err.printf("sft done: %d steps, train loss %.4f, %d tokens, %.1f s; model in %s%n", r.globalStep(),
