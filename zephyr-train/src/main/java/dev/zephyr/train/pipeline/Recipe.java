@@ -50,7 +50,7 @@ import java.util.Set;
  * @param stages stage kinds and their options, in order
  * @param baseDir the directory relative paths are relative to (the YAML file's)
  * @param device {@code device}: where every stage's arrays live ({@code cpu} or {@code gpu:N}), or null for DJL's
- *     default device; training stages receive it as their {@code device} key unless they set their own
+ *     default device; training and self-play (rmsp, bon) stages receive it as their {@code device} key unless they set their own
  */
 public record Recipe(String name, long seed, Path student, Path workDir, List<StageSpec> stages, Path baseDir,
     String device) {
@@ -68,8 +68,11 @@ public record Recipe(String name, long seed, Path student, Path workDir, List<St
   /** Stage kinds that train a policy against the upstream reward model. */
   static final Set<String> RLSF_KINDS = Set.of("ppo", "rloo");
 
-  /** Stage kinds that train, and so take the training key {@code device}. */
-  static final Set<String> TRAINING_KINDS = Set.of("dsft", "sft", "ddpo", "rm", "ppo", "rloo");
+  /**
+   * Stage kinds that run a local model, and so take the key {@code device}: the training stages and RM-guided
+   * self-play.
+   */
+  static final Set<String> TRAINING_KINDS = Set.of("dsft", "sft", "ddpo", "rm", "ppo", "rloo", "rmsp", "bon");
 
   public Recipe {
     stages = List.copyOf(stages);

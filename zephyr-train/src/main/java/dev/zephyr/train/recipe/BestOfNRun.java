@@ -1,9 +1,13 @@
 package dev.zephyr.train.recipe;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.chat.SamplingParams;
+import dev.zephyr.core.device.Devices;
 import dev.zephyr.core.generate.LocalChatModel;
+import dev.zephyr.core.generate.LocalModel;
+import dev.zephyr.core.model.lora.AdaptedModel;
 import dev.zephyr.core.io.JsonlAppender;
 import dev.zephyr.core.io.Jsonl;
 import dev.zephyr.core.tokenizer.ChatTokenizer;
@@ -29,7 +33,9 @@ import java.util.Objects;
  * {@link RewardRun} directory, sequence-classification layout with its tokenizer) keeps the best answer, and the
  * dialogues become SFT data in the {@code messages} layout ({@code demonstrations.jsonl}) for a following
  * {@code sft} stage. The dialogues with the reward of each kept turn are in {@code dialogues.jsonl}; a rerun skips
- * seeds already played. Metrics: {@code dialogues} and {@code mean_reward} (of the kept turns).
+ * seeds already played. Metrics: {@code dialogues} and {@code mean_reward} (of the kept turns). The student and the
+ * reward model live on one device: the stage's {@code device} key (a recipe's top-level {@code device} reaches it as
+ * it reaches the training stages), {@code zephyr rmsp}'s {@code device} key or {@code --device}, else DJL's default.
  */
 public final class BestOfNRun implements BestOfNStage {
   /** Sampling of the user simulator when the student plays the user too. */
@@ -37,9 +43,22 @@ public final class BestOfNRun implements BestOfNStage {
       .build();
 
   private final BestOfNConfig settings;
+  private final Device device;
 
+  /** Self-play on DJL's default device. */
   public BestOfNRun(BestOfNConfig settings) {
+    this(settings, null);
+  }
+
+  /** Self-play with the models on {@code device} (DJL's default device when null). */
+  public BestOfNRun(BestOfNConfig settings, Device device) {
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.device = device;
+  }
+
+  /** The device the models load onto, or null for DJL's default. */
+  public Device device() {
+    return device;
   }
 
   /** The settings this stage plays with. */
@@ -69,6 +88,7 @@ public final class BestOfNRun implements BestOfNStage {
    * {@code outputDir/demonstrations.jsonl} in the {@code messages} layout ({@code zephyr rmsp}, and the stage).
    */
   public Played play(Path policy, Path rewardModel, Path outputDir, long seed) throws IOException {
+    Device onDevice = Devices.require(device, "rmsp", "device"); // a device this machine lacks fails before loading
     List<ChatSeed> seeds = ChatSeed.load(settings.seeds());
     DemonstrationPrompt demos = settings.demonstrations() == null ? null
         : new DemonstrationPrompt(Files.readString(settings.demonstrations()));
@@ -78,11 +98,15 @@ public final class BestOfNRun implements BestOfNStage {
         seed);
     Files.createDirectories(outputDir);
     Path dialogues = outputDir.resolve("dialogues.jsonl");
-    try (NDManager nd = NDManager.newBaseManager();
+    try (NDManager nd = NDManager.newBaseManager(onDevice);
         Tokenizer rmTokenizer = Tokenizer.load(rewardModel);
         RewardModel rm = RewardModel.load(rewardModel, nd);
-        LocalChatModel assistant = LocalChatModel.fromDirectory(policy);
+        LocalModel student = LocalModel.open(policy, null, null, new LocalModel.Options(onDevice, false));
         ChatModel user = settings.userModel() == null ? null : settings.userModel().toChatModel()) {
+      Tokenizer tok = student.tokenizer();
+      LocalChatModel assistant = new LocalChatModel(
+          String.valueOf(AdaptedModel.Source.of(policy, null).namingDir().toAbsolutePath().normalize().getFileName()),
+          student.model(), ChatTokenizer.of(tok)::formatPrompt, tok::decodeText, student.manager(), false);
       ChatRewardModel scorer = new ChatRewardModel(rm, ChatTokenizer.of(rmTokenizer), settings.rewardBatchSize(),
           settings.maxLength());
       new RmspSelfPlay(user == null ? assistant : user, assistant, scorer, config).run(seeds, dialogues);

@@ -12,7 +12,8 @@ import java.util.Objects;
 /**
  * The ready PPO stage: {@link RlRuns#ppo} with the hyper-parameters of a {@link PpoConfig}, whose policy, reward
  * model, prompts, output directory and seed are replaced by the pipeline's. The trainer works in
- * {@code <stage dir>/run}; the trained policy is {@code <stage dir>/model}. The stage's metrics are the last update's
+ * {@code <stage dir>/run}; the trained policy is {@code <stage dir>/model} (with {@code use_peft} the adapter is
+ * written to {@code <stage dir>/run/adapter} and merged into {@code model} for the next stage, as SFT and DPO do). The stage's metrics are the last update's
  * ({@code objective/scores}, {@code objective/kl}...) with {@code train_runtime} and {@code global_step}.
  */
 public final class PpoRun implements RlsfStage {
@@ -41,11 +42,12 @@ public final class PpoRun implements RlsfStage {
 
   @Override
   public Path train(Path policy, Path rewardModel, Path prompts, StageContext ctx) {
-    PpoConfig run = new PpoConfig(policy, rewardModel, settings.valueModelPath(), List.of(prompts), ctx.modelDir(),
+    Path out = Adapted.stageOutput(settings.lora(), ctx);
+    PpoConfig run = new PpoConfig(policy, rewardModel, settings.valueModelPath(), List.of(prompts), out,
         settings.onPolicy(), settings.vfCoef(), settings.cliprangeValue(), settings.gamma(), settings.lam(),
         settings.klEstimator(), settings.whitenRewards(), settings.adaptiveKl(),
-        settings.training().toBuilder().outputDir(ctx.runDir()).seed(ctx.seed()).build());
+        settings.training().toBuilder().outputDir(ctx.runDir()).seed(ctx.seed()).build(), settings.lora());
     ctx.metrics(SftRun.finalMetrics(RlRuns.ppo(run, ctx.progress())));
-    return ctx.modelDir();
+    return Adapted.mergeForNextStage(policy, out, ctx);
   }
 }

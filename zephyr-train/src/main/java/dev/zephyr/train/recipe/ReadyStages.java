@@ -1,5 +1,6 @@
 package dev.zephyr.train.recipe;
 
+import dev.zephyr.core.device.Devices;
 import dev.zephyr.core.eval.Evaluation;
 import dev.zephyr.train.pipeline.BestOfNStage;
 import dev.zephyr.train.pipeline.DpoStage;
@@ -116,7 +117,10 @@ public final class ReadyStages implements RecipeStages {
 
   @Override
   public BestOfNStage bestOfN(Map<String, Object> options) {
-    return new BestOfNRun(BestOfNConfig.fromOptions(options, "recipe stage rmsp/bon", baseDir));
+    Map<String, Object> selfPlay = new LinkedHashMap<>(options);
+    Object device = selfPlay.remove("device");
+    return new BestOfNRun(BestOfNConfig.fromOptions(selfPlay, "recipe stage rmsp/bon", baseDir),
+        device == null ? null : Devices.syntax(device.toString(), "recipe stage rmsp/bon", "device"));
   }
 
   @Override

@@ -54,7 +54,7 @@ public final class Recipes {
   private static final List<String> SFT_KEYS = List.of("max_length", "max_seq_length", "packing",
       "assistant_only_loss", "completion_only_loss");
   // TRL ModelConfig's PEFT keys; load_in_4bit/8bit (QLoRA) run as plain LoRA with a warning
-  private static final List<String> PEFT_KEYS = List.of("use_peft", "lora_r", "lora_alpha", "lora_dropout",
+  static final List<String> PEFT_KEYS = List.of("use_peft", "lora_r", "lora_alpha", "lora_dropout",
       "lora_target_modules", "lora_modules_to_save", "use_rslora", "load_in_4bit", "load_in_8bit");
   private static final List<String> DPO_KEYS = List.of("ref_model_name_or_path", "beta", "label_smoothing",
       "max_length", "loss_type", "loss_weights", "rpo_alpha", "precompute_ref_log_probs", "pairs_per_forward");
@@ -333,7 +333,7 @@ public final class Recipes {
    * 0.05, PEFT's Llama targets q_proj and v_proj); otherwise null. Quantised loading is not implemented: a QLoRA
    * recipe runs as LoRA over the checkpoint's weights, said once at WARN.
    */
-  private static LoraConfig lora(JsonNode n, String yaml, Set<String> used) {
+  static LoraConfig lora(JsonNode n, String yaml, Set<String> used) {
     used.addAll(PEFT_KEYS);
     boolean usePeft = n.hasNonNull("use_peft") && boolOf(n.get("use_peft"), "use_peft", yaml);
     for (String q : List.of("load_in_4bit", "load_in_8bit")) {

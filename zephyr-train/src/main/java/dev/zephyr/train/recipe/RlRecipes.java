@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * PPO and RLOO recipes with TRL's {@code PPOConfig} / {@code RLOOConfig} keys, read with the same checks as the other
  * recipes ({@link Recipes}): the training keys, then the algorithm's, and any other key refused by name with a
- * did-you-mean. The policy is {@code model_name_or_path} (or TRL's {@code sft_model_path}); {@code reward_model_path}
+ * did-you-mean; TRL's PEFT keys ({@code use_peft}, {@code lora_r}...) as the SFT and DPO recipes read them. The policy
+ * is {@code model_name_or_path} (or TRL's {@code sft_model_path}); {@code reward_model_path}
  * is required; the prompts come from {@code dataset_path} / {@code dataset_name} / {@code dataset_mixture} files.
  */
 public final class RlRecipes {
@@ -33,13 +34,16 @@ public final class RlRecipes {
       "eval_strategy", "evaluation_strategy");
   private static final List<String> ON_POLICY_KEYS = List.of("response_length", "temperature", "stop_token",
       "stop_token_id", "missing_eos_penalty", "num_mini_batches", "num_ppo_epochs", "cliprange", "kl_coef",
-      "total_episodes", "local_rollout_forward_batch_size");
+      "total_episodes", "local_rollout_forward_batch_size", "num_sample_generations");
   private static final List<String> PPO_KEYS = List.of("value_model_path", "vf_coef", "cliprange_value", "gamma",
       "lam", "kl_estimator", "whiten_rewards", "adap_kl_ctrl", "target", "horizon");
   private static final List<String> RLOO_KEYS = List.of("rloo_k", "num_generations", "normalize_advantage");
-  /** TRL keys that only steer logging or sharding of the Python run: read, and named in a warning. */
-  private static final List<String> NO_EFFECT_KEYS = List.of("exp_name", "num_sample_generations",
-      "ds3_gather_for_generation", "sanity_check");
+  /**
+   * TRL keys that only name the run or steer DeepSpeed sharding, which changes nothing here: read, and named in a
+   * warning. {@code sanity_check} (the old TRL scripts' "train on a small subset") is accepted only as false.
+   */
+  private static final List<String> NO_EFFECT_KEYS = List.of("exp_name", "ds3_gather_for_generation",
+      "sanity_check");
 
   private RlRecipes() {}
 
@@ -59,6 +63,7 @@ public final class RlRecipes {
     g.put("model and data", MODEL_AND_DATA_KEYS);
     g.put("on-policy", ON_POLICY_KEYS);
     g.put(kind, kindKeys);
+    g.put("peft", Recipes.PEFT_KEYS);
     g.put("no effect here", NO_EFFECT_KEYS);
     return Collections.unmodifiableMap(g);
   }
@@ -167,6 +172,7 @@ public final class RlRecipes {
         b.whitenRewards(Recipes.boolOf(n.get("whiten_rewards"), "whiten_rewards", yaml));
       }
       b.adaptiveKl(adaptiveKl(n, yaml, used));
+      b.lora(Recipes.lora(n, yaml, used));
       finish(n, file, yaml, used, ppoKeys());
       return b.build();
     });
@@ -208,6 +214,7 @@ public final class RlRecipes {
         used.add("normalize_advantage");
         b.normalizeAdvantage(Recipes.boolOf(n.get("normalize_advantage"), "normalize_advantage", yaml));
       }
+      b.lora(Recipes.lora(n, yaml, used));
       finish(n, file, yaml, used, rlooKeys());
       return b.build();
     });
@@ -283,11 +290,18 @@ public final class RlRecipes {
     if (n.hasNonNull("local_rollout_forward_batch_size")) {
       c = c.withLocalRolloutForwardBatchSize(Recipes.intOf(n, "local_rollout_forward_batch_size", yaml, used));
     }
+    if (n.hasNonNull("num_sample_generations")) {
+      c = c.withNumSampleGenerations(Recipes.intOf(n, "num_sample_generations", yaml, used));
+    }
     return c;
   }
 
   private static void finish(JsonNode n, Path file, String yaml, Set<String> used,
       Map<String, List<String>> declared) {
+    if (n.hasNonNull("sanity_check") && Recipes.boolOf(n.get("sanity_check"), "sanity_check", yaml)) {
+      throw InvalidInputException.field(yaml, "sanity_check", "true is not supported: it trained TRL's old example"
+          + " scripts on a small subset of the data; point dataset_path at a smaller prompt file instead");
+    }
     List<String> ignored = NO_EFFECT_KEYS.stream().filter(n::has).toList();
     used.addAll(ignored);
     if (!ignored.isEmpty()) {

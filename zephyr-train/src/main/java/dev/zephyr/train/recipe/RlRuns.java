@@ -1,8 +1,9 @@
 package dev.zephyr.train.recipe;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import dev.zephyr.core.InvalidInputException;
-import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.core.model.lora.AdaptedModel;
 import dev.zephyr.core.progress.ConsoleProgress;
 import dev.zephyr.core.progress.Progress;
 import dev.zephyr.core.tokenizer.ChatTokenizer;
@@ -19,12 +20,16 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Runs PPO and RLOO recipes end to end: load the policy and a frozen copy as reference, the reward model (and for PPO
- * the value model), tokenise the prompts with the policy's chat template, train in {@code run_dir} (a rerun resumes
- * from its newest checkpoint), and write the trained policy as a Hugging Face directory at {@code output_dir}.
+ * Runs PPO and RLOO recipes end to end: load the policy and its frozen reference ({@link RlPolicy}: a copy, or with
+ * {@code use_peft} the same base with the adapters off), the reward model (and for PPO the value model), tokenise the
+ * prompts with the policy's chat template, train in {@code run_dir} (a rerun resumes from its newest checkpoint), and
+ * write the trained policy at {@code output_dir}: a Hugging Face directory, or with LoRA the adapter as PEFT saves it
+ * ({@code adapter_config.json}, {@code adapter_model.safetensors}) with the tokenizer files.
  *
- * <p>{@code run_dir} must not be {@code output_dir} or inside it ({@link RunDirs#check}). The reward model scores token ids sampled with the policy's tokenizer, so its tokenizer files must be the same;
- * a reward or value model with other files is refused before anything is loaded.
+ * <p>Every array lives on the device of {@code device} ({@link dev.zephyr.train.loop.TrainingArguments#deviceOrDefault()}),
+ * checked before anything loads. {@code run_dir} must not be {@code output_dir} or inside it ({@link RunDirs#check}).
+ * The reward model scores token ids sampled with the policy's tokenizer, so its tokenizer files must be the same; a
+ * reward or value model with other files is refused before anything is loaded.
  */
 public final class RlRuns {
   private RlRuns() {}
@@ -34,25 +39,29 @@ public final class RlRuns {
   }
 
   public static Trainer.TrainResult ppo(PpoConfig c, Progress progress) {
+    Device device = c.training().deviceOrDefault(); // a device this machine lacks fails before anything loads
     RunDirs.check(c.outputDir(), c.training().outputDir());
     TrainingRuns.requireReplaceable(c.outputDir());
-    requireSameTokenizer(c.modelNameOrPath(), c.rewardModelPath(), "reward_model_path");
-    requireSameTokenizer(c.modelNameOrPath(), c.valueModelOrReward(), "value_model_path");
+    Path tokenizerDir = AdaptedModel.tokenizerDirOf(c.modelNameOrPath());
+    requireSameTokenizer(tokenizerDir, c.rewardModelPath(), "reward_model_path");
+    requireSameTokenizer(tokenizerDir, c.valueModelOrReward(), "value_model_path");
     Progress p = c.training().disableTqdm() ? Progress.NONE : progress;
-    try (NDManager root = NDManager.newBaseManager();
-        Tokenizer tokenizer = Tokenizer.load(c.modelNameOrPath());
-        LlamaModel policy = LlamaModel.load(c.modelNameOrPath(), root);
-        LlamaModel reference = LlamaModel.load(c.modelNameOrPath(), root);
+    try (NDManager root = NDManager.newBaseManager(device);
+        Tokenizer tokenizer = Tokenizer.load(tokenizerDir);
+        RlPolicy models = RlPolicy.load(c.modelNameOrPath(), c.lora(), c.training(), root);
         RewardModel rewardModel = RewardModel.load(c.rewardModelPath(), root);
-        RewardModel valueModel = RewardModel.load(c.valueModelOrReward(), root)) {
+        RewardModel valueModel = RewardModel.load(c.valueModelOrReward(), root);
+        RlPolicy.Critic critic = models.critic(valueModel, c.valueModelOrReward(), root)) {
       List<int[]> prompts = PromptData.load(c.datasets(), ChatTokenizer.of(tokenizer));
       ModelReward reward = new ModelReward(rewardModel, c.onPolicy().localRolloutForwardBatchSize());
       Trainer.TrainResult r;
-      try (PpoTrainer t = new PpoTrainer(c, policy, reference, valueModel, reward, prompts)) {
+      try (PpoTrainer t = new PpoTrainer(c, models.policy(), models.trainable(), models.reference(), critic.model(),
+          critic.trainable(), reward, prompts)) {
         t.progress(p);
+        t.decodeWith(ids -> tokenizer.decode(ids, false));
         r = t.train();
       }
-      TrainingRuns.export(policy, c.modelNameOrPath(), c.outputDir());
+      models.export(tokenizerDir, c.outputDir());
       return r;
     }
   }
@@ -62,23 +71,26 @@ public final class RlRuns {
   }
 
   public static Trainer.TrainResult rloo(RlooConfig c, Progress progress) {
+    Device device = c.training().deviceOrDefault(); // a device this machine lacks fails before anything loads
     RunDirs.check(c.outputDir(), c.training().outputDir());
     TrainingRuns.requireReplaceable(c.outputDir());
-    requireSameTokenizer(c.modelNameOrPath(), c.rewardModelPath(), "reward_model_path");
+    Path tokenizerDir = AdaptedModel.tokenizerDirOf(c.modelNameOrPath());
+    requireSameTokenizer(tokenizerDir, c.rewardModelPath(), "reward_model_path");
     Progress p = c.training().disableTqdm() ? Progress.NONE : progress;
-    try (NDManager root = NDManager.newBaseManager();
-        Tokenizer tokenizer = Tokenizer.load(c.modelNameOrPath());
-        LlamaModel policy = LlamaModel.load(c.modelNameOrPath(), root);
-        LlamaModel reference = LlamaModel.load(c.modelNameOrPath(), root);
+    try (NDManager root = NDManager.newBaseManager(device);
+        Tokenizer tokenizer = Tokenizer.load(tokenizerDir);
+        RlPolicy models = RlPolicy.load(c.modelNameOrPath(), c.lora(), c.training(), root);
         RewardModel rewardModel = RewardModel.load(c.rewardModelPath(), root)) {
       List<int[]> prompts = PromptData.load(c.datasets(), ChatTokenizer.of(tokenizer));
       ModelReward reward = new ModelReward(rewardModel, c.onPolicy().localRolloutForwardBatchSize());
       Trainer.TrainResult r;
-      try (RlooTrainer t = new RlooTrainer(c, policy, reference, reward, prompts)) {
+      try (RlooTrainer t = new RlooTrainer(c, models.policy(), models.trainable(), models.reference(), reward,
+          prompts)) {
         t.progress(p);
+        t.decodeWith(ids -> tokenizer.decode(ids, false));
         r = t.train();
       }
-      TrainingRuns.export(policy, c.modelNameOrPath(), c.outputDir());
+      models.export(tokenizerDir, c.outputDir());
       return r;
     }
   }

@@ -39,10 +39,11 @@ public final class RlooRun implements RlsfStage {
 
   @Override
   public Path train(Path policy, Path rewardModel, Path prompts, StageContext ctx) {
-    RlooConfig run = new RlooConfig(policy, rewardModel, List.of(prompts), ctx.modelDir(), settings.onPolicy(),
+    Path out = Adapted.stageOutput(settings.lora(), ctx);
+    RlooConfig run = new RlooConfig(policy, rewardModel, List.of(prompts), out, settings.onPolicy(),
         settings.rlooK(), settings.normalizeAdvantage(),
-        settings.training().toBuilder().outputDir(ctx.runDir()).seed(ctx.seed()).build());
+        settings.training().toBuilder().outputDir(ctx.runDir()).seed(ctx.seed()).build(), settings.lora());
     ctx.metrics(SftRun.finalMetrics(RlRuns.rloo(run, ctx.progress())));
-    return ctx.modelDir();
+    return Adapted.mergeForNextStage(policy, out, ctx);
   }
 }

@@ -25,10 +25,13 @@ import java.util.Map;
  *     prompt count, as TRL
  * @param localRolloutForwardBatchSize {@code local_rollout_forward_batch_size}: rows per no-gradient forward and per
  *     generation batch during rollouts (64)
+ * @param numSampleGenerations {@code num_sample_generations}: how many times during training to write sample
+ *     generations ({@code samples.jsonl} in the run directory; see {@code OnPolicyTrainer}), 0 for never (TRL's
+ *     default 10)
  */
 public record OnPolicyConfig(int responseLength, double temperature, Integer stopTokenId, Double missingEosPenalty,
     int numMiniBatches, int numPpoEpochs, double cliprange, double klCoef, Long totalEpisodes,
-    int localRolloutForwardBatchSize) {
+    int localRolloutForwardBatchSize, int numSampleGenerations) {
 
   /** Errors name this source until a recipe parser replaces it with the file. */
   public static final String SOURCE = "OnPolicyConfig";
@@ -55,6 +58,10 @@ public record OnPolicyConfig(int responseLength, double temperature, Integer sto
     if (totalEpisodes != null && totalEpisodes < 1) {
       throw InvalidInputException.field(SOURCE, "total_episodes", "expected at least 1, found " + totalEpisodes);
     }
+    if (numSampleGenerations < 0) {
+      throw InvalidInputException.field(SOURCE, "num_sample_generations", "expected 0 (none) or more, found "
+          + numSampleGenerations);
+    }
     if (stopTokenId != null && stopTokenId < 0) {
       throw InvalidInputException.field(SOURCE, "stop_token_id", "expected a token id >= 0, found " + stopTokenId);
     }
@@ -80,7 +87,7 @@ public record OnPolicyConfig(int responseLength, double temperature, Integer sto
 
   /** TRL's defaults. */
   public static OnPolicyConfig defaults() {
-    return new OnPolicyConfig(53, 0.7, null, null, 1, 4, 0.2, 0.05, null, 64);
+    return new OnPolicyConfig(53, 0.7, null, null, 1, 4, 0.2, 0.05, null, 64, 10);
   }
 
   /** The result-shaping keys under their recipe names, stored with each checkpoint. */
@@ -100,51 +107,56 @@ public record OnPolicyConfig(int responseLength, double temperature, Integer sto
 
   public OnPolicyConfig withResponseLength(int v) {
     return new OnPolicyConfig(v, temperature, stopTokenId, missingEosPenalty, numMiniBatches, numPpoEpochs, cliprange,
-        klCoef, totalEpisodes, localRolloutForwardBatchSize);
+        klCoef, totalEpisodes, localRolloutForwardBatchSize, numSampleGenerations);
   }
 
   public OnPolicyConfig withTemperature(double v) {
     return new OnPolicyConfig(responseLength, v, stopTokenId, missingEosPenalty, numMiniBatches, numPpoEpochs,
-        cliprange, klCoef, totalEpisodes, localRolloutForwardBatchSize);
+        cliprange, klCoef, totalEpisodes, localRolloutForwardBatchSize, numSampleGenerations);
   }
 
   public OnPolicyConfig withStopTokenId(Integer v) {
     return new OnPolicyConfig(responseLength, temperature, v, missingEosPenalty, numMiniBatches, numPpoEpochs,
-        cliprange, klCoef, totalEpisodes, localRolloutForwardBatchSize);
+        cliprange, klCoef, totalEpisodes, localRolloutForwardBatchSize, numSampleGenerations);
   }
 
   public OnPolicyConfig withMissingEosPenalty(Double v) {
     return new OnPolicyConfig(responseLength, temperature, stopTokenId, v, numMiniBatches, numPpoEpochs, cliprange,
-        klCoef, totalEpisodes, localRolloutForwardBatchSize);
+        klCoef, totalEpisodes, localRolloutForwardBatchSize, numSampleGenerations);
   }
 
   public OnPolicyConfig withNumMiniBatches(int v) {
     return new OnPolicyConfig(responseLength, temperature, stopTokenId, missingEosPenalty, v, numPpoEpochs, cliprange,
-        klCoef, totalEpisodes, localRolloutForwardBatchSize);
+        klCoef, totalEpisodes, localRolloutForwardBatchSize, numSampleGenerations);
   }
 
   public OnPolicyConfig withNumPpoEpochs(int v) {
     return new OnPolicyConfig(responseLength, temperature, stopTokenId, missingEosPenalty, numMiniBatches, v,
-        cliprange, klCoef, totalEpisodes, localRolloutForwardBatchSize);
+        cliprange, klCoef, totalEpisodes, localRolloutForwardBatchSize, numSampleGenerations);
   }
 
   public OnPolicyConfig withCliprange(double v) {
     return new OnPolicyConfig(responseLength, temperature, stopTokenId, missingEosPenalty, numMiniBatches,
-        numPpoEpochs, v, klCoef, totalEpisodes, localRolloutForwardBatchSize);
+        numPpoEpochs, v, klCoef, totalEpisodes, localRolloutForwardBatchSize, numSampleGenerations);
   }
 
   public OnPolicyConfig withKlCoef(double v) {
     return new OnPolicyConfig(responseLength, temperature, stopTokenId, missingEosPenalty, numMiniBatches,
-        numPpoEpochs, cliprange, v, totalEpisodes, localRolloutForwardBatchSize);
+        numPpoEpochs, cliprange, v, totalEpisodes, localRolloutForwardBatchSize, numSampleGenerations);
   }
 
   public OnPolicyConfig withTotalEpisodes(Long v) {
     return new OnPolicyConfig(responseLength, temperature, stopTokenId, missingEosPenalty, numMiniBatches,
-        numPpoEpochs, cliprange, klCoef, v, localRolloutForwardBatchSize);
+        numPpoEpochs, cliprange, klCoef, v, localRolloutForwardBatchSize, numSampleGenerations);
+  }
+
+  public OnPolicyConfig withNumSampleGenerations(int v) {
+    return new OnPolicyConfig(responseLength, temperature, stopTokenId, missingEosPenalty, numMiniBatches,
+        numPpoEpochs, cliprange, klCoef, totalEpisodes, localRolloutForwardBatchSize, v);
   }
 
   public OnPolicyConfig withLocalRolloutForwardBatchSize(int v) {
     return new OnPolicyConfig(responseLength, temperature, stopTokenId, missingEosPenalty, numMiniBatches,
-        numPpoEpochs, cliprange, klCoef, totalEpisodes, v);
+        numPpoEpochs, cliprange, klCoef, totalEpisodes, v, numSampleGenerations);
   }
 }

@@ -17,6 +17,7 @@ import dev.zephyr.core.model.LlamaModel;
 import dev.zephyr.core.progress.Progress;
 import dev.zephyr.train.loop.CheckpointConfig;
 import dev.zephyr.train.loop.CheckpointStore;
+import dev.zephyr.train.loop.CheckpointWeights;
 import dev.zephyr.train.loop.DecoderGraph;
 import dev.zephyr.train.loop.MetricsLog;
 import dev.zephyr.train.loop.Trainer;
@@ -33,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +49,13 @@ import org.slf4j.LoggerFactory;
  * (TRL's data loader has {@code drop_last}). The number of updates is {@code max_steps} when set, else
  * {@code ceil(total_episodes / batch_size)}. Sampling seeds and mini-batch permutations come from (seed, step), so a
  * run resumed from a checkpoint (saved every {@code save_steps} updates: the trainable weights, the optimizer state and
- * the position) repeats the uninterrupted run exactly. {@code metrics.jsonl} gets one line per update, as TRL logs.
+ * the position) repeats the uninterrupted run exactly. {@code metrics.jsonl} gets one line per update, as TRL logs;
+ * {@code samples.jsonl} gets the sample generations of {@code num_sample_generations} ({@link SampleGenerations}).
+ *
+ * <p>With LoRA the policy is a view of the base with adapters and the reference is the same base without them (no
+ * second copy, as TRL uses a PEFT policy with its adapters disabled); only the trainable weights given here move.
+ * Dropout is never switched on: TRL's on-policy trainers disable dropout in every model, LoRA's included, so that
+ * the ratio of new to old log-probs starts at exactly 1.
  */
 abstract class OnPolicyTrainer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OnPolicyTrainer.class);
@@ -58,6 +66,9 @@ abstract class OnPolicyTrainer implements AutoCloseable {
   protected final LlamaModel reference;
   protected final RewardFunction reward;
   protected final Map<String, NDArray> params;
+  /** Where step arrays are created: the trainable weights' manager (a LoRA view of the policy owns none). */
+  protected final NDManager manager;
+  private final List<TrainableWeights> weightGroups;
   private final List<int[]> prompts;
   private final NDManager stateManager;
   private final Optimizer optimizer;
@@ -68,23 +79,34 @@ abstract class OnPolicyTrainer implements AutoCloseable {
   private final long stepsPerEpoch;
   private final long totalSteps;
   private final Map<String, Object> taskKeys;
+  private final SampleGenerations sampleGenerations;
   private Progress progress = Progress.NONE;
+  private Function<int[], Object> text = ids -> ids;
 
   /**
-   * @param trainable the parameters the optimizer updates, by unique name (checkpoint tensor names)
+   * @param trainable the parameters the optimizer updates, by unique name across the groups, each group with its
+   *     checkpoint layout (the first group's file also holds nothing else; the optimizer state covers all)
    * @param batchSize completions per update
    * @param promptsPerStep prompts per update ({@code batchSize}, or {@code batchSize / rloo_k})
    */
   OnPolicyTrainer(TrainingArguments args, OnPolicyConfig cfg, LlamaModel policy, LlamaModel reference,
-      RewardFunction reward, List<int[]> prompts, Map<String, NDArray> trainable, int batchSize, int promptsPerStep,
-      Map<String, Object> taskKeys) {
+      RewardFunction reward, List<int[]> prompts, List<TrainableWeights> trainable, int batchSize,
+      int promptsPerStep, Map<String, Object> taskKeys) {
     this.args = args;
     this.cfg = cfg;
     this.policy = policy;
     this.reference = reference;
     this.reward = reward;
     this.prompts = List.copyOf(prompts);
-    this.params = trainable;
+    this.weightGroups = List.copyOf(trainable);
+    this.params = new LinkedHashMap<>();
+    for (TrainableWeights g : weightGroups) {
+      g.parameters().forEach((name, array) -> {
+        if (params.put(name, array) != null) {
+          throw new IllegalArgumentException("trainable parameter " + name + " is in two groups");
+        }
+      });
+    }
     this.batchSize = batchSize;
     this.promptsPerStep = promptsPerStep;
     this.taskKeys = new LinkedHashMap<>(taskKeys);
@@ -102,10 +124,12 @@ abstract class OnPolicyTrainer implements AutoCloseable {
     this.totalSteps = args.maxSteps() > 0 ? args.maxSteps() : Math.max(1, (episodes + batchSize - 1) / batchSize);
     long warmup = LrSchedule.warmupSteps(totalSteps, args.warmupSteps(), args.warmupRatio());
     this.schedule = new LrSchedule(args.lrSchedulerType(), args.learningRate(), warmup, totalSteps);
-    this.stateManager = trainable.values().iterator().next().getManager().newSubManager();
-    this.optimizer = Optimizers.create(args.optim(), trainable, stateManager, args.weightDecay(), args.adamBeta1(),
+    this.manager = params.values().iterator().next().getManager();
+    this.stateManager = manager.newSubManager();
+    this.optimizer = Optimizers.create(args.optim(), params, stateManager, args.weightDecay(), args.adamBeta1(),
         args.adamBeta2(), args.adamEpsilon());
-    for (NDArray p : trainable.values()) {
+    this.sampleGenerations = new SampleGenerations(cfg.numSampleGenerations(), totalSteps);
+    for (NDArray p : params.values()) {
       p.setRequiresGradient(true);
     }
     this.checkpoints = new CheckpointStore(args.outputDir());
@@ -114,6 +138,12 @@ abstract class OnPolicyTrainer implements AutoCloseable {
   /** Where the updates are reported (task {@code train}, unit updates); default none. */
   public OnPolicyTrainer progress(Progress sink) {
     this.progress = sink;
+    return this;
+  }
+
+  /** Decodes token ids for {@code samples.jsonl}; without it the samples hold token ids. */
+  public OnPolicyTrainer decodeWith(Function<int[], String> decoder) {
+    this.text = decoder::apply;
     return this;
   }
 
@@ -146,8 +176,10 @@ abstract class OnPolicyTrainer implements AutoCloseable {
     double lossTotal = 0;
     Progress sink = args.disableTqdm() ? Progress.NONE : progress;
     try (MetricsLog metrics = new MetricsLog(metricsFile);
+        MetricsLog samples = new MetricsLog(args.outputDir().resolve(SampleGenerations.FILE));
         Progress.Task bar = sink.start("train", "updates", totalSteps, start)) {
       metrics.truncateAfter(start);
+      samples.truncateAfter(start);
       for (long step = start; step < totalSteps; step++) {
         long u0 = System.nanoTime();
         double lr = schedule.lr(step);
@@ -165,6 +197,9 @@ abstract class OnPolicyTrainer implements AutoCloseable {
         LOG.info("{}", rec);
         lossTotal += m.getOrDefault("loss/policy_avg", 0.0);
         tokens += queries.stream().mapToLong(q -> q.length).sum();
+        if (sampleGenerations.dueAfter(done)) {
+          writeSamples(done, samples);
+        }
         if (args.saveSteps() > 0 && done % args.saveSteps() == 0) {
           save(done, tokens);
         }
@@ -175,6 +210,16 @@ abstract class OnPolicyTrainer implements AutoCloseable {
     long ran = totalSteps - start;
     return new Trainer.TrainResult(totalSteps, ran == 0 ? Double.NaN : lossTotal / ran, tokens, seconds, start,
         MetricsLog.lastValues(metricsFile));
+  }
+
+  /** Greedy answers of the policy to the first {@code per_device_eval_batch_size} prompts, scored, into the log. */
+  private void writeSamples(long done, MetricsLog samples) {
+    List<int[]> queries = prompts.subList(0, Math.min(prompts.size(), args.perDeviceEvalBatchSize()));
+    List<int[]> responses = generate(queries, seed -> SamplingParams.greedy(cfg.responseLength()));
+    double[] scores = reward.score(queries, responses);
+    for (Map<String, Object> line : SampleGenerations.lines(done, queries, responses, scores, text)) {
+      samples.append(line);
+    }
   }
 
   /** The prompts of update {@code step}: a slice of its epoch's shuffled order. */
@@ -215,15 +260,20 @@ abstract class OnPolicyTrainer implements AutoCloseable {
    */
   protected List<int[]> sample(long step, List<int[]> queries) {
     SplittableRandom seeds = random(step, 0);
+    return generate(queries, seed -> SamplingParams.builder().temperature(cfg.temperature()).topP(1.0).topK(0)
+        .maxTokens(cfg.responseLength()).seed(seeds.nextLong()).build());
+  }
+
+  /** The policy's responses to {@code queries}, without gradients, each cut at the stop token when there is one. */
+  private List<int[]> generate(List<int[]> queries, Function<Integer, SamplingParams> params) {
     List<Integer> stop = cfg.stopTokenId() == null ? List.of() : List.of(cfg.stopTokenId());
     List<GenerationRequest> requests = new ArrayList<>(queries.size());
-    for (int[] q : queries) {
-      requests.add(new GenerationRequest(q, SamplingParams.builder().temperature(cfg.temperature()).topP(1.0)
-          .topK(0).maxTokens(cfg.responseLength()).stopTokenIds(stop).seed(seeds.nextLong()).build()));
+    for (int i = 0; i < queries.size(); i++) {
+      requests.add(new GenerationRequest(queries.get(i), params.apply(i).toBuilder().stopTokenIds(stop).build()));
     }
     boolean grad = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
-    try (NDManager m = policy.manager().newSubManager()) {
+    try (NDManager m = manager.newSubManager()) {
       List<GenerationResult> results = new Generator(policy, null, m, cfg.localRolloutForwardBatchSize())
           .generate(requests);
       List<int[]> out = new ArrayList<>(results.size());
@@ -396,7 +446,7 @@ abstract class OnPolicyTrainer implements AutoCloseable {
         (done % stepsPerEpoch) * promptsPerStep, tokens);
     Map<String, NDArray> state = new LinkedHashMap<>(optimizer.state());
     state.putAll(extraState());
-    Path dir = checkpoints.save(st, checkpointConfig(), params, state);
+    Path dir = checkpoints.save(st, checkpointConfig(), everyGroup(), params, state);
     checkpoints.prune(args.saveTotalLimit());
     LOG.info("saved checkpoint {}", dir);
   }
@@ -424,10 +474,39 @@ abstract class OnPolicyTrainer implements AutoCloseable {
     });
     Map<String, NDArray> state = new LinkedHashMap<>(optimizer.state());
     state.putAll(extraState());
-    CheckpointStore.copyInto(checkpoint, params, state, optimizer.name().hfName(), stateManager);
+    TrainableWeights first = weightGroups.get(0);
+    CheckpointStore.copyInto(checkpoint, first.format(), first.parameters(), state, optimizer.name().hfName(),
+        stateManager);
+    for (TrainableWeights g : weightGroups.subList(1, weightGroups.size())) {
+      CheckpointStore.copyInto(checkpoint, g.format(), g.parameters(), Map.of(), optimizer.name().hfName(),
+          stateManager);
+    }
     optimizer.restoreStepCount(st.optimizerStep());
     afterRestore();
     return st;
+  }
+
+  /** Writes each group of trainable weights in its own layout into the checkpoint being assembled. */
+  private CheckpointWeights everyGroup() {
+    CheckpointWeights first = weightGroups.get(0).format();
+    return new CheckpointWeights() {
+      @Override
+      public void write(Path checkpointDir, Map<String, NDArray> all) {
+        for (TrainableWeights g : weightGroups) {
+          g.format().write(checkpointDir, g.parameters());
+        }
+      }
+
+      @Override
+      public Path file(Path checkpoint) {
+        return first.file(checkpoint);
+      }
+
+      @Override
+      public String storedName(String parameter) {
+        return first.storedName(parameter);
+      }
+    };
   }
 
   /**

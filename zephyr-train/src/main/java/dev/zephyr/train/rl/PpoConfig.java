@@ -2,7 +2,9 @@ package dev.zephyr.train.rl;
 
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import dev.zephyr.core.InvalidInputException;
+import dev.zephyr.core.model.lora.LoraConfig;
 import dev.zephyr.train.loop.TrainingArguments;
+import dev.zephyr.train.lora.LoraTraining;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,11 +34,15 @@ import java.util.Objects;
  *     {@code target}, {@code horizon}); null keeps {@code kl_coef} fixed, as TRL's current trainer does
  * @param training optimisation and bookkeeping ({@code learning_rate}, {@code per_device_train_batch_size},
  *     {@code save_steps}, {@code seed}...); its {@code outputDir} is the run directory
+ * @param lora LoRA adapters to train instead of the policy's weights ({@code use_peft}), or null; with adapters the
+ *     reference is the policy with its adapters switched off, and the value model trains adapters of its own plus its
+ *     head
  */
 @JsonDeserialize(using = RlBinding.Ppo.class)
 public record PpoConfig(Path modelNameOrPath, Path rewardModelPath, Path valueModelPath, List<Path> datasets,
     Path outputDir, OnPolicyConfig onPolicy, double vfCoef, double cliprangeValue, double gamma, double lam,
-    KlEstimator klEstimator, boolean whitenRewards, AdaptiveKl adaptiveKl, TrainingArguments training) {
+    KlEstimator klEstimator, boolean whitenRewards, AdaptiveKl adaptiveKl, TrainingArguments training,
+    LoraConfig lora) {
 
   public static final String SOURCE = "PpoConfig";
 
@@ -108,12 +114,13 @@ public record PpoConfig(Path modelNameOrPath, Path rewardModelPath, Path valueMo
       m.put("target", adaptiveKl.target());
       m.put("horizon", adaptiveKl.horizon());
     }
+    m.putAll(LoraTraining.taskKeys(lora));
     return m;
   }
 
   public PpoConfig withTraining(TrainingArguments t) {
     return new PpoConfig(modelNameOrPath, rewardModelPath, valueModelPath, datasets, outputDir, onPolicy, vfCoef,
-        cliprangeValue, gamma, lam, klEstimator, whitenRewards, adaptiveKl, t);
+        cliprangeValue, gamma, lam, klEstimator, whitenRewards, adaptiveKl, t, lora);
   }
 
   /** A builder with TRL's PPOConfig defaults (learning rate 3e-6) and the run directory beside {@code outputDir}. */
@@ -136,6 +143,7 @@ public record PpoConfig(Path modelNameOrPath, Path rewardModelPath, Path valueMo
     KlEstimator klEstimator = KlEstimator.K1;
     boolean whitenRewards;
     AdaptiveKl adaptiveKl;
+    LoraConfig lora;
     final TrainingArguments.Builder training;
 
     Builder(Path outputDir) {
@@ -156,6 +164,8 @@ public record PpoConfig(Path modelNameOrPath, Path rewardModelPath, Path valueMo
     public Builder whitenRewards(boolean v) { whitenRewards = v; return this; }
     /** {@code adap_kl_ctrl}; null for a fixed {@code kl_coef}. */
     public Builder adaptiveKl(AdaptiveKl v) { adaptiveKl = v; return this; }
+    /** LoRA adapters to train ({@code use_peft}); null (the default) trains every weight. */
+    public Builder lora(LoraConfig v) { lora = v; return this; }
     public Builder runDir(Path v) { training.outputDir(v); return this; }
     public OnPolicyConfig onPolicy() { return onPolicy; }
     public Path outputDir() { return outputDir; }
@@ -163,7 +173,7 @@ public record PpoConfig(Path modelNameOrPath, Path rewardModelPath, Path valueMo
 
     public PpoConfig build() {
       return new PpoConfig(modelNameOrPath, rewardModelPath, valueModelPath, datasets, outputDir, onPolicy, vfCoef,
-          cliprangeValue, gamma, lam, klEstimator, whitenRewards, adaptiveKl, training.build());
+          cliprangeValue, gamma, lam, klEstimator, whitenRewards, adaptiveKl, training.build(), lora);
     }
   }
 }

@@ -6,9 +6,13 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.core.model.safetensors.Dtype;
+import dev.zephyr.core.model.safetensors.Safetensors;
+import dev.zephyr.train.loop.CheckpointWeights;
 import dev.zephyr.train.loop.DecoderGraph;
 import dev.zephyr.train.loop.Scalars;
 import dev.zephyr.train.reward.RewardModel;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,11 +39,14 @@ import java.util.Map;
  * (TRL averages some over the padding too).
  *
  * <p>The value model is a {@link RewardModel} (decoder plus scalar head) trained with the policy by one optimizer; its
- * weights are checkpointed under {@code value_model.} names.
+ * trainable weights are checkpointed under {@code value_model.} names: in {@code model.safetensors} beside the
+ * policy's weights, or, when the policy trains LoRA adapters (stored as PEFT files), in {@link #VALUE_FILE}.
  */
 public final class PpoTrainer extends OnPolicyTrainer {
   /** Prefix of the value model's tensors in checkpoints and optimizer state. */
   public static final String VALUE_PREFIX = "value_model.";
+  /** The checkpoint file of the value model's trainable weights when the policy's are not a full model's. */
+  public static final String VALUE_FILE = "value_model.safetensors";
 
   private final PpoConfig config;
   private final RewardModel valueModel;
@@ -58,11 +65,23 @@ public final class PpoTrainer extends OnPolicyTrainer {
     this(config, policy, policy.parameters(), reference, valueModel, reward, prompts);
   }
 
-  /** As above, with the policy's trainable parameters given (LoRA adapters, for example). */
+  /** As above, with the policy's trainable parameters given (every one trained, checkpointed as a full model). */
   public PpoTrainer(PpoConfig config, LlamaModel policy, Map<String, NDArray> policyTrainable, LlamaModel reference,
       RewardModel valueModel, RewardFunction reward, List<int[]> prompts) {
+    this(config, policy, TrainableWeights.full(policyTrainable), reference, valueModel, valueModel.parameters(),
+        reward, prompts);
+  }
+
+  /**
+   * The general form: the policy's trainable weights with their checkpoint layout (LoRA adapters as PEFT files, for
+   * example) and the value model's trainable weights by name (all of them, or its adapters and {@code score.weight}).
+   *
+   * @param reference the frozen reference: a separate model, or with LoRA the base the policy's adapters apply to
+   */
+  public PpoTrainer(PpoConfig config, LlamaModel policy, TrainableWeights policyWeights, LlamaModel reference,
+      RewardModel valueModel, Map<String, NDArray> valueTrainable, RewardFunction reward, List<int[]> prompts) {
     super(config.training(), config.onPolicy(), policy, reference, reward, prompts,
-        trainable(policyTrainable, valueModel), config.batchSize(), config.batchSize(), config.taskKeys());
+        trainable(policyWeights, valueTrainable), config.batchSize(), config.batchSize(), config.taskKeys());
     this.config = config;
     this.valueModel = valueModel;
     this.klCoef = (float) config.onPolicy().klCoef();
@@ -74,7 +93,7 @@ public final class PpoTrainer extends OnPolicyTrainer {
       return Map.of();
     }
     if (klCoefState == null) {
-      klCoefState = policy.manager().create(new float[] {klCoef});
+      klCoefState = manager.create(new float[] {klCoef});
     }
     klCoefState.set(new float[] {klCoef});
     return Map.of("kl_ctl.value", klCoefState);
@@ -87,11 +106,35 @@ public final class PpoTrainer extends OnPolicyTrainer {
     }
   }
 
-  private static Map<String, NDArray> trainable(Map<String, NDArray> policy, RewardModel value) {
-    Map<String, NDArray> all = new LinkedHashMap<>(policy);
-    value.parameters().forEach((k, v) -> all.put(VALUE_PREFIX + k, v));
-    return all;
+  /** One group when the policy's weights are a full model's (the layout of earlier checkpoints), else two. */
+  private static List<TrainableWeights> trainable(TrainableWeights policy, Map<String, NDArray> value) {
+    Map<String, NDArray> prefixed = new LinkedHashMap<>();
+    value.forEach((k, v) -> prefixed.put(VALUE_PREFIX + k, v));
+    if (policy.format() == CheckpointWeights.MODEL) {
+      Map<String, NDArray> all = new LinkedHashMap<>(policy.parameters());
+      all.putAll(prefixed);
+      return List.of(TrainableWeights.full(all));
+    }
+    return List.of(policy, new TrainableWeights(prefixed, VALUE_WEIGHTS));
   }
+
+  /** The value model's weights in {@link #VALUE_FILE}, float32, under their trainer names. */
+  private static final CheckpointWeights VALUE_WEIGHTS = new CheckpointWeights() {
+    @Override
+    public void write(Path checkpointDir, Map<String, NDArray> params) {
+      Safetensors.save(checkpointDir.resolve(VALUE_FILE), params, Dtype.F32);
+    }
+
+    @Override
+    public Path file(Path checkpoint) {
+      return checkpoint.resolve(VALUE_FILE);
+    }
+
+    @Override
+    public String storedName(String parameter) {
+      return parameter;
+    }
+  };
 
   @Override
   protected List<int[]> rows(List<int[]> stepPrompts) {
@@ -183,7 +226,7 @@ public final class PpoTrainer extends OnPolicyTrainer {
     int width = batch.width();
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
-      NDManager m = policy.manager();
+      NDManager m = manager;
       DecoderGraph pg = DecoderGraph.forward(policy, batch.rows(), args.gradientCheckpointing());
       PolicyOutputs out = PolicyOutputs.of(policy, pg, batch, cfg.temperature());
       DecoderGraph vg = DecoderGraph.forward(valueModel.decoder(), batch.rows(), args.gradientCheckpointing());

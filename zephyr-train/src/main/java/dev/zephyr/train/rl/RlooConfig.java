@@ -2,7 +2,9 @@ package dev.zephyr.train.rl;
 
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import dev.zephyr.core.InvalidInputException;
+import dev.zephyr.core.model.lora.LoraConfig;
 import dev.zephyr.train.loop.TrainingArguments;
+import dev.zephyr.train.lora.LoraTraining;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,10 +26,12 @@ import java.util.Objects;
  * @param normalizeAdvantage {@code normalize_advantage}: scale the advantages of a batch to zero mean and unit
  *     deviation (false)
  * @param training optimisation and bookkeeping; its {@code outputDir} is the run directory
+ * @param lora LoRA adapters to train instead of the policy's weights ({@code use_peft}), or null; with adapters the
+ *     reference is the policy with its adapters switched off
  */
 @JsonDeserialize(using = RlBinding.Rloo.class)
 public record RlooConfig(Path modelNameOrPath, Path rewardModelPath, List<Path> datasets, Path outputDir,
-    OnPolicyConfig onPolicy, int rlooK, boolean normalizeAdvantage, TrainingArguments training) {
+    OnPolicyConfig onPolicy, int rlooK, boolean normalizeAdvantage, TrainingArguments training, LoraConfig lora) {
 
   public static final String SOURCE = "RlooConfig";
 
@@ -58,12 +62,13 @@ public record RlooConfig(Path modelNameOrPath, Path rewardModelPath, List<Path> 
     Map<String, Object> m = new LinkedHashMap<>(onPolicy.keys());
     m.put("rloo_k", rlooK);
     m.put("normalize_advantage", normalizeAdvantage);
+    m.putAll(LoraTraining.taskKeys(lora));
     return m;
   }
 
   public RlooConfig withTraining(TrainingArguments t) {
     return new RlooConfig(modelNameOrPath, rewardModelPath, datasets, outputDir, onPolicy, rlooK, normalizeAdvantage,
-        t);
+        t, lora);
   }
 
   /** A builder with TRL's RLOOConfig defaults (learning rate 3e-6, rloo_k 2). */
@@ -80,6 +85,7 @@ public record RlooConfig(Path modelNameOrPath, Path rewardModelPath, List<Path> 
     OnPolicyConfig onPolicy = OnPolicyConfig.defaults();
     int rlooK = 2;
     boolean normalizeAdvantage;
+    LoraConfig lora;
     final TrainingArguments.Builder training;
 
     Builder(Path outputDir) {
@@ -93,6 +99,8 @@ public record RlooConfig(Path modelNameOrPath, Path rewardModelPath, List<Path> 
     public Builder onPolicy(OnPolicyConfig v) { onPolicy = v; return this; }
     public Builder rlooK(int v) { rlooK = v; return this; }
     public Builder normalizeAdvantage(boolean v) { normalizeAdvantage = v; return this; }
+    /** LoRA adapters to train ({@code use_peft}); null (the default) trains every weight. */
+    public Builder lora(LoraConfig v) { lora = v; return this; }
     public Builder runDir(Path v) { training.outputDir(v); return this; }
     public OnPolicyConfig onPolicy() { return onPolicy; }
     public Path outputDir() { return outputDir; }
@@ -100,7 +108,7 @@ public record RlooConfig(Path modelNameOrPath, Path rewardModelPath, List<Path> 
 
     public RlooConfig build() {
       return new RlooConfig(modelNameOrPath, rewardModelPath, datasets, outputDir, onPolicy, rlooK,
-          normalizeAdvantage, training.build());
+          normalizeAdvantage, training.build(), lora);
     }
   }
 }

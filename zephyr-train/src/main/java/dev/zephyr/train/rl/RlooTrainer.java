@@ -33,12 +33,21 @@ public final class RlooTrainer extends OnPolicyTrainer {
     this(config, policy, policy.parameters(), reference, reward, prompts);
   }
 
-  /** As above, with the policy's trainable parameters given (LoRA adapters, for example). */
+  /** As above, with the policy's trainable parameters given (every one trained, checkpointed as a full model). */
   public RlooTrainer(RlooConfig config, LlamaModel policy, Map<String, NDArray> policyTrainable,
       LlamaModel reference, RewardFunction reward, List<int[]> prompts) {
-    super(config.training(), config.onPolicy(), policy, reference, reward, prompts,
-        new LinkedHashMap<>(policyTrainable), config.batchSize(), config.batchSize() / config.rlooK(),
-        config.taskKeys());
+    this(config, policy, TrainableWeights.full(policyTrainable), reference, reward, prompts);
+  }
+
+  /**
+   * With the policy's trainable weights and their checkpoint layout given (LoRA adapters as PEFT files, for example).
+   *
+   * @param reference the frozen reference: a separate model, or with LoRA the base the policy's adapters apply to
+   */
+  public RlooTrainer(RlooConfig config, LlamaModel policy, TrainableWeights policyWeights, LlamaModel reference,
+      RewardFunction reward, List<int[]> prompts) {
+    super(config.training(), config.onPolicy(), policy, reference, reward, prompts, List.of(policyWeights),
+        config.batchSize(), config.batchSize() / config.rlooK(), config.taskKeys());
     this.config = config;
   }
 
@@ -104,7 +113,7 @@ public final class RlooTrainer extends OnPolicyTrainer {
     }
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
-      NDManager m = policy.manager();
+      NDManager m = manager;
       DecoderGraph g = DecoderGraph.forward(policy, batch.rows(), args.gradientCheckpointing());
       PolicyOutputs out = PolicyOutputs.of(policy, g, batch, cfg.temperature());
       NDArray mask = batch.mask(m, 0);

@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.zephyr.core.InvalidInputException;
+import dev.zephyr.core.model.lora.LoraConfig;
 import dev.zephyr.train.rl.KlEstimator;
 import dev.zephyr.train.rl.PpoConfig;
 import dev.zephyr.train.rl.RlooConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -139,6 +141,61 @@ class RlRecipesTest {
       assertThatThrownBy(() -> RlRecipes.loadPpo(yaml)).as(bad[0]).isInstanceOfSatisfying(
           InvalidInputException.class, e -> assertThat(e.field()).isEqualTo(bad[1])).hasMessageContaining(bad[2]);
     }
+  }
+
+  @Test
+  void peftKeysAreReadAsTheSftAndDpoRecipesReadThem(@TempDir Path dir) throws Exception {
+    String peft = """
+        use_peft: true
+        lora_r: 8
+        lora_alpha: 16
+        lora_dropout: 0.1
+        lora_target_modules: all-linear
+        lora_modules_to_save: [lm_head]
+        use_rslora: true
+        """;
+    PpoConfig ppo = RlRecipes.loadPpo(write(dir, "ppo.yaml", BASE + peft));
+    LoraConfig expected = new LoraConfig(8, 16, 0.1, List.of("all-linear"), true, List.of("lm_head"), null);
+    assertThat(ppo.lora()).isEqualTo(expected);
+    assertThat(ppo.lora().targetModules()).hasSize(7);
+    assertThat(ppo.taskKeys()).containsEntry("use_peft", true).containsEntry("lora_r", 8)
+        .containsEntry("use_rslora", true);
+    RlooConfig rloo = RlRecipes.loadRloo(write(dir, "rloo.yaml", BASE + peft));
+    assertThat(rloo.lora()).isEqualTo(expected);
+    // the same keys and checks as SFT: the same parser
+    Path sft = write(dir, "sft.yaml", "model_name_or_path: m\ndataset_path: d.jsonl\noutput_dir: o\n" + peft);
+    assertThat(Recipes.loadSft(sft).lora()).isEqualTo(expected);
+    assertThat(RlRecipes.loadPpo(write(dir, "none.yaml", BASE)).lora()).as("no use_peft: full training").isNull();
+    assertThat(RlRecipes.ppoKeys().get("peft")).contains("use_peft", "lora_r", "lora_alpha", "lora_dropout",
+        "lora_target_modules", "lora_modules_to_save", "use_rslora");
+    assertThat(RlRecipes.rlooKeys().get("peft")).isEqualTo(Recipes.sftKeys().get("peft"));
+    Path badRank = write(dir, "bad.yaml", BASE + "use_peft: true\nlora_r: 0\n");
+    assertThatThrownBy(() -> RlRecipes.loadRloo(badRank)).isInstanceOfSatisfying(InvalidInputException.class,
+        e -> assertThat(e.field()).isEqualTo("lora_r"));
+    // a pipeline stage takes them too
+    assertThat(RlRecipes.ppoStage(java.util.Map.of("use_peft", true, "lora_r", 4), "stage ppo").lora().r())
+        .isEqualTo(4);
+  }
+
+  @Test
+  void sampleGenerationsAreReadAndTheRestOfTrlsKeysWorkOrAreRefused(@TempDir Path dir) throws Exception {
+    assertThat(RlRecipes.loadPpo(write(dir, "a.yaml", BASE)).onPolicy().numSampleGenerations())
+        .as("TRL's default").isEqualTo(10);
+    assertThat(RlRecipes.loadRloo(write(dir, "b.yaml", BASE + "num_sample_generations: 0\n")).onPolicy()
+        .numSampleGenerations()).isZero();
+    assertThat(RlRecipes.ppoKeys().get("on-policy")).contains("num_sample_generations");
+    assertThat(RlRecipes.ppoKeys().get("no effect here")).doesNotContain("num_sample_generations");
+    Path negative = write(dir, "c.yaml", BASE + "num_sample_generations: -1\n");
+    assertThatThrownBy(() -> RlRecipes.loadPpo(negative)).isInstanceOfSatisfying(InvalidInputException.class,
+        e -> assertThat(e.field()).isEqualTo("num_sample_generations"));
+    Path sanity = write(dir, "d.yaml", BASE + "sanity_check: true\n");
+    assertThatThrownBy(() -> RlRecipes.loadRloo(sanity)).isInstanceOfSatisfying(InvalidInputException.class, e -> {
+      assertThat(e.field()).isEqualTo("sanity_check");
+      assertThat(e.source()).isEqualTo(sanity.toString());
+    }).hasMessageContaining("dataset_path");
+    // naming the run and DeepSpeed's gather change nothing here: accepted
+    assertThat(RlRecipes.loadPpo(write(dir, "e.yaml", BASE + "exp_name: x\nds3_gather_for_generation: false\n"
+        + "sanity_check: false\n")).modelNameOrPath()).isEqualTo(Path.of("models/sft"));
   }
 
   @Test

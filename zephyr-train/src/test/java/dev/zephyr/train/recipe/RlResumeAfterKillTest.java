@@ -25,12 +25,22 @@ class RlResumeAfterKillTest {
 
   @Test
   void killedPpoRunResumesToTheSamePolicy(@TempDir Path tmp) throws Exception {
-    killAndResume(tmp, "ppo");
+    killAndResume(tmp, "ppo", false);
   }
 
   @Test
   void killedRlooRunResumesToTheSamePolicy(@TempDir Path tmp) throws Exception {
-    killAndResume(tmp, "rloo");
+    killAndResume(tmp, "rloo", false);
+  }
+
+  @Test
+  void killedPpoRunWithLoraResumesToTheSameAdapter(@TempDir Path tmp) throws Exception {
+    killAndResume(tmp, "ppo", true);
+  }
+
+  @Test
+  void killedRlooRunWithLoraResumesToTheSameAdapter(@TempDir Path tmp) throws Exception {
+    killAndResume(tmp, "rloo", true);
   }
 
   /** A reward model on the tiny policy's decoder with a random head, saved with the policy's tokenizer. */
@@ -52,24 +62,25 @@ class RlResumeAfterKillTest {
     return Files.writeString(dir.resolve("prompts.jsonl"), sb);
   }
 
-  private static Process start(String algo, Path policy, Path rm, Path data, Path out, long sleepMs, Path log)
-      throws Exception {
+  private static Process start(String algo, Path policy, Path rm, Path data, Path out, long sleepMs, Path log,
+      boolean lora) throws Exception {
     return ChildJvm.start(log, RlKillRun.class, algo, policy.toString(), rm.toString(), data.toString(),
-        out.resolve("model").toString(), out.resolve("run").toString(), String.valueOf(sleepMs));
+        out.resolve("model").toString(), out.resolve("run").toString(), String.valueOf(sleepMs),
+        lora ? "lora" : "full");
   }
 
-  private static void killAndResume(Path tmp, String algo) throws Exception {
+  private static void killAndResume(Path tmp, String algo, boolean lora) throws Exception {
     Path policy = DpoResumeAfterKillTest.tinyModel(tmp);
     Path rm = rewardModel(policy, tmp);
     Path data = prompts(tmp);
 
     Path straight = tmp.resolve("straight");
-    Process a = start(algo, policy, rm, data, straight, 0, tmp.resolve("a.log"));
+    Process a = start(algo, policy, rm, data, straight, 0, tmp.resolve("a.log"), lora);
     assertThat(a.waitFor(180, TimeUnit.SECONDS)).isTrue();
     assertThat(a.exitValue()).as(Files.readString(tmp.resolve("a.log"))).isZero();
 
     Path broken = tmp.resolve("broken");
-    Process b = start(algo, policy, rm, data, broken, 300, tmp.resolve("b.log"));
+    Process b = start(algo, policy, rm, data, broken, 300, tmp.resolve("b.log"), lora);
     long deadline = System.currentTimeMillis() + 180_000;
     while (!Files.exists(broken.resolve("run/checkpoint-2")) && System.currentTimeMillis() < deadline) {
       Thread.sleep(20);
@@ -79,7 +90,7 @@ class RlResumeAfterKillTest {
     assertThat(b.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(broken.resolve("model")).as("killed before the end: no model yet").doesNotExist();
 
-    Process c = start(algo, policy, rm, data, broken, 0, tmp.resolve("c.log"));
+    Process c = start(algo, policy, rm, data, broken, 0, tmp.resolve("c.log"), lora);
     assertThat(c.waitFor(180, TimeUnit.SECONDS)).isTrue();
     String resumedLog = Files.readString(tmp.resolve("c.log"));
     assertThat(c.exitValue()).as(resumedLog).isZero();
@@ -97,10 +108,24 @@ class RlResumeAfterKillTest {
             .isEqualTo(m1.get(i).get("objective/kl_coef").asDouble());
       }
     }
-    assertThat(Files.readAllBytes(broken.resolve("model/model.safetensors")))
-        .isEqualTo(Files.readAllBytes(straight.resolve("model/model.safetensors")));
-    assertThat(Files.readAllBytes(straight.resolve("model/model.safetensors")))
-        .as("the policy was updated").isNotEqualTo(Files.readAllBytes(policy.resolve("model.safetensors")));
+    assertThat(Files.readString(broken.resolve("run/samples.jsonl"))).as("sample generations after updates 1, 3")
+        .isEqualTo(Files.readString(straight.resolve("run/samples.jsonl")));
+    assertThat(Jsonl.readAll(straight.resolve("run/samples.jsonl"))).hasSize(6);
+    String weights = lora ? "model/adapter_model.safetensors" : "model/model.safetensors";
+    assertThat(Files.readAllBytes(broken.resolve(weights))).isEqualTo(Files.readAllBytes(straight.resolve(weights)));
+    if (lora) {
+      assertThat(broken.resolve("run/checkpoint-4/adapter_model.safetensors")).exists();
+      assertThat(broken.resolve("run/checkpoint-4/model.safetensors")).doesNotExist();
+      assertThat(broken.resolve("model/model.safetensors")).as("only the adapter is written").doesNotExist();
+      try (NDManager m = NDManager.newBaseManager()) {
+        float[] lb = dev.zephyr.core.model.safetensors.Safetensors.load(straight.resolve(weights), m,
+            n -> n.endsWith("layers.0.self_attn.q_proj.lora_B.weight")).values().iterator().next().toFloatArray();
+        assertThat(lb).as("the adapter was updated").isNotEqualTo(new float[lb.length]);
+      }
+    } else {
+      assertThat(Files.readAllBytes(straight.resolve(weights)))
+          .as("the policy was updated").isNotEqualTo(Files.readAllBytes(policy.resolve("model.safetensors")));
+    }
     assertThat(straight.resolve("model/tokenizer.json")).exists();
     if (algo.equals("ppo")) {
       assertThat(m1.get(RlKillRun.UPDATES - 1).get("objective/kl_coef").asDouble()).as("the controller moved it")
