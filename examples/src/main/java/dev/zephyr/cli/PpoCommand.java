@@ -23,6 +23,8 @@ public final class PpoCommand implements Callable<Integer> {
 
   @Mixin AllowConfigChangeOption allowConfigChange;
 
+  @Mixin DeviceOption device;
+
   @Spec
   void listRecipeKeys(CommandSpec spec) {
     RecipeKeysHelp.addTo(spec, RlRecipes.ppoKeys());
@@ -31,7 +33,7 @@ public final class PpoCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PpoConfig c = RlRecipes.loadPpo(config);
-    c = c.withTraining(allowConfigChange.applyTo(c.training()));
+    c = c.withTraining(device.applyTo(allowConfigChange.applyTo(c.training())));
     Trainer.TrainResult r = RlRuns.ppo(c);
     System.err.printf("ppo done: %d updates, objective/scores %.4f, %.1f s; model in %s%n", r.globalStep(),
         r.lastLogged().getOrDefault("objective/scores", Double.NaN), r.seconds(), c.outputDir());

@@ -24,6 +24,8 @@ public final class RlooCommand implements Callable<Integer> {
 
   @Mixin AllowConfigChangeOption allowConfigChange;
 
+  @Mixin DeviceOption device;
+
   @Spec
   void listRecipeKeys(CommandSpec spec) {
     RecipeKeysHelp.addTo(spec, RlRecipes.rlooKeys());
@@ -32,7 +34,7 @@ public final class RlooCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     RlooConfig c = RlRecipes.loadRloo(config);
-    c = c.withTraining(allowConfigChange.applyTo(c.training()));
+    c = c.withTraining(device.applyTo(allowConfigChange.applyTo(c.training())));
     Trainer.TrainResult r = RlRuns.rloo(c);
     System.err.printf("rloo done: %d updates, objective/scores %.4f, %.1f s; model in %s%n", r.globalStep(),
         r.lastLogged().getOrDefault("objective/scores", Double.NaN), r.seconds(), c.outputDir());

@@ -22,6 +22,8 @@ public final class RmCommand implements Callable<Integer> {
 
   @Mixin AllowConfigChangeOption allowConfigChange;
 
+  @Mixin DeviceOption device;
+
   @Spec
   void listRecipeKeys(CommandSpec spec) {
     RecipeKeysHelp.addTo(spec, Recipes.rewardKeys());
@@ -30,7 +32,7 @@ public final class RmCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     RewardConfig c = Recipes.loadReward(config);
-    c = c.withTraining(allowConfigChange.applyTo(c.training()));
+    c = c.withTraining(device.applyTo(allowConfigChange.applyTo(c.training())));
     Trainer.TrainResult r = TrainingRuns.reward(c);
     System.err.printf("rm done: %d steps, train loss %.4f, %.1f s; reward model in %s%n", r.globalStep(),
         r.trainLoss(), r.seconds(), c.outputDir());

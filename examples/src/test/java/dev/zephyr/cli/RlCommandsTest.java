@@ -29,6 +29,39 @@ class RlCommandsTest {
   }
 
   @Test
+  void helpListsThePeftKeysAndTheDeviceOption() {
+    for (String command : List.of("ppo", "rloo")) {
+      CliRun help = CliRun.of(command, "--help");
+      assertThat(help.out()).as(command).contains("use_peft").contains("lora_target_modules")
+          .contains("num_sample_generations").contains("--device");
+    }
+    assertThat(CliRun.of("rm", "--help").out()).contains("--device");
+    assertThat(CliRun.of("rmsp", "--help").out()).contains("--device").contains("device");
+  }
+
+  @Test
+  void aDeviceTheMachineLacksIsRefusedBeforeAnythingLoads() throws Exception {
+    String absent = "gpu:" + ai.djl.engine.Engine.getInstance().getGpuCount();
+    String paths = "model_name_or_path: /nonexistent-model\nreward_model_path: /nonexistent-rm\n"
+        + "output_dir: " + tmp.resolve("out") + "\n";
+    Path rl = Files.writeString(tmp.resolve("rl.yaml"), paths + "dataset_path: /nonexistent-prompts.jsonl\n");
+    Path rm = Files.writeString(tmp.resolve("rm.yaml"), "model_name_or_path: /nonexistent-model\n"
+        + "dataset_path: /nonexistent-comparisons.jsonl\noutput_dir: " + tmp.resolve("out") + "\n");
+    Path rmsp = Files.writeString(tmp.resolve("rmsp.yaml"), paths + "seeds: /nonexistent-seeds.jsonl\n");
+    for (String[] args : List.of(new String[] {"ppo", "--config", rl.toString()},
+        new String[] {"rloo", "--config", rl.toString()}, new String[] {"rm", "--config", rm.toString()},
+        new String[] {"rmsp", "--config", rmsp.toString()})) {
+      String[] withDevice = java.util.stream.Stream.concat(java.util.Arrays.stream(args),
+          java.util.stream.Stream.of("--device", absent)).toArray(String[]::new);
+      CliRun r = CliRun.of(withDevice);
+      assertThat(r.code()).as(String.join(" ", withDevice)).isNotZero();
+      assertThat(r.err()).as(args[0]).contains("--device").contains(absent + " does not exist here")
+          .doesNotContain("nonexistent");
+    }
+    assertThat(tmp.resolve("out")).doesNotExist();
+  }
+
+  @Test
   void aMissingRecipeOrABadKeyFailsWithOneLine() throws Exception {
     CliRun missing = CliRun.of("ppo", "--config", tmp.resolve("missing.yaml").toString());
     assertThat(missing.code()).isEqualTo(1);
