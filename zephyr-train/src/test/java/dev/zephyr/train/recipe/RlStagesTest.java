@@ -2,6 +2,7 @@ package dev.zephyr.train.recipe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.zephyr.core.model.lora.LoraConfig;
 import dev.zephyr.train.loop.MetricsLog;
 import dev.zephyr.train.pipeline.StageContext;
 import dev.zephyr.train.rl.OnPolicyConfig;
@@ -45,5 +46,15 @@ class RlStagesTest {
     assertThat(rctx.modelDir().resolve("model.safetensors")).exists();
     assertThat(MetricsLog.lastValues(rctx.runDir().resolve("metrics.jsonl"))).containsKeys("objective/rlhf_reward")
         .containsEntry("episode", 4.0);
+
+    // with use_peft the stage trains an adapter in run/adapter and hands the merged model on
+    rloo.lora(LoraConfig.of(2, 4));
+    StageContext lctx = StageContext.standalone("rlsf", tmp.resolve("06-rloo-lora"), Map.of(), 7);
+    RlooRun loraRun = new RlooRun(rloo.build());
+    assertThat(loraRun.config()).containsEntry("use_peft", true).containsEntry("lora_r", 2);
+    assertThat(loraRun.train(policy, rm, prompts, lctx)).isEqualTo(lctx.modelDir());
+    assertThat(lctx.runDir().resolve("adapter/adapter_model.safetensors")).exists();
+    assertThat(lctx.modelDir().resolve("model.safetensors")).as("merged for the next stage").exists();
+    assertThat(lctx.modelDir().resolve("adapter_config.json")).doesNotExist();
   }
 }
