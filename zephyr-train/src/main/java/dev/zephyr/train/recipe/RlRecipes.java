@@ -243,6 +243,11 @@ public final class RlRecipes {
       throw InvalidInputException.field(yaml, "reward_model_path", "required (a reward model directory with"
           + " score.weight, as zephyr rm writes it)");
     }
+    if (n.hasNonNull("neftune_noise_alpha") && n.get("neftune_noise_alpha").asDouble() != 0) {
+      // TRL's on-policy trainers never add NEFTune's noise either: it belongs to supervised fine-tuning
+      throw InvalidInputException.field(yaml, "neftune_noise_alpha", "applies to SFT only; on-policy runs have no"
+          + " noisy-embedding training: remove it or set 0");
+    }
     for (String k : List.of("eval_strategy", "evaluation_strategy")) {
       used.add(k);
       if (n.hasNonNull(k) && !RecipeKeys.isNo(n.get(k))) {

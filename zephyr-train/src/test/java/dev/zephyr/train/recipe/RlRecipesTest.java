@@ -121,6 +121,7 @@ class RlRecipesTest {
         {"num_mini_batches: 0\n", "num_mini_batches", "at least 1"},
         {"temperature: 0\n", "temperature", "> 0"},
         {"eval_strategy: steps\n", "eval_strategy", "no evaluation loop"},
+        {"neftune_noise_alpha: 5\n", "neftune_noise_alpha", "applies to SFT only"},
     };
     for (String[] bad : rloo) {
       Path yaml = write(dir, "bad.yaml", BASE + bad[0]);
