@@ -50,7 +50,8 @@ import java.util.Set;
  * @param stages stage kinds and their options, in order
  * @param baseDir the directory relative paths are relative to (the YAML file's)
  * @param device {@code device}: where every stage's arrays live ({@code cpu} or {@code gpu:N}), or null for DJL's
- *     default device; training and self-play (rmsp, bon) stages receive it as their {@code device} key unless they set their own
+ *     default device; training and self-play (rmsp, bon) stages receive it as their {@code device} key unless they
+ *     set their own
  */
 public record Recipe(String name, long seed, Path student, Path workDir, List<StageSpec> stages, Path baseDir,
     String device) {

@@ -13,8 +13,9 @@ import java.util.Objects;
  * The ready PPO stage: {@link RlRuns#ppo} with the hyper-parameters of a {@link PpoConfig}, whose policy, reward
  * model, prompts, output directory and seed are replaced by the pipeline's. The trainer works in
  * {@code <stage dir>/run}; the trained policy is {@code <stage dir>/model} (with {@code use_peft} the adapter is
- * written to {@code <stage dir>/run/adapter} and merged into {@code model} for the next stage, as SFT and DPO do). The stage's metrics are the last update's
- * ({@code objective/scores}, {@code objective/kl}...) with {@code train_runtime} and {@code global_step}.
+ * written to {@code <stage dir>/run/adapter} and merged into {@code model} for the next stage, as SFT and DPO do).
+ * The stage's metrics are the last update's ({@code objective/scores}, {@code objective/kl}...) with
+ * {@code train_runtime} and {@code global_step}.
  */
 public final class PpoRun implements RlsfStage {
   private final PpoConfig settings;

@@ -26,8 +26,8 @@ import java.util.List;
  * write the trained policy at {@code output_dir}: a Hugging Face directory, or with LoRA the adapter as PEFT saves it
  * ({@code adapter_config.json}, {@code adapter_model.safetensors}) with the tokenizer files.
  *
- * <p>Every array lives on the device of {@code device} ({@link dev.zephyr.train.loop.TrainingArguments#deviceOrDefault()}),
- * checked before anything loads. {@code run_dir} must not be {@code output_dir} or inside it ({@link RunDirs#check}).
+ * <p>Every array lives on the device of {@code device}
+ * ({@link dev.zephyr.train.loop.TrainingArguments#deviceOrDefault()}), checked before anything loads. {@code run_dir} must not be {@code output_dir} or inside it ({@link RunDirs#check}).
  * The reward model scores token ids sampled with the policy's tokenizer, so its tokenizer files must be the same; a
  * reward or value model with other files is refused before anything is loaded.
  */
