@@ -23,6 +23,11 @@ final class TorchBridge {
    * view). The view does not own the memory: {@code a} must outlive it.
    */
   static Tensor view(NDArray a) {
+    return view(a, a.getShape().getShape());
+  }
+
+  /** Like {@link #view(NDArray)}, seen with {@code shape} (same element count), e.g. {@code [rows, columns]}. */
+  static Tensor view(NDArray a, long... shape) {
     if (a.getDataType() != DataType.FLOAT32) {
       throw new IllegalArgumentException("expected a float32 array, got " + a.getDataType());
     }
@@ -30,7 +35,7 @@ final class TorchBridge {
     if (!shared.isDirect()) {
       throw new IllegalStateException("DJL returned a heap copy, not a view of the native array");
     }
-    return torch.from_blob(new Pointer(shared), a.getShape().getShape(),
+    return torch.from_blob(new Pointer(shared), shape,
         new TensorOptions(torch.ScalarType.Float));
   }
 
