@@ -4,31 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** {@link LlamaModel#withMatmul}: every projection and the LM head go through the backend, and nothing else changes. */
 class MatmulBackendTest {
-  static NDManager manager;
-  static int threads;
-
-  @BeforeAll
-  static void open() {
-    threads = dev.zephyr.core.testing.TorchThreads.useOne();
-    manager = NDManager.newBaseManager();
-  }
-
-  @AfterAll
-  static void close() {
-    manager.close();
-    dev.zephyr.core.testing.TorchThreads.restore(threads);
-  }
-
   /** DJL's linear, recording the weight shape and whether a bias came with each call. */
   static final class Recording implements MatmulBackend {
     final List<String> calls = new ArrayList<>();
@@ -43,8 +25,7 @@ class MatmulBackendTest {
   @Test
   void projectionsAndHeadGoThroughTheBackendWithUnchangedLogits() {
     ModelConfig c = LlamaModelTest.tiny(ModelType.QWEN2);
-    try (LlamaModel model = LlamaModel.random(c, 3, 0.3, manager); NDScope s = new NDScope()) {
-      s.suppressNotUsedWarning();
+    try (NDManager manager = NDManager.newBaseManager(); LlamaModel model = LlamaModel.random(c, 3, 0.3, manager)) {
       NDArray ids = manager.create(new long[] {1, 5, 9, 12, 2, 4, 6, 8}, new Shape(2, 4));
       Recording backend = new Recording();
       NDArray viaBackend = model.withMatmul(backend).forward(ids, null, null, null);
@@ -62,9 +43,8 @@ class MatmulBackendTest {
 
   @Test
   void theBackendsResultIsWhatTheDecoderUses() {
-    try (LlamaModel model = LlamaModel.random(LlamaModelTest.tiny(ModelType.LLAMA), 5, 0.3, manager);
-        NDScope s = new NDScope()) {
-      s.suppressNotUsedWarning();
+    try (NDManager manager = NDManager.newBaseManager();
+        LlamaModel model = LlamaModel.random(LlamaModelTest.tiny(ModelType.LLAMA), 5, 0.3, manager)) {
       NDArray ids = manager.create(new long[] {3, 1, 4, 1, 5}, new Shape(1, 5));
       // shift only the head's output: logits move by exactly 1, the decoder below is untouched
       MatmulBackend shiftedHead = (x, w, b) -> {
@@ -79,9 +59,8 @@ class MatmulBackendTest {
 
   @Test
   void anAdapterViewKeepsTheBackend() {
-    try (LlamaModel model = LlamaModel.random(LlamaModelTest.tiny(ModelType.LLAMA), 5, 0.3, manager);
-        NDScope s = new NDScope()) {
-      s.suppressNotUsedWarning();
+    try (NDManager manager = NDManager.newBaseManager();
+        LlamaModel model = LlamaModel.random(LlamaModelTest.tiny(ModelType.LLAMA), 5, 0.3, manager)) {
       Recording backend = new Recording();
       LinearAdapter none = new LinearAdapter() {
         @Override

@@ -154,6 +154,11 @@ public final class Bf16Probe {
         g.flops() / r.medianSeconds() / 1e9, g.flops() / r.bestSeconds() / 1e9, r.runs());
   }
 
+  /** Argument {@code i} as an int, or {@code fallback} when absent. */
+  static int intArg(String[] args, int i, int fallback) {
+    return args.length > i ? Integer.parseInt(args[i]) : fallback;
+  }
+
   static void print(String format, Object... args) {
     System.out.println(String.format(Locale.ROOT, format, args));
     System.out.flush();

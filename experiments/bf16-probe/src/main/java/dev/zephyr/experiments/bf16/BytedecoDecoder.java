@@ -12,7 +12,7 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * The Llama decoder of {@code dev.zephyr.core.model.LlamaModel} written directly against bytedeco's libtorch, to
  * measure the "switch engine" alternative: SmolLM2-135M's widths (hidden 576, 9 heads / 3 KV heads of 64,
- * intermediate 1536, vocabulary 49152, tied head, rope_theta 100000), fewer layers. Fused libtorch ops where they exist
+ * intermediate 1536, vocabulary 49152 (or smaller), tied head, rope_theta 100000), fewer layers. Fused libtorch ops where they exist
  * ({@code rms_norm}, {@code scaled_dot_product_attention} with GQA, {@code silu}, {@code cross_entropy}); RoPE as HF
  * writes it (rotate-half, cos/sin cast to the activations' dtype).
  */
@@ -22,17 +22,22 @@ final class BytedecoDecoder {
   static final int KV_HEADS = 3;
   static final int HEAD_DIM = 64;
   static final int INTERMEDIATE = 1536;
-  static final int VOCAB = 49152;
+  static final int SMOLLM2_VOCAB = 49152;
 
+  final int vocab;
   final Tensor embed;
   final Tensor finalNorm;
   final Tensor[][] layers; // input_layernorm, q, k, v, o, post_attention_layernorm, gate, up, down
   final List<Tensor> parameters = new ArrayList<>();
 
-  /** Random weights N(0, 0.02²), norms 1, from {@code seed}: the same seed gives the same model. */
-  BytedecoDecoder(int numLayers, long seed) {
+  /**
+   * Random weights N(0, 0.02²), norms 1, from {@code seed}: the same seed gives the same model. {@code vocab} is
+   * {@link #SMOLLM2_VOCAB} for the real shape; a smaller one shortens long loss comparisons on a busy machine.
+   */
+  BytedecoDecoder(int numLayers, int vocab, long seed) {
     torch.manual_seed(seed);
-    embed = param(VOCAB, HIDDEN);
+    this.vocab = vocab;
+    embed = param(vocab, HIDDEN);
     layers = new Tensor[numLayers][];
     for (int i = 0; i < numLayers; i++) {
       layers[i] = new Tensor[] {norm(), param(HEADS * HEAD_DIM, HIDDEN), param(KV_HEADS * HEAD_DIM, HIDDEN),
@@ -78,7 +83,7 @@ final class BytedecoDecoder {
       x = x.add(torch.linear(torch.silu(torch.linear(h, l[6])).mul(torch.linear(h, l[7])), l[8]));
     }
     Tensor logits = torch.linear(rmsNorm(x, finalNorm), embed);
-    return torch.cross_entropy(logits.reshape(b * t, VOCAB).to(torch.ScalarType.Float), target.reshape(b * t));
+    return torch.cross_entropy(logits.reshape(b * t, vocab).to(torch.ScalarType.Float), target.reshape(b * t));
   }
 
   private static Tensor rmsNorm(Tensor x, Tensor w) {

@@ -18,24 +18,25 @@ import org.bytedeco.pytorch.global.torch;
  * batches; their steps alternate (A B A B ...), so both share whatever load the machine has. Prints each step's two
  * losses, the largest loss difference, and tokens/s of each.
  *
- * <p>Run: {@code scripts/bf16-probe BytedecoSftBench [layers=2] [batch=1] [tokens=256] [steps=50] [threads=2]}.
+ * <p>Run: {@code scripts/bf16-probe BytedecoSftBench [layers=2] [batch=1] [tokens=256] [steps=50] [threads=2] [vocab=49152]}.
  */
 public final class BytedecoSftBench {
   private BytedecoSftBench() {}
 
   public static void main(String[] args) {
-    int layers = arg(args, 0, 2);
-    int batch = arg(args, 1, 1);
-    int tokens = arg(args, 2, 256);
-    int steps = arg(args, 3, 50);
-    int threads = arg(args, 4, 2);
+    int layers = Bf16Probe.intArg(args, 0, 2);
+    int batch = Bf16Probe.intArg(args, 1, 1);
+    int tokens = Bf16Probe.intArg(args, 2, 256);
+    int steps = Bf16Probe.intArg(args, 3, 50);
+    int threads = Bf16Probe.intArg(args, 4, 2);
+    int vocab = Bf16Probe.intArg(args, 5, BytedecoDecoder.SMOLLM2_VOCAB);
     torch.set_num_threads(threads);
     torch.set_autocast_dtype(torch.DeviceType.CPU, torch.ScalarType.BFloat16);
     // autocast's weight cache would keep bf16 copies across optimizer steps here (no context exit clears it)
     torch.set_autocast_cache_enabled(false);
-    Run fp32 = new Run(new BytedecoDecoder(layers, 1234), false);
-    Run bf16 = new Run(new BytedecoDecoder(layers, 1234), true);
-    List<Tensor> data = batches(4, batch, tokens + 1);
+    Run fp32 = new Run(new BytedecoDecoder(layers, vocab, 1234), false);
+    Run bf16 = new Run(new BytedecoDecoder(layers, vocab, 1234), true);
+    List<Tensor> data = batches(4, batch, tokens + 1, vocab);
     double worst = 0;
     double worstRelative = 0;
     for (int step = 0; step < steps; step++) {
@@ -44,24 +45,25 @@ public final class BytedecoSftBench {
       double b = bf16.step(ids);
       worst = Math.max(worst, Math.abs(a - b));
       worstRelative = Math.max(worstRelative, Math.abs(a - b) / Math.abs(a));
-      Bf16Probe.print("step %2d loss fp32 %.5f bf16 %.5f diff %+.5f", step + 1, a, b, b - a);
+      Bf16Probe.print("step %2d loss fp32 %.5f bf16 %.5f diff %+.5f (%.2f s, %.2f s)", step + 1, a, b, b - a,
+          fp32.lastSeconds(), bf16.lastSeconds());
     }
     double perStep = (double) batch * tokens;
-    Bf16Probe.print("sft %d layers (smollm2-135m widths), batch %d x %d tokens, %d threads, %d steps: fp32 %.1f tok/s, "
-        + "bf16 autocast %.1f tok/s (medians), bf16/fp32 %.2fx; max |loss diff| %.5f (relative %.2e)", layers, batch,
+    Bf16Probe.print("sft %d layers (smollm2-135m widths, vocab %d), batch %d x %d tokens, %d threads, %d steps: fp32 %.1f tok/s, "
+        + "bf16 autocast %.1f tok/s (medians), bf16/fp32 %.2fx; max |loss diff| %.5f (relative %.2e)", layers, vocab, batch,
         tokens, threads, steps, perStep / fp32.medianSeconds(), perStep / bf16.medianSeconds(),
         fp32.medianSeconds() / bf16.medianSeconds(), worst, worstRelative);
     Bf16Probe.print("bytedeco sft bench finished; leaving main normally");
   }
 
   /** {@code count} batches of random token ids {@code [batch, length]}, cycled through by the steps. */
-  private static List<Tensor> batches(int count, int batch, int length) {
+  private static List<Tensor> batches(int count, int batch, int length, int vocab) {
     Random r = new Random(99);
     List<Tensor> out = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       long[] ids = new long[batch * length];
       for (int j = 0; j < ids.length; j++) {
-        ids[j] = r.nextInt(BytedecoDecoder.VOCAB);
+        ids[j] = r.nextInt(vocab);
       }
       // from_blob does not own the Java-allocated memory: clone into libtorch's own
       out.add(torch.from_blob(new LongPointer(ids), new long[] {batch, length},
@@ -127,6 +129,10 @@ public final class BytedecoSftBench {
       }
     }
 
+    double lastSeconds() {
+      return seconds.get(seconds.size() - 1);
+    }
+
     double medianSeconds() {
       List<Double> s = new ArrayList<>(seconds.subList(Math.min(2, seconds.size() - 1), seconds.size()));
       s.sort(null);
@@ -134,7 +140,4 @@ public final class BytedecoSftBench {
     }
   }
 
-  private static int arg(String[] args, int i, int fallback) {
-    return args.length > i ? Integer.parseInt(args[i]) : fallback;
-  }
 }

@@ -30,11 +30,11 @@ public final class ForwardBench {
   }
 
   public static void main(String[] args) {
-    int layers = arg(args, 0, 6);
-    int batch = arg(args, 1, 1);
-    int tokens = arg(args, 2, 512);
-    int rounds = arg(args, 3, 3);
-    int threads = arg(args, 4, 2);
+    int layers = Bf16Probe.intArg(args, 0, 6);
+    int batch = Bf16Probe.intArg(args, 1, 1);
+    int tokens = Bf16Probe.intArg(args, 2, 512);
+    int rounds = Bf16Probe.intArg(args, 3, 3);
+    int threads = Bf16Probe.intArg(args, 4, 2);
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     try (NDManager m = NDManager.newBaseManager(); Bf16Matmul bf16 = new Bf16Matmul()) {
@@ -98,7 +98,4 @@ public final class ForwardBench {
     return s[s.length / 2];
   }
 
-  private static int arg(String[] args, int i, int fallback) {
-    return args.length > i ? Integer.parseInt(args[i]) : fallback;
-  }
 }
