@@ -12,7 +12,7 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * {@code x·Wᵀ + b} the way {@code torch.autocast("cpu", dtype=torch.bfloat16)} runs {@code linear}: activations,
- * weight and bias rounded to bfloat16, multiplied by bytedeco's libtorch 2.10 (oneDNN, float32 accumulation), the
+ * weight and bias rounded to bfloat16, multiplied by bytedeco's libtorch 2.10 (float32 accumulation), the
  * bfloat16 product widened into a float32 DJL array. The float32 weights stay the master copy; their bfloat16 casts
  * are cached per weight array for the life of this object, as autocast caches them for one autocast region.
  *
