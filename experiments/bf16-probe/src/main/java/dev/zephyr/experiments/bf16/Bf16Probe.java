@@ -15,7 +15,8 @@ import org.bytedeco.pytorch.global.torch;
  * when used alternately, then measures GFLOP/s of the decoder's matrix multiplies at smollm2-135m's shapes in DJL
  * float32, bytedeco float32 and bytedeco bfloat16 (float32 accumulation), and what moving data between the two costs.
  *
- * <p>Run: {@code scripts/bf16-probe Bf16Probe [djl-first|bytedeco-first] [threads] [seconds per measurement]} (see docs/bf16-compute.md). Prints one line per measurement.
+ * <p>Run: {@code scripts/bf16-probe Bf16Probe [djl-first|bytedeco-first] [threads] [seconds per measurement]}
+ * (see docs/bf16-compute.md). Prints one line per measurement.
  */
 public final class Bf16Probe {
     private static final torch.ScalarType BF16 = torch.ScalarType.BFloat16;
@@ -75,7 +76,10 @@ public final class Bf16Probe {
         new Gemm("lm_head", tokens, 576, 49152));
   }
 
-  /** x·Wᵀ in DJL float32 and through bytedeco in bf16 widened to float32; the largest error relative to the largest output. */
+  /**
+   * x·Wᵀ in DJL float32 and through bytedeco in bf16 widened to float32; the largest error relative to the largest
+   * output.
+   */
   private static double agreement(NDManager parent, long t, long in, long out, int seed) {
     try (NDManager m = parent.newSubManager(); PointerScope s = new PointerScope()) {
       m.getEngine().setRandomSeed(seed);

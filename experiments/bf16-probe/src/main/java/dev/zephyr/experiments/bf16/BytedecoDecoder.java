@@ -12,7 +12,8 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * The Llama decoder of {@code dev.zephyr.core.model.LlamaModel} written directly against bytedeco's libtorch, to
  * measure the "switch engine" alternative: SmolLM2-135M's widths (hidden 576, 9 heads / 3 KV heads of 64,
- * intermediate 1536, vocabulary 49152 (or smaller), tied head, rope_theta 100000), fewer layers. Fused libtorch ops where they exist
+ * intermediate 1536, vocabulary 49152 (or smaller), tied head, rope_theta 100000), fewer layers. Fused libtorch ops
+ * where they exist
  * ({@code rms_norm}, {@code scaled_dot_product_attention} with GQA, {@code silu}, {@code cross_entropy}); RoPE as HF
  * writes it (rotate-half, cos/sin cast to the activations' dtype).
  */

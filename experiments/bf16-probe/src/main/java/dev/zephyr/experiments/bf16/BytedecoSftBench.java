@@ -18,28 +18,25 @@ import org.bytedeco.pytorch.global.torch;
  * batches; their steps alternate (A B A B ...), so both share whatever load the machine has. Prints each step's two
  * losses, the largest loss difference, and tokens/s of each.
  *
- * <p>Run: {@code scripts/bf16-probe BytedecoSftBench [layers=2] [batch=1] [tokens=256] [steps=50] [threads=2] [vocab=49152]}.
+ * <p>Run: {@code scripts/bf16-probe BytedecoSftBench [layers=2] [batch=1] [tokens=256] [steps=50] [threads=2]
+ * [vocab=49152]}.
  */
 public final class BytedecoSftBench {
   private BytedecoSftBench() {}
 
   public static void main(String[] args) {
-    int layers = Bf16Probe.intArg(args, 0, 2);
-    int batch = Bf16Probe.intArg(args, 1, 1);
-    int tokens = Bf16Probe.intArg(args, 2, 256);
-    int steps = Bf16Probe.intArg(args, 3, 50);
-    int threads = Bf16Probe.intArg(args, 4, 2);
+    BenchArgs p = BenchArgs.parse(args, new BenchArgs(2, 1, 256, 50, 2));
     int vocab = Bf16Probe.intArg(args, 5, BytedecoDecoder.SMOLLM2_VOCAB);
-    torch.set_num_threads(threads);
+    torch.set_num_threads(p.threads());
     torch.set_autocast_dtype(torch.DeviceType.CPU, torch.ScalarType.BFloat16);
     // autocast's weight cache would keep bf16 copies across optimizer steps here (no context exit clears it)
     torch.set_autocast_cache_enabled(false);
-    Run fp32 = new Run(new BytedecoDecoder(layers, vocab, 1234), false);
-    Run bf16 = new Run(new BytedecoDecoder(layers, vocab, 1234), true);
-    List<Tensor> data = batches(4, batch, tokens + 1, vocab);
+    Run fp32 = new Run(new BytedecoDecoder(p.layers(), vocab, 1234), false);
+    Run bf16 = new Run(new BytedecoDecoder(p.layers(), vocab, 1234), true);
+    List<Tensor> data = batches(4, p.batch(), p.tokens() + 1, vocab);
     double worst = 0;
     double worstRelative = 0;
-    for (int step = 0; step < steps; step++) {
+    for (int step = 0; step < p.repeats(); step++) {
       Tensor ids = data.get(step % data.size());
       double a = fp32.step(ids);
       double b = bf16.step(ids);
@@ -48,10 +45,11 @@ public final class BytedecoSftBench {
       Bf16Probe.print("step %2d loss fp32 %.5f bf16 %.5f diff %+.5f (%.2f s, %.2f s)", step + 1, a, b, b - a,
           fp32.lastSeconds(), bf16.lastSeconds());
     }
-    double perStep = (double) batch * tokens;
-    Bf16Probe.print("sft %d layers (smollm2-135m widths, vocab %d), batch %d x %d tokens, %d threads, %d steps: fp32 %.1f tok/s, "
-        + "bf16 autocast %.1f tok/s (medians), bf16/fp32 %.2fx; max |loss diff| %.5f (relative %.2e)", layers, vocab, batch,
-        tokens, threads, steps, perStep / fp32.medianSeconds(), perStep / bf16.medianSeconds(),
+    double perStep = (double) p.batch() * p.tokens();
+    Bf16Probe.print("sft %d layers (smollm2-135m widths, vocab %d), batch %d x %d tokens, %d threads, %d steps: "
+        + "fp32 %.1f tok/s, bf16 autocast %.1f tok/s (medians), bf16/fp32 %.2fx; max |loss diff| %.5f "
+        + "(relative %.2e)", p.layers(), vocab,
+        p.batch(), p.tokens(), p.threads(), p.repeats(), perStep / fp32.medianSeconds(), perStep / bf16.medianSeconds(),
         fp32.medianSeconds() / bf16.medianSeconds(), worst, worstRelative);
     Bf16Probe.print("bytedeco sft bench finished; leaving main normally");
   }

@@ -30,23 +30,20 @@ public final class ForwardBench {
   }
 
   public static void main(String[] args) {
-    int layers = Bf16Probe.intArg(args, 0, 6);
-    int batch = Bf16Probe.intArg(args, 1, 1);
-    int tokens = Bf16Probe.intArg(args, 2, 512);
-    int rounds = Bf16Probe.intArg(args, 3, 3);
-    int threads = Bf16Probe.intArg(args, 4, 2);
-    System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+    BenchArgs p = BenchArgs.parse(args, new BenchArgs(6, 1, 512, 3, 2));
+    int rounds = p.repeats();
+    System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(p.threads()));
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     try (NDManager m = NDManager.newBaseManager(); Bf16Matmul bf16 = new Bf16Matmul()) {
-      torch.set_num_threads(threads);
-      LlamaModel fp32 = LlamaModel.random(smollm2(layers), 42, m);
+      torch.set_num_threads(p.threads());
+      LlamaModel fp32 = LlamaModel.random(smollm2(p.layers()), 42, m);
       LlamaModel bf = fp32.withMatmul(bf16);
       Random r = new Random(7);
-      long[] ids = new long[batch * tokens];
+      long[] ids = new long[p.batch() * p.tokens()];
       for (int i = 0; i < ids.length; i++) {
         ids[i] = r.nextInt(49152);
       }
-      NDArray input = m.create(ids, new Shape(batch, tokens));
+      NDArray input = m.create(ids, new Shape(p.batch(), p.tokens()));
       double[] a = new double[rounds];
       double[] b = new double[rounds];
       NDArray[] last = new NDArray[2];
@@ -71,9 +68,10 @@ public final class ForwardBench {
           }
         }
       }
-      double tokensPerForward = (double) batch * tokens;
+      double tokensPerForward = (double) p.batch() * p.tokens();
       Bf16Probe.print("forward smollm2-135m shape, %d layers, batch %d x %d tokens, %d threads: fp32 %.1f tok/s, "
-          + "bf16 %.1f tok/s (medians of %d, alternated), bf16/fp32 %.2fx", layers, batch, tokens, threads,
+          + "bf16 %.1f tok/s (medians of %d, alternated), bf16/fp32 %.2fx", p.layers(), p.batch(), p.tokens(),
+          p.threads(),
           tokensPerForward / median(a), tokensPerForward / median(b), rounds, median(a) / median(b));
       NDArray diff = last[0].sub(last[1]).abs();
       Bf16Probe.print("next-token log-probs: bf16 vs fp32 max |diff| %.4f, mean |diff| %.5f nats; fp32 mean %.4f",
