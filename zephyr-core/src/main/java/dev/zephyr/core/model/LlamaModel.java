@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.nn.core.Linear;
 import dev.zephyr.core.model.safetensors.Dtype;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,6 +37,7 @@ public final class LlamaModel implements AutoCloseable {
   private final NDManager manager;
   private final float[] invFreq;
   private final LayerNames[] layers;
+  private final MatmulBackend matmul;
 
   /**
    * Wraps existing parameters (checked against the config). The model owns {@code manager} when it is not null and
@@ -50,12 +50,13 @@ public final class LlamaModel implements AutoCloseable {
   /** Like the float32 constructor, plus frozen {@code half} weights kept at 2 bytes (may be null). */
   public LlamaModel(ModelConfig config, Map<String, NDArray> parameters, HalfPrecisionWeights half,
       NDManager manager) {
-    this(config, parameters, half, manager, null);
+    this(config, parameters, half, manager, null, MatmulBackend.DJL);
   }
 
   private LlamaModel(ModelConfig config, Map<String, NDArray> parameters, HalfPrecisionWeights half,
-      NDManager manager, LinearAdapter adapter) {
+      NDManager manager, LinearAdapter adapter, MatmulBackend matmul) {
     this.config = config;
+    this.matmul = matmul;
     this.weights = new WeightLookup(parameters, half, adapter);
     this.manager = manager;
     this.invFreq = RopeScaling.inverseFrequencies(config);
@@ -105,7 +106,16 @@ public final class LlamaModel implements AutoCloseable {
   /** This model with {@code adapter} (LoRA) applied: a view sharing the base arrays, owning and changing nothing. */
   public LlamaModel withAdapter(LinearAdapter adapter) {
     return new LlamaModel(config, weights.parameters(), weights.half(), null,
-        java.util.Objects.requireNonNull(adapter, "adapter"));
+        java.util.Objects.requireNonNull(adapter, "adapter"), matmul);
+  }
+
+  /**
+   * This model with its projections and LM head multiplied by {@code backend} (the issue-18 BF16 experiment): a view
+   * sharing the arrays and the adapter, owning and changing nothing.
+   */
+  public LlamaModel withMatmul(MatmulBackend backend) {
+    return new LlamaModel(config, weights.parameters(), weights.half(), null, weights.adapter(),
+        java.util.Objects.requireNonNull(backend, "backend"));
   }
 
   /** The adapter this view applies, or null for a plain model. */
@@ -177,7 +187,7 @@ public final class LlamaModel implements AutoCloseable {
 
   /** Applies the LM head (tied or not) to hidden states {@code [..., H]}: logits {@code [..., V]}. */
   public NDArray head(NDArray hidden) {
-    return escape(() -> Linear.linear(hidden, headWeight(hidden.getManager())).singletonOrThrow());
+    return escape(() -> matmul.linear(hidden, headWeight(hidden.getManager()), null));
   }
 
   /**
@@ -374,7 +384,7 @@ public final class LlamaModel implements AutoCloseable {
   private NDArray linear(NDArray x, String prefix) {
     NDArray w = param(prefix + ".weight", x);
     NDArray b = weights.has(prefix + ".bias") ? param(prefix + ".bias", x) : null;
-    NDArray y = (b == null ? Linear.linear(x, w) : Linear.linear(x, w, b)).singletonOrThrow();
+    NDArray y = matmul.linear(x, w, b);
     NDArray delta = weights.delta(prefix, x);
     return delta == null ? y : y.add(delta);
   }
