@@ -14,15 +14,14 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = {"Measure SFT or DPO training throughput and memory on a random model; prints one JSON line with"
-        + " tokens_per_s, peak_rss_mb, params, trainable_params and mfu.",
+        + " tokens_per_s, peak_rss_mb, params, trainable_params, gemm_gflops, mfu, threads and dtype (the compute"
+        + " dtype; frozen_dtype is the storage --dtype picks).",
         "mfu = tokens_per_s x flops_per_token / gemm peak, where flops_per_token is 4(N+A) + 2W + 12·L·d·T per trained"
             + " token (N: projection and head parameters, A: LoRA parameters, W: trained weights, N or A; L layers,"
             + " d = heads x head_dim, T = --seq) plus 2N + 4·L·d·T per token a reference model scores, and the peak is"
             + " gemm_gflops, a 1024^3 float32 matmul timed in this process."})
 public final class BenchTrainCommand implements Callable<Integer> {
   @Option(names = "--mode", defaultValue = "sft", description = "sft or dpo (default ${DEFAULT-VALUE})") String mode;
-  @Option(names = "--shape", description = "a real model's shape with random weights: default, smollm2-135m or"
-      + " qwen2.5-0.5b (overrides the size flags)") String shapeName;
   @Option(names = "--lora-r", defaultValue = "0",
       description = "LoRA rank on all seven projections, base frozen; 0 trains every weight (default)") int loraR;
   @Option(names = "--lora-alpha", description = "LoRA alpha (default: the rank, so scaling 1)") Double loraAlpha;
@@ -59,7 +58,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
 
   /** The flags as benchmark options (invalid combinations are refused by the options record). */
   TrainBenchOptions options() {
-    BenchShape shape = shapeName != null ? BenchShape.named(shapeName) : size.shape();
+    BenchShape shape = size.shape();
     return TrainBenchOptions.builder().mode(TrainBenchOptions.Mode.of(mode)).shape(shape).loraR(loraR)
         .loraAlpha(loraAlpha != null ? loraAlpha : Math.max(loraR, 1)).loraDropout(loraDropout)
         .frozen(TrainBenchOptions.Frozen.of(dtype)).batch(batch).seq(seq).steps(steps).seed(seed).chunk(chunk)
@@ -68,6 +67,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    size.applyThreads();
     System.out.println(TrainBench.run(options(), device.resolve()).toJson());
     return 0;
   }

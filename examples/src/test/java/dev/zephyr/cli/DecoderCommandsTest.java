@@ -156,5 +156,21 @@ class DecoderCommandsTest {
     assertThat(j.get("tokens_per_s").asDouble()).isPositive();
     assertThat(j.get("gemm_gflops").asDouble()).isPositive();
     assertThat(j.get("mfu").asDouble()).isPositive();
+    assertThat(j.get("peak_rss_mb").asLong()).isPositive();
+    assertThat(j.get("threads").asInt()).isPositive();
+    assertThat(j.get("dtype").asText()).isEqualTo("f32");
+    assertThat(j.get("shape").asText()).isEqualTo("custom");
+  }
+
+  @Test
+  void benchForwardTakesTheReferencesShapeNames() throws Exception {
+    CliRun r = run("bench", "forward", "--shape", "smollm2-135m", "--seq", "4", "--batch", "1", "--steps", "1");
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode j = Json.mapper().readTree(jsonLines(r.out()).get(0));
+    assertThat(j.get("shape").asText()).isEqualTo("smollm2-135m");
+    assertThat(j.get("params").asLong()).as("HuggingFaceTB/SmolLM2-135M").isEqualTo(134_515_008L);
+    CliRun bad = run("bench", "forward", "--shape", "llama-7b");
+    assertThat(bad.code()).isNotZero();
+    assertThat(bad.err()).contains("--shape").contains("unknown shape 'llama-7b'");
   }
 }

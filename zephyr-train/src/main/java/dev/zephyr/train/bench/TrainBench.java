@@ -97,7 +97,7 @@ public final class TrainBench {
           Arrays.fill(mask, 1);
           rows.add(SftSequence.of(randomIds(rng, config.vocabSize(), o.seq()), mask));
         }
-        setupPeak = settle();
+        setupPeak = PeakRss.settleAndReset();
         train(args, models.withDropout(new SftTask(models.policy, o.chunk()), o.seed()), rows, models, stepEnds);
       } else {
         List<DpoExample> pairs = new ArrayList<>();
@@ -117,7 +117,7 @@ public final class TrainBench {
         DpoTask task = new DpoTask(models.policy, liveReference, DpoLoss.sigmoid(0.1), o.chunk(),
             o.pairsPerForward());
         perForward = task.pairsPerForward(o.batch());
-        setupPeak = settle();
+        setupPeak = PeakRss.settleAndReset();
         train(args, models.withDropout(task, o.seed()), pairs, models, stepEnds);
       }
       double stepS = (stepEnds[totalSteps] - stepEnds[1]) / 1e9 / o.steps();
@@ -139,31 +139,6 @@ public final class TrainBench {
       stepEnds[0] = System.nanoTime();
       t.train();
     }
-  }
-
-  /**
-   * Lets the setup's garbage go (the random models' fill buffers, freed by the cleaner thread some time after a
-   * collection) until the resident size stops falling, at most 10 s, then starts the peak over: returns the peak so
-   * far (kB), or -1 when it cannot be reset, in which case the training peak includes the setup.
-   */
-  private static long settle() {
-    long resident = PeakRss.residentKb();
-    for (int i = 0; i < 40; i++) {
-      System.gc();
-      try {
-        Thread.sleep(250);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-      long now = PeakRss.residentKb();
-      if (now > resident - resident / 100) {
-        break;
-      }
-      resident = now;
-    }
-    long before = PeakRss.kilobytes();
-    return PeakRss.reset() ? before : -1;
   }
 
   /** The {@code impl} field of the benchmark JSON: DJL and libtorch versions. */
