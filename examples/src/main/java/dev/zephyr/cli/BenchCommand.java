@@ -59,6 +59,9 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--new-tokens", defaultValue = "128", description = "generate: new tokens per sequence")
   int newTokens;
   @Option(names = "--seed", defaultValue = "0", description = "seed of the weights and token ids") long seed;
+  @Option(names = "--profile", paramLabel = "TRACE_JSON", description = "forward: record the timed steps with"
+      + " libtorch's profiler into this Chrome trace file (per-operator times and shapes; the profiler slows them)")
+  java.nio.file.Path profile;
 
   @Override
   public Integer call() throws Exception {
@@ -82,11 +85,17 @@ public final class BenchCommand implements Callable<Integer> {
         int t = seq == null ? 256 : seq;
         SplittableRandom rng = new SplittableRandom(seed);
         forwardStep(model, manager, rng, t); // warm-up, as the reference does
+        if (profile != null) {
+          JniUtils.startProfile(false, true, false);
+        }
         long start = System.nanoTime();
         for (int i = 0; i < steps; i++) {
           forwardStep(model, manager, rng, t);
         }
         double stepS = (System.nanoTime() - start) / 1e9 / steps;
+        if (profile != null) {
+          JniUtils.stopProfile(profile.toString());
+        }
         tokensPerS = batch * t / stepS;
         flopsPerToken = matmulFlopsPerToken(config) + attentionFlopsPerToken(config, t);
         out.put("batch", batch);

@@ -3,6 +3,7 @@ package dev.zephyr.cli;
 import dev.zephyr.train.bench.BenchShape;
 import dev.zephyr.train.bench.TrainBench;
 import dev.zephyr.train.bench.TrainBenchOptions;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,6 +48,9 @@ public final class BenchTrainCommand implements Callable<Integer> {
       description = "dpo: at most this many pairs per forward/backward (0: the default, half the batch with"
           + " --cached-ref, all of it with a reference model)")
   int pairsPerForward;
+  @Option(names = "--profile", paramLabel = "TRACE_JSON", description = "record the timed steps with libtorch's"
+      + " profiler into this Chrome trace file (per-operator times and shapes; the profiler slows the steps)")
+  Path profile;
   @Option(names = "--gradient-checkpointing",
       description = "recompute each decoder layer in backward instead of keeping its activations")
   boolean gradientCheckpointing;
@@ -68,7 +72,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     size.applyThreads();
-    System.out.println(TrainBench.run(options(), device.resolve()).toJson());
+    System.out.println(TrainBench.run(options(), device.resolve(), profile).toJson());
     return 0;
   }
 }

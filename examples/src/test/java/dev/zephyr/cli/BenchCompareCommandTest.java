@@ -12,7 +12,8 @@ class BenchCompareCommandTest {
   private static final String PEER = "{\"impl\":\"pytorch-eager-1.13.0\",\"mode\":\"forward\",\"autocast\":\"bf16\","
       + "\"params\":19300000,\"tokens_per_step\":2048,\"step_s\":0.5,\"tokens_per_s\":%s,\"gemm_gflops\":%s,"
       + "\"threads\":2}";
-  private static final String ZEPHYR = "{\"impl\":\"zephyr\",\"mode\":\"forward\",\"tokens_per_step\":2048,"
+  private static final String ZEPHYR = "{\"impl\":\"zephyr\",\"mode\":\"forward\",\"params\":19300000,"
+      + "\"tokens_per_step\":2048,"
       + "\"step_s\":0.4,\"tokens_per_s\":%s,\"gemm_gflops\":150.0,\"threads\":2}";
 
   @Test

@@ -12,7 +12,7 @@ import java.util.Locale;
  * taken alternately (zephyr, peer, zephyr, peer, ...), turned into the median of the per-round ratios of
  * {@code tokens_per_s}. A ratio is refused (no number, a reason) when it would not mean anything: a peer whose GEMM
  * peak is under {@link #MIN_PEER_GEMM_GFLOPS} (the reference BLAS instead of OpenBLAS), or two sides that did not run
- * the same work (tokens per step, libtorch threads or mode differ).
+ * the same work (parameter count, tokens per step, libtorch threads or mode differ).
  *
  * @param zephyr zephyr's lines, in the order run
  * @param peer the peer's lines, in the order run; as many as zephyr's
@@ -30,7 +30,7 @@ public record BenchComparison(List<JsonNode> zephyr, List<JsonNode> peer) {
     }
     for (List<JsonNode> side : List.of(zephyr, peer)) {
       for (JsonNode j : side) {
-        for (String key : new String[] {"tokens_per_s", "tokens_per_step", "threads", "gemm_gflops"}) {
+        for (String key : new String[] {"tokens_per_s", "params", "tokens_per_step", "threads", "gemm_gflops"}) {
           if (!j.path(key).isNumber()) {
             throw InvalidInputException.field("bench comparison", key, "missing or not a number in " + j);
           }
@@ -61,7 +61,7 @@ public record BenchComparison(List<JsonNode> zephyr, List<JsonNode> peer) {
             MIN_PEER_GEMM_GFLOPS));
       }
     }
-    for (String key : new String[] {"tokens_per_step", "threads"}) {
+    for (String key : new String[] {"params", "tokens_per_step", "threads"}) {
       for (int i = 0; i < peer.size(); i++) {
         long z = zephyr.get(i).get(key).asLong();
         long p = peer.get(i).get(key).asLong();

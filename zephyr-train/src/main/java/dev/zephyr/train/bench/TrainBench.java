@@ -54,6 +54,14 @@ public final class TrainBench {
 
   /** As {@link #run(TrainBenchOptions)}, every array on {@code device} (DJL's default device when null). */
   public static TrainBenchResult run(TrainBenchOptions o, ai.djl.Device device) {
+    return run(o, device, null);
+  }
+
+  /**
+   * As {@link #run(TrainBenchOptions, ai.djl.Device)}, and when {@code profileTrace} is not null, libtorch's profiler
+   * records the timed steps (not the warm-up) into that file, a Chrome trace with each operator's shapes.
+   */
+  public static TrainBenchResult run(TrainBenchOptions o, ai.djl.Device device, Path profileTrace) {
     Path scratch = null;
     try (NDManager manager = device == null ? NDManager.newBaseManager() : NDManager.newBaseManager(device)) {
       ModelConfig config = o.shape().config(Math.max(4096, o.seq()));
@@ -61,7 +69,7 @@ public final class TrainBench {
         scratch = Files.createTempDirectory("zephyr-bench-bf16");
       }
       try (BenchModels models = BenchModels.build(o, config, manager, scratch)) {
-        return measure(o, config, models, manager);
+        return measure(o, config, models, manager, profileTrace);
       }
     } catch (IOException e) {
       throw new CheckpointException("cannot create the benchmark's temporary checkpoint directory", e);
@@ -71,7 +79,7 @@ public final class TrainBench {
   }
 
   private static TrainBenchResult measure(TrainBenchOptions o, ModelConfig config, BenchModels models,
-      NDManager manager) {
+      NDManager manager, Path profileTrace) {
     SplittableRandom rng = new SplittableRandom(o.seed());
     int totalSteps = o.steps() + 1;
     Path out;
@@ -98,7 +106,8 @@ public final class TrainBench {
           rows.add(SftSequence.of(randomIds(rng, config.vocabSize(), o.seq()), mask));
         }
         setupPeak = PeakRss.settleAndReset();
-        train(args, models.withDropout(new SftTask(models.policy, o.chunk()), o.seed()), rows, models, stepEnds);
+        train(args, models.withDropout(new SftTask(models.policy, o.chunk()), o.seed()), rows, models, stepEnds,
+            profileTrace);
       } else {
         List<DpoExample> pairs = new ArrayList<>();
         int v = config.vocabSize();
@@ -118,7 +127,7 @@ public final class TrainBench {
             o.pairsPerForward());
         perForward = task.pairsPerForward(o.batch());
         setupPeak = PeakRss.settleAndReset();
-        train(args, models.withDropout(task, o.seed()), pairs, models, stepEnds);
+        train(args, models.withDropout(task, o.seed()), pairs, models, stepEnds, profileTrace);
       }
       double stepS = (stepEnds[totalSteps] - stepEnds[1]) / 1e9 / o.steps();
       long peakKb = PeakRss.kilobytes();
@@ -133,11 +142,20 @@ public final class TrainBench {
   }
 
   private static <E, B> void train(TrainingArguments args, TrainingTask<E, B> task, List<E> rows, BenchModels models,
-      long[] stepEnds) {
+      long[] stepEnds, Path profileTrace) {
     try (Trainer<E, B> t = new Trainer<>(args, task, rows, models.trainable())) {
-      t.onStepEnd(s -> stepEnds[(int) (long) s] = System.nanoTime());
+      t.onStepEnd(s -> {
+        stepEnds[(int) (long) s] = System.nanoTime();
+        if (s == 1 && profileTrace != null) {
+          JniUtils.startProfile(false, true, false);
+        }
+      });
       stepEnds[0] = System.nanoTime();
       t.train();
+    } finally {
+      if (profileTrace != null) {
+        JniUtils.stopProfile(profileTrace.toString());
+      }
     }
   }
 

@@ -13,10 +13,15 @@ import org.junit.jupiter.api.Test;
 class BenchComparisonTest {
 
   private static JsonNode line(String mode, double tokensPerS, double gemm, int threads, int tokensPerStep) {
+    return line(mode, tokensPerS, gemm, threads, tokensPerStep, 19_300_000);
+  }
+
+  private static JsonNode line(String mode, double tokensPerS, double gemm, int threads, int tokensPerStep,
+      long params) {
     try {
       return Json.mapper().readTree(String.format(java.util.Locale.ROOT, "{\"mode\":\"%s\",\"tokens_per_s\":%s,"
-          + "\"gemm_gflops\":%s,\"threads\":%d,\"tokens_per_step\":%d,\"step_s\":1.0}", mode, tokensPerS, gemm,
-          threads, tokensPerStep));
+          + "\"gemm_gflops\":%s,\"threads\":%d,\"tokens_per_step\":%d,\"params\":%d,\"step_s\":1.0}", mode,
+          tokensPerS, gemm, threads, tokensPerStep, params));
     } catch (java.io.IOException e) {
       throw new IllegalStateException(e);
     }
@@ -66,6 +71,9 @@ class BenchComparisonTest {
     BenchComparison tokens = new BenchComparison(List.of(line("dpo", 10, 150, 2, 2048)),
         List.of(line("dpo", 10, 150, 2, 4096)));
     assertThat(tokens.verdict().refusal()).startsWith("tokens_per_step differs in round 1: zephyr 2048, peer 4096");
+    BenchComparison model = new BenchComparison(List.of(line("sft", 10, 150, 2, 2048, 19_300_000)),
+        List.of(line("sft", 10, 150, 2, 2048, 5_000_000)));
+    assertThat(model.verdict().refusal()).startsWith("params differs in round 1: zephyr 19300000, peer 5000000");
     BenchComparison mode = new BenchComparison(runs("sft", 150, 10), runs("forward", 150, 10));
     assertThat(mode.verdict().refusal()).isEqualTo("mode differs: zephyr sft, peer forward");
   }
@@ -75,7 +83,7 @@ class BenchComparisonTest {
     assertThatThrownBy(() -> new BenchComparison(runs("sft", 150, 1, 2), runs("sft", 150, 1)))
         .isInstanceOf(InvalidInputException.class).hasMessageContaining("got 2 and 1");
     JsonNode noGemm = Json.mapper().createObjectNode().put("tokens_per_s", 1).put("tokens_per_step", 1)
-        .put("threads", 1);
+        .put("threads", 1).put("params", 19_300_000);
     assertThatThrownBy(() -> new BenchComparison(runs("sft", 150, 1), List.of(noGemm)))
         .isInstanceOf(InvalidInputException.class).hasMessageContaining("field 'gemm_gflops'");
   }
