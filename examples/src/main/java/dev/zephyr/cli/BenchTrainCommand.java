@@ -3,6 +3,7 @@ package dev.zephyr.cli;
 import dev.zephyr.train.bench.BenchShape;
 import dev.zephyr.train.bench.TrainBench;
 import dev.zephyr.train.bench.TrainBenchOptions;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,15 +15,14 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = {"Measure SFT or DPO training throughput and memory on a random model; prints one JSON line with"
-        + " tokens_per_s, peak_rss_mb, params, trainable_params and mfu.",
+        + " tokens_per_s, peak_rss_mb, params, trainable_params, gemm_gflops, mfu, threads and dtype (the compute"
+        + " dtype; frozen_dtype is the storage --dtype picks).",
         "mfu = tokens_per_s x flops_per_token / gemm peak, where flops_per_token is 4(N+A) + 2W + 12·L·d·T per trained"
             + " token (N: projection and head parameters, A: LoRA parameters, W: trained weights, N or A; L layers,"
             + " d = heads x head_dim, T = --seq) plus 2N + 4·L·d·T per token a reference model scores, and the peak is"
             + " gemm_gflops, a 1024^3 float32 matmul timed in this process."})
 public final class BenchTrainCommand implements Callable<Integer> {
   @Option(names = "--mode", defaultValue = "sft", description = "sft or dpo (default ${DEFAULT-VALUE})") String mode;
-  @Option(names = "--shape", description = "a real model's shape with random weights: default, smollm2-135m or"
-      + " qwen2.5-0.5b (overrides the size flags)") String shapeName;
   @Option(names = "--lora-r", defaultValue = "0",
       description = "LoRA rank on all seven projections, base frozen; 0 trains every weight (default)") int loraR;
   @Option(names = "--lora-alpha", description = "LoRA alpha (default: the rank, so scaling 1)") Double loraAlpha;
@@ -48,6 +48,9 @@ public final class BenchTrainCommand implements Callable<Integer> {
       description = "dpo: at most this many pairs per forward/backward (0: the default, half the batch with"
           + " --cached-ref, all of it with a reference model)")
   int pairsPerForward;
+  @Option(names = "--profile", paramLabel = "TRACE_JSON", description = "record the timed steps with libtorch's"
+      + " profiler into this Chrome trace file (per-operator times and shapes; the profiler slows the steps)")
+  Path profile;
   @Option(names = "--gradient-checkpointing",
       description = "recompute each decoder layer in backward instead of keeping its activations")
   boolean gradientCheckpointing;
@@ -59,7 +62,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
 
   /** The flags as benchmark options (invalid combinations are refused by the options record). */
   TrainBenchOptions options() {
-    BenchShape shape = shapeName != null ? BenchShape.named(shapeName) : size.shape();
+    BenchShape shape = size.shape();
     return TrainBenchOptions.builder().mode(TrainBenchOptions.Mode.of(mode)).shape(shape).loraR(loraR)
         .loraAlpha(loraAlpha != null ? loraAlpha : Math.max(loraR, 1)).loraDropout(loraDropout)
         .frozen(TrainBenchOptions.Frozen.of(dtype)).batch(batch).seq(seq).steps(steps).seed(seed).chunk(chunk)
@@ -68,7 +71,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    System.out.println(TrainBench.run(options(), device.resolve()).toJson());
+    size.applyThreads();
+    System.out.println(TrainBench.run(options(), device.resolve(), profile).toJson());
     return 0;
   }
 }

@@ -39,11 +39,13 @@ class BenchTrainCommandTest {
   void printsOneJsonLineWithTheIssuesKeys() throws Exception {
     CliRun r = CliRun.of("bench", "train", "--mode", "sft", "--lora-r", "2", "--dtype", "bf16", "--vocab", "128",
         "--hidden", "32", "--inter", "64", "--layers", "1", "--heads", "4", "--kv-heads", "2", "--seq", "8",
-        "--batch", "2", "--steps", "1");
+        "--batch", "2", "--steps", "1", "--threads", "1");
     assertThat(r.code()).as(r.err()).isZero();
     JsonNode j = Json.mapper().readTree(DecoderCommandsTest.jsonLines(r.out()).get(0));
     assertThat(j.get("mode").asText()).isEqualTo("sft");
-    assertThat(j.get("dtype").asText()).isEqualTo("bf16");
+    assertThat(j.get("dtype").asText()).as("compute").isEqualTo("f32");
+    assertThat(j.get("frozen_dtype").asText()).isEqualTo("bf16");
+    assertThat(j.get("threads").asInt()).as("--threads 1").isEqualTo(1);
     assertThat(j.get("lora_r").asInt()).isEqualTo(2);
     assertThat(j.get("shape").asText()).isEqualTo("custom");
     // base: embedding and head 2 x 128 x 32, projections 1024 + 512 + 512 + 1024 + 3 x 2048, norms 3 x 32 = 17,504;

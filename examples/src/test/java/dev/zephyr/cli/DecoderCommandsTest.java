@@ -147,14 +147,36 @@ class DecoderCommandsTest {
   }
 
   @Test
-  void benchPrintsOneJsonLine() throws Exception {
+  void benchPrintsOneJsonLine(@TempDir Path tmp) throws Exception {
+    Path trace = tmp.resolve("trace.json");
     CliRun r = run("bench", "forward", "--vocab", "128", "--hidden", "32", "--inter", "64", "--layers", "1",
-        "--heads", "4", "--kv-heads", "2", "--seq", "16", "--batch", "2", "--steps", "1");
+        "--heads", "4", "--kv-heads", "2", "--seq", "16", "--batch", "2", "--steps", "1", "--profile",
+        trace.toString());
     assertThat(r.code()).as(r.err()).isZero();
     JsonNode j = Json.mapper().readTree(jsonLines(r.out()).get(0));
     assertThat(j.get("tokens_per_step").asInt()).isEqualTo(32);
     assertThat(j.get("tokens_per_s").asDouble()).isPositive();
     assertThat(j.get("gemm_gflops").asDouble()).isPositive();
     assertThat(j.get("mfu").asDouble()).isPositive();
+    assertThat(j.get("peak_rss_mb").asLong()).isPositive();
+    assertThat(j.get("threads").asInt()).isPositive();
+    assertThat(j.get("dtype").asText()).isEqualTo("f32");
+    assertThat(j.get("shape").asText()).isEqualTo("custom");
+    // the profiler's Chrome trace of the timed step: the attention products among its operators
+    JsonNode events = Json.mapper().readTree(trace.toFile());
+    assertThat(events.isArray()).isTrue();
+    assertThat(events.findValuesAsText("name")).contains("aten::bmm");
+  }
+
+  @Test
+  void benchForwardTakesTheReferencesShapeNames() throws Exception {
+    CliRun r = run("bench", "forward", "--shape", "smollm2-135m", "--seq", "4", "--batch", "1", "--steps", "1");
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode j = Json.mapper().readTree(jsonLines(r.out()).get(0));
+    assertThat(j.get("shape").asText()).isEqualTo("smollm2-135m");
+    assertThat(j.get("params").asLong()).as("HuggingFaceTB/SmolLM2-135M").isEqualTo(134_515_008L);
+    CliRun bad = run("bench", "forward", "--shape", "llama-7b");
+    assertThat(bad.code()).isNotZero();
+    assertThat(bad.err()).contains("--shape").contains("unknown shape 'llama-7b'");
   }
 }

@@ -47,7 +47,7 @@ public record BenchShape(String name, ModelType arch, int vocab, int hidden, int
         return s;
       }
     }
-    throw InvalidInputException.field("zephyr bench train", "--shape", "unknown shape '" + name + "'; known: "
+    throw InvalidInputException.field("zephyr bench", "--shape", "unknown shape '" + name + "'; known: "
         + NAMED.stream().map(BenchShape::name).collect(Collectors.joining(", ")));
   }
 

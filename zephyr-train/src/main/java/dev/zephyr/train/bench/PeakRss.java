@@ -52,4 +52,29 @@ public final class PeakRss {
       return false;
     }
   }
+
+  /**
+   * Lets the setup's garbage go (the random models' fill buffers, freed by the cleaner thread some time after a
+   * collection) until the resident size stops falling, at most 10 s, then starts the peak over: returns the peak so
+   * far (kB), or -1 when it cannot be reset, in which case the training peak includes the setup.
+   */
+  public static long settleAndReset() {
+    long resident = PeakRss.residentKb();
+    for (int i = 0; i < 40; i++) {
+      System.gc();
+      try {
+        Thread.sleep(250);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      long now = PeakRss.residentKb();
+      if (now > resident - resident / 100) {
+        break;
+      }
+      resident = now;
+    }
+    long before = PeakRss.kilobytes();
+    return PeakRss.reset() ? before : -1;
+  }
 }

@@ -54,6 +54,14 @@ public final class TrainBench {
 
   /** As {@link #run(TrainBenchOptions)}, every array on {@code device} (DJL's default device when null). */
   public static TrainBenchResult run(TrainBenchOptions o, ai.djl.Device device) {
+    return run(o, device, null);
+  }
+
+  /**
+   * As {@link #run(TrainBenchOptions, ai.djl.Device)}, and when {@code profileTrace} is not null, libtorch's profiler
+   * records the timed steps (not the warm-up) into that file, a Chrome trace with each operator's shapes.
+   */
+  public static TrainBenchResult run(TrainBenchOptions o, ai.djl.Device device, Path profileTrace) {
     Path scratch = null;
     try (NDManager manager = device == null ? NDManager.newBaseManager() : NDManager.newBaseManager(device)) {
       ModelConfig config = o.shape().config(Math.max(4096, o.seq()));
@@ -61,7 +69,7 @@ public final class TrainBench {
         scratch = Files.createTempDirectory("zephyr-bench-bf16");
       }
       try (BenchModels models = BenchModels.build(o, config, manager, scratch)) {
-        return measure(o, config, models, manager);
+        return measure(o, config, models, manager, profileTrace);
       }
     } catch (IOException e) {
       throw new CheckpointException("cannot create the benchmark's temporary checkpoint directory", e);
@@ -71,7 +79,7 @@ public final class TrainBench {
   }
 
   private static TrainBenchResult measure(TrainBenchOptions o, ModelConfig config, BenchModels models,
-      NDManager manager) {
+      NDManager manager, Path profileTrace) {
     SplittableRandom rng = new SplittableRandom(o.seed());
     int totalSteps = o.steps() + 1;
     Path out;
@@ -97,8 +105,9 @@ public final class TrainBench {
           Arrays.fill(mask, 1);
           rows.add(SftSequence.of(randomIds(rng, config.vocabSize(), o.seq()), mask));
         }
-        setupPeak = settle();
-        train(args, models.withDropout(new SftTask(models.policy, o.chunk()), o.seed()), rows, models, stepEnds);
+        setupPeak = PeakRss.settleAndReset();
+        train(args, models.withDropout(new SftTask(models.policy, o.chunk()), o.seed()), rows, models, stepEnds,
+            profileTrace);
       } else {
         List<DpoExample> pairs = new ArrayList<>();
         int v = config.vocabSize();
@@ -117,8 +126,8 @@ public final class TrainBench {
         DpoTask task = new DpoTask(models.policy, liveReference, DpoLoss.sigmoid(0.1), o.chunk(),
             o.pairsPerForward());
         perForward = task.pairsPerForward(o.batch());
-        setupPeak = settle();
-        train(args, models.withDropout(task, o.seed()), pairs, models, stepEnds);
+        setupPeak = PeakRss.settleAndReset();
+        train(args, models.withDropout(task, o.seed()), pairs, models, stepEnds, profileTrace);
       }
       double stepS = (stepEnds[totalSteps] - stepEnds[1]) / 1e9 / o.steps();
       long peakKb = PeakRss.kilobytes();
@@ -133,37 +142,21 @@ public final class TrainBench {
   }
 
   private static <E, B> void train(TrainingArguments args, TrainingTask<E, B> task, List<E> rows, BenchModels models,
-      long[] stepEnds) {
+      long[] stepEnds, Path profileTrace) {
     try (Trainer<E, B> t = new Trainer<>(args, task, rows, models.trainable())) {
-      t.onStepEnd(s -> stepEnds[(int) (long) s] = System.nanoTime());
+      t.onStepEnd(s -> {
+        stepEnds[(int) (long) s] = System.nanoTime();
+        if (s == 1 && profileTrace != null) {
+          JniUtils.startProfile(false, true, false);
+        }
+      });
       stepEnds[0] = System.nanoTime();
       t.train();
-    }
-  }
-
-  /**
-   * Lets the setup's garbage go (the random models' fill buffers, freed by the cleaner thread some time after a
-   * collection) until the resident size stops falling, at most 10 s, then starts the peak over: returns the peak so
-   * far (kB), or -1 when it cannot be reset, in which case the training peak includes the setup.
-   */
-  private static long settle() {
-    long resident = PeakRss.residentKb();
-    for (int i = 0; i < 40; i++) {
-      System.gc();
-      try {
-        Thread.sleep(250);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
+    } finally {
+      if (profileTrace != null) {
+        JniUtils.stopProfile(profileTrace.toString());
       }
-      long now = PeakRss.residentKb();
-      if (now > resident - resident / 100) {
-        break;
-      }
-      resident = now;
     }
-    long before = PeakRss.kilobytes();
-    return PeakRss.reset() ? before : -1;
   }
 
   /** The {@code impl} field of the benchmark JSON: DJL and libtorch versions. */

@@ -18,6 +18,8 @@ import dev.zephyr.core.io.Json;
 public record TrainBenchResult(String impl, TrainBenchOptions options, long params, long trainableParams,
     long params16Bit, int pairsPerForward, double stepSeconds, double flopsPerToken, double gemmGflops,
     long peakRssMb, long setupPeakRssMb, int threads) {
+  /** The {@code dtype} of every benchmark line: the arithmetic of the matrix products (DJL computes in float32). */
+  public static final String COMPUTE_DTYPE = "f32";
 
   public double tokensPerSecond() {
     return options.tokensPerStep() / stepSeconds;
@@ -35,7 +37,8 @@ public record TrainBenchResult(String impl, TrainBenchOptions options, long para
     j.put("impl", impl);
     j.put("mode", o.mode().cliName());
     j.put("shape", o.shape().name());
-    j.put("dtype", o.frozen().cliName());
+    j.put("dtype", COMPUTE_DTYPE);
+    j.put("frozen_dtype", o.frozen().cliName());
     j.put("lora_r", o.loraR());
     j.put("reference", o.reference());
     if (o.mode() == TrainBenchOptions.Mode.DPO) {

@@ -67,7 +67,10 @@ class TrainBenchOptionsTest {
     assertThat(j.get("trainable_params").asLong()).isEqualTo(10);
     assertThat(j.get("mode").asText()).isEqualTo("sft");
     assertThat(j.get("shape").asText()).isEqualTo("default");
-    assertThat(j.get("dtype").asText()).isEqualTo("f32");
+    assertThat(j.get("dtype").asText()).as("compute dtype").isEqualTo("f32");
+    assertThat(j.get("frozen_dtype").asText()).isEqualTo("f32");
+    assertThat(j.get("threads").asInt()).isEqualTo(2);
+    assertThat(j.get("gemm_gflops").asDouble()).isEqualTo(2048.0);
     assertThat(j.get("lora_r").asInt()).isEqualTo(8);
     assertThat(j.has("pairs_per_forward")).as("SFT has no pairs").isFalse();
   }
