@@ -53,6 +53,12 @@ public final class LocalChatModel implements ChatModel {
     return load(AdaptedModel.Source.of(dir, null), formatter, detokenizer);
   }
 
+  /** As {@link #load(Path, PromptFormatter, Detokenizer)}, held as {@code options} say (device, 16-bit weights). */
+  public static LocalChatModel load(Path dir, PromptFormatter formatter, Detokenizer detokenizer,
+      LocalModel.Options options) {
+    return load(AdaptedModel.Source.of(dir, null), formatter, detokenizer, options);
+  }
+
   /**
    * Loads a base model with, when {@code source} has one, its PEFT LoRA adapter applied without merging
    * ({@code LocalChatModel.load(new AdaptedModel.Source(baseDir, adapterDir), ...)}), into its own native memory,
@@ -62,10 +68,22 @@ public final class LocalChatModel implements ChatModel {
    * @throws dev.zephyr.core.CheckpointException if the adapter disagrees with the base, naming the tensor
    */
   public static LocalChatModel load(AdaptedModel.Source source, PromptFormatter formatter, Detokenizer detokenizer) {
-    NDManager manager = NDManager.newBaseManager();
+    return load(source, formatter, detokenizer, LocalModel.Options.defaults());
+  }
+
+  /**
+   * As {@link #load(AdaptedModel.Source, PromptFormatter, Detokenizer)}, held as {@code options} say (the same
+   * choices as {@link LocalModel#open(Path, Path, Path, LocalModel.Options)}): the device of the weights, and whether a
+   * BF16/F16 checkpoint's weight matrices stay at 2 bytes ({@code keep16Bit}) instead of being widened to float32.
+   */
+  public static LocalChatModel load(AdaptedModel.Source source, PromptFormatter formatter, Detokenizer detokenizer,
+      LocalModel.Options options) {
+    Objects.requireNonNull(options, "options");
+    NDManager manager = options.device() == null ? NDManager.newBaseManager()
+        : NDManager.newBaseManager(options.device());
     try {
       // the base and the adapter live in sub-managers of this manager, which close() releases
-      LlamaModel model = AdaptedModel.load(source, manager).model();
+      LlamaModel model = AdaptedModel.load(source, manager, options.keep16Bit()).model();
       LocalChatModel chat = new LocalChatModel(
           String.valueOf(source.namingDir().toAbsolutePath().normalize().getFileName()), model, formatter,
           detokenizer, manager, true);
@@ -93,10 +111,18 @@ public final class LocalChatModel implements ChatModel {
    * tokenizer comes from {@link AdaptedModel.Source#tokenizerDir()}.
    */
   public static LocalChatModel fromDirectory(AdaptedModel.Source source) {
+    return fromDirectory(source, LocalModel.Options.defaults());
+  }
+
+  /**
+   * As {@link #fromDirectory(AdaptedModel.Source)}, held as {@code options} say: on its device, and with
+   * {@code keep16Bit} a BF16/F16 checkpoint's weight matrices kept at 2 bytes.
+   */
+  public static LocalChatModel fromDirectory(AdaptedModel.Source source, LocalModel.Options options) {
     Tokenizer tokenizer = Tokenizer.load(source.tokenizerDir());
     try {
       ChatTokenizer chat = ChatTokenizer.of(tokenizer);
-      LocalChatModel model = load(source, chat::formatPrompt, tokenizer::decodeText);
+      LocalChatModel model = load(source, chat::formatPrompt, tokenizer::decodeText, options);
       model.ownedTokenizer = tokenizer;
       return model;
     } catch (RuntimeException e) {

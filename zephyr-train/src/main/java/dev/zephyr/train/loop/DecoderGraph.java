@@ -12,8 +12,10 @@ import dev.zephyr.core.model.LlamaModel;
  * The decoder's final hidden states for a training step, with or without activation checkpointing
  * ({@code gradient_checkpointing} in transformers).
  *
- * <p>Without checkpointing, {@link #hidden()} is in the graph of the whole decoder and {@link #backward} has nothing
- * left to do. With it, the forward runs without a graph and keeps only each layer's input; {@link #hidden()} is the
+ * <p>Without checkpointing, {@link #hidden()} is in the graph of the whole decoder, and {@link #backward} has nothing
+ * left to do or, in a training step whose embedding trains, only the embedding's gradient (the graph then starts at a
+ * leaf holding the embeddings, so the LM head's weight, for a tied head the same table, can take its gradient after
+ * the layers have freed their activations and before the embedding's part, the order of one combined pass). With it, the forward runs without a graph and keeps only each layer's input; {@link #hidden()} is the
  * final norm over a leaf standing for the last layer's output. Once a loss built on {@link #hidden()} has been
  * back-propagated (the leaf then holds its gradient), {@link #backward} recomputes the layers from the last to the
  * first, one at a time with a graph, and back-propagates each with the gradient of its output, ending in the
@@ -27,13 +29,22 @@ public final class DecoderGraph {
   private final NDArray[] inputs;
   private final NDArray lastLeaf;
   private final NDArray hidden;
+  private final NDArray embedded;
+  private final NDArray embeddedLeaf;
 
   private DecoderGraph(NDArray ids, LlamaModel.Pass pass, NDArray[] inputs, NDArray lastLeaf, NDArray hidden) {
+    this(ids, pass, inputs, lastLeaf, hidden, null, null);
+  }
+
+  private DecoderGraph(NDArray ids, LlamaModel.Pass pass, NDArray[] inputs, NDArray lastLeaf, NDArray hidden,
+      NDArray embedded, NDArray embeddedLeaf) {
     this.ids = ids;
     this.pass = pass;
     this.inputs = inputs;
     this.lastLeaf = lastLeaf;
     this.hidden = hidden;
+    this.embedded = embedded;
+    this.embeddedLeaf = embeddedLeaf;
   }
 
   /**
@@ -49,15 +60,40 @@ public final class DecoderGraph {
 
   /**
    * Runs the decoder over padded rows as a training step's {@code context} asks: with activation checkpointing when
-   * it says so, and with NEFTune noise on the input embeddings when its alpha is positive.
+   * it says so, and with NEFTune noise on the input embeddings when its alpha is positive. Without either, and when
+   * autograd is on and the embedding trains, the layers run from a leaf standing for the embeddings, so that the
+   * backward of a loss on {@link #hidden()} stops there and {@link #backward} adds the embedding's gradient last,
+   * after whatever the caller back-propagates in between (the LM head's weight, for a tied head the same table).
    */
   public static DecoderGraph forward(LlamaModel model, PaddedRows rows, StepContext context) {
     NDManager m = model.parameters().values().iterator().next().getManager();
     Shape shape = new Shape(rows.rows(), rows.length());
-    Neftune noise = context.neftuneNoiseAlpha() > 0
-        ? new Neftune(context.neftuneNoiseAlpha(), context.random().split()) : null;
-    return forward(model, m.create(rows.ids(), shape), m.create(rows.positions(), shape),
-        CausalLm.attentionBias(m, rows.docIds()), context.gradientCheckpointing(), noise);
+    NDArray ids = m.create(rows.ids(), shape);
+    NDArray positions = m.create(rows.positions(), shape);
+    NDArray bias = CausalLm.attentionBias(m, rows.docIds());
+    if (context.neftuneNoiseAlpha() > 0) {
+      Neftune noise = new Neftune(context.neftuneNoiseAlpha(), context.random().split());
+      return forward(model, ids, positions, bias, context.gradientCheckpointing(), noise);
+    }
+    if (!context.gradientCheckpointing() && JniUtils.isGradMode() && model.halfPrecisionWeights() == null) {
+      LlamaModel.Pass pass = model.pass(ids, positions, bias);
+      if (pass.embeddingWeight().hasGradient()) {
+        return fromEmbeddedLeaf(ids, pass, model.numLayers());
+      }
+    }
+    return forward(model, ids, positions, bias, context.gradientCheckpointing(), null);
+  }
+
+  /** The decoder in the graph from a leaf holding the embeddings' values; each layer's intermediates in a scope. */
+  private static DecoderGraph fromEmbeddedLeaf(NDArray ids, LlamaModel.Pass pass, int layers) {
+    NDArray embedded = pass.embed();
+    NDArray leaf = embedded.stopGradient();
+    leaf.setRequiresGradient(true);
+    NDArray x = leaf;
+    for (int i = 0; i < layers; i++) {
+      x = inScope(pass, i, x);
+    }
+    return new DecoderGraph(ids, null, null, null, pass.norm(x), embedded, leaf);
   }
 
   /**
@@ -114,9 +150,16 @@ public final class DecoderGraph {
 
   /**
    * Call after the backward of a loss built on {@link #hidden()}, inside the same collector: completes the gradients
-   * of every decoder parameter. Without checkpointing it does nothing.
+   * of every decoder parameter (with checkpointing the layers', else the embedding's when the forward deferred it).
    */
   public void backward(GradientCollector gc) {
+    if (embeddedLeaf != null) {
+      try (NDScope scope = new NDScope()) {
+        scope.suppressNotUsedWarning();
+        gc.backward(embedded.mul(embeddedLeaf.getGradient()).sum());
+      }
+      return;
+    }
     if (pass == null) {
       return;
     }

@@ -312,6 +312,7 @@ public final class Trainer<E, B> implements AutoCloseable {
       optimizer.step(params, lr);
       zeroGradients();
     }
+    NativeHeap.trim(); // the step's freed small blocks leave the resident size before the next step's activations
     return new StepOutcome(loss, gradNorm, lr, tokens, (System.nanoTime() - t0) / 1e9, metrics);
   }
 

@@ -237,6 +237,37 @@ class FusedHeadTest {
     }
   }
 
+  /**
+   * With SmolLM2's vocabulary a piece of the head's position-wise passes is 42 positions, fewer than a chunk: the
+   * pieces, the decoder's backward between the hidden-state and weight passes, and the tied embedding's deferred part
+   * still give the single-pass loss and gradients.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void sftWithTheHeadCutIntoPiecesSmallerThanAChunkMatchesSinglePass(boolean tied) {
+    int vocab = 49152;
+    assertThat(FusedHead.rowsPerPiece(512, vocab)).isEqualTo(42);
+    assertThat(FusedHead.rowsPerPiece(16, vocab)).isEqualTo(16);
+    assertThat(FusedHead.rowsPerPiece(512, 1L << 22)).isEqualTo(1);
+    ModelConfig c = TinyModels.config(vocab).toBuilder().tieWordEmbeddings(tied).build();
+    try (NDManager m = NDManager.newBaseManager(); LlamaModel model = LlamaModel.random(c, 5, 0.2, m)) {
+      Random r = new Random(3);
+      List<SftSequence> rows = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        int[] ids = new int[50 + 10 * i];
+        for (int k = 0; k < ids.length; k++) {
+          ids[k] = r.nextInt(vocab);
+        }
+        int[] mask = new int[ids.length];
+        java.util.Arrays.fill(mask, ids.length / 3, ids.length, 1);
+        rows.add(SftSequence.of(ids, mask));
+      }
+      SftTask task = new SftTask(model, 100);
+      assertSameGradients(task, new LinkedHashMap<>(model.parameters()),
+          List.of(task.collate(rows.subList(0, 2)), task.collate(rows.subList(2, 3))));
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(booleans = {false, true})
   void noGradLogProbsEqualTheGraphPath(boolean tied) {
