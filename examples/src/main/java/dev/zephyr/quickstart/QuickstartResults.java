@@ -69,6 +69,14 @@ public record QuickstartResults(List<Row> rows, Dpo dpo, long seconds) {
    * {@code docs/quickstart-seed42.json} by a test), without the wall time, which depends on the machine.
    */
   public String ablation() {
+    StringBuilder sb = new StringBuilder(rowsTable(rows));
+    sb.append(String.format(Locale.ROOT, "%nDPO (last step): rewards/accuracies %.3f, rewards/margins %.3f%n",
+        dpo.rewardsAccuracies(), dpo.rewardsMargins()));
+    return sb.toString();
+  }
+
+  /** The rows as a fixed-width table: model, mean judge score, win rate against dSFT. */
+  static String rowsTable(List<Row> rows) {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "%-12s %12s %18s%n", "model", "judge score", "win rate vs dSFT"));
     sb.append("-".repeat(12)).append(' ').append("-".repeat(12)).append(' ').append("-".repeat(18)).append('\n');
@@ -76,8 +84,6 @@ public record QuickstartResults(List<Row> rows, Dpo dpo, long seconds) {
       sb.append(String.format(Locale.ROOT, "%-12s %12.2f %17.1f%%%n", label(r.model()), r.judgeScore(),
           100 * r.winRateVsDsft()));
     }
-    sb.append(String.format(Locale.ROOT, "%nDPO (last step): rewards/accuracies %.3f, rewards/margins %.3f%n",
-        dpo.rewardsAccuracies(), dpo.rewardsMargins()));
     return sb.toString();
   }
 
