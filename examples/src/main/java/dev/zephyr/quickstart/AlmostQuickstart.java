@@ -92,7 +92,7 @@ public final class AlmostQuickstart {
         .map(p -> new Seed(p.prompt_id(), p.prompt())).toList());
     WorldComparisons.Setup setup = new WorldComparisons.Setup(
         prompts.subList(0, s.comparisonPrompts()).stream().map(QuickstartWorld.Prompt::prompt).toList(),
-        demonstrations(), started.baseModel(), new NoisyTeacher(seed, 0.5), TrainedStages.MAX_NEW_TOKENS);
+        demonstrations(), started.baseModel(), TrainedStages.MAX_NEW_TOKENS);
     RlsfStage rl = almost.rlsf();
     PipelineResult run = Pipeline.almost(almost.rewardModel(setup)).rmsp(almost.rmsp(seeds)).sft(almost.sft())
         .rlsf(rl).seed(seed).listener(start.stageLines("almost")).progress(progress.scoped("almost")).run(

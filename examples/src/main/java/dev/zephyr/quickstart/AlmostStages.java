@@ -69,15 +69,16 @@ public final class AlmostStages {
   }
 
   /**
-   * Best first: the noisy teacher (right half of the time), the dSFT student shown three house-style answers and
-   * sampled cooler, the dSFT student alone, the base student shown three answers, the base student alone.
+   * Best first, each a tier of its own: the noisy teacher erring 30% of the time, the same teacher erring 80% of the
+   * time, the dSFT student sampled at temperature 1, the base student shown three house-style answers. (The dSFT
+   * student with three shots or sampled cooler is no better by the judge: it never saw a multi-turn prompt, and cooler
+   * sampling keeps its chatty opening more often; so the students differ by training, not by prompt.)
    */
   static List<WorldComparisons.Generator> rankedGenerators() {
-    return List.of(new WorldComparisons.Generator("noisy-teacher", "noisy-teacher", 1.0, 0),
-        new WorldComparisons.Generator("dsft-3shot", "dsft", 0.7, 3),
-        new WorldComparisons.Generator("dsft-0shot", "dsft", 1.0, 0),
-        new WorldComparisons.Generator("base-3shot", "base", 1.0, 3),
-        new WorldComparisons.Generator("base-0shot", "base", 1.0, 0));
+    return List.of(WorldComparisons.Generator.noisyTeacher("noisy-teacher-0.3", 0.3),
+        WorldComparisons.Generator.noisyTeacher("noisy-teacher-0.8", 0.8),
+        WorldComparisons.Generator.student("dsft", "dsft", 1.0, 0),
+        WorldComparisons.Generator.student("base-3shot", "base", 1.0, 3));
   }
 
   /**

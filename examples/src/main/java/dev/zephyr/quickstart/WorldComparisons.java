@@ -59,10 +59,12 @@ final class WorldComparisons implements RewardModelStage {
    *
    * @param name the configuration's name in comparisons' {@code meta}
    * @param model {@code noisy-teacher}, {@code dsft} (the stage's input model) or {@code base}
-   * @param temperature sampling temperature (the noisy teacher draws its own mistakes)
+   * @param errorRate how often the noisy teacher errs (0 for the students)
+   * @param temperature the students' sampling temperature
    * @param shots demonstrations shown as earlier chat turns
    */
-  record Generator(String name, String model, double temperature, int shots) {
+  record Generator(String name, String model, @JsonProperty("error_rate") double errorRate, double temperature,
+      int shots) {
     static final Set<String> MODELS = Set.of("noisy-teacher", "dsft", "base");
 
     Generator {
@@ -70,6 +72,14 @@ final class WorldComparisons implements RewardModelStage {
         throw new IllegalArgumentException("generator " + name + ": model must be one of " + MODELS + ", found "
             + model);
       }
+    }
+
+    static Generator noisyTeacher(String name, double errorRate) {
+      return new Generator(name, "noisy-teacher", errorRate, 1.0, 0);
+    }
+
+    static Generator student(String name, String model, double temperature, int shots) {
+      return new Generator(name, model, 0, temperature, shots);
     }
   }
 
@@ -79,11 +89,9 @@ final class WorldComparisons implements RewardModelStage {
    * @param prompts the queries every configuration answers, in order
    * @param demonstrations house-style exchanges (user, assistant, user, assistant...) shown as shots
    * @param baseModel the pretrained base model directory
-   * @param noisyTeacher the rule-based generator that errs half the time
    * @param maxNewTokens longest answer sampled
    */
-  record Setup(List<String> prompts, List<Message> demonstrations, Path baseModel, ChatModel noisyTeacher,
-      int maxNewTokens) {}
+  record Setup(List<String> prompts, List<Message> demonstrations, Path baseModel, int maxNewTokens) {}
 
   /**
    * {@code report.json}: how the comparisons came about.
@@ -187,12 +195,14 @@ final class WorldComparisons implements RewardModelStage {
   private List<Map<String, String>> answer(StageContext ctx) {
     List<Map<String, String>> out = new ArrayList<>();
     setup.prompts().forEach(p -> out.add(new LinkedHashMap<>()));
-    Map<String, ChatModel> opened = new LinkedHashMap<>();
+    // the students are opened once each, however many configurations sample them
+    Map<String, ChatModel> students = new LinkedHashMap<>();
     try (Progress.Task task = ctx.progress().start("respond", "answers",
         (long) generators.size() * setup.prompts().size(), 0)) {
       for (int g = 0; g < generators.size(); g++) {
         Generator gen = generators.get(g);
-        ChatModel model = opened.computeIfAbsent(gen.model(), m -> open(m, ctx));
+        ChatModel model = gen.model().equals("noisy-teacher") ? new NoisyTeacher(ctx.seed(), gen.errorRate())
+            : students.computeIfAbsent(gen.model(), m -> open(m, ctx));
         for (int from = 0; from < setup.prompts().size(); from += CHUNK) {
           int to = Math.min(setup.prompts().size(), from + CHUNK);
           List<ChatRequest> requests = new ArrayList<>();
@@ -209,21 +219,16 @@ final class WorldComparisons implements RewardModelStage {
         }
       }
     } finally {
-      for (ChatModel m : opened.values()) {
-        if (m != setup.noisyTeacher()) {
-          m.close();
-        }
+      for (ChatModel m : students.values()) {
+        m.close();
       }
     }
     return out;
   }
 
-  private ChatModel open(String model, StageContext ctx) {
-    return switch (model) {
-      case "noisy-teacher" -> setup.noisyTeacher();
-      case "dsft" -> LocalStudent.open(ctx.input(Artifacts.MODEL), "dsft");
-      default -> LocalStudent.open(setup.baseModel(), "base");
-    };
+  private ChatModel open(String student, StageContext ctx) {
+    return student.equals("dsft") ? LocalStudent.open(ctx.input(Artifacts.MODEL), "dsft")
+        : LocalStudent.open(setup.baseModel(), "base");
   }
 
   /** The first {@code shots} demonstrations as earlier turns, then the query. */
