@@ -1,10 +1,6 @@
 package dev.zephyr.quickstart;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.zephyr.core.io.AtomicFiles;
-import dev.zephyr.core.io.Json;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -52,24 +48,17 @@ public record AlmostResults(List<QuickstartResults.Row> rows, WorldComparisons.R
 
   /** The row of a model, or an error naming the rows present. */
   public QuickstartResults.Row row(String model) {
-    return rows.stream().filter(r -> r.model().equals(model)).findFirst()
-        .orElseThrow(() -> new IllegalArgumentException("no row '" + model + "' in " + rows));
+    return QuickstartResults.row(rows, model);
   }
 
   /** Writes {@code dir/quickstart-almost-results.json} atomically. */
   public Path write(Path dir) {
-    Path file = dir.resolve(FILE);
-    AtomicFiles.write(file, out -> out.write(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(this)));
-    return file;
+    return QuickstartResults.writeJson(this, dir.resolve(FILE));
   }
 
   /** Reads a results file. */
   public static AlmostResults read(Path file) {
-    try {
-      return Json.mapper().readValue(file.toFile(), AlmostResults.class);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file, e);
-    }
+    return QuickstartResults.readJson(file, AlmostResults.class);
   }
 
   /** The table, the comparison counts, the reward model's check, the RLSF curve's ends and the wall time. */

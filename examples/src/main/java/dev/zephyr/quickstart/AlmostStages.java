@@ -58,8 +58,8 @@ public final class AlmostStages {
 
     /** The smaller setting the tests use (the small world has 800 AI-feedback prompts). */
     public static Settings small() {
-      return new Settings(400, 400, rankedGenerators(), 0.2, rewardConfig(60, 3e-4), 4, 1.0,
-          TrainedStages.sftConfig(LossMode.ASSISTANT_ONLY, 80, 32, 1e-3), ppoConfig(16, 1e-4));
+      return new Settings(400, 300, rankedGenerators(), 0.2, rewardConfig(50, 3e-4), 4, 1.0,
+          TrainedStages.sftConfig(LossMode.ASSISTANT_ONLY, 60, 32, 1e-3), ppoConfig(12, 1e-4));
     }
 
     /** Prompts the recipe takes from the world's AI-feedback prompts. */
@@ -70,15 +70,15 @@ public final class AlmostStages {
 
   /**
    * Best first, each a tier of its own: the noisy teacher erring 30% of the time, the same teacher erring 80% of the
-   * time, the dSFT student sampled at temperature 1, the base student shown three house-style answers. (The dSFT
-   * student with three shots or sampled cooler is no better by the judge: it never saw a multi-turn prompt, and cooler
-   * sampling keeps its chatty opening more often; so the students differ by training, not by prompt.)
+   * time, the dSFT student sampled at temperature 1. Student variants are left out on purpose: the dSFT student with
+   * three shots or sampled cooler is no better by the judge (it never saw a multi-turn prompt, and cooler sampling
+   * keeps its chatty opening more often), and the base student's noise, ranked below the dSFT student, taught the
+   * reward model that the dSFT student's chatty opening is a mark of quality.
    */
   static List<WorldComparisons.Generator> rankedGenerators() {
     return List.of(WorldComparisons.Generator.noisyTeacher("noisy-teacher-0.3", 0.3),
         WorldComparisons.Generator.noisyTeacher("noisy-teacher-0.8", 0.8),
-        WorldComparisons.Generator.student("dsft", "dsft", 1.0, 0),
-        WorldComparisons.Generator.student("base-3shot", "base", 1.0, 3));
+        WorldComparisons.Generator.student("dsft", "dsft", 1.0, 0));
   }
 
   /**

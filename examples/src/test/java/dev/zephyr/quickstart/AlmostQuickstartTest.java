@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(1200)
 class AlmostQuickstartTest {
-  @TempDir Path tmp;
+  @TempDir static Path tmp;
   private Path work;
   private AlmostResults results;
   private String printed;
