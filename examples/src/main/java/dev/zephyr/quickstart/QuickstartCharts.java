@@ -105,6 +105,7 @@ public final class QuickstartCharts {
     }
     for (XYChart c : List.of(reward, judge)) {
       c.setXAxisTitle(name + " update");
+      c.getStyler().setYAxisDecimalPattern("0.##");
       if (c.getSeriesMap().isEmpty()) {
         c.addSeries("no metrics", List.of(0.0), List.of(0.0));
       }
