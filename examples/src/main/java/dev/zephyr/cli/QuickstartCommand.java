@@ -2,6 +2,8 @@ package dev.zephyr.cli;
 
 import dev.zephyr.core.ZephyrException;
 import dev.zephyr.core.progress.ConsoleProgress;
+import dev.zephyr.quickstart.AlmostQuickstart;
+import dev.zephyr.quickstart.AlmostStages;
 import dev.zephyr.quickstart.Quickstart;
 import dev.zephyr.quickstart.QuickstartStages;
 import dev.zephyr.quickstart.QuickstartWorld;
@@ -13,12 +15,16 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code zephyr quickstart --seed 42 --work DIR}: the whole recipe offline on the miniature world, printing the
- * paper's ablation and writing {@code quickstart-results.json}. Rerunning with the same arguments continues an
- * interrupted run and skips finished stages.
+ * paper's ablation and writing {@code quickstart-results.json}; {@code --recipe almost} runs ALMoST instead and writes
+ * {@code quickstart-almost-results.json}. Rerunning with the same arguments continues an interrupted run and skips
+ * finished stages; the two recipes share the world, base and dSFT stages of one work directory.
  */
 @Command(name = "quickstart", mixinStandardHelpOptions = true,
-    description = "Run the Zephyr recipe offline on a miniature world (rule-based teacher and judge) and print the ablation.")
+    description = "Run the Zephyr recipe (or ALMoST with --recipe almost) offline on a miniature world (rule-based"
+        + " teacher and judge) and print the results.")
 public final class QuickstartCommand implements Callable<Integer> {
+  /** The recipes the quickstart runs. */
+  enum Recipe { zephyr, almost }
 
   @Option(names = "--seed", defaultValue = "42", description = "Seed for every random choice.")
   long seed;
@@ -26,6 +32,11 @@ public final class QuickstartCommand implements Callable<Integer> {
   @Option(names = "--work", defaultValue = "quickstart-work", paramLabel = "DIR",
       description = "Directory for all artifacts.")
   Path work;
+
+  @Option(names = "--recipe", defaultValue = "zephyr", paramLabel = "NAME",
+      description = "zephyr (dSFT, AI feedback, dDPO; default) or almost (synthetic comparisons, reward model,"
+          + " RM-guided self-play, SFT, RLSF with PPO).")
+  Recipe recipe;
 
   @Option(names = "--small", description = "The smaller setting the tests use (a smaller world and fewer training steps).")
   boolean small;
@@ -53,7 +64,12 @@ public final class QuickstartCommand implements Callable<Integer> {
     QuickstartStages chosen = stages != null ? stages
         : new TrainedStages(small ? TrainedStages.Settings.small() : TrainedStages.Settings.defaults());
     try {
-      new Quickstart(world, chosen, System.out, ConsoleProgress.stderr()).run(work);
+      if (recipe == Recipe.almost) {
+        AlmostStages almost = new AlmostStages(small ? AlmostStages.Settings.small() : AlmostStages.Settings.defaults());
+        new AlmostQuickstart(world, chosen, almost, System.out, ConsoleProgress.stderr()).run(work);
+      } else {
+        new Quickstart(world, chosen, System.out, ConsoleProgress.stderr()).run(work);
+      }
       return 0;
     } catch (Exception e) {
       throw new ZephyrException(CliErrors.describe(e) + " (artifacts so far are in " + work.toAbsolutePath()

@@ -4,20 +4,13 @@ import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.progress.Progress;
 import dev.zephyr.train.pipeline.Aif;
 import dev.zephyr.train.pipeline.Artifacts;
-import dev.zephyr.train.pipeline.Dsft;
 import dev.zephyr.train.pipeline.Pipeline;
-import dev.zephyr.train.pipeline.PipelineEvent;
-import dev.zephyr.train.pipeline.PipelineListener;
 import dev.zephyr.train.pipeline.PipelineResult;
-import dev.zephyr.train.pipeline.StageContext;
-import dev.zephyr.train.pipeline.StageResult;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -73,30 +66,24 @@ public final class Quickstart {
     ChatModel teacher = new RuleBasedTeacher();
     ChatModel judge = new RuleBasedJudge();
     ChatModel noisy = new NoisyTeacher(seed, 0.5);
-
-    // dSFT demonstrations come from a teacher that is always right but often chatty, as chat-model data is
-    QuickstartWorld.Files files = world.write(work.resolve("world"), new ChattyTeacher(seed, CHATTINESS));
-    Path init = work.resolve("init/model");
-    if (!Files.isRegularFile(init.resolve("config.json")) || !sameTokenizer(init, files.tokenizer())) {
-      init = stages.initStudent(files.tokenizer(), init, seed);
-    }
-
-    PipelineResult base = Pipeline.dsft(Dsft.of(stages.pretraining()).fromDataset(files.pretraining()).named("pretrain"))
-        .seed(seed).listener(stageLines("base")).progress(progress.scoped("base")).run(init, work.resolve("base"));
-    Path baseModel = base.finalModel();
+    RecipeStart start = new RecipeStart(world, stages, out, progress);
+    RecipeStart.Started started = start.start(work);
+    QuickstartWorld.Files files = started.files();
+    PipelineResult base = started.base();
+    Path baseModel = started.baseModel();
 
     QuickstartStages.FeedbackSetup setup =
         new QuickstartStages.FeedbackSetup(files.aifPrompts(), baseModel, noisy, teacher, judge, 4, seed);
-    PipelineResult zephyr = Pipeline.dsft(Dsft.of(stages.sft()).fromDataset(files.demonstrations()))
+    PipelineResult zephyr = Pipeline.dsft(start.dsft(started))
         .aif(Aif.of(stages.feedback(setup)).samplingStudent())
         .ddpo(stages.dpo())
-        .seed(seed).listener(stageLines("zephyr")).progress(progress.scoped("zephyr"))
+        .seed(seed).listener(start.stageLines("zephyr")).progress(progress.scoped("zephyr"))
         .run(baseModel, work.resolve("zephyr"));
     Path dsftModel = zephyr.stage("dsft").orElseThrow().artifact(Artifacts.MODEL);
     Path preferences = zephyr.artifact(Artifacts.PREFERENCES).orElseThrow();
 
     PipelineResult ablation = Pipeline.empty().aif(Aif.preferences(preferences)).ddpo(stages.dpo())
-        .seed(seed).listener(stageLines("ablation")).progress(progress.scoped("ablation"))
+        .seed(seed).listener(start.stageLines("ablation")).progress(progress.scoped("ablation"))
         .run(baseModel, work.resolve("ablation"));
 
     Map<String, Path> models = new LinkedHashMap<>();
@@ -107,18 +94,15 @@ public final class Quickstart {
     HeldOutEvaluation evaluation = new HeldOutEvaluation(files.heldOut(), judge, 32);
     Map<String, PipelineResult> evals = new LinkedHashMap<>();
     for (Map.Entry<String, Path> m : models.entrySet()) {
-      evals.put(m.getKey(), Pipeline.empty().evaluate(evaluation).modelLoader(stages.loader()).seed(seed)
-          .listener(stageLines("eval/" + m.getKey())).progress(progress.scoped("eval/" + m.getKey()))
-          .run(m.getValue(),
-              work.resolve("eval").resolve(m.getKey().replace('+', '_'))));
+      evals.put(m.getKey(), start.evaluate(m.getKey(), m.getValue(), evaluation, work));
     }
 
-    Path dsftAnswers = answers(evals.get("dsft"));
+    Path dsftAnswers = RecipeStart.answers(evals.get("dsft"));
     List<QuickstartResults.Row> rows = new ArrayList<>();
     for (String name : QuickstartResults.MODELS) {
       PipelineResult e = evals.get(name);
       rows.add(new QuickstartResults.Row(name, e.metrics("eval").getOrDefault("judge_score", Double.NaN),
-          HeldOutEvaluation.winRate(answers(e), dsftAnswers)));
+          HeldOutEvaluation.winRate(RecipeStart.answers(e), dsftAnswers)));
     }
     Map<String, Double> dpo = zephyr.metrics("ddpo");
     QuickstartResults results = new QuickstartResults(rows,
@@ -128,11 +112,11 @@ public final class Quickstart {
     Path file = results.write(work);
     Path chart = QuickstartCharts.scores(results, work);
     Map<String, Path> sftCurves = new LinkedHashMap<>();
-    sftCurves.put("pretrain", metrics(base, "pretrain"));
-    sftCurves.put("dSFT", metrics(zephyr, "dsft"));
+    sftCurves.put("pretrain", RecipeStart.metrics(base, "pretrain"));
+    sftCurves.put("dSFT", RecipeStart.metrics(zephyr, "dsft"));
     Map<String, Path> dpoCurves = new LinkedHashMap<>();
-    dpoCurves.put("dSFT+dDPO", metrics(zephyr, "ddpo"));
-    dpoCurves.put("dDPO", metrics(ablation, "ddpo"));
+    dpoCurves.put("dSFT+dDPO", RecipeStart.metrics(zephyr, "ddpo"));
+    dpoCurves.put("dDPO", RecipeStart.metrics(ablation, "ddpo"));
     Path training = QuickstartCharts.trainingCurves(sftCurves, dpoCurves, work);
     Path dpoChart = QuickstartCharts.dpoCurves(dpoCurves, work);
     out.println();
@@ -140,38 +124,5 @@ public final class Quickstart {
     out.println("Results: " + file);
     out.println("Charts: " + chart + ", " + training + ", " + dpoChart);
     return results;
-  }
-
-  /** False when the student in {@code modelDir} was made for another world's tokenizer (another size or seed). */
-  private static boolean sameTokenizer(Path modelDir, Path tokenizerDir) throws java.io.IOException {
-    Path a = modelDir.resolve("tokenizer.json");
-    Path b = tokenizerDir.resolve("tokenizer.json");
-    return !Files.isRegularFile(a) || !Files.isRegularFile(b) || Files.mismatch(a, b) == -1;
-  }
-
-  /** The trainer's {@code metrics.jsonl} in a training stage's run directory. */
-  private static Path metrics(PipelineResult result, String stage) {
-    return result.stage(stage).orElseThrow().dir().resolve(StageContext.RUN_DIR).resolve("metrics.jsonl");
-  }
-
-  private static Path answers(PipelineResult eval) {
-    return eval.artifact(Artifacts.EVALUATION + "/answers").orElseThrow();
-  }
-
-  /**
-   * Prints a line when a stage starts, is skipped or finishes ({@code [zephyr/02-aif] running}); the work inside a
-   * stage is reported to the progress.
-   */
-  private PipelineListener stageLines(String pipeline) {
-    return e -> {
-      if (e instanceof PipelineEvent.StageStarted s) {
-        out.printf(Locale.ROOT, "[%s/%s] %s%n", pipeline, s.id(), s.resuming() ? "resuming" : "running");
-      } else if (e instanceof PipelineEvent.StageSkipped s) {
-        out.printf(Locale.ROOT, "[%s/%s] unchanged, skipped%n", pipeline, s.id());
-      } else if (e instanceof PipelineEvent.StageFinished f && f.result().status() != StageResult.Status.SKIPPED) {
-        out.printf(Locale.ROOT, "[%s/%s] done in %.1f s %s%n", pipeline, f.result().id(),
-            f.result().elapsed().toMillis() / 1e3, f.result().metrics());
-      }
-    };
   }
 }

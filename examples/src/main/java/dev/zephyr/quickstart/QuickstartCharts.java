@@ -21,6 +21,7 @@ public final class QuickstartCharts {
   public static final String SCORES = "quickstart-scores.png";
   public static final String TRAINING = "quickstart-training.png";
   public static final String DPO = "quickstart-dpo.png";
+  public static final String RLSF = "quickstart-almost-rlsf.png";
   /** Size of one panel; a figure is two panels wide. */
   static final int PANEL_WIDTH = 520;
   static final int PANEL_HEIGHT = 420;
@@ -78,6 +79,38 @@ public final class QuickstartCharts {
     XYChart margins = lines("dDPO rewards/margins", "reward margin, beta * log-ratio (nats)");
     addCurves(margins, metricsFiles, "rewards/margins");
     return List.of(accuracies, margins);
+  }
+
+  /** Writes {@code dir/quickstart-almost-rlsf.png}: {@link #rlsfPanels}. */
+  public static Path rlsfCurves(String trainer, Path metricsFile, List<AlmostResults.Step> steps, Path dir) {
+    return save(rlsfPanels(trainer, metricsFile, steps), dir.resolve(RLSF));
+  }
+
+  /**
+   * The reward model's mean score (of each update's rollouts, TRL's {@code objective/scores}, and of the greedy
+   * held-out answers at each evaluated checkpoint) and the judge's mean grade of those answers, over RL updates.
+   */
+  static List<XYChart> rlsfPanels(String trainer, Path metricsFile, List<AlmostResults.Step> steps) {
+    String name = trainer.toUpperCase(java.util.Locale.ROOT);
+    XYChart reward = lines("Reward-model score during " + name, "mean reward-model score (logit)");
+    addCurves(reward, Map.of("rollouts (objective/scores)", metricsFile), "objective/scores");
+    reward.getSeriesMap().remove("no metrics");
+    XYChart judge = lines("Judge score during " + name + " (held-out prompts)", "mean judge score (1-10 scale)");
+    if (!steps.isEmpty()) {
+      double[] x = steps.stream().mapToDouble(AlmostResults.Step::step).toArray();
+      reward.addSeries("held-out greedy answers", x,
+          steps.stream().mapToDouble(AlmostResults.Step::rewardScore).toArray());
+      judge.addSeries("held-out greedy answers", x,
+          steps.stream().mapToDouble(AlmostResults.Step::judgeScore).toArray());
+    }
+    for (XYChart c : List.of(reward, judge)) {
+      c.setXAxisTitle(name + " update");
+      c.getStyler().setYAxisDecimalPattern("0.##");
+      if (c.getSeriesMap().isEmpty()) {
+        c.addSeries("no metrics", List.of(0.0), List.of(0.0));
+      }
+    }
+    return List.of(reward, judge);
   }
 
   private static CategoryChart bars(String title, String yAxisTitle) {

@@ -39,21 +39,35 @@ public record QuickstartResults(List<Row> rows, Dpo dpo, long seconds) {
 
   /** The row of a model, or an error naming the rows present. */
   public Row row(String model) {
-    return rows.stream().filter(r -> r.model().equals(model)).findFirst()
-        .orElseThrow(() -> new IllegalArgumentException("no row '" + model + "' in " + rows));
+    return row(rows, model);
   }
 
   /** Writes {@code dir/quickstart-results.json} atomically. */
   public Path write(Path dir) {
-    Path file = dir.resolve(FILE);
-    AtomicFiles.write(file, out -> out.write(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(this)));
-    return file;
+    return writeJson(this, dir.resolve(FILE));
   }
 
   /** Reads a results file. */
   public static QuickstartResults read(Path file) {
+    return readJson(file, QuickstartResults.class);
+  }
+
+  /** The row of {@code model} in {@code rows}, or an error naming the rows present. */
+  static Row row(List<Row> rows, String model) {
+    return rows.stream().filter(r -> r.model().equals(model)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no row '" + model + "' in " + rows));
+  }
+
+  /** Writes {@code value} as pretty-printed JSON to {@code file}, atomically. */
+  static Path writeJson(Object value, Path file) {
+    AtomicFiles.write(file, out -> out.write(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(value)));
+    return file;
+  }
+
+  /** Reads a results file written by {@link #writeJson}. */
+  static <T> T readJson(Path file, Class<T> type) {
     try {
-      return Json.mapper().readValue(file.toFile(), QuickstartResults.class);
+      return Json.mapper().readValue(file.toFile(), type);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file, e);
     }
@@ -69,6 +83,14 @@ public record QuickstartResults(List<Row> rows, Dpo dpo, long seconds) {
    * {@code docs/quickstart-seed42.json} by a test), without the wall time, which depends on the machine.
    */
   public String ablation() {
+    StringBuilder sb = new StringBuilder(rowsTable(rows));
+    sb.append(String.format(Locale.ROOT, "%nDPO (last step): rewards/accuracies %.3f, rewards/margins %.3f%n",
+        dpo.rewardsAccuracies(), dpo.rewardsMargins()));
+    return sb.toString();
+  }
+
+  /** The rows as a fixed-width table: model, mean judge score, win rate against dSFT. */
+  static String rowsTable(List<Row> rows) {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "%-12s %12s %18s%n", "model", "judge score", "win rate vs dSFT"));
     sb.append("-".repeat(12)).append(' ').append("-".repeat(12)).append(' ').append("-".repeat(18)).append('\n');
@@ -76,8 +98,6 @@ public record QuickstartResults(List<Row> rows, Dpo dpo, long seconds) {
       sb.append(String.format(Locale.ROOT, "%-12s %12.2f %17.1f%%%n", label(r.model()), r.judgeScore(),
           100 * r.winRateVsDsft()));
     }
-    sb.append(String.format(Locale.ROOT, "%nDPO (last step): rewards/accuracies %.3f, rewards/margins %.3f%n",
-        dpo.rewardsAccuracies(), dpo.rewardsMargins()));
     return sb.toString();
   }
 

@@ -87,6 +87,28 @@ class QuickstartChartsTest {
         .isEqualTo(QuickstartCharts.PANEL_HEIGHT);
   }
 
+  @Test
+  void rlsfCurvesShowTheRewardModelScoreAndTheJudgeScoreOverUpdates() throws Exception {
+    Path ppo = metrics("ppo.jsonl", "{\"step\": 1, \"objective/scores\": -0.5}",
+        "{\"step\": 2, \"objective/scores\": 0.25}");
+    List<AlmostResults.Step> steps = List.of(new AlmostResults.Step(0, 1.6, 0.9),
+        new AlmostResults.Step(2, 1.8, 1.1));
+    List<XYChart> panels = QuickstartCharts.rlsfPanels("ppo", ppo, steps);
+    assertThat(panels).hasSize(2);
+    XYChart reward = panels.get(0);
+    XYChart judge = panels.get(1);
+    assertThat(reward.getSeriesMap()).containsOnlyKeys("rollouts (objective/scores)", "held-out greedy answers");
+    assertThat(reward.getSeriesMap().get("rollouts (objective/scores)").getYData()).containsExactly(-0.5, 0.25);
+    assertThat(reward.getSeriesMap().get("held-out greedy answers").getYData()).containsExactly(0.9, 1.1);
+    assertThat(judge.getSeriesMap()).containsOnlyKeys("held-out greedy answers");
+    assertThat(judge.getSeriesMap().get("held-out greedy answers").getXData()).containsExactly(0.0, 2.0);
+    assertThat(judge.getSeriesMap().get("held-out greedy answers").getYData()).containsExactly(1.6, 1.8);
+    assertThat(judge.getYAxisTitle()).isEqualTo("mean judge score (1-10 scale)");
+    assertThat(List.of(reward.getXAxisTitle(), judge.getXAxisTitle())).containsOnly("PPO update");
+    assertThat(ImageIO.read(QuickstartCharts.rlsfCurves("ppo", ppo, steps, dir).toFile()).getWidth())
+        .isEqualTo(2 * QuickstartCharts.PANEL_WIDTH);
+  }
+
   private static List<Double> values(CategoryChart chart, String series) {
     return chart.getSeriesMap().get(series).getYData().stream().map(Number::doubleValue).toList();
   }
