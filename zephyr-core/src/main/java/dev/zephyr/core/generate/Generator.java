@@ -27,6 +27,11 @@ import java.util.SplittableRandom;
  * <p>Stops per row on an EOS id of the config, a stop token id, a stop string (needs a {@link Detokenizer}), the
  * max-new-tokens budget or the model's context length. Finished rows leave the batch. Not thread-safe: use one
  * generator per thread.
+ *
+ * <p>Per call, the {@link KvCache} is allocated once for prompt + max_tokens and written in place, the padding mask
+ * is computed once at the prefill, and rows that decode greedily without penalties or log-probs take their arg-max on
+ * the device. Decoding runs with the libtorch thread count of {@code DecodeThreads} (one by default, system property
+ * {@code zephyr.generate.threads}).
  */
 public final class Generator {
   /** The most a KV cache takes up front; beyond it the cache grows as sequences do. */
@@ -134,7 +139,10 @@ public final class Generator {
     try (Progress.Task task = progress.start("generate", "sequences", order.size(), 0)) {
       for (int start = 0; start < order.size(); start += maxBatchRows) {
         List<Row> batch = order.subList(start, Math.min(order.size(), start + maxBatchRows));
-        decode(batch);
+        DecodeThreads.run(manager, () -> {
+          decode(batch);
+          return null;
+        });
         task.advance(batch.size(), batch.stream().mapToLong(row -> row.generated).sum());
       }
     }

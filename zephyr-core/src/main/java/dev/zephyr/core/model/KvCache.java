@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.Arrays;
 
 /**
@@ -82,12 +84,34 @@ public final class KvCache implements AutoCloseable {
   NDArray[] append(int layer, NDArray k, NDArray v, int from) {
     int end = length + (int) k.getShape().get(2);
     ensureCapacity(layer, k, end);
-    NDIndex write = new NDIndex().addAllDim(2).addSliceDim(length, end);
-    keys[layer].set(write, k);
-    values[layer].set(write, v);
-    NDIndex read = new NDIndex().addAllDim(2).addSliceDim(from, end);
+    write(keys[layer], length, end, k);
+    write(values[layer], length, end, v);
     NDManager into = k.getManager();
-    return new NDArray[] {keys[layer].get(into, read), values[layer].get(into, read)};
+    return new NDArray[] {view(keys[layer], 2, from, end, into), view(values[layer], 2, from, end, into)};
+  }
+
+  /** {@code buffer[:, :, from:to] = value} in place: on libtorch one native call (DJL's NDIndex path makes several). */
+  private static void write(NDArray buffer, int from, int to, NDArray value) {
+    if (buffer instanceof PtNDArray b && value instanceof PtNDArray v) {
+      long[] min = new long[4];
+      long[] max = buffer.getShape().getShape().clone(); // getShape() hands out the shape's own array
+      long[] step = {1, 1, 1, 1};
+      min[2] = from;
+      max[2] = to;
+      JniUtils.indexSet(b, v, min, max, step);
+    } else {
+      buffer.set(new NDIndex().addAllDim(2).addSliceDim(from, to), value);
+    }
+  }
+
+  /** A view of {@code buffer} from {@code from} to {@code to} along {@code axis}, owned by {@code into}. */
+  private static NDArray view(NDArray buffer, int axis, int from, int to, NDManager into) {
+    if (buffer instanceof PtNDArray b) {
+      NDArray slice = JniUtils.slice(b, axis, from, to, 1);
+      slice.attach(into);
+      return slice;
+    }
+    return buffer.get(into, new NDIndex().addAllDim(axis).addSliceDim(from, to));
   }
 
   private void ensureCapacity(int layer, NDArray k, int needed) {
@@ -176,7 +200,7 @@ public final class KvCache implements AutoCloseable {
       paddingBias = owned(manager.create(bias, new Shape(mask.length, 1, 1, width)));
       paddingBiasStale = false;
     }
-    return paddingBias.get(into, new NDIndex().addAllDim(3).addSliceDim(from, to));
+    return view(paddingBias, 3, from, to, into);
   }
 
   /** After a decode step of one real token per row. */
