@@ -62,6 +62,7 @@ public final class BenchCommand implements Callable<Integer> {
     ModelConfig config = shape.config(4096);
     if (threads > 0) {
       System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+      System.setProperty("zephyr.generate.threads", Integer.toString(threads)); // the generator's own policy too
     }
     try (NDManager manager = device.newBaseManager(); LlamaModel model = LlamaModel.random(config, seed, manager)) {
       if (threads > 0) {
@@ -110,7 +111,9 @@ public final class BenchCommand implements Callable<Integer> {
       out.put("model_gflops", round(achieved, 2));
       out.put("gemm_gflops", round(peak, 1));
       out.put("mfu", round(achieved / peak, 4));
-      out.put("threads", ai.djl.pytorch.jni.JniUtils.getNumThreads());
+      // generation decodes with its own thread count (Generator.decodeThreads), not the process's
+      boolean decodeThreads = mode == Mode.generate && Generator.decodeThreads() > 0;
+      out.put("threads", decodeThreads ? Generator.decodeThreads() : ai.djl.pytorch.jni.JniUtils.getNumThreads());
       System.out.println(Json.mapper().writeValueAsString(out));
       return 0;
     }

@@ -63,6 +63,14 @@ public final class Generator {
     this(model, detokenizer, manager, 16);
   }
 
+  /**
+   * The libtorch intra-op threads decoding runs with on the CPU: system property {@code zephyr.generate.threads}, 1
+   * when unset, 0 meaning libtorch's own count ({@code ai.djl.pytorch.num_threads}).
+   */
+  public static int decodeThreads() {
+    return DecodeThreads.configured();
+  }
+
   /** Reports finished sequences (task {@code generate}) with the generated tokens' rate; default none. */
   public Generator progress(Progress sink) {
     this.progress = java.util.Objects.requireNonNull(sink, "progress");
