@@ -1,5 +1,6 @@
 package dev.zephyr.core.model;
 
+import static dev.zephyr.core.model.LlamaModelTest.ids;
 import static dev.zephyr.core.model.LlamaModelTest.maxAbsDiff;
 import static dev.zephyr.core.model.LlamaModelTest.tiny;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -18,31 +19,19 @@ class KvCacheTest {
   static final long[][] ROWS = {{0, 0, 1, 7, 8, 9, 10, 11, 12, 13}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}};
   static final long[][] MASK = {{0, 0, 1, 1, 1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 1, 1, 1, 1, 1, 1}};
 
-  static NDManager manager;
-  static int threads;
-
+  // LlamaModelTest's manager and one-thread setting, opened and closed around this class
   @BeforeAll
   static void open() {
-    threads = dev.zephyr.core.testing.TorchThreads.useOne();
-    manager = NDManager.newBaseManager();
+    LlamaModelTest.open();
   }
 
   @AfterAll
   static void close() {
-    manager.close();
-    dev.zephyr.core.testing.TorchThreads.restore(threads);
+    LlamaModelTest.close();
   }
 
   static NDManager manager() {
-    return manager;
-  }
-
-  static NDArray ids(long[][] rows) {
-    long[] flat = new long[rows.length * rows[0].length];
-    for (int i = 0; i < rows.length; i++) {
-      System.arraycopy(rows[i], 0, flat, i * rows[0].length, rows[0].length);
-    }
-    return manager.create(flat, new ai.djl.ndarray.types.Shape(rows.length, rows[0].length));
+    return LlamaModelTest.manager;
   }
 
   static NDArray column(long[][] rows, int t) {
