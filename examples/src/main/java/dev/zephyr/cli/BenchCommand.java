@@ -129,7 +129,9 @@ public final class BenchCommand implements Callable<Integer> {
       out.put("gemm_gflops", round(peak, 1));
       out.put("mfu", round(achieved / peak, 4));
       out.put("peak_rss_mb", peakKb < 0 ? -1 : Math.round(peakKb / 1024.0));
-      out.put("threads", JniUtils.getNumThreads());
+      // generation decodes with its own thread count (Generator.decodeThreads), not the process's
+      boolean decodeThreads = mode == Mode.generate && Generator.decodeThreads() > 0;
+      out.put("threads", decodeThreads ? Generator.decodeThreads() : JniUtils.getNumThreads());
       System.out.println(Json.mapper().writeValueAsString(out));
       return 0;
     }

@@ -41,6 +41,7 @@ final class RandomLlamaOptions {
   void applyThreads() {
     if (threads > 0) {
       System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+      System.setProperty("zephyr.generate.threads", Integer.toString(threads)); // the generator's own policy too
       Engine.getInstance(); // loads libtorch, reading the property if it starts now
       JniUtils.setNumThreads(threads);
     }

@@ -27,14 +27,22 @@ import java.util.SplittableRandom;
  * <p>Stops per row on an EOS id of the config, a stop token id, a stop string (needs a {@link Detokenizer}), the
  * max-new-tokens budget or the model's context length. Finished rows leave the batch. Not thread-safe: use one
  * generator per thread.
+ *
+ * <p>Per call, the {@link KvCache} is allocated once for prompt + max_tokens and written in place, the padding mask
+ * is computed once at the prefill, and rows that decode greedily without penalties or log-probs take their arg-max on
+ * the device. Decoding runs with the libtorch thread count of {@code DecodeThreads} (one by default, system property
+ * {@code zephyr.generate.threads}).
  */
 public final class Generator {
+  /** The most a KV cache takes up front; beyond it the cache grows as sequences do. */
+  static final long PREALLOCATED_CACHE_BYTES = 512L << 20;
+
   private final LlamaModel model;
   private final Detokenizer detokenizer;
   private final NDManager manager;
   private final int maxBatchRows;
-  /** Test hook: called after each decode step with the step number. */
-  private java.util.function.IntConsumer afterStep = step -> { };
+  /** Test hook: called after each decode step with the cache and the step number. */
+  private java.util.function.ObjIntConsumer<KvCache> afterStep = (cache, step) -> { };
   private Progress progress = Progress.NONE;
 
   /**
@@ -55,14 +63,22 @@ public final class Generator {
     this(model, detokenizer, manager, 16);
   }
 
+  /**
+   * The libtorch intra-op threads decoding runs with on the CPU: system property {@code zephyr.generate.threads}, 1
+   * when unset, 0 meaning libtorch's own count ({@code ai.djl.pytorch.num_threads}).
+   */
+  public static int decodeThreads() {
+    return DecodeThreads.configured();
+  }
+
   /** Reports finished sequences (task {@code generate}) with the generated tokens' rate; default none. */
   public Generator progress(Progress sink) {
     this.progress = java.util.Objects.requireNonNull(sink, "progress");
     return this;
   }
 
-  /** Registers a callback run after every decode step (tests watch memory with it). */
-  void afterEachStep(java.util.function.IntConsumer callback) {
+  /** Registers a callback run after every decode step (tests watch memory and the cache with it). */
+  void afterEachStep(java.util.function.ObjIntConsumer<KvCache> callback) {
     this.afterStep = callback;
   }
 
@@ -106,6 +122,11 @@ public final class Generator {
       return finish != null;
     }
 
+    /** Whether choosing the next token needs the logits on the host (anything but plain greedy). */
+    boolean needsLogits() {
+      return !params.isGreedy() || params.logprobs() || penalties.active();
+    }
+
     int[] generatedIds() {
       return Arrays.copyOfRange(seen, prompt.length, seenCount);
     }
@@ -126,7 +147,10 @@ public final class Generator {
     try (Progress.Task task = progress.start("generate", "sequences", order.size(), 0)) {
       for (int start = 0; start < order.size(); start += maxBatchRows) {
         List<Row> batch = order.subList(start, Math.min(order.size(), start + maxBatchRows));
-        decode(batch);
+        DecodeThreads.run(manager, () -> {
+          decode(batch);
+          return null;
+        });
         task.advance(batch.size(), batch.stream().mapToLong(row -> row.generated).sum());
       }
     }
@@ -161,16 +185,16 @@ public final class Generator {
         mask[b * promptLen + offset + i] = 1;
       }
     }
-    int vocab = config.vocabSize();
-    try (NDManager m = manager.newSubManager(); KvCache cache = model.newCache(m)) {
-      float[] logits;
+    int capacity = cacheCapacity(batch, promptLen + rows.stream().mapToInt(r -> r.budget).max().orElseThrow());
+    List<Row> live = new ArrayList<>(rows);
+    try (NDManager m = manager.newSubManager(); KvCache cache = model.newCache(m, capacity)) {
+      int[] tokens;
       try (NDScope scope = new NDScope()) {
         scope.suppressNotUsedWarning();
         NDArray input = m.create(ids, new Shape(batch, promptLen));
         NDArray h = model.hidden(input, m.create(mask, new Shape(batch, promptLen)), null, cache);
-        logits = model.head(h.get(new NDIndex(":, -1, :"))).toFloatArray();
+        tokens = choose(live, model.head(h.get(new NDIndex(":, -1, :"))));
       }
-      List<Row> live = new ArrayList<>(rows);
       for (int step = 0; ; step++) {
         int width = live.size();
         long[] next = new long[width];
@@ -178,8 +202,7 @@ public final class Generator {
         int[] keep = new int[width];
         for (int b = 0; b < width; b++) {
           Row row = live.get(b);
-          float[] rowLogits = Arrays.copyOfRange(logits, b * vocab, (b + 1) * vocab);
-          int token = choose(row, rowLogits);
+          int token = tokens[b];
           finishIfDone(row, token, step + 1 >= contextLeft);
           if (!row.done()) {
             keep[still.size()] = b;
@@ -196,17 +219,51 @@ public final class Generator {
           next = Arrays.copyOf(next, still.size());
           live = still;
         }
-        long[] ones = new long[live.size()];
-        Arrays.fill(ones, 1);
         try (NDScope scope = new NDScope()) {
           scope.suppressNotUsedWarning();
-          NDArray out = model.forward(m.create(next, new Shape(live.size(), 1)),
-              m.create(ones, new Shape(live.size(), 1)), null, cache);
-          logits = out.toFloatArray();
+          // one real token per row and no mask: the model takes positions and padding from the cache
+          NDArray out = model.forward(m.create(next, new Shape(live.size(), 1)), null, null, cache);
+          tokens = choose(live, out);
         }
-        afterStep.accept(step);
+        afterStep.accept(cache, step);
       }
     }
+  }
+
+  /**
+   * Room for the prompt and the longest budget, so that the cache's buffers are allocated once for the whole call;
+   * when that would take more than {@link #PREALLOCATED_CACHE_BYTES} (a long max_tokens most rows never reach), the
+   * cache starts at what fits and grows by doubling.
+   */
+  private int cacheCapacity(int batch, int positions) {
+    ModelConfig c = model.config();
+    long bytesPerPosition = 2L * Float.BYTES * c.numHiddenLayers() * batch * c.numKeyValueHeads() * c.headDim();
+    return (int) Math.max(1, Math.min(positions, PREALLOCATED_CACHE_BYTES / bytesPerPosition));
+  }
+
+  /**
+   * The next token of every row from logits {@code [B, (1,) V]}. When every row decodes greedily without penalties or
+   * log-probs, the arg-max runs where the logits are and only B ids cross to the host; otherwise the logits come over
+   * and each row is sampled in Java.
+   */
+  private int[] choose(List<Row> live, NDArray logits) {
+    int width = live.size();
+    int vocab = model.config().vocabSize();
+    int[] tokens = new int[width];
+    if (live.stream().noneMatch(Row::needsLogits)) {
+      // torch's argmax returns the first maximal index, as Sampler.argMax does
+      long[] ids = logits.reshape(width, vocab).argMax(1).toLongArray();
+      for (int b = 0; b < width; b++) {
+        tokens[b] = (int) ids[b];
+        record(live.get(b), tokens[b]);
+      }
+      return tokens;
+    }
+    float[] all = logits.toFloatArray();
+    for (int b = 0; b < width; b++) {
+      tokens[b] = choose(live.get(b), Arrays.copyOfRange(all, b * vocab, (b + 1) * vocab));
+    }
+    return tokens;
   }
 
   private int choose(Row row, float[] rowLogits) {
@@ -221,10 +278,14 @@ public final class Generator {
         row.top.add(topAlternatives(logSoftmax, p.topLogprobs()));
       }
     }
+    record(row, token);
+    return token;
+  }
+
+  private static void record(Row row, int token) {
     row.seen[row.seenCount++] = token;
     row.penalties.add(token);
     row.generated++;
-    return token;
   }
 
   /** The {@code k} largest logits, best first (ties: lower id first), in one pass instead of sorting the vocabulary. */

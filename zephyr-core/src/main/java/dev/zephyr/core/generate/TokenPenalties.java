@@ -62,6 +62,11 @@ public final class TokenPenalties {
     return NONE;
   }
 
+  /** Whether {@link #apply} can change logits (false for {@link #none()}). */
+  boolean active() {
+    return this != NONE;
+  }
+
   /** Records one generated token. */
   public void add(int token) {
     if (this == NONE) {

@@ -148,9 +148,14 @@ public final class LlamaModel implements AutoCloseable {
     return manager;
   }
 
-  /** A new, empty cache for incremental decoding. */
+  /** A new, empty cache for incremental decoding that grows as needed. */
   public KvCache newCache(NDManager parent) {
     return new KvCache(config.numHiddenLayers(), parent);
+  }
+
+  /** A new, empty cache whose buffers hold {@code capacity} positions (prompt + new tokens), allocated once. */
+  public KvCache newCache(NDManager parent, int capacity) {
+    return new KvCache(config.numHiddenLayers(), capacity, parent);
   }
 
   /**
@@ -160,7 +165,9 @@ public final class LlamaModel implements AutoCloseable {
    * @param attentionMask {@code [B, T]} (or {@code [B, past + T]} with a cache, as transformers takes it) with 1 for real
    *     tokens and 0 for padding; null means no padding
    * @param positionIds {@code [B, T]} int64; null derives them from the mask (cumulative sum - 1) or the cache length
-   * @param cache keys and values of earlier tokens, appended to; null for a full forward
+   * @param cache keys and values of earlier tokens, appended to; null for a full forward. A single new token per row
+   *     with a null mask and null position ids is the decode step: it reuses the cache's padding mask instead of
+   *     building one
    */
   public NDArray forward(NDArray inputIds, NDArray attentionMask, NDArray positionIds, KvCache cache) {
     return escape(() -> head(hiddenInScope(inputIds, attentionMask, positionIds, cache)));
@@ -177,12 +184,12 @@ public final class LlamaModel implements AutoCloseable {
    * ({@code positionIds} {@code [B, T]} int64; null means 0..T-1).
    */
   public NDArray hidden(NDArray inputIds, NDArray positionIds, NDArray attentionBias) {
-    return escape(() -> decoder(inputIds, positionIds, attentionBias, null));
+    return escape(() -> decoder(inputIds, positionIds, attentionBias, null, 0));
   }
 
   /** Logits with an explicit additive attention bias; see {@link #hidden(NDArray, NDArray, NDArray)}. */
   public NDArray forward(NDArray inputIds, NDArray positionIds, NDArray attentionBias) {
-    return escape(() -> head(decoder(inputIds, positionIds, attentionBias, null)));
+    return escape(() -> head(decoder(inputIds, positionIds, attentionBias, null, 0)));
   }
 
   /** Applies the LM head (tied or not) to hidden states {@code [..., H]}: logits {@code [..., V]}. */
@@ -227,23 +234,44 @@ public final class LlamaModel implements AutoCloseable {
     int batch = (int) shape.get(0);
     int t = (int) shape.get(1);
     int past = cache == null ? 0 : cache.length();
+    if (t == 1 && past > 0 && attentionMask == null && positionIds == null) {
+      return decodeStep(inputIds, batch, cache);
+    }
     long[][] mask = AttentionMasks.fullMask(attentionMask, batch, t, past, cache);
     NDManager m = inputIds.getManager();
     if (positionIds == null) {
       positionIds = m.create(AttentionMasks.positions(mask, batch, t, past), new Shape(batch, t));
     }
     NDArray bias = AttentionMasks.attentionBias(m, mask, batch, t, past, config.slidingWindow());
-    NDArray h = decoder(inputIds, positionIds, bias, cache);
+    NDArray h = decoder(inputIds, positionIds, bias, cache, 0);
     if (cache != null) {
-      cache.recordMask(mask);
-      cache.advance(t);
+      cache.advance(mask, batch, t);
     }
     return h;
   }
 
-  /** Embedding, the decoder layers and the final norm. */
-  private NDArray decoder(NDArray inputIds, NDArray positionIds, NDArray bias, KvCache cache) {
-    Pass pass = new Pass(inputIds, positionIds, bias, cache);
+  /**
+   * One new real token per row after the cached ones: the position ids and padding bias come from the cache, with no
+   * mask built on the host. The query (the last position) sees every cached key, so causality needs no bias; a sliding
+   * window reads only the keys inside it, which is what masking the older ones computes.
+   */
+  private NDArray decodeStep(NDArray inputIds, int batch, KvCache cache) {
+    int keys = cache.length() + 1;
+    Integer window = config.slidingWindow();
+    int from = window != null && keys > window ? keys - window : 0;
+    NDManager m = inputIds.getManager();
+    NDArray positionIds = m.create(cache.nextPositions(), new Shape(batch, 1));
+    NDArray h = decoder(inputIds, positionIds, cache.paddingBias(m, from, keys), cache, from);
+    cache.advanceOneReal();
+    return h;
+  }
+
+  /**
+   * Embedding, the decoder layers and the final norm. {@code bias} may be null (nothing masked); with a cache,
+   * attention reads the cached keys from position {@code keyFrom} on.
+   */
+  private NDArray decoder(NDArray inputIds, NDArray positionIds, NDArray bias, KvCache cache, int keyFrom) {
+    Pass pass = new Pass(inputIds, positionIds, bias, cache, keyFrom);
     NDArray x = pass.embed();
     for (int i = 0; i < layers.length; i++) {
       // One scope per layer: a layer's intermediates are freed as soon as it is done, except what autograd saved for
@@ -268,7 +296,7 @@ public final class LlamaModel implements AutoCloseable {
    * @param attentionBias additive bias {@code [B or 1, 1, T, T]}
    */
   public Pass pass(NDArray inputIds, NDArray positionIds, NDArray attentionBias) {
-    return new Pass(inputIds, positionIds, attentionBias, null);
+    return new Pass(inputIds, positionIds, attentionBias, null, 0);
   }
 
   /** Number of decoder layers. */
@@ -287,12 +315,14 @@ public final class LlamaModel implements AutoCloseable {
     private final NDArray sin;
     private final NDArray bias5;
     private final KvCache cache;
+    private final int keyFrom;
 
-    private Pass(NDArray inputIds, NDArray positionIds, NDArray bias, KvCache cache) {
+    private Pass(NDArray inputIds, NDArray positionIds, NDArray bias, KvCache cache, int keyFrom) {
       this.inputIds = inputIds;
       this.batch = (int) inputIds.getShape().get(0);
       this.t = (int) inputIds.getShape().get(1);
       this.cache = cache;
+      this.keyFrom = keyFrom;
       int hd = config.headDim();
       NDManager m = inputIds.getManager();
       if (positionIds == null) {
@@ -307,8 +337,8 @@ public final class LlamaModel implements AutoCloseable {
       float scale = (float) (1.0 / Math.sqrt(hd));
       this.cosQ = cos.mul(scale);
       this.sinQ = sin.mul(scale);
-      Shape biasShape = bias.getShape();
-      this.bias5 = bias.reshape(biasShape.get(0), 1, 1, biasShape.get(2), biasShape.get(3));
+      Shape biasShape = bias == null ? null : bias.getShape();
+      this.bias5 = bias == null ? null : bias.reshape(biasShape.get(0), 1, 1, biasShape.get(2), biasShape.get(3));
     }
 
     /** Token embeddings {@code [B, T, H]}. */
@@ -324,9 +354,9 @@ public final class LlamaModel implements AutoCloseable {
     /** Decoder layer {@code index} applied to {@code x} {@code [B, T, H]}. */
     public NDArray layer(int index, NDArray x) {
       if (weights.half() != null) { // one layer's widened weights at a time: they die with this scope
-        return escape(() -> LlamaModel.this.layer(index, x, batch, t, cosQ, sinQ, cos, sin, bias5, cache));
+        return escape(() -> LlamaModel.this.layer(index, x, batch, t, cosQ, sinQ, cos, sin, bias5, cache, keyFrom));
       }
-      return LlamaModel.this.layer(index, x, batch, t, cosQ, sinQ, cos, sin, bias5, cache);
+      return LlamaModel.this.layer(index, x, batch, t, cosQ, sinQ, cos, sin, bias5, cache, keyFrom);
     }
 
     /** The final RMSNorm. */
@@ -336,7 +366,7 @@ public final class LlamaModel implements AutoCloseable {
   }
 
   private NDArray layer(int index, NDArray x, int batch, int t, NDArray cosQ, NDArray sinQ, NDArray cos,
-      NDArray sin, NDArray bias5, KvCache cache) {
+      NDArray sin, NDArray bias5, KvCache cache, int keyFrom) {
     LayerNames n = layers[index];
     int nh = config.numAttentionHeads();
     int nkv = config.numKeyValueHeads();
@@ -350,7 +380,7 @@ public final class LlamaModel implements AutoCloseable {
     q = rope(q, cosQ, sinQ);
     k = rope(k, cos, sin);
     if (cache != null) {
-      NDArray[] kv = cache.append(index, k, v);
+      NDArray[] kv = cache.append(index, k, v, keyFrom);
       k = kv[0];
       v = kv[1];
     }
@@ -359,7 +389,8 @@ public final class LlamaModel implements AutoCloseable {
     // GQA without copying keys: query heads sharing a KV head are stacked along the time axis. The products are 3-D
     // (batch x KV head merged): libtorch's 4-D matmul copies the transposed keys first, 1.7x slower at SmolLM2 sizes.
     NDArray scores = q.reshape(groups, (long) rep * t, hd).matMul(k.reshape(groups, s, hd).transpose(0, 2, 1));
-    NDArray probs = scores.reshape(batch, nkv, rep, t, s).add(bias5).softmax(-1).reshape(groups, (long) rep * t, s);
+    NDArray masked = bias5 == null ? scores : scores.reshape(batch, nkv, rep, t, s).add(bias5);
+    NDArray probs = masked.softmax(-1).reshape(groups, (long) rep * t, s);
     NDArray attn = probs.matMul(v.reshape(groups, s, hd)).reshape(batch, nh, t, hd).transpose(0, 2, 1, 3)
         .reshape(batch, t, (long) nh * hd);
     x = x.add(linear(attn, n.o()));

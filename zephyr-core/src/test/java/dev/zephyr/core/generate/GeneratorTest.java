@@ -321,20 +321,27 @@ class GeneratorTest {
       g.generate(batch);
       long[] nativeAt = new long[2];
       int[] arraysAt = new int[2];
-      g.afterEachStep(step -> {
+      int[] allocationsAt = new int[2];
+      int[] capacityAt = new int[2];
+      g.afterEachStep((cache, step) -> {
         if (step == 18 || step == 518) {
           int i = step == 18 ? 0 : 1;
           System.gc();
           nativeAt[i] = nativeKib();
           arraysAt[i] = manager.getManagedArrays().size();
+          allocationsAt[i] = cache.allocations();
+          capacityAt[i] = cache.capacity();
         }
       });
       GenerationResult r = g.generate(batch).get(0);
       assertThat(r.first().length()).isEqualTo(520);
-      // 500 steps between the two probes: the same live arrays (the cache replaces its tensors, never accumulates)
+      // 500 steps between the two probes: the same live arrays, and the cache's buffers (one K and one V per layer,
+      // sized for prompt + max_tokens) were allocated once and written in place, never copied
       assertThat(arraysAt[1]).isEqualTo(arraysAt[0]).isPositive();
+      assertThat(allocationsAt).containsExactly(2 * c.numHiddenLayers(), 2 * c.numHiddenLayers());
+      assertThat(capacityAt).containsExactly(3 + 520, 3 + 520);
       if (nativeAt[0] > 0) {
-        // legitimate growth is the KV cache: 2 rows x 2 layers x (K,V) x 2 heads x 8 dims x 4 B = 512 B per step
+        // the KV cache is allocated before the first probe: nothing should grow
         assertThat(nativeAt[1] - nativeAt[0]).as("native (RSS - JVM committed) growth in KiB over 500 steps")
             .isLessThan(4 * 1024);
       }

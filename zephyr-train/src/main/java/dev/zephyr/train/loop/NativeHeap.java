@@ -12,12 +12,27 @@ import java.util.Locale;
  */
 final class NativeHeap {
   private static final Function MALLOC_TRIM = lookup();
+  /** A trim may take at most this share of the time between trims (it walks the whole heap: up to ~0.4 s). */
+  private static final long TIME_SHARE = 10;
+  private static long lastEnd;
+  private static long lastCost;
 
   private NativeHeap() {}
 
-  /** Releases free C-heap pages; true when glibc reports that memory was returned. */
-  static boolean trim() {
-    return MALLOC_TRIM != null && MALLOC_TRIM.invokeInt(new Object[] {0}) == 1;
+  /**
+   * Releases free C-heap pages; true when glibc reports that memory was returned. Skipped (false) until
+   * {@value #TIME_SHARE} times the last trim's cost has passed since it: big steps (seconds, where the resident size
+   * matters) trim after every step, while a tiny model's millisecond steps are not slowed several-fold.
+   */
+  static synchronized boolean trim() {
+    long now = System.nanoTime();
+    if (MALLOC_TRIM == null || (lastEnd != 0 && now - lastEnd < TIME_SHARE * lastCost)) {
+      return false;
+    }
+    boolean released = MALLOC_TRIM.invokeInt(new Object[] {0}) == 1;
+    lastEnd = System.nanoTime();
+    lastCost = lastEnd - now;
+    return released;
   }
 
   private static Function lookup() {
