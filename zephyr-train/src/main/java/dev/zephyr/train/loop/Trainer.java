@@ -312,7 +312,8 @@ public final class Trainer<E, B> implements AutoCloseable {
       optimizer.step(params, lr);
       zeroGradients();
     }
-    NativeHeap.trim(); // the step's freed small blocks leave the resident size before the next step's activations
+    // the step's freed small blocks leave the resident size before the next step's activations
+    NativeHeap.trimAfter(System.nanoTime() - t0);
     return new StepOutcome(loss, gradNorm, lr, tokens, (System.nanoTime() - t0) / 1e9, metrics);
   }
 
