@@ -2,10 +2,7 @@ package dev.zephyr.quickstart;
 
 import ai.djl.ndarray.NDManager;
 import dev.zephyr.core.chat.Message;
-import dev.zephyr.core.tokenizer.ChatTokenizer;
-import dev.zephyr.core.tokenizer.Tokenizer;
 import dev.zephyr.train.reward.ChatRewardModel;
-import dev.zephyr.train.reward.RewardModel;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -19,28 +16,19 @@ final class LocalRewardModel implements AutoCloseable {
   private static final int BATCH = 32;
 
   private final NDManager manager;
-  private final Tokenizer tokenizer;
-  private final RewardModel model;
-  private final ChatRewardModel scorer;
+  private final ChatRewardModel.Opened opened;
 
-  private LocalRewardModel(NDManager manager, Tokenizer tokenizer, RewardModel model, int maxLength) {
+  private LocalRewardModel(NDManager manager, ChatRewardModel.Opened opened) {
     this.manager = manager;
-    this.tokenizer = tokenizer;
-    this.model = model;
-    this.scorer = new ChatRewardModel(model, ChatTokenizer.of(tokenizer), BATCH, maxLength);
+    this.opened = opened;
   }
 
   /** Opens {@code dir}; conversations longer than {@code maxLength} tokens are read by their end. */
   static LocalRewardModel open(Path dir, int maxLength) {
     NDManager manager = NDManager.newBaseManager();
-    Tokenizer tokenizer = null;
     try {
-      tokenizer = Tokenizer.load(dir);
-      return new LocalRewardModel(manager, tokenizer, RewardModel.load(dir, manager), maxLength);
+      return new LocalRewardModel(manager, ChatRewardModel.open(dir, manager, BATCH, maxLength));
     } catch (RuntimeException e) {
-      if (tokenizer != null) {
-        tokenizer.close();
-      }
       manager.close();
       throw e;
     }
@@ -48,13 +36,12 @@ final class LocalRewardModel implements AutoCloseable {
 
   /** The reward of each conversation. */
   double[] score(List<List<Message>> conversations) {
-    return scorer.score(conversations);
+    return opened.scorer().score(conversations);
   }
 
   @Override
   public void close() {
-    model.close();
-    tokenizer.close();
+    opened.close();
     manager.close();
   }
 }

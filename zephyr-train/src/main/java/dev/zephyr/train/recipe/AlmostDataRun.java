@@ -7,8 +7,6 @@ import dev.zephyr.core.chat.ChatModel;
 import dev.zephyr.core.io.AtomicFiles;
 import dev.zephyr.core.io.Json;
 import dev.zephyr.core.progress.Progress;
-import dev.zephyr.core.tokenizer.ChatTokenizer;
-import dev.zephyr.core.tokenizer.Tokenizer;
 import dev.zephyr.data.almost.AgreementFilter;
 import dev.zephyr.data.almost.ConfigRanking;
 import dev.zephyr.data.almost.DemonstrationPrompt;
@@ -17,7 +15,6 @@ import dev.zephyr.data.almost.PromptedResponseGenerator;
 import dev.zephyr.data.almost.SyntheticFeedbackJob;
 import dev.zephyr.data.selfchat.ChatSeed;
 import dev.zephyr.train.reward.ChatRewardModel;
-import dev.zephyr.train.reward.RewardModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,12 +56,9 @@ public final class AlmostDataRun {
       AgreementFilter agreement = null;
       if (c.agreement() != null) {
         AlmostDataConfig.Agreement a = c.agreement();
-        Tokenizer tok = Tokenizer.load(a.rewardModel());
-        opened.add(tok);
-        RewardModel rm = RewardModel.load(a.rewardModel(), nd);
+        ChatRewardModel.Opened rm = ChatRewardModel.open(a.rewardModel(), nd, a.batchSize(), a.maxLength());
         opened.add(rm);
-        agreement = new AgreementFilter(new ChatRewardModel(rm, ChatTokenizer.of(tok), a.batchSize(), a.maxLength()),
-            a.margin(), a.batchSize());
+        agreement = new AgreementFilter(rm.scorer(), a.margin(), a.batchSize());
       }
       SyntheticFeedbackJob.Result r = new SyntheticFeedbackJob(new PromptedResponseGenerator(gens), ranking(c),
           agreement, c.batchSize()).progress(progress).run(queries, c.outputDir());

@@ -19,7 +19,6 @@ import dev.zephyr.data.selfchat.SelfChatConfig;
 import dev.zephyr.train.pipeline.BestOfNStage;
 import dev.zephyr.train.pipeline.StageContext;
 import dev.zephyr.train.reward.ChatRewardModel;
-import dev.zephyr.train.reward.RewardModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,17 +98,15 @@ public final class BestOfNRun implements BestOfNStage {
     Files.createDirectories(outputDir);
     Path dialogues = outputDir.resolve("dialogues.jsonl");
     try (NDManager nd = NDManager.newBaseManager(onDevice);
-        Tokenizer rmTokenizer = Tokenizer.load(rewardModel);
-        RewardModel rm = RewardModel.load(rewardModel, nd);
+        ChatRewardModel.Opened rm = ChatRewardModel.open(rewardModel, nd, settings.rewardBatchSize(),
+            settings.maxLength());
         LocalModel student = LocalModel.open(policy, null, null, new LocalModel.Options(onDevice, false));
         ChatModel user = settings.userModel() == null ? null : settings.userModel().toChatModel()) {
       Tokenizer tok = student.tokenizer();
       LocalChatModel assistant = new LocalChatModel(
           String.valueOf(AdaptedModel.Source.of(policy, null).namingDir().toAbsolutePath().normalize().getFileName()),
           student.model(), ChatTokenizer.of(tok)::formatPrompt, tok::decodeText, student.manager(), false);
-      ChatRewardModel scorer = new ChatRewardModel(rm, ChatTokenizer.of(rmTokenizer), settings.rewardBatchSize(),
-          settings.maxLength());
-      new RmspSelfPlay(user == null ? assistant : user, assistant, scorer, config).run(seeds, dialogues);
+      new RmspSelfPlay(user == null ? assistant : user, assistant, rm.scorer(), config).run(seeds, dialogues);
     }
     List<RmspSelfPlay.Dialogue> played = JsonlAppender.readComplete(dialogues, RmspSelfPlay.Dialogue.class);
     Path out = outputDir.resolve("demonstrations.jsonl");

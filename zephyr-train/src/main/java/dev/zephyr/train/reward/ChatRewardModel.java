@@ -1,10 +1,13 @@
 package dev.zephyr.train.reward;
 
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.zephyr.core.chat.Message;
 import dev.zephyr.core.tokenizer.ChatTokenizer;
+import dev.zephyr.core.tokenizer.Tokenizer;
 import dev.zephyr.data.almost.RewardScorer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,6 +29,30 @@ public final class ChatRewardModel implements RewardScorer {
     this.tokenizer = tokenizer;
     this.batchSize = batchSize;
     this.maxLength = maxLength;
+  }
+
+  /**
+   * Opens a reward-model directory ({@code zephyr rm}'s layout with its tokenizer) for scoring: the weights in
+   * {@code manager}, closed with the tokenizer when the result is.
+   */
+  public static Opened open(Path dir, NDManager manager, int batchSize, int maxLength) {
+    Tokenizer tokenizer = Tokenizer.load(dir);
+    try {
+      RewardModel model = RewardModel.load(dir, manager);
+      return new Opened(new ChatRewardModel(model, ChatTokenizer.of(tokenizer), batchSize, maxLength), model, tokenizer);
+    } catch (RuntimeException e) {
+      tokenizer.close();
+      throw e;
+    }
+  }
+
+  /** A reward model opened from its directory, with what it holds. */
+  public record Opened(ChatRewardModel scorer, RewardModel model, Tokenizer tokenizer) implements AutoCloseable {
+    @Override
+    public void close() {
+      model.close();
+      tokenizer.close();
+    }
   }
 
   @Override
