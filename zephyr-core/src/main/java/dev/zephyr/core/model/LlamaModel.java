@@ -110,12 +110,17 @@ public final class LlamaModel implements AutoCloseable {
   }
 
   /**
-   * This model with its projections and LM head multiplied by {@code backend} (the issue-18 BF16 experiment): a view
-   * sharing the arrays and the adapter, owning and changing nothing.
+   * This model with its projections and LM head multiplied by {@code backend} ({@link MatmulBackend#BF16} for
+   * bfloat16 compute): a view sharing the arrays and the adapter, owning and changing nothing.
    */
   public LlamaModel withMatmul(MatmulBackend backend) {
     return new LlamaModel(config, weights.parameters(), weights.half(), null, weights.adapter(),
         java.util.Objects.requireNonNull(backend, "backend"));
+  }
+
+  /** Whether this view multiplies in bfloat16 ({@link MatmulBackend#BF16}). */
+  public boolean computesInBf16() {
+    return matmul == MatmulBackend.BF16;
   }
 
   /** The adapter this view applies, or null for a plain model. */
@@ -204,6 +209,11 @@ public final class LlamaModel implements AutoCloseable {
    */
   public NDArray headWeight(NDManager into) {
     return weights.head(into);
+  }
+
+  /** Whether {@link #headWeight} returns a float32 copy of a head kept at 16 bits (which never trains). */
+  public boolean headIsWidened() {
+    return weights.headIsWidened();
   }
 
   /**

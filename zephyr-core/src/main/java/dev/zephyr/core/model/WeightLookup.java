@@ -80,6 +80,15 @@ final class WeightLookup {
     return base(has(LM_HEAD) ? LM_HEAD : EMBEDDING, into);
   }
 
+  /** Whether {@link #head} widens a kept 16-bit weight (a copy, which never trains) rather than return a live array. */
+  boolean headIsWidened() {
+    if (adapter != null && adapter.replacement(LM_HEAD) != null) {
+      return false;
+    }
+    String name = has(LM_HEAD) ? LM_HEAD : EMBEDDING;
+    return !parameters.containsKey(name) && half != null && half.contains(name);
+  }
+
   /** Embeddings {@code [B, T, H]} of {@code inputIds}; a kept 16-bit table widens only the rows looked up. */
   NDArray embed(NDArray inputIds) {
     NDManager m = inputIds.getManager();

@@ -1,66 +1,71 @@
 package dev.zephyr.train.loop;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.core.model.TorchKernels;
 
 /**
- * Next-token log-probabilities through the LM head with a two-pass backward, so that at most one chunk's
- * vocabulary-sized tensors exist at any time, in the forward and in the backward (the idea behind fused linear
- * cross-entropy kernels, written here with plain tensor ops).
+ * Next-token log-probabilities through the LM head with a hand-written backward, so that at most one piece's
+ * vocabulary-sized array exists at any time, in the forward and in the backward (the idea behind fused linear
+ * cross-entropy kernels), each piece one call of {@link TorchKernels}.
  *
- * <p>Under autograd, a chunked head still keeps every chunk's {@code [chunk, V]} log-softmax alive until backward.
- * Here instead:
  * <ol>
- *   <li>{@link #forward}: the hidden states are cut from the decoder graph (a detached leaf); the head and
- *       log-softmax run chunk by chunk without a graph and only the gathered log-probs {@code [R, T-1]} are kept, as a
- *       leaf that requires a gradient.
+ *   <li>{@link #forward}: the hidden states are read without a graph, piece by piece; each piece's logits give the
+ *       picked log-probs and the log-sum-exp of every position (and, when asked, entropy, argmax hits and mean
+ *       logit). Only the log-probs {@code [R, T-1]} (a leaf that requires a gradient) and the log-sum-exps are kept.
  *   <li>The caller computes its loss from {@link #tokenLogProbs()} and runs {@code backward} on it: this fills the
- *       leaf's gradient, the per-token loss weights.
- *   <li>{@link #backward}: the head is recomputed with a graph from the hidden-state leaf, piece by piece, and each
- *       piece's weighted sum is back-propagated into the leaf with the head weight held constant; the accumulated
- *       hidden-state gradient is pushed through the decoder in one backward, which frees the activations; then,
- *       for a trained head, the head is recomputed once more chunk by chunk for its weight's gradient.
+ *       leaf's gradient {@code w}, the per-token loss weights.
+ *   <li>{@link #backward}: piece by piece, the logits are recomputed and turned in place into
+ *       {@code dz = w·(onehot(target) - softmax)}, the gradient of the weighted log-probs; {@code dz·W} is the hidden
+ *       states' gradient and {@code dzᵀ·h} is added in place ({@code addmm_}) to the head weight's gradient when it
+ *       trains. The hidden states' gradient is then pushed through the decoder in one backward.
  * </ol>
- * The gradients equal those of the single-pass graph up to float rounding and, as checked on CPU for SFT and DPO with
- * tied and untied heads, bit for bit those of computing the head weight's and the hidden states' gradients together
- * chunk by chunk. A trained head runs three times (about 6% more arithmetic in a SmolLM2-135M step), a frozen one
- * twice; in exchange the weight's {@code [V, H]} gradient temporary and the {@code [c, V]} arrays never coincide
- * with the decoder's activations, which set the peak of a full fine-tuning step.
+ * The head runs twice per step (three times with autograd's chunked recomputation, which this replaced) and no
+ * {@code [V, H]} temporary exists, so the weight's gradient costs no memory beyond its own array. The gradients equal
+ * those of one autograd pass up to float rounding ({@code FusedHeadTest}). A model that
+ * {@linkplain LlamaModel#computesInBf16() computes in bfloat16} multiplies the head in bfloat16 too, as autocast does,
+ * with the softmax and the gradients in float32.
  */
 public final class FusedHead {
   /** Default tokens per vocabulary projection chunk. */
   public static final int DEFAULT_CHUNK = 512;
   /**
-   * Largest {@code [positions, V]} float32 array of the passes that compute each position on its own (8 MiB: 42
-   * positions at SmolLM2's 49152 tokens); the head weight's gradient sums over positions and runs per chunk.
+   * Largest {@code [positions, V]} float32 array of one piece (24 MiB: 128 positions at SmolLM2's 49152 tokens, 196
+   * at 32000). Below glibc's largest mmap threshold (32 MiB), so a freed piece is reused rather than returned to the
+   * kernel and faulted in again, which on this class of machine costs more than the arithmetic.
    */
-  static final long PIECE_BYTES = 8L << 20;
+  static final long PIECE_BYTES = 24L << 20;
 
   private final LlamaModel model;
   private final NDArray hidden;
-  private final NDArray hiddenLeaf;
+  private final NDArray flat;
   private final NDArray targets;
   private final NDArray logps;
+  private final NDArray lse;
   private final float[] meanLogits;
   private final float[] entropy;
   private final float[] argmaxHits;
   private final int chunk;
 
-  private FusedHead(LlamaModel model, NDArray hidden, NDArray hiddenLeaf, NDArray targets, NDArray logps,
-      PositionStats stats, int chunk) {
+  private FusedHead(LlamaModel model, NDArray hidden, NDArray flat, NDArray targets, Pass1 pass1, int chunk) {
     this.model = model;
     this.hidden = hidden;
-    this.hiddenLeaf = hiddenLeaf;
+    this.flat = flat;
     this.targets = targets;
-    this.logps = logps;
-    this.meanLogits = stats.meanLogits();
-    this.entropy = stats.entropy();
-    this.argmaxHits = stats.argmaxHits();
+    this.logps = pass1.logps();
+    this.lse = pass1.lse();
+    this.meanLogits = pass1.stats().meanLogits();
+    this.entropy = pass1.stats().entropy();
+    this.argmaxHits = pass1.stats().argmaxHits();
     this.chunk = chunk;
   }
 
@@ -93,14 +98,12 @@ public final class FusedHead {
       boolean keepTokenStats) {
     NDArray flat = flatten(hidden, ids);
     NDArray targets = targets(ids);
-    NDArray leaf = flat.stopGradient();
-    leaf.setRequiresGradient(true);
     int n = Math.toIntExact(targets.getShape().get(0));
     PositionStats stats = new PositionStats(keepMeanLogits ? new float[n] : null,
         keepTokenStats ? new float[n] : null, keepTokenStats ? new float[n] : null);
-    NDArray logps = logProbsNoGraph(model, leaf, targets, chunk, ids.getShape(), stats);
-    logps.setRequiresGradient(true);
-    return new FusedHead(model, flat, leaf, targets, logps, stats, chunk);
+    Pass1 pass1 = logProbsNoGraph(model, flat, targets, chunk, ids.getShape(), stats);
+    pass1.logps().setRequiresGradient(true);
+    return new FusedHead(model, flat, flat.stopGradient(), targets, pass1, chunk);
   }
 
   /**
@@ -108,13 +111,10 @@ public final class FusedHead {
    * and evaluation); at most one chunk's {@code [chunk, V]} tensors exist at a time.
    */
   public static NDArray nextTokenLogProbsNoGrad(LlamaModel model, NDArray hidden, NDArray ids, int chunk) {
-    boolean grad = JniUtils.isGradMode();
-    JniUtils.setGradMode(false);
-    try {
-      return logProbsNoGraph(model, flatten(hidden, ids), targets(ids), chunk, ids.getShape(), PositionStats.NONE);
-    } finally {
-      JniUtils.setGradMode(grad);
-    }
+    Pass1 pass1 = logProbsNoGraph(model, flatten(hidden, ids), targets(ids), chunk, ids.getShape(),
+        PositionStats.NONE);
+    pass1.lse().close();
+    return pass1.logps();
   }
 
   /** Next-token log-probs {@code [R, T-1]}: a leaf requiring a gradient; build the loss from it. */
@@ -124,15 +124,12 @@ public final class FusedHead {
 
   /**
    * Pass 2: call after {@code backward} of a loss built from {@link #tokenLogProbs()} (inside the same collector).
-   * Accumulates the gradients of the head weight and of every decoder parameter.
+   * Accumulates the gradients of the head weight (when it trains) and of every decoder parameter.
    *
-   * <p>When the head weight is a float32 parameter, its gradient is computed last: first the hidden states' gradient,
-   * piece by piece with the weight held constant; then the decoder's backward, which frees the activations autograd
-   * saved; only then, chunk by chunk, the weight's {@code [V, H]} gradient, whose temporary no longer coincides with
-   * the activations. Each value is computed by the same operations as in one combined pass and the head weight's
-   * chunks are summed in the same order. A tied head's embedding part comes after it when the decoder defers it to
-   * {@link DecoderGraph#backward} (a training step), as in one combined pass; a decoder graph that reaches the
-   * embedding itself (NEFTune without checkpointing) adds it first, which for one chunk is the same sum.
+   * <p>The head weight's gradient is added piece by piece before the decoder's backward. A tied head's embedding part
+   * comes after it when the decoder defers it to {@link DecoderGraph#backward} (a training step), as in one combined
+   * pass; a decoder graph that reaches the embedding itself (NEFTune without checkpointing) adds it with the hidden
+   * states' gradient.
    */
   public void backward(GradientCollector gc) {
     long n = targets.getShape().get(0);
@@ -140,50 +137,61 @@ public final class FusedHead {
       return;
     }
     NDArray weights = logps.getGradient().reshape(n, 1);
-    // a head kept at 16 bits would be widened just to ask whether it trains: such a model runs the combined pass
-    NDArray headWeight = model.halfPrecisionWeights() == null ? model.headWeight(hiddenLeaf.getManager()) : null;
-    if (headWeight == null) {
-      backwardRows(hiddenLeaf, weights, chunk, gc);
-      gc.backward(hidden.mul(hiddenLeaf.getGradient()).sum());
-      return;
-    }
-    boolean trainsHead = headWeight.hasGradient();
-    if (trainsHead) {
-      headWeight.setRequiresGradient(false);
-    }
+    NDManager m = flat.getManager();
+    NDArray headGradient = trainedHeadGradient(gc);
+    TorchKernels kernels = TorchKernels.get();
+    NDList pieces = new NDList();
+    boolean grad = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
     try {
-      backwardRows(hiddenLeaf, weights, rowsPerPiece(chunk, model.config().vocabSize()), gc);
+      int rows = rowsPerPiece(chunk, model.config().vocabSize());
+      for (long start = 0; start < n; start += rows) {
+        long end = Math.min(n, start + rows);
+        try (NDScope scope = new NDScope()) {
+          scope.suppressNotUsedWarning();
+          NDIndex range = new NDIndex("{}:{}", start, end);
+          NDArray w = model.headWeight(m);
+          NDArray dh = kernels.call("head_backward", m, flat.get(range), w, targets.get(range), lse.get(range),
+              weights.get(range), headGradient == null ? w : headGradient, headGradient != null,
+              model.computesInBf16())[0];
+          NDScope.unregister(dh);
+          pieces.add(dh);
+        }
+      }
     } finally {
-      if (trainsHead) {
-        headWeight.setRequiresGradient(true);
-      }
+      JniUtils.setGradMode(grad);
     }
-    gc.backward(hidden.mul(hiddenLeaf.getGradient()).sum());
-    if (trainsHead) {
-      try (NDArray constant = hiddenLeaf.stopGradient()) {
-        backwardRows(constant, weights, chunk, gc);
-      }
-    }
-  }
-
-  /** Back-propagates the weighted picked log-probs from {@code h}, {@code rows} positions at a time. */
-  private void backwardRows(NDArray h, NDArray weights, int rows, GradientCollector gc) {
-    long n = targets.getShape().get(0);
-    for (long start = 0; start < n; start += rows) {
-      long end = Math.min(n, start + rows);
-      try (NDScope scope = new NDScope()) {
-        scope.suppressNotUsedWarning();
-        NDIndex range = new NDIndex("{}:{}", start, end);
-        NDArray picked = pickedLogProbs(model, h.get(range), targets.get(range));
-        gc.backward(picked.mul(weights.get(range)).sum());
-      }
+    try (NDArray dh = pieces.size() == 1 ? pieces.get(0) : NDArrays.concat(pieces)) {
+      pieces.close();
+      gc.backward(hidden.mul(dh.reshape(hidden.getShape())).sum());
     }
   }
 
   /**
-   * Positions per piece where each position's values are computed on their own (the log-probs and statistics of
-   * pass 1, the hidden states' gradient): at most {@code chunk}, and few enough that a {@code [rows, V]} float32
-   * array stays within {@link #PIECE_BYTES}, since a few of them exist at once.
+   * The live gradient array of a head weight that trains (a float32 parameter), or null. libtorch creates a
+   * parameter's gradient on the first backward that reaches it: before the first step it is reached once with zeros.
+   */
+  private NDArray trainedHeadGradient(GradientCollector gc) {
+    if (model.headIsWidened()) {
+      return null;
+    }
+    NDArray w = model.headWeight(flat.getManager()); // the live array
+    if (!w.hasGradient()) {
+      return null;
+    }
+    PtNDArray g = JniUtils.getGradient((PtNDArray) w);
+    if (g == null) {
+      try (NDArray row = w.get(0); NDArray zero = row.mul(0).sum()) {
+        gc.backward(zero);
+      }
+      g = JniUtils.getGradient((PtNDArray) w);
+    }
+    return g;
+  }
+
+  /**
+   * Positions per piece: at most {@code chunk}, and few enough that a {@code [rows, V]} float32 array stays within
+   * {@link #PIECE_BYTES}.
    */
   static int rowsPerPiece(int chunk, long vocab) {
     return (int) Math.max(1, Math.min(chunk, PIECE_BYTES / (4 * vocab)));
@@ -211,13 +219,10 @@ public final class FusedHead {
   public static float[] meanLogitsNoGrad(LlamaModel model, NDArray hidden, NDArray ids, int chunk) {
     NDArray targets = targets(ids);
     float[] out = new float[Math.toIntExact(targets.getShape().get(0))];
-    boolean grad = JniUtils.isGradMode();
-    JniUtils.setGradMode(false);
-    try {
-      logProbsNoGraph(model, flatten(hidden, ids), targets, chunk, ids.getShape(), new PositionStats(out, null, null));
-    } finally {
-      JniUtils.setGradMode(grad);
-    }
+    Pass1 pass1 = logProbsNoGraph(model, flatten(hidden, ids), targets, chunk, ids.getShape(),
+        new PositionStats(out, null, null));
+    pass1.logps().close();
+    pass1.lse().close();
     return out;
   }
 
@@ -244,11 +249,17 @@ public final class FusedHead {
     static final PositionStats NONE = new PositionStats(null, null, null);
   }
 
-  private static NDArray logProbsNoGraph(LlamaModel model, NDArray flat, NDArray targets, int chunk, Shape ids,
+  /** Pass 1's results: the log-probs {@code [R, T-1]} and each position's log-sum-exp {@code [R*(T-1), 1]}. */
+  private record Pass1(NDArray logps, NDArray lse, PositionStats stats) {}
+
+  private static Pass1 logProbsNoGraph(LlamaModel model, NDArray flat, NDArray targets, int chunk, Shape ids,
       PositionStats stats) {
     long n = targets.getShape().get(0);
-    // the chunks' log-probs stay on the device and are joined there (no round trip through host memory)
-    ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
+    NDManager m = flat.getManager();
+    TorchKernels kernels = TorchKernels.get();
+    // the pieces stay on the device and are joined there (no round trip through host memory)
+    NDList picked = new NDList();
+    NDList lses = new NDList();
     boolean grad = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try {
@@ -258,58 +269,39 @@ public final class FusedHead {
         try (NDScope scope = new NDScope()) {
           scope.suppressNotUsedWarning();
           NDIndex rows = new NDIndex("{}:{}", start, end);
-          NDArray part = pickedLogProbs(model, flat.get(rows), targets.get(rows), stats, (int) start);
-          NDScope.unregister(part);
-          parts.add(part);
+          NDArray[] out = kernels.call("head_log_probs", m, flat.get(rows), model.headWeight(m), targets.get(rows),
+              model.computesInBf16(), stats.entropy() != null, stats.meanLogits() != null);
+          int offset = (int) start;
+          if (stats.meanLogits() != null) {
+            System.arraycopy(out[4].toFloatArray(), 0, stats.meanLogits(), offset, (int) (end - start));
+          }
+          if (stats.entropy() != null) {
+            System.arraycopy(out[2].toFloatArray(), 0, stats.entropy(), offset, (int) (end - start));
+            System.arraycopy(out[3].toFloatArray(), 0, stats.argmaxHits(), offset, (int) (end - start));
+          }
+          NDScope.unregister(out[0], out[1]);
+          picked.add(out[0]);
+          lses.add(out[1]);
         }
       }
-      NDArray all = parts.size() == 1 ? parts.get(0) : ai.djl.ndarray.NDArrays.concat(parts);
-      NDArray out = all.reshape(ids.get(0), ids.get(1) - 1); // a view: it keeps the storage when all is closed
-      if (parts.size() > 1) {
+      NDArray all = join(picked);
+      NDArray logps = all.reshape(ids.get(0), ids.get(1) - 1); // a view: it keeps the storage when all is closed
+      if (all != logps) {
         all.close();
       }
-      return out;
+      return new Pass1(logps, join(lses), stats);
     } finally {
       JniUtils.setGradMode(grad);
-      parts.close();
     }
   }
 
-  /** {@code log_softmax(h W^T)[target]} per row, {@code [c, 1]}; the {@code [c, V]} handles are closed early. */
-  private static NDArray pickedLogProbs(LlamaModel model, NDArray h, NDArray targets) {
-    return pickedLogProbs(model, h, targets, PositionStats.NONE, 0);
-  }
-
-  /** As above, also writing the rows' statistics into {@code stats} from index {@code offset}. */
-  private static NDArray pickedLogProbs(LlamaModel model, NDArray h, NDArray targets, PositionStats stats,
-      int offset) {
-    NDArray logits = model.head(h);
-    if (stats.meanLogits() != null) {
-      float[] means = logits.mean(new int[] {1}).toFloatArray();
-      System.arraycopy(means, 0, stats.meanLogits(), offset, means.length);
+  /** The pieces as one array (the single piece itself, or a concatenation after which the pieces are closed). */
+  private static NDArray join(NDList parts) {
+    if (parts.size() == 1) {
+      return parts.get(0);
     }
-    if (stats.argmaxHits() != null) {
-      try (NDArray argmax = logits.argMax(1);
-          NDArray hits = argmax.eq(targets.reshape(-1)).toType(ai.djl.ndarray.types.DataType.FLOAT32, false)) {
-        float[] h01 = hits.toFloatArray();
-        System.arraycopy(h01, 0, stats.argmaxHits(), offset, h01.length);
-      }
-    }
-    NDArray logSoftmax = logits.logSoftmax(-1);
-    // autograd keeps what its backward needs (log_softmax saves its output, not its input)
-    logits.close();
-    NDArray picked = logSoftmax.gather(targets, 1);
-    if (stats.entropy() != null) {
-      // only in pass 1, without a graph: p log p is formed in place over p, so one [c, V] array exists beside the
-      // log-softmax
-      try (NDArray plogp = logSoftmax.exp().muli(logSoftmax); NDArray sum = plogp.sum(new int[] {1})) {
-        float[] e = sum.toFloatArray();
-        for (int i = 0; i < e.length; i++) {
-          stats.entropy()[offset + i] = -e[i];
-        }
-      }
-    }
-    logSoftmax.close();
-    return picked;
+    NDArray all = parts.isEmpty() ? null : NDArrays.concat(parts);
+    parts.close();
+    return all;
   }
 }
