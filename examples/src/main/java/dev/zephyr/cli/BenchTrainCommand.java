@@ -28,10 +28,10 @@ public final class BenchTrainCommand implements Callable<Integer> {
   @Option(names = "--lora-alpha", description = "LoRA alpha (default: the rank, so scaling 1)") Double loraAlpha;
   @Option(names = "--lora-dropout", defaultValue = "0", description = "LoRA dropout (default ${DEFAULT-VALUE})")
   double loraDropout;
-  @Option(names = "--dtype", defaultValue = "f32", description = "storage of the frozen weights (the LoRA base, or the"
-      + " DPO reference model): f32, or bf16 = written as a BF16 checkpoint and held at 2 bytes per weight. Compute is"
-      + " float32 either way (DJL cannot compute in bfloat16): each layer's weights are widened exactly when it runs."
-      + " Full SFT has no frozen weights. Default ${DEFAULT-VALUE}") String dtype;
+  @Option(names = "--dtype", defaultValue = "f32", description = "f32, or bf16 = a recipe's bf16: true: matrix"
+      + " multiplies in bfloat16 with float32 accumulation, master weights and optimizer state, and the frozen weights"
+      + " (the LoRA base, or the DPO reference model) written as a BF16 checkpoint and held at 2 bytes per weight."
+      + " Default ${DEFAULT-VALUE}") String dtype;
   @Option(names = "--cached-ref", description = "dpo: reference log-probs computed once before training")
   boolean cachedRef;
   @Mixin RandomLlamaOptions size;

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.zephyr.core.model.HalfPrecisionWeights;
 import dev.zephyr.core.model.LlamaModel;
+import dev.zephyr.core.model.MatmulBackend;
 import dev.zephyr.core.model.ModelConfig;
 import dev.zephyr.core.model.lora.LoraAdapter;
 import dev.zephyr.core.model.lora.LoraConfig;
@@ -22,12 +23,19 @@ final class BenchModels implements AutoCloseable {
   final LlamaModel policy;
   final LlamaModel reference;
 
-  private BenchModels(LlamaModel base, LoraAdapter adapter, LlamaModel reference) {
+  private BenchModels(LlamaModel base, LoraAdapter adapter, LlamaModel reference, boolean bf16) {
     this.base = base;
     this.adapter = adapter;
-    this.policy = adapter == null ? base : base.withAdapter(adapter);
-    this.reference = reference;
+    LlamaModel policy = adapter == null ? base : base.withAdapter(adapter);
+    // --dtype bf16 also multiplies in bfloat16, as a recipe with bf16: true does
+    this.policy = bf16 ? policy.withMatmul(MatmulBackend.BF16) : policy;
+    this.reference = reference == null || !bf16 ? reference : reference.withMatmul(MatmulBackend.BF16);
+    this.ownedReference = reference;
+    this.bf16 = bf16;
   }
+
+  private final LlamaModel ownedReference;
+  private final boolean bf16;
 
   static BenchModels build(TrainBenchOptions o, ModelConfig config, NDManager manager, Path scratch) {
     boolean bf16 = o.frozen() == TrainBenchOptions.Frozen.BF16;
@@ -35,7 +43,7 @@ final class BenchModels implements AutoCloseable {
       LlamaModel base = bf16 ? frozen16(config, o.seed(), manager, scratch.resolve("base"))
           : LlamaModel.random(config, o.seed(), manager);
       LoraConfig lora = LoraConfig.of(o.loraR(), o.loraAlpha()).withDropout(o.loraDropout());
-      return new BenchModels(base, LoraAdapter.create(base, lora, o.seed(), manager), null);
+      return new BenchModels(base, LoraAdapter.create(base, lora, o.seed(), manager), null, bf16);
     }
     LlamaModel policy = LlamaModel.random(config, o.seed(), manager);
     LlamaModel reference = null;
@@ -43,7 +51,7 @@ final class BenchModels implements AutoCloseable {
       reference = bf16 ? frozen16(config, o.seed() + 1, manager, scratch.resolve("reference"))
           : LlamaModel.random(config, o.seed() + 1, manager);
     }
-    return new BenchModels(policy, null, reference);
+    return new BenchModels(policy, null, reference, bf16);
   }
 
   /** A random model written as BF16 and loaded back with its matrices kept at 2 bytes, as a recipe loads one. */
@@ -56,7 +64,7 @@ final class BenchModels implements AutoCloseable {
 
   /** The model whose log-probs are the DPO reference: a separate model, or the base with adapters off. */
   LlamaModel referenceSource() {
-    return reference != null ? reference : base;
+    return reference != null ? reference : bf16 ? base.withMatmul(MatmulBackend.BF16) : base;
   }
 
   Map<String, NDArray> trainable() {
@@ -86,8 +94,8 @@ final class BenchModels implements AutoCloseable {
     if (adapter != null) {
       adapter.close();
     }
-    if (reference != null) {
-      reference.close();
+    if (ownedReference != null) {
+      ownedReference.close();
     }
     base.close();
   }

@@ -37,9 +37,9 @@ import java.util.stream.Stream;
  *       a reference forward per step: a second random model (full fine-tuning), the base with adapters off (LoRA, as
  *       TRL does with PEFT), or log-probs cached before training ({@code cachedRef}).
  *   <li>With LoRA, adapters of rank r on all seven projections train and the base is frozen.
- *   <li>{@link TrainBenchOptions.Frozen#BF16} writes the frozen model (LoRA base or DPO reference) as a BF16 checkpoint
- *       and loads it keeping its matrices at 2 bytes, as a recipe run loads a BF16 checkpoint; the arithmetic stays
- *       float32 (DJL cannot compute in bfloat16), each layer's weights widened when it runs.
+ *   <li>{@link TrainBenchOptions.Frozen#BF16} multiplies in bfloat16 ({@code bf16: true} in a recipe), and writes the
+ *       frozen model (LoRA base or DPO reference) as a BF16 checkpoint and loads it keeping its matrices at 2 bytes, as
+ *       a recipe run loads a BF16 checkpoint.
  * </ul>
  * Peak resident memory is read from {@code VmHWM}, reset once the models exist so that it covers training only; the
  * peak of building the random models is reported apart.

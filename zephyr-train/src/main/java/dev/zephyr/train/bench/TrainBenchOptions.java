@@ -63,11 +63,6 @@ public record TrainBenchOptions(Mode mode, BenchShape shape, int loraR, double l
     require(chunk > 0, "--chunk", "must be positive, got " + chunk);
     require(pairsPerForward >= 0, "--pairs-per-forward", "must be 0 (default) or positive, got " + pairsPerForward);
     require(!cachedRef || mode == Mode.DPO, "--cached-ref", "applies to --mode dpo only");
-    // the fields are not assigned yet in a compact constructor: test the parameters
-    boolean holdsFrozen = loraR > 0 || (mode == Mode.DPO && !cachedRef);
-    require(frozen == Frozen.F32 || holdsFrozen, "--dtype",
-        "bf16 keeps frozen weights at 2 bytes, and " + (mode == Mode.SFT ? "full SFT" : "full DPO with --cached-ref")
-            + " has none: add --lora-r R" + (mode == Mode.DPO ? " or drop --cached-ref" : ""));
   }
 
   /** The defaults of {@code zephyr bench train}: SFT on the default shape, full fine-tuning, batch 8 x 256, 5 steps. */

@@ -18,7 +18,7 @@ import dev.zephyr.core.io.Json;
 public record TrainBenchResult(String impl, TrainBenchOptions options, long params, long trainableParams,
     long params16Bit, int pairsPerForward, double stepSeconds, double flopsPerToken, double gemmGflops,
     long peakRssMb, long setupPeakRssMb, int threads) {
-  /** The {@code dtype} of every benchmark line: the arithmetic of the matrix products (DJL computes in float32). */
+  /** The {@code dtype} of a float32 benchmark line: the arithmetic of the matrix products. */
   public static final String COMPUTE_DTYPE = "f32";
 
   public double tokensPerSecond() {
@@ -37,7 +37,7 @@ public record TrainBenchResult(String impl, TrainBenchOptions options, long para
     j.put("impl", impl);
     j.put("mode", o.mode().cliName());
     j.put("shape", o.shape().name());
-    j.put("dtype", COMPUTE_DTYPE);
+    j.put("dtype", o.frozen() == TrainBenchOptions.Frozen.BF16 ? "bf16" : COMPUTE_DTYPE);
     j.put("frozen_dtype", o.frozen().cliName());
     j.put("lora_r", o.loraR());
     j.put("reference", o.reference());

@@ -51,6 +51,7 @@ public final class FusedHead {
   private final NDArray targets;
   private final NDArray logps;
   private final NDArray lse;
+  private final NDArray work;
   private final float[] meanLogits;
   private final float[] entropy;
   private final float[] argmaxHits;
@@ -63,6 +64,7 @@ public final class FusedHead {
     this.targets = targets;
     this.logps = pass1.logps();
     this.lse = pass1.lse();
+    this.work = pass1.work();
     this.meanLogits = pass1.stats().meanLogits();
     this.entropy = pass1.stats().entropy();
     this.argmaxHits = pass1.stats().argmaxHits();
@@ -101,7 +103,7 @@ public final class FusedHead {
     int n = Math.toIntExact(targets.getShape().get(0));
     PositionStats stats = new PositionStats(keepMeanLogits ? new float[n] : null,
         keepTokenStats ? new float[n] : null, keepTokenStats ? new float[n] : null);
-    Pass1 pass1 = logProbsNoGraph(model, flat, targets, chunk, ids.getShape(), stats);
+    Pass1 pass1 = logProbsNoGraph(model, flat, targets, chunk, ids.getShape(), stats, true);
     pass1.logps().setRequiresGradient(true);
     return new FusedHead(model, flat, flat.stopGradient(), targets, pass1, chunk);
   }
@@ -112,7 +114,7 @@ public final class FusedHead {
    */
   public static NDArray nextTokenLogProbsNoGrad(LlamaModel model, NDArray hidden, NDArray ids, int chunk) {
     Pass1 pass1 = logProbsNoGraph(model, flatten(hidden, ids), targets(ids), chunk, ids.getShape(),
-        PositionStats.NONE);
+        PositionStats.NONE, false);
     pass1.lse().close();
     return pass1.logps();
   }
@@ -136,6 +138,12 @@ public final class FusedHead {
     if (n == 0) {
       return;
     }
+    try (NDArray buffer = work) {
+      backward(gc, n, buffer);
+    }
+  }
+
+  private void backward(GradientCollector gc, long n, NDArray buffer) {
     NDArray weights = logps.getGradient().reshape(n, 1);
     NDManager m = flat.getManager();
     NDArray headGradient = trainedHeadGradient(gc);
@@ -151,8 +159,8 @@ public final class FusedHead {
           scope.suppressNotUsedWarning();
           NDIndex range = new NDIndex("{}:{}", start, end);
           NDArray w = model.headWeight(m);
-          NDArray dh = kernels.call("head_backward", m, flat.get(range), w, targets.get(range), lse.get(range),
-              weights.get(range), headGradient == null ? w : headGradient, headGradient != null,
+          NDArray dh = kernels.call("head_backward", m, buffer, flat.get(range), w, targets.get(range),
+              lse.get(range), weights.get(range), headGradient == null ? w : headGradient, headGradient != null,
               model.computesInBf16())[0];
           NDScope.unregister(dh);
           pieces.add(dh);
@@ -220,7 +228,7 @@ public final class FusedHead {
     NDArray targets = targets(ids);
     float[] out = new float[Math.toIntExact(targets.getShape().get(0))];
     Pass1 pass1 = logProbsNoGraph(model, flatten(hidden, ids), targets, chunk, ids.getShape(),
-        new PositionStats(out, null, null));
+        new PositionStats(out, null, null), false);
     pass1.logps().close();
     pass1.lse().close();
     return out;
@@ -249,28 +257,39 @@ public final class FusedHead {
     static final PositionStats NONE = new PositionStats(null, null, null);
   }
 
-  /** Pass 1's results: the log-probs {@code [R, T-1]} and each position's log-sum-exp {@code [R*(T-1), 1]}. */
-  private record Pass1(NDArray logps, NDArray lse, PositionStats stats) {}
+  /**
+   * Pass 1's results: the log-probs {@code [R, T-1]}, each position's log-sum-exp {@code [R*(T-1), 1]}, and the
+   * {@code [piece, V]} work buffer when kept for the backward (else null).
+   */
+  private record Pass1(NDArray logps, NDArray lse, PositionStats stats, NDArray work) {}
 
+  /**
+   * The head over every position, a piece at a time, in one or two {@code [piece, V]} buffers allocated once and
+   * written in place by the kernels: a fresh vocabulary-sized array per piece would be returned to the kernel and
+   * faulted in again each time, which costs more than the arithmetic.
+   */
   private static Pass1 logProbsNoGraph(LlamaModel model, NDArray flat, NDArray targets, int chunk, Shape ids,
-      PositionStats stats) {
+      PositionStats stats, boolean keepWork) {
     long n = targets.getShape().get(0);
     NDManager m = flat.getManager();
     TorchKernels kernels = TorchKernels.get();
+    int piece = rowsPerPiece(chunk, model.config().vocabSize());
+    Shape buffer = new Shape(Math.max(1, Math.min(piece, n)), model.config().vocabSize());
+    NDArray work = m.create(buffer);
+    NDArray work2 = stats.entropy() != null ? m.create(buffer) : work;
     // the pieces stay on the device and are joined there (no round trip through host memory)
     NDList picked = new NDList();
     NDList lses = new NDList();
     boolean grad = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try {
-      int piece = rowsPerPiece(chunk, model.config().vocabSize());
       for (long start = 0; start < n; start += piece) {
         long end = Math.min(n, start + piece);
         try (NDScope scope = new NDScope()) {
           scope.suppressNotUsedWarning();
           NDIndex rows = new NDIndex("{}:{}", start, end);
-          NDArray[] out = kernels.call("head_log_probs", m, flat.get(rows), model.headWeight(m), targets.get(rows),
-              model.computesInBf16(), stats.entropy() != null, stats.meanLogits() != null);
+          NDArray[] out = kernels.call("head_log_probs", m, work, work2, flat.get(rows), model.headWeight(m),
+              targets.get(rows), model.computesInBf16(), stats.entropy() != null, stats.meanLogits() != null);
           int offset = (int) start;
           if (stats.meanLogits() != null) {
             System.arraycopy(out[4].toFloatArray(), 0, stats.meanLogits(), offset, (int) (end - start));
@@ -289,9 +308,15 @@ public final class FusedHead {
       if (all != logps) {
         all.close();
       }
-      return new Pass1(logps, join(lses), stats);
+      return new Pass1(logps, join(lses), stats, keepWork ? work : null);
     } finally {
       JniUtils.setGradMode(grad);
+      if (work2 != work) {
+        work2.close();
+      }
+      if (!keepWork) {
+        work.close();
+      }
     }
   }
 

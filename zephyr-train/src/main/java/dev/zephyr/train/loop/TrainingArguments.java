@@ -51,6 +51,9 @@ import java.util.Objects;
  *     {@code gpu:N} (stored as {@code cpu} or {@code gpu:N}); null means DJL's default device (the first GPU when the
  *     engine sees one, else the CPU). Checked against the machine by {@link #deviceOrDefault()} before a run loads
  *     anything; not a result-shaping key, so a run may resume on another device
+ * @param bf16 {@code bf16}: matrix multiplies (projections and LM head) in bfloat16 with float32 accumulation, float32
+ *     master weights, gradients, optimizer state, norms, softmax and loss, as {@code torch.autocast} does on CPU
+ *     ({@link dev.zephyr.core.model.MatmulBackend#BF16}); the policy and a live reference model both compute so
  */
 public record TrainingArguments(
     Path outputDir,
@@ -79,7 +82,8 @@ public record TrainingArguments(
     double evalSteps,
     int perDeviceEvalBatchSize,
     double neftuneNoiseAlpha,
-    String device) {
+    String device,
+    boolean bf16) {
 
   /** The output directory when none is given, as in transformers. */
   public static final String DEFAULT_OUTPUT_DIR = "trainer_output";
@@ -110,6 +114,11 @@ public record TrainingArguments(
     require(neftuneNoiseAlpha >= 0 && Double.isFinite(neftuneNoiseAlpha), "neftune_noise_alpha", neftuneNoiseAlpha,
         "finite and >= 0");
     device = device == null ? null : Devices.name(Devices.syntax(device, SOURCE, "device"));
+  }
+
+  /** {@code model} as this run computes with it: a bfloat16-multiplying view when {@link #bf16} is on. */
+  public dev.zephyr.core.model.LlamaModel compute(dev.zephyr.core.model.LlamaModel model) {
+    return bf16 && model != null ? model.withMatmul(dev.zephyr.core.model.MatmulBackend.BF16) : model;
   }
 
   /**
@@ -178,6 +187,7 @@ public record TrainingArguments(
     m.put("eval_steps", evalSteps);
     m.put("per_device_eval_batch_size", perDeviceEvalBatchSize);
     m.put("neftune_noise_alpha", neftuneNoiseAlpha);
+    m.put("bf16", bf16);
     return m;
   }
 
@@ -198,6 +208,9 @@ public record TrainingArguments(
         "gradient_checkpointing", "eval_strategy", "eval_steps", "per_device_eval_batch_size"));
     if (neftuneNoiseAlpha == 0) {
       m.remove("neftune_noise_alpha");
+    }
+    if (!bf16) {
+      m.remove("bf16"); // float32, as every run before the key was read
     }
     if (warmupSteps != 0) {
       m.remove("warmup_ratio");
@@ -244,6 +257,7 @@ public record TrainingArguments(
     b.perDeviceEvalBatchSize = perDeviceEvalBatchSize;
     b.neftuneNoiseAlpha = neftuneNoiseAlpha;
     b.device = device;
+    b.bf16 = bf16;
     return b;
   }
 
@@ -276,6 +290,7 @@ public record TrainingArguments(
     private int perDeviceEvalBatchSize = 8;
     private double neftuneNoiseAlpha = 0;
     private String device;
+    private boolean bf16;
 
     public Builder outputDir(Path v) { outputDir = v; return this; }
     public Builder learningRate(double v) { learningRate = v; return this; }
@@ -303,6 +318,7 @@ public record TrainingArguments(
     public Builder evalSteps(double v) { evalSteps = v; return this; }
     public Builder perDeviceEvalBatchSize(int v) { perDeviceEvalBatchSize = v; return this; }
     public Builder neftuneNoiseAlpha(double v) { neftuneNoiseAlpha = v; return this; }
+    public Builder bf16(boolean v) { bf16 = v; return this; }
     /** {@code cpu}, {@code gpu}, {@code gpu:N}, or null for DJL's default device. */
     public Builder device(String v) { device = v; return this; }
     public Builder device(Device v) { device = v == null ? null : Devices.name(v); return this; }
@@ -312,7 +328,7 @@ public record TrainingArguments(
           numTrainEpochs, maxSteps, perDeviceTrainBatchSize, gradientAccumulationSteps, maxGradNorm, weightDecay,
           adamBeta1, adamBeta2, adamEpsilon, optim, seed, loggingSteps, saveSteps, saveTotalLimit, disableTqdm,
           gradientCheckpointing, allowConfigChange, evalStrategy, evalSteps, perDeviceEvalBatchSize,
-          neftuneNoiseAlpha, device);
+          neftuneNoiseAlpha, device, bf16);
     }
   }
 }

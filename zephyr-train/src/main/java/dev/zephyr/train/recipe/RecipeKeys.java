@@ -35,12 +35,11 @@ public final class RecipeKeys {
       Map.entry("truncation_mode", new Harmless("keep_start", v -> v.asText().equals("keep_start"))));
 
   /**
-   * Mixed-precision switches, which every handbook recipe sets: accepted, and when true they get one WARN line saying
-   * what happens instead. There is no 16-bit arithmetic to switch on (DJL aborts on bfloat16 arrays); frozen 16-bit
-   * weights are kept at 2 bytes whatever the key says ({@code FrozenWeights}), and the arithmetic is float32, so the
-   * result is the float32 one that autocast approximates (docs/half-precision-weights.md).
+   * Mixed-precision switches zephyr does not compute with: accepted, and when true they get one WARN line saying what
+   * happens instead ({@code fp16}: float32 arithmetic; {@code bf16: true} is read as a training key and multiplies in
+   * bfloat16). Frozen 16-bit weights are kept at 2 bytes whatever the key says ({@code FrozenWeights}).
    */
-  public static final Set<String> MIXED_PRECISION = Set.of("bf16", "fp16");
+  public static final Set<String> MIXED_PRECISION = Set.of("fp16");
 
   /**
    * Keys TRL itself dropped, still found in recipes written for older versions; accepted with a WARN that says what

@@ -549,6 +549,7 @@ public final class Recipes {
     m.put("eval_steps", (t, v) -> t.evalSteps(v.asDouble()));
     m.put("per_device_eval_batch_size", (t, v) -> t.perDeviceEvalBatchSize(v.asInt()));
     m.put("neftune_noise_alpha", (t, v) -> t.neftuneNoiseAlpha(v.asDouble()));
+    m.put("bf16", (t, v) -> t.bf16(v.asBoolean()));
     // zephyr's own key: checked against the machine here, so a missing GPU fails before anything loads
     m.put("device", (t, v) -> t.device(Devices.parse(v.node().asText(), v.source(), v.key())));
     return Collections.unmodifiableMap(m);
@@ -665,8 +666,8 @@ public final class Recipes {
         LOG.warn("{}: {} was {}", yaml, k, RecipeKeys.REMOVED_IN_TRL.get(k));
       } else if (RecipeKeys.MIXED_PRECISION.contains(k)) {
         if (e.getValue().asBoolean(true)) {
-          LOG.warn("{}: {}: true computes in float32 here (no 16-bit arithmetic); weights that do not train stay at"
-              + " 2 bytes when the checkpoint is 16-bit, trained ones are float32 master weights", yaml, k);
+          LOG.warn("{}: {}: true computes in float32 here (bf16: true is the 16-bit arithmetic zephyr has); weights"
+              + " that do not train stay at 2 bytes when the checkpoint is 16-bit", yaml, k);
         }
       } else if (harmless != null) {
         if (!harmless.accepts(e.getValue())) {

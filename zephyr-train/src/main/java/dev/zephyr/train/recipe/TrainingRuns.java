@@ -92,7 +92,7 @@ public final class TrainingRuns {
           (part, name) -> SftData.finish(part, name, options).rows(), f -> SftData.prepare(f, tok, options, p).rows());
       Trainer.TrainResult r;
       try (Trainer<SftSequence, SftTask.Batch> t = new Trainer<>(c.training(),
-          adapted.task(new SftTask(adapted.model())), rows.train(), adapted.trainable())) {
+          adapted.task(new SftTask(c.training().compute(adapted.model()))), rows.train(), adapted.trainable())) {
         r = t.progress(p).taskConfig(c.taskKeys()).checkpointWeights(adapted.checkpointWeights())
             .evalDataset(rows.eval()).train();
       }
@@ -132,7 +132,8 @@ public final class TrainingRuns {
       LlamaModel reference = null;
       try {
         if (c.precomputeRefLogProbs()) {
-          LlamaModel ref = baseIsReference ? base : (reference = FrozenWeights.loadFrozen(refDir, root));
+          LlamaModel ref = c.training().compute(
+              baseIsReference ? base : (reference = FrozenWeights.loadFrozen(refDir, root)));
           pairs = ReferenceLogps.cached(c.runDir().resolve("ref_cache"), ref,
               tokenizerDigest(tokenizerDir), pairs, c.training().perDeviceTrainBatchSize(), p);
           if (!evalPairs.isEmpty()) {
@@ -146,10 +147,12 @@ public final class TrainingRuns {
         } else if (!baseIsReference) {
           reference = FrozenWeights.loadFrozen(refDir, root);
         }
-        LlamaModel liveReference = c.precomputeRefLogProbs() ? null : baseIsReference ? base : reference;
+        LlamaModel liveReference = c.training().compute(
+            c.precomputeRefLogProbs() ? null : baseIsReference ? base : reference);
         Trainer.TrainResult r;
         try (Trainer<DpoExample, DpoTask.Batch> t = new Trainer<>(c.training(),
-            adapted.task(new DpoTask(adapted.model(), liveReference, c.loss(), FusedHead.DEFAULT_CHUNK,
+            adapted.task(new DpoTask(c.training().compute(adapted.model()), liveReference, c.loss(),
+                FusedHead.DEFAULT_CHUNK,
                 c.pairsPerForward())), pairs, adapted.trainable())) {
           r = t.progress(p).taskConfig(c.taskKeys()).checkpointWeights(adapted.checkpointWeights())
               .evalDataset(evalPairs).train();
