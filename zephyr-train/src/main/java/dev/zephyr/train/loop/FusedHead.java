@@ -169,8 +169,7 @@ public final class FusedHead {
     } finally {
       JniUtils.setGradMode(grad);
     }
-    try (NDArray dh = pieces.size() == 1 ? pieces.get(0) : NDArrays.concat(pieces)) {
-      pieces.close();
+    try (NDArray dh = join(pieces)) {
       gc.backward(hidden.mul(dh.reshape(hidden.getShape())).sum());
     }
   }
