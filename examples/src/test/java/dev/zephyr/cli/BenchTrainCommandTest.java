@@ -43,7 +43,7 @@ class BenchTrainCommandTest {
     assertThat(r.code()).as(r.err()).isZero();
     JsonNode j = Json.mapper().readTree(DecoderCommandsTest.jsonLines(r.out()).get(0));
     assertThat(j.get("mode").asText()).isEqualTo("sft");
-    assertThat(j.get("dtype").asText()).as("compute").isEqualTo("f32");
+    assertThat(j.get("dtype").asText()).as("compute").isEqualTo("bf16");
     assertThat(j.get("frozen_dtype").asText()).isEqualTo("bf16");
     assertThat(j.get("threads").asInt()).as("--threads 1").isEqualTo(1);
     assertThat(j.get("lora_r").asInt()).isEqualTo(2);
@@ -59,9 +59,12 @@ class BenchTrainCommandTest {
   }
 
   @Test
-  void aBf16FullSftIsRefusedWithTheReason() {
-    CliRun r = CliRun.of("bench", "train", "--dtype", "bf16", "--layers", "1", "--steps", "1");
-    assertThat(r.code()).isNotZero();
-    assertThat(r.err()).contains("--dtype").contains("full SFT has none");
+  void aBf16FullSftComputesInBf16WithNothingFrozen() throws Exception {
+    CliRun r = CliRun.of("bench", "train", "--dtype", "bf16", "--vocab", "128", "--hidden", "32", "--inter", "64",
+        "--layers", "1", "--heads", "4", "--kv-heads", "2", "--seq", "8", "--batch", "2", "--steps", "1");
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode j = Json.mapper().readTree(DecoderCommandsTest.jsonLines(r.out()).get(0));
+    assertThat(j.get("dtype").asText()).isEqualTo("bf16");
+    assertThat(j.get("params_16bit").asLong()).as("full SFT keeps nothing at 2 bytes").isZero();
   }
 }

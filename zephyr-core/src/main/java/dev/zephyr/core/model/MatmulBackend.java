@@ -16,8 +16,9 @@ public interface MatmulBackend {
       (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias)).singletonOrThrow();
 
   /**
-   * Autocast-style bfloat16: activations, weight and bias rounded to bfloat16, products accumulated in float32 by
-   * libtorch's bfloat16 matmul (the CPU's BF16 dot-product instructions where it has them), result float32. Weights,
+   * Autocast-style bfloat16: activations and weight rounded to bfloat16, products accumulated in float32 by
+   * libtorch's bfloat16 matmul (the CPU's BF16 dot-product instructions where it has them), result float32 (the bias
+   * is added in float32). Weights,
    * gradients and everything outside the projections stay float32 ({@link TorchKernels}).
    */
   MatmulBackend BF16 = (x, weight, bias) -> TorchKernels.get().linearBf16(x, weight, bias);

@@ -138,7 +138,7 @@ public final class TorchKernels {
     zip.closeEntry();
   }
 
-  /** {@code x·wᵀ (+ b)} with both operands rounded to bfloat16, float32 accumulation and result. */
+  /** {@code x·wᵀ (+ b)}: x and w rounded to bfloat16, float32 accumulation and result, the bias added in float32. */
   public NDArray linearBf16(NDArray x, NDArray w, NDArray b) {
     return b == null ? call("linear_bf16", x.getManager(), x, w)[0]
         : call("linear_bias_bf16", x.getManager(), x, w, b)[0];
