@@ -1,6 +1,7 @@
 package dev.zephyr.train.dpo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -62,9 +63,10 @@ class LoraDpoTest {
       Map<String, Double> sharedWeights = metrics(new DpoTask(policy, base, DpoLoss.sigmoid(0.1)), pairs);
       Map<String, Double> secondCopy = metrics(new DpoTask(policy, separateBase, DpoLoss.sigmoid(0.1)), pairs);
       assertThat(sharedWeights).isEqualTo(secondCopy);
-      // and the adapters matter: against itself the policy has zero margins
+      // and the adapters matter: against itself the policy has zero margins (up to float rounding: the policy's
+      // single-pass log-softmax and the reference's fused head kernel sum the vocabulary in different orders)
       Map<String, Double> self = metrics(new DpoTask(policy, policy, DpoLoss.sigmoid(0.1)), pairs);
-      assertThat(self.get("rewards/margins")).isEqualTo(0.0);
+      assertThat(self.get("rewards/margins")).isCloseTo(0.0, within(1e-6));
       assertThat(Math.abs(sharedWeights.get("rewards/margins"))).isGreaterThan(1e-4);
     }
   }
