@@ -128,7 +128,8 @@ public final class FusedHead {
    * Pass 2: call after {@code backward} of a loss built from {@link #tokenLogProbs()} (inside the same collector).
    * Accumulates the gradients of the head weight (when it trains) and of every decoder parameter.
    *
-   * <p>The head weight's gradient is added piece by piece before the decoder's backward. A tied head's embedding part
+   * <p>The head weight's gradient is added piece by piece before the decoder's backward (in the first step, whose
+   * backward creates the gradient array, after it, in one more pass). A tied head's embedding part
    * comes after it when the decoder defers it to {@link DecoderGraph#backward} (a training step), as in one combined
    * pass; a decoder graph that reaches the embedding itself (NEFTune without checkpointing) adds it with the hidden
    * states' gradient.
@@ -138,15 +139,42 @@ public final class FusedHead {
     if (n == 0) {
       return;
     }
-    try (NDArray buffer = work) {
-      backward(gc, n, buffer);
+    NDArray weights = logps.getGradient().reshape(n, 1);
+    NDArray head = model.headIsWidened() ? null : model.headWeight(flat.getManager()); // the live array
+    boolean trainsHead = head != null && head.hasGradient();
+    NDArray headGradient = trainsHead ? JniUtils.getGradient((PtNDArray) head) : null;
+    Shape buffer = work.getShape();
+    NDArray dh;
+    try (NDArray w = work) { // freed before the decoder's backward
+      dh = pieces(w, weights, headGradient);
+    }
+    try (dh) {
+      gc.backward(hidden.mul(dh.reshape(hidden.getShape())).sum());
+    }
+    if (trainsHead && headGradient == null) {
+      // the first step: libtorch creates a parameter's gradient on the first backward that reaches it. Reaching the
+      // head weight here, after the decoder's backward freed the activations, keeps its [V, H] array off their peak;
+      // one more pass then adds the weight's gradient (the hidden states' part is already done)
+      headGradient = JniUtils.getGradient((PtNDArray) head);
+      if (headGradient == null) {
+        try (NDArray row = head.get(0); NDArray zero = row.mul(0).sum()) {
+          gc.backward(zero);
+        }
+        headGradient = JniUtils.getGradient((PtNDArray) head);
+      }
+      try (NDArray w = flat.getManager().create(buffer)) {
+        pieces(w, weights, headGradient).close(); // only the head weight's gradient is wanted from this pass
+      }
     }
   }
 
-  private void backward(GradientCollector gc, long n, NDArray buffer) {
-    NDArray weights = logps.getGradient().reshape(n, 1);
+  /**
+   * The head's backward kernel over every piece in {@code buffer}: returns the hidden states' gradient
+   * {@code [R*(T-1), H]} and adds the head weight's into {@code headGradient} when it is not null.
+   */
+  private NDArray pieces(NDArray buffer, NDArray weights, NDArray headGradient) {
+    long n = targets.getShape().get(0);
     NDManager m = flat.getManager();
-    NDArray headGradient = trainedHeadGradient(gc);
     TorchKernels kernels = TorchKernels.get();
     NDList pieces = new NDList();
     boolean grad = JniUtils.isGradMode();
@@ -169,31 +197,7 @@ public final class FusedHead {
     } finally {
       JniUtils.setGradMode(grad);
     }
-    try (NDArray dh = join(pieces)) {
-      gc.backward(hidden.mul(dh.reshape(hidden.getShape())).sum());
-    }
-  }
-
-  /**
-   * The live gradient array of a head weight that trains (a float32 parameter), or null. libtorch creates a
-   * parameter's gradient on the first backward that reaches it: before the first step it is reached once with zeros.
-   */
-  private NDArray trainedHeadGradient(GradientCollector gc) {
-    if (model.headIsWidened()) {
-      return null;
-    }
-    NDArray w = model.headWeight(flat.getManager()); // the live array
-    if (!w.hasGradient()) {
-      return null;
-    }
-    PtNDArray g = JniUtils.getGradient((PtNDArray) w);
-    if (g == null) {
-      try (NDArray row = w.get(0); NDArray zero = row.mul(0).sum()) {
-        gc.backward(zero);
-      }
-      g = JniUtils.getGradient((PtNDArray) w);
-    }
-    return g;
+    return join(pieces);
   }
 
   /**
