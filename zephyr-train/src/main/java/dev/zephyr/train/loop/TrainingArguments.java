@@ -53,7 +53,8 @@ import java.util.Objects;
  *     anything; not a result-shaping key, so a run may resume on another device
  * @param bf16 {@code bf16}: matrix multiplies (projections and LM head) in bfloat16 with float32 accumulation, float32
  *     master weights, gradients, optimizer state, norms, softmax and loss, as {@code torch.autocast} does on CPU
- *     ({@link dev.zephyr.core.model.MatmulBackend#BF16}); the policy and a live reference model both compute so
+ *     ({@link dev.zephyr.core.model.MatmulBackend#BF16}); in SFT and DPO runs the policy and the reference model both
+ *     compute so (reward-model, PPO and RLOO runs warn and stay float32)
  */
 public record TrainingArguments(
     Path outputDir,
@@ -114,6 +115,17 @@ public record TrainingArguments(
     require(neftuneNoiseAlpha >= 0 && Double.isFinite(neftuneNoiseAlpha), "neftune_noise_alpha", neftuneNoiseAlpha,
         "finite and >= 0");
     device = device == null ? null : Devices.name(Devices.syntax(device, SOURCE, "device"));
+  }
+
+  /**
+   * Logs that {@code bf16: true} leaves {@code what} in float32 (the runs that do not apply it yet: reward model, PPO,
+   * RLOO).
+   */
+  public void warnBf16Unused(String what) {
+    if (bf16) {
+      org.slf4j.LoggerFactory.getLogger(TrainingArguments.class).warn(
+          "bf16: true applies to SFT and DPO runs; this {} run computes in float32", what);
+    }
   }
 
   /** {@code model} as this run computes with it: a bfloat16-multiplying view when {@link #bf16} is on. */

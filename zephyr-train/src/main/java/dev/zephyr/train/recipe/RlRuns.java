@@ -40,6 +40,7 @@ public final class RlRuns {
 
   public static Trainer.TrainResult ppo(PpoConfig c, Progress progress) {
     Device device = c.training().deviceOrDefault(); // a device this machine lacks fails before anything loads
+    c.training().warnBf16Unused("PPO");
     RunDirs.check(c.outputDir(), c.training().outputDir());
     TrainingRuns.requireReplaceable(c.outputDir());
     Path tokenizerDir = AdaptedModel.tokenizerDirOf(c.modelNameOrPath());
@@ -72,6 +73,7 @@ public final class RlRuns {
 
   public static Trainer.TrainResult rloo(RlooConfig c, Progress progress) {
     Device device = c.training().deviceOrDefault(); // a device this machine lacks fails before anything loads
+    c.training().warnBf16Unused("RLOO");
     RunDirs.check(c.outputDir(), c.training().outputDir());
     TrainingRuns.requireReplaceable(c.outputDir());
     Path tokenizerDir = AdaptedModel.tokenizerDirOf(c.modelNameOrPath());

@@ -179,6 +179,7 @@ public final class TrainingRuns {
    */
   public static Trainer.TrainResult reward(RewardConfig c, Progress progress) {
     Device device = c.training().deviceOrDefault(); // a device this machine lacks fails before anything loads
+    c.training().warnBf16Unused("reward-model");
     requireReplaceable(c.outputDir());
     Progress p = c.training().disableTqdm() ? Progress.NONE : progress;
     Path tokenizerDir = AdaptedModel.tokenizerDirOf(c.modelNameOrPath());
