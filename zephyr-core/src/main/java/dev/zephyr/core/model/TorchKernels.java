@@ -145,8 +145,43 @@ public final class TorchKernels {
   }
 
   /**
-   * Runs kernel {@code method} on arrays, booleans, longs or doubles; returns its tensor (or each tensor of its
-   * tuple) as arrays of {@code into}.
+   * A tensor kept on the native side only (a bfloat16 copy, which DJL cannot hold as an array), to pass to later
+   * calls of {@link #call}; close it when done.
+   */
+  public static final class Held implements AutoCloseable {
+    private final IValue value;
+
+    private Held(IValue value) {
+      this.value = value;
+    }
+
+    @Override
+    public void close() {
+      value.close();
+    }
+  }
+
+  /** {@code w} rounded to bfloat16 once, for several calls that would each round it again. */
+  public Held bf16Copy(NDArray w) {
+    try (IValue in = ivalue(w)) {
+      return new Held(run("to_bf16", new long[] {in.getHandle()}));
+    }
+  }
+
+  private IValue run(String method, long[] handles) {
+    try {
+      return ivalue.newInstance((Long) runMethod.invoke(library, module.getHandle(), method, handles, true, false));
+    } catch (java.lang.reflect.InvocationTargetException e) {
+      Throwable cause = e.getCause();
+      throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Runs kernel {@code method} on arrays, {@link Held} tensors, booleans, longs or doubles; returns its tensor (or
+   * each tensor of its tuple) as arrays of {@code into}.
    */
   public NDArray[] call(String method, NDManager into, Object... args) {
     IValue[] in = new IValue[args.length];
@@ -154,11 +189,14 @@ public final class TorchKernels {
     try {
       long[] handles = new long[args.length];
       for (int i = 0; i < args.length; i++) {
+        if (args[i] instanceof Held h) {
+          handles[i] = h.value.getHandle();
+          continue;
+        }
         in[i] = ivalue(args[i]);
         handles[i] = in[i].getHandle();
       }
-      long result = (Long) runMethod.invoke(library, module.getHandle(), method, handles, true, false);
-      out = ivalue.newInstance(result);
+      out = run(method, handles);
       PtNDManager m = (PtNDManager) into;
       if (!out.isTuple()) {
         return new NDArray[] {out.toTensor(m)};
@@ -170,11 +208,6 @@ public final class TorchKernels {
         parts[i].close();
       }
       return arrays;
-    } catch (java.lang.reflect.InvocationTargetException e) {
-      Throwable cause = e.getCause();
-      throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException(e);
     } finally {
       for (IValue v : in) {
         if (v != null) {

@@ -179,17 +179,17 @@ public final class FusedHead {
     NDList pieces = new NDList();
     boolean grad = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
-    try {
+    try (TorchKernels.Held bf16 = bf16Head(model, m)) {
       int rows = rowsPerPiece(chunk, model.config().vocabSize());
       for (long start = 0; start < n; start += rows) {
         long end = Math.min(n, start + rows);
         try (NDScope scope = new NDScope()) {
           scope.suppressNotUsedWarning();
           NDIndex range = new NDIndex("{}:{}", start, end);
-          NDArray w = model.headWeight(m);
+          Object w = bf16 != null ? bf16 : model.headWeight(m);
           NDArray dh = kernels.call("head_backward", m, buffer, flat.get(range), w, targets.get(range),
-              lse.get(range), weights.get(range), headGradient == null ? w : headGradient, headGradient != null,
-              model.computesInBf16())[0];
+              lse.get(range), weights.get(range), headGradient == null ? buffer : headGradient,
+              headGradient != null, model.computesInBf16())[0];
           NDScope.unregister(dh);
           pieces.add(dh);
         }
@@ -198,6 +198,20 @@ public final class FusedHead {
       JniUtils.setGradMode(grad);
     }
     return join(pieces);
+  }
+
+  /**
+   * For a model that multiplies in bfloat16, its head weight rounded once for a whole pass (rounding it per piece
+   * allocated and faulted in a new {@code [V, H]} copy each time); null otherwise.
+   */
+  private static TorchKernels.Held bf16Head(LlamaModel model, NDManager m) {
+    if (!model.computesInBf16()) {
+      return null;
+    }
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      return TorchKernels.get().bf16Copy(model.headWeight(m)); // a widened 16-bit head dies with the scope
+    }
   }
 
   /**
@@ -285,14 +299,15 @@ public final class FusedHead {
     NDList lses = new NDList();
     boolean grad = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
-    try {
+    try (TorchKernels.Held bf16 = bf16Head(model, m)) {
       for (long start = 0; start < n; start += piece) {
         long end = Math.min(n, start + piece);
         try (NDScope scope = new NDScope()) {
           scope.suppressNotUsedWarning();
           NDIndex rows = new NDIndex("{}:{}", start, end);
-          NDArray[] out = kernels.call("head_log_probs", m, work, work2, flat.get(rows), model.headWeight(m),
-              targets.get(rows), model.computesInBf16(), stats.entropy() != null, stats.meanLogits() != null);
+          Object w = bf16 != null ? bf16 : model.headWeight(m);
+          NDArray[] out = kernels.call("head_log_probs", m, work, work2, flat.get(rows), w, targets.get(rows),
+              model.computesInBf16(), stats.entropy() != null, stats.meanLogits() != null);
           int offset = (int) start;
           if (stats.meanLogits() != null) {
             System.arraycopy(out[4].toFloatArray(), 0, stats.meanLogits(), offset, (int) (end - start));
