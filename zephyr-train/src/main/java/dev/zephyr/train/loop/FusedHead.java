@@ -173,31 +173,44 @@ public final class FusedHead {
    * {@code [R*(T-1), H]} and adds the head weight's into {@code headGradient} when it is not null.
    */
   private NDArray pieces(NDArray buffer, NDArray weights, NDArray headGradient) {
-    long n = targets.getShape().get(0);
     NDManager m = flat.getManager();
     TorchKernels kernels = TorchKernels.get();
     NDList pieces = new NDList();
-    boolean grad = JniUtils.isGradMode();
-    JniUtils.setGradMode(false);
-    try (TorchKernels.Held bf16 = bf16Head(model, m)) {
-      int rows = rowsPerPiece(chunk, model.config().vocabSize());
-      for (long start = 0; start < n; start += rows) {
-        long end = Math.min(n, start + rows);
-        try (NDScope scope = new NDScope()) {
-          scope.suppressNotUsedWarning();
-          NDIndex range = new NDIndex("{}:{}", start, end);
-          Object w = bf16 != null ? bf16 : model.headWeight(m);
-          NDArray dh = kernels.call("head_backward", m, buffer, flat.get(range), w, targets.get(range),
+    forEachPiece(model, m, targets.getShape().get(0), rowsPerPiece(chunk, model.config().vocabSize()),
+        (range, start, end, head) -> {
+          NDArray dh = kernels.call("head_backward", m, buffer, flat.get(range), head, targets.get(range),
               lse.get(range), weights.get(range), headGradient == null ? buffer : headGradient,
               headGradient != null, model.computesInBf16())[0];
           NDScope.unregister(dh);
           pieces.add(dh);
+        });
+    return join(pieces);
+  }
+
+  /** One piece's work: its positions {@code [start, end)} as an index, and the head operand to pass the kernel. */
+  private interface Piece {
+    void run(NDIndex range, long start, long end, Object head);
+  }
+
+  /**
+   * Runs {@code piece} over positions {@code [0, n)}, {@code rows} at a time, with autograd off and each piece in its
+   * own scope. The head operand is the model's head weight, or for a model that multiplies in bfloat16 its copy
+   * rounded once for all the pieces.
+   */
+  private static void forEachPiece(LlamaModel model, NDManager m, long n, int rows, Piece piece) {
+    boolean grad = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try (TorchKernels.Held bf16 = bf16Head(model, m)) {
+      for (long start = 0; start < n; start += rows) {
+        long end = Math.min(n, start + rows);
+        try (NDScope scope = new NDScope()) {
+          scope.suppressNotUsedWarning();
+          piece.run(new NDIndex("{}:{}", start, end), start, end, bf16 != null ? bf16 : model.headWeight(m));
         }
       }
     } finally {
       JniUtils.setGradMode(grad);
     }
-    return join(pieces);
   }
 
   /**
@@ -297,30 +310,23 @@ public final class FusedHead {
     // the pieces stay on the device and are joined there (no round trip through host memory)
     NDList picked = new NDList();
     NDList lses = new NDList();
-    boolean grad = JniUtils.isGradMode();
-    JniUtils.setGradMode(false);
-    try (TorchKernels.Held bf16 = bf16Head(model, m)) {
-      for (long start = 0; start < n; start += piece) {
-        long end = Math.min(n, start + piece);
-        try (NDScope scope = new NDScope()) {
-          scope.suppressNotUsedWarning();
-          NDIndex rows = new NDIndex("{}:{}", start, end);
-          Object w = bf16 != null ? bf16 : model.headWeight(m);
-          NDArray[] out = kernels.call("head_log_probs", m, work, work2, flat.get(rows), w, targets.get(rows),
-              model.computesInBf16(), stats.entropy() != null, stats.meanLogits() != null);
-          int offset = (int) start;
-          if (stats.meanLogits() != null) {
-            System.arraycopy(out[4].toFloatArray(), 0, stats.meanLogits(), offset, (int) (end - start));
-          }
-          if (stats.entropy() != null) {
-            System.arraycopy(out[2].toFloatArray(), 0, stats.entropy(), offset, (int) (end - start));
-            System.arraycopy(out[3].toFloatArray(), 0, stats.argmaxHits(), offset, (int) (end - start));
-          }
-          NDScope.unregister(out[0], out[1]);
-          picked.add(out[0]);
-          lses.add(out[1]);
+    try {
+      forEachPiece(model, m, n, piece, (rows, start, end, head) -> {
+        NDArray[] out = kernels.call("head_log_probs", m, work, work2, flat.get(rows), head, targets.get(rows),
+            model.computesInBf16(), stats.entropy() != null, stats.meanLogits() != null);
+        int offset = (int) start;
+        int count = (int) (end - start);
+        if (stats.meanLogits() != null) {
+          System.arraycopy(out[4].toFloatArray(), 0, stats.meanLogits(), offset, count);
         }
-      }
+        if (stats.entropy() != null) {
+          System.arraycopy(out[2].toFloatArray(), 0, stats.entropy(), offset, count);
+          System.arraycopy(out[3].toFloatArray(), 0, stats.argmaxHits(), offset, count);
+        }
+        NDScope.unregister(out[0], out[1]);
+        picked.add(out[0]);
+        lses.add(out[1]);
+      });
       NDArray all = join(picked);
       NDArray logps = all.reshape(ids.get(0), ids.get(1) - 1); // a view: it keeps the storage when all is closed
       if (all != logps) {
@@ -328,7 +334,6 @@ public final class FusedHead {
       }
       return new Pass1(logps, join(lses), stats, keepWork ? work : null);
     } finally {
-      JniUtils.setGradMode(grad);
       if (work2 != work) {
         work2.close();
       }

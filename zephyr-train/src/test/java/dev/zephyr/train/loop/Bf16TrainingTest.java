@@ -19,7 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Random;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,8 +48,8 @@ class Bf16TrainingTest {
       java.util.Arrays.fill(mask, 4, ids.length, 1);
       rows.add(SftSequence.of(ids, mask));
     }
-    double[] f32 = run(dir.resolve("f32"), false, model -> new Run<>(new SftTask(model, 64), rows));
-    double[] bf16 = run(dir.resolve("bf16"), true, model -> new Run<>(new SftTask(model, 64), rows));
+    double[] f32 = run(dir.resolve("f32"), false, (model, m) -> new Run<>(new SftTask(model, 64), rows));
+    double[] bf16 = run(dir.resolve("bf16"), true, (model, m) -> new Run<>(new SftTask(model, 64), rows));
     assertClose(f32, bf16);
     assertThat(f32[STEPS - 1]).as("the float32 run learns").isLessThan(0.5 * f32[0]);
   }
@@ -68,32 +68,29 @@ class Bf16TrainingTest {
       }
       pairs.add(DpoExample.of(prompt, chosen, rejected));
     }
-    double[] f32 = run(dir.resolve("f32"), false, model -> new Run<>(
-        new DpoTask(model, reference(model), DpoLoss.sigmoid(0.1)), pairs));
-    double[] bf16 = run(dir.resolve("bf16"), true, model -> new Run<>(
-        new DpoTask(model, reference(model), DpoLoss.sigmoid(0.1)), pairs));
+    double[] f32 = run(dir.resolve("f32"), false, (model, m) -> new Run<>(
+        new DpoTask(model, reference(model, m), DpoLoss.sigmoid(0.1)), pairs));
+    double[] bf16 = run(dir.resolve("bf16"), true, (model, m) -> new Run<>(
+        new DpoTask(model, reference(model, m), DpoLoss.sigmoid(0.1)), pairs));
     assertClose(f32, bf16);
     assertThat(f32[STEPS - 1]).as("the float32 run learns").isLessThan(f32[0] - 0.1);
   }
 
   private record Run<E, B>(TrainingTask<E, B> task, List<E> data) {}
 
-  private static NDManager referenceManager;
-
   /** A frozen copy of the policy's initial weights, computing as the policy does. */
-  private static LlamaModel reference(LlamaModel policy) {
-    LlamaModel ref = TinyModels.random(referenceManager, VOCAB, 7);
+  private static LlamaModel reference(LlamaModel policy, NDManager m) {
+    LlamaModel ref = TinyModels.random(m, VOCAB, 7);
     return policy.computesInBf16() ? ref.withMatmul(dev.zephyr.core.model.MatmulBackend.BF16) : ref;
   }
 
   /** Trains a fresh model (seed 7) for 50 steps; returns the loss logged at each step. */
-  private static <E, B> double[] run(Path out, boolean bf16, Function<LlamaModel, Run<E, B>> setup)
+  private static <E, B> double[] run(Path out, boolean bf16, BiFunction<LlamaModel, NDManager, Run<E, B>> setup)
       throws IOException {
     TrainingArguments args = TrainingArguments.builder(out).maxSteps(STEPS).perDeviceTrainBatchSize(4)
         .learningRate(2e-3).loggingSteps(1).saveSteps(0).disableTqdm(true).seed(3).bf16(bf16).build();
     try (NDManager m = NDManager.newBaseManager(); LlamaModel model = TinyModels.random(m, VOCAB, 7)) {
-      referenceManager = m;
-      Run<E, B> run = setup.apply(args.compute(model));
+      Run<E, B> run = setup.apply(args.compute(model), m);
       assertThat(args.compute(model).computesInBf16()).isEqualTo(bf16);
       try (Trainer<E, B> t = new Trainer<>(args, run.task(), run.data(), new LinkedHashMap<>(model.parameters()))) {
         t.train();
